@@ -1,0 +1,204 @@
+/**
+ * The engine facade: open an archive, pick an image, scan its layers (through
+ * an injectable scanner: a worker pool in the page, in-process in Node), then
+ * compute the union view and the statistics. The page and the command line both
+ * go through here, so they cannot disagree about what an image contains.
+ *
+ * Layers are independent until the union step, so they are scanned in parallel
+ * and a layer that fails to read does not take down the others: it is kept as
+ * `null` (treated as empty by the union) with its error recorded.
+ */
+import { openArchive, blobOf, selectImage, type OuterArchive } from './archive';
+import { scanLayer } from './layerScan';
+import { buildUnion, type UnionModel } from './union';
+import { computeStats, type ImageStats } from './stats';
+import { LayerscopeError, describeError, isLayerscopeError } from './errors';
+import { hashBlob } from './verify';
+import type { ArchiveInfo, ImageInfo, LayerIndex, EngineWarning } from './types';
+
+export interface Progress {
+  bytesRead: number;
+  bytesTotal: number;
+}
+
+/** How one layer is turned into a LayerIndex. The page passes a worker pool. */
+export interface LayerScanner {
+  scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean }): Promise<LayerIndex>;
+  /** sha256 of a whole blob (integrity of uncompressed layers, checked after indexing). */
+  hash(blob: Blob, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<string>;
+  /** How many layers to scan at once. */
+  readonly concurrency: number;
+}
+
+export const inProcessScanner = (concurrency: number): LayerScanner => ({
+  concurrency,
+  scan: (blob, layer, opts) => scanLayer(blob, { ...opts, layer }),
+  hash: (blob, opts) => hashBlob(blob, opts),
+});
+
+export type LayerState = 'waiting' | 'decompressing' | 'indexed' | 'failed';
+
+export interface IntegrityCheck {
+  layer: number;
+  /** 'ok': computed digest equals the expected one; 'mismatch': it does not; 'unchecked': nothing to compare against or not computed (yet). */
+  diffId: 'ok' | 'mismatch' | 'unchecked';
+  digest: 'ok' | 'mismatch' | 'unchecked';
+  expectedDiffId: string | null;
+  computedDiffId: string | null;
+  expectedDigest: string | null;
+  computedDigest: string | null;
+}
+
+export interface LoadedImage {
+  info: ArchiveInfo;
+  outer: OuterArchive;
+  image: ImageInfo;
+  layers: (LayerIndex | null)[];
+  layerErrors: (string | null)[];
+  union: UnionModel;
+  stats: ImageStats;
+  integrity: IntegrityCheck[];
+  warnings: EngineWarning[];
+}
+
+export interface OpenCallbacks {
+  /** The archive's structure is known: images, layers, configs (before any layer is scanned). */
+  onStructure?(info: ArchiveInfo, image: ImageInfo): void;
+  onLayerState?(layer: number, state: LayerState, detail?: string): void;
+  onLayerProgress?(layer: number, p: Progress): void;
+  /** A layer finished (or failed). `partial` is the union of what is known so far. */
+  onLayerDone?(layer: number, index: LayerIndex | null, error: string | null): void;
+  /** Archive-level progress (reading the outer index, or decompressing a .tar.gz). */
+  onArchiveProgress?(p: Progress): void;
+}
+
+export interface OpenOptions extends OpenCallbacks {
+  image?: number | string;
+  platform?: string;
+  scanner?: LayerScanner;
+  signal?: AbortSignal;
+  /**
+   * Verify digests. Compressed layers are hashed while they stream (their bytes
+   * pass through the CPU anyway); uncompressed ones are indexed from headers only
+   * and hashed in a second pass, so the index is not held back by hashing.
+   */
+  verify?: boolean;
+  /** An archive already opened (e.g. to switch image without re-reading the outer index). */
+  opened?: { info: ArchiveInfo; outer: OuterArchive };
+}
+
+/** Open `file`, pick the image, scan every layer, build the union and the statistics. */
+export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<LoadedImage> {
+  const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
+  const verify = opts.verify ?? true;
+  const { info, outer } =
+    opts.opened ?? (await openArchive(file, { signal: opts.signal, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
+  const image = selectImage(info, { image: opts.image, platform: opts.platform });
+  opts.onStructure?.(info, image);
+
+  const n = image.layers.length;
+  const layers: (LayerIndex | null)[] = new Array(n).fill(null);
+  const layerErrors: (string | null)[] = new Array(n).fill(null);
+  const warnings: EngineWarning[] = [...info.warnings];
+  for (let i = 0; i < n; i++) opts.onLayerState?.(i, 'waiting');
+
+  await runPool(n, scanner.concurrency, async (i) => {
+    throwIfAborted(opts.signal);
+    const ref = image.layers[i];
+    opts.onLayerState?.(i, 'decompressing');
+    try {
+      const blob = blobOf(outer, ref.blob);
+      const compressed = ref.compression !== null && ref.compression !== 'none';
+      const idx = await scanner.scan(blob, i, {
+        signal: opts.signal,
+        hash: verify && compressed,
+        onProgress: (p) => opts.onLayerProgress?.(i, p),
+      });
+      layers[i] = idx;
+      for (const w of idx.warnings) warnings.push({ ...w, layer: i });
+      if (idx.error) {
+        layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${idx.count} entries before it were kept`;
+        opts.onLayerState?.(i, 'failed', layerErrors[i]!);
+      } else {
+        opts.onLayerState?.(i, 'indexed');
+      }
+      opts.onLayerDone?.(i, idx, layerErrors[i]);
+    } catch (e) {
+      if (isLayerscopeError(e) && e.code === 'CANCELLED') throw e;
+      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      layerErrors[i] = `layer ${i}: ${describeError(e)}`;
+      opts.onLayerState?.(i, 'failed', layerErrors[i]!);
+      opts.onLayerDone?.(i, null, layerErrors[i]);
+    }
+  });
+
+  if (verify) {
+    // Second pass for uncompressed layers: their index came from headers only.
+    await runPool(n, scanner.concurrency, async (i) => {
+      const idx = layers[i];
+      if (!idx || idx.diffIdComputed || idx.error) return;
+      try {
+        const digest = await scanner.hash(blobOf(outer, image.layers[i].blob), { signal: opts.signal });
+        if (idx.compression === 'none') {
+          idx.diffIdComputed = digest;
+          idx.digestComputed = digest;
+        } else {
+          idx.digestComputed = digest;
+        }
+      } catch (e) {
+        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
+      }
+    });
+  }
+
+  const union = buildUnion(layers);
+  const stats = computeStats(union, layers);
+  const integrity = checkIntegrity(image, layers);
+  for (const c of integrity) {
+    if (c.diffId === 'mismatch')
+      warnings.push({ code: 'DIFF_ID_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the uncompressed tar is ${c.computedDiffId}, the config says ${c.expectedDiffId}` });
+    if (c.digest === 'mismatch')
+      warnings.push({ code: 'DIGEST_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the stored blob is ${c.computedDigest}, the manifest says ${c.expectedDigest}` });
+  }
+  return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings };
+}
+
+/** Compare computed digests with the config's diff_ids and the manifest's blob digests. */
+export function checkIntegrity(image: ImageInfo, layers: (LayerIndex | null)[]): IntegrityCheck[] {
+  return image.layers.map((ref, i) => {
+    const idx = layers[i];
+    const cmp = (expected: string | null, computed: string | null | undefined) =>
+      !expected || !computed ? 'unchecked' : expected === computed ? 'ok' : 'mismatch';
+    // A legacy docker-archive names layers by the digest of the (uncompressed) tar, so
+    // the blob digest is only checkable where the format recorded one.
+    return {
+      layer: i,
+      diffId: cmp(ref.diffId, idx?.diffIdComputed),
+      digest: cmp(ref.digest, idx?.digestComputed),
+      expectedDiffId: ref.diffId,
+      computedDiffId: idx?.diffIdComputed ?? null,
+      expectedDigest: ref.digest,
+      computedDigest: idx?.digestComputed ?? null,
+    } as IntegrityCheck;
+  });
+}
+
+/** In Node the zlib work runs on libuv's thread pool, so a few layers at once keep both cores busy. */
+export const DEFAULT_NODE_CONCURRENCY = 4;
+
+function throwIfAborted(signal?: AbortSignal) {
+  if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+}
+
+/** Run task(0..n-1) with at most `limit` in flight; the first rejection rejects the whole run. */
+export async function runPool(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, n)) }, async () => {
+    while (next < n) {
+      const i = next++;
+      await task(i);
+    }
+  });
+  await Promise.all(lanes);
+}

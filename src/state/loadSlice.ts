@@ -1,0 +1,54 @@
+/**
+ * Loading an archive: file, progress per layer, cancel, errors, and the
+ * LoadedImage the rest of the page reads. Results are replaced whole (new
+ * objects), never mutated, so components re-render by reference equality.
+ */
+import type { StateCreator } from 'zustand';
+import type { AppState } from './store';
+import type { ArchiveInfo, ImageInfo, LayerIndex } from '../core/types';
+import type { LayerState, LoadedImage, Progress } from '../core/session';
+
+export type LoadStatus = 'empty' | 'loading' | 'ready' | 'error';
+
+export interface LayerLoad {
+  state: LayerState;
+  bytesRead: number;
+  bytesTotal: number;
+  error: string | null;
+}
+
+export interface LoadSlice {
+  status: LoadStatus;
+  file: File | Blob | null;
+  fileName: string | null;
+  /** A plain-words message for role="alert" (what was recognised and what went wrong). */
+  error: string | null;
+  archive: ArchiveInfo | null;
+  image: ImageInfo | null;
+  layerLoads: LayerLoad[];
+  /** Layer indexes known so far (filled as layers finish), for the partial view while loading. */
+  partialLayers: (LayerIndex | null)[];
+  /** Outer archive progress (index read / .tar.gz decompression). */
+  archiveProgress: Progress | null;
+  startedAt: number;
+  finishedAt: number;
+  loaded: LoadedImage | null;
+
+  setLoadState(patch: Partial<Omit<LoadSlice, 'setLoadState'>>): void;
+}
+
+export const createLoadSlice: StateCreator<AppState, [], [], LoadSlice> = (set) => ({
+  status: 'empty',
+  file: null,
+  fileName: null,
+  error: null,
+  archive: null,
+  image: null,
+  layerLoads: [],
+  partialLayers: [],
+  archiveProgress: null,
+  startedAt: 0,
+  finishedAt: 0,
+  loaded: null,
+  setLoadState: (patch) => set(patch),
+});

@@ -1,0 +1,79 @@
+/**
+ * What the user is looking at: selected layer and path, expanded directories,
+ * filters, sort and search. Mirrored into the URL hash (src/state/urlHash.ts).
+ */
+import type { StateCreator } from 'zustand';
+import type { AppState } from './store';
+
+export type SearchMode = 'substring' | 'glob' | 'regex';
+export type SortKey = 'name' | 'size';
+
+export interface ChangeFilters {
+  added: boolean;
+  modified: boolean;
+  deleted: boolean;
+  unchanged: boolean;
+}
+
+export interface ViewSlice {
+  /** Layer whose filesystem is shown (0 = bottom); -1 until an image is loaded (then the top). */
+  selectedLayer: number;
+  /** Absolute path ('/etc/motd') of the selected tree row, or null. */
+  selectedPath: string | null;
+  /** Absolute paths of expanded directories. Replaced whole on change. */
+  expanded: ReadonlySet<string>;
+  filters: ChangeFilters;
+  /** Show only what the selected layer changed. */
+  onlyLayerChanges: boolean;
+  /** Show deleted paths struck through. */
+  showDeleted: boolean;
+  sort: SortKey;
+  search: string;
+  searchMode: SearchMode;
+  /** Stack diagram scale. */
+  logScale: boolean;
+
+  selectLayer(n: number): void;
+  selectPath(p: string | null): void;
+  setExpanded(s: ReadonlySet<string>): void;
+  toggleExpanded(p: string): void;
+  setFilters(f: Partial<ChangeFilters>): void;
+  setView(patch: Partial<Pick<ViewSlice, 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode' | 'logScale'>>): void;
+  resetView(): void;
+}
+
+export const DEFAULT_FILTERS: ChangeFilters = { added: true, modified: true, deleted: true, unchanged: true };
+
+export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) => ({
+  selectedLayer: -1,
+  selectedPath: null,
+  expanded: new Set(['/']),
+  filters: DEFAULT_FILTERS,
+  onlyLayerChanges: false,
+  showDeleted: true,
+  sort: 'name',
+  search: '',
+  searchMode: 'substring',
+  logScale: false,
+  selectLayer: (n) => set({ selectedLayer: n }),
+  selectPath: (p) => set({ selectedPath: p }),
+  setExpanded: (s) => set({ expanded: s }),
+  toggleExpanded: (p) =>
+    set((st) => {
+      const next = new Set(st.expanded);
+      if (next.has(p)) next.delete(p);
+      else next.add(p);
+      return { expanded: next };
+    }),
+  setFilters: (f) => set((st) => ({ filters: { ...st.filters, ...f } })),
+  setView: (patch) => set(patch),
+  resetView: () =>
+    set({
+      selectedLayer: -1,
+      selectedPath: null,
+      expanded: new Set(['/']),
+      filters: DEFAULT_FILTERS,
+      onlyLayerChanges: false,
+      search: '',
+    }),
+});

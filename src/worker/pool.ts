@@ -1,0 +1,130 @@
+/**
+ * A pool of scan workers (one per core, `navigator.hardwareConcurrency`),
+ * used by the page as the engine's LayerScanner. Requests queue until a worker
+ * is free; cancelling (AbortSignal) removes queued work and tells a busy worker
+ * to stop, so a cancelled load frees the CPU at once.
+ */
+import type { LayerScanner, Progress } from '../core/session';
+import type { Compression, LayerIndex } from '../core/types';
+import { LayerscopeError, type ErrorCode } from '../core/errors';
+import type { FromWorker, ToWorker } from './protocol';
+
+/** Upper bound on workers: each holds a decompressor window and buffers; beyond 8 the disk, not the CPU, is the limit. */
+export const MAX_WORKERS = 8;
+
+type Job = {
+  msg: ToWorker & { id: number };
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  resolve: (m: FromWorker) => void;
+  reject: (e: unknown) => void;
+};
+
+export class WorkerPool implements LayerScanner {
+  readonly concurrency: number;
+  private idle: Worker[] = [];
+  private all: Worker[] = [];
+  private queue: Job[] = [];
+  private active = new Map<number, { job: Job; worker: Worker }>();
+  private nextId = 1;
+
+  constructor(size = Math.min(MAX_WORKERS, Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2)))) {
+    this.concurrency = size;
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(new URL('./scan.worker.ts', import.meta.url), { type: 'module', name: 'layerscope-scan' });
+    w.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(w, ev.data);
+    w.onerror = (ev) => {
+      // A worker that dies (e.g. out of memory) fails only its own job.
+      for (const [id, a] of this.active) {
+        if (a.worker === w) {
+          this.active.delete(id);
+          a.job.reject(new LayerscopeError('IO', `worker failed: ${ev.message || 'crashed'}`));
+        }
+      }
+      this.all = this.all.filter((x) => x !== w);
+      w.terminate();
+      this.pump();
+    };
+    this.all.push(w);
+    return w;
+  }
+
+  private onMessage(w: Worker, m: FromWorker) {
+    const a = this.active.get(m.id);
+    if (!a) return;
+    if (m.type === 'progress') {
+      a.job.onProgress?.({ bytesRead: m.bytesRead, bytesTotal: m.bytesTotal });
+      return;
+    }
+    this.active.delete(m.id);
+    this.idle.push(w);
+    if (m.type === 'error') a.job.reject(new LayerscopeError(m.code as ErrorCode, m.message));
+    else a.job.resolve(m);
+    this.pump();
+  }
+
+  private pump() {
+    while (this.queue.length > 0) {
+      let w = this.idle.pop();
+      if (!w && this.all.length < this.concurrency) w = this.spawn();
+      if (!w) return;
+      const job = this.queue.shift()!;
+      if (job.signal?.aborted) {
+        this.idle.push(w);
+        job.reject(new LayerscopeError('CANCELLED', 'Cancelled'));
+        continue;
+      }
+      this.active.set(job.msg.id, { job, worker: w });
+      w.postMessage(job.msg);
+    }
+  }
+
+  private run(msg: ToWorker, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<FromWorker> {
+    const id = this.nextId++;
+    const full = { ...msg, id } as ToWorker & { id: number };
+    return new Promise<FromWorker>((resolve, reject) => {
+      const job: Job = { msg: full, signal, onProgress, resolve, reject };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const qi = this.queue.indexOf(job);
+          if (qi >= 0) {
+            this.queue.splice(qi, 1);
+            reject(new LayerscopeError('CANCELLED', 'Cancelled'));
+          }
+          const a = this.active.get(id);
+          if (a) a.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+        },
+        { once: true },
+      );
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  async scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean }): Promise<LayerIndex> {
+    const m = await this.run({ type: 'scan', id: 0, blob, layer, hash: opts.hash }, opts.signal, opts.onProgress);
+    if (m.type !== 'scanned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.index;
+  }
+
+  async hash(blob: Blob, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<string> {
+    const m = await this.run({ type: 'hash', id: 0, blob }, opts.signal, opts.onProgress);
+    if (m.type !== 'hashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.digest;
+  }
+
+  async read(blob: Blob, compression: Compression, dataOffset: number, size: number, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes }, signal);
+    if (m.type !== 'bytes') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.data;
+  }
+
+  terminate() {
+    for (const w of this.all) w.terminate();
+    this.all = [];
+    this.idle = [];
+  }
+}

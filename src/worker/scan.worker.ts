@@ -1,0 +1,51 @@
+/// <reference lib="webworker" />
+/**
+ * Scan worker: one layer at a time, decompressed and indexed off the main
+ * thread. Thin by design: all logic is in src/core; this file only speaks the
+ * protocol and maps cancel messages onto AbortControllers.
+ */
+import { scanLayer } from '../core/layerScan';
+import { readEntryBytes } from '../core/contents';
+import { hashBlob } from '../core/verify';
+import { isLayerscopeError } from '../core/errors';
+import { layerIndexTransferables, type FromWorker, type ToWorker } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const running = new Map<number, AbortController>();
+
+function post(msg: FromWorker, transfer: Transferable[] = []) {
+  self.postMessage(msg, transfer);
+}
+
+self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'cancel') {
+    running.get(msg.id)?.abort();
+    return;
+  }
+  const ctl = new AbortController();
+  running.set(msg.id, ctl);
+  const onProgress = (p: { bytesRead: number; bytesTotal: number }) =>
+    post({ type: 'progress', id: msg.id, bytesRead: p.bytesRead, bytesTotal: p.bytesTotal });
+  try {
+    if (msg.type === 'scan') {
+      const index = await scanLayer(msg.blob, { signal: ctl.signal, onProgress, hash: msg.hash, layer: msg.layer });
+      post({ type: 'scanned', id: msg.id, index }, layerIndexTransferables(index));
+    } else if (msg.type === 'hash') {
+      const digest = await hashBlob(msg.blob, { signal: ctl.signal, onProgress });
+      post({ type: 'hashed', id: msg.id, digest });
+    } else if (msg.type === 'read') {
+      const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
+        maxBytes: msg.maxBytes,
+        signal: ctl.signal,
+      });
+      post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    const code = isLayerscopeError(e) ? e.code : 'IO';
+    post({ type: 'error', id: msg.id, code, message: e instanceof Error ? e.message : String(e) });
+  } finally {
+    running.delete(msg.id);
+  }
+};
