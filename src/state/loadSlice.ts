@@ -7,6 +7,7 @@ import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 import type { ArchiveInfo, ImageInfo, LayerIndex } from '../core/types';
 import type { LayerState, LoadedImage, Progress } from '../core/session';
+import type { OuterArchive } from '../core/archive';
 
 export type LoadStatus = 'empty' | 'loading' | 'ready' | 'error';
 
@@ -33,6 +34,10 @@ export interface LoadSlice {
   startedAt: number;
   finishedAt: number;
   loaded: LoadedImage | null;
+  /** The archive as opened (its index and entry map), kept to switch image or platform without re-reading it, and to read file contents. */
+  opened: { info: ArchiveInfo; outer: OuterArchive } | null;
+  /** True after every layer is indexed while the engine still hashes uncompressed layers (a pass it reports no progress for). */
+  verifying: boolean;
 
   setLoadState(patch: Partial<Omit<LoadSlice, 'setLoadState'>>): void;
 }
@@ -50,5 +55,7 @@ export const createLoadSlice: StateCreator<AppState, [], [], LoadSlice> = (set) 
   startedAt: 0,
   finishedAt: 0,
   loaded: null,
+  opened: null,
+  verifying: false,
   setLoadState: (patch) => set(patch),
 });

@@ -7,6 +7,7 @@ import type { AppState } from './store';
 
 export type SearchMode = 'substring' | 'glob' | 'regex';
 export type SortKey = 'name' | 'size';
+export type RightPane = 'details' | 'image';
 
 export interface ChangeFilters {
   added: boolean;
@@ -32,6 +33,8 @@ export interface ViewSlice {
   searchMode: SearchMode;
   /** Stack diagram scale. */
   logScale: boolean;
+  /** What the right-hand pane shows: the selected path's details, or the image panel. */
+  rightPane: RightPane;
 
   selectLayer(n: number): void;
   selectPath(p: string | null): void;
@@ -39,6 +42,7 @@ export interface ViewSlice {
   toggleExpanded(p: string): void;
   setFilters(f: Partial<ChangeFilters>): void;
   setView(patch: Partial<Pick<ViewSlice, 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode' | 'logScale'>>): void;
+  setRightPane(p: RightPane): void;
   resetView(): void;
 }
 
@@ -55,6 +59,7 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) 
   search: '',
   searchMode: 'substring',
   logScale: false,
+  rightPane: 'details',
   selectLayer: (n) => set({ selectedLayer: n }),
   selectPath: (p) => set({ selectedPath: p }),
   setExpanded: (s) => set({ expanded: s }),
@@ -67,6 +72,7 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) 
     }),
   setFilters: (f) => set((st) => ({ filters: { ...st.filters, ...f } })),
   setView: (patch) => set(patch),
+  setRightPane: (p) => set({ rightPane: p }),
   resetView: () =>
     set({
       selectedLayer: -1,
