@@ -1,0 +1,156 @@
+/**
+ * Pure helpers behind the stack diagram: labels, band heights, the rootfs
+ * guess, history markers and shared-layer captions. No React, no store, so they
+ * are unit-tested on their own (stackModel.test.ts).
+ */
+import type { HistoryStep, ImageInfo } from '../../core/types';
+
+/** Smallest band height: two 12–13 px text lines (step, then size/counts) plus padding. */
+export const BAND_MIN_PX = 40;
+/** Height of a metadata-only history marker (one small text line). */
+export const MARKER_PX = 18;
+/**
+ * Pixels shared out in proportion to the layers' sizes, on top of BAND_MIN_PX.
+ * At least SIZE_PX_PER_LAYER per layer, so sizes stay visible even when a deep
+ * stack has to scroll; at most SIZE_PX_MAX, so one huge base layer does not
+ * push everything else out of a tall window.
+ */
+export const SIZE_PX_PER_LAYER = 10;
+export const SIZE_PX_MAX = 360;
+
+/**
+ * A layer's figures for the diagram. Counts are null until the union model is
+ * built (they are relative to everything below, so they need all lower layers).
+ */
+export interface LayerFigures {
+  /** Bytes of regular-file data the layer adds (what dive and `docker history` call its size). */
+  bytes: number;
+  /** True while `bytes` is only the stored blob size (the layer is not indexed yet). */
+  estimated: boolean;
+  /** Bytes this layer ships that a later layer hides (overwrites or deletes). */
+  hiddenBytes: number | null;
+  added: number | null;
+  modified: number | null;
+  deleted: number | null;
+  /** Directories re-stated with new attributes only. */
+  metadataOnly: number | null;
+  entries: number | null;
+}
+
+const NOP = '/bin/sh -c #(nop) ';
+const SHELL = '/bin/sh -c ';
+/** BuildKit appends this comment to every created_by it writes. */
+const BUILDKIT_SUFFIX = / # buildkit$/;
+/** `file:<sha256 hex>` / `dir:<hex>` in ADD/COPY steps: 64 hex digits nobody reads. */
+const CONTENT_HASH = /\b(file|dir|multi):([0-9a-f]{12})[0-9a-f]{52}\b/g;
+
+/**
+ * Shorten a history `created_by` for a band label, like dive does
+ * (it strips the `/bin/sh -c ` the classic builder records): `/bin/sh -c #(nop) `
+ * prefixes go (those steps are Dockerfile instructions: `ADD …`, `CMD …`), a
+ * plain `/bin/sh -c cmd` becomes `RUN cmd` (what the Dockerfile said), BuildKit's
+ * `RUN /bin/sh -c cmd # buildkit` becomes `RUN cmd`, whitespace runs collapse
+ * and ADD/COPY content hashes are cut to 12 digits. The full text stays
+ * available on hover.
+ */
+export function shortenCreatedBy(createdBy: string | null | undefined): string {
+  if (!createdBy) return '';
+  let s = createdBy.replace(/\s+/g, ' ').trim().replace(BUILDKIT_SUFFIX, '');
+  if (s.startsWith(NOP.trimEnd())) s = s.slice(NOP.trimEnd().length).trim();
+  else if (s.startsWith(SHELL)) s = 'RUN ' + s.slice(SHELL.length).trim();
+  else {
+    // BuildKit: `RUN /bin/sh -c cmd`, possibly with build args: `RUN |2 A=1 B=2 /bin/sh -c cmd`.
+    const m = /^RUN (?:\|\d+ (?:\S+=\S* )*)?\/bin\/sh -c (.*)$/.exec(s);
+    if (m) s = 'RUN ' + m[1].trim();
+  }
+  return s.replace(CONTENT_HASH, '$1:$2…');
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/** Decimal (SI) sizes, as dive (go-humanize) and `docker history` print them: 1.2 MB, 512 B. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?';
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  if (u === 0) return `${n} B`;
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${UNITS[u]}`;
+}
+
+/**
+ * Heights of the bands, bottom first: BAND_MIN_PX each plus a share of
+ * `budgetPx` proportional to the layer's size (or to log(1 + size) on the log
+ * scale, which keeps a few-byte layer visible next to a 100 MB base).
+ */
+export function bandHeights(sizes: readonly number[], logScale: boolean, budgetPx: number, minPx = BAND_MIN_PX): number[] {
+  const w = sizes.map((b) => (b > 0 ? (logScale ? Math.log1p(b) : b) : 0));
+  const total = w.reduce((a, b) => a + b, 0);
+  if (total <= 0 || budgetPx <= 0) return sizes.map(() => minPx);
+  return w.map((x) => minPx + Math.round((budgetPx * x) / total));
+}
+
+/** The proportional budget for a stack of `count` layers given the pixels available to the bands. */
+export function sizeBudget(count: number, availablePx: number, minPx = BAND_MIN_PX): number {
+  const floor = count * SIZE_PX_PER_LAYER;
+  return Math.max(floor, Math.min(SIZE_PX_MAX, availablePx - count * minPx));
+}
+
+/** History steps that made no layer, grouped by the layer they sit above (-1: below layer 0). */
+export function metadataMarkers(history: readonly HistoryStep[]): Map<number, HistoryStep[]> {
+  const out = new Map<number, HistoryStep[]>();
+  for (const h of history) {
+    if (!h.emptyLayer) continue;
+    const list = out.get(h.layerIndex);
+    if (list) list.push(h);
+    else out.set(h.layerIndex, [h]);
+  }
+  return out;
+}
+
+/** Instructions that finish an image: a base image's history ends with one of these. */
+const IMAGE_END = /^(CMD|ENTRYPOINT)\b/;
+
+/**
+ * Index of the top layer of the rootfs the base image (the distribution) provides.
+ *
+ * The config does not record where the base image ends, so this is a reading
+ * of the history: an image built FROM a base inherits the base's history, and a
+ * distribution's image ends with its default command (`CMD ["sh"]`,
+ * `CMD ["bash"]`…), a metadata-only step. So the layers below the first such
+ * CMD/ENTRYPOINT step are the base's. When that step is missing, or sits above
+ * the top layer (the image is itself a base, or was built FROM scratch), only
+ * layer 0 is claimed: it holds the root filesystem whatever built it.
+ * Returns -1 for an image without layers.
+ */
+export function rootfsTop(history: readonly HistoryStep[], layerCount: number): number {
+  if (layerCount <= 0) return -1;
+  for (const h of history) {
+    if (!h.emptyLayer) continue;
+    if (!IMAGE_END.test(shortenCreatedBy(h.createdBy))) continue;
+    if (h.layerIndex >= 0 && h.layerIndex < layerCount - 1) return h.layerIndex;
+    break;
+  }
+  return 0;
+}
+
+/** How another image of the archive is named to users: its first tag, else "image N" (1-based, as the chooser counts). */
+export function imageLabel(img: ImageInfo | undefined, index: number): string {
+  return img?.tags[0] ?? `image ${index + 1}`;
+}
+
+/** "shared with alpine:3.19 and image 3". */
+export function sharedCaption(sharedWith: readonly number[], images: readonly ImageInfo[]): string {
+  if (sharedWith.length === 0) return '';
+  const names = sharedWith.map((i) => imageLabel(images[i], i));
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `shared with ${list}`;
+}
+
+/** Integer with thousands separators, locale-independent (tests and screenshots stay stable). */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
