@@ -124,6 +124,12 @@ export interface LayerRef {
   createdBy: string | null;
   /** Indexes of other images in the same archive that share this layer (same diff_id or same blob). */
   sharedWith: number[];
+  /**
+   * Set only on layers the container playground adds in the page (src/core/playground.ts):
+   * 'container' = a running container's read-write layer (not part of the image, drawn
+   * where the dashed container band is), 'commit' = a layer made by Commit (`docker commit`).
+   */
+  synthetic?: 'container' | 'commit';
 }
 
 export interface ImageInfo {
