@@ -581,6 +581,31 @@ describe('bad input', () => {
     await rejectsWith(openArchive(blobOfBytes(makeTar(chain))), 'LIMIT');
   });
 
+  it('an index fanning out exponentially is refused (LIMIT) instead of hanging', async () => {
+    const hex = (i: number) => i.toString(16).padStart(64, '0');
+    const fan = (d: string) => JSON.stringify({ schemaVersion: 2, manifests: new Array(100).fill({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: d, size: 1 }) });
+    const items: TarItem[] = [{ name: 'oci-layout', data: '{}' }];
+    for (let i = 0; i < 6; i++) items.push({ name: `blobs/sha256/${hex(i)}`, data: fan(`sha256:${hex(i + 1)}`) });
+    items.push({ name: 'index.json', data: fan(`sha256:${hex(0)}`) });
+    await rejectsWith(openArchive(blobOfBytes(makeTar(items))), 'LIMIT');
+  });
+
+  it('a broken index.json next to a good manifest.json only costs a warning', async () => {
+    const l = layer('a', 'A');
+    const tar = makeTar([
+      { name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' },
+      { name: 'index.json', data: '{"manifests": [' },
+      { name: 'manifest.json', data: JSON.stringify([{ Config: `blobs/sha256/cfg`, RepoTags: ['x:1'], Layers: [`blobs/sha256/${l.hex}`] }]) },
+      { name: 'blobs/sha256/cfg', data: config([l.diffId]) },
+      { name: `blobs/sha256/${l.hex}`, data: l.bytes },
+    ]);
+    const { info } = await openArchive(blobOfBytes(tar));
+    expect(info.format).toBe('docker-oci');
+    expect(info.images[0].tags).toEqual(['x:1']);
+    expect(info.images[0].layers[0].digest).toBe(l.diffId); // blobs/<alg>/<hex> is content-addressed
+    expect(info.warnings.map((w) => w.code)).toEqual(['BAD_JSON']);
+  });
+
   it('a symlink loop for layer.tar is LOOP; a symlink chain resolves', async () => {
     const l = layer('a', 'A');
     const looped = makeTar([

@@ -117,6 +117,15 @@ export async function scanOciLayout(outer: OuterArchive, indexEntry: OuterEntry,
   if (!isObject(index)) throw new LayerscopeError('NOT_AN_IMAGE', '"index.json" is not a JSON object (OCI image-layout.md requires an image index)');
   const scan: OciScan = { manifests: [], platforms: [], missingTop: [] };
   const byDigest = new Map<string, OciManifest>();
+  // Each blob is parsed once, however often indexes name it (diamonds, repeats).
+  const parsed = new Map<string, unknown>();
+  const listed = new Set<string>();
+  const addListing = (l: PlatformListing): void => {
+    const key = `${l.manifestDigest} ${l.platform.os}/${l.platform.architecture}/${l.platform.variant ?? ''}`;
+    if (listed.has(key)) return;
+    listed.add(key);
+    scan.platforms.push(l);
+  };
   let visited = 0;
 
   const visitIndex = async (idx: Record<string, unknown>, where: string, depth: number, stack: string[], inherited: string[]): Promise<void> => {
@@ -143,12 +152,16 @@ export async function scanOciLayout(outer: OuterArchive, indexEntry: OuterEntry,
     const entry = blobEntry(outer, d.digest);
     const listing: PlatformListing | null = d.platform ? { platform: d.platform, manifestDigest: d.digest, present: entry !== null } : null;
     if (!entry) {
-      if (listing) scan.platforms.push(listing);
+      if (listing) addListing(listing);
       else if (depth === 0) scan.missingTop.push(d.digest);
       else warnings.push({ code: 'MISSING_BLOB', message: `${where} lists ${d.digest}, which is not in the archive` });
       return;
     }
-    const json = await readJson(outer, entry);
+    let json = parsed.get(d.digest);
+    if (json === undefined) {
+      json = await readJson(outer, entry);
+      parsed.set(d.digest, json);
+    }
     if (isObject(json) && Array.isArray(json.manifests)) {
       if (depth + 1 > MAX_INDEX_DEPTH) {
         throw new LayerscopeError('LIMIT', `Image indexes nested more than ${MAX_INDEX_DEPTH} deep (at ${d.digest}); refused`);
@@ -161,7 +174,7 @@ export async function scanOciLayout(outer: OuterArchive, indexEntry: OuterEntry,
       warnings.push({ code: 'UNSUPPORTED_MANIFEST', message: `${d.digest} (listed by ${where}) is ${what}; skipped` });
       return;
     }
-    if (listing) scan.platforms.push(listing);
+    if (listing) addListing(listing);
     const seen = byDigest.get(d.digest);
     if (seen) {
       for (const t of tags) if (!seen.tags.includes(t)) seen.tags.push(t);
