@@ -1,0 +1,207 @@
+/**
+ * The merged filesystem as rows: what `layerscope ls` prints and what the UI
+ * shows for a node. A thin layer over union.ts.
+ *
+ * Order: bytewise on the full UTF-8 path, like `LC_ALL=C sort` on the reference
+ * listings. That is NOT a depth-first walk with sorted children: '-' (0x2D) and
+ * '.' (0x2E) sort before '/' (0x2F), so '/a-b' comes between '/a' and '/a/b'.
+ * Within one directory, a child's subtree (key "name/") is placed among its
+ * siblings (keys "name") by the same comparison.
+ *
+ * Columns: path, type, size, mode, uid, gid, link, layer.
+ *  - type: file|dir|symlink|hardlink|char|block|fifo (ENTRY_KIND_NAMES);
+ *  - size: bytes for files; a hardlink shows its target's size; 0 otherwise;
+ *  - mode: 4 octal digits with setuid/setgid/sticky;
+ *  - a hardlink is the same inode as its target, so it shows the target's
+ *    mode/uid/gid too (what `stat` shows after extraction);
+ *  - link: symlink target (raw), or hardlink target as '/abs/path';
+ *  - layer: the providing layer (0-based).
+ */
+import { ENTRY_KIND_NAMES, EntryKind, type LayerIndex } from './types';
+import {
+  IMPLICIT_DIR_MODE,
+  NodeStatus,
+  compareBytewise,
+  lookup,
+  mergedAt,
+  stateAt,
+  type MergedView,
+  type UnionModel,
+} from './union';
+
+/** Longest hardlink-to-hardlink chain followed (tar forbids none, real images have 1); beyond it, or on a cycle, we stop. */
+export const MAX_HARDLINK_CHAIN = 64;
+
+export interface MergedRow {
+  node: number;
+  path: string;
+  /** EntryKind of the visible version (implicit directories: Dir). */
+  kind: EntryKind;
+  type: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  link: string;
+  /** Providing layer. */
+  layer: number;
+  /** Providing entry in that layer, -1 for implicit directories. */
+  entry: number;
+}
+
+/**
+ * The version a hardlink entry refers to: its target as it stood when the
+ * link was extracted (end of the link's own layer), following chains. Later
+ * layers that overwrite or delete the target path do not change the linked
+ * inode (overlayfs copy-up and tar extraction both leave the link alone).
+ * Returns [layer, entry] of the final non-hardlink version, or null.
+ */
+export function resolveHardlink(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number, entry: number): [number, number] | null {
+  let L = layer;
+  let e = entry;
+  for (let hops = 0; hops < MAX_HARDLINK_CHAIN; hops++) {
+    const li = layers[L];
+    if (!li) return null;
+    if (li.kinds[e] !== EntryKind.Hardlink) return [L, e];
+    const id = li.linkIds[e];
+    if (id < 0) return null;
+    const t = lookup(u, li.links[id]);
+    if (t < 0) return null;
+    const st = stateAt(u, t, L);
+    if (st.status !== 'visible' || st.entry < 0) return null;
+    if (st.layer === L && st.entry === e) return null; // links to itself
+    L = st.layer;
+    e = st.entry;
+  }
+  return null;
+}
+
+/** The row of one visible node in a merged view (null when it is not visible). `path` may be passed to avoid recomputing it. */
+export function mergedRow(u: UnionModel, layers: readonly (LayerIndex | null)[], view: MergedView, node: number, path?: string): MergedRow | null {
+  if (view.status[node] !== NodeStatus.Visible) return null;
+  const layer = view.provider[node];
+  const entry = view.entry[node];
+  const p = path ?? nodePath(u, node);
+  const li = entry >= 0 ? layers[layer] : null;
+  if (!li) {
+    return { node, path: p, kind: EntryKind.Dir, type: 'dir', size: 0, mode: IMPLICIT_DIR_MODE, uid: 0, gid: 0, link: '', layer, entry: -1 };
+  }
+  const kind = li.kinds[entry] as EntryKind;
+  let size = kind === EntryKind.File ? li.sizes[entry] : 0;
+  let mode = li.modes[entry] & 0o7777;
+  let uid = li.uids[entry];
+  let gid = li.gids[entry];
+  let link = '';
+  const id = li.linkIds[entry];
+  if (kind === EntryKind.Symlink && id >= 0) link = li.links[id];
+  if (kind === EntryKind.Hardlink) {
+    if (id >= 0) link = '/' + li.links[id];
+    const r = resolveHardlink(u, layers, layer, entry);
+    if (r) {
+      const t = layers[r[0]]!;
+      size = t.kinds[r[1]] === EntryKind.File ? t.sizes[r[1]] : 0;
+      mode = t.modes[r[1]] & 0o7777;
+      uid = t.uids[r[1]];
+      gid = t.gids[r[1]];
+    }
+  }
+  return { node, path: p, kind, type: ENTRY_KIND_NAMES[kind] ?? 'other', size, mode, uid, gid, link, layer, entry };
+}
+
+function nodePath(u: UnionModel, node: number): string {
+  let s = '';
+  for (let n = node; n > 0; n = u.parent[n]) s = '/' + u.names[u.nameId[n]] + s;
+  return s || '/';
+}
+
+const orderCache = new WeakMap<UnionModel, Int32Array>();
+
+/**
+ * Every node except the root, in bytewise order of full paths (cached per model).
+ * Children are already sorted by name; a directory's subtree goes where the key
+ * "name/" falls among its siblings' names.
+ */
+export function listingOrder(u: UnionModel): Int32Array {
+  const cached = orderCache.get(u);
+  if (cached) return cached;
+  const out = new Int32Array(Math.max(0, u.nodeCount - 1));
+  let k = 0;
+  const { childStart, children, names, nameId } = u;
+  // items: node * 2 (the node itself) or node * 2 + 1 (its subtree)
+  const itemsOf = (p: number): number[] => {
+    const s = childStart[p];
+    const e = childStart[p + 1];
+    const items: number[] = [];
+    let anyDir = false;
+    for (let i = s; i < e; i++) {
+      const c = children[i];
+      items.push(c * 2);
+      if (childStart[c + 1] > childStart[c]) {
+        items.push(c * 2 + 1);
+        anyDir = true;
+      }
+    }
+    if (!anyDir || items.length < 3) return items;
+    const keys = new Map<number, string>();
+    for (const it of items) keys.set(it, it & 1 ? names[nameId[it >> 1]] + '/' : names[nameId[it >> 1]]);
+    return items.sort((a, b) => compareBytewise(keys.get(a)!, keys.get(b)!));
+  };
+  const frames: number[][] = [itemsOf(0)];
+  const pos: number[] = [0];
+  while (frames.length > 0) {
+    const top = frames.length - 1;
+    const f = frames[top];
+    const i = pos[top];
+    if (i >= f.length) {
+      frames.pop();
+      pos.pop();
+      continue;
+    }
+    pos[top] = i + 1;
+    const it = f[i];
+    if (it & 1) {
+      frames.push(itemsOf(it >> 1));
+      pos.push(0);
+    } else out[k++] = it >> 1;
+  }
+  orderCache.set(u, out);
+  return out;
+}
+
+/** Call `fn` for every visible node except the root, in listing order, with its absolute path. */
+export function forEachVisible(u: UnionModel, view: MergedView, fn: (node: number, path: string) => void): void {
+  const order = listingOrder(u);
+  // paths of directories seen so far (parents come before children in this order)
+  const dirPath = new Map<number, string>([[0, '']]);
+  const { parent, names, nameId, childStart } = u;
+  const status = view.status;
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i];
+    if (status[n] !== NodeStatus.Visible) continue;
+    const pp = dirPath.get(parent[n]) ?? nodePath(u, parent[n]);
+    const path = pp + '/' + names[nameId[n]];
+    if (childStart[n + 1] > childStart[n]) dirPath.set(n, path);
+    fn(n, path);
+  }
+}
+
+/** Rows of the merged view at `layer` (one object per visible path: for the CLI's JSON output and tests, not for the UI). */
+export function mergedRows(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number): MergedRow[] {
+  const view = mergedAt(u, layers, layer);
+  const rows: MergedRow[] = [];
+  forEachVisible(u, view, (n, p) => rows.push(mergedRow(u, layers, view, n, p)!));
+  return rows;
+}
+
+/** One TSV line (no newline). */
+export function rowToTsv(r: MergedRow): string {
+  return `${r.path}\t${r.type}\t${r.size}\t${(r.mode & 0o7777).toString(8).padStart(4, '0')}\t${r.uid}\t${r.gid}\t${r.link}\t${r.layer}`;
+}
+
+/** The listing `layerscope ls` prints: one line per visible path except '/', sorted bytewise; newline-terminated (empty string when nothing). */
+export function listMerged(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number): string {
+  const view = mergedAt(u, layers, layer);
+  const lines: string[] = [];
+  forEachVisible(u, view, (n, p) => lines.push(rowToTsv(mergedRow(u, layers, view, n, p)!)));
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
