@@ -1,0 +1,391 @@
+/**
+ * The view in the URL hash, so a selection can be shared, bookmarked, restored
+ * after a reload (drop the same file again) and walked with Back/Forward:
+ *
+ *   #image=0&layer=3&path=/etc/motd&q=conf&mode=glob&show=amd&only=1&deleted=0&sort=size
+ *
+ * Only what differs from the defaults is written. The file itself is never in
+ * the URL: it never leaves the machine, so the hash describes a view of "the
+ * file you drop", and is applied when an archive is opened.
+ *
+ * The first half of this module is pure (parse/serialise/compare, unit-tested);
+ * the second half syncs the store and `window.history` both ways:
+ *  - store → history: pushState when the selection (image, layer, path) changes,
+ *    so Back/Forward move between selections; replaceState for search typing,
+ *    filters and sort, which are not places one goes back to.
+ *  - popstate/hashchange → store.
+ */
+import type { StoreApi } from 'zustand';
+import type { AppState } from './store';
+import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode, type SortKey } from './viewSlice';
+import { lookup } from '../core/union';
+
+export interface HashState {
+  image?: number;
+  layer?: number;
+  /** Absolute path, '/'-separated, no trailing slash (except the root '/'). */
+  path?: string;
+  q?: string;
+  mode?: SearchMode;
+  /** Absent = all four change kinds shown. */
+  filters?: ChangeFilters;
+  only?: boolean;
+  deleted?: boolean;
+  sort?: SortKey;
+}
+
+/* ---------------------------------------------------------------- pure part */
+
+const SEARCH_MODES: readonly SearchMode[] = ['substring', 'glob', 'regex'];
+const SORT_KEYS: readonly SortKey[] = ['name', 'size'];
+/** One letter per change filter, in the order dive lists them. */
+const FILTER_LETTERS: ReadonlyArray<[keyof ChangeFilters, string]> = [
+  ['added', 'a'],
+  ['modified', 'm'],
+  ['deleted', 'd'],
+  ['unchanged', 'u'],
+];
+/**
+ * Layer and image indexes are small; a 7-digit bound rejects garbage without
+ * limiting any real image (the engine refuses far fewer layers than this).
+ */
+const MAX_INDEX = 9_999_999;
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // a malformed %-escape: keep the raw text rather than drop the value
+  }
+}
+
+/** encodeURIComponent, but '/' kept readable (paths are the common case). */
+function encode(s: string): string {
+  return encodeURIComponent(s).replace(/%2F/gi, '/');
+}
+
+function parseIndex(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d{1,7}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n <= MAX_INDEX ? n : undefined;
+}
+
+function parseBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === '1' || v === 'true' || v === 'yes' || v === '') return true;
+  if (v === '0' || v === 'false' || v === 'no') return false;
+  return undefined;
+}
+
+/**
+ * '/a//b/./c/' → '/a/b/c'; 'a/b' → '/a/b'; '' → undefined. `..` is resolved
+ * without climbing above the root, as the engine normalises tar paths.
+ */
+export function normaliseHashPath(p: string): string | undefined {
+  if (p === '') return undefined;
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
+/** Parse `#k=v&…` (with or without the '#'). Unknown keys and bad values are ignored. */
+export function parseHash(hash: string): HashState {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  const kv = new Map<string, string>();
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    // No '+'-as-space decoding: '+' is a legal path character and we never write it for a space.
+    const k = decode(eq < 0 ? part : part.slice(0, eq));
+    const v = eq < 0 ? '' : decode(part.slice(eq + 1));
+    kv.set(k, v);
+  }
+  const out: HashState = {};
+  const image = parseIndex(kv.get('image'));
+  if (image !== undefined) out.image = image;
+  const layer = parseIndex(kv.get('layer'));
+  if (layer !== undefined) out.layer = layer;
+  const path = kv.has('path') ? normaliseHashPath(kv.get('path')!) : undefined;
+  if (path !== undefined) out.path = path;
+  const q = kv.get('q');
+  if (q) out.q = q;
+  const mode = kv.get('mode');
+  if (mode && (SEARCH_MODES as string[]).includes(mode)) out.mode = mode as SearchMode;
+  const show = kv.get('show');
+  if (show !== undefined && /^[amdu]*$/.test(show)) {
+    const f = {} as ChangeFilters;
+    for (const [key, letter] of FILTER_LETTERS) f[key] = show.includes(letter);
+    out.filters = f;
+  }
+  const only = parseBool(kv.get('only'));
+  if (only !== undefined) out.only = only;
+  const deleted = parseBool(kv.get('deleted'));
+  if (deleted !== undefined) out.deleted = deleted;
+  const sort = kv.get('sort');
+  if (sort && (SORT_KEYS as string[]).includes(sort)) out.sort = sort as SortKey;
+  return out;
+}
+
+function allFilters(f: ChangeFilters): boolean {
+  return FILTER_LETTERS.every(([k]) => f[k]);
+}
+
+/** Serialise to '#k=v&…' in a fixed key order, defaults omitted; '' when nothing is set. */
+export function serializeHash(s: HashState): string {
+  const parts: string[] = [];
+  if (s.image !== undefined) parts.push(`image=${s.image}`);
+  if (s.layer !== undefined) parts.push(`layer=${s.layer}`);
+  if (s.path !== undefined) parts.push(`path=${encode(s.path)}`);
+  if (s.q) parts.push(`q=${encode(s.q)}`);
+  if (s.mode && s.mode !== 'substring') parts.push(`mode=${s.mode}`);
+  if (s.filters && !allFilters(s.filters)) {
+    parts.push(`show=${FILTER_LETTERS.filter(([k]) => s.filters![k]).map(([, l]) => l).join('')}`);
+  }
+  if (s.only) parts.push('only=1');
+  if (s.deleted === false) parts.push('deleted=0');
+  if (s.sort && s.sort !== 'name') parts.push(`sort=${s.sort}`);
+  return parts.length ? '#' + parts.join('&') : '';
+}
+
+/** True when two states describe the same view (defaults and absent values are equal). */
+export function sameHashState(a: HashState, b: HashState): boolean {
+  return serializeHash(a) === serializeHash(b);
+}
+
+/** True when the states differ in what Back/Forward should step through: image, layer or path. */
+export function isSelectionChange(a: HashState, b: HashState): boolean {
+  return a.image !== b.image || a.layer !== b.layer || a.path !== b.path;
+}
+
+/** The view part of the store as a HashState (undefined fields = not applicable yet). */
+export function hashStateFromStore(s: AppState): HashState {
+  const out: HashState = {};
+  if (s.image) {
+    out.image = s.image.index;
+    if (s.selectedLayer >= 0) out.layer = s.selectedLayer;
+  }
+  if (s.selectedPath) out.path = normaliseHashPath(s.selectedPath);
+  if (s.search) out.q = s.search;
+  if (s.searchMode !== 'substring') out.mode = s.searchMode;
+  if (!allFilters(s.filters)) out.filters = s.filters;
+  if (s.onlyLayerChanges) out.only = true;
+  if (!s.showDeleted) out.deleted = false;
+  if (s.sort !== 'name') out.sort = s.sort;
+  return out;
+}
+
+/** '/a/b/c' → ['/', '/a', '/a/b'] (the directories to expand to reveal it). */
+export function ancestorsOf(path: string): string[] {
+  const out = ['/'];
+  const segs = path.split('/').filter(Boolean);
+  let cur = '';
+  for (let i = 0; i < segs.length - 1; i++) {
+    cur += '/' + segs[i];
+    out.push(cur);
+  }
+  return out;
+}
+
+/* ------------------------------------------------------- applying to the store */
+
+/**
+ * The view settings that do not depend on the image's contents (layer, search,
+ * filters, sort). Applied as soon as the image's structure is known, so the
+ * stack diagram shows the right selection while layers are still loading.
+ * A layer outside the image falls back to the top layer.
+ */
+export function applyStructureView(store: StoreApi<AppState>, h: HashState | null): void {
+  const s = store.getState();
+  const n = s.image?.layers.length ?? 0;
+  const layer = h?.layer !== undefined && h.layer < n ? h.layer : n - 1;
+  store.setState({
+    selectedLayer: layer,
+    search: h?.q ?? '',
+    searchMode: h?.mode ?? 'substring',
+    filters: h?.filters ?? DEFAULT_FILTERS,
+    onlyLayerChanges: h?.only ?? false,
+    showDeleted: h?.deleted ?? true,
+    sort: h?.sort ?? 'name',
+  });
+}
+
+/**
+ * Reveal and select `h.path` once the union is built: its ancestors are
+ * expanded (added to whatever is expanded already) and it becomes the
+ * selected path. A path the image never contained is ignored (no selection).
+ */
+export function applyPathView(store: StoreApi<AppState>, h: HashState | null): void {
+  const s = store.getState();
+  const union = s.loaded?.union;
+  if (!h?.path) {
+    if (s.selectedPath !== null) store.setState({ selectedPath: null });
+    return;
+  }
+  if (!union || lookup(union, h.path) < 0) {
+    store.setState({ selectedPath: null });
+    return;
+  }
+  revealPath(store, h.path);
+}
+
+/** Expand the ancestors of `path` and select it (used by links into the tree as well). */
+export function revealPath(store: StoreApi<AppState>, path: string): void {
+  const s = store.getState();
+  const expanded = new Set(s.expanded);
+  let grew = false;
+  for (const a of ancestorsOf(path)) {
+    if (!expanded.has(a)) {
+      expanded.add(a);
+      grew = true;
+    }
+  }
+  store.setState(grew ? { expanded, selectedPath: path } : { selectedPath: path });
+}
+
+/* ------------------------------------------------------------ the two-way sync */
+
+export interface HashSyncDeps {
+  store: StoreApi<AppState>;
+  win: Window;
+  /** Re-open the current archive with another image (the hash named a different one). */
+  chooseImage(index: number, pending: HashState): void;
+}
+
+interface HashSyncState {
+  deps: HashSyncDeps;
+  /** What the URL shows now, as we last wrote or read it. */
+  last: HashState;
+  /** Applying a hash to the store: store changes must not be written back meanwhile. */
+  applying: boolean;
+  /** A hash to apply to the archive being loaded (its path waits for `ready`). */
+  pending: HashState | null;
+}
+
+let sync: HashSyncState | null = null;
+
+function writeHistory(st: HashSyncState, next: HashState, mode: 'push' | 'replace') {
+  const { win } = st.deps;
+  const hash = serializeHash(next);
+  const url = win.location.pathname + win.location.search + hash;
+  if (mode === 'push') win.history.pushState(null, '', url);
+  else win.history.replaceState(null, '', url);
+  st.last = next;
+}
+
+function onStoreChange(st: HashSyncState, s: AppState) {
+  // While loading (or with a hash still waiting to be applied) the store does not
+  // yet reflect the intended view: writing it now would erase the hash's path.
+  if (st.applying || st.pending || s.status !== 'ready') return;
+  const next = hashStateFromStore(s);
+  if (sameHashState(next, st.last)) return;
+  const firstView = st.last.image === undefined || st.last.layer === undefined;
+  writeHistory(st, next, !firstView && isSelectionChange(st.last, next) ? 'push' : 'replace');
+}
+
+function onLocationChange(st: HashSyncState) {
+  const h = parseHash(st.deps.win.location.hash);
+  if (sameHashState(h, st.last)) return;
+  st.last = h;
+  const s = st.deps.store.getState();
+  if (s.status !== 'ready' || !s.archive || !s.image) return; // applied when a file is opened
+  if (h.image !== undefined && h.image !== s.image.index && h.image < s.archive.images.length) {
+    st.pending = h;
+    st.deps.chooseImage(h.image, h);
+    return;
+  }
+  st.applying = true;
+  try {
+    applyStructureView(st.deps.store, h);
+    applyPathView(st.deps.store, h);
+  } finally {
+    st.applying = false;
+  }
+}
+
+/** Start syncing (once per page). Returns a function that stops it. */
+export function installHashSync(deps: HashSyncDeps): () => void {
+  const st: HashSyncState = { deps, last: parseHash(deps.win.location.hash), applying: false, pending: null };
+  sync = st;
+  const unsub = deps.store.subscribe((s) => onStoreChange(st, s));
+  const onLoc = () => onLocationChange(st);
+  deps.win.addEventListener('popstate', onLoc);
+  deps.win.addEventListener('hashchange', onLoc);
+  return () => {
+    unsub();
+    deps.win.removeEventListener('popstate', onLoc);
+    deps.win.removeEventListener('hashchange', onLoc);
+    if (sync === st) sync = null;
+  };
+}
+
+/**
+ * Called by the loader when a load starts:
+ *  - 'restore': apply the URL's view to it (first file in this page, or the same
+ *    file dropped again); returns that view (its `image` picks the image to open);
+ *  - 'reset': a different file: the old view is cleared from the URL;
+ *  - 'switch': another image of the same archive, chosen by the user (the
+ *    URL moves to it with pushState when it has loaded).
+ */
+export function beginLoadView(mode: 'restore' | 'reset' | 'switch'): HashState | null {
+  const st = sync;
+  if (!st) return null;
+  if (mode === 'switch') {
+    st.pending = null;
+    return null;
+  }
+  if (mode === 'reset') {
+    st.pending = null;
+    writeHistory(st, {}, 'replace');
+    return null;
+  }
+  const h = parseHash(st.deps.win.location.hash);
+  st.last = h;
+  st.pending = Object.keys(h).length ? h : null;
+  return st.pending;
+}
+
+/** The hash a load (or an image switch) should apply, if any. */
+export function pendingView(): HashState | null {
+  return sync?.pending ?? null;
+}
+
+/** The image's structure is known: apply layer, search, filters (or the defaults). */
+export function structureKnown(store: StoreApi<AppState>): void {
+  const st = sync;
+  if (st) st.applying = true;
+  try {
+    applyStructureView(store, st?.pending ?? null);
+  } finally {
+    if (st) st.applying = false;
+  }
+}
+
+/** The archive is loaded (status ready): reveal the pending path, then write the canonical hash. */
+export function loadFinished(store: StoreApi<AppState>): void {
+  const st = sync;
+  const h = st?.pending ?? null;
+  if (st) st.applying = true;
+  try {
+    applyPathView(store, h);
+  } finally {
+    if (st) {
+      st.applying = false;
+      st.pending = null;
+    }
+  }
+  if (st && store.getState().status === 'ready') {
+    const next = hashStateFromStore(store.getState());
+    // Another image of the same archive is a new place to go back from.
+    const switched = st.last.image !== undefined && st.last.layer !== undefined && st.last.image !== next.image;
+    writeHistory(st, next, switched ? 'push' : 'replace');
+  }
+}
+
+/** A load ended without a new view (cancelled or failed): forget the pending hash. */
+export function loadAbandoned(): void {
+  if (sync) sync.pending = null;
+}
