@@ -1,31 +1,84 @@
-import { useCallback, useRef, useState } from 'react';
+/**
+ * The page: the landing (drop zone, example, errors) until an archive is
+ * opened, then the explorer — header (file, image/platform choosers, teaching
+ * tools), the layer stack on the left, the merged tree in the centre, the
+ * selected path's details or the image panel on the right, and a status bar
+ * with load progress. A file can be dropped anywhere at any time.
+ *
+ * Testing contract: the root element carries data-state (empty | loading |
+ * ready | error) and the page always has <input type="file" data-testid="file-input">.
+ */
+import { useCallback, useEffect, useRef } from 'react';
+import { useStore } from '../../state/store';
+import { installLoader, openExample, openFile } from '../../state/loader';
+import { StackDiagram } from '../StackDiagram/StackDiagram';
+import { FileTree } from '../FileTree/FileTree';
+import { Header } from '../Header/Header';
+import { Landing } from '../DropZone/DropZone';
+import { DropOverlay, useWindowFileDrop } from '../DropZone/DropOverlay';
+import { LoadProgress } from '../LoadProgress/LoadProgress';
+import { RightPane } from './RightPane';
+import './App.css';
 
-/** Placeholder-free first screen: the drop zone. The explorer lands with the UI issue. */
+/** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
+let exampleRequested = false;
+
 export function App() {
-  const [fileName, setFileName] = useState<string | null>(null);
+  const status = useStore((s) => s.status);
   const inputRef = useRef<HTMLInputElement>(null);
-  const onFiles = useCallback((files: FileList | null) => {
-    const f = files?.[0];
-    if (f) setFileName(f.name);
+
+  useEffect(() => installLoader(window), []);
+
+  useEffect(() => {
+    if (exampleRequested) return;
+    if (new URLSearchParams(window.location.search).has('example')) {
+      exampleRequested = true;
+      void openExample();
+    }
   }, []);
+
+  const pickFile = useCallback(() => inputRef.current?.click(), []);
+  const dragging = useWindowFileDrop((file) => void openFile(file));
+
+  const explorer = status === 'loading' || status === 'ready';
+
   return (
-    <div
-      className="app"
-      data-state="empty"
-      onDragOver={(e) => e.preventDefault()}
-      onDrop={(e) => {
-        e.preventDefault();
-        onFiles(e.dataTransfer.files);
-      }}
-    >
-      <main className="dropzone" data-testid="dropzone">
-        <h1>Layerscope</h1>
-        <p>Drop a <code>docker save</code> / OCI image archive here to explore its layers.</p>
-        <p className="muted">The file never leaves your machine: it is read and decompressed in this page.</p>
-        <button type="button" onClick={() => inputRef.current?.click()}>Choose an image archive…</button>
-        <input ref={inputRef} type="file" data-testid="file-input" hidden onChange={(e) => onFiles(e.target.files)} />
-        {fileName && <p>Selected: {fileName}</p>}
-      </main>
+    <div className={`app ${explorer ? 'app--explorer' : 'app--landing'}`} data-state={status}>
+      <input
+        ref={inputRef}
+        type="file"
+        data-testid="file-input"
+        className="sr-only"
+        tabIndex={-1}
+        aria-label="Open an image archive"
+        accept=".tar,.tar.gz,.tgz,.oci,.docker,application/x-tar,application/gzip,application/x-gzip,application/octet-stream"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          // Reset so picking the same file again fires change again.
+          e.target.value = '';
+          if (f) void openFile(f);
+        }}
+      />
+      {explorer ? (
+        <>
+          <Header onOpen={pickFile} />
+          <main className="explorer" aria-label="Image explorer">
+            <section className="pane pane--left" aria-label="Layers">
+              <StackDiagram />
+            </section>
+            <section className="pane pane--centre" aria-label="Merged filesystem">
+              <FileTree />
+            </section>
+            <section className="pane pane--right" aria-label="Details and image">
+              <RightPane />
+            </section>
+          </main>
+          <LoadProgress />
+        </>
+      ) : (
+        <Landing onPick={pickFile} />
+      )}
+      <DropOverlay visible={dragging} />
     </div>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * Which image (an archive may hold several: `docker save a b`, `podman save -m`)
+ * and which platform (an OCI image index lists several; platforms whose blobs
+ * were not saved are listed, disabled). Native <select>s: keyboard and screen
+ * reader behaviour for free. Switching re-uses the opened archive's index.
+ */
+import { useStore } from '../../state/store';
+import { chooseImage, choosePlatform } from '../../state/loader';
+import { formatPlatform } from '../../core/archive';
+import type { ArchiveInfo, ImageInfo } from '../../core/types';
+import { shortDigest } from '../format/format';
+import './Choosers.css';
+
+/** "nginx:1.25", "nginx:1.25 +2 tags", or "untagged 1a2b3c4d5e6f". */
+export function imageName(im: ImageInfo): string {
+  if (im.tags.length === 0) return `untagged ${shortDigest(im.manifestDigest ?? im.configDigest) || `#${im.index}`}`;
+  return im.tags.length === 1 ? im.tags[0] : `${im.tags[0]} +${im.tags.length - 1} tag${im.tags.length > 2 ? 's' : ''}`;
+}
+
+/** Images that are platform variants of an image index (chosen with the platform chooser instead). */
+function platformVariants(info: ArchiveInfo): Set<number> {
+  const s = new Set<number>();
+  for (const p of info.platforms) if (p.available && p.imageIndex !== null) s.add(p.imageIndex);
+  return s;
+}
+
+export function Choosers() {
+  const archive = useStore((s) => s.archive);
+  const image = useStore((s) => s.image);
+  const busy = useStore((s) => s.status === 'loading');
+  if (!archive) return null;
+
+  const variants = platformVariants(archive);
+  const showImages = archive.images.length > 1 && !archive.images.every((im) => variants.has(im.index));
+  const showPlatforms = archive.platforms.length > 1;
+  if (!showImages && !showPlatforms) return null;
+  const distinctPlatforms = new Set(archive.images.map((im) => (im.platform ? formatPlatform(im.platform) : ''))).size > 1;
+  const currentPlatform = image?.platform ? formatPlatform(image.platform) : '';
+
+  return (
+    <div className="choosers">
+      {showImages && (
+        <label className="chooser">
+          <span className="chooser__label">Image</span>
+          <select
+            className="select chooser__select"
+            data-testid="image-chooser"
+            aria-label={`Image (${archive.images.length} in this archive)`}
+            value={image ? String(image.index) : ''}
+            onChange={(e) => void chooseImage(Number(e.target.value))}
+          >
+            {!image && <option value="">…</option>}
+            {archive.images.map((im) => (
+              <option key={im.index} value={String(im.index)} title={im.tags.join(', ') || im.manifestDigest || ''}>
+                {imageName(im)}
+                {distinctPlatforms && im.platform ? ` (${formatPlatform(im.platform)})` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {showPlatforms && (
+        <label className="chooser">
+          <span className="chooser__label">Platform</span>
+          <select
+            className="select chooser__select"
+            data-testid="platform-chooser"
+            aria-label={`Platform (${archive.platforms.filter((p) => p.available).length} of ${archive.platforms.length} in this archive)`}
+            value={currentPlatform}
+            disabled={busy && !image}
+            onChange={(e) => void choosePlatform(e.target.value)}
+          >
+            {!archive.platforms.some((p) => formatPlatform(p.platform) === currentPlatform) && (
+              <option value={currentPlatform}>{currentPlatform || '…'}</option>
+            )}
+            {archive.platforms.map((p) => {
+              const name = formatPlatform(p.platform);
+              return (
+                <option key={`${name}@${p.manifestDigest}`} value={name} disabled={!p.available}>
+                  {p.available ? name : `${name} — blobs not in archive`}
+                </option>
+              );
+            })}
+          </select>
+        </label>
+      )}
+    </div>
+  );
+}

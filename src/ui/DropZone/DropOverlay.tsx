@@ -1,0 +1,83 @@
+/**
+ * Drop a file anywhere on the page: window-level drag listeners (so panes,
+ * the header and the landing all accept it) and a full-page overlay while a
+ * file is dragged over the window.
+ */
+import { useEffect, useRef, useState } from 'react';
+import './DropZone.css';
+
+function hasFiles(e: DragEvent): boolean {
+  const types = e.dataTransfer?.types;
+  return !!types && Array.from(types).includes('Files');
+}
+
+/** Calls `onFile` with the first dropped file; returns whether a file is being dragged over the window. */
+export function useWindowFileDrop(onFile: (f: File) => void): boolean {
+  const [dragging, setDragging] = useState(false);
+  const depth = useRef(0);
+  const cb = useRef(onFile);
+  cb.current = onFile;
+
+  useEffect(() => {
+    // dragenter/dragleave fire for every child element crossed: count them, so
+    // the overlay stays up until the pointer really leaves the window.
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth.current++;
+      setDragging(true);
+    };
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault(); // allows the drop
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth.current = Math.max(0, depth.current - 1);
+      if (depth.current === 0) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      depth.current = 0;
+      setDragging(false);
+      const f = e.dataTransfer?.files?.[0];
+      if (!f) return;
+      e.preventDefault(); // not: navigate to the file
+      cb.current(f);
+    };
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+  return dragging;
+}
+
+export function DropOverlay({ visible }: { visible: boolean }) {
+  return (
+    <div className={`drop-overlay${visible ? ' drop-overlay--on' : ''}`} aria-hidden={!visible} data-testid="drop-overlay">
+      <div className="drop-overlay__card">
+        <StackIcon size={44} />
+        <p className="drop-overlay__title">Drop to open the image archive</p>
+        <p className="drop-overlay__sub">It is read in this page; nothing is uploaded.</p>
+      </div>
+    </div>
+  );
+}
+
+/** Three stacked bars: the layer stack (the app's mark). Decorative. */
+export function StackIcon({ size = 24 }: { size?: number }) {
+  return (
+    <svg width={size} height={size} viewBox="0 0 32 32" aria-hidden="true" focusable="false" className="stack-icon">
+      <rect x="4" y="20" width="24" height="6" rx="1.5" fill="#2f6fde" />
+      <rect x="4" y="12" width="24" height="6" rx="1.5" fill="#4f9cf0" />
+      <rect x="4" y="4" width="24" height="6" rx="1.5" fill="#8cc4ff" />
+    </svg>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * The explorer's header: the app mark, the open file (name, size, format),
+ * the image and platform choosers, the teaching tools (TeachPanel mounts in
+ * the actions area) and "Open another file". Theme follows the system.
+ */
+import { useStore } from '../../state/store';
+import type { ArchiveFormat, Compression } from '../../core/types';
+import { Choosers } from '../Choosers/Choosers';
+import { TeachPanel } from '../Teach/TeachPanel';
+import { StackIcon } from '../DropZone/DropOverlay';
+import { formatBytes } from '../format/format';
+import './Header.css';
+
+const FORMAT_NAMES: Record<ArchiveFormat, string> = {
+  'docker-legacy': 'docker save (Docker ≤ 24)',
+  'docker-oci': 'docker save (Docker ≥ 25)',
+  oci: 'OCI image layout',
+  tarball: 'crane / kaniko tarball',
+};
+
+export function formatName(format: ArchiveFormat, outer: Compression): string {
+  const name = FORMAT_NAMES[format] ?? format;
+  return outer === 'none' ? name : `${name}, ${outer}-compressed`;
+}
+
+export function Header({ onOpen }: { onOpen(): void }) {
+  const fileName = useStore((s) => s.fileName);
+  const size = useStore((s) => s.file?.size ?? 0);
+  const archive = useStore((s) => s.archive);
+
+  return (
+    <header className="header">
+      <div className="header__brand">
+        <StackIcon size={22} />
+        <span className="header__title">Layerscope</span>
+      </div>
+      <div className="header__file" data-testid="file-name">
+        <span className="header__file-name" title={fileName ?? ''}>
+          {fileName}
+        </span>
+        <span className="header__file-meta num" title={`${size.toLocaleString('en-US')} bytes`}>
+          {formatBytes(size)}
+        </span>
+        {archive && <span className="chip header__format">{formatName(archive.format, archive.outerCompression)}</span>}
+      </div>
+      <Choosers />
+      <div className="header__spacer" />
+      <div className="header__actions" data-testid="header-actions">
+        <TeachPanel />
+        <button type="button" className="btn" onClick={onOpen} data-testid="open-another" aria-label="Open another image archive">
+          <OpenIcon />
+          <span className="header__open-text">Open…</span>
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function OpenIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M1.5 3A1.5 1.5 0 0 1 3 1.5h3.1c.4 0 .78.16 1.06.44L8.2 3H13a1.5 1.5 0 0 1 1.5 1.5V6H3.3a1 1 0 0 0-.95.68L1.5 9.2V3Zm.2 10.9 1.9-5.8A.5.5 0 0 1 4.1 7.7h10.6a.5.5 0 0 1 .47.66l-1.8 5.3a1 1 0 0 1-.95.84H2.2a.5.5 0 0 1-.48-.6Z"
+      />
+    </svg>
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * The status bar under the panes. While loading: a progress bar with bytes,
+ * MB/s, one segment per layer showing its state (waiting / decompressing /
+ * indexed / failed) and Cancel. When ready: what was opened and how fast,
+ * failed layers, and the engine's warnings one click away. Fixed height in
+ * both states, so the panes above never move.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useStore } from '../../state/store';
+import { cancelLoad } from '../../state/loader';
+import type { LayerLoad } from '../../state/loadSlice';
+import { formatBytes, formatCount, formatDuration, formatRate } from '../format/format';
+import './LoadProgress.css';
+
+const STATE_TEXT: Record<LayerLoad['state'], string> = {
+  waiting: 'waiting',
+  decompressing: 'decompressing',
+  indexed: 'indexed',
+  failed: 'failed',
+};
+
+export function LoadProgress() {
+  const status = useStore((s) => s.status);
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      {status === 'loading' ? <Loading /> : status === 'ready' ? <Ready /> : null}
+    </footer>
+  );
+}
+
+function sum(loads: readonly LayerLoad[], f: (l: LayerLoad) => number): number {
+  let n = 0;
+  for (const l of loads) n += f(l);
+  return n;
+}
+
+function Loading() {
+  const image = useStore((s) => s.image);
+  const loads = useStore((s) => s.layerLoads);
+  const archiveProgress = useStore((s) => s.archiveProgress);
+  const startedAt = useStore((s) => s.startedAt);
+  const verifying = useStore((s) => s.verifying);
+
+  let read: number;
+  let total: number;
+  let stage: string;
+  if (!image) {
+    read = archiveProgress?.bytesRead ?? 0;
+    total = archiveProgress?.bytesTotal ?? 0;
+    stage = 'Reading the archive';
+  } else {
+    read = sum(loads, (l) => Math.min(l.bytesRead, l.bytesTotal));
+    total = sum(loads, (l) => l.bytesTotal);
+    const done = loads.filter((l) => l.state === 'indexed' || l.state === 'failed').length;
+    stage = verifying ? 'Verifying layer digests' : `Reading layers: ${done} of ${loads.length} done`;
+  }
+  const elapsed = Math.max(1, performance.now() - startedAt);
+  const ratio = total > 0 ? Math.min(1, read / total) : 0;
+  const rate = (read / elapsed) * 1000;
+
+  return (
+    <div className="statusbar__row">
+      <div
+        className={`progress${verifying || total === 0 ? ' progress--indeterminate' : ''}`}
+        role="progressbar"
+        aria-label={stage}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={verifying || total === 0 ? undefined : Math.round(ratio * 100)}
+        aria-valuetext={total > 0 ? `${formatBytes(read)} of ${formatBytes(total)}` : undefined}
+        data-testid="load-progress"
+      >
+        <div className="progress__fill" style={{ transform: `scaleX(${verifying ? 1 : ratio})` }} />
+      </div>
+      <span className="statusbar__stage" aria-live="polite">
+        {stage}
+      </span>
+      <span className="statusbar__figures num" data-testid="load-figures">
+        {formatBytes(read)}
+        {total > 0 && <> of {formatBytes(total)}</>}
+        {elapsed > 250 && read > 0 && <> · {formatRate(rate)}</>}
+      </span>
+      {loads.length > 0 && <LayerStates loads={loads} />}
+      <button type="button" className="btn btn-sm statusbar__cancel" onClick={cancelLoad} data-testid="cancel-load" aria-label="Cancel loading">
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** One segment per layer, bottom layer first, filled as it is read. */
+function LayerStates({ loads, onlyFailed = false }: { loads: readonly LayerLoad[]; onlyFailed?: boolean }) {
+  return (
+    <ol className="layer-states" aria-label="Layer states">
+      {loads.map((l, i) => {
+        if (onlyFailed && l.state !== 'failed') return null;
+        const pct = l.bytesTotal > 0 ? Math.round((Math.min(l.bytesRead, l.bytesTotal) / l.bytesTotal) * 100) : 0;
+        const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${l.error}` : ''}`;
+        return (
+          <li
+            key={i}
+            className={`layer-state layer-state--${l.state}`}
+            data-testid="layer-load"
+            data-index={i}
+            data-layer-state={l.state}
+            title={text}
+          >
+            <span className="layer-state__fill" style={l.state === 'decompressing' ? { width: `${pct}%` } : undefined} />
+            <span className="sr-only">{text}</span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function Ready() {
+  const loaded = useStore((s) => s.loaded);
+  const loads = useStore((s) => s.layerLoads);
+  const startedAt = useStore((s) => s.startedAt);
+  const finishedAt = useStore((s) => s.finishedAt);
+  const [open, setOpen] = useState(false);
+  const panelRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    const onDown = (e: MouseEvent) => {
+      const t = e.target as Node;
+      if (!panelRef.current?.contains(t) && !buttonRef.current?.contains(t)) setOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('mousedown', onDown);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('mousedown', onDown);
+    };
+  }, [open]);
+
+  if (!loaded) return null;
+  const failed = loads.map((l, i) => ({ l, i })).filter(({ l }) => l.state === 'failed');
+  const stored = sum(loads, (l) => l.bytesTotal);
+  const uncompressed = loaded.layers.reduce((n, l) => n + (l?.tarSize ?? 0), 0);
+  const ms = finishedAt - startedAt;
+  const warnings = loaded.warnings;
+  const mismatches = loaded.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
+  const problems = warnings.length + failed.length;
+
+  return (
+    <div className="statusbar__row">
+      <span className={`statusbar__dot ${failed.length || mismatches ? 'statusbar__dot--warn' : 'statusbar__dot--ok'}`} aria-hidden="true" />
+      <span className="statusbar__summary" role="status" data-testid="load-summary">
+        {failed.length > 0 ? (
+          <>
+            Opened with {failed.length} of {loads.length} layer{loads.length === 1 ? '' : 's'} unreadable; the rest is shown.
+          </>
+        ) : (
+          <>
+            {formatCount(loads.length)} layer{loads.length === 1 ? '' : 's'} · {formatCount(Math.max(0, loaded.union.nodeCount - 1))} paths ·{' '}
+            {formatBytes(uncompressed)} uncompressed
+          </>
+        )}
+      </span>
+      {failed.length > 0 && <LayerStates loads={loads} onlyFailed />}
+      <span className="statusbar__figures num muted">
+        read {formatBytes(stored)} in {formatDuration(ms)}
+        {ms > 0 && <> ({formatRate((stored / ms) * 1000)})</>}
+      </span>
+      <div className="statusbar__spacer" />
+      {problems > 0 && (
+        <div className="statusbar__warnings">
+          <button
+            ref={buttonRef}
+            type="button"
+            className="btn btn-sm btn-ghost statusbar__warn-btn"
+            aria-expanded={open}
+            aria-controls="load-warnings"
+            onClick={() => setOpen((o) => !o)}
+            data-testid="warnings-button"
+          >
+            <span className="statusbar__warn-icon" aria-hidden="true">
+              !
+            </span>
+            {problems} {problems === 1 ? 'warning' : 'warnings'}
+          </button>
+          {open && (
+            <div className="statusbar__panel" id="load-warnings" ref={panelRef} role="region" aria-label="Warnings">
+              <ul>
+                {failed.map(({ l, i }) => (
+                  <li key={`f${i}`} className="statusbar__panel-failed">
+                    <strong>Layer {i} could not be read to the end.</strong> {l.error}
+                  </li>
+                ))}
+                {warnings.map((w, i) => (
+                  <li key={i}>
+                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
