@@ -1,4 +1,401 @@
-// Owned by the stack-diagram engineer; replaced with the real component.
+/**
+ * The layer stack: one band per layer, base at the bottom, as a union mount
+ * stacks them — with the parts that are NOT in the image drawn dashed around
+ * it: the host's bootfs below, the container's read-write layer above.
+ *
+ * It is a listbox (role="listbox", bands role="option"): clicking a band or
+ * moving with Up/Down selects that layer, and the tree shows the filesystem as
+ * of it. Testing contract: bands carry data-testid="layer", data-index (0 =
+ * bottom) and aria-selected.
+ *
+ * Everything is derived from the store on each render; nothing from inside the
+ * image is rendered other than as React text (created_by strings, tags).
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
+import { useStore } from '../../state/store';
+import { effectiveLayer } from '../../state/hooks';
+import type { LayerLoad } from '../../state/loadSlice';
+import type { HistoryStep, ImageInfo } from '../../core/types';
+import { layerColor, layerTint } from '../colors';
+import { formatBytes, formatCount, shortDigest } from '../format/format';
+import {
+  bandHeights,
+  metadataMarkers,
+  rootfsTop,
+  sharedCaption,
+  shortenCreatedBy,
+  sizeBudget,
+  MARKER_PX,
+  type LayerFigures,
+} from './stackModel';
+import { layerFigures } from './figures';
+import './StackDiagram.css';
+
+/** Height of the dashed bootfs and container bands (one line of text plus padding). */
+const DASHED_BAND_PX = 34;
+/** Vertical gap between bands (CSS `gap` of .sd-list). */
+const GAP_PX = 3;
+/** Space the rootfs bracket's caption takes under the rootfs group. */
+const ROOTFS_CAPTION_PX = 20;
+/** A hidden-bytes hatch narrower than this (percent of the band) would be invisible. */
+const MIN_HATCH_PERCENT = 3;
+/** Selected-band keyboard paging: how many layers PageUp/PageDown move. */
+const PAGE_LAYERS = 5;
+
 export function StackDiagram() {
-  return <section aria-label="Layer stack" className="stack-diagram" />;
+  const loaded = useStore((s) => s.loaded);
+  const storeImage = useStore((s) => s.image);
+  const archive = useStore((s) => s.archive);
+  const loads = useStore((s) => s.layerLoads);
+  const partial = useStore((s) => s.partialLayers);
+  const status = useStore((s) => s.status);
+  const selectedLayer = useStore((s) => s.selectedLayer);
+  const logScale = useStore((s) => s.logScale);
+  const selectLayer = useStore((s) => s.selectLayer);
+  const setView = useStore((s) => s.setView);
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  const [availablePx, setAvailablePx] = useState(0);
+  const focusPending = useRef(false);
+
+  // The loaded image (with statistics, and with the playground's layers when a
+  // container runs), else the structure known so far while layers load.
+  const image = loaded?.image ?? storeImage;
+  const images: ImageInfo[] = loaded?.info.images ?? archive?.images ?? [];
+  const n = image?.layers.length ?? 0;
+  const selected = effectiveLayer(selectedLayer, n);
+  // The playground's running container: its read-write layer sits on top, where the dashed band is.
+  const containerIndex = n > 0 && image!.layers[n - 1].synthetic === 'container' ? n - 1 : -1;
+  const imageLayerCount = image ? image.layers.filter((l) => l.synthetic !== 'container').length : 0;
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const measure = () => setAvailablePx(el.clientHeight);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [image === null]);
+
+  const figures = useMemo(
+    () => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []),
+    [image, loaded, partial],
+  );
+  const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
+  const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
+
+  const markerCount = useMemo(() => [...markers.values()].reduce((a, m) => a + m.length, 0), [markers]);
+  const fixedPx = 2 * DASHED_BAND_PX + markerCount * MARKER_PX + (n + markerCount + 2) * GAP_PX + ROOTFS_CAPTION_PX + 16;
+  const budget = sizeBudget(n, availablePx - fixedPx);
+  const heights = useMemo(() => bandHeights(figures.map((f) => f.bytes), logScale, budget), [figures, logScale, budget]);
+
+  const shipped = figures.filter((_, i) => i !== containerIndex);
+  const totalBytes = shipped.reduce((a, f) => a + (f.estimated ? 0 : f.bytes), 0);
+  const allKnown = shipped.every((f) => !f.estimated);
+
+  const move = useCallback(
+    (to: number) => {
+      if (n === 0) return;
+      focusPending.current = true;
+      selectLayer(Math.max(0, Math.min(n - 1, to)));
+    },
+    [n, selectLayer],
+  );
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    // Up = the layer above (the list is drawn top layer first, as the stack stands).
+    const keys: Record<string, number> = {
+      ArrowUp: selected + 1,
+      ArrowDown: selected - 1,
+      PageUp: selected + PAGE_LAYERS,
+      PageDown: selected - PAGE_LAYERS,
+      Home: n - 1,
+      End: 0,
+    };
+    if (e.key in keys && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      move(keys[e.key]);
+    }
+  };
+
+  // Keep the selected band in view (selection may come from the tree, the URL or the tour) and focused after keyboard moves.
+  useEffect(() => {
+    const el = listRef.current?.querySelector<HTMLElement>(`[data-testid="layer"][data-index="${selected}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: 'nearest' });
+    if (focusPending.current) {
+      focusPending.current = false;
+      el.focus({ preventScroll: true });
+    }
+  }, [selected, n]);
+
+  if (!image) {
+    return (
+      <section aria-label="Layer stack" className="stack-diagram sd sd-empty" data-part="stack">
+        <p className="muted">{status === 'loading' ? 'Reading the archive…' : 'No image loaded.'}</p>
+      </section>
+    );
+  }
+
+  const band = (i: number) => (
+    <Band
+      key={i}
+      index={i}
+      count={n}
+      image={image}
+      images={images}
+      figures={figures[i]}
+      load={loaded ? undefined : loads[i]}
+      error={loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null)}
+      height={heights[i]}
+      selected={i === selected}
+      above={i > selected}
+      rootfs={i <= rootTop}
+      onSelect={() => selectLayer(i)}
+    />
+  );
+  const renderMarkers = (below: number) =>
+    (markers.get(below) ?? []).map((h, k) => <Marker key={`m${below}-${k}`} step={h} />);
+
+  // Top of the stack first (DOM order = reading order = visual order).
+  const bands: ReactElement[] = [];
+  const rootfs: ReactElement[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    if (i === containerIndex) continue;
+    const target = i <= rootTop ? rootfs : bands;
+    target.push(...renderMarkers(i));
+    target.push(band(i));
+  }
+  const below = renderMarkers(-1);
+
+  return (
+    <section aria-label="Layer stack" className="stack-diagram sd" data-part="stack">
+      <header className="sd-head">
+        <h2 className="sd-title">Layers</h2>
+        <span
+          className="sd-total num"
+          title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'Layers still being read'}
+        >
+          {imageLayerCount} {imageLayerCount === 1 ? 'layer' : 'layers'}
+          {totalBytes > 0 && (
+            <>
+              {' · '}
+              {formatBytes(totalBytes)}
+              {allKnown ? '' : '+'}
+            </>
+          )}
+        </span>
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost sd-scale"
+          aria-pressed={logScale}
+          title="Band heights in proportion to each layer's size, or to its logarithm (small layers stay visible next to a large base)"
+          onClick={() => setView({ logScale: !logScale })}
+        >
+          log scale
+        </button>
+      </header>
+
+      <div className="sd-scroll" ref={scrollRef}>
+        {containerIndex < 0 && (
+          <div className="sd-dashed sd-container" data-part="container" style={{ minHeight: DASHED_BAND_PX }}>
+            <span>
+              <strong>container layer</strong> (read-write) — added by <code>docker run</code>
+            </span>
+          </div>
+        )}
+
+        <div
+          ref={listRef}
+          role="listbox"
+          aria-label="Image layers, top to bottom"
+          aria-orientation="vertical"
+          className="sd-list"
+          onKeyDown={onKeyDown}
+        >
+          {containerIndex >= 0 && band(containerIndex)}
+          {bands}
+          {rootfs.length > 0 && (
+            <div role="group" aria-label="rootfs: the root filesystem from the base image" className="sd-rootfs" data-part="rootfs">
+              {rootfs}
+              <div className="sd-rootfs-caption" aria-hidden="true" style={{ height: ROOTFS_CAPTION_PX }}>
+                <span>
+                  <strong>rootfs</strong> — from the base image{rootTop > 0 ? ` (layers 0–${rootTop})` : ''}
+                </span>
+              </div>
+            </div>
+          )}
+          {below}
+        </div>
+
+        <div className="sd-dashed sd-bootfs" data-part="bootfs" style={{ minHeight: DASHED_BAND_PX }}>
+          <span>
+            <strong>bootfs</strong> — the host's kernel, not in the image
+          </span>
+        </div>
+      </div>
+
+      <footer className="sd-legend" aria-label="Legend">
+        <span>
+          <i className="sd-swatch-hatch" aria-hidden="true" /> hidden by a later layer
+        </span>
+        <span>
+          <b className="sd-add">+</b>added <b className="sd-mod">~</b>modified <b className="sd-del">−</b>deleted
+        </span>
+      </footer>
+    </section>
+  );
+}
+
+function Marker({ step }: { step: HistoryStep }) {
+  const text = shortenCreatedBy(step.createdBy) || step.comment || 'metadata-only step';
+  return (
+    <div
+      className="sd-marker"
+      data-testid="history-marker"
+      data-part="marker"
+      data-below={step.layerIndex}
+      style={{ height: MARKER_PX }}
+      title={`Metadata-only step (no layer): ${step.createdBy ?? text}`}
+      aria-hidden="true"
+    >
+      <span className="sd-marker-text">{text}</span>
+    </div>
+  );
+}
+
+const STATE_TEXT: Record<string, string> = {
+  waiting: 'waiting',
+  decompressing: 'reading',
+  indexed: '',
+  failed: 'failed',
+};
+
+interface BandProps {
+  index: number;
+  count: number;
+  image: ImageInfo;
+  images: ImageInfo[];
+  figures: LayerFigures;
+  load: LayerLoad | undefined;
+  error: string | null;
+  height: number;
+  selected: boolean;
+  /** Above the selected layer: not part of the filesystem the tree shows. */
+  above: boolean;
+  rootfs: boolean;
+  onSelect(): void;
+}
+
+function Band({ index, count, image, images, figures: f, load, error, height, selected, above, rootfs, onSelect }: BandProps) {
+  const ref = image.layers[index];
+  const full = ref.createdBy ?? '';
+  const short = shortenCreatedBy(full);
+  const state = error ? 'failed' : (load?.state ?? 'indexed');
+  const shared = sharedCaption(ref.sharedWith, images);
+  const pct = load && load.bytesTotal > 0 ? Math.min(100, Math.round((100 * load.bytesRead) / load.bytesTotal)) : 0;
+  const hidden = f.hiddenBytes ?? 0;
+  const hatch = hidden > 0 && f.bytes > 0 ? Math.max(MIN_HATCH_PERCENT, Math.min(100, (100 * hidden) / f.bytes)) : 0;
+  const counted = f.added !== null;
+  const fallbackName = ref.diffId ? `sha256:${shortDigest(ref.diffId)}` : ref.blob.entryName;
+  const container = ref.synthetic === 'container';
+  const committed = ref.synthetic === 'commit';
+
+  const sizeText = f.estimated ? `${formatBytes(f.bytes)} stored` : formatBytes(f.bytes);
+  const stateText = state === 'decompressing' ? `reading ${pct}%` : STATE_TEXT[state];
+  const label = [
+    container ? `Layer ${index}: the container's read-write layer` : `Layer ${index}`,
+    short || 'no history',
+    committed ? 'committed in this page' : '',
+    sizeText,
+    counted ? `${f.added} added, ${f.modified} modified, ${f.deleted} deleted` : '',
+    hidden > 0 ? `${formatBytes(hidden)} hidden by later layers` : '',
+    shared,
+    rootfs ? 'rootfs from the base image' : '',
+    state === 'failed' ? `failed: ${error ?? 'could not be read'}` : stateText,
+  ]
+    .filter(Boolean)
+    .join(', ');
+
+  const title = [
+    container
+      ? `Layer ${index}: the running container's read-write layer. Changes made in the container land here; the image's layers below stay read-only. Commit turns it into an image layer.`
+      : `Layer ${index}${rootfs ? ' (rootfs, from the base image)' : ''}${committed ? ' (committed in this page, like docker commit)' : ''}`,
+    full ? `Created by: ${full}` : 'No history step recorded for this layer',
+    `Size: ${f.estimated ? `${formatBytes(f.bytes)} stored (compressed); not read yet` : `${formatBytes(f.bytes)} of files`}`,
+    f.entries !== null ? `Entries: ${formatCount(f.entries)}` : '',
+    counted ? `Changes: +${f.added} added, ~${f.modified} modified, −${f.deleted} deleted${f.metadataOnly ? `, ${f.metadataOnly} metadata-only` : ''}` : '',
+    hidden > 0 ? `Hidden: ${formatBytes(hidden)} of this layer is overwritten or deleted by later layers, but still ships in the image` : '',
+    shared ? `Shared: ${shared} (stored once in this archive)` : '',
+    ref.diffId ? `diff_id: ${ref.diffId}` : '',
+    state === 'failed' ? `Failed: ${error ?? 'could not be read'}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+  const style = {
+    height,
+    '--layer': layerColor(index, count),
+    '--layer-tint': layerTint(index, count),
+    '--hatch': `${hatch}%`,
+    '--progress': `${pct}%`,
+  } as CSSProperties;
+
+  return (
+    <div
+      role="option"
+      data-testid="layer"
+      data-index={index}
+      data-load={state}
+      data-rootfs={rootfs || undefined}
+      data-above={above || undefined}
+      data-shared={ref.sharedWith.length > 0 || undefined}
+      aria-selected={selected}
+      aria-label={label}
+      tabIndex={selected ? 0 : -1}
+      data-synthetic={ref.synthetic}
+      data-part={container ? 'container' : undefined}
+      className={container ? 'sd-band sd-band-container' : 'sd-band'}
+      style={style}
+      title={title}
+      onClick={onSelect}
+    >
+      {hatch > 0 && <div className="sd-hatch" aria-hidden="true" />}
+      {state === 'decompressing' && <div className="sd-progress" aria-hidden="true" />}
+      <div className="sd-line sd-line1">
+        <span className="sd-idx num">{index}</span>
+        {container ? (
+          <span className="sd-cmd sd-cmd-container">
+            <strong>container layer</strong> (read-write)
+          </span>
+        ) : (
+          <span className={short ? 'sd-cmd' : 'sd-cmd sd-cmd-none'}>{short || fallbackName}</span>
+        )}
+      </div>
+      <div className="sd-line sd-line2">
+        <span className="sd-size num">{sizeText}</span>
+        {counted && (
+          <span className="sd-counts num">
+            <span className={f.added ? 'sd-add' : 'sd-zero'}>+{formatCount(f.added!)}</span>
+            <span className={f.modified ? 'sd-mod' : 'sd-zero'}>~{formatCount(f.modified!)}</span>
+            <span className={f.deleted ? 'sd-del' : 'sd-zero'}>−{formatCount(f.deleted!)}</span>
+          </span>
+        )}
+        {hidden > 0 && <span className="sd-hidden-text num">{formatBytes(hidden)} hidden</span>}
+        {committed && <span className="sd-badge sd-committed">committed</span>}
+        {shared && (
+          <span className="sd-badge sd-shared" data-testid="shared-marker">
+            {shared}
+          </span>
+        )}
+        {stateText && (
+          <span className={`sd-badge sd-state sd-state-${state}`} data-testid="layer-state">
+            {state === 'failed' ? '⚠ failed' : stateText}
+          </span>
+        )}
+      </div>
+    </div>
+  );
 }

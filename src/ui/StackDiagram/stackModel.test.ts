@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryStep, ImageInfo } from '../../core/types';
-import { bandHeights, formatBytes, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX } from './stackModel';
+import { bandHeights, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX } from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -23,17 +23,6 @@ describe('shortenCreatedBy', () => {
     expect(shortenCreatedBy('/bin/sh -c set -eux; \t\tapk add \\\n\t x')).toBe('RUN set -eux; apk add \\ x');
     expect(shortenCreatedBy(null)).toBe('');
     expect(shortenCreatedBy('bazel build ...')).toBe('bazel build ...');
-  });
-});
-
-describe('formatBytes', () => {
-  it('uses decimal units like dive and docker history', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(1000)).toBe('1.00 kB');
-    expect(formatBytes(1_234_567)).toBe('1.23 MB');
-    expect(formatBytes(45_600_000)).toBe('45.6 MB');
-    expect(formatBytes(123_000_000_000)).toBe('123 GB');
   });
 });
 

@@ -66,21 +66,6 @@ export function shortenCreatedBy(createdBy: string | null | undefined): string {
   return s.replace(CONTENT_HASH, '$1:$2…');
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-
-/** Decimal (SI) sizes, as dive (go-humanize) and `docker history` print them: 1.2 MB, 512 B. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  let v = n;
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  if (u === 0) return `${n} B`;
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${UNITS[u]}`;
-}
-
 /**
  * Heights of the bands, bottom first: BAND_MIN_PX each plus a share of
  * `budgetPx` proportional to the layer's size (or to log(1 + size) on the log
@@ -148,9 +133,4 @@ export function sharedCaption(sharedWith: readonly number[], images: readonly Im
   const names = sharedWith.map((i) => imageLabel(images[i], i));
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `shared with ${list}`;
-}
-
-/** Integer with thousands separators, locale-independent (tests and screenshots stay stable). */
-export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
