@@ -11,7 +11,10 @@
  * Columns: path, type, size, mode, uid, gid, link, layer.
  *  - type: file|dir|symlink|hardlink|char|block|fifo (ENTRY_KIND_NAMES);
  *  - size: bytes for files; a hardlink shows its target's size; 0 otherwise;
- *  - mode: 4 octal digits with setuid/setgid/sticky;
+ *  - mode: 4 octal digits with setuid/setgid/sticky; a symlink is always 0777
+ *    whatever its tar header says: Linux ignores a symlink's permission bits
+ *    (symlink(7): "the permissions of a symbolic link are irrelevant", lrwxrwxrwx),
+ *    so that is what the extracted filesystem shows (and the umoci reference);
  *  - a hardlink is the same inode as its target, so it shows the target's
  *    mode/uid/gid too (what `stat` shows after extraction);
  *  - link: symlink target (raw), or hardlink target as '/abs/path';
@@ -31,6 +34,9 @@ import {
 
 /** Longest hardlink-to-hardlink chain followed (tar forbids none, real images have 1); beyond it, or on a cycle, we stop. */
 export const MAX_HARDLINK_CHAIN = 64;
+
+/** Permission bits every symlink has on Linux (symlink(7)); tar headers may say otherwise (e.g. 0755). */
+export const SYMLINK_MODE = 0o777;
 
 export interface MergedRow {
   node: number;
@@ -88,7 +94,7 @@ export function mergedRow(u: UnionModel, layers: readonly (LayerIndex | null)[],
   }
   const kind = li.kinds[entry] as EntryKind;
   let size = kind === EntryKind.File ? li.sizes[entry] : 0;
-  let mode = li.modes[entry] & 0o7777;
+  let mode = kind === EntryKind.Symlink ? SYMLINK_MODE : li.modes[entry] & 0o7777;
   let uid = li.uids[entry];
   let gid = li.gids[entry];
   let link = '';
