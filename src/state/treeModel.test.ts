@@ -12,6 +12,7 @@ import {
   modeOctal,
   modeString,
   nodeInfo,
+  shippedBelow,
   F_MATCH,
   type SearchSpec,
 } from './treeModel';
@@ -273,7 +274,18 @@ describe('row details', () => {
     const u = buildUnion(ls);
     const mv = mergedAt(u, ls, 0);
     expect(nodeInfo(u, ls, mv, lookup(u, '/bin/sh')).link).toBe('busybox');
-    expect(nodeInfo(u, ls, mv, lookup(u, '/bin/ash'))).toMatchObject({ link: 'bin/busybox', kind: EntryKind.Hardlink });
+    expect(nodeInfo(u, ls, mv, lookup(u, '/bin/ash'))).toMatchObject({ link: 'bin/busybox', kind: EntryKind.Hardlink, size: 5 });
+  });
+
+  it('counts the bytes a deletion leaves in the lower layers', () => {
+    // /etc/passwd (30, layer 0) deleted in layer 1: 30 bytes still ship
+    expect(shippedBelow(U, LAYERS, lookup(U, '/etc/passwd'), 1)).toEqual({ bytes: 30, versions: 1, layers: [0] });
+    // the opaque /usr hides /usr/lib with libc.so (1000)
+    expect(shippedBelow(U, LAYERS, lookup(U, '/usr/lib'), 1)).toEqual({ bytes: 1000, versions: 1, layers: [0] });
+    // every version counts: a file written in 0 and 1, deleted in 2
+    const ls = [layer([['d/a', 'file', 7], ['d/b', 'file', 1]]), layer([['d/a', 'file', 9]]), layer([['.wh.d', 'whiteout']])];
+    const u = buildUnion(ls);
+    expect(shippedBelow(u, ls, lookup(u, '/d'), 2)).toEqual({ bytes: 17, versions: 3, layers: [0, 1] });
   });
 });
 

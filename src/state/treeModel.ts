@@ -32,7 +32,8 @@
  *  - matching is case-insensitive unless asked otherwise.
  */
 import { EntryKind, type LayerIndex } from '../core/types';
-import { pathHistory, stateAt, type MergedView, type UnionModel } from '../core/union';
+import { pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/union';
+import { resolveHardlink } from '../core/listing';
 import type { ChangeFilters, SearchMode, SortKey } from './viewSlice';
 
 /* ------------------------------------------------------------ merged view codes */
@@ -656,7 +657,15 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   info.versionLayer = vl;
   info.entry = ve;
   const li = vl >= 0 && ve >= 0 ? layers[vl] : null;
-  if (li) Object.assign(info, entryAttrs(li, ve));
+  if (li) {
+    Object.assign(info, entryAttrs(li, ve));
+    if (info.kind === EntryKind.Hardlink) {
+      // the same inode as its target: show the target's size (as the CLI listing does)
+      const t = resolveHardlink(u, layers, vl, ve);
+      const tl = t ? layers[t[0]] : null;
+      if (t && tl) info.size = tl.sizes[t[1]];
+    }
+  }
   if (info.kind === EntryKind.Dir && st === ST_VISIBLE) info.size = subtreeSize(u, layers, mv, node);
   if (st === ST_VISIBLE && info.kind !== EntryKind.Dir) {
     const h = hiddenBelow(u, layers, node, mv.layer);
@@ -692,6 +701,34 @@ export function hiddenBelow(u: UnionModel, layers: readonly (LayerIndex | null)[
     if (h.action === 'added') break;
   }
   return { versions, bytes };
+}
+
+/**
+ * Bytes a deletion (or a replacement) at layer `layer` leaves in the image:
+ * every file version of the node and of everything below it, in the layers
+ * under `layer`. A whiteout hides them from the merged filesystem, but the
+ * lower layers' tars still carry them (OCI image-spec layer.md, "Whiteouts").
+ */
+export function shippedBelow(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, layer: number): { bytes: number; versions: number; layers: number[] } {
+  let bytes = 0;
+  let versions = 0;
+  const seen = new Set<number>();
+  const stack = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (let j = u.evStart[n]; j < u.evStart[n + 1]; j++) {
+      const l = u.evLayer[j];
+      if (l >= layer || u.evKind[j] !== UnionEvent.Set) continue;
+      const li = layers[l];
+      const e = u.evEntry[j];
+      if (!li || li.kinds[e] !== EntryKind.File) continue;
+      bytes += li.sizes[e];
+      versions++;
+      seen.add(l);
+    }
+    for (let c = u.childStart[n]; c < u.childStart[n + 1]; c++) stack.push(u.children[c]);
+  }
+  return { bytes, versions, layers: [...seen].sort((a, b) => a - b) };
 }
 
 /* ------------------------------------------------------------ formatting */

@@ -1,4 +1,405 @@
-// Owned by the tree engineer; replaced with the real component.
+/**
+ * Details of the selected path as of the selected layer: every attribute the
+ * layer's tar header gives (type, mode, owner, size, mtime, link target, device
+ * numbers, xattrs), what a deletion hides and how many bytes still ship, the
+ * path's history across layers (click a row to look at that layer), and a
+ * preview and download of any of its versions.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { useStore } from '../../state/store';
+import { useMerged, type Layers } from '../../state/hooks';
+import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize, ST_DELETED, ST_VISIBLE } from '../../state/treeModel';
+import { lookup, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/union';
+import { resolveHardlink } from '../../core/listing';
+import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
+import { layerColor, layerTint } from '../colors';
+import { formatBytes, formatCount } from '../format/format';
+import { shortenCreatedBy } from '../StackDiagram/stackModel';
+import { Preview, type PreviewTarget } from '../Preview/Preview';
+import { xattrText } from '../Preview/sniff';
+import './Details.css';
+
+const ACTION_LABEL: Record<HistoryItem['action'], string> = {
+  added: 'added',
+  modified: 'modified',
+  metadata: 'attributes changed',
+  unchanged: 're-stated, unchanged',
+  deleted: 'deleted (whiteout)',
+  'opaque-hidden': 'hidden (opaque directory)',
+  replaced: 'removed with its parent',
+  implicit: 'implied parent directory',
+};
+
+const KIND_LABEL: Record<number, string> = {
+  [EntryKind.File]: 'regular file',
+  [EntryKind.Dir]: 'directory',
+  [EntryKind.Symlink]: 'symbolic link',
+  [EntryKind.Hardlink]: 'hard link',
+  [EntryKind.Char]: 'character device',
+  [EntryKind.Block]: 'block device',
+  [EntryKind.Fifo]: 'FIFO (named pipe)',
+  [EntryKind.Other]: 'other',
+};
+
 export function Details() {
-  return <section aria-label="Path details" className="details" />;
+  const ms = useMerged();
+  const selectedPath = useStore((s) => s.selectedPath);
+  const image = useStore((s) => s.loaded?.image ?? s.image);
+  const union = ms?.union ?? null;
+  const node = useMemo(() => (union && selectedPath ? lookup(union, selectedPath) : -1), [union, selectedPath]);
+
+  return (
+    <section aria-label="Path details" className="details" data-pane="details" tabIndex={-1} data-testid="details">
+      {!ms || !selectedPath ? (
+        <div className="dt-empty">
+          <p>Select a path in the tree to see its attributes, its history across layers and its contents.</p>
+        </div>
+      ) : node < 0 ? (
+        <div className="dt-empty">
+          <p className="dt-path mono">{selectedPath}</p>
+          <p>No layer of this image has this path.</p>
+        </div>
+      ) : (
+        <NodeDetails key={node} union={ms.union} layers={ms.layers} layer={ms.layer} node={node} image={image} merged={ms.merged} />
+      )}
+    </section>
+  );
+}
+
+interface NodeProps {
+  union: UnionModel;
+  layers: Layers;
+  layer: number;
+  node: number;
+  image: ImageInfo | null;
+  merged: MergedView;
+}
+
+function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps) {
+  const selectLayer = useStore((s) => s.selectLayer);
+  const selectPath = useStore((s) => s.selectPath);
+  const path = pathOf(u, node);
+  const name = node === 0 ? '/' : u.names[u.nameId[node]];
+  const count = u.layerCount;
+  const history = useMemo(() => pathHistory(u, layers, node), [u, layers, node]);
+  const st = merged.status[node];
+  const change = changeName(merged, node);
+
+  // The version whose attributes are shown: the visible one, or for a deleted path the last one before the deletion.
+  const shown = useMemo(() => {
+    if (st === ST_VISIBLE) return { layer: merged.provider[node], entry: merged.entry[node] };
+    if (st === ST_DELETED && merged.provider[node] > 0) {
+      const b = stateAt(u, node, merged.provider[node] - 1);
+      if (b.status === 'visible') return { layer: b.layer, entry: b.entry };
+    }
+    return null;
+  }, [u, node, st, merged]);
+
+  const versions = history.filter((h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'));
+  const [pv, setPv] = useState<{ layer: number; entry: number } | null>(null);
+  useEffect(() => setPv(null), [node, layer]);
+  const previewVersion = pv ?? (shown && shown.entry >= 0 ? shown : null);
+  const previewTarget = useMemo(() => previewTargetOf(u, layers, previewVersion, name), [u, layers, previewVersion, name]);
+
+  const li = shown && shown.entry >= 0 ? layers[shown.layer] : null;
+  const e = shown?.entry ?? -1;
+  const kind = li ? li.kinds[e] : shown ? EntryKind.Dir : -1;
+  const isDir = kind === EntryKind.Dir;
+  const link = li && li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : null;
+  const xattrs = li ? li.xattrs.get(e) : undefined;
+  const dev = li ? li.devs.get(e) : undefined;
+  const hidden = st === ST_VISIBLE && !isDir ? hiddenBelow(u, layers, node, layer) : null;
+  const createdBy = (l: number) => image?.layers[l]?.createdBy ?? null;
+
+  let size: number | null = null;
+  if (li && kind === EntryKind.File) size = li.sizes[e];
+  else if (li && kind === EntryKind.Hardlink) {
+    const t = resolveHardlink(u, layers, shown!.layer, e);
+    if (t && layers[t[0]]) size = layers[t[0]]!.sizes[t[1]];
+  }
+  const visibleChildren = useMemo(() => {
+    if (!isDir || st !== ST_VISIBLE) return 0;
+    let n = 0;
+    for (let c = u.childStart[node]; c < u.childStart[node + 1]; c++) if (merged.status[u.children[c]] === ST_VISIBLE) n++;
+    return n;
+  }, [u, node, isDir, st, merged]);
+
+  const symlinkTarget = kind === EntryKind.Symlink && link ? resolveSymlinkPath(path, link) : null;
+
+  return (
+    <div className="dt">
+      <header className="dt-head">
+        <h2 className="dt-name" title={path}>
+          {name}
+        </h2>
+        <p className="dt-path mono" data-testid="details-path">
+          {path}
+        </p>
+        <div className="dt-chips">
+          <span className={`dt-chip st-${st === ST_VISIBLE ? 'visible' : st === ST_DELETED ? 'deleted' : 'absent'}`}>
+            {st === ST_VISIBLE ? 'present' : st === ST_DELETED ? `deleted in layer ${merged.provider[node]}` : `not present in layer ${layer}`}
+          </span>
+          {change !== 'unchanged' && <span className={`dt-chip ch-${change}`}>{change} by layer {layer}</span>}
+          {hidden && hidden.versions > 0 && (
+            <span className="dt-chip hides" title="Lower versions are hidden by this one but still ship in their layers">
+              hides {hidden.versions} lower version{hidden.versions === 1 ? '' : 's'} · {formatBytes(hidden.bytes)}
+            </span>
+          )}
+        </div>
+      </header>
+
+      {st === ST_DELETED && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]} history={history} isDir={isDir} />}
+      {st === 0 && (
+        <p className="dt-note">
+          {history.length ? `This path exists in other layers: see its history below.` : 'No layer provides this path.'}
+        </p>
+      )}
+
+      {shown && (
+        <section className="dt-section" aria-label="Attributes">
+          <h3>
+            Attributes{' '}
+            <span className="muted">
+              {st === ST_DELETED ? `(last version, from layer ${shown.layer})` : shown.entry < 0 ? '(implied directory)' : `(from layer ${shown.layer})`}
+            </span>
+          </h3>
+          <dl className="dt-attrs">
+            <dt>Type</dt>
+            <dd>{KIND_LABEL[kind] ?? ENTRY_KIND_NAMES[kind as EntryKind] ?? 'unknown'}</dd>
+            <dt>Mode</dt>
+            <dd className="mono">
+              {modeString(kind, li ? li.modes[e] : 0o755)} <span className="muted">{modeOctal(li ? li.modes[e] : 0o755)}</span>
+            </dd>
+            <dt>Owner</dt>
+            <dd className="mono">
+              {li ? `${li.uids[e]}:${li.gids[e]}` : '0:0'} <span className="muted">uid:gid</span>
+            </dd>
+            {size !== null && (
+              <>
+                <dt>Size</dt>
+                <dd>
+                  {formatBytes(size)} <span className="muted num">({formatCount(size)} bytes)</span>
+                </dd>
+              </>
+            )}
+            {isDir && st === ST_VISIBLE && (
+              <>
+                <dt>Contents</dt>
+                <dd>
+                  {formatCount(visibleChildren)} entr{visibleChildren === 1 ? 'y' : 'ies'}, {formatBytes(subtreeSize(u, layers, merged, node))} in all
+                </dd>
+              </>
+            )}
+            {li && (
+              <>
+                <dt>Modified</dt>
+                <dd className="mono">{formatMtime(li.mtimes[e])}</dd>
+              </>
+            )}
+            {link !== null && kind === EntryKind.Symlink && (
+              <>
+                <dt>Target</dt>
+                <dd className="mono">
+                  {link}{' '}
+                  {symlinkTarget && lookup(u, symlinkTarget) >= 0 && (
+                    <button type="button" className="btn btn-sm btn-ghost" onClick={() => selectPath(symlinkTarget)} title={`Select ${symlinkTarget}`}>
+                      Go to {symlinkTarget}
+                    </button>
+                  )}
+                </dd>
+              </>
+            )}
+            {link !== null && kind === EntryKind.Hardlink && (
+              <>
+                <dt>Links to</dt>
+                <dd className="mono">
+                  /{link}{' '}
+                  <button type="button" className="btn btn-sm btn-ghost" onClick={() => selectPath('/' + link)}>
+                    Go to it
+                  </button>
+                </dd>
+              </>
+            )}
+            {dev && (
+              <>
+                <dt>Device</dt>
+                <dd className="mono">
+                  {dev[0]}, {dev[1]} <span className="muted">major, minor</span>
+                </dd>
+              </>
+            )}
+            {xattrs && Object.keys(xattrs).length > 0 && (
+              <>
+                <dt>Xattrs</dt>
+                <dd>
+                  <ul className="dt-xattrs">
+                    {Object.entries(xattrs).map(([k, v]) => {
+                      const t = xattrText(k, v);
+                      return (
+                        <li key={k}>
+                          <span className="mono">{k}</span> = <span className={t.hex ? 'mono dt-hex' : 'mono'}>{t.text}</span>
+                          {t.hex && <span className="muted"> (hex)</span>}
+                        </li>
+                      );
+                    })}
+                  </ul>
+                </dd>
+              </>
+            )}
+            {li && (
+              <>
+                <dt>Tar entry</dt>
+                <dd className="muted">
+                  #{e} of layer {shown.layer}
+                  {kind === EntryKind.File ? `, data at byte ${formatCount(li.dataOffsets[e])} of the layer's tar` : ''}
+                </dd>
+              </>
+            )}
+          </dl>
+        </section>
+      )}
+
+      <section className="dt-section" aria-label="History across layers">
+        <h3>History</h3>
+        <ol className="dt-history" data-testid="history">
+          {history.map((h) => {
+            const hl = layers[h.layer];
+            const isVersion = versions.includes(h);
+            const verSize = isVersion && hl && hl.kinds[h.entry] === EntryKind.File ? hl.sizes[h.entry] : null;
+            const cause = !isVersion && h.entry >= 0 && hl ? '/' + hl.paths[h.entry] : null;
+            const active = previewVersion && previewVersion.layer === h.layer && isVersion;
+            return (
+              <li key={h.layer} className={`dt-hrow act-${h.action}${h.layer === layer ? ' is-current' : ''}`} data-testid="history-row" data-layer={h.layer} data-action={h.action}>
+                <button
+                  type="button"
+                  className="dt-hbtn"
+                  onClick={() => selectLayer(h.layer)}
+                  aria-current={h.layer === layer ? 'true' : undefined}
+                  title={`Show the filesystem as of layer ${h.layer}${createdBy(h.layer) ? `\n${createdBy(h.layer)}` : ''}`}
+                >
+                  <LayerChip index={h.layer} count={count} />
+                  <span className="dt-hact">{ACTION_LABEL[h.action]}</span>
+                  {verSize !== null && <span className="dt-hsize num">{formatBytes(verSize)}</span>}
+                  {cause && <span className="dt-hcause mono">{cause}</span>}
+                  <span className="dt-hstep">{shortenCreatedBy(createdBy(h.layer))}</span>
+                </button>
+                {isVersion && hl && (hl.kinds[h.entry] === EntryKind.File || hl.kinds[h.entry] === EntryKind.Hardlink) && (
+                  <button
+                    type="button"
+                    className={active ? 'btn btn-sm dt-pvbtn active' : 'btn btn-sm btn-ghost dt-pvbtn'}
+                    aria-pressed={!!active}
+                    data-testid="preview-version"
+                    onClick={() => setPv({ layer: h.layer, entry: h.entry })}
+                  >
+                    View
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+
+      {previewTarget && (
+        <section className="dt-section" aria-label="Contents">
+          <h3>
+            Contents <span className="muted">(version from layer {previewVersion!.layer}{previewTarget.layer !== previewVersion!.layer ? `, hard link to layer ${previewTarget.layer}` : ''})</span>
+          </h3>
+          <Preview key={`${previewTarget.layer}/${previewTarget.entry}`} target={previewTarget} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** A version to preview: regular files, and hard links through to the file they share an inode with. */
+function previewTargetOf(u: UnionModel, layers: Layers, v: { layer: number; entry: number } | null, name: string): PreviewTarget | null {
+  if (!v || v.entry < 0) return null;
+  const li = layers[v.layer];
+  if (!li) return null;
+  let L = v.layer;
+  let e = v.entry;
+  if (li.kinds[e] === EntryKind.Hardlink) {
+    const t = resolveHardlink(u, layers, L, e);
+    if (!t) return null;
+    [L, e] = t;
+  }
+  const tl = layers[L];
+  if (!tl || tl.kinds[e] !== EntryKind.File) return null;
+  return { layer: L, entry: e, name, size: tl.sizes[e] };
+}
+
+function DeletionInfo({ u, layers, node, layer, history, isDir }: { u: UnionModel; layers: Layers; node: number; layer: number; history: HistoryItem[]; isDir: boolean }) {
+  const ev = history.find((h) => h.layer === layer);
+  const li = layers[layer];
+  const cause = ev && ev.entry >= 0 && li ? '/' + li.paths[ev.entry] : null;
+  const ship = useMemo(() => shippedBelow(u, layers, node, layer), [u, layers, node, layer]);
+  let how: React.ReactNode;
+  if (ev?.action === 'deleted')
+    how = (
+      <>
+        Layer {layer} deleted it with the whiteout file <code>{cause}</code>: an empty marker whose name, <code>.wh.</code> + the
+        name, tells the union mount to hide the path and everything under it.
+      </>
+    );
+  else if (ev?.action === 'opaque-hidden')
+    how = (
+      <>
+        Layer {layer} made its directory opaque with <code>{cause}</code>: everything the lower layers had in that directory is hidden,
+        only what layer {layer} itself puts there shows.
+      </>
+    );
+  else
+    how = (
+      <>
+        Layer {layer} removed a directory above it{cause ? (
+          <>
+            {' '}(<code>{cause}</code>)
+          </>
+        ) : null}
+        , so this path went with it.
+      </>
+    );
+  return (
+    <div className="dt-deleted" data-testid="deletion-info">
+      <p>{how}</p>
+      <p>
+        {ship.versions > 0 ? (
+          <>
+            The bytes are not freed: <strong>{formatBytes(ship.bytes)}</strong> in {formatCount(ship.versions)} file version{ship.versions === 1 ? '' : 's'}
+            {isDir ? ' under it' : ''} still ship in layer{ship.layers.length === 1 ? '' : 's'} {ship.layers.join(', ')} of the image.
+          </>
+        ) : (
+          <>No file bytes were hidden.</>
+        )}
+      </p>
+    </div>
+  );
+}
+
+export function LayerChip({ index, count }: { index: number; count: number }) {
+  return (
+    <span className="dt-layer" style={{ borderColor: layerColor(index, count), background: layerTint(index, count) }} aria-label={`layer ${index}`}>
+      {index}
+    </span>
+  );
+}
+
+/** mtime (seconds, maybe fractional) as UTC. */
+function formatMtime(sec: number): string {
+  if (!Number.isFinite(sec)) return '';
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return String(sec);
+  return d.toISOString().replace('T', ' ').replace(/\.000Z$/, ' UTC').replace(/Z$/, ' UTC');
+}
+
+/** Absolute path a symlink points to (one hop, lexically, like `realpath -s`), or null when it leaves the root. */
+function resolveSymlinkPath(linkPath: string, target: string): string | null {
+  const base = target.startsWith('/') ? [] : linkPath.split('/').slice(1, -1);
+  for (const seg of target.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') base.pop();
+    else base.push(seg);
+  }
+  return '/' + base.join('/');
 }

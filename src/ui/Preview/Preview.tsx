@@ -1,0 +1,209 @@
+/**
+ * Preview and download of one version of a file (an entry of a layer).
+ *
+ * Bytes come from readEntry (src/state/loader.ts): a slice for uncompressed
+ * layers, a decompression from the layer's start for gzip/zstd ones — so the
+ * preview reads at most PREVIEW_TEXT_MAX bytes unless the file is an image.
+ *
+ * Nothing from the image runs in the page: text is a React text node, binary a
+ * hex dump, images (SVG included) only ever an <img src="blob:…"> with a MIME
+ * type chosen from the magic bytes — an SVG in an <img> runs no script — and the
+ * page's CSP allows images from blob: only.
+ */
+import { useEffect, useState } from 'react';
+import { readEntry } from '../../state/loader';
+import { formatBytes } from '../format/format';
+import { decodeText, hexDump, sniff, type Sniffed } from './sniff';
+import './Preview.css';
+
+/** Text previews show the first 256 KiB: enough for any config or script, small enough to render at once. */
+export const PREVIEW_TEXT_MAX = 256 * 1024;
+/** Hex dumps show the first 64 KiB (4096 lines): the headers that identify a binary are at its start. */
+export const PREVIEW_HEX_MAX = 64 * 1024;
+/** Images are read whole up to 16 MiB; beyond, the preview offers the download instead of holding it in memory. */
+export const PREVIEW_IMAGE_MAX = 16 * 1024 * 1024;
+
+export interface PreviewTarget {
+  layer: number;
+  entry: number;
+  /** File name used for the download. */
+  name: string;
+  size: number;
+}
+
+type State =
+  | { s: 'loading' }
+  | { s: 'error'; message: string }
+  | { s: 'ready'; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function Preview({ target }: { target: PreviewTarget }) {
+  const [state, setState] = useState<State>({ s: 'loading' });
+  const [wrap, setWrap] = useState(true);
+  const { layer, entry, size } = target;
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setState({ s: 'loading' });
+    (async () => {
+      const first = Math.min(size, PREVIEW_TEXT_MAX);
+      let bytes = await readEntry(layer, entry, first, { signal: ctl.signal });
+      let truncated = size > bytes.length;
+      const kind = sniff(bytes, truncated);
+      let imageTooBig = false;
+      if (kind.kind === 'image' && truncated) {
+        if (size <= PREVIEW_IMAGE_MAX) {
+          bytes = await readEntry(layer, entry, size, { signal: ctl.signal });
+          truncated = false;
+        } else imageTooBig = true;
+      }
+      if (!ctl.signal.aborted) setState({ s: 'ready', bytes, truncated, kind, imageTooBig });
+    })().catch((e) => {
+      if (!ctl.signal.aborted) setState({ s: 'error', message: describe(e) });
+    });
+    return () => ctl.abort();
+  }, [layer, entry, size]);
+
+  return (
+    <div className="pv" data-testid="preview">
+      <div className="pv-bar">
+        <span className="pv-kind" data-testid="preview-kind">
+          {state.s === 'ready' ? kindLabel(state.kind) : state.s === 'loading' ? 'Reading…' : 'Unreadable'}
+        </span>
+        {state.s === 'ready' && state.kind.kind === 'text' && (
+          <label className="pv-wrap">
+            <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} /> Wrap
+          </label>
+        )}
+        <DownloadButton target={target} />
+      </div>
+      {state.s === 'loading' && <div className="pv-note">Reading {formatBytes(Math.min(size, PREVIEW_TEXT_MAX))} from layer {layer}…</div>}
+      {state.s === 'error' && (
+        <div className="pv-note pv-error" role="alert">
+          Could not read this file: {state.message}
+        </div>
+      )}
+      {state.s === 'ready' && <Body state={state} size={size} wrap={wrap} />}
+    </div>
+  );
+}
+
+function kindLabel(k: Sniffed): string {
+  switch (k.kind) {
+    case 'empty':
+      return 'Empty file';
+    case 'image':
+      return k.mime.replace('image/', '').replace('svg+xml', 'SVG').toUpperCase() + ' image';
+    case 'text':
+      return `Text · ${k.encoding}${k.bom ? ' (BOM)' : ''}`;
+    case 'binary':
+      return 'Binary · hex';
+  }
+}
+
+function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; size: number; wrap: boolean }) {
+  const { bytes, kind, truncated } = state;
+  if (kind.kind === 'empty') return <div className="pv-note">This file is empty (0 bytes).</div>;
+  if (kind.kind === 'image') {
+    if (state.imageTooBig)
+      return <div className="pv-note">This image is {formatBytes(size)}: larger than the {formatBytes(PREVIEW_IMAGE_MAX)} previewed. Download it to view it.</div>;
+    return <ImageView bytes={bytes} mime={kind.mime} />;
+  }
+  if (kind.kind === 'text') {
+    const text = decodeText(bytes, kind);
+    return (
+      <>
+        {truncated && <div className="pv-note">The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.</div>}
+        <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" tabIndex={0} aria-label="File contents">
+          {text}
+        </pre>
+      </>
+    );
+  }
+  const shown = bytes.subarray(0, PREVIEW_HEX_MAX);
+  return (
+    <>
+      {size > shown.length && <div className="pv-note">The first {formatBytes(shown.length)} of {formatBytes(size)} are shown.</div>}
+      <pre className="pv-hex" data-testid="preview-hex" tabIndex={0} aria-label="Hex dump">
+        {hexDump(shown)}
+      </pre>
+    </>
+  );
+}
+
+function ImageView({ bytes, mime }: { bytes: Uint8Array; mime: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [dims, setDims] = useState<string>('');
+  const [broken, setBroken] = useState(false);
+  useEffect(() => {
+    const u = URL.createObjectURL(new Blob([bytes as BlobPart], { type: mime }));
+    setUrl(u);
+    setBroken(false);
+    return () => URL.revokeObjectURL(u);
+  }, [bytes, mime]);
+  if (!url) return null;
+  return (
+    <figure className="pv-image">
+      {broken ? (
+        <div className="pv-note">The browser could not decode this image.</div>
+      ) : (
+        <img
+          src={url}
+          alt="Preview of the file"
+          data-testid="preview-image"
+          onLoad={(e) => setDims(`${e.currentTarget.naturalWidth} × ${e.currentTarget.naturalHeight} px`)}
+          onError={() => setBroken(true)}
+        />
+      )}
+      {dims && <figcaption>{dims}</figcaption>}
+    </figure>
+  );
+}
+
+/** Read the whole version and hand it to the browser as a download named like the file. */
+export function DownloadButton({ target }: { target: PreviewTarget }) {
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => setErr(null), [target.layer, target.entry]);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-sm"
+        data-testid="download"
+        disabled={busy}
+        aria-label={`Download ${target.name} from layer ${target.layer}`}
+        onClick={async () => {
+          setBusy(true);
+          setErr(null);
+          try {
+            const bytes = await readEntry(target.layer, target.entry);
+            const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+            const a = document.createElement('a');
+            a.href = url;
+            a.download = target.name || 'file';
+            document.body.appendChild(a);
+            a.click();
+            a.remove();
+            // the download has started once click() returns; keep the URL a moment for slow browsers
+            setTimeout(() => URL.revokeObjectURL(url), 60_000);
+          } catch (e) {
+            setErr(describe(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Preparing…' : `Download (${formatBytes(target.size)})`}
+      </button>
+      {err && (
+        <span className="pv-error" role="alert">
+          {err}
+        </span>
+      )}
+    </>
+  );
+}
