@@ -29,14 +29,9 @@ import {
   type LayerFigures,
 } from './stackModel';
 import { layerFigures } from './figures';
+import { ExplainButton } from '../Teach/Explain';
 import './StackDiagram.css';
 
-/** Height of the dashed bootfs and container bands (one line of text plus padding). */
-const DASHED_BAND_PX = 34;
-/** Vertical gap between bands (CSS `gap` of .sd-list). */
-const GAP_PX = 3;
-/** Space the rootfs bracket's caption takes under the rootfs group. */
-const ROOTFS_CAPTION_PX = 20;
 /** A hidden-bytes hatch narrower than this (percent of the band) would be invisible. */
 const MIN_HATCH_PERCENT = 3;
 /** Selected-band keyboard paging: how many layers PageUp/PageDown move. */
@@ -55,8 +50,11 @@ export function StackDiagram() {
   const setView = useStore((s) => s.setView);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  const stackRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const [availablePx, setAvailablePx] = useState(0);
+  // Height of everything in the stack but the bands (markers, dashed bands, rootfs frame, gaps), measured.
+  const [fixedPx, setFixedPx] = useState(0);
   const focusPending = useRef(false);
 
   // The loaded image (with statistics, and with the playground's layers when a
@@ -86,10 +84,17 @@ export function StackDiagram() {
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
   const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
 
-  const markerCount = useMemo(() => [...markers.values()].reduce((a, m) => a + m.length, 0), [markers]);
-  const fixedPx = 2 * DASHED_BAND_PX + markerCount * MARKER_PX + (n + markerCount + 2) * GAP_PX + ROOTFS_CAPTION_PX + 16;
   const budget = sizeBudget(n, availablePx - fixedPx);
   const heights = useMemo(() => bandHeights(figures.map((f) => f.bytes), logScale, budget), [figures, logScale, budget]);
+
+  // Bands have explicit heights, so the rest is the stack's height minus theirs; it
+  // does not depend on the budget, so this settles after one extra render.
+  useLayoutEffect(() => {
+    const el = stackRef.current;
+    if (!el) return;
+    const f = el.offsetHeight - heights.reduce((a, h) => a + h, 0);
+    if (Math.abs(f - fixedPx) > 1) setFixedPx(f);
+  });
 
   const shipped = figures.filter((_, i) => i !== containerIndex);
   const totalBytes = shipped.reduce((a, f) => a + (f.estimated ? 0 : f.bytes), 0);
@@ -169,11 +174,13 @@ export function StackDiagram() {
     target.push(band(i));
   }
   const below = renderMarkers(-1);
+  const anyShared = image.layers.some((l) => l.sharedWith.length > 0);
 
   return (
     <section aria-label="Layer stack" className="stack-diagram sd" data-part="stack">
       <header className="sd-head">
         <h2 className="sd-title">Layers</h2>
+        <ExplainButton id="layers" />
         <span
           className="sd-total num"
           title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'Layers still being read'}
@@ -189,7 +196,7 @@ export function StackDiagram() {
         </span>
         <button
           type="button"
-          className="btn btn-sm btn-ghost sd-scale"
+          className="sd-scale"
           aria-pressed={logScale}
           title="Band heights in proportion to each layer's size, or to its logarithm (small layers stay visible next to a large base)"
           onClick={() => setView({ logScale: !logScale })}
@@ -199,11 +206,13 @@ export function StackDiagram() {
       </header>
 
       <div className="sd-scroll" ref={scrollRef}>
+        <div className="sd-stack" ref={stackRef}>
         {containerIndex < 0 && (
-          <div className="sd-dashed sd-container" data-part="container" style={{ minHeight: DASHED_BAND_PX }}>
+          <div className="sd-dashed sd-container" data-part="container">
             <span>
               <strong>container layer</strong> (read-write) — added by <code>docker run</code>
             </span>
+            <ExplainButton id="container" className="sd-explain" />
           </div>
         )}
 
@@ -220,7 +229,7 @@ export function StackDiagram() {
           {rootfs.length > 0 && (
             <div role="group" aria-label="rootfs: the root filesystem from the base image" className="sd-rootfs" data-part="rootfs">
               {rootfs}
-              <div className="sd-rootfs-caption" aria-hidden="true" style={{ height: ROOTFS_CAPTION_PX }}>
+              <div className="sd-rootfs-caption" aria-hidden="true">
                 <span>
                   <strong>rootfs</strong> — from the base image{rootTop > 0 ? ` (layers 0–${rootTop})` : ''}
                 </span>
@@ -230,20 +239,32 @@ export function StackDiagram() {
           {below}
         </div>
 
-        <div className="sd-dashed sd-bootfs" data-part="bootfs" style={{ minHeight: DASHED_BAND_PX }}>
+        <div className="sd-dashed sd-bootfs" data-part="bootfs">
           <span>
             <strong>bootfs</strong> — the host's kernel, not in the image
           </span>
+          <ExplainButton id="bootfs" className="sd-explain" />
+        </div>
         </div>
       </div>
 
       <footer className="sd-legend" aria-label="Legend">
         <span>
-          <i className="sd-swatch-hatch" aria-hidden="true" /> hidden by a later layer
-        </span>
-        <span>
           <b className="sd-add">+</b>added <b className="sd-mod">~</b>modified <b className="sd-del">−</b>deleted
         </span>
+        <span title="Hatched: bytes of the layer that a later layer overwrites or deletes. They are hidden from the merged view but still ship in the image.">
+          <i className="sd-swatch-hatch" aria-hidden="true" /> hidden <ExplainButton id="whiteout" className="teach-info--inline" />
+        </span>
+        {rootfs.length > 0 && (
+          <span>
+            <i className="sd-swatch-rootfs" aria-hidden="true" /> rootfs <ExplainButton id="rootfs" className="teach-info--inline" />
+          </span>
+        )}
+        {anyShared && (
+          <span>
+            <i className="sd-swatch-shared" aria-hidden="true" /> shared <ExplainButton id="sharing" className="teach-info--inline" />
+          </span>
+        )}
       </footer>
     </section>
   );

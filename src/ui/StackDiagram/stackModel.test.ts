@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryStep, ImageInfo } from '../../core/types';
-import { bandHeights, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX } from './stackModel';
+import { bandHeights, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -39,10 +39,11 @@ describe('bandHeights', () => {
   it('falls back to the minimum when nothing is known', () => {
     expect(bandHeights([0, 0], false, 100)).toEqual([BAND_MIN_PX, BAND_MIN_PX]);
   });
-  it('budget: at least 10 px per layer, at most the cap', () => {
-    expect(sizeBudget(14, 300)).toBe(140);
-    expect(sizeBudget(2, 2000)).toBe(SIZE_PX_MAX);
+  it('budget: the room left when the stack fits, at most the cap; a fixed share per layer when it scrolls', () => {
     expect(sizeBudget(3, 300)).toBe(300 - 3 * BAND_MIN_PX);
+    expect(sizeBudget(10, 10 * BAND_MIN_PX)).toBe(0);
+    expect(sizeBudget(2, 2000)).toBe(SIZE_PX_MAX);
+    expect(sizeBudget(14, 14 * BAND_MIN_PX - 1)).toBe(14 * SIZE_PX_PER_LAYER);
   });
 });
 

@@ -5,17 +5,22 @@
  */
 import type { HistoryStep, ImageInfo } from '../../core/types';
 
-/** Smallest band height: two 12–13 px text lines (step, then size/counts) plus padding. */
-export const BAND_MIN_PX = 40;
-/** Height of a metadata-only history marker (one small text line). */
-export const MARKER_PX = 18;
 /**
- * Pixels shared out in proportion to the layers' sizes, on top of BAND_MIN_PX.
- * At least SIZE_PX_PER_LAYER per layer, so sizes stay visible even when a deep
- * stack has to scroll; at most SIZE_PX_MAX, so one huge base layer does not
- * push everything else out of a tall window.
+ * Smallest band height: two 14 px text lines (the step, then size and counts)
+ * plus 2 px padding each side. Small enough that 14 layers, the markers and the
+ * bootfs/container bands fit a 1280×800 window without scrolling.
  */
-export const SIZE_PX_PER_LAYER = 10;
+export const BAND_MIN_PX = 32;
+/** Height of a metadata-only history marker (one small text line). */
+export const MARKER_PX = 16;
+/**
+ * Pixels shared out in proportion to the layers' sizes, on top of BAND_MIN_PX:
+ * the room the pane has left when every band fits at its minimum (so a stack
+ * that fits never scrolls), at most SIZE_PX_MAX (so one huge base layer does not
+ * push everything else out of a tall window). When the stack has to scroll
+ * anyway, SIZE_PX_PER_LAYER per layer, so the big layers still stand out.
+ */
+export const SIZE_PX_PER_LAYER = 8;
 export const SIZE_PX_MAX = 360;
 
 /**
@@ -80,8 +85,8 @@ export function bandHeights(sizes: readonly number[], logScale: boolean, budgetP
 
 /** The proportional budget for a stack of `count` layers given the pixels available to the bands. */
 export function sizeBudget(count: number, availablePx: number, minPx = BAND_MIN_PX): number {
-  const floor = count * SIZE_PX_PER_LAYER;
-  return Math.max(floor, Math.min(SIZE_PX_MAX, availablePx - count * minPx));
+  const room = availablePx - count * minPx;
+  return room >= 0 ? Math.min(SIZE_PX_MAX, room) : count * SIZE_PX_PER_LAYER;
 }
 
 /** History steps that made no layer, grouped by the layer they sit above (-1: below layer 0). */
