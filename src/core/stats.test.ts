@@ -140,3 +140,25 @@ describe('computeStats', () => {
     expect(st.layers[3]).toMatchObject({ entries: 0, bytesAdded: 0, hiddenBytes: 0 });
   });
 });
+
+describe('dive figures on a real image', () => {
+  // test/fixtures/images/dive-legacy-14-layers.tar is dive's own .data/test-docker-image.tar
+  // (PROVENANCE.md); dive's expected figures for it are in
+  // wagoodman/dive dive/image/docker/image_archive_analysis_test.go (Test_Analysis):
+  //   efficiency 0.9844212134184309, sizeBytes 1220598, userSizeBytes 66237,
+  //   wastedBytes 32025, wastedPercent 0.4834911001404049
+  it('equal dive\'s own expected values for its test image', async () => {
+    const { openAsBlob } = await import('node:fs');
+    const { join } = await import('node:path');
+    // dynamic: the pipeline (archive + layer scanner) is other modules' business
+    const { openImage } = await import('./session');
+    const img = await openImage(await openAsBlob(join(__dirname, '../../test/fixtures/images/dive-legacy-14-layers.tar')));
+    expect(img.layers.length).toBe(14);
+    const d = img.stats.dive;
+    expect(d.score).toBe(0.9844212134184309);
+    expect(d.sizeBytes).toBe(1220598);
+    expect(d.userSizeBytes).toBe(66237);
+    expect(d.wastedBytes).toBe(32025);
+    expect(d.userWastedPercent).toBe(0.4834911001404049);
+  });
+});

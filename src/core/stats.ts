@@ -15,10 +15,17 @@
  *    See diveEfficiency() below for the rules and the quirks.
  */
 import { EntryKind, type LayerIndex } from './types';
-import { PathTrie, UnionEvent, eventChange, Change, pathOf, type UnionModel } from './union';
+import { PathTrie, UnionEvent, eventChange, Change, growArray, pathOf, type UnionModel } from './union';
 
 /** How many files `topHidden` lists by default. */
 export const DEFAULT_TOP_HIDDEN = 20;
+
+/**
+ * How many of dive's inefficiencies are listed (largest first). An image that
+ * rewrites a big directory has hundreds of thousands; the totals always cover
+ * all of them, the list is for display.
+ */
+export const MAX_DIVE_INEFFICIENCIES_LISTED = 1000;
 
 export interface LayerStats {
   layer: number;
@@ -77,8 +84,10 @@ export interface DiveStats {
   sizeBytes: number;
   /** sizeBytes minus layer 0 ("all bytes except for the base image"). */
   userSizeBytes: number;
-  /** Paths seen in ≥ 2 layers, largest cumulativeSize first. */
+  /** Paths seen in ≥ 2 layers, largest cumulativeSize first (at most MAX_DIVE_INEFFICIENCIES_LISTED; ties in path-creation order). */
   inefficiencies: DiveInefficiency[];
+  /** How many paths dive counts as inefficiencies (all of them, listed or not). */
+  inefficiencyCount: number;
   /**
    * Layers whose walk dive abandons: a whiteout whose path is not in the
    * layers below makes dive's visitor return an error, which stops the visit
@@ -332,9 +341,10 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
   const cum = new Float64Array(N);
   const minS = new Float64Array(N);
   const cnt = new Uint32Array(N);
-  const firstLayer = new Int32Array(N);
-  const ineff: number[] = [];
-  const ineffLayers = new Map<number, number[]>();
+  // every visit (path key, layer), to list the layers of the listed inefficiencies
+  let visitKey = new Int32Array(1024);
+  let visitLayer = new Uint16Array(1024);
+  let visits = 0;
   const abortedLayers: number[] = [];
   // dive creates a path's map entry (minDiscoveredSize -1) BEFORE looking a whiteout
   // up; when the lookup fails the entry stays, never visited: it adds -1 to the
@@ -346,7 +356,9 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
   let stackC = new Uint32Array(64);
   let dfs = new Int32Array(64);
 
-  const isWhiteoutName = (n: number) => names[nameId[n]].startsWith(DIVE_WHITEOUT_PREFIX);
+  const whiteoutNames = new Uint8Array(names.length);
+  names.forEach((name, i) => (whiteoutNames[i] = name.startsWith(DIVE_WHITEOUT_PREFIX) ? 1 : 0));
+  const isWhiteoutName = (n: number) => whiteoutNames[nameId[n]] === 1;
   /** The node a whiteout node's path names (its own name without `.wh.`), or -1. */
   const whiteoutTarget = (n: number) => {
     const t = names[nameId[n]].slice(DIVE_WHITEOUT_PREFIX.length);
@@ -454,18 +466,14 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
         key = v;
         size = pSize(v);
       }
-      const c = cnt[key]++;
+      if (cnt[key]++ === 0 || size < minS[key]) minS[key] = size;
       cum[key] += size;
-      if (c === 0) {
-        minS[key] = size;
-        firstLayer[key] = L;
-      } else {
-        if (size < minS[key]) minS[key] = size;
-        if (c === 1) {
-          ineff.push(key);
-          ineffLayers.set(key, [firstLayer[key], L]);
-        } else ineffLayers.get(key)!.push(L);
+      if (visits >= visitKey.length) {
+        visitKey = growArray(visitKey, visits + 1);
+        visitLayer = growArray(visitLayer, visits + 1);
       }
+      visitKey[visits] = key;
+      visitLayer[visits++] = L;
       return true;
     });
     if (!completed) abortedLayers.push(L);
@@ -509,11 +517,18 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
     return s || '/';
   };
   let wasted = 0;
-  const inefficiencies: DiveInefficiency[] = ineff.map((n) => {
+  const ineff: number[] = [];
+  for (let n = 0; n < N; n++) {
+    if (cnt[n] < 2) continue;
     wasted += cum[n];
-    return { path: divePath(n), cumulativeSize: cum[n], minSize: minS[n], layers: ineffLayers.get(n)! };
-  });
-  inefficiencies.sort((a, b) => b.cumulativeSize - a.cumulativeSize || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    ineff.push(n);
+  }
+  const inefficiencyCount = ineff.length;
+  ineff.sort((a, b) => cum[b] - cum[a] || a - b);
+  const listed = ineff.slice(0, MAX_DIVE_INEFFICIENCIES_LISTED);
+  const layersOf = new Map<number, number[]>(listed.map((n) => [n, []]));
+  for (let v = 0; v < visits; v++) layersOf.get(visitKey[v])?.push(visitLayer[v]);
+  const inefficiencies: DiveInefficiency[] = listed.map((n) => ({ path: divePath(n), cumulativeSize: cum[n], minSize: minS[n], layers: layersOf.get(n)! }));
   const sizeBytes = layerSizes.reduce((a, b) => a + b, 0);
   const userSizeBytes = sizeBytes - (nL > 0 ? layerSizes[0] : 0);
   return {
@@ -525,6 +540,7 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
     sizeBytes,
     userSizeBytes,
     inefficiencies,
+    inefficiencyCount,
     abortedLayers,
   };
 }

@@ -192,7 +192,11 @@ export class PathTrie {
   nextSibling = new Int32Array(INITIAL_CAPACITY).fill(-1);
   names: string[] = [''];
   private nameIds = new Map<string, number>([['', 0]]);
-  private table = new Int32Array(INITIAL_CAPACITY * 2).fill(-1);
+  /**
+   * Open addressing, linear probing, interleaved [node, parent, nameId] per slot
+   * so a probe touches one cache line instead of three arrays.
+   */
+  private table = new Int32Array(INITIAL_CAPACITY * 2 * 3).fill(-1);
   private mask = INITIAL_CAPACITY * 2 - 1;
   private lastDir = '';
   private lastDirNode = 0;
@@ -215,11 +219,12 @@ export class PathTrie {
 
   /** Child of p named by name id, or -1. */
   findId(p: number, id: number): number {
-    const { table, mask, parent, nameId } = this;
+    const { table, mask } = this;
     for (let s = this.slot(p, id); ; s = (s + 1) & mask) {
-      const n = table[s];
+      const k = s * 3;
+      const n = table[k];
       if (n < 0) return -1;
-      if (parent[n] === p && nameId[n] === id) return n;
+      if (table[k + 1] === p && table[k + 2] === id) return n;
     }
   }
 
@@ -248,22 +253,24 @@ export class PathTrie {
     this.nextSibling[n] = this.firstChild[p];
     this.firstChild[p] = n;
     // keep the table at most half full so probes stay short
-    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.insert(n);
+    if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    else this.insert(n, p, id);
     return n;
   }
 
-  private insert(n: number): void {
+  private insert(n: number, p: number, id: number): void {
     const { table, mask } = this;
-    let s = this.slot(this.parent[n], this.nameId[n]);
-    while (table[s] >= 0) s = (s + 1) & mask;
-    table[s] = n;
+    let s = this.slot(p, id);
+    while (table[s * 3] >= 0) s = (s + 1) & mask;
+    table[s * 3] = n;
+    table[s * 3 + 1] = p;
+    table[s * 3 + 2] = id;
   }
 
   private rehash(size: number): void {
-    this.table = new Int32Array(size).fill(-1);
+    this.table = new Int32Array(size * 3).fill(-1);
     this.mask = size - 1;
-    for (let n = 1; n < this.count; n++) this.insert(n);
+    for (let n = 1; n < this.count; n++) this.insert(n, this.parent[n], this.nameId[n]);
   }
 
   /**
