@@ -11,6 +11,7 @@ import {
   matchNodes,
   modeOctal,
   modeString,
+  nodeFlags,
   nodeInfo,
   shippedBelow,
   F_MATCH,
@@ -197,7 +198,7 @@ describe('filters', () => {
     const r = rowsOf(U, LAYERS, { layer: 1, filters: { modified: false, deleted: false, unchanged: false } });
     expect(r.paths).toEqual(['/app', '/app/server.sh', '/usr', '/usr/local', '/usr/local/x']);
     const usr = lookup(U, '/usr');
-    expect(r.flt.flags[usr] & 2 /* F_PASS */).toBe(0); // context only
+    expect(nodeFlags(U, r.flt, usr) & 2 /* F_PASS */).toBe(0); // context only
   });
 
   it('deleted only', () => {
@@ -293,7 +294,7 @@ describe('search', () => {
   const paths = (o: Omit<Opts, 'search'> & { search: Partial<SearchSpec> & { text: string } }) => rowsOf(U, LAYERS, { expanded: [], ...o });
   const matched = (o: Parameters<typeof paths>[0]) => {
     const r = paths(o);
-    return r.paths.filter((_, i) => r.flt.flags[r.rows.nodes[i]] & F_MATCH);
+    return r.paths.filter((_, i) => r.rows.flags[i] & F_MATCH);
   };
 
   it('substring on names, with matches revealed and counted', () => {
@@ -467,47 +468,60 @@ describe('search against a naive oracle on random images', () => {
   }
 });
 
+/** Bytewise order of full paths compared segment by segment: the tree's depth-first order. */
+function treeOrder(x: string, y: string): number {
+  const xs = x.split('/');
+  const ys = y.split('/');
+  for (let k = 0; k < Math.min(xs.length, ys.length); k++) {
+    if (xs[k] !== ys[k]) {
+      const a = Array.from(xs[k], (ch) => ch.codePointAt(0)!);
+      const b = Array.from(ys[k], (ch) => ch.codePointAt(0)!);
+      for (let m = 0; m < Math.min(a.length, b.length); m++) if (a[m] !== b[m]) return a[m] - b[m];
+      return a.length - b.length;
+    }
+  }
+  return xs.length - ys.length;
+}
+
 describe('filters against a naive oracle on random images', () => {
+  const cases: Array<{ name: string; filters: ChangeFilters; only: boolean; showDeleted: boolean; search: string | null }> = [
+    { name: 'default view', filters: DEFAULT_FILTERS, only: false, showDeleted: true, search: null },
+    { name: 'default view without deleted', filters: DEFAULT_FILTERS, only: false, showDeleted: false, search: null },
+    { name: 'only-changes + no modified + search', filters: { ...DEFAULT_FILTERS, modified: false }, only: true, showDeleted: true, search: 'a' },
+    { name: 'no unchanged, no deleted, without show-deleted', filters: { ...DEFAULT_FILTERS, unchanged: false, deleted: false }, only: false, showDeleted: false, search: null },
+  ];
   for (const seed of [4, 5]) {
     const ls = randomImage(seed);
     const u = buildUnion(ls);
     const P = fullPaths(u);
     for (let L = 0; L < ls.length; L++) {
-      it(`seed ${seed} layer ${L}: only-changes + added filter + search, all expanded`, () => {
-        const mv = mergedAt(u, ls, L);
-        const filters = { added: true, modified: false, deleted: true, unchanged: true };
-        const spec: SearchSpec = { mode: 'substring', text: 'a', caseSensitive: false };
-        const c = compileSearch(spec)!;
-        if (!c.ok) throw new Error();
-        const match = matchNodes(u, c.c);
-        const flt = filterTree(u, mv, { filters, onlyLayerChanges: true, showDeleted: true, match });
-        const rows = flattenTree(u, ls, mv, flt, { sort: 'name', expanded: new Uint8Array(u.nodeCount), autoExpand: true, collapsed: null });
-        const got = Array.from(rows.nodes.subarray(0, rows.count), (n) => P[n]);
-        // oracle: a node passes if present, changed by L, its change kind is enabled and it matches;
-        // shown if it or a descendant passes; ordered like a depth-first walk in bytewise name order
-        const passes = (i: number) => {
-          if (mv.status[i] === 0) return false;
-          const ch = changeName(mv, i);
-          if (mv.change[i] === 0) return false;
-          return filters[ch] && /a/i.test(u.names[u.nameId[i]]);
-        };
-        const shown = P.map((p, i) => i > 0 && P.some((q, j) => (j === i || q.startsWith(p + '/')) && passes(j)));
-        const cmp = (x: string, y: string) => {
-          const xs = x.split('/');
-          const ys = y.split('/');
-          for (let k = 0; k < Math.min(xs.length, ys.length); k++) {
-            if (xs[k] !== ys[k]) {
-              const a = Array.from(xs[k], (ch) => ch.codePointAt(0)!);
-              const b = Array.from(ys[k], (ch) => ch.codePointAt(0)!);
-              for (let m = 0; m < Math.min(a.length, b.length); m++) if (a[m] !== b[m]) return a[m] - b[m];
-              return a.length - b.length;
-            }
+      for (const cs of cases) {
+        it(`seed ${seed} layer ${L}: ${cs.name}, all expanded`, () => {
+          const mv = mergedAt(u, ls, L);
+          let match: Uint8Array | null = null;
+          if (cs.search) {
+            const c = compileSearch({ mode: 'substring', text: cs.search, caseSensitive: false })!;
+            if (!c.ok) throw new Error();
+            match = matchNodes(u, c.c);
           }
-          return xs.length - ys.length;
-        };
-        const want = P.filter((_, i) => shown[i]).sort(cmp);
-        expect(got).toEqual(want);
-      });
+          const flt = filterTree(u, mv, { filters: cs.filters, onlyLayerChanges: cs.only, showDeleted: cs.showDeleted, match });
+          const all = new Uint8Array(u.nodeCount).fill(1);
+          const rows = flattenTree(u, ls, mv, flt, { sort: 'name', expanded: all, autoExpand: false, collapsed: null });
+          const got = Array.from(rows.nodes.subarray(0, rows.count), (n) => P[n]);
+          // oracle: a node passes if present (a path deleted by a lower layer counts as unchanged
+          // and needs show-deleted), its change kind is enabled, it changed when only-changes is on,
+          // and it matches; it is shown if it or a descendant passes.
+          const passes = (i: number) => {
+            if (mv.status[i] === 0) return false;
+            if (mv.status[i] === 2 && mv.change[i] !== 3 && !cs.showDeleted) return false;
+            if (cs.only && mv.change[i] === 0) return false;
+            if (cs.search && !new RegExp(cs.search, 'i').test(u.names[u.nameId[i]])) return false;
+            return cs.filters[changeName(mv, i)];
+          };
+          const shown = P.map((p, i) => i > 0 && P.some((q, j) => (j === i || q.startsWith(p + '/')) && passes(j)));
+          expect(got).toEqual(P.filter((_, i) => shown[i]).sort(treeOrder));
+        });
+      }
     }
   }
 });

@@ -8,7 +8,7 @@
  * page. Built to answer within ~100 ms on a million nodes:
  *  - nothing here makes one object or one path string per node: every per-node
  *    result is a typed array indexed by node id;
- *  - what depends only on the union (a preorder walk, depths, lower-cased names)
+ *  - what depends only on the union (a preorder walk, depths)
  *    is computed once per UnionModel, what depends on the merged view (kinds,
  *    sizes, subtree sizes, size-sorted children) once per MergedView (WeakMaps, so
  *    they go away with the model);
@@ -75,8 +75,6 @@ interface UnionPrep {
   /** Depth per node (root 0, top-level entries 1). */
   depth: Uint16Array;
   maxDepth: number;
-  /** Lower-cased `names`, made on first case-insensitive substring search. */
-  lower: string[] | null;
 }
 
 const unionPreps = new WeakMap<UnionModel, UnionPrep>();
@@ -115,27 +113,19 @@ function prepUnion(u: UnionModel): UnionPrep {
     if (node !== 0) size[u.parent[node]] += size[node];
   }
   for (let q = 0; q < pos; q++) skip[q] = q + size[pre[q]];
-  p = { pre, skip, depth, maxDepth, lower: null };
+  p = { pre, skip, depth, maxDepth };
   unionPreps.set(u, p);
   return p;
 }
 
-function lowerNames(u: UnionModel, up: UnionPrep): string[] {
-  if (!up.lower) up.lower = u.names.map((s) => s.toLowerCase());
-  return up.lower;
-}
-
 /* ------------------------------------------------------------ per-view data */
 
-/** Kind code for nodes without a version in the view (absent, deleted). */
-export const KIND_NONE = 255;
-
 interface ViewPrep {
-  /** Entry kind of the visible version (implicit directories: Dir); KIND_NONE otherwise. */
-  kind: Uint8Array;
-  /** Bytes of the visible version: file size, hardlinks resolved to 0 (same inode, counted once). */
-  own: Float64Array;
-  /** own + every visible descendant's own: what `du` would count. */
+  /**
+   * Visible file bytes of each node's subtree, itself included (what `du` would
+   * count; hard links count 0: their inode is counted at its first name).
+   * One Float64Array per view: a layer switch allocates nothing else here.
+   */
   subtree: Float64Array;
   /** Children of a directory sorted by subtree size, largest first (made on demand). */
   bySize: Map<number, Int32Array>;
@@ -148,26 +138,22 @@ function prepView(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: Mer
   if (p) return p;
   const up = prepUnion(u);
   const n = u.nodeCount;
-  const kind = new Uint8Array(n).fill(KIND_NONE);
-  const own = new Float64Array(n);
+  const subtree = new Float64Array(n);
+  const { status, provider, entry } = mv;
   for (let i = 0; i < n; i++) {
-    if (mv.status[i] !== ST_VISIBLE) continue;
-    const e = mv.entry[i];
-    const li = e >= 0 ? layers[mv.provider[i]] : null;
-    if (!li) {
-      kind[i] = EntryKind.Dir; // implicit parent directory
-      continue;
-    }
-    const k = li.kinds[e];
-    kind[i] = k;
-    if (k === EntryKind.File) own[i] = li.sizes[e];
+    if (status[i] !== ST_VISIBLE) continue;
+    const e = entry[i];
+    if (e < 0) continue; // implicit directory
+    const li = layers[provider[i]];
+    if (li && li.kinds[e] === EntryKind.File) subtree[i] = li.sizes[e];
   }
-  const subtree = own.slice();
+  const { pre } = up;
+  const parent = u.parent;
   for (let q = n - 1; q > 0; q--) {
-    const node = up.pre[q];
-    subtree[u.parent[node]] += subtree[node];
+    const node = pre[q];
+    subtree[parent[node]] += subtree[node];
   }
-  p = { kind, own, subtree, bySize: new Map() };
+  p = { subtree, bySize: new Map() };
   viewPreps.set(mv, p);
   return p;
 }
@@ -175,11 +161,6 @@ function prepView(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: Mer
 /** Subtree bytes (visible files under a node, itself included) in the merged view. */
 export function subtreeSize(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: MergedView, node: number): number {
   return prepView(u, layers, mv).subtree[node];
-}
-
-/** Entry kind of the node's visible version, or KIND_NONE. */
-export function viewKind(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: MergedView, node: number): number {
-  return prepView(u, layers, mv).kind[node];
 }
 
 function childrenOf(u: UnionModel, node: number): Uint32Array {
@@ -221,9 +202,9 @@ export interface SearchSpec {
 export const MAX_PATTERN_SEGMENTS = 30;
 
 type Compiled =
-  | { kind: 'name'; test: (name: string) => boolean; lower: boolean }
+  | { kind: 'name'; re: RegExp }
   | { kind: 'glob'; segs: (RegExp | null)[] /* null = '**' */ }
-  | { kind: 'substring-path'; parts: string[]; lower: boolean }
+  | { kind: 'substring-path'; first: RegExp; middle: RegExp[]; last: RegExp }
   | { kind: 'regex-path'; re: RegExp };
 
 export type CompiledSearch = { ok: true; c: Compiled } | { ok: false; error: string };
@@ -261,7 +242,11 @@ export function globSegmentSource(seg: string): string {
   return out;
 }
 
-/** Compile the search field (null when empty). */
+/**
+ * Compile the search field (null when empty). Everything becomes regexes, case
+ * folding included (the 'i' flag): V8 tests a case-insensitive regex about as
+ * fast as String.includes, without lower-casing a million names first.
+ */
 export function compileSearch(spec: SearchSpec): CompiledSearch | null {
   const text = spec.text;
   if (text.trim() === '') return null;
@@ -269,17 +254,21 @@ export function compileSearch(spec: SearchSpec): CompiledSearch | null {
   const hasSlash = text.includes('/');
   try {
     if (spec.mode === 'substring') {
-      const needle = spec.caseSensitive ? text : text.toLowerCase();
-      if (!hasSlash) return { ok: true, c: { kind: 'name', test: (s) => s.includes(needle), lower: !spec.caseSensitive } };
-      const parts = needle.split('/');
+      if (!hasSlash) return { ok: true, c: { kind: 'name', re: new RegExp(escapeRe(text), flags) } };
+      const parts = text.split('/');
       if (parts.length - 1 > MAX_PATTERN_SEGMENTS) return { ok: false, error: `at most ${MAX_PATTERN_SEGMENTS} '/' in a search` };
-      return { ok: true, c: { kind: 'substring-path', parts, lower: !spec.caseSensitive } };
+      return {
+        ok: true,
+        c: {
+          kind: 'substring-path',
+          first: new RegExp(`${escapeRe(parts[0])}$`, flags),
+          middle: parts.slice(1, -1).map((p) => new RegExp(`^${escapeRe(p)}$`, flags)),
+          last: new RegExp(`^${escapeRe(parts[parts.length - 1])}`, flags),
+        },
+      };
     }
     if (spec.mode === 'glob') {
-      if (!hasSlash) {
-        const re = new RegExp(`^${globSegmentSource(text)}$`, flags);
-        return { ok: true, c: { kind: 'name', test: (s) => re.test(s), lower: false } };
-      }
+      if (!hasSlash) return { ok: true, c: { kind: 'name', re: new RegExp(`^${globSegmentSource(text)}$`, flags) } };
       const anchored = text.startsWith('/');
       const raw = text.split('/').filter((s) => s !== '');
       const segs: (RegExp | null)[] = anchored ? [] : [null];
@@ -293,11 +282,21 @@ export function compileSearch(spec: SearchSpec): CompiledSearch | null {
     }
     // regex: the user's syntax (no 'u' flag: it rejects escapes people write, like '\-')
     const re = new RegExp(text, spec.caseSensitive ? '' : 'i');
-    if (!hasSlash) return { ok: true, c: { kind: 'name', test: (s) => re.test(s), lower: false } };
-    return { ok: true, c: { kind: 'regex-path', re } };
+    return { ok: true, c: hasSlash ? { kind: 'regex-path', re } : { kind: 'name', re } };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e) };
   }
+}
+
+/** A regex tested against name ids, each name at most once (results memoized: 0 unknown, 1 yes, 2 no). */
+function nameTester(names: readonly string[], re: RegExp): (nameId: number) => boolean {
+  let memo: Uint8Array | null = null;
+  return (id) => {
+    memo ??= new Uint8Array(names.length);
+    let v = memo[id];
+    if (v === 0) v = memo[id] = re.test(names[id]) ? 1 : 2;
+    return v === 1;
+  };
 }
 
 /** Per-node match flags (1 = the node matches), root never matches. */
@@ -307,28 +306,21 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
   const out = new Uint8Array(n);
   if (n === 0) return out;
   const { pre, skip, depth } = up;
+  const nameId = u.nameId;
+  const parent = u.parent;
   switch (c.kind) {
     case 'name': {
-      const names = c.lower ? lowerNames(u, up) : u.names;
+      const names = u.names;
+      const re = c.re;
       const nm = new Uint8Array(names.length);
-      for (let i = 0; i < names.length; i++) nm[i] = c.test(names[i]) ? 1 : 0;
-      const nameId = u.nameId;
+      for (let i = 0; i < names.length; i++) nm[i] = re.test(names[i]) ? 1 : 0;
       for (let i = 1; i < n; i++) out[i] = nm[nameId[i]];
       return out;
     }
     case 'glob': {
       const segs = c.segs;
       const k = segs.length;
-      const names = u.names;
-      // Lazily filled per (segment, name): 0 unknown, 1 match, 2 no match.
-      const memo: (Uint8Array | null)[] = segs.map(() => null);
-      const segMatch = (i: number, nameId: number): boolean => {
-        let m = memo[i];
-        if (!m) m = memo[i] = new Uint8Array(names.length);
-        let v = m[nameId];
-        if (v === 0) v = m[nameId] = segs[i]!.test(names[nameId]) ? 1 : 2;
-        return v === 1;
-      };
+      const test = segs.map((r) => (r ? nameTester(u.names, r) : null));
       const closure = (s: number): number => {
         // '**' may match zero segments: reaching it also reaches the next position.
         for (let i = 0; i < k; i++) if (s & (1 << i) && segs[i] === null) s |= 1 << (i + 1);
@@ -339,13 +331,14 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       const full = 1 << k;
       for (let q = 1; q < n; ) {
         const node = pre[q];
-        const ps = state[u.parent[node]];
+        const ps = state[parent[node]];
         let s = 0;
-        const nid = u.nameId[node];
+        const nid = nameId[node];
         for (let i = 0; i < k; i++) {
           if (!(ps & (1 << i))) continue;
-          if (segs[i] === null) s |= 1 << i;
-          else if (segMatch(i, nid)) s |= 1 << (i + 1);
+          const t = test[i];
+          if (t === null) s |= 1 << i;
+          else if (t(nid)) s |= 1 << (i + 1);
         }
         if (s === 0) {
           q = skip[q]; // nothing below can match
@@ -359,23 +352,23 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       return out;
     }
     case 'substring-path': {
-      const parts = c.parts;
-      const k = parts.length - 1;
-      const names = c.lower ? lowerNames(u, up) : u.names;
-      const first = parts[0];
-      const last = parts[k];
-      // state bit i (1..k): the path so far ends with parts[0..i-1] joined by '/',
-      // the next segment must continue with parts[i].
+      // parts p0/p1/…/pk: some segment ends with p0, the next ones equal p1…p(k-1),
+      // and the node's own name starts with pk. State bit i (1..k) at a node: the
+      // path so far ends with p0/…/p(i-1), the next segment must continue with pi.
+      const k = c.middle.length + 1;
+      const first = nameTester(u.names, c.first);
+      const middle = c.middle.map((r) => nameTester(u.names, r));
+      const last = nameTester(u.names, c.last);
       const state = new Uint32Array(n);
-      state[0] = first === '' ? 1 << 1 : 0; // the root is the empty segment before the first '/'
+      state[0] = first(nameId[0]) ? 1 << 1 : 0; // the root is the empty segment before the first '/'
       for (let q = 1; q < n; q++) {
         const node = pre[q];
-        const name = names[u.nameId[node]];
-        const ps = state[u.parent[node]];
-        let s = name.endsWith(first) ? 1 << 1 : 0;
+        const nid = nameId[node];
+        const ps = state[parent[node]];
+        let s = first(nid) ? 1 << 1 : 0;
         if (ps !== 0) {
-          if (ps & (1 << k) && name.startsWith(last)) out[node] = 1;
-          for (let i = 1; i < k; i++) if (ps & (1 << i) && name === parts[i]) s |= 1 << (i + 1);
+          if (ps & (1 << k) && last(nid)) out[node] = 1;
+          for (let i = 1; i < k; i++) if (ps & (1 << i) && middle[i - 1](nid)) s |= 1 << (i + 1);
         }
         state[node] = s;
       }
@@ -389,10 +382,10 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       for (let q = 1; q < n; q++) {
         const node = pre[q];
         const d = depth[node];
-        const p = (stack[d] = stack[d - 1] + '/' + names[u.nameId[node]]);
+        const p = (stack[d] = stack[d - 1] + '/' + names[nameId[node]]);
         if (re.test(p)) {
           pathMatch[node] = 1;
-          if (!pathMatch[u.parent[node]]) out[node] = 1;
+          if (!pathMatch[parent[node]]) out[node] = 1;
         }
       }
       return out;
@@ -417,17 +410,50 @@ export const F_HAS_CHILD = 4; // at least one child is shown
 export const F_MATCH = 8; // the node matches the search (and passes the filters)
 
 export interface TreeFilter {
-  flags: Uint8Array;
-  /** Nodes that pass every filter (the count next to the search when searching). */
-  passCount: number;
+  /**
+   * Flags per node, or null in the default view (every change kind shown, no
+   * "only this layer", no search): then a node is shown when it is present
+   * (deleted ones per show-deleted), which nodeFlags() decides per node, so a
+   * layer switch costs no pass over the whole tree here.
+   */
+  flags: Uint8Array | null;
+  mv: MergedView;
+  showDeleted: boolean;
+  /** Nodes that pass every filter (null in the default view: not counted). */
+  passCount: number | null;
   /** Nodes matching the search that pass the other filters. */
   matchCount: number;
-  /** Rows shown when everything is expanded. */
-  includedCount: number;
+  /** Rows shown when everything is expanded (null in the default view). */
+  includedCount: number | null;
 }
 
-/** Which nodes are shown: one bottom-up pass in reverse preorder. */
+const isDefaultQuery = (q: TreeQuery) =>
+  !q.match && !q.onlyLayerChanges && q.filters.added && q.filters.modified && q.filters.deleted && q.filters.unchanged;
+
+/** Whether a node is shown in the default view: present, or deleted and shown as such. */
+function shownByDefault(mv: MergedView, showDeleted: boolean, node: number): boolean {
+  const st = mv.status[node];
+  return st === ST_VISIBLE || (st === ST_DELETED && (showDeleted || mv.change[node] === CH_DELETED));
+}
+
+/** TreeFilter flags of one node (computed on demand in the default view). */
+export function nodeFlags(u: UnionModel, flt: TreeFilter, node: number): number {
+  if (flt.flags) return flt.flags[node];
+  if (node !== 0 && !shownByDefault(flt.mv, flt.showDeleted, node)) return 0;
+  let fl = F_INCLUDED | F_PASS;
+  const end = u.childStart[node + 1];
+  for (let c = u.childStart[node]; c < end; c++) {
+    if (shownByDefault(flt.mv, flt.showDeleted, u.children[c])) {
+      fl |= F_HAS_CHILD;
+      break;
+    }
+  }
+  return fl;
+}
+
+/** Which nodes are shown: nothing to do in the default view, else one bottom-up pass in reverse preorder. */
 export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFilter {
+  if (isDefaultQuery(q)) return { flags: null, mv, showDeleted: q.showDeleted, passCount: null, matchCount: 0, includedCount: null };
   const up = prepUnion(u);
   const n = u.nodeCount;
   const flags = new Uint8Array(n);
@@ -472,7 +498,7 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
     flags[node] = fl;
   }
   if (n > 0) flags[0] |= F_INCLUDED;
-  return { flags, passCount, matchCount, includedCount };
+  return { flags, mv, showDeleted: q.showDeleted, passCount, matchCount, includedCount };
 }
 
 /* ------------------------------------------------------------ flattening */
@@ -493,9 +519,12 @@ export interface TreeRows {
   nodes: Int32Array;
   /** Depth per row, 0 for top-level entries. */
   depths: Uint16Array;
-  /** 1 when the row's directory is shown expanded. */
-  open: Uint8Array;
+  /** TreeFilter flags per row, with F_OPEN when the row's directory is shown expanded. */
+  flags: Uint8Array;
 }
+
+/** Row flag: the directory is shown expanded. */
+export const F_OPEN = 16;
 
 /** Initial capacity of the row arrays; they double as needed. */
 const INITIAL_ROWS = 1024;
@@ -510,27 +539,27 @@ export function expandedFlags(u: UnionModel, paths: Iterable<string>, lookupFn: 
   return out;
 }
 
-/** Whether a directory row is shown expanded. */
-export function isOpen(node: number, flt: TreeFilter, o: FlattenOptions): boolean {
-  if (!(flt.flags[node] & F_HAS_CHILD)) return false;
+/** Whether a directory with these flags is shown expanded. */
+export function isOpen(node: number, flags: number, o: FlattenOptions): boolean {
+  if (!(flags & F_HAS_CHILD)) return false;
   if (o.autoExpand) return !o.collapsed?.has(node);
   return o.expanded[node] === 1;
 }
 
 /** The rows to show: a preorder walk that descends only into open directories. */
 export function flattenTree(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: MergedView, flt: TreeFilter, o: FlattenOptions): TreeRows {
-  const vp = prepView(u, layers, mv);
-  const flags = flt.flags;
-  let cap = Math.max(16, Math.min(INITIAL_ROWS, flt.includedCount));
+  const vp = o.sort === 'size' ? prepView(u, layers, mv) : null;
+  let cap = Math.max(16, Math.min(INITIAL_ROWS, flt.includedCount ?? INITIAL_ROWS));
   let nodes = new Int32Array(cap);
   let depths = new Uint16Array(cap);
-  let open = new Uint8Array(cap);
+  let rflags = new Uint8Array(cap);
   let count = 0;
   // Explicit stack of (children list, next index): no recursion on deep trees.
   const lists: ArrayLike<number>[] = [];
   const idx: number[] = [];
+  const kids = (node: number) => (vp ? orderedChildren(u, vp, node, o.sort) : childrenOf(u, node));
   if (u.nodeCount > 0) {
-    lists.push(orderedChildren(u, vp, 0, o.sort));
+    lists.push(kids(0));
     idx.push(0);
   }
   while (lists.length > 0) {
@@ -544,7 +573,8 @@ export function flattenTree(u: UnionModel, layers: readonly (LayerIndex | null)[
     }
     idx[top] = i + 1;
     const node = list[i];
-    if (!(flags[node] & F_INCLUDED)) continue;
+    let fl = nodeFlags(u, flt, node);
+    if (!(fl & F_INCLUDED)) continue;
     if (count === cap) {
       cap *= 2;
       const nn = new Int32Array(cap);
@@ -553,27 +583,27 @@ export function flattenTree(u: UnionModel, layers: readonly (LayerIndex | null)[
       const nd = new Uint16Array(cap);
       nd.set(depths);
       depths = nd;
-      const no = new Uint8Array(cap);
-      no.set(open);
-      open = no;
+      const nf = new Uint8Array(cap);
+      nf.set(rflags);
+      rflags = nf;
     }
+    const open = isOpen(node, fl, o);
+    if (open) fl |= F_OPEN;
     nodes[count] = node;
     depths[count] = top;
-    const isO = isOpen(node, flt, o);
-    open[count] = isO ? 1 : 0;
+    rflags[count] = fl;
     count++;
-    if (isO) {
-      lists.push(orderedChildren(u, vp, node, o.sort));
+    if (open) {
+      lists.push(kids(node));
       idx.push(0);
     }
   }
-  return { count, nodes, depths, open };
+  return { count, nodes, depths, flags: rflags };
 }
 
 /** Row index of a node, or -1. */
 export function rowOf(rows: TreeRows, node: number): number {
-  const i = rows.nodes.subarray(0, rows.count).indexOf(node);
-  return i;
+  return rows.nodes.subarray(0, rows.count).indexOf(node);
 }
 
 /** Ancestors of a node from the top-level one down to its parent (root excluded). */

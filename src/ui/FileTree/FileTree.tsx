@@ -23,9 +23,12 @@ import {
   flattenTree,
   matchNodes,
   modeString,
+  isOpen,
+  nodeFlags,
   nodeInfo,
   rowOf,
   F_HAS_CHILD,
+  F_OPEN,
   F_MATCH,
   F_PASS,
   type FlattenOptions,
@@ -94,7 +97,7 @@ export function FileTree() {
     [union, merged, filters, onlyLayerChanges, showDeleted, match],
   );
   const expFlags = useMemo(() => (union ? expandedFlags(union, expanded, lookup) : null), [union, expanded]);
-  const autoExpand = !!match || (onlyLayerChanges && !!flt && flt.includedCount <= ONLY_CHANGES_AUTO_EXPAND_MAX);
+  const autoExpand = !!match || (onlyLayerChanges && !!flt && flt.includedCount !== null && flt.includedCount <= ONLY_CHANGES_AUTO_EXPAND_MAX);
   // Directories the user collapsed while everything is auto-expanded; a new query starts over.
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(() => new Set());
   useEffect(() => setCollapsed(new Set()), [union, match, onlyLayerChanges, autoExpand]);
@@ -115,13 +118,11 @@ export function FileTree() {
   const toggleExpandedPath = useStore((s) => s.toggleExpanded);
   const setExpanded = useStore((s) => s.setExpanded);
 
-  const isNodeOpen = useCallback(
-    (node: number) => !!flt && !!fopts && !!(flt.flags[node] & F_HAS_CHILD) && (fopts.autoExpand ? !collapsed.has(node) : fopts.expanded[node] === 1),
-    [flt, fopts, collapsed],
-  );
+  const flagsOf = useCallback((node: number) => (union && flt ? nodeFlags(union, flt, node) : 0), [union, flt]);
+  const isNodeOpen = useCallback((node: number) => !!fopts && isOpen(node, flagsOf(node), fopts), [fopts, flagsOf]);
   const setOpen = useCallback(
     (node: number, open: boolean) => {
-      if (!union || !flt || !(flt.flags[node] & F_HAS_CHILD)) return;
+      if (!union || !(flagsOf(node) & F_HAS_CHILD)) return;
       if (isNodeOpen(node) === open) return;
       if (autoExpand) {
         const next = new Set(collapsed);
@@ -130,7 +131,7 @@ export function FileTree() {
         setCollapsed(next);
       } else toggleExpandedPath(pathOf(union, node));
     },
-    [union, flt, isNodeOpen, autoExpand, collapsed, toggleExpandedPath],
+    [union, flagsOf, isNodeOpen, autoExpand, collapsed, toggleExpandedPath],
   );
   const selectNode = useCallback((node: number) => union && selectPath(pathOf(union, node)), [union, selectPath]);
 
@@ -188,7 +189,7 @@ export function FileTree() {
           break;
         case 'ArrowRight':
           if (node < 0) go(0);
-          else if (flt && flt.flags[node] & F_HAS_CHILD) {
+          else if (flagsOf(node) & F_HAS_CHILD) {
             if (!isNodeOpen(node)) setOpen(node, true);
             else go(cur + 1);
           }
@@ -201,18 +202,18 @@ export function FileTree() {
         case 'Enter':
         case ' ':
           if (node < 0) break;
-          if (flt && flt.flags[node] & F_HAS_CHILD) setOpen(node, !isNodeOpen(node));
+          if (flagsOf(node) & F_HAS_CHILD) setOpen(node, !isNodeOpen(node));
           else if (e.key === 'Enter') openDetails();
           break;
         case '*':
-          if (node >= 0) expandSubtree(union, node, flt, expanded, setExpanded, autoExpand);
+          if (node >= 0) expandSubtree(union, node, flagsOf, expanded, setExpanded, autoExpand);
           break;
         default:
           return;
       }
       e.preventDefault();
     },
-    [rows, union, activeIndex, selectNode, flt, isNodeOpen, setOpen, expanded, setExpanded, autoExpand],
+    [rows, union, activeIndex, selectNode, flagsOf, isNodeOpen, setOpen, expanded, setExpanded, autoExpand],
   );
 
   /* ---- `/` focuses the search from anywhere on the page */
@@ -251,7 +252,7 @@ export function FileTree() {
           if (first && rows && rows.count > 0) {
             // Enter in the search: go to the first match
             for (let i = 0; i < rows.count; i++) {
-              if (flt && flt.flags[rows.nodes[i]] & F_MATCH) {
+              if (rows.flags[i] & F_MATCH) {
                 selectNode(rows.nodes[i]);
                 break;
               }
@@ -297,8 +298,8 @@ export function FileTree() {
                   top={it.start}
                   node={node}
                   depth={rows.depths[it.index]}
-                  open={rows.open[it.index] === 1}
-                  flags={flt.flags[node]}
+                  open={!!(rows.flags[it.index] & F_OPEN)}
+                  flags={rows.flags[it.index]}
                   searching={!!match}
                   selected={node === selectedNode}
                   union={union}
@@ -327,18 +328,18 @@ function openDetails() {
 function expandSubtree(
   u: UnionModel,
   node: number,
-  flt: TreeFilter | null,
+  flagsOf: (node: number) => number,
   expanded: ReadonlySet<string>,
   setExpanded: (s: ReadonlySet<string>) => void,
   auto: boolean,
 ) {
-  if (!flt || auto) return;
+  if (auto) return;
   const next = new Set(expanded);
   const stack = [node];
   let n = 0;
   while (stack.length && n < EXPAND_SUBTREE_MAX_DIRS) {
     const x = stack.pop()!;
-    if (!(flt.flags[x] & F_HAS_CHILD)) continue;
+    if (!(flagsOf(x) & F_HAS_CHILD)) continue;
     next.add(pathOf(u, x));
     n++;
     for (let c = u.childStart[x]; c < u.childStart[x + 1]; c++) stack.push(u.children[c]);
@@ -504,7 +505,8 @@ function StatusLine({ rows, flt, searching }: { rows: TreeRows | null; flt: Tree
   if (!rows || !flt) return <div className="ft-status" />;
   return (
     <div className="ft-status" aria-hidden="true">
-      {formatCount(rows.count)} rows shown · {formatCount(flt.passCount)} paths {searching ? 'match' : 'pass the filters'}
+      {formatCount(rows.count)} rows shown
+      {flt.passCount !== null && ` · ${formatCount(flt.passCount)} paths ${searching ? 'match' : 'pass the filters'}`}
       <span className="ft-keys">↑↓ move · → open · ← close · Enter details · / search</span>
     </div>
   );
