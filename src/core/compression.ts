@@ -100,10 +100,35 @@ export function decompressStream(input: ReadableStream<Uint8Array>, c: Compressi
  * if the native decoder refuses the stream (multi-member), skipping what was
  * already emitted, so the consumer sees one seamless stream either way.
  */
-export function decompressBlob(blob: Blob, c: Compression, opts: { signal?: AbortSignal } = {}): ReadableStream<Uint8Array> {
-  if (c === 'none') return blob.stream() as ReadableStream<Uint8Array>;
-  if (c === 'zstd') return (blob.stream() as ReadableStream<Uint8Array>).pipeThrough(zstdDecoder());
-  let reader = (nativeGunzip(blob.stream() as ReadableStream<Uint8Array>) ?? (blob.stream() as ReadableStream<Uint8Array>).pipeThrough(fflateGunzip())).getReader();
+export interface DecompressBlobOptions {
+  signal?: AbortSignal;
+  /**
+   * Sees the stored (compressed) bytes as they are read, with their offset in the
+   * blob: for progress and for hashing the blob in the same pass. After a fallback
+   * restart, offsets start again at 0 (callers keep a high-water mark).
+   */
+  onInput?(chunk: Uint8Array, offset: number): void;
+}
+
+export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobOptions = {}): ReadableStream<Uint8Array> {
+  const source = (): ReadableStream<Uint8Array> => {
+    const raw = blob.stream() as ReadableStream<Uint8Array>;
+    const onInput = opts.onInput;
+    if (!onInput) return raw;
+    let off = 0;
+    return raw.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          onInput(chunk, off);
+          off += chunk.length;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  };
+  if (c === 'none') return source();
+  if (c === 'zstd') return source().pipeThrough(zstdDecoder());
+  let reader = (nativeGunzip(source()) ?? source().pipeThrough(fflateGunzip())).getReader();
   let usingFallback = typeof DecompressionStream === 'undefined';
   let emitted = 0;
   let skip = 0;
@@ -125,7 +150,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: { signal?: Abor
           }
           usingFallback = true;
           skip = emitted;
-          reader = (blob.stream() as ReadableStream<Uint8Array>).pipeThrough(fflateGunzip()).getReader();
+          reader = source().pipeThrough(fflateGunzip()).getReader();
           continue;
         }
         if (r.done) {
@@ -162,7 +187,7 @@ export const BLOB_PART_BYTES = 8 * 1024 * 1024;
 export async function decompressToBlob(
   blob: Blob,
   c: Compression,
-  opts: { signal?: AbortSignal; onProgress?(bytesOut: number): void } = {},
+  opts: { signal?: AbortSignal; onProgress?(storedBytesRead: number, storedBytesTotal: number): void } = {},
 ): Promise<Blob> {
   if (c === 'none') return blob;
   const parts: Uint8Array[] = [];
@@ -181,7 +206,13 @@ export async function decompressToBlob(
     pending = [];
     pendingBytes = 0;
   };
-  const reader = decompressBlob(blob, c, opts).getReader();
+  let storedRead = 0;
+  const reader = decompressBlob(blob, c, {
+    signal: opts.signal,
+    onInput: (chunk, off) => {
+      storedRead = Math.max(storedRead, off + chunk.length);
+    },
+  }).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -189,7 +220,7 @@ export async function decompressToBlob(
     pendingBytes += value.length;
     total += value.length;
     if (pendingBytes >= BLOB_PART_BYTES) flush();
-    opts.onProgress?.(total);
+    opts.onProgress?.(storedRead, blob.size);
   }
   flush();
   return new Blob(parts as BlobPart[]);
