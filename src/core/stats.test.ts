@@ -82,6 +82,34 @@ describe('dive efficiency', () => {
   });
 });
 
+describe('dive efficiency from the union trie', () => {
+  it('gives the same figures as building dive\'s trees from the paths alone (random images)', () => {
+    const segs = ['a', 'b', '.wh.a', 'a-b', 'é'];
+    const kinds = ['file', 'file', 'dir', 'whiteout', 'opaque', 'meta', 'symlink'] as const;
+    let seed = 7;
+    const r = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (let iter = 0; iter < 300; iter++) {
+      const layers = Array.from({ length: 1 + Math.floor(r() * 4) }, () =>
+        layer(
+          Array.from({ length: Math.floor(r() * 8) }, () => {
+            const parts = Array.from({ length: 1 + Math.floor(r() * 3) }, () => segs[Math.floor(r() * segs.length)]);
+            const kind = kinds[Math.floor(r() * kinds.length)];
+            const last = parts[parts.length - 1];
+            if (kind === 'whiteout') parts[parts.length - 1] = '.wh.' + last;
+            if (kind === 'opaque') parts[parts.length - 1] = '.wh..wh..opq';
+            if (kind === 'meta') parts[parts.length - 1] = '.wh..wh.plnk';
+            return [parts.join('/'), kind, Math.floor(r() * 50)] as const;
+          }).map(([p, k, n]) => [p, k, n]),
+        ),
+      );
+      const plain = diveEfficiency(layers);
+      const viaUnion = diveEfficiency(layers, buildUnion(layers));
+      const norm = (d: typeof plain) => ({ ...d, inefficiencies: [...d.inefficiencies].sort((x, y) => (x.path < y.path ? -1 : 1)) });
+      expect(norm(viaUnion)).toEqual(norm(plain));
+    }
+  });
+});
+
 describe('computeStats', () => {
   const u = buildUnion(quirkyLayers());
   const s = computeStats(u, quirkyLayers());

@@ -179,7 +179,7 @@ export function computeStats(u: UnionModel, layers: readonly (LayerIndex | null)
     imageSize,
     hiddenBytes: hiddenTotal,
     topHidden: topHiddenFiles(u, layers, topN),
-    dive: diveEfficiency(layers),
+    dive: diveEfficiency(layers, u),
   };
 }
 
@@ -274,10 +274,16 @@ const DIVE_DOUBLE_WHITEOUT_PREFIX = '.wh..wh..';
  *  children (a file over a directory does not remove the directory's subtree).
  *
  * Unavailable layers (null) are empty trees here (dive would refuse the image).
+ *
+ * `u`, the union model of the same layers, is optional: its trie already holds
+ * every ordinary path with the same segments, so only whiteout and AUFS names
+ * need string work here.
  */
-export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStats {
+export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: UnionModel): DiveStats {
   const nL = layers.length;
-  const trie = new PathTrie();
+  let total = 0;
+  for (const l of layers) total += l ? l.count : 0;
+  const trie = u ? PathTrie.fromModel(u) : new PathTrie(total);
   const layerSizes: number[] = [];
   const recNode: Int32Array[] = [];
   const recEntry: Int32Array[] = [];
@@ -301,9 +307,11 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[]): DiveStat
       size += idx.sizes[i];
       let n: number;
       let truncated = false;
-      if (!path.includes(DIVE_DOUBLE_WHITEOUT_PREFIX)) {
-        const slash = path.lastIndexOf('/');
-        n = trie.child(trie.dir(slash < 0 ? '' : path.slice(0, slash)), path.slice(slash + 1));
+      const kind = idx.kinds[i];
+      if (u && !path.includes(DIVE_WHITEOUT_PREFIX) && kind !== EntryKind.Whiteout && kind !== EntryKind.Opaque && kind !== EntryKind.WhiteoutMeta) {
+        n = u.entryNode[L][i]; // an ordinary entry: the union's node for the same segments
+      } else if (!path.includes(DIVE_DOUBLE_WHITEOUT_PREFIX)) {
+        n = trie.child(trie.dirOf(path), path.slice(path.lastIndexOf('/') + 1));
       } else {
         n = 0;
         for (const seg of path.split('/')) {

@@ -180,26 +180,56 @@ export function growArray<A extends TypedArr>(a: A, need: number, fill = 0): A {
 
 /**
  * Path segments interned into a trie of node ids: (parent, nameId) -> child in
- * an open-addressing hash table storing node ids only (the keys are read back
- * from parent/nameId), plus first-child/next-sibling links for walking children
- * while building. Node 0 is the root. Shared by the union and by stats.ts.
+ * an open-addressing hash table, plus first-child/next-sibling links for
+ * walking children while building. Node 0 is the root. Shared by the union and
+ * by stats.ts.
  */
 export class PathTrie {
   count = 1;
-  parent = new Int32Array(INITIAL_CAPACITY).fill(-1);
-  nameId = new Uint32Array(INITIAL_CAPACITY);
-  firstChild = new Int32Array(INITIAL_CAPACITY).fill(-1);
-  nextSibling = new Int32Array(INITIAL_CAPACITY).fill(-1);
+  parent: Int32Array;
+  nameId: Uint32Array;
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
   names: string[] = [''];
   private nameIds = new Map<string, number>([['', 0]]);
   /**
-   * Open addressing, linear probing, interleaved [node, parent, nameId] per slot
-   * so a probe touches one cache line instead of three arrays.
+   * Linear probing, interleaved [node, parent, nameId] per slot so a probe
+   * touches one cache line instead of three arrays; kept at most half full.
    */
-  private table = new Int32Array(INITIAL_CAPACITY * 2 * 3).fill(-1);
-  private mask = INITIAL_CAPACITY * 2 - 1;
+  private table: Int32Array;
+  private mask: number;
   private lastDir = '';
   private lastDirNode = 0;
+
+  /** `capacity`: expected node count (e.g. the number of entries), to size the arrays once. */
+  constructor(capacity = INITIAL_CAPACITY) {
+    let cap = INITIAL_CAPACITY;
+    while (cap < capacity + 1) cap *= 2;
+    this.parent = new Int32Array(cap).fill(-1);
+    this.nameId = new Uint32Array(cap);
+    this.firstChild = new Int32Array(cap).fill(-1);
+    this.nextSibling = new Int32Array(cap).fill(-1);
+    this.table = new Int32Array(cap * 2 * 3).fill(-1);
+    this.mask = cap * 2 - 1;
+  }
+
+  /** A trie holding a union model's nodes with the same ids (to add more nodes to). */
+  static fromModel(u: UnionModel, extra = INITIAL_CAPACITY): PathTrie {
+    const t = new PathTrie(u.nodeCount + extra);
+    const n = u.nodeCount;
+    t.count = n;
+    t.parent.set(u.parent);
+    t.nameId.set(u.nameId);
+    t.names = u.names.slice();
+    t.nameIds = new Map(t.names.map((name, i) => [name, i]));
+    for (let i = n - 1; i >= 1; i--) {
+      const p = u.parent[i];
+      t.nextSibling[i] = t.firstChild[p];
+      t.firstChild[p] = i;
+      t.insert(i, p, u.nameId[i]);
+    }
+    return t;
+  }
 
   intern(name: string): number {
     let id = this.nameIds.get(name);
@@ -236,7 +266,11 @@ export class PathTrie {
 
   /** Child of p named `name`, created if needed. */
   child(p: number, name: string): number {
-    const id = this.intern(name);
+    return this.childId(p, this.intern(name));
+  }
+
+  /** Child of p with name id `id` (from intern()), created if needed. */
+  childId(p: number, id: number): number {
     const found = this.findId(p, id);
     if (found >= 0) return found;
     const n = this.count;
@@ -252,7 +286,6 @@ export class PathTrie {
     this.nameId[n] = id;
     this.nextSibling[n] = this.firstChild[p];
     this.firstChild[p] = n;
-    // keep the table at most half full so probes stay short
     if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     else this.insert(n, p, id);
     return n;
@@ -274,9 +307,19 @@ export class PathTrie {
   }
 
   /**
-   * Node of a directory path ('a/b', '' = root), creating the segments.
-   * Entries of a tar come grouped by directory, so the last one is cached.
+   * Node of the directory holding `path` ('a/b/c' -> 'a/b'; a top-level name ->
+   * the root), creating the segments. Entries of a tar come grouped by
+   * directory, so the last directory is cached (checked without slicing).
    */
+  dirOf(path: string): number {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return 0;
+    const last = this.lastDir;
+    if (slash === last.length && path.startsWith(last)) return this.lastDirNode;
+    return this.dir(path.slice(0, slash));
+  }
+
+  /** Node of a directory path ('a/b', '' = root), creating the segments. */
   dir(path: string): number {
     if (path === this.lastDir) return this.lastDirNode;
     let n = 0;
@@ -299,9 +342,7 @@ export class PathTrie {
   sortedChildren(): { childStart: Uint32Array; children: Uint32Array } {
     const n = this.count;
     const names = this.names;
-    const order = new Uint32Array(names.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const sortedIds = Array.from(order).sort((a, b) => compareBytewise(names[a], names[b]));
+    const sortedIds = Array.from(names.keys()).sort((a, b) => compareBytewise(names[a], names[b]));
     const rank = new Uint32Array(names.length);
     for (let r = 0; r < sortedIds.length; r++) rank[sortedIds[r]] = r;
     // counting sort of nodes 1..n-1 by name rank
@@ -316,7 +357,10 @@ export class PathTrie {
     for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
     const fillPos = childStart.slice(0, n);
     const children = new Uint32Array(Math.max(0, n - 1));
-    for (const c of byRank) children[fillPos[this.parent[c]]++] = c;
+    for (let k = 0; k < byRank.length; k++) {
+      const c = byRank[k];
+      children[fillPos[this.parent[c]]++] = c;
+    }
     return { childStart, children };
   }
 }
@@ -357,23 +401,35 @@ function roleOf(kind: number, base: string): Role {
 /* ------------------------------------------------------------------ building */
 
 class UnionBuilder {
-  readonly trie = new PathTrie();
+  readonly trie: PathTrie;
   // per-node state while applying layers (sized with the trie)
-  private vis = new Uint8Array(INITIAL_CAPACITY);
-  private isDir = new Uint8Array(INITIAL_CAPACITY);
-  private slotLayer = new Int32Array(INITIAL_CAPACITY).fill(-1);
-  private startVis = new Uint8Array(INITIAL_CAPACITY);
-  private slot = new Int32Array(INITIAL_CAPACITY);
+  private vis: Uint8Array;
+  private isDir: Uint8Array;
+  private slotLayer: Int32Array;
+  private startVis: Uint8Array;
+  private slot: Int32Array;
   // events, appended in layer order (one slot per node per layer)
   private evCount = 0;
-  private evNode = new Int32Array(INITIAL_CAPACITY);
-  private evLayer = new Uint16Array(INITIAL_CAPACITY);
-  private evKind = new Uint8Array(INITIAL_CAPACITY);
-  private evEntry = new Int32Array(INITIAL_CAPACITY);
+  private evNode: Int32Array;
+  private evLayer: Uint16Array;
+  private evKind: Uint8Array;
+  private evEntry: Int32Array;
   private stack = new Int32Array(INITIAL_CAPACITY);
   private chain = new Int32Array(64);
 
-  constructor() {
+  /** `entries`: total entries of all layers, the usual size of both the trie and the event list. */
+  constructor(entries: number) {
+    this.trie = new PathTrie(entries);
+    const cap = this.trie.parent.length;
+    this.vis = new Uint8Array(cap);
+    this.isDir = new Uint8Array(cap);
+    this.slotLayer = new Int32Array(cap).fill(-1);
+    this.startVis = new Uint8Array(cap);
+    this.slot = new Int32Array(cap);
+    this.evNode = new Int32Array(cap);
+    this.evLayer = new Uint16Array(cap);
+    this.evKind = new Uint8Array(cap);
+    this.evEntry = new Int32Array(cap);
     this.vis[0] = 1; // the root always exists
     this.isDir[0] = 1;
   }
@@ -391,12 +447,24 @@ class UnionBuilder {
 
   child(p: number, name: string): number {
     const n = this.trie.child(p, name);
-    this.sync();
+    if (n >= this.vis.length) this.sync();
+    return n;
+  }
+
+  childId(p: number, id: number): number {
+    const n = this.trie.childId(p, id);
+    if (n >= this.vis.length) this.sync();
     return n;
   }
 
   dir(path: string): number {
     const n = this.trie.dir(path);
+    this.sync();
+    return n;
+  }
+
+  dirOf(path: string): number {
+    const n = this.trie.dirOf(path);
     this.sync();
     return n;
   }
@@ -452,7 +520,7 @@ class UnionBuilder {
     let sp = 0;
     for (let c = firstChild[n]; c >= 0; c = nextSibling[c]) {
       if (this.vis[c]) {
-        this.stack = growArray(this.stack, sp + 1);
+        if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
         this.stack[sp++] = c;
       }
     }
@@ -461,7 +529,7 @@ class UnionBuilder {
       this.remove(d, L, kind, entry);
       for (let c = firstChild[d]; c >= 0; c = nextSibling[c]) {
         if (this.vis[c]) {
-          this.stack = growArray(this.stack, sp + 1);
+          if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
           this.stack[sp++] = c;
         }
       }
@@ -473,7 +541,7 @@ class UnionBuilder {
     let k = 0;
     const parent = this.trie.parent;
     for (let a = n; !(this.vis[a] && this.isDir[a]); a = parent[a]) {
-      this.chain = growArray(this.chain, k + 1);
+      if (k >= this.chain.length) this.chain = growArray(this.chain, k + 1);
       this.chain[k++] = a;
     }
     // top-down; a visible non-directory in the way is replaced by the directory
@@ -485,6 +553,7 @@ class UnionBuilder {
     const count = idx.count;
     const entryNode = new Int32Array(count).fill(-1);
     const dirNode = new Int32Array(count).fill(-1);
+    const baseId = new Uint32Array(count);
     const role = new Uint8Array(count);
     const { paths, kinds } = idx;
 
@@ -504,13 +573,15 @@ class UnionBuilder {
         this.ensureDir(this.dir(metaAt === 0 ? '' : path.slice(0, metaAt - 1)), L);
         continue;
       }
-      const slash = path.lastIndexOf('/');
-      const base = slash < 0 ? path : path.slice(slash + 1);
-      const p = this.dir(slash < 0 ? '' : path.slice(0, slash));
+      const base = path.slice(path.lastIndexOf('/') + 1);
+      const p = this.dirOf(path);
       dirNode[i] = p;
       const r = roleOf(kinds[i], base);
       role[i] = r;
-      if (r === Role.Regular) continue;
+      if (r === Role.Regular) {
+        baseId[i] = this.trie.intern(base);
+        continue;
+      }
       this.ensureDir(p, L);
       if (r === Role.Whiteout) {
         const name = base.slice(WHITEOUT_PREFIX.length);
@@ -543,9 +614,8 @@ class UnionBuilder {
         if (isDir) this.set(0, L, i, true);
         continue;
       }
-      const path = paths[i];
       const p = dirNode[i];
-      const n = this.child(p, path.slice(path.lastIndexOf('/') + 1));
+      const n = this.childId(p, baseId[i]);
       entryNode[i] = n;
       this.ensureDir(p, L);
       if (!isDir && this.vis[n] && this.isDir[n]) this.removeBelow(n, L, UnionEvent.Replaced, i);
@@ -594,7 +664,9 @@ class UnionBuilder {
 /** Apply the layers (bottom first; null = unavailable, treated as empty). */
 export function buildUnion(layers: readonly (LayerIndex | null)[]): UnionModel {
   if (layers.length > MAX_LAYERS) throw new LayerscopeError('LIMIT', `${layers.length} layers: at most ${MAX_LAYERS} are supported`);
-  const b = new UnionBuilder();
+  let entries = 0;
+  for (const l of layers) entries += l ? l.count : 0;
+  const b = new UnionBuilder(entries);
   const entryNode: Int32Array[] = [];
   for (let L = 0; L < layers.length; L++) {
     const idx = layers[L];
