@@ -7,14 +7,11 @@ import { sha256 } from 'hash-wasm';
 import type { ArchiveFormat, ArchiveInfo, Compression, EngineWarning, ImageInfo, LayerRef, Platform, PlatformChoice } from '../types';
 import { EntryKind } from '../types';
 import { LayerscopeError, isLayerscopeError } from '../errors';
-import { sniffCompression } from '../compression';
+import { sniffCompression, SNIFF_BYTES } from '../compression';
 import { mapHistory, parseConfig, type RawHistory } from './config';
 import { hasLegacyMarkers, legacyHistory, readDockerManifest, type LayerSource } from './docker';
 import { describeTopLevel, parseJson, readHead, readSmall, refOf, resolveEntry, type OuterArchive, type OuterEntry } from './entries';
 import { scanOciLayout, type OciManifest, type OciScan } from './oci';
-
-/** Bytes read from the start of each layer blob to sniff its compression (zstd's magic is the longest: 4 bytes). */
-export const COMPRESSION_SNIFF_BYTES = 4;
 
 /** What is needed to build one image, whichever format it came from. */
 interface ImageDraft {
@@ -89,7 +86,7 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
     warnings.push({ code: 'HISTORY_MISMATCH', message: `${d.label}: history has ${made} layer-making steps for ${n} layers; build commands may be misattributed` });
   }
 
-  const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, COMPRESSION_SNIFF_BYTES)));
+  const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, SNIFF_BYTES)));
   const layers: LayerRef[] = layerEntries.map((e, i) => {
     const diffId = cfg.diffIds[i] ?? null;
     let digest = d.layers[i].digest;
