@@ -278,7 +278,7 @@ async function load(p: LoadParams): Promise<void> {
     run = null;
     loadAbandoned();
     if (isLayerscopeError(e) && e.code === 'CANCELLED') return;
-    openedInPage = true;
+    // openedInPage stays as it was: after a wrong file, the URL's view still applies to the right one.
     const head = await readHead(p.file);
     store.setState({
       status: 'error',

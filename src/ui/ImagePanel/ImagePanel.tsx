@@ -77,12 +77,8 @@ function Identity({ image }: { image: ImageInfo }) {
           {formatTimestamp(image.created) || null}
         </Row>
         <Row k="Author">{image.author}</Row>
-        <Row k="Manifest">
-          <Digest value={image.manifestDigest} />
-        </Row>
-        <Row k="Config (image ID)">
-          <Digest value={image.configDigest} />
-        </Row>
+        <Row k="Manifest">{image.manifestDigest ? <Digest value={image.manifestDigest} /> : null}</Row>
+        <Row k="Config (image ID)">{image.configDigest ? <Digest value={image.configDigest} /> : null}</Row>
         <Row k="Layers" mono>
           {String(image.layers.length)}
         </Row>

@@ -71,7 +71,7 @@ function Figures({ stats, loaded }: { stats: ImageStats; loaded: LoadedImage }) 
           <dd className="num" title={`${formatCount(d.wastedBytes)} bytes`}>
             {formatBytes(d.wastedBytes)}
           </dd>
-          <dt>User wasted</dt>
+          <dt title="dive --ci's highestUserWastedPercent: wasted bytes divided by the bytes of every layer but the first">Wasted / bytes above layer 0</dt>
           <dd className="num">{Number.isFinite(d.userWastedPercent) ? formatPercent(d.userWastedPercent, 2) : 'n/a (no layers above the base)'}</dd>
         </dl>
         {d.abortedLayers.length > 0 && (

@@ -88,12 +88,14 @@ function Loading() {
   );
 }
 
+/** Below this, a read rate says more about start-up costs (workers, first reads) than about throughput: not shown. */
+const RATE_MIN_BYTES = 1_000_000;
+
 /** One segment per layer, bottom layer first, filled as it is read. */
-function LayerStates({ loads, onlyFailed = false }: { loads: readonly LayerLoad[]; onlyFailed?: boolean }) {
+function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
   return (
     <ol className="layer-states" aria-label="Layer states">
       {loads.map((l, i) => {
-        if (onlyFailed && l.state !== 'failed') return null;
         const pct = l.bytesTotal > 0 ? Math.round((Math.min(l.bytesRead, l.bytesTotal) / l.bytesTotal) * 100) : 0;
         const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${l.error}` : ''}`;
         return (
@@ -163,14 +165,27 @@ function Ready() {
         ) : (
           <>
             {formatCount(loads.length)} layer{loads.length === 1 ? '' : 's'} · {formatCount(Math.max(0, loaded.union.nodeCount - 1))} paths ·{' '}
-            {formatBytes(uncompressed)} uncompressed
+            <span title={`${formatCount(loaded.stats.imageSize)} bytes of files in all layers; ${formatCount(uncompressed)} bytes of uncompressed tar`}>
+              {formatBytes(loaded.stats.imageSize)} of files
+            </span>
           </>
         )}
       </span>
-      {failed.length > 0 && <LayerStates loads={loads} onlyFailed />}
+      {failed.map(({ l, i }) => (
+        <span
+          key={i}
+          className="chip statusbar__failed"
+          data-testid="layer-load"
+          data-index={i}
+          data-layer-state="failed"
+          title={l.error ?? undefined}
+        >
+          layer {i} failed
+        </span>
+      ))}
       <span className="statusbar__figures num muted">
         read {formatBytes(stored)} in {formatDuration(ms)}
-        {ms > 0 && <> ({formatRate((stored / ms) * 1000)})</>}
+        {ms > 0 && stored >= RATE_MIN_BYTES && <> ({formatRate((stored / ms) * 1000)})</>}
       </span>
       <div className="statusbar__spacer" />
       {problems > 0 && (
