@@ -5,10 +5,12 @@
 import { create } from 'zustand';
 import { createLoadSlice, type LoadSlice } from './loadSlice';
 import { createViewSlice, type ViewSlice } from './viewSlice';
+import { createPlaygroundSlice, type PlaygroundSlice } from './playgroundSlice';
 
-export type AppState = LoadSlice & ViewSlice;
+export type AppState = LoadSlice & ViewSlice & PlaygroundSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createLoadSlice(...a),
   ...createViewSlice(...a),
+  ...createPlaygroundSlice(...a),
 }));

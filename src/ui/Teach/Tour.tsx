@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useStore } from '../../state/store';
-import { ancestorsOf, planTour, type TourStep } from './tourPlan';
+import { planTour, type TourStep } from './tourPlan';
+import { revealPath } from './reveal';
 import { Spotlight } from './Spotlight';
 import { Rich } from './Rich';
 import { CONCEPT_BY_ID } from './concepts';
@@ -23,19 +24,7 @@ export function applyStep(step: TourStep): void {
   if (s.search || s.onlyLayerChanges || (step.showDeleted && !s.showDeleted)) {
     s.setView({ search: '', onlyLayerChanges: false, ...(step.showDeleted ? { showDeleted: true } : {}) });
   }
-  if (step.path) {
-    const next = new Set(s.expanded);
-    let grew = false;
-    for (const a of ancestorsOf(step.path)) {
-      if (!next.has(a)) {
-        next.add(a);
-        grew = true;
-      }
-    }
-    if (grew) s.setExpanded(next);
-    s.selectPath(step.path);
-    if (s.rightPane !== 'details') s.setRightPane('details');
-  }
+  if (step.path) revealPath(step.path);
 }
 
 export function Tour({ onClose }: { onClose(): void }) {

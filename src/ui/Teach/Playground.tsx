@@ -1,0 +1,455 @@
+/**
+ * The container playground panel: start a container from the image shown,
+ * create, edit and delete files and directories in its read-write layer, and
+ * watch the layer fill with copied-up files, whiteouts and opaque markers (the
+ * diagram and tree show the same layer, published through the store). Commit
+ * turns it into an image layer; Download writes the result as a `docker save`
+ * archive.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
+import { useStore } from '../../state/store';
+import { MAX_EDIT_BYTES, defaultCommitTag, type PlaygroundEvent } from '../../state/playgroundSlice';
+import { normalizeUserPath, resolvePath, type Container } from '../../core/playground';
+import { EntryKind } from '../../core/types';
+import { describeError } from '../../core/errors';
+import { formatBytes, formatCount, shortDigest } from '../format/format';
+import { layerColor } from '../colors';
+import { Rich } from './Rich';
+import { revealPath } from './reveal';
+import { ExplainButton } from './Explain';
+import type { ConceptId } from './concepts';
+import './Teach.css';
+
+type Editor = { path: string; text: string; mode: 'edit' | 'new'; binary: boolean; truncated: boolean; size: number };
+
+const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
+
+/** One sentence per event, saying what overlayfs (and the layer tar) did. */
+export function describeEvent(e: PlaygroundEvent): { text: string; concept: ConceptId | null; tone: 'info' | 'copyup' | 'whiteout' | 'opaque' | 'commit' | 'error' } {
+  switch (e.type) {
+    case 'start':
+      return {
+        text: `Started a container from ${code(e.base)}. Layer ${e.layer} is its read-write layer, empty for now; the tree at layer ${e.layer} is the filesystem the container sees.`,
+        concept: 'container',
+        tone: 'info',
+      };
+    case 'stop':
+      return { text: `Removed the container: its read-write layer (${formatCount(e.discarded)} entries) is thrown away. The image is unchanged.`, concept: 'container', tone: 'info' };
+    case 'commit':
+      return {
+        text: `Committed: the read-write layer (${formatCount(e.members)} members, ${formatBytes(e.bytes)} of tar) is now read-only layer ${e.layer}, diff_id ${code(shortDigest(e.diffId, 19))}. The image has one more layer; start a new container to change it further.`,
+        concept: 'commit',
+        tone: 'commit',
+      };
+    case 'error':
+      return { text: e.message, concept: null, tone: 'error' };
+    case 'op': {
+      const r = e.record;
+      const parents = r.parentsCopiedUp.length ? ` (Its parent directories ${r.parentsCopiedUp.map(code).join(', ')} were copied up too.)` : '';
+      if (r.op === 'write') {
+        if (r.copyUp)
+          return {
+            text: `Copy-up: ${code(r.path)} comes from layer ${r.copyUp.layer}, which is read-only, so it was first copied whole (${formatBytes(r.copyUp.size)}) into the read-write layer, then written (${formatBytes(r.size)}). Layer ${r.copyUp.layer}\u2019s version is untouched, now hidden.${parents}`,
+            concept: 'cow',
+            tone: 'copyup',
+          };
+        if (r.replacedWhiteout)
+          return { text: `Created ${code(r.path)} again: the new file replaces the whiteout ${code(r.replacedWhiteout)} and covers the old version below.${parents}`, concept: 'whiteout', tone: 'info' };
+        if (r.created) return { text: `Created ${code(r.path)} (${formatBytes(r.size)}) in the read-write layer.${parents}`, concept: 'container', tone: 'info' };
+        return { text: `Wrote ${code(r.path)} (${formatBytes(r.size)}): it is already in the read-write layer, so no copy-up was needed.`, concept: 'cow', tone: 'info' };
+      }
+      if (r.op === 'mkdir') {
+        if (r.opaque)
+          return {
+            text: `Created directory ${code(r.path)} where a deleted one stood: it is opaque (${code(r.opaque)}), so nothing of the old directory${r.hides ? ` in layer ${r.hides.layer} (${formatBytes(r.hides.bytes)})` : ''} shows through.${parents}`,
+            concept: 'opaque',
+            tone: 'opaque',
+          };
+        return { text: `Created directory ${code(r.path)}.${parents}`, concept: 'container', tone: 'info' };
+      }
+      if (r.whiteout)
+        return {
+          text: `Whiteout: ${code(r.path)} is in layer ${r.hidesLayer}, which cannot change, so the read-write layer records ${code(r.whiteout)}. The ${r.kind === 'dir' ? 'directory is' : 'file is'} gone from the merged view, but ${formatBytes(r.hiddenBytes)} still ship in layer ${r.hidesLayer}.${parents}`,
+          concept: 'whiteout',
+          tone: 'whiteout',
+        };
+      return { text: `Deleted ${code(r.path)}: it existed only in the read-write layer, so it is simply gone \u2014 no whiteout needed.`, concept: 'container', tone: 'info' };
+    }
+  }
+}
+
+const MEMBER_KIND: Record<number, string> = {
+  [EntryKind.File]: 'file',
+  [EntryKind.Dir]: 'dir',
+  [EntryKind.Symlink]: 'symlink',
+  [EntryKind.Whiteout]: 'whiteout',
+  [EntryKind.Opaque]: 'opaque',
+};
+
+/** What a member of the read-write layer is, for its row in the member list. */
+function memberNote(c: Container, path: string, kind: string): string {
+  if (kind === 'whiteout') return 'whiteout: hides the lower ' + path.replace(/(^|\/)\.wh\./, '$1');
+  if (kind === 'opaque') return 'opaque marker: lower contents hidden';
+  const r = resolvePath(c, path);
+  if (kind === 'dir') return r?.lower ? `copied up from layer ${r.lower.layer}` : 'new directory';
+  if (r?.lower) return `copy-up of layer ${r.lower.layer}\u2019s file`;
+  return 'new';
+}
+
+export function Playground({ onClose }: { onClose(): void }) {
+  const pg = useStore((s) => s.pg);
+  const status = useStore((s) => s.status);
+  const loaded = useStore((s) => s.loaded);
+  const selectedPath = useStore((s) => s.selectedPath);
+  const [path, setPath] = useState(selectedPath ?? '/');
+  const [editor, setEditor] = useState<Editor | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState('');
+  const [tag, setTag] = useState('');
+  const [minimized, setMinimized] = useState(false);
+  const logEnd = useRef<HTMLLIElement>(null);
+  const panel = useRef<HTMLElement>(null);
+
+  // Follow the tree's selection: select a row, then act on it here.
+  useEffect(() => {
+    if (selectedPath) setPath(selectedPath);
+  }, [selectedPath]);
+  useEffect(() => {
+    logEnd.current?.scrollIntoView({ block: 'nearest' });
+  }, [pg.events.length]);
+  useEffect(() => {
+    if (pg.original && !tag) setTag(defaultCommitTag(pg.original.image));
+  }, [pg.original, tag]);
+
+  const c = pg.container;
+  const layerIndex = pg.original ? pg.original.layers.length + pg.commits.length : (loaded?.layers.length ?? 0);
+  const layerCount = loaded?.layers.length ?? 0;
+
+  const target = useMemo(() => {
+    if (!c) return null;
+    try {
+      const p = normalizeUserPath(path);
+      return { p, r: resolvePath(c, p) };
+    } catch (e) {
+      return { p: null, r: null, err: describeError(e) };
+    }
+  }, [c, path]);
+
+  const run = (f: () => void) => {
+    setError(null);
+    try {
+      f();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  const openEditor = async () => {
+    if (!c || !target?.p) return;
+    setError(null);
+    try {
+      const t = await useStore.getState().pgReadText('/' + target.p);
+      setEditor({ path: '/' + target.p, text: t.text, mode: 'edit', binary: t.binary, truncated: t.truncated, size: t.size });
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  const save = () => {
+    if (!editor) return;
+    run(() => {
+      useStore.getState().pgWrite(editor.path, editor.text);
+      revealPath(editor.path);
+      setEditor(null);
+    });
+  };
+
+  const download = async () => {
+    const t = tag.trim() || (pg.original ? defaultCommitTag(pg.original.image) : 'layerscope/playground:committed');
+    const blob = await useStore.getState().pgExport(t);
+    if (!blob) return;
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${t.replace(/[^A-Za-z0-9._-]+/g, '_')}.tar`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    // Give the browser time to start the download before the URL goes away.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+
+  const members = pg.layer ? pg.layer.paths.map((p, i) => ({ p, kind: MEMBER_KIND[pg.layer!.index.kinds[i]] ?? 'other', size: pg.layer!.index.sizes[i] })) : [];
+  const rwColor = layerCount > 0 ? layerColor(layerIndex, Math.max(layerCount, layerIndex + 1)) : 'var(--accent)';
+  const canAct = status === 'ready' && !pg.busy;
+  const isFile = target?.r && (target.r.kind === 'file' || target.r.kind === 'hardlink');
+  const isDir = target?.r?.kind === 'dir';
+
+  return createPortal(
+    <aside
+      ref={panel}
+      className={`teach-pg${minimized ? ' is-min' : ''}`}
+      aria-label="Container playground"
+      data-testid="playground"
+      data-running={c ? 'true' : 'false'}
+    >
+      <header className="teach-pg-head">
+        <h2 className="teach-pg-title">
+          Container playground <ExplainButton id="container" />
+        </h2>
+        <button type="button" className="btn btn-sm btn-ghost" aria-label={minimized ? 'Expand the playground' : 'Minimize the playground'} aria-expanded={!minimized} onClick={() => setMinimized((m) => !m)}>
+          {minimized ? '▴' : '▾'}
+        </button>
+        <button type="button" className="btn btn-sm btn-ghost" aria-label="Close the playground" title="Close (the container keeps running)" onClick={onClose}>
+          ×
+        </button>
+      </header>
+
+      {!minimized && (
+        <div className="teach-pg-body">
+          {!c ? (
+            <section className="teach-pg-start">
+              <p>
+                <Rich text="`docker run` adds one thin, empty, read-write layer on top of the image. Start one here, then change files and watch what lands in that layer." />
+              </p>
+              <button type="button" className="btn btn-primary" data-testid="pg-start" disabled={status !== 'ready' || !loaded} onClick={() => useStore.getState().pgStart()}>
+                ▶ Start a container
+              </button>
+              {status !== 'ready' && <p className="muted">Open an image first (the example works well).</p>}
+            </section>
+          ) : (
+            <>
+              <p className="teach-pg-status" data-testid="pg-status">
+                <span className="teach-swatch" style={{ background: rwColor }} aria-hidden="true" /> Running. Read-write layer = <b>layer {layerIndex}</b> ·{' '}
+                {formatCount(members.length)} {members.length === 1 ? 'member' : 'members'}
+                <button type="button" className="btn btn-sm btn-ghost" onClick={() => useStore.getState().selectLayer(layerIndex)} title="Show the filesystem as the container sees it">
+                  show
+                </button>
+              </p>
+
+              <section className="teach-pg-ops" aria-label="Change the container's files">
+                <label className="teach-field">
+                  <span>Path</span>
+                  <input
+                    className="input mono"
+                    data-testid="pg-path"
+                    value={path}
+                    spellCheck={false}
+                    onChange={(e) => setPath(e.target.value)}
+                    aria-describedby="pg-path-state"
+                  />
+                </label>
+                <p id="pg-path-state" className="teach-pg-state" data-testid="pg-path-state">
+                  {target?.err
+                    ? target.err
+                    : !target?.r
+                      ? 'does not exist: create it as a file or a folder'
+                      : target.r.rw
+                        ? `${target.r.kind}, in the read-write layer${target.r.lower ? ` (copied up from layer ${target.r.lower.layer})` : ''}`
+                        : `${target.r.kind}, from layer ${target.r.lower!.layer} (read-only)`}
+                </p>
+                <div className="teach-pg-buttons">
+                  <button type="button" className="btn btn-sm" data-testid="pg-edit" disabled={!canAct || !isFile} onClick={() => void openEditor()}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    data-testid="pg-new-file"
+                    disabled={!canAct || !!target?.r || !target?.p}
+                    onClick={() => target?.p && setEditor({ path: '/' + target.p, text: '', mode: 'new', binary: false, truncated: false, size: 0 })}
+                  >
+                    New file
+                  </button>
+                  <button type="button" className="btn btn-sm" data-testid="pg-new-dir" disabled={!canAct || !!target?.r || !target?.p} onClick={() =>
+                      run(() => {
+                        const r = useStore.getState().pgMkdir(path);
+                        if (r) revealPath(r.path);
+                      })
+                    }>
+                    New folder
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-sm teach-danger"
+                    data-testid="pg-delete"
+                    disabled={!canAct || !target?.r || !target?.p}
+                    onClick={() =>
+                      run(() => {
+                        const r = useStore.getState().pgRemove(path);
+                        // A whiteout leaves the path visible as deleted; a path only in the container is simply gone.
+                        if (r?.op === 'delete' && r.whiteout) {
+                          if (!useStore.getState().showDeleted) useStore.getState().setView({ showDeleted: true });
+                          revealPath(r.path);
+                        }
+                      })
+                    }
+                  >
+                    Delete{isDir ? ' (rm -rf)' : ''}
+                  </button>
+                </div>
+                {error && (
+                  <p className="teach-error" role="alert">
+                    {error}
+                  </p>
+                )}
+              </section>
+
+              {editor && (
+                <section className="teach-editor" aria-label={`Editing ${editor.path}`}>
+                  <p className="teach-editor-head">
+                    {editor.mode === 'new' ? 'New file' : 'Editing'} <code>{editor.path}</code>
+                    {editor.mode === 'edit' && target?.r && !target.r.rw && <span className="teach-badge teach-badge--cow">saving copies it up</span>}
+                  </p>
+                  {editor.binary || editor.truncated ? (
+                    <p className="teach-note">
+                      {editor.truncated
+                        ? `This file is ${formatBytes(editor.size)}; the editor opens files up to ${formatBytes(MAX_EDIT_BYTES)}.`
+                        : 'This file is not text. Saving replaces it with the text below.'}
+                    </p>
+                  ) : null}
+                  <textarea
+                    className="input mono teach-textarea"
+                    data-testid="pg-editor"
+                    aria-label={`Contents of ${editor.path}`}
+                    value={editor.text}
+                    spellCheck={false}
+                    onChange={(e) => setEditor({ ...editor, text: e.target.value })}
+                    onKeyDown={(e) => {
+                      if (e.key === 's' && (e.ctrlKey || e.metaKey)) {
+                        e.preventDefault();
+                        save();
+                      }
+                    }}
+                    autoFocus
+                  />
+                  <div className="teach-pg-buttons">
+                    <button type="button" className="btn btn-sm btn-primary" data-testid="pg-save" disabled={!canAct || editor.truncated} onClick={save}>
+                      Save
+                    </button>
+                    <button type="button" className="btn btn-sm" onClick={() => setEditor(null)}>
+                      Cancel
+                    </button>
+                  </div>
+                </section>
+              )}
+
+              <section aria-label="Read-write layer contents">
+                <h3 className="teach-h3">
+                  Layer {layerIndex} as a tar <span className="muted">(what commit stores)</span>
+                </h3>
+                {members.length === 0 ? (
+                  <p className="muted">Empty: the container has changed nothing yet.</p>
+                ) : (
+                  <ul className="teach-members">
+                    {members.map((m) => (
+                      <li key={m.p} data-testid="pg-member" data-member={m.p} data-kind={m.kind} className={`teach-member teach-member--${m.kind}`}>
+                        <button
+                          type="button"
+                          className="teach-member-path mono"
+                          title="Select in the tree"
+                          onClick={() => {
+                            const shown = '/' + (m.kind === 'whiteout' ? m.p.replace(/(^|\/)\.wh\./, '$1') : m.kind === 'opaque' ? m.p.replace(/\/\.wh\.\.wh\.\.opq$/, '') : m.p);
+                            revealPath(shown);
+                          }}
+                        >
+                          {m.p}
+                          {m.kind === 'dir' ? '/' : ''}
+                        </button>
+                        <span className="teach-member-note">
+                          {memberNote(c, m.p, m.kind)}
+                          {m.kind === 'file' ? ` · ${formatBytes(m.size)}` : ''}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+
+              <section className="teach-pg-commit" aria-label="Commit">
+                <label className="teach-field">
+                  <span>Commit message</span>
+                  <input className="input" data-testid="pg-message" value={message} placeholder="e.g. customise motd" onChange={(e) => setMessage(e.target.value)} />
+                </label>
+                <div className="teach-pg-buttons">
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-primary"
+                    data-testid="pg-commit"
+                    disabled={!canAct}
+                    onClick={() => {
+                      void useStore.getState().pgCommit(message);
+                      setMessage('');
+                      setEditor(null);
+                    }}
+                  >
+                    Commit
+                  </button>
+                  <ExplainButton id="commit" />
+                  <button type="button" className="btn btn-sm" data-testid="pg-stop" disabled={!canAct} onClick={() => useStore.getState().pgStop()}>
+                    Remove container
+                  </button>
+                </div>
+              </section>
+            </>
+          )}
+
+          {pg.commits.length > 0 && (
+            <section className="teach-pg-commits" aria-label="Committed layers">
+              <h3 className="teach-h3">Committed</h3>
+              <ul className="teach-members">
+                {pg.commits.map((x, k) => (
+                  <li key={k} className="teach-member" data-testid="pg-committed">
+                    <span className="mono">layer {pg.original!.layers.length + k}</span>
+                    <span className="teach-member-note">
+                      {x.comment ?? 'no message'} · {formatCount(x.index.count)} members · <code>{shortDigest(x.diffId, 19)}</code>
+                    </span>
+                  </li>
+                ))}
+              </ul>
+              <label className="teach-field">
+                <span>Image name</span>
+                <input className="input mono" data-testid="pg-tag" value={tag} onChange={(e) => setTag(e.target.value)} spellCheck={false} />
+              </label>
+              <div className="teach-pg-buttons">
+                <button type="button" className="btn btn-sm btn-primary" data-testid="pg-download" disabled={!!pg.busy} onClick={() => void download()}>
+                  Download docker-archive
+                </button>
+                {c && <span className="muted">the running container is not included</span>}
+              </div>
+              <p className="muted teach-small">
+                <Rich text="A `docker save` archive: load it with `docker load -i FILE`, or drop it here again." />
+              </p>
+            </section>
+          )}
+
+          {pg.busy && (
+            <p className="teach-note" role="status">
+              {pg.busy}
+            </p>
+          )}
+
+          {pg.events.length > 0 && (
+            <section aria-label="What happened">
+              <h3 className="teach-h3">What happened</h3>
+              <ol className="teach-log" data-testid="pg-log" aria-live="polite">
+                {pg.events.map((e) => {
+                  const d = describeEvent(e);
+                  return (
+                    <li key={e.id} className={`teach-log-item teach-log--${d.tone}`} data-testid="pg-event" data-tone={d.tone}>
+                      <Rich text={d.text} />
+                      {d.concept && <ExplainButton id={d.concept} />}
+                    </li>
+                  );
+                })}
+                <li ref={logEnd} className="teach-log-end" aria-hidden="true" />
+              </ol>
+            </section>
+          )}
+        </div>
+      )}
+    </aside>,
+    document.body,
+  );
+}

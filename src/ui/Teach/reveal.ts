@@ -1,0 +1,21 @@
+/**
+ * Reveal a path in the tree the way a user would: expand its ancestors and
+ * select it (the tree scrolls to the selection), and show its details.
+ */
+import { useStore } from '../../state/store';
+import { ancestorsOf } from './tourPlan';
+
+export function revealPath(path: string): void {
+  const s = useStore.getState();
+  const next = new Set(s.expanded);
+  let grew = false;
+  for (const a of ancestorsOf(path)) {
+    if (!next.has(a)) {
+      next.add(a);
+      grew = true;
+    }
+  }
+  if (grew) s.setExpanded(next);
+  s.selectPath(path);
+  if (s.rightPane !== 'details') s.setRightPane('details');
+}
