@@ -188,8 +188,8 @@ describe('flattening', () => {
     expect(hidden.paths).not.toContain('/usr/lib');
     expect(hidden.paths).not.toContain('/usr/lib/libc.so');
     expect(hidden.paths).toContain('/usr/local/x');
-    // deleted BY the selected layer stays (the 'deleted' change filter governs it)
-    expect(rowsOf(U, LAYERS, { layer: 1, showDeleted: false }).paths).toContain('/etc/passwd');
+    // show-deleted off hides what the selected layer deletes too
+    expect(rowsOf(U, LAYERS, { layer: 1, showDeleted: false }).paths).not.toContain('/etc/passwd');
   });
 });
 
@@ -513,7 +513,7 @@ describe('filters against a naive oracle on random images', () => {
           // and it matches; it is shown if it or a descendant passes.
           const passes = (i: number) => {
             if (mv.status[i] === 0) return false;
-            if (mv.status[i] === 2 && mv.change[i] !== 3 && !cs.showDeleted) return false;
+            if (mv.status[i] === 2 && !cs.showDeleted) return false;
             if (cs.only && mv.change[i] === 0) return false;
             if (cs.search && !new RegExp(cs.search, 'i').test(u.names[u.nameId[i]])) return false;
             return cs.filters[changeName(mv, i)];

@@ -430,10 +430,10 @@ export interface TreeFilter {
 const isDefaultQuery = (q: TreeQuery) =>
   !q.match && !q.onlyLayerChanges && q.filters.added && q.filters.modified && q.filters.deleted && q.filters.unchanged;
 
-/** Whether a node is shown in the default view: present, or deleted and shown as such. */
+/** Whether a node is shown in the default view: present, or deleted when deleted paths are shown. */
 function shownByDefault(mv: MergedView, showDeleted: boolean, node: number): boolean {
   const st = mv.status[node];
-  return st === ST_VISIBLE || (st === ST_DELETED && (showDeleted || mv.change[node] === CH_DELETED));
+  return st === ST_VISIBLE || (st === ST_DELETED && showDeleted);
 }
 
 /** TreeFilter flags of one node (computed on demand in the default view). */
@@ -472,9 +472,9 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
     if (st !== ST_ABSENT) {
       const ch = change[node];
       let pass: boolean;
-      if (st === ST_DELETED && ch !== CH_DELETED) {
-        pass = q.showDeleted && f.unchanged; // deleted by a lower layer: unchanged here
-      } else if (ch === CH_ADDED) pass = f.added;
+      if (st === ST_DELETED && !q.showDeleted) pass = false;
+      else if (st === ST_DELETED && ch !== CH_DELETED) pass = f.unchanged; // deleted by a lower layer: unchanged here
+      else if (ch === CH_ADDED) pass = f.added;
       else if (ch === CH_MODIFIED || ch === CH_METADATA) pass = f.modified;
       else if (ch === CH_DELETED) pass = f.deleted;
       else pass = f.unchanged;

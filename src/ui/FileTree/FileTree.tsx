@@ -54,7 +54,7 @@ const OVERSCAN = 24;
 export const SEARCH_DEBOUNCE_MS = 60;
 /** "Only this layer's changes" opens every directory when it shows at most this many rows (a base layer's thousands stay collapsed). */
 export const ONLY_CHANGES_AUTO_EXPAND_MAX = 4000;
-/** Expanding a whole subtree (`*`) stops after this many directories: the expanded set is kept as path strings. */
+/** Expanding a whole subtree (`*`, Expand all) stops after this many directories: the expanded set is kept as path strings. */
 export const EXPAND_SUBTREE_MAX_DIRS = 20_000;
 
 const CHANGE_MARK: Record<string, string> = { added: '+', modified: '~', deleted: '−', unchanged: '' };
@@ -260,6 +260,18 @@ export function FileTree() {
           }
           focusTree();
         }}
+        onExpandAll={() => {
+          if (!union) return;
+          if (autoExpand) setCollapsed(new Set());
+          else expandSubtree(union, 0, flagsOf, expanded, setExpanded, false);
+        }}
+        onCollapseAll={() => {
+          if (autoExpand && rows) {
+            const top = new Set<number>();
+            for (let i = 0; i < rows.count; i++) if (rows.depths[i] === 0 && rows.flags[i] & F_OPEN) top.add(rows.nodes[i]);
+            setCollapsed(top);
+          } else setExpanded(new Set(['/']));
+        }}
       />
       <div className="ft-head" aria-hidden="true">
         <span className="ft-head-name">Name</span>
@@ -285,7 +297,9 @@ export function FileTree() {
           tabIndex={0}
           onKeyDown={onTreeKey}
           onFocus={() => {
-            if (activeIndex < 0 && rows && rows.count > 0 && !selectedPath) selectNode(rows.nodes[0]);
+            // focusing the tree with nothing selected selects the first row (read the store: a
+            // click on a row selects it in the same event, before this render's props catch up)
+            if (rows && rows.count > 0 && !useStore.getState().selectedPath) selectNode(rows.nodes[0]);
           }}
           style={{ height: virtualizer.getTotalSize() }}
         >
@@ -335,14 +349,15 @@ function expandSubtree(
 ) {
   if (auto) return;
   const next = new Set(expanded);
-  const stack = [node];
+  // breadth first, so hitting the limit leaves the upper levels open rather than one deep branch
+  const queue = [node];
   let n = 0;
-  while (stack.length && n < EXPAND_SUBTREE_MAX_DIRS) {
-    const x = stack.pop()!;
+  for (let qi = 0; qi < queue.length && n < EXPAND_SUBTREE_MAX_DIRS; qi++) {
+    const x = queue[qi];
     if (!(flagsOf(x) & F_HAS_CHILD)) continue;
     next.add(pathOf(u, x));
     n++;
-    for (let c = u.childStart[x]; c < u.childStart[x + 1]; c++) stack.push(u.children[c]);
+    for (let c = u.childStart[x]; c < u.childStart[x + 1]; c++) queue.push(u.children[c]);
   }
   setExpanded(next);
 }
@@ -365,6 +380,8 @@ interface ToolbarProps {
   searchError: string | null;
   matchCount: number | null;
   onSearchDone(first: boolean): void;
+  onExpandAll(): void;
+  onCollapseAll(): void;
 }
 
 function Toolbar(p: ToolbarProps) {
@@ -485,10 +502,18 @@ function Toolbar(p: ToolbarProps) {
           <input type="checkbox" checked={onlyLayerChanges} onChange={(e) => setView({ onlyLayerChanges: e.target.checked })} />
           Only layer {p.layer >= 0 ? p.layer : ''} changes
         </label>
-        <label className="ft-check" title="Show paths deleted by lower layers, struck through">
+        <label className="ft-check" title="Show deleted paths, struck through, with the layer that deleted them">
           <input type="checkbox" checked={showDeleted} onChange={(e) => setView({ showDeleted: e.target.checked })} />
-          Deleted
+          Show deleted
         </label>
+        <span className="ft-expand">
+          <button type="button" className="ft-mini" onClick={p.onExpandAll} title={`Open every directory (up to ${formatCount(EXPAND_SUBTREE_MAX_DIRS)}); * opens the selected one's subtree`}>
+            Expand all
+          </button>
+          <button type="button" className="ft-mini" onClick={p.onCollapseAll} title="Close every directory">
+            Collapse all
+          </button>
+        </span>
         <label className="ft-sort">
           <span>Sort</span>
           <select className="ft-select" aria-label="Sort by" value={sort} onChange={(e) => setView({ sort: e.target.value as SortKey })}>
@@ -560,6 +585,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       data-layer={info.layer}
       data-change={info.change}
       data-status={info.status}
+      data-match={p.searching && p.flags & F_MATCH ? 'true' : undefined}
       aria-level={p.depth + 1}
       aria-expanded={hasChildren ? p.open : undefined}
       aria-selected={p.selected}
@@ -569,7 +595,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       onMouseDown={(e) => e.preventDefault() /* keep focus on the tree element */}
       onClick={() => {
         p.onSelect(p.node);
-        (document.querySelector('.ft-rows') as HTMLElement | null)?.focus();
+        (document.querySelector('.ft-rows') as HTMLElement | null)?.focus({ preventScroll: true });
       }}
       onDoubleClick={() => hasChildren && p.onToggle(p.node, !p.open)}
     >
@@ -598,7 +624,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
             className="ft-badge"
             title={`Hides ${info.hiddenVersions} lower version${info.hiddenVersions === 1 ? '' : 's'} (${formatBytes(info.hiddenBytes)} that still ship in lower layers)`}
           >
-            ⧉ {info.hiddenVersions} · {formatBytes(info.hiddenBytes)}
+            hides {info.hiddenVersions} · {formatBytes(info.hiddenBytes)}
           </span>
         )}
       </span>
