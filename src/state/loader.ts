@@ -174,17 +174,25 @@ async function load(p: LoadParams): Promise<void> {
   let loads: LayerLoad[] = [];
   let partial: (LayerIndex | null)[] = [];
   let archiveProgress: Progress | null = null;
+  // What changed since the last flush: progress is frequent and cheap to render; a new
+  // partial layer list makes the tree rebuild its partial union, so it is published only
+  // when a layer has finished.
   let dirty = false;
+  let layersDirty = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (!dirty || !live()) return;
     dirty = false;
-    const patch: Partial<AppState> = { layerLoads: loads.map((l) => ({ ...l })), partialLayers: partial.slice() };
+    const patch: Partial<AppState> = { layerLoads: loads.map((l) => ({ ...l })) };
+    if (layersDirty) {
+      patch.partialLayers = partial.slice();
+      layersDirty = false;
+    }
     if (archiveProgress) patch.archiveProgress = { ...archiveProgress };
     const allDone = loads.length > 0 && loads.every((l) => l.state === 'indexed' || l.state === 'failed');
-    patch.verifying = allDone;
+    if (allDone !== store.getState().verifying) patch.verifying = allDone;
     store.setState(patch);
   };
   const schedule = () => {
@@ -247,6 +255,7 @@ async function load(p: LoadParams): Promise<void> {
       onLayerDone(i, index) {
         if (!live()) return;
         partial[i] = index;
+        layersDirty = true;
         schedule();
       },
     });

@@ -70,7 +70,7 @@ function Loading() {
         aria-valuetext={total > 0 ? `${formatBytes(read)} of ${formatBytes(total)}` : undefined}
         data-testid="load-progress"
       >
-        <div className="progress__fill" style={{ transform: `scaleX(${verifying ? 1 : ratio})` }} />
+        <div className="progress__fill" style={verifying || total === 0 ? undefined : { transform: `scaleX(${ratio})` }} />
       </div>
       <span className="statusbar__stage" aria-live="polite">
         {stage}
@@ -107,7 +107,7 @@ function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
             data-layer-state={l.state}
             title={text}
           >
-            <span className="layer-state__fill" style={l.state === 'decompressing' ? { width: `${pct}%` } : undefined} />
+            <span className="layer-state__fill" style={l.state === 'decompressing' ? { transform: `scaleX(${pct / 100})` } : undefined} />
             <span className="sr-only">{text}</span>
           </li>
         );
