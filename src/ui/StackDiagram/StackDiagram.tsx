@@ -22,6 +22,8 @@ import {
   bandHeights,
   metadataMarkers,
   rootfsTop,
+  baseImageTop,
+  bandLines,
   sharedCaption,
   shortenCreatedBy,
   sizeBudget,
@@ -83,6 +85,7 @@ export function StackDiagram() {
   );
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
   const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
+  const fromBase = useMemo(() => (image ? baseImageTop(image.history, imageLayerCount) >= 0 : false), [image, imageLayerCount]);
 
   const budget = sizeBudget(n, availablePx - fixedPx);
   const heights = useMemo(() => bandHeights(figures.map((f) => f.bytes), logScale, budget), [figures, logScale, budget]);
@@ -227,11 +230,17 @@ export function StackDiagram() {
           {containerIndex >= 0 && band(containerIndex)}
           {bands}
           {rootfs.length > 0 && (
-            <div role="group" aria-label="rootfs: the root filesystem from the base image" className="sd-rootfs" data-part="rootfs">
+            <div
+              role="group"
+              aria-label={fromBase ? 'rootfs: the root filesystem from the base image' : 'rootfs: the root filesystem'}
+              className="sd-rootfs"
+              data-part="rootfs"
+            >
               {rootfs}
               <div className="sd-rootfs-caption" aria-hidden="true">
                 <span>
-                  <strong>rootfs</strong> — from the base image{rootTop > 0 ? ` (layers 0–${rootTop})` : ''}
+                  <strong>rootfs</strong>
+                  {fromBase ? ` — from the base image${rootTop > 0 ? ` (layers 0–${rootTop})` : ''}` : ' — the root filesystem (/bin, /etc…)'}
                 </span>
               </div>
             </div>
@@ -356,8 +365,29 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
     .filter(Boolean)
     .join('\n');
 
+  const badges = committed || shared !== '' || stateText !== '';
+  const badgeEls = (
+    <>
+      {committed && <span className="sd-badge sd-committed">committed</span>}
+      {shared && (
+        <span className="sd-badge sd-shared" data-testid="shared-marker">
+          {shared}
+        </span>
+      )}
+      {stateText && (
+        <span className={`sd-badge sd-state sd-state-${state}`} data-testid="layer-state">
+          {state === 'failed' ? '⚠ failed' : stateText}
+        </span>
+      )}
+    </>
+  );
+  const lines = bandLines(height);
+  const badgeLine = badges && lines >= 3;
+  const cmdLines = Math.max(1, lines - 1 - (badgeLine ? 1 : 0));
+
   const style = {
     height,
+    '--cmd-lines': cmdLines,
     '--layer': layerColor(index, count),
     '--layer-tint': layerTint(index, count),
     '--hatch': `${hatch}%`,
@@ -392,7 +422,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
             <strong>container layer</strong> (read-write)
           </span>
         ) : (
-          <span className={short ? 'sd-cmd' : 'sd-cmd sd-cmd-none'}>{short || fallbackName}</span>
+          <span className={`sd-cmd${short ? '' : ' sd-cmd-none'}${cmdLines > 1 ? ' sd-cmd-wrap' : ''}`}>{short || fallbackName}</span>
         )}
       </div>
       <div className="sd-line sd-line2">
@@ -405,18 +435,9 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
           </span>
         )}
         {hidden > 0 && <span className="sd-hidden-text num">{formatBytes(hidden)} hidden</span>}
-        {committed && <span className="sd-badge sd-committed">committed</span>}
-        {shared && (
-          <span className="sd-badge sd-shared" data-testid="shared-marker">
-            {shared}
-          </span>
-        )}
-        {stateText && (
-          <span className={`sd-badge sd-state sd-state-${state}`} data-testid="layer-state">
-            {state === 'failed' ? '⚠ failed' : stateText}
-          </span>
-        )}
+        {!badgeLine && badgeEls}
       </div>
+      {badgeLine && <div className="sd-line sd-line3">{badgeEls}</div>}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryStep, ImageInfo } from '../../core/types';
-import { bandHeights, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
+import { bandHeights, bandLines, baseImageTop, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -64,6 +64,16 @@ describe('history markers and rootfs', () => {
     expect(rootfsTop(dive, 14)).toBe(0);
     const twoLayerBase = [step('ADD a', 0), step('RUN b', 1), step('CMD ["bash"]', 1, true), step('RUN c', 2), step('RUN d', 3)];
     expect(rootfsTop(twoLayerBase, 4)).toBe(1);
+  });
+  it('tells whether the history shows a base image', () => {
+    expect(baseImageTop(dive, 14)).toBe(0);
+    expect(baseImageTop([step('ADD a', 0), step('RUN b', 1), step('CMD ["x"]', 1, true)], 2)).toBe(-1);
+    expect(baseImageTop([step('umoci repack', 0), step('umoci config (metadata only)', 0, true), step('x', 1)], 2)).toBe(-1);
+  });
+  it('counts the text lines a band has room for', () => {
+    expect(bandLines(BAND_MIN_PX)).toBe(2);
+    expect(bandLines(48)).toBe(3);
+    expect(bandLines(400)).toBe(28);
   });
   it('claims only layer 0 when the image is a base itself or has no CMD step', () => {
     // alpine (containerd-alpine-gzip.tar): one layer, then CMD.

@@ -105,26 +105,42 @@ export function metadataMarkers(history: readonly HistoryStep[]): Map<number, Hi
 const IMAGE_END = /^(CMD|ENTRYPOINT)\b/;
 
 /**
- * Index of the top layer of the rootfs the base image (the distribution) provides.
+ * Index of the top layer of the base image, or -1 when the history does not show one.
  *
  * The config does not record where the base image ends, so this is a reading
  * of the history: an image built FROM a base inherits the base's history, and a
  * distribution's image ends with its default command (`CMD ["sh"]`,
  * `CMD ["bash"]`…), a metadata-only step. So the layers below the first such
- * CMD/ENTRYPOINT step are the base's. When that step is missing, or sits above
- * the top layer (the image is itself a base, or was built FROM scratch), only
- * layer 0 is claimed: it holds the root filesystem whatever built it.
- * Returns -1 for an image without layers.
+ * CMD/ENTRYPOINT step are the base's — unless that step sits above the top
+ * layer (then the image is itself a base, or was built FROM scratch).
  */
-export function rootfsTop(history: readonly HistoryStep[], layerCount: number): number {
-  if (layerCount <= 0) return -1;
+export function baseImageTop(history: readonly HistoryStep[], layerCount: number): number {
   for (const h of history) {
     if (!h.emptyLayer) continue;
     if (!IMAGE_END.test(shortenCreatedBy(h.createdBy))) continue;
-    if (h.layerIndex >= 0 && h.layerIndex < layerCount - 1) return h.layerIndex;
-    break;
+    return h.layerIndex >= 0 && h.layerIndex < layerCount - 1 ? h.layerIndex : -1;
   }
-  return 0;
+  return -1;
+}
+
+/**
+ * Index of the top layer of the rootfs: the base image's layers when the
+ * history shows them (baseImageTop), else layer 0 alone, which holds the root
+ * filesystem whatever built it. -1 for an image without layers.
+ */
+export function rootfsTop(history: readonly HistoryStep[], layerCount: number): number {
+  if (layerCount <= 0) return -1;
+  return Math.max(0, baseImageTop(history, layerCount));
+}
+
+/**
+ * Lines of text a band of `heightPx` has room for (14 px lines, 2 px padding
+ * each side, 1 px borders): the step text may wrap over the lines the size line
+ * and the badge line do not need.
+ */
+export const LINE_PX = 14;
+export function bandLines(heightPx: number): number {
+  return Math.max(2, Math.floor((heightPx - 6) / LINE_PX));
 }
 
 /** How another image of the archive is named to users: its first tag, else "image N" (1-based, as the chooser counts). */
