@@ -18,6 +18,7 @@
 import { useStore } from './store';
 import type { AppState } from './store';
 import type { LayerLoad } from './loadSlice';
+import { DEFAULT_FILTERS } from './viewSlice';
 import { openImage, type LayerState, type Progress } from '../core/session';
 import { openArchive, blobOf, type OuterArchive } from '../core/archive';
 import { LayerscopeError, describeError, isLayerscopeError } from '../core/errors';
@@ -168,6 +169,12 @@ async function load(p: LoadParams): Promise<void> {
     selectedLayer: -1,
     selectedPath: null,
     expanded: new Set(['/']),
+    // A new file starts with the default filters and no search (the URL's view, if it
+    // applies, sets them once the structure is known); another image of the same
+    // archive keeps them.
+    ...(p.opened
+      ? {}
+      : { search: '', searchMode: 'substring' as const, filters: DEFAULT_FILTERS, onlyLayerChanges: false, showDeleted: true, sort: 'name' as const }),
   });
 
   // Mutable working copies; published by flush() (replaced whole: the store never holds these arrays).

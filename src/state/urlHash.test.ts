@@ -199,8 +199,11 @@ describe('applying a hash to the store', () => {
     applyStructureView(store, { layer: 7 });
     s = store.getState();
     expect([s.selectedLayer, s.search, s.searchMode, s.sort, s.showDeleted]).toEqual([2, '', 'substring', 'name', true]);
+    store.getState().setView({ search: 'kept' });
+    store.getState().selectLayer(0);
     applyStructureView(store, null);
-    expect(store.getState().selectedLayer).toBe(2);
+    // No hash: the top layer; search and filters left as they were.
+    expect([store.getState().selectedLayer, store.getState().search]).toEqual([2, 'kept']);
   });
 
   it('reveals a path (ancestors expanded) and selects it; a path the image never had selects nothing', () => {

@@ -202,14 +202,20 @@ export function applyStructureView(store: StoreApi<AppState>, h: HashState | nul
   const s = store.getState();
   const n = s.image?.layers.length ?? 0;
   const layer = h?.layer !== undefined && h.layer < n ? h.layer : n - 1;
+  if (!h) {
+    // No view to restore (e.g. another image of the same archive): the top layer,
+    // search and filters kept as the user left them.
+    store.setState({ selectedLayer: layer });
+    return;
+  }
   store.setState({
     selectedLayer: layer,
-    search: h?.q ?? '',
-    searchMode: h?.mode ?? 'substring',
-    filters: h?.filters ?? DEFAULT_FILTERS,
-    onlyLayerChanges: h?.only ?? false,
-    showDeleted: h?.deleted ?? true,
-    sort: h?.sort ?? 'name',
+    search: h.q ?? '',
+    searchMode: h.mode ?? 'substring',
+    filters: h.filters ?? DEFAULT_FILTERS,
+    onlyLayerChanges: h.only ?? false,
+    showDeleted: h.deleted ?? true,
+    sort: h.sort ?? 'name',
   });
 }
 
