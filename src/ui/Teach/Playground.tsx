@@ -46,7 +46,12 @@ export function describeEvent(e: PlaygroundEvent): { text: string; concept: Conc
       return { text: e.message, concept: null, tone: 'error' };
     case 'op': {
       const r = e.record;
-      const parents = r.parentsCopiedUp.length ? ` (Its parent directories ${r.parentsCopiedUp.map(code).join(', ')} were copied up too.)` : '';
+      const parents =
+        r.parentsCopiedUp.length === 0
+          ? ''
+          : r.parentsCopiedUp.length === 1
+            ? ` (Its parent directory ${code(r.parentsCopiedUp[0])} was copied up too.)`
+            : ` (Its parent directories ${r.parentsCopiedUp.map(code).join(', ')} were copied up too.)`;
       if (r.op === 'write') {
         if (r.copyUp)
           return {
@@ -265,7 +270,8 @@ export function Playground({ onClose }: { onClose(): void }) {
                   <button type="button" className="btn btn-sm" data-testid="pg-new-dir" disabled={!canAct || !!target?.r || !target?.p} onClick={() =>
                       run(() => {
                         const r = useStore.getState().pgMkdir(path);
-                        if (r) revealPath(r.path);
+                        // An opaque directory: open it, so the lower contents it hides show struck through.
+                        if (r?.op === 'mkdir') revealPath(r.path, { expand: r.opaque !== null });
                       })
                     }>
                     New folder

@@ -59,13 +59,13 @@ function sameRings(a: Ring[], b: Ring[]): boolean {
  * view once, and outline them all. `onFound` reports whether the main target
  * exists (for the step's caption).
  */
-export function Spotlight({ targets, onFound }: { targets: TourTarget[]; onFound?(found: boolean): void }) {
+export function Spotlight({ targets, onFound }: { targets: TourTarget[]; onFound?(found: boolean, rect: { top: number; bottom: number; left: number; right: number } | null): void }) {
   const [rings, setRings] = useState<Ring[]>([]);
 
   useEffect(() => {
     let raf = 0;
     let scrolled = false;
-    let reported: boolean | null = null;
+    let reported: string | null = null;
     let current: Ring[] = [];
     const tick = () => {
       const next: Ring[] = [];
@@ -97,10 +97,11 @@ export function Spotlight({ targets, onFound }: { targets: TourTarget[]; onFound
           break;
         }
       });
-      const found = next.some((r) => r.main);
-      if (found !== reported) {
-        reported = found;
-        onFound?.(found);
+      const main = next.find((r) => r.main);
+      const key = main ? `${main.top},${main.left},${main.width},${main.height}` : '';
+      if (key !== reported) {
+        reported = key;
+        onFound?.(!!main, main ? { top: main.top, bottom: main.top + main.height, left: main.left, right: main.left + main.width } : null);
       }
       if (!sameRings(current, next)) {
         current = next;

@@ -27,11 +27,17 @@ export function applyStep(step: TourStep): void {
   if (step.path) revealPath(step.path);
 }
 
+/** Room (px) the card keeps from the status bar below and the header above, to decide where it goes. */
+const BOTTOM_RESERVE = 52;
+const TOP_RESERVE = 64;
+const CARD_MARGIN = 12;
+
 export function Tour({ onClose }: { onClose(): void }) {
   const loaded = useStore((s) => s.loaded);
   const steps = useMemo(() => (loaded ? planTour(loaded) : []), [loaded]);
   const [i, setI] = useState(0);
   const [found, setFound] = useState(true);
+  const [placement, setPlacement] = useState<'bottom' | 'top'>('bottom');
   const card = useRef<HTMLDivElement>(null);
   const step = steps[Math.min(i, steps.length - 1)];
 
@@ -63,7 +69,16 @@ export function Tour({ onClose }: { onClose(): void }) {
     return () => document.removeEventListener('keydown', onKey);
   }, [onClose, next, back]);
 
-  const onFound = useCallback((f: boolean) => setFound(f), []);
+  // The card sits at the bottom, unless the outlined element is under it: then at the top.
+  const onFound = useCallback((f: boolean, r: { top: number; bottom: number; left: number; right: number } | null) => {
+    setFound(f);
+    const c = card.current?.getBoundingClientRect();
+    if (!r || !c) return;
+    const h = c.height + CARD_MARGIN;
+    const underBottom = r.bottom > window.innerHeight - h - BOTTOM_RESERVE && r.right > c.left && r.left < c.right;
+    const underTop = r.top < TOP_RESERVE + h;
+    setPlacement(underBottom && !underTop ? 'top' : 'bottom');
+  }, []);
 
   if (!loaded || !step) return null;
   const last = i >= steps.length - 1;
@@ -75,7 +90,7 @@ export function Tour({ onClose }: { onClose(): void }) {
       {createPortal(
         <div
           ref={card}
-          className="teach-tour"
+          className={`teach-tour teach-tour--${placement}`}
           role="dialog"
           aria-modal="false"
           aria-labelledby="teach-tour-title"

@@ -5,11 +5,11 @@
 import { useStore } from '../../state/store';
 import { ancestorsOf } from './tourPlan';
 
-export function revealPath(path: string): void {
+export function revealPath(path: string, opts: { expand?: boolean } = {}): void {
   const s = useStore.getState();
   const next = new Set(s.expanded);
   let grew = false;
-  for (const a of ancestorsOf(path)) {
+  for (const a of opts.expand ? [...ancestorsOf(path), path] : ancestorsOf(path)) {
     if (!next.has(a)) {
       next.add(a);
       grew = true;

@@ -123,8 +123,10 @@ describe('planTour', () => {
     expect(s.path).toBe('/app/config/default.conf');
     expect(s.targets[0].selectors).toEqual([rowSelector('/app/config')]);
     expect(s.body[0]).toContain('2 paths');
-    expect(s.body[0]).toContain('52 B');
     expect(s.body[0]).toContain('`/app/config/.wh..wh..opq`');
+    // Every version still ships: default.conf from layers 1 (40 B) and 2 (45 B), extra.conf from layer 1 (7 B).
+    expect(s.body[1]).toContain('92 B in 3 file versions');
+    expect(s.body[1]).toContain('in layer 1 and layer 2');
   });
 
   it('names the metadata-only steps and the rootfs', () => {
@@ -158,7 +160,7 @@ describe('planTour', () => {
     ]);
     const s = step(planTour(img), 'whiteout');
     expect(s.path).toBe('/var/cache');
-    expect(s.body[0]).toContain('and everything under it');
+    expect(s.body[0]).toContain('and everything under it (4 paths)'); // /var/cache, a, b, b/c
     expect(s.body[1]).toContain('1.23 kB');
   });
 

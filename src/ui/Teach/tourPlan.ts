@@ -67,15 +67,17 @@ function fileSize(layers: readonly (LayerIndex | null)[], layer: number, entry: 
 
 /**
  * What removing `root` at `layer` hides: paths that were visible just below
- * `layer` and are deleted at `layer`, and their file bytes (which still ship
- * in the lower layers). `includeRoot` false for an opaque directory (the
- * directory itself stays).
+ * `layer` and are deleted at `layer`, and the file bytes of every version of
+ * them since they last appeared (all still ship in the lower layers).
+ * `includeRoot` false for an opaque directory (the directory itself stays).
  */
 function hiddenBy(u: UnionModel, layers: readonly (LayerIndex | null)[], root: number, layer: number, includeRoot: boolean) {
   let paths = 0;
   let bytes = 0;
+  let versions = 0;
   let visited = 0;
   let truncated = false;
+  const from = new Set<number>();
   const names: number[] = [];
   const stack = [root];
   while (stack.length > 0) {
@@ -89,14 +91,25 @@ function hiddenBy(u: UnionModel, layers: readonly (LayerIndex | null)[], root: n
       const before = stateAt(u, n, layer - 1);
       if (now.status === 'deleted' && now.layer === layer && before.status === 'visible') {
         paths++;
-        bytes += fileSize(layers, before.layer, before.entry);
         if (names.length < 3 && n !== root) names.push(n);
+        // The run of versions the deletion ends: back from the layer until the path was last removed.
+        const h = pathHistory(u, layers, n);
+        for (let i = h.length - 1; i >= 0; i--) {
+          const it = h[i];
+          if (it.layer >= layer) continue;
+          if (it.action === 'deleted' || it.action === 'opaque-hidden' || it.action === 'replaced') break;
+          if (it.action !== 'implicit' && it.entry >= 0 && layers[it.layer]?.kinds[it.entry] === EntryKind.File) {
+            versions++;
+            bytes += fileSize(layers, it.layer, it.entry);
+            from.add(it.layer);
+          }
+        }
       }
     }
     const kids = childrenOf(u, n);
     for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
   }
-  return { paths, bytes, names, truncated };
+  return { paths, bytes, versions, layers: [...from].sort((a, b) => a - b), names, truncated };
 }
 
 export function planTour(img: LoadedImage): TourStep[] {
@@ -247,8 +260,9 @@ export function planTour(img: LoadedImage): TourStep[] {
   }
 
   /* 5. a whiteout, and 6. an opaque directory */
-  let wh: { node: number; layer: number; member: string; bytes: number; from: number; truncated: boolean } | null = null;
-  let op: { node: number; layer: number; member: string; paths: number; bytes: number; names: number[]; truncated: boolean } | null = null;
+  type Hidden = ReturnType<typeof hiddenBy>;
+  let wh: { node: number; layer: number; member: string; h: Hidden } | null = null;
+  let op: { node: number; layer: number; member: string; h: Hidden } | null = null;
   let candidates = 0;
   for (let L = 1; L < n && candidates < MAX_CANDIDATES; L++) {
     const li = layers[L];
@@ -262,26 +276,26 @@ export function planTour(img: LoadedImage): TourStep[] {
       if (k === EntryKind.Whiteout) {
         const h = hiddenBy(u, layers, node, L, true);
         if (h.paths === 0) continue;
-        const st = stateAt(u, node, L - 1);
-        if (!wh || h.bytes > wh.bytes) wh = { node, layer: L, member: '/' + li.paths[e], bytes: h.bytes, from: st.layer, truncated: h.truncated };
+        if (!wh || h.bytes > wh.h.bytes) wh = { node, layer: L, member: '/' + li.paths[e], h };
       } else {
         const h = hiddenBy(u, layers, node, L, false);
         if (h.paths === 0) continue;
-        if (!op || h.bytes > op.bytes) op = { node, layer: L, member: '/' + li.paths[e], paths: h.paths, bytes: h.bytes, names: h.names, truncated: h.truncated };
+        if (!op || h.bytes > op.h.bytes) op = { node, layer: L, member: '/' + li.paths[e], h };
       }
     }
   }
   if (wh) {
     const p = pathOf(u, wh.node);
     const isDir = childrenOf(u, wh.node).length > 0;
-    const bytes = `${wh.truncated ? 'at least ' : ''}${formatBytes(wh.bytes)}`;
+    const bytes = `${wh.h.truncated ? 'at least ' : ''}${formatBytes(wh.h.bytes)}`;
+    const where = list(wh.h.layers.map((l) => `layer ${l}`)) || 'the lower layers';
     steps.push({
       id: 'whiteout',
       concept: 'whiteout',
       title: 'A whiteout hides, it does not free',
       body: [
-        `Layer ${wh.layer} deletes \`${p}\`${isDir ? ' and everything under it' : ''}. It cannot change layer ${wh.from}, so it adds a whiteout: the empty file \`${wh.member}\`. From layer ${wh.layer} up, the merged view no longer has the path (shown struck through).`,
-        `But the ${bytes} are still in layer ${wh.from}: every pull downloads them and every host stores them. Deleting in a later step never makes an image smaller.`,
+        `Layer ${wh.layer} deletes \`${p}\`${isDir ? ` and everything under it (${plural(wh.h.paths, 'path')})` : ''}. It cannot change the layers below, so it adds a whiteout: the empty file \`${wh.member}\`. From layer ${wh.layer} up, the merged view no longer has the path (shown struck through).`,
+        `But the ${bytes} ${wh.h.versions > 1 ? `(${wh.h.versions} file versions) ` : ''}are still in ${where}: every pull downloads them and every host stores them. Deleting in a later step never makes an image smaller.`,
       ],
       present: true,
       layer: wh.layer,
@@ -290,7 +304,7 @@ export function planTour(img: LoadedImage): TourStep[] {
       targets: [
         { selectors: [rowSelector(p)], label: `${p} (deleted)` },
         { selectors: [bandSelector(wh.layer)], label: `layer ${wh.layer}` },
-        { selectors: [bandSelector(Math.max(0, wh.from))], label: `layer ${wh.from}` },
+        ...(wh.h.layers.length ? [{ selectors: [bandSelector(wh.h.layers[wh.h.layers.length - 1])], label: `layer ${wh.h.layers[wh.h.layers.length - 1]}` }] : []),
       ],
     });
   } else {
@@ -310,15 +324,16 @@ export function planTour(img: LoadedImage): TourStep[] {
   }
   if (op) {
     const dir = pathOf(u, op.node);
-    const hiddenPaths = op.names.map((x) => pathOf(u, x));
+    const hiddenPaths = op.h.names.map((x) => pathOf(u, x));
     const first = hiddenPaths[0] ?? null;
+    const where = list(op.h.layers.map((l) => `layer ${l}`));
     steps.push({
       id: 'opaque',
       concept: 'opaque',
       title: 'An opaque directory replaces a whole directory',
       body: [
-        `Layer ${op.layer} replaced \`${dir}\`: the marker \`${op.member}\` makes the directory opaque, so nothing lower layers put there shows through \u2014 ${plural(op.paths, 'path')}${hiddenPaths.length ? `, such as ${list(hiddenPaths.map((x) => `\`${x}\``))}` : ''}, ${op.truncated ? 'at least ' : ''}${formatBytes(op.bytes)}.`,
-        `Only what layer ${op.layer} itself puts in \`${dir}\` is visible. This is what \`rm -rf ${dir} && mkdir ${dir}\` in one step produces.`,
+        `Layer ${op.layer} replaced \`${dir}\`: the marker \`${op.member}\` makes the directory opaque, so nothing lower layers put there shows through \u2014 ${plural(op.h.paths, 'path')}${hiddenPaths.length ? `, such as ${list(hiddenPaths.map((x) => `\`${x}\``))}` : ''}.`,
+        `Only what layer ${op.layer} itself puts in \`${dir}\` is visible. The hidden files still ship${where ? ` in ${where}` : ''}: ${op.h.truncated ? 'at least ' : ''}${formatBytes(op.h.bytes)}${op.h.versions > 1 ? ` in ${op.h.versions} file versions` : ''}. This is what \`rm -rf ${dir} && mkdir ${dir}\` in one step produces.`,
       ],
       present: true,
       layer: op.layer,
