@@ -136,10 +136,14 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
           {path}
         </p>
         <div className="dt-chips">
-          <span className={`dt-chip st-${st === ST_VISIBLE ? 'visible' : st === ST_DELETED ? 'deleted' : 'absent'}`}>
-            {st === ST_VISIBLE ? 'present' : st === ST_DELETED ? `deleted in layer ${merged.provider[node]}` : `not present in layer ${layer}`}
-          </span>
-          {change !== 'unchanged' && <span className={`dt-chip ch-${change}`}>{change} by layer {layer}</span>}
+          {change === 'deleted' ? (
+            <span className="dt-chip st-deleted">deleted by this layer ({layer})</span>
+          ) : (
+            <span className={`dt-chip st-${st === ST_VISIBLE ? 'visible' : st === ST_DELETED ? 'deleted' : 'absent'}`}>
+              {st === ST_VISIBLE ? 'present' : st === ST_DELETED ? `deleted in layer ${merged.provider[node]}` : `not present in layer ${layer}`}
+            </span>
+          )}
+          {change !== 'unchanged' && change !== 'deleted' && <span className={`dt-chip ch-${change}`}>{change} by this layer ({layer})</span>}
           {hidden && hidden.versions > 0 && (
             <span className="dt-chip hides" title="Lower versions are hidden by this one but still ship in their layers">
               hides {hidden.versions} lower version{hidden.versions === 1 ? '' : 's'} · {formatBytes(hidden.bytes)}

@@ -531,7 +531,8 @@ function StatusLine({ rows, flt, searching }: { rows: TreeRows | null; flt: Tree
   return (
     <div className="ft-status" aria-hidden="true">
       {formatCount(rows.count)} rows shown
-      {flt.passCount !== null && ` · ${formatCount(flt.passCount)} paths ${searching ? 'match' : 'pass the filters'}`}
+      {flt.passCount !== null &&
+        ` · ${formatCount(flt.passCount)} ${flt.passCount === 1 ? 'path' : 'paths'} ${searching ? (flt.passCount === 1 ? 'matches' : 'match') : flt.passCount === 1 ? 'passes the filters' : 'pass the filters'}`}
       <span className="ft-keys">↑↓ move · → open · ← close · Enter details · / search</span>
     </div>
   );
