@@ -101,12 +101,25 @@ export function useSelectedLayer(): number {
 
 /* ------------------------------------------------------------ merged views */
 
-/** Merged views kept per union: switching back and forth between a few layers is instant. */
-export const MERGED_CACHE_SIZE = 6;
+/**
+ * Merged views are kept per union so that switching back and forth between a
+ * few layers is instant. A view (plus the tree's per-view sizes) costs about
+ * BYTES_PER_NODE_PER_VIEW bytes per node, so the number kept is bounded by a
+ * memory budget: many for ordinary images, MIN_MERGED_CACHED for a million files.
+ */
+export const MERGED_CACHE_BUDGET_BYTES = 64 * 1024 * 1024;
+export const BYTES_PER_NODE_PER_VIEW = 16;
+export const MIN_MERGED_CACHED = 2;
+export const MAX_MERGED_CACHED = 16;
+
+export function mergedCacheSize(nodeCount: number): number {
+  const fit = Math.floor(MERGED_CACHE_BUDGET_BYTES / Math.max(1, nodeCount * BYTES_PER_NODE_PER_VIEW));
+  return Math.max(MIN_MERGED_CACHED, Math.min(MAX_MERGED_CACHED, fit));
+}
 
 const mergedCache = new WeakMap<UnionModel, Map<number, MergedView>>();
 
-/** mergedAt, cached (least recently used views dropped beyond MERGED_CACHE_SIZE). */
+/** mergedAt, cached (least recently used views dropped beyond mergedCacheSize()). */
 export function mergedOf(u: UnionModel, layers: Layers, layer: number): MergedView {
   let m = mergedCache.get(u);
   if (!m) mergedCache.set(u, (m = new Map()));
@@ -118,7 +131,8 @@ export function mergedOf(u: UnionModel, layers: Layers, layer: number): MergedVi
   }
   v = mergedAt(u, layers as (LayerIndex | null)[], layer);
   m.set(layer, v);
-  while (m.size > MERGED_CACHE_SIZE) m.delete(m.keys().next().value!);
+  const keep = mergedCacheSize(u.nodeCount);
+  while (m.size > keep) m.delete(m.keys().next().value!);
   return v;
 }
 

@@ -27,6 +27,7 @@ import {
   nodeFlags,
   nodeInfo,
   rowOf,
+  warmUp,
   F_HAS_CHILD,
   F_OPEN,
   F_MATCH,
@@ -84,10 +85,20 @@ export function FileTree() {
   const [caseSensitive, setCaseSensitive] = useState(false);
 
   const union = ms?.union ?? null;
+  const loadedUnion = useStore((s) => s.loaded?.union === union);
   const layers = ms?.layers ?? null;
   const merged = ms?.merged ?? null;
   const layer = ms?.layer ?? -1;
   const layerCount = union?.layerCount ?? image?.layers.length ?? 0;
+
+  // per-union preparation for search, when the page is idle after a load
+  useEffect(() => {
+    if (!union || !loadedUnion) return;
+    const ric = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 200));
+    const cancel = window.cancelIdleCallback ?? window.clearTimeout;
+    const id = ric(() => warmUp(union));
+    return () => cancel(id);
+  }, [union, loadedUnion]);
 
   /* ---- search, filters, rows (each step memoized on what it depends on) */
   const compiled = useMemo(() => compileSearch({ text: search, mode: searchMode, caseSensitive }), [search, searchMode, caseSensitive]);
