@@ -9,7 +9,15 @@
  * file consists of a series of members") is refused by some native
  * implementations as "trailing junk", so when the native stream errors we
  * restart with fflate, which decodes every member, and skip the bytes already
- * handed out. zstd (RFC 8878) goes through fzstd's streaming decoder.
+ * handed out. fflate does not check the gzip trailer (CRC-32 and ISIZE, RFC 1952
+ * §2.3.1), so the fallback checks every member's trailer itself: without that, data
+ * the native decoder rejected as corrupt ("incorrect data check") would come out of
+ * the fallback as silent garbage, and a stream cut inside its last trailer would pass.
+ * zstd (RFC 8878) goes through fzstd's streaming decoder.
+ *
+ * Errors: BAD_GZIP / BAD_ZSTD for corrupt data, TRUNCATED when the stream stops
+ * early; `offset` is the number of uncompressed bytes produced before the failure
+ * (where the damage shows in the tar stream); the message names the compressed offset.
  */
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -41,32 +49,46 @@ export async function sniffBlob(blob: Blob): Promise<Compression> {
 
 type PushDecoder = { push(chunk: Uint8Array, final?: boolean): void };
 
+/** Maps a decoder exception to a LayerscopeError (fflate code 0 / fzstd code 5 = "unexpected EOF"). */
+function decodeError(e: unknown, code: 'BAD_GZIP' | 'BAD_ZSTD', produced: number, consumed: number): LayerscopeError {
+  if (e instanceof LayerscopeError) return e;
+  const name = code === 'BAD_GZIP' ? 'gzip' : 'zstd';
+  const ecode = (e as { code?: unknown }).code;
+  const eof = code === 'BAD_GZIP' ? ecode === 0 : ecode === 5;
+  if (eof) return new LayerscopeError('TRUNCATED', `the ${name} stream ends early (truncated)`, { offset: produced, cause: e });
+  const msg = e instanceof Error ? e.message : String(e);
+  return new LayerscopeError(code, `corrupt ${name} data near compressed byte ${consumed}: ${msg}`, { offset: produced, cause: e });
+}
+
 /** Wrap a push-style JS decoder (fflate, fzstd) as a TransformStream. */
 function pushTransform(make: (emit: (chunk: Uint8Array) => void) => PushDecoder, code: 'BAD_GZIP' | 'BAD_ZSTD'): TransformStream<Uint8Array, Uint8Array> {
   let out: Uint8Array[] = [];
   let dec: PushDecoder;
   let consumed = 0;
-  const fail = (e: unknown) =>
-    new LayerscopeError(code, `corrupt ${code === 'BAD_GZIP' ? 'gzip' : 'zstd'} data: ${e instanceof Error ? e.message : String(e)}`, { offset: consumed, cause: e });
+  let produced = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
     start() {
-      dec = make((c) => out.push(c));
+      dec = make((c) => {
+        produced += c.length;
+        out.push(c);
+      });
     },
     transform(chunk, controller) {
+      consumed += chunk.length;
       try {
         dec.push(chunk, false);
       } catch (e) {
-        throw fail(e);
+        throw decodeError(e, code, produced, consumed);
       }
-      consumed += chunk.length;
       for (const c of out) controller.enqueue(c);
       out = [];
     },
     flush(controller) {
+      if (consumed === 0) throw new LayerscopeError('TRUNCATED', `the ${code === 'BAD_GZIP' ? 'gzip' : 'zstd'} stream is empty`, { offset: 0 });
       try {
         dec.push(new Uint8Array(0), true);
       } catch (e) {
-        throw fail(e);
+        throw decodeError(e, code, produced, consumed);
       }
       for (const c of out) controller.enqueue(c);
       out = [];
@@ -74,9 +96,110 @@ function pushTransform(make: (emit: (chunk: Uint8Array) => void) => PushDecoder,
   });
 }
 
-/** fflate's streaming gunzip; decodes every member of a multi-member stream. */
+/** CRC-32 (IEEE 802.3 polynomial, reflected), the gzip trailer's checksum (RFC 1952 §8). */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+export function crc32(crc: number, b: Uint8Array): number {
+  let c = ~crc;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/**
+ * How far back (in compressed bytes) a member's 8-byte trailer is kept for checking
+ * when the next member starts. The next member's header (FEXTRA/FNAME/FCOMMENT) would
+ * have to be longer than this for a trailer to fall out of reach; such a member's
+ * trailer goes unchecked rather than holding unbounded input.
+ */
+export const GZIP_TRAILER_LOOKBACK = 256 * 1024;
+
+/** The most recent compressed chunks (by reference, no copies), to read trailers back. */
+class RecentInput {
+  private chunks: { start: number; data: Uint8Array }[] = [];
+  end = 0;
+  add(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.chunks.push({ start: this.end, data });
+    this.end += data.length;
+    while (this.chunks.length > 1 && this.chunks[1].start <= this.end - GZIP_TRAILER_LOOKBACK) this.chunks.shift();
+  }
+  /** Bytes [start, start + n), or null when no longer held. */
+  get(start: number, n: number): Uint8Array | null {
+    if (start < 0 || this.chunks.length === 0 || start < this.chunks[0].start || start + n > this.end) return null;
+    const out = new Uint8Array(n);
+    let ci = 0;
+    for (let i = 0; i < n; i++) {
+      const p = start + i;
+      while (p >= this.chunks[ci].start + this.chunks[ci].data.length) ci++;
+      out[i] = this.chunks[ci].data[p - this.chunks[ci].start];
+    }
+    return out;
+  }
+}
+
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** Smallest gzip member: 10-byte header + empty deflate block (2) + 8-byte trailer (RFC 1952 §2.3). */
+const GZIP_MIN_MEMBER = 20;
+
+/**
+ * fflate's streaming Gunzip plus what it leaves out: each member's CRC-32 and ISIZE
+ * (size mod 2^32) are checked against its trailer (RFC 1952 §2.3.1). fflate reports
+ * where each new member starts (onmember), after emitting all of the previous
+ * member's output, so the previous trailer is the 8 bytes before that offset.
+ */
+class CheckedGunzip implements PushDecoder {
+  private readonly g: Gunzip;
+  private readonly recent = new RecentInput();
+  private crc = 0;
+  private isize = 0;
+  private member = 1;
+  private produced = 0;
+  constructor(emit: (chunk: Uint8Array) => void) {
+    this.g = new Gunzip((chunk) => {
+      this.crc = crc32(this.crc, chunk);
+      this.isize = (this.isize + chunk.length) % 2 ** 32;
+      this.produced += chunk.length;
+      emit(chunk);
+    });
+    this.g.onmember = (offset) => {
+      this.checkTrailer(offset);
+      this.member++;
+      this.crc = 0;
+      this.isize = 0;
+    };
+  }
+  private checkTrailer(end: number): void {
+    const t = this.recent.get(end - 8, 8);
+    if (!t) return; // out of reach (GZIP_TRAILER_LOOKBACK)
+    if (le32(t, 0) !== this.crc || le32(t, 4) !== this.isize) {
+      throw new LayerscopeError('BAD_GZIP', `gzip member ${this.member} fails its CRC-32/length check (corrupt or truncated data)`, { offset: this.produced });
+    }
+  }
+  push(chunk: Uint8Array, final = false): void {
+    this.recent.add(chunk);
+    this.g.push(chunk, final);
+    if (final) {
+      // fflate accepts a last member whose trailer is missing or cut short.
+      if (this.recent.end < GZIP_MIN_MEMBER) throw new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: this.produced });
+      this.checkTrailer(this.recent.end);
+    }
+  }
+}
+
+/** fflate's streaming gunzip with trailer checks; decodes every member of a multi-member stream. */
 export function fflateGunzip(): TransformStream<Uint8Array, Uint8Array> {
-  return pushTransform((emit) => new Gunzip((chunk) => emit(chunk)), 'BAD_GZIP');
+  return pushTransform((emit) => new CheckedGunzip(emit), 'BAD_GZIP');
 }
 
 export function zstdDecoder(): TransformStream<Uint8Array, Uint8Array> {
@@ -88,11 +211,15 @@ function nativeGunzip(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Ar
   return input.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
 }
 
-/** A one-shot stream through a decoder (no fallback possible: the input cannot be re-read). */
+/**
+ * A one-shot stream through a decoder. It cannot be re-read, so the native gzip
+ * decoder (which some platforms stop at the first member) cannot be tried first:
+ * gzip goes through fflate, which decodes every member. Prefer decompressBlob.
+ */
 export function decompressStream(input: ReadableStream<Uint8Array>, c: Compression): ReadableStream<Uint8Array> {
   if (c === 'none') return input;
   if (c === 'zstd') return input.pipeThrough(zstdDecoder());
-  return nativeGunzip(input) ?? input.pipeThrough(fflateGunzip());
+  return input.pipeThrough(fflateGunzip());
 }
 
 /**
@@ -104,13 +231,18 @@ export interface DecompressBlobOptions {
   signal?: AbortSignal;
   /**
    * Sees the stored (compressed) bytes as they are read, with their offset in the
-   * blob: for progress and for hashing the blob in the same pass. After a fallback
-   * restart, offsets start again at 0 (callers keep a high-water mark).
+   * blob: for progress and for hashing the blob in the same pass. Each stored byte
+   * is seen once, in order, even when the gzip fallback re-reads the blob.
    */
   onInput?(chunk: Uint8Array, offset: number): void;
 }
 
+/** Native decoders' words for a stream cut short (Node/zlib: "unexpected end of file"; Chromium: "Compressed input was truncated"). */
+const NATIVE_TRUNCATED_RE = /end of (file|stream|input)|truncated|premature/i;
+
 export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobOptions = {}): ReadableStream<Uint8Array> {
+  // High-water mark of stored bytes already shown to onInput (the fallback re-reads from 0).
+  let seenInput = 0;
   const source = (): ReadableStream<Uint8Array> => {
     const raw = blob.stream() as ReadableStream<Uint8Array>;
     const onInput = opts.onInput;
@@ -119,8 +251,12 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
     return raw.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          onInput(chunk, off);
-          off += chunk.length;
+          const end = off + chunk.length;
+          if (end > seenInput) {
+            onInput(off >= seenInput ? chunk : chunk.subarray(seenInput - off), Math.max(off, seenInput));
+            seenInput = end;
+          }
+          off = end;
           controller.enqueue(chunk);
         },
       }),
@@ -130,6 +266,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
   if (c === 'zstd') return source().pipeThrough(zstdDecoder());
   let reader = (nativeGunzip(source()) ?? source().pipeThrough(fflateGunzip())).getReader();
   let usingFallback = typeof DecompressionStream === 'undefined';
+  let nativeError: string | null = null;
   let emitted = 0;
   let skip = 0;
   return new ReadableStream<Uint8Array>({
@@ -144,10 +281,23 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
         try {
           r = await reader.read();
         } catch (e) {
-          if (usingFallback) {
-            controller.error(e instanceof LayerscopeError ? e : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+          if (usingFallback || (e instanceof LayerscopeError && e.code !== 'BAD_GZIP')) {
+            let err = e instanceof LayerscopeError ? e : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+            // When both decoders fail, the native one's verdict on truncation is the
+            // better one: fflate cannot tell "cut short" from "garbage that parses as a
+            // long deflate block", and a cut last member only shows as a bad trailer.
+            if (nativeError !== null && err.code !== 'CANCELLED' && err.code !== 'IO') {
+              const nativeSaysTruncated = NATIVE_TRUNCATED_RE.test(nativeError);
+              if (nativeSaysTruncated && err.code !== 'TRUNCATED') {
+                err = new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: err.offset, cause: err });
+              } else if (!nativeSaysTruncated && err.code === 'TRUNCATED') {
+                err = new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${nativeError}`, { offset: err.offset, cause: err });
+              }
+            }
+            controller.error(err);
             return;
           }
+          nativeError = e instanceof Error ? e.message : String(e);
           usingFallback = true;
           skip = emitted;
           reader = source().pipeThrough(fflateGunzip()).getReader();
