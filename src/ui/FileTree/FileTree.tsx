@@ -111,7 +111,7 @@ export function FileTree() {
   const autoExpand = !!match || (onlyLayerChanges && !!flt && flt.includedCount !== null && flt.includedCount <= ONLY_CHANGES_AUTO_EXPAND_MAX);
   // Directories the user collapsed while everything is auto-expanded; a new query starts over.
   const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(() => new Set());
-  useEffect(() => setCollapsed(new Set()), [union, match, onlyLayerChanges, autoExpand]);
+  useEffect(() => setCollapsed((c) => (c.size ? new Set() : c)), [union, match, onlyLayerChanges, autoExpand]);
   const fopts: FlattenOptions | null = useMemo(
     () => (expFlags ? { sort, expanded: expFlags, autoExpand, collapsed } : null),
     [sort, expFlags, autoExpand, collapsed],
