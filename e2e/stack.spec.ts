@@ -5,9 +5,12 @@
  * small tar reader below, never from the page's own engine.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 // Playwright runs from the project root (playwright.config.ts).
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'images');
@@ -269,6 +272,110 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   for (const i of [0, 1, 3]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
   await page.locator('[data-testid="layer"][data-index="1"]').click();
   await expect(page.locator('[data-testid="tree-row"]').first()).toBeVisible();
+});
+
+/** Uncompressed size of the slow layer: random bytes, so its gzip is as big and takes a while to inflate and hash. */
+const SLOW_LAYER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A docker-archive of three gzip layers (small, ~32 MB of random bytes, small),
+ * built here with GNU tar and node:zlib and cached in the temp dir.
+ */
+function slowArchive(): string {
+  const dir = join(tmpdir(), `layerscope-e2e-stack-slow-${SLOW_LAYER_BYTES}`);
+  const out = join(dir, 'three-layers-one-slow.tar');
+  if (existsSync(out) && statSync(out).size > SLOW_LAYER_BYTES) return out;
+  const img = join(dir, 'img');
+  mkdirSync(img, { recursive: true });
+  const layerFiles: string[] = [];
+  const diffIds: string[] = [];
+  const contents: Array<[string, Buffer]> = [
+    ['etc/motd', Buffer.from('welcome\n')],
+    ['data/random.bin', randomBytes(SLOW_LAYER_BYTES)],
+    ['etc/motd', Buffer.from('welcome, again\n')],
+  ];
+  contents.forEach(([path, data], i) => {
+    const root = join(dir, `rootfs${i}`);
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), data);
+    const tarPath = join(dir, `layer${i}.tar`);
+    execFileSync('tar', ['--format=pax', '--owner=0', '--group=0', '-C', root, '-cf', tarPath, path.split('/')[0]]);
+    const tar = readFileSync(tarPath);
+    diffIds.push('sha256:' + createHash('sha256').update(tar).digest('hex'));
+    const gz = gzipSync(tar, { level: 1 });
+    const name = `${createHash('sha256').update(gz).digest('hex')}.tar.gz`;
+    writeFileSync(join(img, name), gz);
+    layerFiles.push(name);
+  });
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: [{ created_by: 'COPY motd /etc/ # buildkit' }, { created_by: 'COPY random.bin /data/ # buildkit' }, { created_by: 'RUN /bin/sh -c echo again > /etc/motd # buildkit' }],
+  });
+  const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
+  writeFileSync(join(img, configName), config);
+  writeFileSync(join(img, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: ['slow:latest'], Layers: layerFiles }]));
+  execFileSync('tar', ['--format=ustar', '-C', img, '-cf', out, 'manifest.json', configName, ...layerFiles]);
+  return out;
+}
+
+test('while loading, each band shows its state: the structure first, then decompressing with progress, then indexed', async ({ page }) => {
+  test.setTimeout(120_000);
+  const file = slowArchive();
+  await page.goto('./');
+  await page.getByTestId('file-input').setInputFiles(file);
+  // The bands appear as soon as the structure is known, before the big layer is read.
+  await expect(bands(page)).toHaveCount(3);
+  await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'loading');
+  const slow = page.locator('[data-testid="layer"][data-index="1"]');
+  await expect(slow).toHaveAttribute('data-load', 'decompressing');
+  await expect(slow.locator('.sd-progress')).toHaveCount(1);
+  await expect(slow.locator('[data-testid="layer-state"]')).toContainText(/reading \d+%/);
+  // Until it is read, its size is the stored (compressed) one, and says so.
+  await expect(slow.locator('.sd-size')).toContainText('stored');
+  await page.screenshot({ path: '/tmp/stack-loading.png' });
+  await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready', { timeout: 100_000 });
+  for (const i of [0, 1, 2]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
+  await expect(slow.locator('.sd-progress')).toHaveCount(0);
+  await expect(slow.locator('.sd-size')).toHaveText('33.6 MB'); // 32 MiB of file data, in SI units
+  // Layer 2 rewrites /etc/motd: layer 0's 8 bytes are hidden.
+  await expect(page.locator('[data-testid="layer"][data-index="0"] .sd-hidden-text')).toHaveText('8 B hidden');
+});
+
+test('playground: the running container\'s layer takes the dashed band\'s place; a commit becomes an image layer', async ({ page }) => {
+  test.setTimeout(90_000);
+  // The built-in example (public/example.tar): its layer count from its own manifest.
+  const n = truth(join(process.cwd(), 'public', 'example.tar'))[0].layers.length;
+  await page.goto('./?example');
+  await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+  await expect(bands(page)).toHaveCount(n);
+  await expect(page.locator('.sd-dashed[data-part="container"]')).toHaveCount(1);
+
+  await page.getByTestId('pg-toggle').click();
+  await page.getByTestId('pg-start').click();
+  await expect(bands(page)).toHaveCount(n + 1);
+  const rw = page.locator(`[data-testid="layer"][data-index="${n}"]`);
+  await expect(rw).toHaveAttribute('data-synthetic', 'container');
+  await expect(rw).toHaveAttribute('data-part', 'container');
+  await expect(rw).toContainText('container layer');
+  await expect(page.locator('.sd-dashed[data-part="container"]')).toHaveCount(0);
+  // The image's layer count in the header does not include the container.
+  await expect(page.locator('.sd-total')).toContainText(`${n} layers`);
+
+  await page.getByTestId('pg-path').fill('/etc/stack-test.txt');
+  await page.getByTestId('pg-new-file').click();
+  await page.getByTestId('pg-editor').fill('written in the container\n');
+  await page.getByTestId('pg-save').click();
+  await expect(rw.locator('.sd-counts')).toContainText('+');
+  await page.screenshot({ path: '/tmp/stack-container.png' });
+
+  await page.getByTestId('pg-commit').click();
+  const committed = page.locator(`[data-testid="layer"][data-synthetic="commit"]`);
+  await expect(committed).toHaveCount(1);
+  await expect(committed).toHaveAttribute('data-index', String(n));
+  await expect(committed.locator('.sd-committed')).toHaveText('committed');
+  await expect(page.locator('.sd-total')).toContainText(`${n + 1} layers`);
 });
 
 test('screenshots: light and dark', async ({ page }) => {

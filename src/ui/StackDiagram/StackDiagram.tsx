@@ -22,7 +22,7 @@ import {
   bandHeights,
   metadataMarkers,
   rootfsTop,
-  baseImageTop,
+  baseImageEnd,
   bandLines,
   sharedCaption,
   shortenCreatedBy,
@@ -85,7 +85,9 @@ export function StackDiagram() {
   );
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
   const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
-  const fromBase = useMemo(() => (image ? baseImageTop(image.history, imageLayerCount) >= 0 : false), [image, imageLayerCount]);
+  // History index of the step that ends the base image (its CMD), -1 when the history shows no base image.
+  const baseEnd = useMemo(() => (image ? baseImageEnd(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
+  const fromBase = baseEnd >= 0;
 
   const budget = sizeBudget(n, availablePx - fixedPx);
   const heights = useMemo(() => bandHeights(figures.map((f) => f.bytes), logScale, budget), [figures, logScale, budget]);
@@ -164,16 +166,24 @@ export function StackDiagram() {
       onSelect={() => selectLayer(i)}
     />
   );
-  const renderMarkers = (below: number) =>
-    (markers.get(below) ?? []).map((h, k) => <Marker key={`m${below}-${k}`} step={h} />);
+  const renderMarkers = (below: number, which: 'all' | 'base' | 'own' = 'all') =>
+    (markers.get(below) ?? [])
+      .map((h, k) => ({ h, k, base: image.history.indexOf(h) <= baseEnd }))
+      .filter(({ base }) => which === 'all' || (which === 'base') === base)
+      .map(({ h, k }) => <Marker key={`m${below}-${k}`} step={h} />);
 
   // Top of the stack first (DOM order = reading order = visual order).
   const bands: ReactElement[] = [];
   const rootfs: ReactElement[] = [];
   for (let i = n - 1; i >= 0; i--) {
     if (i === containerIndex) continue;
+    if (i === rootTop) {
+      // Metadata steps above the rootfs: the base image's own (up to its CMD) stay in
+      // the rootfs frame; those of the image built on it go above the frame.
+      bands.push(...renderMarkers(i, 'own'));
+      rootfs.push(...renderMarkers(i, 'base'));
+    } else (i < rootTop ? rootfs : bands).push(...renderMarkers(i));
     const target = i <= rootTop ? rootfs : bands;
-    target.push(...renderMarkers(i));
     target.push(band(i));
   }
   const below = renderMarkers(-1);
@@ -186,16 +196,10 @@ export function StackDiagram() {
         <ExplainButton id="layers" />
         <span
           className="sd-total num"
-          title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'Layers still being read'}
+          title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'The total is shown once every layer is read'}
         >
           {imageLayerCount} {imageLayerCount === 1 ? 'layer' : 'layers'}
-          {totalBytes > 0 && (
-            <>
-              {' · '}
-              {formatBytes(totalBytes)}
-              {allKnown ? '' : '+'}
-            </>
-          )}
+          {allKnown && n > 0 && <> · {formatBytes(totalBytes)}</>}
         </span>
         <button
           type="button"

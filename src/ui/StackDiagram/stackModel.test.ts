@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryStep, ImageInfo } from '../../core/types';
-import { bandHeights, bandLines, baseImageTop, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
+import { bandHeights, bandLines, baseImageEnd, baseImageTop, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -67,6 +67,7 @@ describe('history markers and rootfs', () => {
   });
   it('tells whether the history shows a base image', () => {
     expect(baseImageTop(dive, 14)).toBe(0);
+    expect(baseImageEnd(dive, 14)).toBe(1); // the CMD ["sh"] step
     expect(baseImageTop([step('ADD a', 0), step('RUN b', 1), step('CMD ["x"]', 1, true)], 2)).toBe(-1);
     expect(baseImageTop([step('umoci repack', 0), step('umoci config (metadata only)', 0, true), step('x', 1)], 2)).toBe(-1);
   });

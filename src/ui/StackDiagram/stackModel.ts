@@ -115,10 +115,17 @@ const IMAGE_END = /^(CMD|ENTRYPOINT)\b/;
  * layer (then the image is itself a base, or was built FROM scratch).
  */
 export function baseImageTop(history: readonly HistoryStep[], layerCount: number): number {
-  for (const h of history) {
+  const end = baseImageEnd(history, layerCount);
+  return end < 0 ? -1 : history[end].layerIndex;
+}
+
+/** Index in `history` of the step that ends the base image (see baseImageTop), or -1. */
+export function baseImageEnd(history: readonly HistoryStep[], layerCount: number): number {
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i];
     if (!h.emptyLayer) continue;
     if (!IMAGE_END.test(shortenCreatedBy(h.createdBy))) continue;
-    return h.layerIndex >= 0 && h.layerIndex < layerCount - 1 ? h.layerIndex : -1;
+    return h.layerIndex >= 0 && h.layerIndex < layerCount - 1 ? i : -1;
   }
   return -1;
 }
