@@ -113,15 +113,17 @@ export function Playground({ onClose }: { onClose(): void }) {
   const [message, setMessage] = useState('');
   const [tag, setTag] = useState('');
   const [minimized, setMinimized] = useState(false);
-  const logEnd = useRef<HTMLLIElement>(null);
+  const logRef = useRef<HTMLOListElement>(null);
   const panel = useRef<HTMLElement>(null);
 
   // Follow the tree's selection: select a row, then act on it here.
   useEffect(() => {
     if (selectedPath) setPath(selectedPath);
   }, [selectedPath]);
+  // Keep the newest event in view inside the log (not by scrolling the panel: its controls stay put).
   useEffect(() => {
-    logEnd.current?.scrollIntoView({ block: 'nearest' });
+    const ol = logRef.current;
+    if (ol) ol.scrollTop = ol.scrollHeight;
   }, [pg.events.length]);
   useEffect(() => {
     if (pg.original && !tag) setTag(defaultCommitTag(pg.original.image));
@@ -226,10 +228,17 @@ export function Playground({ onClose }: { onClose(): void }) {
           ) : (
             <>
               <p className="teach-pg-status" data-testid="pg-status">
-                <span className="teach-swatch" style={{ background: rwColor }} aria-hidden="true" /> Running. Read-write layer = <b>layer {layerIndex}</b> ·{' '}
-                {formatCount(members.length)} {members.length === 1 ? 'member' : 'members'}
-                <button type="button" className="btn btn-sm btn-ghost" onClick={() => useStore.getState().selectLayer(layerIndex)} title="Show the filesystem as the container sees it">
-                  show
+                <span className="teach-swatch" style={{ background: rwColor }} aria-hidden="true" />
+                <span>
+                  Running · read-write layer <b>{layerIndex}</b> · {formatCount(members.length)} {members.length === 1 ? 'member' : 'members'}
+                </span>
+                <button
+                  type="button"
+                  className="btn btn-sm btn-ghost teach-push"
+                  onClick={() => useStore.getState().selectLayer(layerIndex)}
+                  title="Select the container's layer: the tree shows the filesystem as the container sees it"
+                >
+                  Show in tree
                 </button>
               </p>
 
@@ -439,7 +448,7 @@ export function Playground({ onClose }: { onClose(): void }) {
           {pg.events.length > 0 && (
             <section aria-label="What happened">
               <h3 className="teach-h3">What happened</h3>
-              <ol className="teach-log" data-testid="pg-log" aria-live="polite">
+              <ol ref={logRef} className="teach-log" data-testid="pg-log" aria-live="polite">
                 {pg.events.map((e) => {
                   const d = describeEvent(e);
                   return (
@@ -449,7 +458,6 @@ export function Playground({ onClose }: { onClose(): void }) {
                     </li>
                   );
                 })}
-                <li ref={logEnd} className="teach-log-end" aria-hidden="true" />
               </ol>
             </section>
           )}
