@@ -110,6 +110,10 @@ test.describe('preview', () => {
     await expect(page.getByTestId('preview-text')).toHaveText(v2);
     await page.locator('[data-testid="history-row"][data-layer="1"] [data-testid="preview-version"]').click();
     await expect(page.getByTestId('preview-text')).toHaveText(v1);
+    // the directory itself says it was made opaque, and by which marker
+    await selectPath(page, '/app/config');
+    await expect(page.getByTestId('details')).toContainText('opaque in layer 4');
+    await expect(page.getByTestId('details')).toContainText('/app/config/.wh..wh..opq');
   });
 
   test('a symlink names its target and leads to it', async ({ page }) => {

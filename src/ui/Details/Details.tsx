@@ -125,6 +125,18 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   }, [u, node, isDir, st, merged]);
 
   const symlinkTarget = kind === EntryKind.Symlink && link ? resolveSymlinkPath(path, link) : null;
+  // opaque whiteouts (`.wh..wh..opq`, OCI layer.md "Opaque Whiteout") that target this directory, up to the layer shown
+  const opaque = useMemo(() => {
+    const out: Array<{ layer: number; marker: string }> = [];
+    if (!isDir) return out;
+    for (let l = 0; l <= layer; l++) {
+      const li2 = layers[l];
+      const en = u.entryNode[l];
+      if (!li2 || !en) continue;
+      for (let i = 0; i < li2.count; i++) if (li2.kinds[i] === EntryKind.Opaque && en[i] === node) out.push({ layer: l, marker: '/' + li2.paths[i] });
+    }
+    return out;
+  }, [u, layers, layer, node, isDir]);
 
   return (
     <div className="dt">
@@ -144,6 +156,11 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             </span>
           )}
           {change !== 'unchanged' && change !== 'deleted' && <span className={`dt-chip ch-${change}`}>{change} by this layer ({layer})</span>}
+          {opaque.map((o) => (
+            <span key={o.layer} className="dt-chip opaque" title={`${o.marker}: everything lower layers had in this directory is hidden from layer ${o.layer} on`}>
+              opaque in layer {o.layer}
+            </span>
+          ))}
           {hidden && hidden.versions > 0 && (
             <span className="dt-chip hides" title="Lower versions are hidden by this one but still ship in their layers">
               hides {hidden.versions} lower version{hidden.versions === 1 ? '' : 's'} · {formatBytes(hidden.bytes)}
@@ -191,6 +208,18 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 <dt>Contents</dt>
                 <dd>
                   {formatCount(visibleChildren)} entr{visibleChildren === 1 ? 'y' : 'ies'}, {formatBytes(subtreeSize(u, layers, merged, node))} in all
+                </dd>
+              </>
+            )}
+            {opaque.length > 0 && (
+              <>
+                <dt>Opaque</dt>
+                <dd>
+                  {opaque.map((o) => (
+                    <div key={o.layer}>
+                      <code>{o.marker}</code> in layer {o.layer}: what lower layers had here is hidden, only that layer&apos;s entries show
+                    </div>
+                  ))}
                 </dd>
               </>
             )}
