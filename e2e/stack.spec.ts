@@ -270,6 +270,8 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   await expect(failed).toHaveAttribute('data-load', 'failed');
   await expect(failed.locator('[data-testid="layer-state"]')).toContainText('failed');
   for (const i of [0, 1, 3]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
+  await expect(failed).toHaveAttribute('title', /Failed: /);
+  await page.locator('[data-part="stack"]').screenshot({ path: '/tmp/stack-failed.png' });
   await page.locator('[data-testid="layer"][data-index="1"]').click();
   await expect(page.locator('[data-testid="tree-row"]').first()).toBeVisible();
 });

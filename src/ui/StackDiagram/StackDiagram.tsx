@@ -101,9 +101,11 @@ export function StackDiagram() {
     if (Math.abs(f - fixedPx) > 1) setFixedPx(f);
   });
 
+  const errorOf = (i: number) => (loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null));
+  // The total counts what was read; a layer that failed is left out rather than holding the total back.
   const shipped = figures.filter((_, i) => i !== containerIndex);
   const totalBytes = shipped.reduce((a, f) => a + (f.estimated ? 0 : f.bytes), 0);
-  const allKnown = shipped.every((f) => !f.estimated);
+  const allKnown = shipped.every((f, i) => !f.estimated || errorOf(i) !== null);
 
   const move = useCallback(
     (to: number) => {
@@ -158,7 +160,7 @@ export function StackDiagram() {
       images={images}
       figures={figures[i]}
       load={loaded ? undefined : loads[i]}
-      error={loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null)}
+      error={errorOf(i)}
       height={heights[i]}
       selected={i === selected}
       above={i > selected}
@@ -332,12 +334,14 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   const pct = load && load.bytesTotal > 0 ? Math.min(100, Math.round((100 * load.bytesRead) / load.bytesTotal)) : 0;
   const hidden = f.hiddenBytes ?? 0;
   const hatch = hidden > 0 && f.bytes > 0 ? Math.max(MIN_HATCH_PERCENT, Math.min(100, (100 * hidden) / f.bytes)) : 0;
-  const counted = f.added !== null;
+  const failed = state === 'failed';
+  // A failed layer keeps what was read before the error: counts only when something was.
+  const counted = f.added !== null && !(failed && !f.entries);
   const fallbackName = ref.diffId ? `sha256:${shortDigest(ref.diffId)}` : ref.blob.entryName;
   const container = ref.synthetic === 'container';
   const committed = ref.synthetic === 'commit';
 
-  const sizeText = f.estimated ? `${formatBytes(f.bytes)} stored` : formatBytes(f.bytes);
+  const sizeText = f.estimated || failed ? `${formatBytes(f.estimated ? f.bytes : ref.blob.size)} stored` : formatBytes(f.bytes);
   const stateText = state === 'decompressing' ? `reading ${pct}%` : STATE_TEXT[state];
   const label = [
     container ? `Layer ${index}: the container's read-write layer` : `Layer ${index}`,
@@ -358,7 +362,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
       ? `Layer ${index}: the running container's read-write layer. Changes made in the container land here; the image's layers below stay read-only. Commit turns it into an image layer.`
       : `Layer ${index}${rootfs ? ' (rootfs, from the base image)' : ''}${committed ? ' (committed in this page, like docker commit)' : ''}`,
     full ? `Created by: ${full}` : 'No history step recorded for this layer',
-    `Size: ${f.estimated ? `${formatBytes(f.bytes)} stored (compressed); not read yet` : `${formatBytes(f.bytes)} of files`}`,
+    `Size: ${f.estimated ? `${formatBytes(f.bytes)} stored${state === 'failed' ? '; the layer could not be read' : ' (as in the archive); not read yet'}` : `${formatBytes(f.bytes)} of files`}`,
     f.entries !== null ? `Entries: ${formatCount(f.entries)}` : '',
     counted ? `Changes: +${f.added} added, ~${f.modified} modified, −${f.deleted} deleted${f.metadataOnly ? `, ${f.metadataOnly} metadata-only` : ''}` : '',
     hidden > 0 ? `Hidden: ${formatBytes(hidden)} of this layer is overwritten or deleted by later layers, but still ships in the image` : '',

@@ -26,7 +26,10 @@ export function layerFigures(
   stats: ImageStats | null,
 ): LayerFigures[] {
   return refs.map((ref, i) => {
-    const s = stats?.layers[i];
+    const idx = indexes[i];
+    // A layer without an index (not read yet, or unreadable) counts as empty in the
+    // statistics; the diagram shows its stored size instead of a misleading 0 B.
+    const s = idx ? stats?.layers[i] : undefined;
     if (s) {
       return {
         bytes: s.bytesAdded,
@@ -39,7 +42,6 @@ export function layerFigures(
         entries: s.entries,
       };
     }
-    const idx = indexes[i];
     if (idx) {
       return { bytes: fileBytes(idx), estimated: false, hiddenBytes: null, added: null, modified: null, deleted: null, metadataOnly: null, entries: idx.count };
     }
