@@ -26,13 +26,15 @@ const arg = (name, def) => {
 };
 const spec = { dirs: arg('dirs', 1000), filesPerDir: arg('files', 1000), layers: arg('layers', 6) };
 
-if (!existsSync(resolve(root, 'dist/index.html'))) {
-  console.error('bench-tree: no production build in dist/; run `npm run build` first.');
+// LAYERSCOPE_DIST: benchmark another build directory than dist/
+const outDir = resolve(root, process.env.LAYERSCOPE_DIST ?? 'dist');
+if (!existsSync(resolve(outDir, 'index.html'))) {
+  console.error(`bench-tree: no production build in ${outDir}; run \`npm run build\` first.`);
   process.exit(1);
 }
 
 const { preview } = await import('vite');
-const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
+const srv = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
 const url = srv.resolvedUrls.local[0];
 const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
 try {
