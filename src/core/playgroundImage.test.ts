@@ -132,6 +132,26 @@ describe('playground image (example.tar)', () => {
     }
   });
 
+  it.each(['buildx-oci-gzip.tar', 'buildx-oci-zstd.tar', 'crane-gzip-whiteout-dir.tar'])(
+    'compressed layers (%s) are written back as their uncompressed tars: same diff_ids, same listings',
+    async (name) => {
+      const base = await openImage(new Blob([readFileSync(join(__dirname, '../../test/fixtures/images', name))]), { verify: true });
+      const n = base.layers.length;
+      let c = containerOn(base);
+      c = writeFile(c, '/playground.txt', enc('written in the page\n'), NOW).container;
+      const built = buildLayer(c.entries);
+      const commit: ExtraLayer = { kind: 'commit', tar: built.tar, index: built.index, createdBy: 'docker commit', created: '2026-01-01T00:00:00Z', diffId: await sha256Digest(built.tar) };
+      const shown = composeImage(base, [commit]);
+      const reopened = await openImage(new Blob([(await exportDockerArchive(base, [commit], { repoTag: 'fixture/committed:1' })) as Uint8Array<ArrayBuffer>]), { verify: true });
+      expect(reopened.info.format).toBe('docker-legacy');
+      expect(reopened.layers).toHaveLength(n + 1);
+      expect(reopened.integrity.map((x) => x.diffId)).toEqual(new Array(n + 1).fill('ok'));
+      // The original diff_ids are kept: the uncompressed tars are byte for byte those the config names.
+      expect(reopened.image.layers.slice(0, n).map((l) => l.diffId)).toEqual(base.image.layers.map((l) => l.diffId));
+      for (let l = 0; l <= n; l++) expect(listMerged(reopened.union, reopened.layers, l), `layer ${l}`).toBe(listMerged(shown.union, shown.layers, l));
+    },
+  );
+
   it('refuses to write an image whose layers could not all be read', async () => {
     const base = await openExample();
     const broken = { ...base, layers: [null, ...base.layers.slice(1)], layerErrors: ['bad', ...base.layerErrors.slice(1)] };
