@@ -99,7 +99,9 @@ export function StackDiagram() {
     if (!el) return;
     const f = el.offsetHeight - heights.reduce((a, h) => a + h, 0);
     if (Math.abs(f - fixedPx) > 1) setFixedPx(f);
-  });
+    // Only when what sizes the stack changed: reading offsetHeight forces a layout, and
+    // progress updates re-render this component ~10 times a second while loading.
+  }, [heights, figures, markers, availablePx, loaded, image]);
 
   const errorOf = (i: number) => (loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null));
   // The total counts what was read; a layer that failed is left out rather than holding the total back.
