@@ -118,7 +118,9 @@ export function planTour(img: LoadedImage): TourStep[] {
   const top = n - 1;
   const steps: TourStep[] = [];
   if (n === 0) return steps;
-  const totalBytes = sumFileBytes(layers);
+  // A running playground container's layer is on top of the image, not part of it.
+  const imageLayers = image.layers.filter((l) => l.synthetic !== 'container').length;
+  const totalBytes = sumFileBytes(layers.slice(0, imageLayers));
 
   /* 1. the stack */
   steps.push({
@@ -126,7 +128,7 @@ export function planTour(img: LoadedImage): TourStep[] {
     concept: 'layers',
     title: 'A stack of read-only layers',
     body: [
-      `This image is ${plural(n, 'layer')}, numbered from 0 at the bottom; together they hold ${formatBytes(totalBytes)} of files. Each layer is a tar of what one build step changed, and none of them is ever modified.`,
+      `This image is ${plural(imageLayers, 'layer')}, numbered from 0 at the bottom; together they hold ${formatBytes(totalBytes)} of files. Each layer is a tar of what one build step changed, and none of them is ever modified.${imageLayers < n ? ` On top sits a running container\u2019s read-write layer (layer ${n - 1}).` : ''}`,
       'Click a layer to see the filesystem as it was right after that step. In the tree, the coloured chip on each row says which layer the file comes from.',
     ],
     present: true,
