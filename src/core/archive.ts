@@ -81,26 +81,34 @@ export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings
     throw new LayerscopeError('NOT_A_TAR', 'This file is not a tar archive (its first 512 bytes are not a tar header), nor a gzipped one', { offset: 0 });
   }
   const entries = new Map<string, OuterEntry>();
-  await scanTarBlob(
-    blob,
-    {
-      onEntry(e: TarEntry) {
-        // Later entries replace earlier ones of the same name, as extraction would.
-        entries.set(e.path, { name: e.path, kind: e.kind, offset: e.dataOffset, size: e.size, linkname: e.linkname });
-        if (entries.size > MAX_OUTER_ENTRIES) {
-          throw new LayerscopeError(
-            'LIMIT',
-            `The archive has more than ${MAX_OUTER_ENTRIES} entries; an image archive has a few per layer (is this a filesystem tarball rather than a saved image?)`,
-            { offset: e.headerOffset },
-          );
-        }
+  try {
+    await scanTarBlob(
+      blob,
+      {
+        onEntry(e: TarEntry) {
+          // Later entries replace earlier ones of the same name, as extraction would.
+          entries.set(e.path, { name: e.path, kind: e.kind, offset: e.dataOffset, size: e.size, linkname: e.linkname });
+          if (entries.size > MAX_OUTER_ENTRIES) {
+            throw new LayerscopeError(
+              'LIMIT',
+              `The archive has more than ${MAX_OUTER_ENTRIES} entries; an image archive has a few per layer (is this a filesystem tarball rather than a saved image?)`,
+              { offset: e.headerOffset },
+            );
+          }
+        },
+        onWarning(w: EngineWarning) {
+          warnings.push(w);
+        },
       },
-      onWarning(w: EngineWarning) {
-        warnings.push(w);
-      },
-    },
-    { signal: opts.signal, onProgress: opts.onProgress },
-  );
+      { signal: opts.signal, onProgress: opts.onProgress },
+    );
+  } catch (err) {
+    // A cut archive (an interrupted download or copy) still holds every entry
+    // before the cut: keep them, so the images and layers that are whole open
+    // and only what lies beyond the cut fails (issue 3, "Bad input").
+    if (!isLayerscopeError(err) || err.code !== 'TRUNCATED' || entries.size === 0) throw err;
+    warnings.push({ code: 'TRUNCATED', message: `The archive is cut short at byte ${blob.size} (${err.message}); entries after that point are missing`, offset: err.offset });
+  }
   return { blob, entries };
 }
 
@@ -129,7 +137,17 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
     throw err;
   }
   checkAbort(opts.signal);
-  const info = await readArchiveInfo(outer, outerCompression);
+  let info: ArchiveInfo;
+  try {
+    info = await readArchiveInfo(outer, outerCompression);
+  } catch (err) {
+    // No image could be built from a cut archive: say it is cut, not only that something is missing.
+    const cut = tarWarnings.find((w) => w.code === 'TRUNCATED');
+    if (cut && isLayerscopeError(err) && err.code !== 'CANCELLED' && err.code !== 'TRUNCATED') {
+      throw new LayerscopeError('TRUNCATED', `The archive is cut short at byte ${outer.blob.size}, so it holds no complete image: ${err.message}`, { offset: cut.offset, cause: err });
+    }
+    throw err;
+  }
   info.warnings.unshift(...tarWarnings);
   return { info, outer };
 }

@@ -12,6 +12,7 @@ import { mapHistory, parseConfig, type RawHistory } from './config';
 import { hasLegacyMarkers, legacyHistory, readDockerManifest, type LayerSource } from './docker';
 import { describeTopLevel, parseJson, readHead, readSmall, refOf, resolveEntry, type OuterArchive, type OuterEntry } from './entries';
 import { scanOciLayout, type OciManifest, type OciScan } from './oci';
+import { MAX_LAYERS } from '../union';
 
 /** What is needed to build one image, whichever format it came from. */
 interface ImageDraft {
@@ -48,6 +49,12 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
   if (d.missing.length) {
     const more = d.missing.length > 1 ? ` (and ${d.missing.length - 1} more)` : '';
     throw new LayerscopeError('MISSING_BLOB', `${d.label}: blob ${d.missing[0]}${more} is not in the archive`);
+  }
+  // Refused before anything is read for them: a forged manifest listing tens of
+  // thousands of layers would cost a read per layer here and a scan per layer
+  // later, only for the union to refuse them at the end.
+  if (d.layers.length > MAX_LAYERS) {
+    throw new LayerscopeError('LIMIT', `${d.label} lists ${d.layers.length} layers; at most ${MAX_LAYERS} are supported (real images have well under 200)`);
   }
   const cfgEntry = resolveEntry(outer.entries, d.configPath);
   if (!cfgEntry) throw missingBlob(d.label, 'its config', d.configPath);

@@ -123,6 +123,10 @@ export async function readSmall(outer: OuterArchive, e: OuterEntry): Promise<Uin
   if (e.size > MAX_JSON_BYTES) {
     throw new LayerscopeError('LIMIT', `"${e.name}" is ${e.size} bytes; JSON documents over ${MAX_JSON_BYTES} bytes are refused`, { offset: e.offset });
   }
+  // The entry's header was read but the archive was cut inside its data (see indexOuterTar).
+  if (e.offset + e.size > outer.blob.size) {
+    throw new LayerscopeError('TRUNCATED', `"${e.name}" is cut short: the archive ends ${e.offset + e.size - outer.blob.size} bytes before the end of its data`, { offset: outer.blob.size });
+  }
   return new Uint8Array(await sliceEntry(outer, e).arrayBuffer());
 }
 
