@@ -234,9 +234,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 const END = new Uint8Array(1024);
 
-/** What a damaged compressed stream may be reported as: the decoder's verdict, or the tar reader's when garbage came out first. */
-const CORRUPT = /^(BAD_GZIP|BAD_ZSTD|TRUNCATED|BAD_HEADER|BAD_PAX)$/;
-
 // --- tests ------------------------------------------------------------------------
 
 describe('corrupt compressed layers', () => {
@@ -252,7 +249,8 @@ describe('corrupt compressed layers', () => {
       const img = await open(damaged);
       expect(img.layerErrors[1]).toMatch(/layer 1\b/);
       expect(img.layerErrors[1]).toMatch(/offset \d+/);
-      expect(img.layers[1]?.error?.code).toMatch(CORRUPT);
+      // Reported as what it is (the gzip CRC-32 fails), even though the garbage it decoded to reached the tar reader first.
+      expect(img.layers[1]?.error?.code).toBe('BAD_GZIP');
       for (const i of [0, 2, 3]) {
         expect(img.layerErrors[i]).toBeNull();
         expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i])));
@@ -274,7 +272,7 @@ describe('corrupt compressed layers', () => {
       const m = member(path, layerName);
       const img = await open(flip(orig, m.dataOffset + Math.floor(m.size / 2), 64));
       const err = img.layers[0]?.error;
-      expect(err?.code).toMatch(CORRUPT);
+      expect(err?.code).toBe('BAD_GZIP');
       expect(img.layerErrors[0]).toMatch(/layer 0\b.*offset \d+/);
       const kept = layerPaths(img, 0);
       const all = gnuPaths(extract(path, layerName));
@@ -301,6 +299,7 @@ describe('corrupt compressed layers', () => {
       const m = member(path, layerNames[target]);
       const img = await open(flip(orig, m.dataOffset + Math.floor(m.size / 2), 16));
       expect(img.layerErrors[target]).toMatch(new RegExp(`layer ${target}\\b.*offset \\d+`));
+      expect(img.layers[target]?.error?.code).toBe('BAD_ZSTD');
       for (let i = 0; i < target; i++) {
         expect(img.layerErrors[i]).toBeNull();
         // GNU tar reads zstd through the zstd program.
@@ -334,7 +333,7 @@ describe('truncated archives', () => {
       const last = member(f, layers[3]);
       const img = await open(bytes.slice(0, last.dataOffset + Math.floor(last.size / 2)));
       expect(img.layerErrors[3]).toMatch(/layer 3\b/);
-      expect(img.layers[3]?.error?.code ?? 'TRUNCATED').toMatch(CORRUPT);
+      expect(img.layers[3]?.error?.code).toBe('TRUNCATED');
       for (const i of [0, 1, 2]) {
         expect(img.layerErrors[i]).toBeNull();
         expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i])));

@@ -192,6 +192,11 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
       },
     });
     const reader = stream.getReader();
+    // Set when the tar reader fails first. Damaged deflate/zstd data often decodes to
+    // garbage before the decoder notices (a gzip CRC-32 is only checked at the end,
+    // RFC 1952), so the tar reader sees a bad header first; the rest of the stream is
+    // then decoded, without parsing, to learn whether the compressed data is the cause.
+    let tarError: LayerIndex['error'] = null;
     try {
       for (;;) {
         if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
@@ -200,14 +205,28 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
         tarHasher?.update(value);
         tarSize += value.length;
         // Keep reading after the tar's end marker: the diff_id covers every byte.
-        if (!parser.finished) parser.push(value);
+        if (!parser.finished && !tarError) {
+          try {
+            parser.push(value);
+          } catch (e) {
+            tarError = toLayerError(e, opts.signal, tarSize);
+          }
+        }
       }
-      parser.end();
+      if (!tarError) parser.end();
       if (tarHasher) diffId = tarHasher.digest();
       if (storedHasher) digest = storedHasher.digest();
     } catch (e) {
       reader.cancel().catch(() => {});
-      error = toLayerError(e, opts.signal, tarSize);
+      const streamError = toLayerError(e, opts.signal, tarSize);
+      error = tarError
+        ? { ...streamError, message: `${streamError.message}; the data decoded before that was already not a valid tar: ${tarError.message}`, offset: tarError.offset }
+        : streamError;
+    }
+    if (!error && tarError) {
+      // The compressed stream is sound: the tar inside it is what is broken.
+      error = tarError;
+      diffId = digest = null;
     }
   }
   if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
