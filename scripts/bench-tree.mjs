@@ -6,7 +6,8 @@
 // generates an image of a million files in memory (LayerIndex values: no archive
 // to read, so only the tree is measured), shows it, and times interactions from
 // the store change to the next paint: expanding, a million expanded rows, layer
-// switches, searches, filters, sort; plus the model steps alone. Every figure is
+// switches, searches, filters, sort; plus the model steps alone. Garbage is
+// collected between measurements (gc() via --expose-gc). Every figure is
 // also given as a ratio to a baseline measured in the same page and run: one
 // plain JS loop over the same number of nodes (reading two typed-array columns).
 // Nothing here asserts a target (a noisy machine must not fail a build).
@@ -36,7 +37,8 @@ if (!existsSync(resolve(outDir, 'index.html'))) {
 const { preview } = await import('vite');
 const srv = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
 const url = srv.resolvedUrls.local[0];
-const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
+// --expose-gc: the page collects garbage between measurements (see settle() in benchHook.ts)
+const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));

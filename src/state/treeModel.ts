@@ -123,10 +123,12 @@ function prepUnion(u: UnionModel): UnionPrep {
  * the JIT see the hot loops once on real data, so that the first keystroke is
  * as fast as the next ones. Meant for an idle callback after a load.
  */
-export function warmUp(u: UnionModel): void {
+export function warmUp(u: UnionModel, mv?: MergedView): void {
   prepUnion(u);
   const c = compileSearch({ text: '\u0000', mode: 'substring', caseSensitive: false });
-  if (c?.ok) matchNodes(u, c.c);
+  if (!c?.ok) return;
+  const match = matchNodes(u, c.c);
+  if (mv) filterTree(u, mv, { filters: { added: true, modified: true, deleted: true, unchanged: true }, onlyLayerChanges: false, showDeleted: true, match });
 }
 
 /* ------------------------------------------------------------ per-view data */

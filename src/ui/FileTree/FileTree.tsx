@@ -100,8 +100,10 @@ export function FileTree() {
     if (!union || !loadedUnion) return;
     const ric = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 200));
     const cancel = window.cancelIdleCallback ?? window.clearTimeout;
-    const id = ric(() => warmUp(union));
+    const mv = merged;
+    const id = ric(() => warmUp(union, mv ?? undefined));
     return () => cancel(id);
+    // once per loaded union (not per layer): the merged view only lends the filter pass real data
   }, [union, loadedUnion]);
 
   /* ---- search, filters, rows (each step memoized on what it depends on) */

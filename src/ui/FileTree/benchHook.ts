@@ -93,6 +93,18 @@ export function generateLayers(spec: BenchSpec): LayerIndex[] {
 const nextPaint = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 /**
+ * Before each measurement: collect the garbage earlier steps left (when the
+ * browser exposes gc(), as bench-tree.mjs launches it) and let idle work run,
+ * so each figure is the cost of that interaction, not of paying a previous
+ * one's debt (generating a million paths leaves a lot behind).
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 50));
+  await nextPaint();
+}
+
+/**
  * Time an interaction two ways: `work` is the main thread's share — the store
  * change, React's render and commit (zustand updates render in a microtask) and
  * the style and layout they cause (forced by reading a layout property); `paint`
@@ -100,6 +112,7 @@ const nextPaint = () => new Promise<void>((r) => requestAnimationFrame(() => set
  * includes waiting for the next vsync and is noisier on a loaded machine.
  */
 async function timeUi(action: () => void): Promise<{ work: number; paint: number }> {
+  await settle();
   const t0 = performance.now();
   action();
   await Promise.resolve();
