@@ -9,7 +9,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { openImage, type LoadedImage, type LayerState } from '../core/session';
+import { openImage, verifyImage, type LoadedImage, type LayerState } from '../core/session';
 import { listMerged } from '../core/listing';
 import { describeError, isLayerscopeError, LayerscopeError } from '../core/errors';
 import { formatPlatform } from '../core/archive';
@@ -36,9 +36,10 @@ usage:
   layerscope ci ARCHIVE [--lowest-efficiency 0.9] [--highest-wasted-bytes SIZE] [--highest-user-wasted-percent 0.1]
       dive-compatible CI rules; exit 1 when one fails
 
-exit codes: 0 ok, 1 a ci rule failed, 2 usage or input error`;
+exit codes: 0 ok, 1 a ci rule failed, 2 usage or input error (including a layer that cannot be
+read: what could be read is still printed, and each failed layer gets one line on stderr)`;
 
-interface Io {
+export interface Io {
   out(s: string): void;
   err(s: string): void;
   isTTY: boolean;
@@ -50,12 +51,26 @@ const nodeIo: Io = {
   isTTY: Boolean(process.stderr.isTTY),
 };
 
+/**
+ * `layerscope ls big.tar | head` closes stdout early; Node then emits EPIPE as an
+ * unhandled 'error' event (a stack trace). The reader has all it wanted: exit quietly.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    process.stderr.write(`layerscope: cannot write the output: ${e.message}\n`);
+    process.exit(2);
+  });
+}
+
 export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
+  if (io === nodeIo) quietOnClosedPipe();
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    io.err(`layerscope: ${(e as Error).message}\n${USAGE}\n`);
+    // One line, like every other user error; the usage is one flag away.
+    io.err(`layerscope: ${(e as Error).message} (see layerscope --help)\n`);
     return 2;
   }
   if (args.flags.has('version')) {
@@ -102,7 +117,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
   const platform = typeof args.flags.get('platform') === 'string' ? (args.flags.get('platform') as string) : undefined;
   const progress = io.isTTY ? new TtyProgress(io) : null;
   try {
-    return await openImage(blob, {
+    const img = await openImage(blob, {
       image,
       platform,
       verify,
@@ -110,6 +125,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
       onLayerState: (i, s) => progress?.state(i, s),
       onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),
     });
+    return verify ? await verifyImage(img) : img;
   } finally {
     progress?.done();
   }
@@ -159,12 +175,22 @@ function layerArg(args: ParsedArgs, n: number): number {
   return i;
 }
 
+/**
+ * A layer that cannot be read is a user error (issue 3, "Command line"): what
+ * could be read has been printed; each failed layer gets one line on stderr and
+ * the exit code says the result is incomplete.
+ */
+function reportLayerErrors(img: LoadedImage, io: Io, code: number): number {
+  const failed = img.layerErrors.filter((e): e is string => e !== null);
+  for (const e of failed) io.err(`layerscope: ${e}\n`);
+  return failed.length ? 2 : code;
+}
+
 async function cmdLs(args: ParsedArgs, io: Io): Promise<number> {
   const img = await load(args, io, false);
   const layer = layerArg(args, img.image.layers.length);
-  for (const e of img.layerErrors) if (e) io.err(`layerscope: warning: ${e}\n`);
   io.out(listMerged(img.union, img.layers, layer));
-  return 0;
+  return reportLayerErrors(img, io, 0);
 }
 
 function imageTitle(img: LoadedImage): string {
@@ -177,7 +203,7 @@ async function cmdInspect(args: ParsedArgs, io: Io): Promise<number> {
   const s = img.stats;
   if (args.flags.has('json')) {
     io.out(`${JSON.stringify(inspectJson(img), null, 2)}\n`);
-    return 0;
+    return reportLayerErrors(img, io, 0);
   }
   const lines: string[] = [];
   lines.push(`archive: ${img.info.format}${img.info.outerCompression !== 'none' ? ` (${img.info.outerCompression}-compressed)` : ''}, ${img.info.images.length} image${img.info.images.length === 1 ? '' : 's'}`);
@@ -225,7 +251,15 @@ async function cmdInspect(args: ParsedArgs, io: Io): Promise<number> {
   }
   for (const w of img.warnings) lines.push(`warning: ${w.message}`);
   io.out(`${lines.join('\n')}\n`);
-  return 0;
+  return reportLayerErrors(img, io, 0);
+}
+
+/** The integrity verdict in one place: every layer's checks, and what they add up to. */
+function integritySummary(img: LoadedImage) {
+  const mismatched = img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').map((c) => c.layer);
+  const verified = img.integrity.filter((c) => !mismatched.includes(c.layer) && (c.diffId === 'ok' || c.digest === 'ok')).map((c) => c.layer);
+  const unchecked = img.integrity.filter((c) => !mismatched.includes(c.layer) && !verified.includes(c.layer)).map((c) => c.layer);
+  return { ok: mismatched.length === 0, verified, mismatched, unchecked, layers: img.integrity };
 }
 
 function inspectJson(img: LoadedImage) {
@@ -265,6 +299,7 @@ function inspectJson(img: LoadedImage) {
       dive: img.stats.dive,
       topHidden: img.stats.topHidden.slice(0, 20),
     },
+    integrity: integritySummary(img),
     warnings: img.warnings,
   };
 }
@@ -282,8 +317,9 @@ async function cmdCi(args: ParsedArgs, io: Io): Promise<number> {
   const res = evaluateCi(img.stats, rules);
   const lines = [`image: ${imageTitle(img)}`, `  efficiency: ${(img.stats.dive.score * 100).toFixed(4)} %`, `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${humanBytes(img.stats.dive.wastedBytes)})`, `  userWastedPercent: ${(img.stats.dive.userWastedPercent * 100).toFixed(4)} %`, ''];
   for (const r of res.rules) lines.push(`  ${r.status.toUpperCase()}: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
-  for (const e of img.layerErrors) if (e) lines.push(`  warning: ${e}`);
-  lines.push('', res.passed ? 'Result: PASS' : 'Result: FAIL');
+  // Figures computed without a layer are not the image's: no verdict then (exit 2).
+  const failed = img.layerErrors.some((e) => e !== null);
+  lines.push('', failed ? 'Result: ERROR (a layer could not be read; the figures above leave it out)' : res.passed ? 'Result: PASS' : 'Result: FAIL');
   io.out(`${lines.join('\n')}\n`);
-  return res.passed ? 0 : 1;
+  return reportLayerErrors(img, io, res.passed ? 0 : 1);
 }
