@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntryKind, type LayerIndex } from '../core/types';
 import { buildUnion, mergedAt } from '../core/union';
-import { effectiveLayer, mergedCacheSize, mergedOf, unionOf, MIN_MERGED_CACHED, MAX_MERGED_CACHED } from './hooks';
+import { effectiveLayer, hasMerged, mergedCacheSize, mergedOf, unionOf, MIN_MERGED_CACHED, MAX_MERGED_CACHED } from './hooks';
 
 function layer(paths: string[]): LayerIndex {
   const n = paths.length;
@@ -42,5 +42,16 @@ describe('derived caches', () => {
     expect(mergedCacheSize(u.nodeCount)).toBe(MAX_MERGED_CACHED);
     expect(mergedCacheSize(1_000_000)).toBe(4);
     expect(mergedCacheSize(50_000_000)).toBe(MIN_MERGED_CACHED);
+  });
+
+  it('prefetched views never push out the one being looked at', () => {
+    const ls = Array.from({ length: 40 }, (_, i) => layer([`f${i}`]));
+    const u = buildUnion(ls);
+    const keep = mergedCacheSize(u.nodeCount);
+    const current = mergedOf(u, ls, 0);
+    for (let L = 1; L <= keep + 3; L++) mergedOf(u, ls, L, false);
+    expect(hasMerged(u, 0)).toBe(true);
+    expect(mergedOf(u, ls, 0)).toBe(current);
+    expect(hasMerged(u, keep + 3)).toBe(true); // the latest prefetch is kept too
   });
 });

@@ -119,18 +119,38 @@ export function mergedCacheSize(nodeCount: number): number {
 
 const mergedCache = new WeakMap<UnionModel, Map<number, MergedView>>();
 
-/** mergedAt, cached (least recently used views dropped beyond mergedCacheSize()). */
-export function mergedOf(u: UnionModel, layers: Layers, layer: number): MergedView {
+/** Whether the merged view of `layer` is cached. */
+export function hasMerged(u: UnionModel, layer: number): boolean {
+  return !!mergedCache.get(u)?.has(layer);
+}
+
+/**
+ * mergedAt, cached (least recently used views dropped beyond mergedCacheSize()).
+ * `touch` false (prefetching) adds a view just below the most recent one, so a
+ * prefetched neighbour never pushes out the view being looked at.
+ */
+export function mergedOf(u: UnionModel, layers: Layers, layer: number, touch = true): MergedView {
   let m = mergedCache.get(u);
   if (!m) mergedCache.set(u, (m = new Map()));
   let v = m.get(layer);
   if (v) {
-    m.delete(layer); // re-insert: most recent last
-    m.set(layer, v);
+    if (touch) {
+      m.delete(layer); // re-insert: most recent last
+      m.set(layer, v);
+    }
     return v;
   }
   v = mergedAt(u, layers as (LayerIndex | null)[], layer);
-  m.set(layer, v);
+  if (touch) m.set(layer, v);
+  else {
+    // a prefetched view goes just before the most recent one: older views leave first
+    const entries = [...m.entries()];
+    const last = entries.pop();
+    m.clear();
+    for (const [k, x] of entries) m.set(k, x);
+    m.set(layer, v);
+    if (last) m.set(last[0], last[1]);
+  }
   const keep = mergedCacheSize(u.nodeCount);
   while (m.size > keep) m.delete(m.keys().next().value!);
   return v;

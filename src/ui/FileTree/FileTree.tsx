@@ -14,7 +14,7 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore } from '../../state/store';
-import { useMerged, type Layers } from '../../state/hooks';
+import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
 import {
   ancestorsOf,
   compileSearch,
@@ -27,6 +27,7 @@ import {
   nodeFlags,
   nodeInfo,
   rowOf,
+  subtreeSize,
   warmUp,
   F_HAS_CHILD,
   F_OPEN,
@@ -105,6 +106,20 @@ export function FileTree() {
     return () => cancel(id);
     // once per loaded union (not per layer): the merged view only lends the filter pass real data
   }, [union, loadedUnion]);
+
+  // Stepping through the stack (Up/Down in the diagram) is the common way to move between
+  // layers: compute the neighbours' merged views (and their directory sizes) while idle.
+  useEffect(() => {
+    if (!union || !layers || !loadedUnion || layer < 0) return;
+    const ric = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 100));
+    const cancel = window.cancelIdleCallback ?? window.clearTimeout;
+    const ids: number[] = [];
+    for (const n of [layer + 1, layer - 1]) {
+      if (n < 0 || n >= union.layerCount || hasMerged(union, n)) continue;
+      ids.push(ric(() => subtreeSize(union, layers, mergedOf(union, layers, n, false), 0), { timeout: 2000 }));
+    }
+    return () => ids.forEach((id) => cancel(id));
+  }, [union, layers, layer, loadedUnion]);
 
   /* ---- search, filters, rows (each step memoized on what it depends on) */
   const compiled = useMemo(() => compileSearch({ text: search, mode: searchMode, caseSensitive }), [search, searchMode, caseSensitive]);
