@@ -549,6 +549,27 @@ describe('user errors: exit 2, one line on stderr', () => {
   );
 });
 
+describe('progress', () => {
+  it(
+    'progress goes to stderr only when it is a terminal, and never into the output',
+    async () => {
+      const f = img('containerd-alpine-gzip.tar');
+      const plain = await run('ls', f);
+      let out = '';
+      let err = '';
+      const code = await main(['ls', f], { out: (x) => void (out += x), err: (x) => void (err += x), isTTY: true });
+      expect(code).toBe(0);
+      expect(out).toBe(plain.out);
+      expect(plain.err).toBe('');
+      // Redrawn in place (carriage return, erase line) and erased at the end.
+      expect(err.length).toBeGreaterThan(0);
+      expect(err.endsWith('\r\x1b[K')).toBe(true);
+      expect(err).not.toContain('\n');
+    },
+    T,
+  );
+});
+
 describe('the built command (node bin/layerscope.mjs)', () => {
   const BIN = join(ROOT, 'bin/layerscope.mjs');
   const BUNDLE = join(ROOT, 'dist-cli/layerscope.mjs');
