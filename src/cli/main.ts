@@ -9,7 +9,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { openImage, type LoadedImage, type LayerState } from '../core/session';
+import { openImage, verifyImage, type LoadedImage, type LayerState } from '../core/session';
 import { listMerged } from '../core/listing';
 import { describeError, isLayerscopeError, LayerscopeError } from '../core/errors';
 import { formatPlatform } from '../core/archive';
@@ -117,7 +117,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
   const platform = typeof args.flags.get('platform') === 'string' ? (args.flags.get('platform') as string) : undefined;
   const progress = io.isTTY ? new TtyProgress(io) : null;
   try {
-    return await openImage(blob, {
+    const img = await openImage(blob, {
       image,
       platform,
       verify,
@@ -125,6 +125,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
       onLayerState: (i, s) => progress?.state(i, s),
       onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),
     });
+    return verify ? await verifyImage(img) : img;
   } finally {
     progress?.done();
   }

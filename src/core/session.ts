@@ -78,9 +78,9 @@ export interface OpenOptions extends OpenCallbacks {
   scanner?: LayerScanner;
   signal?: AbortSignal;
   /**
-   * Verify digests. Compressed layers are hashed while they stream (their bytes
-   * pass through the CPU anyway); uncompressed ones are indexed from headers only
-   * and hashed in a second pass, so the index is not held back by hashing.
+   * Hash compressed layers while they stream (their bytes pass through the CPU
+   * anyway). Uncompressed layers are indexed from headers only; `verifyImage`
+   * hashes them afterwards, so the index is not held back by hashing.
    */
   verify?: boolean;
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
@@ -132,36 +132,54 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
     }
   });
 
-  if (verify) {
-    // Second pass for uncompressed layers: their index came from headers only.
-    await runPool(n, scanner.concurrency, async (i) => {
-      const idx = layers[i];
-      if (!idx || idx.diffIdComputed || idx.error) return;
-      try {
-        const digest = await scanner.hash(blobOf(outer, image.layers[i].blob), { signal: opts.signal });
-        if (idx.compression === 'none') {
-          idx.diffIdComputed = digest;
-          idx.digestComputed = digest;
-        } else {
-          idx.digestComputed = digest;
-        }
-      } catch (e) {
-        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
-        warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
-      }
-    });
-  }
-
   const union = buildUnion(layers);
   const stats = computeStats(union, layers);
   const integrity = checkIntegrity(image, layers);
+  return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+}
+
+function integrityWarnings(integrity: IntegrityCheck[]): EngineWarning[] {
+  const out: EngineWarning[] = [];
   for (const c of integrity) {
     if (c.diffId === 'mismatch')
-      warnings.push({ code: 'DIFF_ID_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the uncompressed tar is ${c.computedDiffId}, the config says ${c.expectedDiffId}` });
+      out.push({ code: 'DIFF_ID_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the uncompressed tar is ${c.computedDiffId}, the config says ${c.expectedDiffId}` });
     if (c.digest === 'mismatch')
-      warnings.push({ code: 'DIGEST_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the stored blob is ${c.computedDigest}, the manifest says ${c.expectedDigest}` });
+      out.push({ code: 'DIGEST_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the stored blob is ${c.computedDigest}, the manifest says ${c.expectedDigest}` });
   }
-  return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings };
+  return out;
+}
+
+/**
+ * The integrity pass that indexing leaves out: uncompressed layers were indexed
+ * from their headers only, so their bytes are hashed now. Runs after the image is
+ * shown (the page stays usable meanwhile). Returns a new LoadedImage (the input is
+ * not mutated) whose `integrity` and `warnings` cover every layer.
+ */
+export async function verifyImage(
+  img: LoadedImage,
+  opts: { scanner?: LayerScanner; signal?: AbortSignal; onLayerProgress?(layer: number, p: Progress): void } = {},
+): Promise<LoadedImage> {
+  const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
+  const n = img.image.layers.length;
+  const layers = img.layers.slice();
+  const warnings = img.warnings.filter((w) => w.code !== 'DIFF_ID_MISMATCH' && w.code !== 'DIGEST_MISMATCH');
+  await runPool(n, scanner.concurrency, async (i) => {
+    const idx = layers[i];
+    if (!idx || idx.error || (idx.diffIdComputed && idx.digestComputed)) return;
+    try {
+      const digest = await scanner.hash(blobOf(img.outer, img.image.layers[i].blob), {
+        signal: opts.signal,
+        onProgress: (p) => opts.onLayerProgress?.(i, p),
+      });
+      // Uncompressed: the stored bytes are the tar, so one hash is both digests.
+      layers[i] = { ...idx, digestComputed: digest, diffIdComputed: idx.compression === 'none' ? digest : idx.diffIdComputed };
+    } catch (e) {
+      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
+    }
+  });
+  const integrity = checkIntegrity(img.image, layers);
+  return { ...img, layers, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
 }
 
 /** Compare computed digests with the config's diff_ids and the manifest's blob digests. */

@@ -19,7 +19,7 @@ import { useStore } from './store';
 import type { AppState } from './store';
 import type { LayerLoad } from './loadSlice';
 import { DEFAULT_FILTERS } from './viewSlice';
-import { openImage, type LayerState, type Progress } from '../core/session';
+import { openImage, verifyImage, type LayerState, type LoadedImage, type Progress } from '../core/session';
 import { openArchive, blobOf, type OuterArchive } from '../core/archive';
 import { LayerscopeError, describeError, isLayerscopeError } from '../core/errors';
 import type { ArchiveInfo, LayerIndex } from '../core/types';
@@ -146,6 +146,7 @@ async function load(p: LoadParams): Promise<void> {
   // A load replacing another load keeps the *original* page for Cancel.
   const previous = run ? run.previous : before.status === 'ready' ? snapshot(before) : null;
   run?.ctl.abort();
+  verifyCtl?.abort();
   const token = nextToken++;
   const ctl = new AbortController();
   run = { token, ctl, previous };
@@ -288,6 +289,7 @@ async function load(p: LoadParams): Promise<void> {
     lastIdentity = identityOf(p.file);
     openedInPage = true;
     loadFinished(store);
+    void verifyInBackground(loaded);
   } catch (e) {
     if (timer !== null) clearTimeout(timer);
     if (!live()) return; // cancelled or superseded: whoever did that has set the state
@@ -309,6 +311,33 @@ async function load(p: LoadParams): Promise<void> {
       verifying: false,
       finishedAt: performance.now(),
     });
+  }
+}
+
+/** Aborts the background digest check when another file or image is opened. */
+let verifyCtl: AbortController | null = null;
+
+/**
+ * The integrity pass after the image is shown: uncompressed layers were indexed from
+ * their headers only, so their bytes are hashed now, in the workers, while the page
+ * is already usable. The result replaces `loaded` only if nothing else (another load,
+ * the playground's composed image) has replaced it meanwhile.
+ */
+async function verifyInBackground(loaded: LoadedImage): Promise<void> {
+  const ctl = new AbortController();
+  verifyCtl = ctl;
+  useStore.setState({ verifying: true });
+  try {
+    const verified = await verifyImage(loaded, { scanner: getPool(), signal: ctl.signal });
+    if (ctl.signal.aborted) return;
+    if (useStore.getState().loaded === loaded) useStore.setState({ loaded: verified });
+  } catch {
+    // Cancelled, or a read failed: integrity stays "unchecked" for those layers.
+  } finally {
+    if (verifyCtl === ctl) {
+      verifyCtl = null;
+      useStore.setState({ verifying: false });
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useStore } from './store';
-import { openImage, type LoadedImage } from '../core/session';
+import { openImage, type LoadedImage, verifyImage } from '../core/session';
 import { listMerged } from '../core/listing';
 import { lookup, mergedAt } from '../core/union';
 
@@ -131,7 +131,7 @@ describe('playground slice', () => {
     await useStore.getState().pgCommit('');
     const blob = await useStore.getState().pgExport('example/exported:1');
     expect(blob).not.toBeNull();
-    const reopened = await openImage(blob!, { verify: true });
+    const reopened = await verifyImage(await openImage(blob!, { verify: true }));
     expect(reopened.layers).toHaveLength(img.layers.length + 1);
     expect(reopened.image.tags).toEqual(['example/exported:1']);
     expect(reopened.integrity.every((c) => c.diffId === 'ok')).toBe(true);

@@ -52,7 +52,7 @@ function Loading() {
     read = sum(loads, (l) => Math.min(l.bytesRead, l.bytesTotal));
     total = sum(loads, (l) => l.bytesTotal);
     const done = loads.filter((l) => l.state === 'indexed' || l.state === 'failed').length;
-    stage = verifying ? 'Verifying layer digests' : `Reading layers: ${done} of ${loads.length} done`;
+    stage = verifying ? 'Building the merged view' : `Reading layers: ${done} of ${loads.length} done`;
   }
   const elapsed = Math.max(1, performance.now() - startedAt);
   const ratio = total > 0 ? Math.min(1, read / total) : 0;
@@ -118,6 +118,7 @@ function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
 
 function Ready() {
   const loaded = useStore((s) => s.loaded);
+  const verifying = useStore((s) => s.verifying);
   const loads = useStore((s) => s.layerLoads);
   const startedAt = useStore((s) => s.startedAt);
   const finishedAt = useStore((s) => s.finishedAt);
@@ -186,6 +187,13 @@ function Ready() {
       <span className="statusbar__figures num muted">
         read {formatBytes(stored)} in {formatDuration(ms)}
         {ms > 0 && stored >= RATE_MIN_BYTES && <> ({formatRate((stored / ms) * 1000)})</>}
+      </span>
+      <span className="statusbar__figures muted" data-testid="integrity-status">
+        {verifying
+          ? 'checking layer digests…'
+          : mismatches > 0
+            ? `${mismatches} layer${mismatches === 1 ? '' : 's'} fail their digest check`
+            : `${loaded.integrity.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length}/${loaded.integrity.length} layers verified`}
       </span>
       <div className="statusbar__spacer" />
       {problems > 0 && (
