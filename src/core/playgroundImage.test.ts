@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openImage } from './session';
+import { openImage, verifyImage } from './session';
 import { mergedAt } from './union';
 import { listMerged } from './listing';
 import { blobOf } from './archive';
@@ -24,7 +24,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const sha256 = (b: Uint8Array) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
 async function openExample() {
-  return openImage(new Blob([readFileSync(EXAMPLE)]), { verify: true });
+  return verifyImage(await openImage(new Blob([readFileSync(EXAMPLE)]), { verify: true }));
 }
 
 function containerOn(img: Awaited<ReturnType<typeof openExample>>): Container {
@@ -88,7 +88,7 @@ describe('playground image (example.tar)', () => {
     expect(tag).toBe('layerscope/example:committed');
     const archive = await exportDockerArchive(base, [commit], { repoTag: tag });
 
-    const reopened = await openImage(new Blob([archive as Uint8Array<ArrayBuffer>]), { verify: true });
+    const reopened = await verifyImage(await openImage(new Blob([archive as Uint8Array<ArrayBuffer>]), { verify: true }));
     expect(reopened.layers).toHaveLength(n + 1);
     expect(reopened.integrity.every((c) => c.diffId === 'ok')).toBe(true);
     expect(reopened.image.tags).toEqual([tag]);
@@ -142,7 +142,7 @@ describe('playground image (example.tar)', () => {
       const built = buildLayer(c.entries);
       const commit: ExtraLayer = { kind: 'commit', tar: built.tar, index: built.index, createdBy: 'docker commit', created: '2026-01-01T00:00:00Z', diffId: await sha256Digest(built.tar) };
       const shown = composeImage(base, [commit]);
-      const reopened = await openImage(new Blob([(await exportDockerArchive(base, [commit], { repoTag: 'fixture/committed:1' })) as Uint8Array<ArrayBuffer>]), { verify: true });
+      const reopened = await verifyImage(await openImage(new Blob([(await exportDockerArchive(base, [commit], { repoTag: 'fixture/committed:1' })) as Uint8Array<ArrayBuffer>]), { verify: true }));
       expect(reopened.info.format).toBe('docker-legacy');
       expect(reopened.layers).toHaveLength(n + 1);
       expect(reopened.integrity.map((x) => x.diffId)).toEqual(new Array(n + 1).fill('ok'));
