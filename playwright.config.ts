@@ -1,7 +1,11 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './scripts/browser.mjs';
 
-const PORT = Number(process.env.LAYERSCOPE_E2E_PORT ?? 4318);
+// A port of its own per run: the config is evaluated first in the runner, which then
+// starts the workers with this environment, so they all agree on it. A fixed port made
+// two runs on one machine (or a leftover server) collide.
+process.env.LAYERSCOPE_E2E_PORT ??= String(20000 + Math.floor(Math.random() * 20000));
+const PORT = Number(process.env.LAYERSCOPE_E2E_PORT);
 
 // End-to-end tests run against the production build (vite preview of dist/),
 // in real Chromium: Debian's /usr/bin/chromium when present, else Playwright's own.
