@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { main, type Io } from './main';
 import { writeTar, type TarWriteEntry } from '../core/tarWriter';
 import { gnuList, type GnuEntry } from '../../test/helpers/gnuTar';
+import { toOracleForm } from '../../test/helpers/oracleForm';
 
 const ROOT = join(__dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures');
@@ -63,21 +64,6 @@ function expectUserError(r: Run, pattern?: RegExp): string {
   expect(r.err).not.toMatch(/^\s+at /m);
   if (pattern) expect(lines[0]).toMatch(pattern);
   return lines[0];
-}
-
-/** The reference's form: 7 columns, a hardlink written as the file it is (see the oracle listings' provenance). */
-function toOracle(listing: string): string[] {
-  return listing
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const c = l.split('\t');
-      if (c[1] === 'hardlink') {
-        c[1] = 'file';
-        c[6] = '';
-      }
-      return c.slice(0, 7).join('\t');
-    });
 }
 
 function expectedListing(file: string): string[] {
@@ -134,7 +120,7 @@ describe('layerscope ls', () => {
         const r = await run(...argv);
         expect(r.err).toBe('');
         expect(r.code).toBe(0);
-        expect(toOracle(r.out)).toEqual(expectedListing(f));
+        expect(toOracleForm(r.out)).toEqual(expectedListing(f));
         // The 8th column is a layer index of this image.
         for (const line of r.out.split('\n').filter(Boolean)) expect(line.split('\t')[7]).toMatch(/^\d+$/);
       },
@@ -237,10 +223,10 @@ describe('layerscope ls', () => {
           const n = Number(ref.slice(1));
           const want = expectedListing(`${name}${ref}.tsv`);
           const byIndex = await run('ls', img(`${name}.tar`), '--image', String(n));
-          expect(toOracle(byIndex.out)).toEqual(want);
+          expect(toOracleForm(byIndex.out)).toEqual(want);
           const byTag = await run('ls', img(`${name}.tar`), '--image', manifest[n].RepoTags[0]);
           expect(byTag.code).toBe(0);
-          expect(toOracle(byTag.out)).toEqual(want);
+          expect(toOracleForm(byTag.out)).toEqual(want);
         }
         // The default is the first image.
         expect((await run('ls', img(`${name}.tar`))).out).toBe((await run('ls', img(`${name}.tar`), '--image', '0')).out);
@@ -255,7 +241,7 @@ describe('layerscope ls', () => {
       const f = img('containerd-busybox-multiarch-index.tar');
       const r = await run('ls', f, '--platform', 'linux/amd64');
       expect(r.code).toBe(0);
-      expect(toOracle(r.out)).toEqual(expectedListing('containerd-busybox-multiarch-index.tsv'));
+      expect(toOracleForm(r.out)).toEqual(expectedListing('containerd-busybox-multiarch-index.tsv'));
       // The index lists 20 platforms; only linux/amd64's blobs were saved.
       const index = jsonOf(f, 'index.json');
       const list = jsonOf(f, `blobs/sha256/${(index.manifests[0].digest as string).slice(7)}`);
@@ -602,7 +588,7 @@ describe('the built command (node bin/layerscope.mjs)', () => {
   it('ls prints the reference listing and exits 0', () => {
     const r = node('ls', img('umoci-edge-cases.docker.tar'));
     expect(r.status).toBe(0);
-    expect(toOracle(r.stdout)).toEqual(expectedListing('umoci-edge-cases.docker.tsv'));
+    expect(toOracleForm(r.stdout)).toEqual(expectedListing('umoci-edge-cases.docker.tsv'));
   }, T);
 
   it('exit codes propagate: 1 for a failed ci rule, 2 for a user error with one line on stderr', () => {

@@ -130,6 +130,37 @@ export class LayerIndexBuilder {
   }
 }
 
+/**
+ * A LayerIndex for `paths` with every column zeroed (no links, no xattrs): the
+ * start for layers made without scanning a tar (the playground's read-write
+ * layer, hand-built layers in tests), which then fill the columns they know.
+ */
+export function emptyLayerIndex(paths: string[], meta: Partial<Pick<LayerIndex, 'tarSize' | 'storedSize' | 'links'>> = {}): LayerIndex {
+  const n = paths.length;
+  return {
+    count: n,
+    paths,
+    kinds: new Uint8Array(n),
+    sizes: new Float64Array(n),
+    modes: new Uint16Array(n),
+    uids: new Uint32Array(n),
+    gids: new Uint32Array(n),
+    mtimes: new Float64Array(n),
+    dataOffsets: new Float64Array(n),
+    linkIds: new Int32Array(n).fill(-1),
+    links: meta.links ?? [],
+    xattrs: new Map(),
+    devs: new Map(),
+    tarSize: meta.tarSize ?? 0,
+    storedSize: meta.storedSize ?? 0,
+    compression: 'none',
+    diffIdComputed: null,
+    digestComputed: null,
+    warnings: [],
+    error: null,
+  };
+}
+
 export interface ScanLayerOptions {
   signal?: AbortSignal;
   onProgress?(p: { bytesRead: number; bytesTotal: number }): void;

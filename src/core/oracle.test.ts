@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImage, verifyImage } from './session';
 import { listMerged } from './listing';
+import { toOracleForm } from '../../test/helpers/oracleForm';
 
 const FIX = join(__dirname, '../../test/fixtures');
 const expectedFiles = readdirSync(join(FIX, 'expected')).filter((f) => f.endsWith('.tsv'));
@@ -20,20 +21,6 @@ const expectedFiles = readdirSync(join(FIX, 'expected')).filter((f) => f.endsWit
 function archiveFor(name: string): string {
   // example.tsv is the built-in example image shipped in public/
   return name === 'example' ? join(__dirname, '../../public/example.tar') : join(FIX, 'images', `${name}.tar`);
-}
-
-export function toOracleForm(listing: string): string[] {
-  return listing
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const c = l.split('\t');
-      if (c[1] === 'hardlink') {
-        c[1] = 'file';
-        c[6] = '';
-      }
-      return c.slice(0, 7).join('\t');
-    });
 }
 
 describe('merged listing equals the skopeo + umoci reference', () => {

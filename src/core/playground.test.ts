@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryKind, type LayerIndex } from './types';
+import { emptyLayerIndex } from './layerScan';
 import { buildUnion, lookup, mergedAt, stateAt } from './union';
 import {
   buildLayer,
@@ -31,30 +32,8 @@ const KINDS = { file: EntryKind.File, dir: EntryKind.Dir, symlink: EntryKind.Sym
 
 /** A LayerIndex by hand, as the layer scanner would produce it for a tar with these members. */
 function layer(specs: Spec[]): LayerIndex {
-  const n = specs.length;
   const links: string[] = [];
-  const idx: LayerIndex = {
-    count: n,
-    paths: specs.map((s) => s[0].replace(/\/$/, '')),
-    kinds: new Uint8Array(n),
-    sizes: new Float64Array(n),
-    modes: new Uint16Array(n),
-    uids: new Uint32Array(n),
-    gids: new Uint32Array(n),
-    mtimes: new Float64Array(n),
-    dataOffsets: new Float64Array(n),
-    linkIds: new Int32Array(n).fill(-1),
-    links,
-    xattrs: new Map(),
-    devs: new Map(),
-    tarSize: 0,
-    storedSize: 0,
-    compression: 'none',
-    diffIdComputed: null,
-    digestComputed: null,
-    warnings: [],
-    error: null,
-  };
+  const idx = emptyLayerIndex(specs.map((s) => s[0].replace(/\/$/, '')), { links });
   specs.forEach(([, kind, size, extra], i) => {
     idx.kinds[i] = KINDS[kind];
     idx.sizes[i] = size ?? 0;

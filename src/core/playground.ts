@@ -24,6 +24,7 @@
  * operations take a Container and return a new one (the old one is untouched).
  */
 import { EntryKind, type LayerIndex } from './types';
+import { emptyLayerIndex } from './layerScan';
 import { compareBytewise, lookup, type MergedView, type UnionModel } from './union';
 import { writeTar, type TarWriteEntry } from './tarWriter';
 import { TarParser } from './tar';
@@ -516,30 +517,8 @@ export function buildLayer(entries: ReadonlyMap<string, RwEntry>): BuiltLayer {
   if (offsets.length !== list.length || parsedPaths.some((p, i) => p !== list[i].path))
     throw new LayerscopeError('BAD_HEADER', 'the written read-write layer does not read back as written');
 
-  const n = list.length;
   const links: string[] = [];
-  const index: LayerIndex = {
-    count: n,
-    paths: list.map((e) => e.path),
-    kinds: new Uint8Array(n),
-    sizes: new Float64Array(n),
-    modes: new Uint16Array(n),
-    uids: new Uint32Array(n),
-    gids: new Uint32Array(n),
-    mtimes: new Float64Array(n),
-    dataOffsets: new Float64Array(n),
-    linkIds: new Int32Array(n).fill(-1),
-    links,
-    xattrs: new Map(),
-    devs: new Map(),
-    tarSize: tar.length,
-    storedSize: tar.length,
-    compression: 'none',
-    diffIdComputed: null,
-    digestComputed: null,
-    warnings: [],
-    error: null,
-  };
+  const index = emptyLayerIndex(list.map((e) => e.path), { tarSize: tar.length, storedSize: tar.length, links });
   list.forEach((e, i) => {
     index.kinds[i] = KIND_TO_ENTRY[e.kind];
     index.sizes[i] = e.kind === 'file' ? e.data?.length ?? 0 : 0;

@@ -6,6 +6,7 @@
  * reader normalises them). Default modes: dir 0755, file 0644, symlink 0777.
  */
 import { EntryKind, type LayerIndex } from './types';
+import { emptyLayerIndex } from './layerScan';
 
 export type KindName = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'whiteout' | 'opaque' | 'meta';
 
@@ -35,31 +36,8 @@ const KIND: Record<KindName, EntryKind> = {
 const DEFAULT_MODE: Partial<Record<KindName, number>> = { dir: 0o755, symlink: 0o777 };
 
 export function layer(spec: EntrySpec[]): LayerIndex {
-  const n = spec.length;
-  const idx: LayerIndex = {
-    count: n,
-    paths: [],
-    kinds: new Uint8Array(n),
-    sizes: new Float64Array(n),
-    modes: new Uint16Array(n),
-    uids: new Uint32Array(n),
-    gids: new Uint32Array(n),
-    mtimes: new Float64Array(n),
-    dataOffsets: new Float64Array(n),
-    linkIds: new Int32Array(n).fill(-1),
-    links: [],
-    xattrs: new Map(),
-    devs: new Map(),
-    tarSize: 0,
-    storedSize: 0,
-    compression: 'none',
-    diffIdComputed: null,
-    digestComputed: null,
-    warnings: [],
-    error: null,
-  };
-  spec.forEach(([path, kind, size = 0, o = {}], i) => {
-    idx.paths.push(path.replace(/\/+$/, ''));
+  const idx = emptyLayerIndex(spec.map(([path]) => path.replace(/\/+$/, '')));
+  spec.forEach(([, kind, size = 0, o = {}], i) => {
     idx.kinds[i] = KIND[kind];
     idx.sizes[i] = kind === 'file' ? size : 0;
     idx.modes[i] = o.mode ?? DEFAULT_MODE[kind] ?? 0o644;
