@@ -6,6 +6,7 @@
  */
 import { EntryKind, type BlobRef } from '../types';
 import { LayerscopeError } from '../errors';
+import { normalizeTarPath } from '../tar';
 
 export interface OuterEntry {
   /** Normalised path inside the outer archive (the map key). */
@@ -44,13 +45,7 @@ export const MAX_LINK_HOPS = 40;
  * `.` dropped, `..` resolved (a `..` above the root is dropped, as tar readers do).
  */
 export function normalisePath(p: string): string {
-  const out: string[] = [];
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return out.join('/');
+  return normalizeTarPath(p).path;
 }
 
 function dirname(p: string): string {
