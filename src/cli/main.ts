@@ -7,9 +7,9 @@
  *
  * Exit codes: 0 ok, 1 a `ci` rule failed, 2 a user error (one line on stderr, never a stack trace).
  */
-import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { openImage, verifyImage, type LoadedImage, type LayerState } from '../core/session';
+import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage, type LayerState } from '../core/session';
+import { FileHandleBlob, nodeCodecs } from './nodeIo';
 import { listMerged } from '../core/listing';
 import { describeError, isLayerscopeError, LayerscopeError } from '../core/errors';
 import { formatPlatform } from '../core/archive';
@@ -18,9 +18,11 @@ import { cleanCreatedBy, humanBytes, shortDigest, table } from './format';
 import { evaluateCi, type CiRules } from './ci';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
-export { openImage } from '../core/session';
+export { openImage, verifyImage } from '../core/session';
 export { openArchive, selectImage, blobOf } from '../core/archive';
 export { sniffCompression } from '../core/compression';
+export { FileHandleBlob, nodeCodecs } from './nodeIo';
+export { inProcessScanner, DEFAULT_NODE_CONCURRENCY } from '../core/session';
 
 export const VERSION = '0.1.0';
 
@@ -111,22 +113,32 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const blob = await openAsBlob(path);
+  let blob: FileHandleBlob;
+  try {
+    blob = FileHandleBlob.open(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
   const imageFlag = args.flags.get('image');
   const image = typeof imageFlag === 'string' ? (/^\d+$/.test(imageFlag) ? Number(imageFlag) : imageFlag) : undefined;
   const platform = typeof args.flags.get('platform') === 'string' ? (args.flags.get('platform') as string) : undefined;
   const progress = io.isTTY ? new TtyProgress(io) : null;
   try {
+    // node:crypto makes inline hashing of compressed layers nearly free (codecs.ts).
+    const scanner = inProcessScanner(DEFAULT_NODE_CONCURRENCY, nodeCodecs);
     const img = await openImage(blob, {
       image,
       platform,
       verify,
+      scanner,
       onStructure: (_info, img) => progress?.start(img.layers.length),
       onLayerState: (i, s) => progress?.state(i, s),
       onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),
     });
-    return verify ? await verifyImage(img) : img;
+    return verify ? await verifyImage(img, { scanner }) : img;
   } finally {
+    // Every command has read all it needs by now (nothing reads file contents later).
+    blob.close();
     progress?.done();
   }
 }

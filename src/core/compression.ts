@@ -206,7 +206,8 @@ export function zstdDecoder(): TransformStream<Uint8Array, Uint8Array> {
   return pushTransform((emit) => new ZstdDecompress((chunk) => emit(chunk)), 'BAD_ZSTD');
 }
 
-function nativeGunzip(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> | null {
+function nativeGunzip(input: ReadableStream<Uint8Array>, gunzip?: () => ReadableWritablePair<Uint8Array, Uint8Array>): ReadableStream<Uint8Array> | null {
+  if (gunzip) return input.pipeThrough(gunzip());
   if (typeof DecompressionStream === 'undefined') return null;
   return input.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
 }
@@ -235,6 +236,8 @@ export interface DecompressBlobOptions {
    * is seen once, in order, even when the gzip fallback re-reads the blob.
    */
   onInput?(chunk: Uint8Array, offset: number): void;
+  /** The host's own whole-stream gzip decoder (codecs.ts), tried before fflate instead of DecompressionStream. */
+  gunzip?: () => ReadableWritablePair<Uint8Array, Uint8Array>;
 }
 
 /** Native decoders' words for a stream cut short (Node/zlib: "unexpected end of file"; Chromium: "Compressed input was truncated"). */
@@ -264,8 +267,8 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
   };
   if (c === 'none') return source();
   if (c === 'zstd') return source().pipeThrough(zstdDecoder());
-  let reader = (nativeGunzip(source()) ?? source().pipeThrough(fflateGunzip())).getReader();
-  let usingFallback = typeof DecompressionStream === 'undefined';
+  let reader = (nativeGunzip(source(), opts.gunzip) ?? source().pipeThrough(fflateGunzip())).getReader();
+  let usingFallback = !opts.gunzip && typeof DecompressionStream === 'undefined';
   let nativeError: string | null = null;
   let emitted = 0;
   let skip = 0;

@@ -18,7 +18,8 @@
  */
 import { scanTarBlob, TarParser } from './tar';
 import { decompressBlob, sniffBlob } from './compression';
-import { createHasher, type Hasher } from './sha256';
+import type { Hasher } from './sha256';
+import { defaultCodecs, type Codecs } from './codecs';
 import { hashBlob } from './verify';
 import { LayerscopeError, isLayerscopeError } from './errors';
 import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type TarEntry } from './types';
@@ -167,6 +168,8 @@ export interface ScanLayerOptions {
   /** Hash the stored and the uncompressed bytes (integrity). For an uncompressed layer this reads the whole blob. */
   hash?: boolean;
   layer?: number;
+  /** The host's sha256 and gzip (codecs.ts); default hash-wasm and DecompressionStream. */
+  codecs?: Codecs;
 }
 
 export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promise<LayerIndex> {
@@ -203,16 +206,18 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
       tarSize = total;
     }
     if (opts.hash && !error) {
-      diffId = digest = await hashBlob(blob, { signal: opts.signal });
+      diffId = digest = await hashBlob(blob, { signal: opts.signal, codecs: opts.codecs });
     }
   } else {
-    const storedHasher: Hasher | null = opts.hash ? await createHasher() : null;
-    const tarHasher: Hasher | null = opts.hash ? await createHasher() : null;
+    const codecs = opts.codecs ?? defaultCodecs;
+    const storedHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
+    const tarHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
     // High-water mark: after a gzip fallback restart the input is read again from 0.
     let storedSeen = 0;
     const parser = new TarParser(handlers, { layer: opts.layer });
     const stream = decompressBlob(blob, compression, {
       signal: opts.signal,
+      gunzip: codecs.gunzip,
       onInput: (chunk, off) => {
         const end = off + chunk.length;
         if (end > storedSeen) {

@@ -13,8 +13,9 @@ import { scanLayer } from './layerScan';
 import { buildUnion, type UnionModel } from './union';
 import { computeStats, type ImageStats } from './stats';
 import { LayerscopeError, describeError, isLayerscopeError } from './errors';
-import { hashBlob } from './verify';
-import type { ArchiveInfo, ImageInfo, LayerIndex, EngineWarning } from './types';
+import { hashLayer, type LayerDigests } from './verify';
+import type { Codecs } from './codecs';
+import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, EngineWarning } from './types';
 
 export interface Progress {
   bytesRead: number;
@@ -24,16 +25,17 @@ export interface Progress {
 /** How one layer is turned into a LayerIndex. The page passes a worker pool. */
 export interface LayerScanner {
   scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean }): Promise<LayerIndex>;
-  /** sha256 of a whole blob (integrity of uncompressed layers, checked after indexing). */
-  hash(blob: Blob, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<string>;
+  /** sha256 of a layer's stored blob and of its uncompressed tar (the integrity pass after indexing). */
+  hashLayer(blob: Blob, compression: Compression, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<LayerDigests>;
   /** How many layers to scan at once. */
   readonly concurrency: number;
 }
 
-export const inProcessScanner = (concurrency: number): LayerScanner => ({
+/** Layers scanned in this thread (Node, tests); `codecs` are the host's fast sha256/gzip (codecs.ts). */
+export const inProcessScanner = (concurrency: number, codecs?: Codecs): LayerScanner => ({
   concurrency,
-  scan: (blob, layer, opts) => scanLayer(blob, { ...opts, layer }),
-  hash: (blob, opts) => hashBlob(blob, opts),
+  scan: (blob, layer, opts) => scanLayer(blob, { ...opts, layer, codecs }),
+  hashLayer: (blob, compression, opts) => hashLayer(blob, compression, { ...opts, codecs }),
 });
 
 export type LayerState = 'waiting' | 'decompressing' | 'indexed' | 'failed';
@@ -78,9 +80,11 @@ export interface OpenOptions extends OpenCallbacks {
   scanner?: LayerScanner;
   signal?: AbortSignal;
   /**
-   * Hash compressed layers while they stream (their bytes pass through the CPU
-   * anyway). Uncompressed layers are indexed from headers only; `verifyImage`
-   * hashes them afterwards, so the index is not held back by hashing.
+   * Hash compressed layers while they stream (one pass over their bytes). Worth it
+   * where sha256 is cheap (node:crypto, ~1.4 GB/s); in a browser it is WebAssembly
+   * at ~190 MB/s, so the page indexes without it and runs `verifyImage` behind the
+   * shown image. Uncompressed layers are indexed from headers only and always
+   * hashed by `verifyImage`. Default false.
    */
   verify?: boolean;
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
@@ -90,7 +94,7 @@ export interface OpenOptions extends OpenCallbacks {
 /** Open `file`, pick the image, scan every layer, build the union and the statistics. */
 export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<LoadedImage> {
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
-  const verify = opts.verify ?? true;
+  const verify = opts.verify ?? false;
   const { info, outer } =
     opts.opened ?? (await openArchive(file, { signal: opts.signal, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
   const image = selectImage(info, { image: opts.image, platform: opts.platform });
@@ -151,7 +155,8 @@ function integrityWarnings(integrity: IntegrityCheck[]): EngineWarning[] {
 
 /**
  * The integrity pass that indexing leaves out: uncompressed layers were indexed
- * from their headers only, so their bytes are hashed now. Runs after the image is
+ * from their headers only, and compressed ones without hashing unless `verify`
+ * was set, so their bytes are hashed now (a compressed layer is decoded again). Runs after the image is
  * shown (the page stays usable meanwhile). Returns a new LoadedImage (the input is
  * not mutated) whose `integrity` and `warnings` cover every layer.
  */
@@ -167,12 +172,11 @@ export async function verifyImage(
     const idx = layers[i];
     if (!idx || idx.error || (idx.diffIdComputed && idx.digestComputed)) return;
     try {
-      const digest = await scanner.hash(blobOf(img.outer, img.image.layers[i].blob), {
+      const d = await scanner.hashLayer(blobOf(img.outer, img.image.layers[i].blob), idx.compression, {
         signal: opts.signal,
         onProgress: (p) => opts.onLayerProgress?.(i, p),
       });
-      // Uncompressed: the stored bytes are the tar, so one hash is both digests.
-      layers[i] = { ...idx, digestComputed: digest, diffIdComputed: idx.compression === 'none' ? digest : idx.diffIdComputed };
+      layers[i] = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
     } catch (e) {
       if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
       warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });

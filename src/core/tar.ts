@@ -723,6 +723,13 @@ export class TarParser {
 export interface ByteSource {
   readonly size: number;
   read(start: number, end: number): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Reads cost microseconds and no round trip (a pread): `scanTarBlob` then reads
+   * SCAN_JUMP_WINDOW_SIZE at each header instead of copying whole 1 MiB windows
+   * of file data it skips anyway (on the 894 MB benchmark image: ~60 MB copied
+   * instead of ~300 MB).
+   */
+  readonly cheapReads?: boolean;
 }
 
 export function blobSource(blob: Blob): ByteSource {
@@ -777,7 +784,7 @@ export async function scanTarBlob(input: Blob | ByteSource, h: TarHandlers, opts
     let inWin = pos - winStart;
     if (inWin < 0 || inWin >= win.length) {
       checkAbort(opts.signal);
-      const dense = spacing < SCAN_DENSE_SPACING;
+      const dense = !src.cheapReads && spacing < SCAN_DENSE_SPACING;
       const size = Math.max(want, dense ? SCAN_WINDOW_SIZE : SCAN_JUMP_WINDOW_SIZE);
       if (prefetch && prefetch.start <= pos && pos < prefetch.end && pos + want <= prefetch.end) {
         win = await prefetch.data;

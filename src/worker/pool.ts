@@ -6,6 +6,7 @@
  */
 import type { LayerScanner, Progress } from '../core/session';
 import type { Compression, LayerIndex } from '../core/types';
+import type { LayerDigests } from '../core/verify';
 import { LayerscopeError, type ErrorCode } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -110,10 +111,10 @@ export class WorkerPool implements LayerScanner {
     return m.index;
   }
 
-  async hash(blob: Blob, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<string> {
-    const m = await this.run({ type: 'hash', id: 0, blob }, opts.signal, opts.onProgress);
+  async hashLayer(blob: Blob, compression: Compression, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<LayerDigests> {
+    const m = await this.run({ type: 'hash', id: 0, blob, compression }, opts.signal, opts.onProgress);
     if (m.type !== 'hashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
-    return m.digest;
+    return { digest: m.digest, diffId: m.diffId };
   }
 
   async read(blob: Blob, compression: Compression, dataOffset: number, size: number, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {

@@ -8,14 +8,14 @@ import type { Compression, LayerIndex } from '../core/types';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
-  | { type: 'hash'; id: number; blob: Blob }
+  | { type: 'hash'; id: number; blob: Blob; compression: Compression }
   | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'progress'; id: number; bytesRead: number; bytesTotal: number }
   | { type: 'scanned'; id: number; index: LayerIndex }
-  | { type: 'hashed'; id: number; digest: string }
+  | { type: 'hashed'; id: number; digest: string; diffId: string }
   | { type: 'bytes'; id: number; data: Uint8Array }
   | { type: 'error'; id: number; code: string; message: string };
 

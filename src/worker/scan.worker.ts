@@ -6,7 +6,7 @@
  */
 import { scanLayer } from '../core/layerScan';
 import { readEntryBytes } from '../core/contents';
-import { hashBlob } from '../core/verify';
+import { hashLayer } from '../core/verify';
 import { isLayerscopeError } from '../core/errors';
 import { layerIndexTransferables, type FromWorker, type ToWorker } from './protocol';
 
@@ -33,8 +33,8 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const index = await scanLayer(msg.blob, { signal: ctl.signal, onProgress, hash: msg.hash, layer: msg.layer });
       post({ type: 'scanned', id: msg.id, index }, layerIndexTransferables(index));
     } else if (msg.type === 'hash') {
-      const digest = await hashBlob(msg.blob, { signal: ctl.signal, onProgress });
-      post({ type: 'hashed', id: msg.id, digest });
+      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress });
+      post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId });
     } else if (msg.type === 'read') {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
