@@ -106,7 +106,13 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const warnings: EngineWarning[] = [...info.warnings];
   for (let i = 0; i < n; i++) opts.onLayerState?.(i, 'waiting');
 
-  await runPool(n, scanner.concurrency, async (i) => {
+  // Largest layer first (longest-processing-time-first scheduling): the biggest
+  // layer is usually the critical path, and started last it would run alone at the
+  // end while the other workers idle. On the 366 MB gzip benchmark image the 220 MB
+  // layer is 5th of 6 in the stack.
+  const order = image.layers.map((_, i) => i).sort((a, b) => image.layers[b].blob.size - image.layers[a].blob.size || a - b);
+  await runPool(n, scanner.concurrency, async (k) => {
+    const i = order[k];
     throwIfAborted(opts.signal);
     const ref = image.layers[i];
     opts.onLayerState?.(i, 'decompressing');
