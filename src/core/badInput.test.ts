@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as session from './session';
 import { openImage, type LoadedImage } from './session';
-import { listMerged } from './listing';
+import { listMerged, MAX_HARDLINK_WARNINGS } from './listing';
 import { isLayerscopeError, type LayerscopeError } from './errors';
 import { writeTar, type TarWriteEntry } from './tarWriter';
 import { gnuList, normPath } from '../../test/helpers/gnuTar';
@@ -743,6 +743,37 @@ describe('link cycles', () => {
       );
       const s1 = top3.find((r) => r[0] === '/s1')!;
       expect([s1[1], s1[6]]).toEqual(['symlink', 's2']);
+      // Each link tar could not create is a warning naming its layer, path and cause.
+      const hl = img.warnings.filter((w) => w.code === 'HARDLINK_UNRESOLVED').map((w) => w.message);
+      expect(hl).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^layer 1: hardlink \/a → \/b .*cycle/),
+          expect.stringMatching(/^layer 1: hardlink \/self → \/self .*links to itself/),
+          expect.stringMatching(/^layer 2: hardlink \/c → \/a .*cycle/),
+        ]),
+      );
+      // Symlinks are data (their targets are never followed while loading): no warning.
+      expect(img.warnings.some((w) => /s1|loop|dot/.test(w.message))).toBe(false);
+    },
+    T,
+  );
+
+  it(
+    'hardlinks tar could not create: missing target, a directory, a target only in a higher layer; many are summarised',
+    async () => {
+      const many = Array.from({ length: MAX_HARDLINK_WARNINGS + 5 }, (_, i) => link('hardlink', `m${i}`, `gone${i}`));
+      const layer = writeTar([link('hardlink', 'to-dir', 'base'), link('hardlink', 'early', 'later'), ...many]);
+      const top = writeTar([file('later', 'x')]);
+      const img = await open(dockerArchive([BASE_LAYER, layer, top]));
+      const hl = img.warnings.filter((w) => w.code === 'HARDLINK_UNRESOLVED');
+      expect(hl.length).toBe(MAX_HARDLINK_WARNINGS + 1);
+      expect(hl[0]).toMatchObject({ layer: 1, message: expect.stringMatching(/hardlink \/to-dir → \/base .*directory/) });
+      // a link may point into lower layers only: /later appears one layer up
+      expect(hl[1].message).toMatch(/hardlink \/early → \/later .*does not exist at that layer/);
+      expect(hl[1].offset).toBeGreaterThan(0);
+      expect(hl.at(-1)!.message).toMatch(/^7 more hardlinks cannot be created/);
+      // The links are still listed (as tar would have to skip them, size 0).
+      expect(rows(img).map((r) => r[0])).toEqual(expect.arrayContaining(['/to-dir', '/early', '/m0']));
     },
     T,
   );

@@ -20,7 +20,8 @@
  *  - link: symlink target (raw), or hardlink target as '/abs/path';
  *  - layer: the providing layer (0-based).
  */
-import { ENTRY_KIND_NAMES, EntryKind, type LayerIndex } from './types';
+import { ENTRY_KIND_NAMES, EntryKind, type EngineWarning, type LayerIndex } from './types';
+import { BLOCK_SIZE } from './tar';
 import {
   IMPLICIT_DIR_MODE,
   NodeStatus,
@@ -55,31 +56,96 @@ export interface MergedRow {
   entry: number;
 }
 
+/** Why a hardlink cannot be resolved (what `tar -x` would stop on). */
+export type HardlinkProblem = 'no-target' | 'self' | 'cycle' | 'directory';
+
 /**
- * The version a hardlink entry refers to: its target as it stood when the
- * link was extracted (end of the link's own layer), following chains. Later
- * layers that overwrite or delete the target path do not change the linked
+ * Follow a hardlink entry to the version it refers to: its target as it stood
+ * when the link was extracted (end of the link's own layer), following chains.
+ * Later layers that overwrite or delete the target path do not change the linked
  * inode (overlayfs copy-up and tar extraction both leave the link alone).
- * Returns [layer, entry] of the final non-hardlink version, or null.
  */
-export function resolveHardlink(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number, entry: number): [number, number] | null {
+export function traceHardlink(
+  u: UnionModel,
+  layers: readonly (LayerIndex | null)[],
+  layer: number,
+  entry: number,
+): { target: [number, number] } | { problem: HardlinkProblem; path: string } {
   let L = layer;
   let e = entry;
+  let path = '';
   for (let hops = 0; hops < MAX_HARDLINK_CHAIN; hops++) {
     const li = layers[L];
-    if (!li) return null;
-    if (li.kinds[e] !== EntryKind.Hardlink) return [L, e];
+    if (!li) return { problem: 'no-target', path };
+    if (li.kinds[e] === EntryKind.Dir) return { problem: 'directory', path };
+    if (li.kinds[e] !== EntryKind.Hardlink) return { target: [L, e] };
     const id = li.linkIds[e];
-    if (id < 0) return null;
-    const t = lookup(u, li.links[id]);
-    if (t < 0) return null;
+    if (id < 0) return { problem: 'no-target', path };
+    path = li.links[id];
+    const t = lookup(u, path);
+    if (t < 0) return { problem: 'no-target', path };
     const st = stateAt(u, t, L);
-    if (st.status !== 'visible' || st.entry < 0) return null;
-    if (st.layer === L && st.entry === e) return null; // links to itself
+    if (st.status !== 'visible') return { problem: 'no-target', path };
+    if (st.entry < 0) return { problem: 'directory', path }; // the root, or a directory implied by its children
+    if (st.layer === L && st.entry === e) return { problem: hops === 0 ? 'self' : 'cycle', path };
     L = st.layer;
     e = st.entry;
   }
-  return null;
+  return { problem: 'cycle', path };
+}
+
+/** Returns [layer, entry] of the final non-hardlink version a hardlink refers to, or null (traceHardlink). */
+export function resolveHardlink(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number, entry: number): [number, number] | null {
+  const r = traceHardlink(u, layers, layer, entry);
+  return 'target' in r ? r.target : null;
+}
+
+/**
+ * Hardlink warnings listed one by one; beyond this one summary line says how many
+ * more. A broken image can hold thousands of bad links, and one line each would
+ * bury every other warning.
+ */
+export const MAX_HARDLINK_WARNINGS = 20;
+
+const HARDLINK_PROBLEM_TEXT: Record<HardlinkProblem, string> = {
+  'no-target': 'its target does not exist at that layer',
+  self: 'it links to itself',
+  cycle: 'it is part of a hardlink cycle',
+  directory: 'its target is a directory',
+};
+
+/**
+ * Every hardlink entry, in every layer, that `tar -x` could not create: a target
+ * that is missing at that layer (hardlinks may point into lower layers, never into
+ * higher ones), a cycle, or a directory (POSIX link(2) refuses directories). The
+ * listing still shows such a link, with size 0; this says why.
+ */
+export function hardlinkWarnings(u: UnionModel, layers: readonly (LayerIndex | null)[]): EngineWarning[] {
+  const out: EngineWarning[] = [];
+  let more = 0;
+  for (let L = 0; L < layers.length; L++) {
+    const li = layers[L];
+    if (!li) continue;
+    for (let e = 0; e < li.count; e++) {
+      if (li.kinds[e] !== EntryKind.Hardlink) continue;
+      const r = traceHardlink(u, layers, L, e);
+      if ('target' in r) continue;
+      if (out.length >= MAX_HARDLINK_WARNINGS) {
+        more++;
+        continue;
+      }
+      const first = li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : '';
+      const via = r.path && r.path !== first ? ` (via /${r.path})` : '';
+      out.push({
+        code: 'HARDLINK_UNRESOLVED',
+        layer: L,
+        offset: Math.max(0, li.dataOffsets[e] - BLOCK_SIZE),
+        message: `layer ${L}: hardlink /${li.paths[e]} → /${first}${via} cannot be created: ${HARDLINK_PROBLEM_TEXT[r.problem]}`,
+      });
+    }
+  }
+  if (more > 0) out.push({ code: 'HARDLINK_UNRESOLVED', message: `${more} more hardlinks cannot be created (only the first ${MAX_HARDLINK_WARNINGS} are listed)` });
+  return out;
 }
 
 /** Fill `out` with the row of a visible node; false when it is not visible. */

@@ -12,6 +12,7 @@ import { openArchive, blobOf, selectImage, type OuterArchive } from './archive';
 import { scanLayer } from './layerScan';
 import { buildUnion, type UnionModel } from './union';
 import { computeStats, type ImageStats } from './stats';
+import { hardlinkWarnings } from './listing';
 import { LayerscopeError, describeError, isLayerscopeError } from './errors';
 import { hashLayer, type LayerDigests } from './verify';
 import type { Codecs } from './codecs';
@@ -145,6 +146,7 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const union = buildUnion(layers);
   const stats = computeStats(union, layers);
   const integrity = checkIntegrity(image, layers);
+  warnings.push(...hardlinkWarnings(union, layers));
   return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
 }
 
