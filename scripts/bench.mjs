@@ -107,11 +107,16 @@ async function timeBrowser(file) {
   const url = srv.resolvedUrls.local[0];
   const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
   try {
-    let best = Infinity, peak = 0;
+    let best = Infinity, peak = 0, longest = 0;
     for (let r = 0; r < RUNS; r++) {
       const page = await browser.newPage();
       await page.goto(url);
       await page.waitForSelector('[data-state="empty"]');
+      // Long tasks (> 50 ms on the main thread): how long the page stops answering at worst while loading.
+      await page.evaluate(() => {
+        window.__longTasks = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+      });
       const t0 = performance.now();
       await page.getByTestId('file-input').setInputFiles(file);
       const sampler = setInterval(async () => {
@@ -123,9 +128,10 @@ async function timeBrowser(file) {
       const state = await page.getAttribute('[data-state]', 'data-state');
       if (state !== 'ready') throw new Error(`page ended in state ${state}`);
       best = Math.min(best, t);
+      longest = Math.max(longest, await page.evaluate(() => Math.max(0, ...window.__longTasks)));
       await page.close();
     }
-    return { seconds: best, peakHeap: peak };
+    return { seconds: best, peakHeap: peak, longestTask: longest };
   } finally {
     await browser.close();
     await new Promise((r) => srv.httpServer.close(r));
@@ -152,6 +158,7 @@ for (const file of archives) {
   if (!skipBrowser) {
     const br = await timeBrowser(file);
     console.log(`  layerscope, Chromium: ${fmt(br.seconds)}  ${(node.tarBytes / MB / br.seconds).toFixed(0)} MB/s of tar  page heap ${(br.peakHeap / MB).toFixed(0)} MB  ratio ${(br.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(br.seconds / native.par).toFixed(2)}×${vsPipe(br.seconds)})`);
+    console.log(`  longest main-thread task while loading: ${br.longestTask.toFixed(0)} ms (worst of ${RUNS} runs)`);
   }
   console.log('');
 }

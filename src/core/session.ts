@@ -30,6 +30,11 @@ export interface LayerScanner {
   hashLayer(blob: Blob, compression: Compression, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<LayerDigests>;
   /** How many layers to scan at once. */
   readonly concurrency: number;
+  /**
+   * Build the union and the statistics elsewhere (the page: in a worker, so a
+   * million-entry image does not freeze it for seconds). Absent: in this thread.
+   */
+  summarize?(layers: (LayerIndex | null)[], opts: { signal?: AbortSignal; stats: boolean }): Promise<{ union: UnionModel; stats: ImageStats | null }>;
 }
 
 /** Layers scanned in this thread (Node, tests); `codecs` are the host's fast sha256/gzip (codecs.ts). */
@@ -143,8 +148,17 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
     }
   });
 
-  const union = buildUnion(layers);
-  const stats = computeStats(union, layers);
+  let union: UnionModel;
+  let stats: ImageStats;
+  if (scanner.summarize) {
+    const r = await scanner.summarize(layers, { signal: opts.signal, stats: true });
+    union = r.union;
+    stats = r.stats!;
+  } else {
+    union = buildUnion(layers);
+    stats = computeStats(union, layers);
+  }
+  throwIfAborted(opts.signal);
   const integrity = checkIntegrity(image, layers);
   warnings.push(...hardlinkWarnings(union, layers));
   return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };

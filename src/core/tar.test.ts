@@ -429,6 +429,29 @@ describe('hand-encoded headers', () => {
     expect(parseWhole(bytes).entries.map((e) => e.path)).toEqual(['the/prefix/name', 'gnuname']);
   });
 
+  it('checksums: unsigned and signed (old Sun/GNU) sums accepted, at aligned and unaligned buffer offsets', () => {
+    const name = new Uint8Array([0x66, 0xe9, 0xff, 0x80, 0x2e, 0x74]); // bytes ≥ 0x80 make the two sums differ
+    const unsigned = header({ name });
+    const signed = header({ name });
+    signed.fill(0x20, 148, 156);
+    let s = 0;
+    for (const x of signed) s += x >= 0x80 ? x - 256 : x;
+    signed.set(Buffer.from(s.toString(8).padStart(6, '0') + '\0 '), 148);
+    const bad = header({ name });
+    bad[0] ^= 1; // one bit off: neither sum matches
+    for (const [h, ok] of [[unsigned, true], [signed, true], [bad, false]] as const) {
+      const tar = concat([h, new Uint8Array(1024)]);
+      for (const shift of [0, 1, 3]) {
+        // the same bytes at an offset that is not a multiple of 4 inside the buffer
+        const buf = new Uint8Array(tar.length + shift);
+        buf.set(tar, shift);
+        const c = parseWhole(buf.subarray(shift));
+        expect(c.error === null, `shift ${shift}, expected ${ok ? 'accepted' : 'BAD_HEADER'}`).toBe(ok);
+        if (ok) expect(c.entries.length).toBe(1);
+      }
+    }
+  });
+
   it('base-256 numeric fields', () => {
     const size = new Uint8Array(12);
     size[0] = 0x80;

@@ -221,7 +221,10 @@ export class PathTrie {
     t.parent.set(u.parent);
     t.nameId.set(u.nameId);
     t.names = u.names.slice();
-    t.nameIds = new Map(t.names.map((name, i) => [name, i]));
+    // A loop, not `new Map(names.map(...))`: no million [name, id] pair arrays to collect.
+    const ids = new Map<string, number>();
+    for (let i = 0; i < t.names.length; i++) ids.set(t.names[i], i);
+    t.nameIds = ids;
     for (let i = n - 1; i >= 1; i--) {
       const p = u.parent[i];
       t.nextSibling[i] = t.firstChild[p];

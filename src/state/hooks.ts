@@ -45,6 +45,21 @@ const unionCache = new WeakMap<Layers, UnionModel>();
 let lastBuildMs = 0;
 let lastBuildEnd = 0;
 
+/**
+ * Where partial unions are built while an image loads. The loader points this at
+ * its worker pool (a partial union of a million entries takes ~3 s, which on the
+ * main thread would freeze the page each time); unset (tests, no Worker), they are
+ * built here.
+ */
+type PartialUnionBuilder = (layers: (LayerIndex | null)[]) => Promise<UnionModel>;
+let partialBuilder: PartialUnionBuilder | null = null;
+export function setPartialUnionBuilder(fn: PartialUnionBuilder | null): void {
+  partialBuilder = fn;
+}
+/** Orders results from the pool: a slower, older partial union must not replace a newer one. */
+let partialSeq = 0;
+let partialShown = 0;
+
 /** The union of `layers`, built once per layers array. */
 export function unionOf(layers: Layers): UnionModel {
   let u = unionCache.get(layers);
@@ -75,7 +90,26 @@ export function useUnionState(): { union: UnionModel; layers: Layers } | null {
       return;
     }
     const wait = Math.max(0, lastBuildEnd + PARTIAL_REBUILD_FACTOR * lastBuildMs - performance.now());
-    const t = setTimeout(() => setPartialUnion({ layers: partial, union: unionOf(partial) }), wait);
+    const t = setTimeout(() => {
+      const build = partialBuilder;
+      if (!build) {
+        setPartialUnion({ layers: partial, union: unionOf(partial) });
+        return;
+      }
+      const seq = ++partialSeq;
+      const t0 = performance.now();
+      build(partial as (LayerIndex | null)[]).then(
+        (union) => {
+          lastBuildEnd = performance.now();
+          lastBuildMs = lastBuildEnd - t0;
+          unionCache.set(partial, union);
+          if (seq < partialShown) return;
+          partialShown = seq;
+          setPartialUnion({ layers: partial, union });
+        },
+        () => {}, // a failed or cancelled partial view is simply not shown; the final one comes from openImage
+      );
+    }, wait);
     return () => clearTimeout(t);
   }, [loaded, partial]);
   if (loaded) return { union: loaded.union, layers: loaded.layers };

@@ -24,6 +24,7 @@ import { openArchive, blobOf, type OuterArchive } from '../core/archive';
 import { LayerscopeError, describeError, isLayerscopeError } from '../core/errors';
 import type { ArchiveInfo, LayerIndex } from '../core/types';
 import { WorkerPool } from '../worker/pool';
+import { setPartialUnionBuilder } from './hooks';
 import { beginLoadView, installHashSync, loadAbandoned, loadFinished, structureKnown, type HashState } from './urlHash';
 
 /**
@@ -44,6 +45,11 @@ let pool: WorkerPool | null = null;
 export function getPool(): WorkerPool {
   pool ??= new WorkerPool();
   return pool;
+}
+
+// Partial unions while loading are built by the pool too (hooks.ts), where workers exist.
+if (typeof Worker !== 'undefined') {
+  setPartialUnionBuilder((layers) => getPool().summarize(layers, { stats: false }).then((r) => r.union));
 }
 
 interface Run {

@@ -7,6 +7,8 @@
 import type { LayerScanner, Progress } from '../core/session';
 import type { Compression, LayerIndex } from '../core/types';
 import type { LayerDigests } from '../core/verify';
+import type { UnionModel } from '../core/union';
+import type { ImageStats } from '../core/stats';
 import { LayerscopeError, type ErrorCode } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -115,6 +117,18 @@ export class WorkerPool implements LayerScanner {
     const m = await this.run({ type: 'hash', id: 0, blob, compression }, opts.signal, opts.onProgress);
     if (m.type !== 'hashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return { digest: m.digest, diffId: m.diffId };
+  }
+
+  /**
+   * The union and statistics of `layers`, built in a worker. For a million entries
+   * they take ~3 s and ~2.5 s, which on the main thread would freeze the page; here
+   * the page only pays for copying the layers over (~0.3 s per million paths) and
+   * receiving the model's names.
+   */
+  async summarize(layers: (LayerIndex | null)[], opts: { signal?: AbortSignal; stats: boolean }): Promise<{ union: UnionModel; stats: ImageStats | null }> {
+    const m = await this.run({ type: 'union', id: 0, layers, stats: opts.stats }, opts.signal);
+    if (m.type !== 'unioned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return { union: m.union, stats: m.stats };
   }
 
   async read(blob: Blob, compression: Compression, dataOffset: number, size: number, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {

@@ -5,11 +5,15 @@
  * copy); a LayerIndex comes back with its typed arrays transferred.
  */
 import type { Compression, LayerIndex } from '../core/types';
+import type { UnionModel } from '../core/union';
+import type { ImageStats } from '../core/stats';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
   | { type: 'hash'; id: number; blob: Blob; compression: Compression }
   | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number }
+  /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
+  | { type: 'union'; id: number; layers: (LayerIndex | null)[]; stats: boolean }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
@@ -17,6 +21,7 @@ export type FromWorker =
   | { type: 'scanned'; id: number; index: LayerIndex }
   | { type: 'hashed'; id: number; digest: string; diffId: string }
   | { type: 'bytes'; id: number; data: Uint8Array }
+  | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
   | { type: 'error'; id: number; code: string; message: string };
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */
@@ -24,4 +29,11 @@ export function layerIndexTransferables(idx: LayerIndex): ArrayBuffer[] {
   return [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds].map(
     (a) => a.buffer as ArrayBuffer,
   );
+}
+
+/** The buffers of a UnionModel, handed over (not copied) when it is posted. */
+export function unionTransferables(u: UnionModel): ArrayBuffer[] {
+  const arrays = [u.parent, u.nameId, u.childStart, u.children, u.evStart, u.evLayer, u.evKind, u.evEntry, ...u.entryNode];
+  // entryNode arrays may share a buffer only if someone built them so; transfer each buffer once
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

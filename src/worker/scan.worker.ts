@@ -8,7 +8,9 @@ import { scanLayer } from '../core/layerScan';
 import { readEntryBytes } from '../core/contents';
 import { hashLayer } from '../core/verify';
 import { isLayerscopeError } from '../core/errors';
-import { layerIndexTransferables, type FromWorker, type ToWorker } from './protocol';
+import { buildUnion } from '../core/union';
+import { computeStats } from '../core/stats';
+import { layerIndexTransferables, unionTransferables, type FromWorker, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -35,6 +37,10 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     } else if (msg.type === 'hash') {
       const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress });
       post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId });
+    } else if (msg.type === 'union') {
+      const union = buildUnion(msg.layers);
+      const stats = msg.stats ? computeStats(union, msg.layers) : null;
+      post({ type: 'unioned', id: msg.id, union, stats }, unionTransferables(union));
     } else if (msg.type === 'read') {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
