@@ -236,6 +236,9 @@ async function load(p: LoadParams): Promise<void> {
     if (timer === null) timer = setTimeout(flush, FLUSH_INTERVAL_MS);
   };
 
+  // The union worker is first needed when a layer finishes: start it now, while the
+  // archive's structure is read, so its start-up is not added to the load.
+  if (typeof Worker !== 'undefined') getUnionPool().prestart();
   try {
     let opened = p.opened;
     if (!opened) {

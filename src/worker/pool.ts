@@ -137,6 +137,15 @@ export class WorkerPool implements LayerScanner {
     return m.data;
   }
 
+  /**
+   * Start the workers now instead of on first use: a module worker takes ~0.1–0.3 s
+   * to start on the 2-core machine (fetch, compile, instantiate hash-wasm), which a
+   * pool used only at the end of a load would otherwise add to it.
+   */
+  prestart(): void {
+    while (this.all.length < this.concurrency) this.idle.push(this.spawn());
+  }
+
   terminate() {
     for (const w of this.all) w.terminate();
     this.all = [];
