@@ -139,6 +139,7 @@ import {
   applyStructureView,
   beginLoadView,
   installHashSync,
+  PATH_COALESCE_MS,
   loadFinished,
   structureKnown,
 } from './urlHash';
@@ -281,8 +282,9 @@ describe('hash sync', () => {
     const win = new FakeWindow();
     win.location.hash = initialHash;
     const chosen: number[] = [];
-    const stop = installHashSync({ store, win: win as unknown as Window, chooseImage: (i) => chosen.push(i) });
-    return { store, win, chosen, stop };
+    const clock = { t: 0 };
+    const stop = installHashSync({ store, win: win as unknown as Window, chooseImage: (i) => chosen.push(i), now: () => clock.t });
+    return { store, win, chosen, stop, clock };
   }
 
   /** What the loader does around a load. */
@@ -337,6 +339,36 @@ describe('hash sync', () => {
     expect(store.getState().selectedPath).toBe('/etc/motd');
     // Applying a popped state must not push new entries.
     expect(win.pushes).toBe(2);
+    stop();
+  });
+
+  it('path changes in quick succession (arrow keys) share one entry; a path looked at longer, or a layer change, gets its own', () => {
+    const { store, win, stop, clock } = setup();
+    simulateLoad(store, 'restore');
+    const pushes0 = win.pushes;
+    clock.t = 10_000;
+    store.getState().selectPath('/etc');
+    for (const p of ['/etc/apt', '/etc/apt/sources.list', '/etc/motd']) {
+      clock.t += 80; // key repeat
+      store.getState().selectPath(p);
+    }
+    expect(win.pushes).toBe(pushes0 + 1);
+    expect(win.location.hash).toContain('path=/etc/motd');
+    clock.t += PATH_COALESCE_MS + 1; // read /etc/motd for a while, then move on
+    store.getState().selectPath('/etc/apt');
+    expect(win.pushes).toBe(pushes0 + 2);
+    store.getState().selectLayer(0);
+    clock.t += 10;
+    store.getState().selectPath('/etc/motd'); // right after a layer change: still a new place
+    expect(win.pushes).toBe(pushes0 + 4);
+    win.back();
+    expect(store.getState().selectedLayer).toBe(0);
+    expect(store.getState().selectedPath).toBe('/etc/apt');
+    win.back();
+    win.back();
+    expect(store.getState().selectedPath).toBe('/etc/motd');
+    win.back();
+    expect(store.getState().selectedPath).toBeNull();
     stop();
   });
 

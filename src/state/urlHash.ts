@@ -11,8 +11,9 @@
  * The first half of this module is pure (parse/serialise/compare, unit-tested);
  * the second half syncs the store and `window.history` both ways:
  *  - store → history: pushState when the selection (image, layer, path) changes,
- *    so Back/Forward move between selections; replaceState for search typing,
- *    filters and sort, which are not places one goes back to.
+ *    so Back/Forward move between selections (path changes in quick succession,
+ *    as arrow keys make, share one entry: PATH_COALESCE_MS); replaceState for
+ *    search typing, filters and sort, which are not places one goes back to.
  *  - popstate/hashchange → store.
  */
 import type { StoreApi } from 'zustand';
@@ -259,7 +260,17 @@ export interface HashSyncDeps {
   win: Window;
   /** Re-open the current archive with another image (the hash named a different one). */
   chooseImage(index: number, pending: HashState): void;
+  /** Milliseconds clock for coalescing path changes (tests pass their own); default performance.now. */
+  now?(): number;
 }
+
+/**
+ * Path changes (same image and layer) closer together than this share one history
+ * entry: walking the tree with the arrow keys selects a path per key press, and a
+ * Back button that steps through every row passed over is of no use. A path looked
+ * at for longer gets its own entry; a layer or image change always does.
+ */
+export const PATH_COALESCE_MS = 1000;
 
 interface HashSyncState {
   deps: HashSyncDeps;
@@ -269,6 +280,8 @@ interface HashSyncState {
   applying: boolean;
   /** A hash to apply to the archive being loaded (its path waits for `ready`). */
   pending: HashState | null;
+  /** When the last path-only change was written (PATH_COALESCE_MS), -Infinity after any other. */
+  lastPathChangeAt: number;
 }
 
 let sync: HashSyncState | null = null;
@@ -289,7 +302,16 @@ function onStoreChange(st: HashSyncState, s: AppState) {
   const next = hashStateFromStore(s);
   if (sameHashState(next, st.last)) return;
   const firstView = st.last.image === undefined || st.last.layer === undefined;
-  writeHistory(st, next, !firstView && isSelectionChange(st.last, next) ? 'push' : 'replace');
+  let mode: 'push' | 'replace' = !firstView && isSelectionChange(st.last, next) ? 'push' : 'replace';
+  const pathOnly = st.last.image === next.image && st.last.layer === next.layer && st.last.path !== next.path;
+  if (pathOnly) {
+    const now = (st.deps.now ?? (() => performance.now()))();
+    if (now - st.lastPathChangeAt < PATH_COALESCE_MS) mode = 'replace';
+    st.lastPathChangeAt = now;
+  } else if (mode === 'push') {
+    st.lastPathChangeAt = -Infinity;
+  }
+  writeHistory(st, next, mode);
 }
 
 function onLocationChange(st: HashSyncState) {
@@ -314,7 +336,7 @@ function onLocationChange(st: HashSyncState) {
 
 /** Start syncing (once per page). Returns a function that stops it. */
 export function installHashSync(deps: HashSyncDeps): () => void {
-  const st: HashSyncState = { deps, last: parseHash(deps.win.location.hash), applying: false, pending: null };
+  const st: HashSyncState = { deps, last: parseHash(deps.win.location.hash), applying: false, pending: null, lastPathChangeAt: -Infinity };
   sync = st;
   const unsub = deps.store.subscribe((s) => onStoreChange(st, s));
   const onLoc = () => onLocationChange(st);
