@@ -131,6 +131,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
       platform,
       verify,
       scanner,
+      gunzip: nodeCodecs.gunzip,
       onStructure: (_info, img) => progress?.start(img.layers.length),
       onLayerState: (i, s) => progress?.state(i, s),
       onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),

@@ -146,6 +146,23 @@ describe('the command line path (FileBlob + nodeCodecs) equals the page path (Bl
     });
   }
 
+  it('a gzipped archive (.tar.gz) is opened through node:zlib, with the same result', async () => {
+    const gz = tempFile('whole.tar.gz', gzipSync(readFileSync(join(FIXTURES, 'skopeo-opaque-whiteout.tar'))));
+    const file = FileHandleBlob.open(gz);
+    let calls = 0;
+    const gunzip = () => (calls++, nodeCodecs.gunzip!());
+    try {
+      const viaNode = await openImage(file, { scanner: inProcessScanner(2, nodeCodecs), gunzip });
+      const viaBlob = await openImage(new Blob([readFileSync(gz)]));
+      expect(viaNode.info.outerCompression).toBe('gzip');
+      expect(calls).toBeGreaterThanOrEqual(1);
+      const top = viaNode.layers.length - 1;
+      expect(listMerged(viaNode.union, viaNode.layers, top)).toBe(listMerged(viaBlob.union, viaBlob.layers, top));
+    } finally {
+      file.close();
+    }
+  });
+
   it('an uncompressed layer is scanned through pread (cheapReads), with the same index as through Blob slices', async () => {
     const path = join(FIXTURES, 'dive-legacy-14-layers.tar');
     const file = FileHandleBlob.open(path);

@@ -17,6 +17,7 @@ import type { ArchiveInfo, BlobRef, Compression, EngineWarning, TarEntry } from 
 import { LayerscopeError, isLayerscopeError } from './errors';
 import { scanTarBlob, BLOCK_SIZE } from './tar';
 import { sniffCompression, decompressToBlob } from './compression';
+import type { Codecs } from './codecs';
 import type { OuterArchive, OuterEntry } from './archive/entries';
 import { readArchiveInfo } from './archive/build';
 
@@ -36,6 +37,8 @@ export const MAX_OUTER_ENTRIES = 1_000_000;
 export interface OpenOptions {
   signal?: AbortSignal;
   onProgress?(bytesRead: number, bytesTotal: number): void;
+  /** The host's gzip decoder for a gzipped archive (codecs.ts); default DecompressionStream. */
+  gunzip?: Codecs['gunzip'];
 }
 
 /** Header checksum field (ustar: 8 bytes at offset 148, octal). */
@@ -122,7 +125,7 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
   const outerCompression: Compression = sniffCompression(head);
   let blob = file;
   if (outerCompression !== 'none') {
-    blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress });
+    blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip });
     checkAbort(opts.signal);
   }
   let outer: OuterArchive;

@@ -340,7 +340,11 @@ export const BLOB_PART_BYTES = 8 * 1024 * 1024;
 export async function decompressToBlob(
   blob: Blob,
   c: Compression,
-  opts: { signal?: AbortSignal; onProgress?(storedBytesRead: number, storedBytesTotal: number): void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?(storedBytesRead: number, storedBytesTotal: number): void;
+    gunzip?: DecompressBlobOptions['gunzip'];
+  } = {},
 ): Promise<Blob> {
   if (c === 'none') return blob;
   const parts: Uint8Array[] = [];
@@ -362,6 +366,7 @@ export async function decompressToBlob(
   let storedRead = 0;
   const reader = decompressBlob(blob, c, {
     signal: opts.signal,
+    gunzip: opts.gunzip,
     onInput: (chunk, off) => {
       storedRead = Math.max(storedRead, off + chunk.length);
     },

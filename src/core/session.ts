@@ -93,6 +93,8 @@ export interface OpenOptions extends OpenCallbacks {
    * hashed by `verifyImage`. Default false.
    */
   verify?: boolean;
+  /** The host's gzip decoder for a gzipped archive (codecs.ts); layers use the scanner's own. */
+  gunzip?: Codecs['gunzip'];
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
   opened?: { info: ArchiveInfo; outer: OuterArchive };
 }
@@ -102,7 +104,8 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
   const verify = opts.verify ?? false;
   const { info, outer } =
-    opts.opened ?? (await openArchive(file, { signal: opts.signal, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
+    opts.opened ??
+    (await openArchive(file, { signal: opts.signal, gunzip: opts.gunzip, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
   const image = selectImage(info, { image: opts.image, platform: opts.platform });
   opts.onStructure?.(info, image);
 
