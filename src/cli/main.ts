@@ -9,7 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage, type LayerState } from '../core/session';
-import { FileHandleBlob, nodeCodecs } from './nodeIo';
+import { FileHandleBlob, nodeCodecs, tempFileSink } from './nodeIo';
 import { listMerged } from '../core/listing';
 import { describeError, isLayerscopeError, LayerscopeError } from '../core/errors';
 import { formatPlatform } from '../core/archive';
@@ -123,6 +123,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
   const image = typeof imageFlag === 'string' ? (/^\d+$/.test(imageFlag) ? Number(imageFlag) : imageFlag) : undefined;
   const platform = typeof args.flags.get('platform') === 'string' ? (args.flags.get('platform') as string) : undefined;
   const progress = io.isTTY ? new TtyProgress(io) : null;
+  const sinks: ReturnType<typeof tempFileSink>[] = [];
   try {
     // node:crypto makes inline hashing of compressed layers nearly free (codecs.ts).
     const scanner = inProcessScanner(DEFAULT_NODE_CONCURRENCY, nodeCodecs);
@@ -132,6 +133,11 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
       verify,
       scanner,
       gunzip: nodeCodecs.gunzip,
+      sink: () => {
+        const s = tempFileSink();
+        sinks.push(s);
+        return s;
+      },
       onStructure: (_info, img) => progress?.start(img.layers.length),
       onLayerState: (i, s) => progress?.state(i, s),
       onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),
@@ -140,6 +146,7 @@ async function load(args: ParsedArgs, io: Io, verify: boolean): Promise<LoadedIm
   } finally {
     // Every command has read all it needs by now (nothing reads file contents later).
     blob.close();
+    for (const s of sinks) for (const b of s.opened) b.close();
     progress?.done();
   }
 }

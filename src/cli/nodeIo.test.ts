@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
-import { FileHandleBlob, nodeCodecs } from './nodeIo';
+import { FileHandleBlob, nodeCodecs, tempFileSink } from './nodeIo';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { decompressBlob } from '../core/compression';
 import { hashLayer } from '../core/verify';
 import { scanLayer } from '../core/layerScan';
@@ -151,8 +152,18 @@ describe('the command line path (FileBlob + nodeCodecs) equals the page path (Bl
     const file = FileHandleBlob.open(gz);
     let calls = 0;
     const gunzip = () => (calls++, nodeCodecs.gunzip!());
+    const sinks: ReturnType<typeof tempFileSink>[] = [];
+    const sink = () => {
+      const s = tempFileSink();
+      sinks.push(s);
+      return s;
+    };
     try {
-      const viaNode = await openImage(file, { scanner: inProcessScanner(2, nodeCodecs), gunzip });
+      const viaNode = await openImage(file, { scanner: inProcessScanner(2, nodeCodecs), gunzip, sink });
+      // decompressed into a temporary file, read by pread like any archive
+      expect(sinks.length).toBe(1);
+      expect(viaNode.outer.blob).toBeInstanceOf(FileHandleBlob);
+      expect(viaNode.outer.blob.size).toBe(readFileSync(join(FIXTURES, 'skopeo-opaque-whiteout.tar')).length);
       const viaBlob = await openImage(new Blob([readFileSync(gz)]));
       expect(viaNode.info.outerCompression).toBe('gzip');
       expect(calls).toBeGreaterThanOrEqual(1);
@@ -160,7 +171,27 @@ describe('the command line path (FileBlob + nodeCodecs) equals the page path (Bl
       expect(listMerged(viaNode.union, viaNode.layers, top)).toBe(listMerged(viaBlob.union, viaBlob.layers, top));
     } finally {
       file.close();
+      for (const s of sinks) for (const b of s.opened) b.close();
     }
+  });
+
+  it('tempFileSink: the file is gone from the disk once open, and an aborted one leaves nothing', async () => {
+    const parent = join(dir, 'sinks');
+    mkdirSync(parent);
+    const s = tempFileSink(parent);
+    s.write(new Uint8Array([1, 2, 3]));
+    expect(readdirSync(parent).length).toBe(1); // being written
+    s.write(new Uint8Array(70_000).fill(7));
+    const blob = s.finish() as FileHandleBlob;
+    expect(blob.size).toBe(70_003);
+    expect(Array.from(blob.read(0, 5))).toEqual([1, 2, 3, 7, 7]);
+    expect(readdirSync(parent)).toEqual([]); // unlinked, still readable through the descriptor
+    expect(Buffer.from(await blob.slice(69_990).arrayBuffer()).every((b) => b === 7)).toBe(true);
+    blob.close();
+    const a = tempFileSink(parent);
+    a.write(new Uint8Array(10));
+    a.abort();
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('an uncompressed layer is scanned through pread (cheapReads), with the same index as through Blob slices', async () => {

@@ -16,7 +16,7 @@
 import type { ArchiveInfo, BlobRef, Compression, EngineWarning, TarEntry } from './types';
 import { LayerscopeError, isLayerscopeError } from './errors';
 import { scanTarBlob, BLOCK_SIZE } from './tar';
-import { sniffCompression, decompressToBlob } from './compression';
+import { sniffCompression, decompressToBlob, type DecompressedSink } from './compression';
 import type { Codecs } from './codecs';
 import type { OuterArchive, OuterEntry } from './archive/entries';
 import { readArchiveInfo } from './archive/build';
@@ -39,6 +39,8 @@ export interface OpenOptions {
   onProgress?(bytesRead: number, bytesTotal: number): void;
   /** The host's gzip decoder for a gzipped archive (codecs.ts); default DecompressionStream. */
   gunzip?: Codecs['gunzip'];
+  /** Where a gzipped/zstd archive is decompressed to (default: a Blob). */
+  sink?: () => DecompressedSink;
 }
 
 /** Header checksum field (ustar: 8 bytes at offset 148, octal). */
@@ -125,7 +127,7 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
   const outerCompression: Compression = sniffCompression(head);
   let blob = file;
   if (outerCompression !== 'none') {
-    blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip });
+    blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip, sink: opts.sink?.() });
     checkAbort(opts.signal);
   }
   let outer: OuterArchive;

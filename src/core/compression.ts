@@ -337,20 +337,24 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
  */
 export const BLOB_PART_BYTES = 8 * 1024 * 1024;
 
-export async function decompressToBlob(
-  blob: Blob,
-  c: Compression,
-  opts: {
-    signal?: AbortSignal;
-    onProgress?(storedBytesRead: number, storedBytesTotal: number): void;
-    gunzip?: DecompressBlobOptions['gunzip'];
-  } = {},
-): Promise<Blob> {
-  if (c === 'none') return blob;
+/**
+ * Where a decompressed archive is kept. The default gathers it into a Blob, which
+ * browsers back with disk; Node's Blobs live in memory, so the command line passes
+ * a temporary file instead (src/cli/nodeIo.ts `tempFileSink`).
+ */
+export interface DecompressedSink {
+  write(chunk: Uint8Array): void;
+  /** All written: the bytes as a Blob. */
+  finish(): Blob;
+  /** The decompression failed or was cancelled: drop what was written. */
+  abort(): void;
+}
+
+/** The default sink: 8 MiB parts of one Blob. */
+export function blobSink(): DecompressedSink {
   const parts: Uint8Array[] = [];
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  let total = 0;
   const flush = () => {
     if (pendingBytes === 0) return;
     const part = new Uint8Array(pendingBytes);
@@ -363,6 +367,35 @@ export async function decompressToBlob(
     pending = [];
     pendingBytes = 0;
   };
+  return {
+    write(chunk) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BLOB_PART_BYTES) flush();
+    },
+    finish() {
+      flush();
+      return new Blob(parts as BlobPart[]);
+    },
+    abort() {
+      parts.length = 0;
+      pending = [];
+    },
+  };
+}
+
+export async function decompressToBlob(
+  blob: Blob,
+  c: Compression,
+  opts: {
+    signal?: AbortSignal;
+    onProgress?(storedBytesRead: number, storedBytesTotal: number): void;
+    gunzip?: DecompressBlobOptions['gunzip'];
+    sink?: DecompressedSink;
+  } = {},
+): Promise<Blob> {
+  if (c === 'none') return blob;
+  const sink = opts.sink ?? blobSink();
   let storedRead = 0;
   const reader = decompressBlob(blob, c, {
     signal: opts.signal,
@@ -371,15 +404,16 @@ export async function decompressToBlob(
       storedRead = Math.max(storedRead, off + chunk.length);
     },
   }).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    pending.push(value);
-    pendingBytes += value.length;
-    total += value.length;
-    if (pendingBytes >= BLOB_PART_BYTES) flush();
-    opts.onProgress?.(storedRead, blob.size);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sink.write(value);
+      opts.onProgress?.(storedRead, blob.size);
+    }
+  } catch (e) {
+    sink.abort();
+    throw e;
   }
-  flush();
-  return new Blob(parts as BlobPart[]);
+  return sink.finish();
 }

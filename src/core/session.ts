@@ -16,6 +16,7 @@ import { hardlinkWarnings } from './listing';
 import { LayerscopeError, describeError, isLayerscopeError } from './errors';
 import { hashLayer, type LayerDigests } from './verify';
 import type { Codecs } from './codecs';
+import type { DecompressedSink } from './compression';
 import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, EngineWarning } from './types';
 
 export interface Progress {
@@ -95,6 +96,8 @@ export interface OpenOptions extends OpenCallbacks {
   verify?: boolean;
   /** The host's gzip decoder for a gzipped archive (codecs.ts); layers use the scanner's own. */
   gunzip?: Codecs['gunzip'];
+  /** Where a compressed archive is decompressed to (archive.ts OpenOptions.sink). */
+  sink?: () => DecompressedSink;
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
   opened?: { info: ArchiveInfo; outer: OuterArchive };
 }
@@ -105,7 +108,7 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const verify = opts.verify ?? false;
   const { info, outer } =
     opts.opened ??
-    (await openArchive(file, { signal: opts.signal, gunzip: opts.gunzip, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
+    (await openArchive(file, { signal: opts.signal, gunzip: opts.gunzip, sink: opts.sink, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
   const image = selectImage(info, { image: opts.image, platform: opts.platform });
   opts.onStructure?.(info, image);
 
