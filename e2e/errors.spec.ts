@@ -5,13 +5,14 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const FIXTURES = resolve('test/fixtures/images');
 const root = (page: Page) => page.locator('[data-state]').first();
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-errors-'));
+test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function open(page: Page, path: string) {
   await page.getByTestId('file-input').setInputFiles(path);

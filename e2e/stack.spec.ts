@@ -5,7 +5,7 @@
  * small tar reader below, never from the page's own engine.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -274,6 +274,7 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   await page.locator('[data-part="stack"]').screenshot({ path: '/tmp/stack-failed.png' });
   await page.locator('[data-testid="layer"][data-index="1"]').click();
   await expect(page.locator('[data-testid="tree-row"]').first()).toBeVisible();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Uncompressed size of the slow layer: random bytes, so its gzip is as big and takes a while to inflate and hash. */

@@ -8,7 +8,7 @@
  * src/core/union.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname as pathDirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,8 @@ export function truthOf(archive: string): Truth {
   );
   t = { dir, layerFiles, layers };
   unpacked.set(file, t);
+  // kept for the worker's later tests (fileBytes), removed when the worker exits
+  if (unpacked.size === 1) process.once('exit', () => { for (const u of unpacked.values()) rmSync(u.dir, { recursive: true, force: true }); });
   return t;
 }
 
