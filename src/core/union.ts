@@ -200,6 +200,15 @@ export class PathTrie {
   private mask: number;
   private lastDir = '';
   private lastDirNode = 0;
+  /**
+   * Set by `fromModel`: the finished model whose nodes 0..model.nodeCount-1 this
+   * trie starts with. Those are found by binary search in the model's sorted
+   * children, not through `table`/`nameIds` (re-indexing a million names cost
+   * ~0.75 s per statistics pass); only nodes added afterwards are hashed.
+   */
+  private model: UnionModel | null = null;
+  /** First node id kept in `table` (1, or the model's node count). */
+  private firstHashed = 1;
 
   /** `capacity`: expected node count (e.g. the number of entries), to size the arrays once. */
   constructor(capacity = INITIAL_CAPACITY) {
@@ -215,23 +224,42 @@ export class PathTrie {
 
   /** A trie holding a union model's nodes with the same ids (to add more nodes to). */
   static fromModel(u: UnionModel, extra = INITIAL_CAPACITY): PathTrie {
-    const t = new PathTrie(u.nodeCount + extra);
+    const t = new PathTrie(extra);
     const n = u.nodeCount;
+    t.model = u;
+    t.firstHashed = n;
     t.count = n;
+    const cap = n + extra;
+    t.parent = growArray(t.parent, cap, -1);
+    t.nameId = growArray(t.nameId, cap);
+    t.firstChild = growArray(t.firstChild, cap, -1);
+    t.nextSibling = growArray(t.nextSibling, cap, -1);
     t.parent.set(u.parent);
     t.nameId.set(u.nameId);
+    // Names added later get ids after the model's; `nameIds` holds only those.
     t.names = u.names.slice();
-    // A loop, not `new Map(names.map(...))`: no million [name, id] pair arrays to collect.
-    const ids = new Map<string, number>();
-    for (let i = 0; i < t.names.length; i++) ids.set(t.names[i], i);
-    t.nameIds = ids;
+    t.nameIds = new Map();
     for (let i = n - 1; i >= 1; i--) {
       const p = u.parent[i];
       t.nextSibling[i] = t.firstChild[p];
       t.firstChild[p] = i;
-      t.insert(i, p, u.nameId[i]);
     }
     return t;
+  }
+
+  /** A model node's child named `name` (binary search in its sorted children), or -1. */
+  private modelChild(p: number, name: string): number {
+    const u = this.model!;
+    let lo = u.childStart[p];
+    let hi = u.childStart[p + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareBytewise(u.names[u.nameId[u.children[mid]]], name);
+      if (c === 0) return u.children[mid];
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
   }
 
   intern(name: string): number {
@@ -263,12 +291,20 @@ export class PathTrie {
 
   /** Child of p named `name`, or -1 (never creates). */
   find(p: number, name: string): number {
+    if (this.model && p < this.firstHashed) {
+      const c = this.modelChild(p, name);
+      if (c >= 0) return c;
+    }
     const id = this.nameIds.get(name);
     return id === undefined ? -1 : this.findId(p, id);
   }
 
   /** Child of p named `name`, created if needed. */
   child(p: number, name: string): number {
+    if (this.model && p < this.firstHashed) {
+      const c = this.modelChild(p, name);
+      if (c >= 0) return c;
+    }
     return this.childId(p, this.intern(name));
   }
 
@@ -289,7 +325,7 @@ export class PathTrie {
     this.nameId[n] = id;
     this.nextSibling[n] = this.firstChild[p];
     this.firstChild[p] = n;
-    if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    if ((this.count - this.firstHashed + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     else this.insert(n, p, id);
     return n;
   }
@@ -306,7 +342,7 @@ export class PathTrie {
   private rehash(size: number): void {
     this.table = new Int32Array(size * 3).fill(-1);
     this.mask = size - 1;
-    for (let n = 1; n < this.count; n++) this.insert(n, this.parent[n], this.nameId[n]);
+    for (let n = this.firstHashed; n < this.count; n++) this.insert(n, this.parent[n], this.nameId[n]);
   }
 
   /**
@@ -343,6 +379,7 @@ export class PathTrie {
    * once, then two stable counting sorts (by name rank, then by parent).
    */
   sortedChildren(): { childStart: Uint32Array; children: Uint32Array } {
+    if (this.model) return this.sortedChildrenOverModel(this.model);
     const n = this.count;
     const names = this.names;
     const sortedIds = Array.from(names.keys()).sort((a, b) => compareBytewise(names[a], names[b]));
@@ -364,6 +401,48 @@ export class PathTrie {
       const c = byRank[k];
       children[fillPos[this.parent[c]]++] = c;
     }
+    return { childStart, children };
+  }
+
+  /**
+   * sortedChildren for a trie made by `fromModel`: the model's children are
+   * already in byte order, so only the few nodes added since (whiteouts, for
+   * dive's statistics) are sorted and merged in, instead of sorting every name.
+   */
+  private sortedChildrenOverModel(u: UnionModel): { childStart: Uint32Array; children: Uint32Array } {
+    const n = this.count;
+    const m = u.nodeCount;
+    if (n === m) return { childStart: u.childStart, children: u.children };
+    const names = this.names;
+    const name = (c: number) => names[this.nameId[c]];
+    // added nodes by parent, each group sorted by name
+    const added = new Map<number, number[]>();
+    for (let c = m; c < n; c++) {
+      const p = this.parent[c];
+      let g = added.get(p);
+      if (!g) added.set(p, (g = []));
+      g.push(c);
+    }
+    for (const g of added.values()) g.sort((a, b) => compareBytewise(name(a), name(b)));
+    const childStart = new Uint32Array(n + 1);
+    const children = new Uint32Array(Math.max(0, n - 1));
+    let k = 0;
+    for (let p = 0; p < n; p++) {
+      childStart[p] = k;
+      let i = p < m ? u.childStart[p] : 0;
+      const end = p < m ? u.childStart[p + 1] : 0;
+      const g = added.get(p);
+      if (!g) {
+        while (i < end) children[k++] = u.children[i++];
+        continue;
+      }
+      let j = 0;
+      while (i < end || j < g.length) {
+        if (j >= g.length || (i < end && compareBytewise(name(u.children[i]), name(g[j])) <= 0)) children[k++] = u.children[i++];
+        else children[k++] = g[j++];
+      }
+    }
+    childStart[n] = k;
     return { childStart, children };
   }
 }
