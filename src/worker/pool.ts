@@ -15,6 +15,14 @@ import type { FromWorker, ToWorker } from './protocol';
 /** Upper bound on workers: each holds a decompressor window and buffers; beyond 8 the disk, not the CPU, is the limit. */
 export const MAX_WORKERS = 8;
 
+/**
+ * Workers the pool may start beyond its size for interactive requests (a file's
+ * contents for the preview) when every worker is busy with background work (the
+ * digest check after a load re-decodes each compressed layer: seconds per layer).
+ * Without it a click on a file waited for a whole layer to be hashed.
+ */
+export const INTERACTIVE_EXTRA_WORKERS = 1;
+
 type Job = {
   msg: ToWorker & { id: number };
   signal?: AbortSignal;
@@ -72,6 +80,7 @@ export class WorkerPool implements LayerScanner {
     while (this.queue.length > 0) {
       let w = this.idle.pop();
       if (!w && this.all.length < this.concurrency) w = this.spawn();
+      if (!w && this.queue[0].msg.type === 'read' && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
       const job = this.queue.shift()!;
       if (job.signal?.aborted) {
@@ -89,6 +98,8 @@ export class WorkerPool implements LayerScanner {
     const full = { ...msg, id } as ToWorker & { id: number };
     return new Promise<FromWorker>((resolve, reject) => {
       const job: Job = { msg: full, signal, onProgress, resolve, reject };
+      // Interactive reads go ahead of queued layer work (pump also may start an extra worker for them).
+      const interactive = full.type === 'read';
       signal?.addEventListener(
         'abort',
         () => {
@@ -102,7 +113,12 @@ export class WorkerPool implements LayerScanner {
         },
         { once: true },
       );
-      this.queue.push(job);
+      if (interactive) {
+        const firstBackground = this.queue.findIndex((j) => j.msg.type !== 'read');
+        this.queue.splice(firstBackground < 0 ? this.queue.length : firstBackground, 0, job);
+      } else {
+        this.queue.push(job);
+      }
       this.pump();
     });
   }
