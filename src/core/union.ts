@@ -179,6 +179,76 @@ export function growArray<A extends TypedArr>(a: A, need: number, fill = 0): A {
 /* ------------------------------------------------------------------ the trie */
 
 /**
+ * Interned strings: an open-addressing table of ids into `names` (which it appends
+ * to), keyed by an FNV-1a hash of the UTF-16 code units. Kept at most half full.
+ * Replaces a Map<string, number>: for a million distinct names the Map's growth and
+ * garbage cost about 1 s per union build on the dev machine.
+ */
+class NameTable {
+  private table: Int32Array;
+  private mask: number;
+  private size = 0;
+  /** `names[from..]` are indexed here (earlier ones belong to a model and are found another way). */
+  constructor(
+    private readonly names: string[],
+    from = 0,
+  ) {
+    let cap = INITIAL_CAPACITY;
+    while (cap < (names.length - from) * 2 + 2) cap *= 2;
+    this.table = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let i = from; i < names.length; i++) this.put(names[i], i);
+  }
+
+  private static hash(s: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** Id of `name`, or -1. */
+  get(name: string): number {
+    const { table, mask, names } = this;
+    for (let s = NameTable.hash(name) & mask; ; s = (s + 1) & mask) {
+      const id = table[s];
+      if (id < 0 || names[id] === name) return id;
+    }
+  }
+
+  /** Id of `name`, appended to `names` if new. */
+  intern(name: string): number {
+    const { table, mask, names } = this;
+    let s = NameTable.hash(name) & mask;
+    for (; ; s = (s + 1) & mask) {
+      const id = table[s];
+      if (id < 0) break;
+      if (names[id] === name) return id;
+    }
+    const id = names.length;
+    names.push(name);
+    table[s] = id;
+    if (++this.size * 2 > table.length) this.grow();
+    return id;
+  }
+
+  private put(name: string, id: number): void {
+    const { table, mask } = this;
+    let s = NameTable.hash(name) & mask;
+    while (table[s] >= 0) s = (s + 1) & mask;
+    table[s] = id;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2).fill(-1);
+    this.mask = this.table.length - 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] >= 0) this.put(this.names[old[i]], old[i]);
+  }
+}
+
+/**
  * Path segments interned into a trie of node ids: (parent, nameId) -> child in
  * an open-addressing hash table, plus first-child/next-sibling links for
  * walking children while building. Node 0 is the root. Shared by the union and
@@ -191,7 +261,8 @@ export class PathTrie {
   firstChild: Int32Array;
   nextSibling: Int32Array;
   names: string[] = [''];
-  private nameIds = new Map<string, number>([['', 0]]);
+  /** name -> id (NameTable: a Map of a million strings spent ~1 s per union in growth and GC). */
+  private nameIds = new NameTable(this.names);
   /**
    * Linear probing, interleaved [node, parent, nameId] per slot so a probe
    * touches one cache line instead of three arrays; kept at most half full.
@@ -238,7 +309,7 @@ export class PathTrie {
     t.nameId.set(u.nameId);
     // Names added later get ids after the model's; `nameIds` holds only those.
     t.names = u.names.slice();
-    t.nameIds = new Map();
+    t.nameIds = new NameTable(t.names, u.names.length);
     for (let i = n - 1; i >= 1; i--) {
       const p = u.parent[i];
       t.nextSibling[i] = t.firstChild[p];
@@ -263,13 +334,7 @@ export class PathTrie {
   }
 
   intern(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, id);
-    }
-    return id;
+    return this.nameIds.intern(name);
   }
 
   private slot(p: number, id: number): number {
@@ -296,7 +361,7 @@ export class PathTrie {
       if (c >= 0) return c;
     }
     const id = this.nameIds.get(name);
-    return id === undefined ? -1 : this.findId(p, id);
+    return id < 0 ? -1 : this.findId(p, id);
   }
 
   /** Child of p named `name`, created if needed. */
