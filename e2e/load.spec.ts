@@ -214,6 +214,29 @@ function bigArchive(): string {
 test.describe('a large layer', () => {
   test.setTimeout(180_000);
 
+  test('digests are checked behind the shown image: "checking…" meanwhile, then every layer matches', async ({ page }) => {
+    const big = bigArchive();
+    await page.goto('./');
+    await page.getByTestId('file-input').setInputFiles(big);
+    await expect(root(page)).toHaveAttribute('data-state', 'ready');
+    await page.getByRole('tab', { name: 'Image' }).click();
+    // Read the status bar and the panel in one go: while the status bar says the
+    // digests are being checked, the panel must not claim that they match.
+    const during = await page.evaluate(() => ({
+      status: document.querySelector('[data-testid="integrity-status"]')?.textContent ?? '',
+      summary: document.querySelector('[data-testid="integrity-summary"]')?.textContent ?? '',
+      cells: [...document.querySelectorAll('.ip-integrity .ip-check')].map((e) => e.textContent),
+    }));
+    if (during.status.includes('checking')) {
+      expect(during.summary).toMatch(/^Checking every layer/);
+      // diff_id is recorded (config); a docker-archive records no blob digest, so that one is never checked
+      expect(during.cells).toEqual(['checking…', 'not checked']);
+    }
+    await expect(page.getByTestId('integrity-status')).toHaveText('1/1 layers verified', { timeout: 60_000 });
+    await expect(page.getByTestId('integrity-summary')).toContainText('Every layer read matches');
+    await expect(page.locator('.ip-integrity .ip-check')).toHaveText(['✓ matches', 'not checked']);
+  });
+
   test('loading shows bytes, MB/s and per-layer state, and the page stays responsive', async ({ page }) => {
     const big = bigArchive();
     await page.goto('./');

@@ -162,12 +162,17 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
   );
 }
 
-function CheckCell({ state, expected, computed }: { state: IntegrityCheck['diffId']; expected: string | null; computed: string | null }) {
-  const text = state === 'ok' ? '✓ matches' : state === 'mismatch' ? '✗ mismatch' : 'not checked';
+function CheckCell({ state, expected, computed, pending }: { state: IntegrityCheck['diffId']; expected: string | null; computed: string | null; pending: boolean }) {
+  // Digests are computed after the image is shown (session.verifyImage): until then a
+  // recorded digest is "checking…", not "not checked".
+  const checking = state === 'unchecked' && pending && expected !== null;
+  const text = state === 'ok' ? '✓ matches' : state === 'mismatch' ? '✗ mismatch' : checking ? 'checking…' : 'not checked';
   const title =
     state === 'unchecked'
       ? expected
-        ? `expected ${expected}; not computed`
+        ? checking
+          ? `expected ${expected}; being computed`
+          : `expected ${expected}; not computed`
         : 'nothing to compare against (the archive records no digest for it)'
       : `expected ${expected}\ncomputed ${computed}`;
   return (
@@ -181,17 +186,23 @@ function CheckCell({ state, expected, computed }: { state: IntegrityCheck['diffI
 }
 
 function Integrity({ loaded }: { loaded: LoadedImage }) {
+  const verifying = useStore((s) => s.verifying && s.status === 'ready');
   const n = loaded.image.layers.length;
   const bad = loaded.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
   const failed = loaded.layerErrors.filter(Boolean).length;
+  const checked = loaded.integrity.filter((c) => c.diffId !== 'unchecked' || c.digest !== 'unchecked').length;
   return (
     <Section title="Integrity" id="ip-integrity">
       <p className={`ip-note ${bad || failed ? '' : 'muted'}`} data-testid="integrity-summary">
         {bad > 0
           ? `${bad} layer${bad > 1 ? 's do' : ' does'} not match the digest the image records.`
-          : failed > 0
-            ? `${failed} layer${failed > 1 ? 's' : ''} could not be read; the others match what the image records where it records a digest.`
-            : 'Every layer read matches the digests the image records (sha256 of the uncompressed tar against the config’s diff_ids; of the stored blob against the manifest).'}
+          : verifying
+            ? 'Checking every layer’s sha256 against the digests the image records, in the background (the image can be explored meanwhile)…'
+            : failed > 0
+              ? `${failed} layer${failed > 1 ? 's' : ''} could not be read; the others match what the image records where it records a digest.`
+              : checked === 0
+                ? 'No layer was checked: the archive records no digest to compare with.'
+                : 'Every layer read matches the digests the image records (sha256 of the uncompressed tar against the config’s diff_ids; of the stored blob against the manifest).'}
       </p>
       <table className="ip-integrity">
         <thead>
@@ -215,8 +226,8 @@ function Integrity({ loaded }: { loaded: LoadedImage }) {
                 </td>
               ) : (
                 <>
-                  <CheckCell state={c.diffId} expected={c.expectedDiffId} computed={c.computedDiffId} />
-                  <CheckCell state={c.digest} expected={c.expectedDigest} computed={c.computedDigest} />
+                  <CheckCell state={c.diffId} expected={c.expectedDiffId} computed={c.computedDiffId} pending={verifying} />
+                  <CheckCell state={c.digest} expected={c.expectedDigest} computed={c.computedDigest} pending={verifying} />
                 </>
               )}
             </tr>
