@@ -318,21 +318,6 @@ export class PathTrie {
     return t;
   }
 
-  /** A model node's child named `name` (binary search in its sorted children), or -1. */
-  private modelChild(p: number, name: string): number {
-    const u = this.model!;
-    let lo = u.childStart[p];
-    let hi = u.childStart[p + 1];
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareBytewise(u.names[u.nameId[u.children[mid]]], name);
-      if (c === 0) return u.children[mid];
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return -1;
-  }
-
   intern(name: string): number {
     return this.nameIds.intern(name);
   }
@@ -357,7 +342,7 @@ export class PathTrie {
   /** Child of p named `name`, or -1 (never creates). */
   find(p: number, name: string): number {
     if (this.model && p < this.firstHashed) {
-      const c = this.modelChild(p, name);
+      const c = childNamed(this.model, p, name);
       if (c >= 0) return c;
     }
     const id = this.nameIds.get(name);
@@ -367,7 +352,7 @@ export class PathTrie {
   /** Child of p named `name`, created if needed. */
   child(p: number, name: string): number {
     if (this.model && p < this.firstHashed) {
-      const c = this.modelChild(p, name);
+      const c = childNamed(this.model, p, name);
       if (c >= 0) return c;
     }
     return this.childId(p, this.intern(name));
@@ -828,33 +813,34 @@ export function buildUnion(layers: readonly (LayerIndex | null)[]): UnionModel {
 export function lookup(u: UnionModel, path: string): number {
   let n = 0;
   let start = 0;
-  const { childStart, children, names, nameId } = u;
   while (start <= path.length) {
     let end = path.indexOf('/', start);
     if (end < 0) end = path.length;
     if (end > start) {
       const seg = path.slice(start, end);
       if (seg !== '.') {
-        let lo = childStart[n];
-        let hi = childStart[n + 1];
-        let found = -1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          const c = compareBytewise(names[nameId[children[mid]]], seg);
-          if (c === 0) {
-            found = children[mid];
-            break;
-          }
-          if (c < 0) lo = mid + 1;
-          else hi = mid;
-        }
-        if (found < 0) return -1;
-        n = found;
+        n = childNamed(u, n, seg);
+        if (n < 0) return -1;
       }
     }
     start = end + 1;
   }
   return n;
+}
+
+/** Node `p`'s child named `name` (binary search in its children, sorted bytewise), or -1. */
+export function childNamed(u: UnionModel, p: number, name: string): number {
+  const { childStart, children, names, nameId } = u;
+  let lo = childStart[p];
+  let hi = childStart[p + 1];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBytewise(names[nameId[children[mid]]], name);
+    if (c === 0) return children[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
 }
 
 /** Absolute path of a node ('/a/b'; the root is '/'). */
