@@ -172,7 +172,7 @@ export function tempFileSink(parent = tmpdir()): DecompressedSink & { opened: Fi
       closeSync(fd!);
       fd = null;
       const blob = FileHandleBlob.open(path);
-      rmSync(dir, { recursive: true, force: true });
+      cleanup(); // unlinked, still readable through the new descriptor
       opened.push(blob);
       return blob;
     },

@@ -184,9 +184,10 @@ function integrityWarnings(integrity: IntegrityCheck[]): EngineWarning[] {
 /**
  * The integrity pass that indexing leaves out: uncompressed layers were indexed
  * from their headers only, and compressed ones without hashing unless `verify`
- * was set, so their bytes are hashed now (a compressed layer is decoded again). Runs after the image is
- * shown (the page stays usable meanwhile). Returns a new LoadedImage (the input is
- * not mutated) whose `integrity` and `warnings` cover every layer.
+ * was set, so their bytes are hashed now (a compressed layer is decoded again).
+ * Runs after the image is shown (the page stays usable meanwhile). Returns a new
+ * LoadedImage (the input is not mutated) whose `integrity` and `warnings` cover
+ * every layer.
  */
 export async function verifyImage(
   img: LoadedImage,

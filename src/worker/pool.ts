@@ -23,6 +23,9 @@ export const MAX_WORKERS = 8;
  */
 export const INTERACTIVE_EXTRA_WORKERS = 1;
 
+/** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
+const isInteractive = (job: Job): boolean => job.msg.type === 'read';
+
 type Job = {
   msg: ToWorker & { id: number };
   signal?: AbortSignal;
@@ -80,7 +83,7 @@ export class WorkerPool implements LayerScanner {
     while (this.queue.length > 0) {
       let w = this.idle.pop();
       if (!w && this.all.length < this.concurrency) w = this.spawn();
-      if (!w && this.queue[0].msg.type === 'read' && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
+      if (!w && isInteractive(this.queue[0]) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
       const job = this.queue.shift()!;
       if (job.signal?.aborted) {
@@ -99,7 +102,6 @@ export class WorkerPool implements LayerScanner {
     return new Promise<FromWorker>((resolve, reject) => {
       const job: Job = { msg: full, signal, onProgress, resolve, reject };
       // Interactive reads go ahead of queued layer work (pump also may start an extra worker for them).
-      const interactive = full.type === 'read';
       signal?.addEventListener(
         'abort',
         () => {
@@ -113,8 +115,8 @@ export class WorkerPool implements LayerScanner {
         },
         { once: true },
       );
-      if (interactive) {
-        const firstBackground = this.queue.findIndex((j) => j.msg.type !== 'read');
+      if (isInteractive(job)) {
+        const firstBackground = this.queue.findIndex((j) => !isInteractive(j));
         this.queue.splice(firstBackground < 0 ? this.queue.length : firstBackground, 0, job);
       } else {
         this.queue.push(job);
