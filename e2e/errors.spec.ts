@@ -87,7 +87,12 @@ function deflateStart(gz: Buffer): number {
 test('a damaged gzip layer: the image still opens, that layer is marked failed', async ({ page }) => {
   const src = readFileSync(join(FIXTURES, 'crane-gzip-whiteout-dir.tar'));
   const members = tarMembers(src);
-  const manifest = JSON.parse(src.subarray(members.find((m) => m.name === 'manifest.json')!.dataOffset).subarray(0, members.find((m) => m.name === 'manifest.json')!.size).toString('utf8'));
+  const manifest = JSON.parse(
+    src
+      .subarray(members.find((m) => m.name === 'manifest.json')!.dataOffset)
+      .subarray(0, members.find((m) => m.name === 'manifest.json')!.size)
+      .toString('utf8'),
+  );
   const layers: string[] = manifest[0].Layers;
   expect(layers.length).toBeGreaterThan(2);
   const victim = 1;

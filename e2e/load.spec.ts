@@ -14,7 +14,9 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const FIXTURES = resolve('test/fixtures/images');
-const fixtureNames = readdirSync(FIXTURES).filter((f) => f.endsWith('.tar')).sort();
+const fixtureNames = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.tar'))
+  .sort();
 
 const root = (page: Page) => page.locator('[data-state]').first();
 

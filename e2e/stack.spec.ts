@@ -127,7 +127,9 @@ for (const name of COUNTED) {
     expect(idx).toEqual(Array.from({ length: expected }, (_, i) => expected - 1 - i));
     const ys: number[] = [];
     for (let i = 0; i < expected; i++) {
-      const box = await bands(page).and(page.locator(`[data-index="${i}"]`)).boundingBox();
+      const box = await bands(page)
+        .and(page.locator(`[data-index="${i}"]`))
+        .boundingBox();
       ys.push(box!.y);
     }
     for (let i = 1; i < expected; i++) expect(ys[i]).toBeLessThan(ys[i - 1]);
@@ -223,9 +225,7 @@ test('sizes, counts and hidden bytes; log scale changes the band heights', async
   const linear = await Promise.all([0, 5].map((i) => page.locator(`[data-testid="layer"][data-index="${i}"]`).boundingBox()));
   await page.getByRole('button', { name: /scale/i }).click();
   await expect(page.getByRole('button', { name: /scale/i })).toHaveAttribute('aria-pressed', 'true');
-  await expect
-    .poll(async () => (await base.boundingBox())!.height)
-    .toBeLessThan(linear[0]!.height);
+  await expect.poll(async () => (await base.boundingBox())!.height).toBeLessThan(linear[0]!.height);
   const log5 = await page.locator('[data-testid="layer"][data-index="5"]').boundingBox();
   expect(log5!.height).toBeGreaterThan(linear[1]!.height);
 });
@@ -314,7 +314,11 @@ function slowArchive(): string {
     architecture: 'amd64',
     os: 'linux',
     rootfs: { type: 'layers', diff_ids: diffIds },
-    history: [{ created_by: 'COPY motd /etc/ # buildkit' }, { created_by: 'COPY random.bin /data/ # buildkit' }, { created_by: 'RUN /bin/sh -c echo again > /etc/motd # buildkit' }],
+    history: [
+      { created_by: 'COPY motd /etc/ # buildkit' },
+      { created_by: 'COPY random.bin /data/ # buildkit' },
+      { created_by: 'RUN /bin/sh -c echo again > /etc/motd # buildkit' },
+    ],
   });
   const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
   writeFileSync(join(img, configName), config);
@@ -346,7 +350,7 @@ test('while loading, each band shows its state: the structure first, then decomp
   await expect(page.locator('[data-testid="layer"][data-index="0"] .sd-hidden-text')).toHaveText('8 B hidden');
 });
 
-test('playground: the running container\'s layer takes the dashed band\'s place; a commit becomes an image layer', async ({ page }) => {
+test("playground: the running container's layer takes the dashed band's place; a commit becomes an image layer", async ({ page }) => {
   test.setTimeout(90_000);
   // The built-in example (public/example.tar): its layer count from its own manifest.
   const n = truth(join(process.cwd(), 'public', 'example.tar'))[0].layers.length;

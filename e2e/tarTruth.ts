@@ -61,7 +61,10 @@ export function truthOf(archive: string): Truth {
   t = { dir, layerFiles, layers };
   unpacked.set(file, t);
   // kept for the worker's later tests (fileBytes), removed when the worker exits
-  if (unpacked.size === 1) process.once('exit', () => { for (const u of unpacked.values()) rmSync(u.dir, { recursive: true, force: true }); });
+  if (unpacked.size === 1)
+    process.once('exit', () => {
+      for (const u of unpacked.values()) rmSync(u.dir, { recursive: true, force: true });
+    });
   return t;
 }
 

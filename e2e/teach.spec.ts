@@ -257,7 +257,12 @@ test('playground: copy-up, whiteout, opaque directory; commit; download reopens 
       execFileSync('tar', ['-xf', file, '-C', x]);
       const manifest = JSON.parse(readFileSync(join(x, 'manifest.json'), 'utf8'));
       const top = execFileSync('tar', ['-tf', join(x, manifest[0].Layers[EXAMPLE_LAYERS])], { encoding: 'utf8' });
-      expect(top.split('\n').filter(Boolean).map((m) => m.replace(/\/$/, ''))).toEqual(members);
+      expect(
+        top
+          .split('\n')
+          .filter(Boolean)
+          .map((m) => m.replace(/\/$/, '')),
+      ).toEqual(members);
     } else {
       console.warn('dist-cli is not built (npm run build): skipping the layerscope ls comparison');
     }

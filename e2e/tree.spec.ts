@@ -80,7 +80,11 @@ async function collectRows(page: Page): Promise<Map<string, Row>> {
   return rows;
 }
 
-const pathsWhere = (rows: Map<string, Row>, f: (r: Row) => boolean) => [...rows.values()].filter(f).map((r) => r.path).sort();
+const pathsWhere = (rows: Map<string, Row>, f: (r: Row) => boolean) =>
+  [...rows.values()]
+    .filter(f)
+    .map((r) => r.path)
+    .sort();
 
 test.describe('the tree shows what each layer changes, as GNU tar lists it', () => {
   for (const fixture of ['crane-gzip-whiteout-dir.tar', 'dive-legacy-14-layers.tar', 'skopeo-opaque-whiteout.tar', 'umoci-edge-cases.docker.tar']) {
@@ -96,8 +100,14 @@ test.describe('the tree shows what each layer changes, as GNU tar lists it', () 
         const ch = changesAt(truth, L);
         const msg = `${fixture} layer ${L}`;
         // added and deleted rows are exactly what tar says the layer adds and removes
-        expect(pathsWhere(rows, (r) => r.change === 'added'), msg).toEqual([...ch.added].sort());
-        expect(pathsWhere(rows, (r) => r.change === 'deleted'), msg).toEqual([...ch.removed].sort());
+        expect(
+          pathsWhere(rows, (r) => r.change === 'added'),
+          msg,
+        ).toEqual([...ch.added].sort());
+        expect(
+          pathsWhere(rows, (r) => r.change === 'deleted'),
+          msg,
+        ).toEqual([...ch.removed].sort());
         // every file the layer writes again is modified; nothing else is
         const modified = pathsWhere(rows, (r) => r.change === 'modified');
         for (const p of ch.rewritten) expect(modified, `${msg}: ${p}`).toContain(p);
@@ -184,7 +194,7 @@ test('selecting a deleted path explains the whiteout and the bytes that still sh
   await expect(row).toHaveAttribute('data-change', 'added');
 });
 
-test('clicking through the layers shows each layer\'s merged filesystem', async ({ page }) => {
+test("clicking through the layers shows each layer's merged filesystem", async ({ page }) => {
   test.setTimeout(180_000);
   const truth = truthOf('dive-legacy-14-layers.tar');
   await openFixture(page, 'dive-legacy-14-layers.tar');
@@ -198,7 +208,10 @@ test('clicking through the layers shows each layer\'s merged filesystem', async 
     expect([...rows.keys()].sort(), `layer ${L}`).toEqual(want);
     for (const r of rows.values()) expect(r.layer).toBeLessThanOrEqual(L);
     // a layer that writes files changes what the tree shows (paths, or the layer owning them)
-    const sig = [...rows.values()].map((r) => `${r.path}@${r.layer}`).sort().join();
+    const sig = [...rows.values()]
+      .map((r) => `${r.path}@${r.layer}`)
+      .sort()
+      .join();
     if (L > 0 && truth.layers[L].some((e) => !e.dir)) expect(sig, `layer ${L} changes files`).not.toBe(previous);
     previous = sig;
   }
@@ -267,7 +280,10 @@ test('keyboard: arrows, Home/End, Enter, / and Escape', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(selected()).toHaveAttribute('aria-expanded', 'false');
   await page.keyboard.press('End');
-  const last = [...expectedPaths('dive-legacy-14-layers').keys()].filter((p) => p.lastIndexOf('/') === 0).sort().pop();
+  const last = [...expectedPaths('dive-legacy-14-layers').keys()]
+    .filter((p) => p.lastIndexOf('/') === 0)
+    .sort()
+    .pop();
   await expect(selected()).toHaveAttribute('data-path', last!);
   // `/` focuses the search; Escape clears it, Escape again returns to the tree
   await page.keyboard.press('/');

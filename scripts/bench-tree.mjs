@@ -38,7 +38,10 @@ const { preview } = await import('vite');
 const srv = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
 const url = srv.resolvedUrls.local[0];
 // --expose-gc: the page collects garbage between measurements (see settle() in benchHook.ts)
-const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const browser = await chromium.launch({
+  ...chromiumLaunchOptions(),
+  args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -51,9 +54,13 @@ try {
   const ms = (x) => `${x.toFixed(1).padStart(8)} ms`;
   const ratio = (x) => `${(x / r.baselineMs).toFixed(0).padStart(6)}×`;
   console.log(`== tree interactions, Chromium (${browser.version()}), generated image`);
-  console.log(`   ${spec.dirs} dirs × ${spec.filesPerDir} files, ${spec.layers} layers: ${r.load.entries.toLocaleString('en-US')} entries, ${r.load.nodes.toLocaleString('en-US')} nodes; page heap ${(heap / 1e6).toFixed(0)} MB`);
+  console.log(
+    `   ${spec.dirs} dirs × ${spec.filesPerDir} files, ${spec.layers} layers: ${r.load.entries.toLocaleString('en-US')} entries, ${r.load.nodes.toLocaleString('en-US')} nodes; page heap ${(heap / 1e6).toFixed(0)} MB`,
+  );
   console.log(`   baseline (one JS loop over ${r.load.nodes.toLocaleString('en-US')} nodes): ${r.baselineMs.toFixed(2)} ms; ratios below are against it`);
-  console.log(`   setup: generate ${r.load.ms.generate.toFixed(0)} ms, buildUnion ${r.load.ms.buildUnion.toFixed(0)} ms, computeStats ${r.load.ms.computeStats.toFixed(0)} ms, first paint ${r.load.ms.firstPaint.toFixed(0)} ms`);
+  console.log(
+    `   setup: generate ${r.load.ms.generate.toFixed(0)} ms, buildUnion ${r.load.ms.buildUnion.toFixed(0)} ms, computeStats ${r.load.ms.computeStats.toFixed(0)} ms, first paint ${r.load.ms.firstPaint.toFixed(0)} ms`,
+  );
   console.log('  interaction: main-thread work (store change, React render + commit, style + layout) | until the next frame is painted');
   for (const [k, v] of Object.entries(r.ui)) console.log(`    ${pad(k, 48)}${ms(v.work)} ${ratio(v.work)}  | ${ms(v.paint)}`);
   console.log('  model alone (best of 3, no React)');

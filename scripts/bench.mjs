@@ -22,9 +22,10 @@ const skipTree = process.argv.includes('--no-tree');
 const defaults = ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar', '../bench-data/app-big.docker.tar', '../bench-data/app-big.oci.tar']
   .map((p) => resolve(root, p))
   .filter(existsSync);
-const archives = (args.length ? args.map((a) => resolve(a)) : defaults.slice(0, 2));
+const archives = args.length ? args.map((a) => resolve(a)) : defaults.slice(0, 2);
 
-const { openImage, verifyImage, openArchive, selectImage, blobOf, sniffCompression, FileHandleBlob, nodeCodecs, inProcessScanner, DEFAULT_NODE_CONCURRENCY } = await import(join(root, 'dist-cli/layerscope.mjs'));
+const { openImage, verifyImage, openArchive, selectImage, blobOf, sniffCompression, FileHandleBlob, nodeCodecs, inProcessScanner, DEFAULT_NODE_CONCURRENCY } =
+  await import(join(root, 'dist-cli/layerscope.mjs'));
 const MB = 1e6;
 const fmt = (s) => `${s.toFixed(2)} s`;
 
@@ -42,7 +43,9 @@ async function timeNode(file) {
   let peak = 0;
   for (let r = 0; r < RUNS; r++) {
     globalThis.gc?.();
-    const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().heapUsed); }, 20);
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }, 20);
     const scanner = inProcessScanner(DEFAULT_NODE_CONCURRENCY, nodeCodecs);
     let t0 = performance.now();
     let blob = FileHandleBlob.open(file);
@@ -80,19 +83,30 @@ async function timeNative(file) {
       layers.push({ path: p, compression: sniffCompression(head) });
     }
     const cmd = (l) =>
-      l.compression === 'gzip' ? `zcat ${l.path} | tar -tf - >/dev/null`
-      : l.compression === 'zstd' ? `zstd -dcq ${l.path} | tar -tf - >/dev/null`
-      : `tar -tf ${l.path} >/dev/null`;
+      l.compression === 'gzip'
+        ? `zcat ${l.path} | tar -tf - >/dev/null`
+        : l.compression === 'zstd'
+          ? `zstd -dcq ${l.path} | tar -tf - >/dev/null`
+          : `tar -tf ${l.path} >/dev/null`;
     // The same listing read as a stream (what `zcat | tar -t` does for a compressed
     // layer): tar cannot seek over file data in a pipe.
     const piped = (l) => (l.compression === 'none' ? `cat ${l.path} | tar -tf - >/dev/null` : cmd(l));
-    const run = (script) => { const t0 = performance.now(); execFileSync('bash', ['-c', script]); return (performance.now() - t0) / 1000; };
-    let seq = Infinity, par = Infinity, pipe = Infinity;
+    const run = (script) => {
+      const t0 = performance.now();
+      execFileSync('bash', ['-c', script]);
+      return (performance.now() - t0) / 1000;
+    };
+    let seq = Infinity,
+      par = Infinity,
+      pipe = Infinity;
     for (let r = 0; r < RUNS; r++) {
       seq = Math.min(seq, run(layers.map(cmd).join('\n')));
       pipe = Math.min(pipe, run(layers.map(piped).join('\n')));
       // the same listings, as many at once as there are cores (what the workers do)
-      par = Math.min(par, run(`printf '%s\\n' ${layers.map((l) => `'${cmd(l).replace(/'/g, `'\\''`)}'`).join(' ')} | xargs -P ${cpus().length} -I{} bash -c {}`));
+      par = Math.min(
+        par,
+        run(`printf '%s\\n' ${layers.map((l) => `'${cmd(l).replace(/'/g, `'\\''`)}'`).join(' ')} | xargs -P ${cpus().length} -I{} bash -c {}`),
+      );
     }
     return { seq, par, pipe, anyUncompressed: layers.some((l) => l.compression === 'none') };
   } finally {
@@ -101,13 +115,16 @@ async function timeNative(file) {
 }
 
 async function timeBrowser(file) {
-  const server = spawnSync('true'); void server;
+  const server = spawnSync('true');
+  void server;
   const { preview } = await import('vite');
   const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
   const url = srv.resolvedUrls.local[0];
   const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
   try {
-    let best = Infinity, peak = 0, longest = 0;
+    let best = Infinity,
+      peak = 0,
+      longest = 0;
     for (let r = 0; r < RUNS; r++) {
       const page = await browser.newPage();
       await page.goto(url);
@@ -115,12 +132,16 @@ async function timeBrowser(file) {
       // Long tasks (> 50 ms on the main thread): how long the page stops answering at worst while loading.
       await page.evaluate(() => {
         window.__longTasks = [];
-        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) window.__longTasks.push(e.duration);
+        }).observe({ type: 'longtask', buffered: true });
       });
       const t0 = performance.now();
       await page.getByTestId('file-input').setInputFiles(file);
       const sampler = setInterval(async () => {
-        try { peak = Math.max(peak, await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0)); } catch {}
+        try {
+          peak = Math.max(peak, await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0));
+        } catch {}
       }, 100);
       await page.waitForSelector('[data-state="ready"], [data-state="error"]', { timeout: 600_000 });
       const t = (performance.now() - t0) / 1000;
@@ -139,7 +160,9 @@ async function timeBrowser(file) {
 }
 
 if (archives.length === 0) {
-  console.log('No archives given and none in bench-data/. Make them with:\n  bash ../shared/tools/make-real-image.sh bench-data big\nthen: npm run bench -- bench-data/app-big.docker.tar bench-data/app-big.oci.tar');
+  console.log(
+    'No archives given and none in bench-data/. Make them with:\n  bash ../shared/tools/make-real-image.sh bench-data big\nthen: npm run bench -- bench-data/app-big.docker.tar bench-data/app-big.oci.tar',
+  );
 } else {
   console.log(`machine: ${cpus().length} cores, node ${process.version}; best of ${RUNS} runs\n`);
 }
@@ -153,11 +176,15 @@ for (const file of archives) {
   console.log(`  GNU tar listing, ${cpus().length} layers at a time:    ${fmt(native.par)}`);
   if (native.anyUncompressed) console.log(`  GNU tar listing from a pipe (reads every byte): ${fmt(native.pipe)}`);
   const vsPipe = (t) => (native.anyUncompressed ? `, vs piped tar ${(t / native.pipe).toFixed(2)}×` : '');
-  console.log(`  layerscope, Node:     ${fmt(node.seconds)}  ${(node.tarBytes / MB / node.seconds).toFixed(0)} MB/s of tar  peak heap ${(node.peakHeap / MB).toFixed(0)} MB  ratio ${(node.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(node.seconds / native.par).toFixed(2)}×${vsPipe(node.seconds)})`);
+  console.log(
+    `  layerscope, Node:     ${fmt(node.seconds)}  ${(node.tarBytes / MB / node.seconds).toFixed(0)} MB/s of tar  peak heap ${(node.peakHeap / MB).toFixed(0)} MB  ratio ${(node.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(node.seconds / native.par).toFixed(2)}×${vsPipe(node.seconds)})`,
+  );
   console.log(`  layerscope, Node, index + sha256 of every layer and diff_id: ${fmt(node.verified)}  ratio ${(node.verified / native.seq).toFixed(2)}×`);
   if (!skipBrowser) {
     const br = await timeBrowser(file);
-    console.log(`  layerscope, Chromium: ${fmt(br.seconds)}  ${(node.tarBytes / MB / br.seconds).toFixed(0)} MB/s of tar  page heap ${(br.peakHeap / MB).toFixed(0)} MB  ratio ${(br.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(br.seconds / native.par).toFixed(2)}×${vsPipe(br.seconds)})`);
+    console.log(
+      `  layerscope, Chromium: ${fmt(br.seconds)}  ${(node.tarBytes / MB / br.seconds).toFixed(0)} MB/s of tar  page heap ${(br.peakHeap / MB).toFixed(0)} MB  ratio ${(br.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(br.seconds / native.par).toFixed(2)}×${vsPipe(br.seconds)})`,
+    );
     console.log(`  longest main-thread task while loading: ${br.longestTask.toFixed(0)} ms (worst of ${RUNS} runs)`);
   }
   console.log('');

@@ -20,7 +20,11 @@ export function findChromium() {
   if (process.env.LAYERSCOPE_CHROMIUM && existsSync(process.env.LAYERSCOPE_CHROMIUM)) return process.env.LAYERSCOPE_CHROMIUM;
   if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
   let bundled = null;
-  try { bundled = chromium.executablePath(); } catch { bundled = null; }
+  try {
+    bundled = chromium.executablePath();
+  } catch {
+    bundled = null;
+  }
   return bundled && existsSync(bundled) ? bundled : null;
 }
 

@@ -16,4 +16,6 @@ const server = await preview({
   preview: { port: PORT, strictPort: false, host: process.env.HOST ?? 'localhost', open: open ? '/?example' : false },
 });
 const url = server.resolvedUrls?.local[0] ?? `http://localhost:${PORT}/`;
-console.log(`\n  Layerscope is running at ${url}\n  with the example image:   ${url}?example\n\n  Drop a docker save / OCI archive on the page. Ctrl+C stops the server.\n`);
+console.log(
+  `\n  Layerscope is running at ${url}\n  with the example image:   ${url}?example\n\n  Drop a docker save / OCI archive on the page. Ctrl+C stops the server.\n`,
+);

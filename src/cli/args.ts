@@ -9,14 +9,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take a value; everything else is a boolean switch. */
-const VALUE_FLAGS = new Set([
-  'image',
-  'platform',
-  'layer',
-  'lowest-efficiency',
-  'highest-wasted-bytes',
-  'highest-user-wasted-percent',
-]);
+const VALUE_FLAGS = new Set(['image', 'platform', 'layer', 'lowest-efficiency', 'highest-wasted-bytes', 'highest-user-wasted-percent']);
 const BOOL_FLAGS = new Set(['json', 'help', 'version', 'no-verify', 'quiet']);
 
 export class UsageError extends Error {}
@@ -25,7 +18,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { command: null, positional: [], flags: new Map() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-h') { out.flags.set('help', true); continue; }
+    if (a === '-h') {
+      out.flags.set('help', true);
+      continue;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);

@@ -67,7 +67,9 @@ function expectUserError(r: Run, pattern?: RegExp): string {
 }
 
 function expectedListing(file: string): string[] {
-  return readFileSync(join(FIX, 'expected', file), 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(join(FIX, 'expected', file), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 function tar(args: string[], input?: Buffer): Buffer {
@@ -202,7 +204,10 @@ describe('layerscope ls', () => {
       const files = listed.split('\n').filter((l) => l.startsWith('-'));
       expect(files).toHaveLength(1);
       const f = /^(\S{10}) (\d+)\/(\d+)\s+(\d+) \S+ \S+ \.\/(.*)$/.exec(files[0])!;
-      const mode = f[1].slice(1).split('').reduce((acc, c) => acc * 2 + (c === '-' ? 0 : 1), 0);
+      const mode = f[1]
+        .slice(1)
+        .split('')
+        .reduce((acc, c) => acc * 2 + (c === '-' ? 0 : 1), 0);
       const r = await run('ls', img('legacy-overwritten-file.tar'), '--layer', '0');
       expect(r.out).toBe(`/${f[5]}\tfile\t${f[4]}\t${mode.toString(8).padStart(4, '0')}\t${f[2]}\t${f[3]}\t\t0\n`);
     },
@@ -245,7 +250,9 @@ describe('layerscope ls', () => {
       // The index lists 20 platforms; only linux/amd64's blobs were saved.
       const index = jsonOf(f, 'index.json');
       const list = jsonOf(f, `blobs/sha256/${(index.manifests[0].digest as string).slice(7)}`);
-      const arm64 = (list.manifests as { platform: { os: string; architecture: string; variant?: string } }[]).find((m) => m.platform.architecture === 'arm64')!;
+      const arm64 = (list.manifests as { platform: { os: string; architecture: string; variant?: string } }[]).find(
+        (m) => m.platform.architecture === 'arm64',
+      )!;
       expect(arm64).toBeDefined();
       const absent = expectUserError(await run('ls', f, '--platform', 'linux/arm64'), /linux\/amd64/);
       expect(absent).toMatch(/linux\/arm64/);
@@ -369,8 +376,22 @@ describe('layerscope inspect', () => {
       const layer0 = jsonOf(f, 'manifest.json')[0].Layers[0] as string;
       const bytes = new Uint8Array(readFileSync(f));
       // GNU tar --block-number: the layer's header block, then foo.txt's inside it.
-      const outer = Number(/^block (\d+):/m.exec(tar(['-tR', '-f', f]).toString().split('\n').find((l) => l.endsWith(layer0))!)![1]);
-      const inner = Number(/^block (\d+):/.exec(tar(['-tR'], extract(f, layer0)).toString().split('\n').find((l) => l.endsWith('foo.txt'))!)![1]);
+      const outer = Number(
+        /^block (\d+):/m.exec(
+          tar(['-tR', '-f', f])
+            .toString()
+            .split('\n')
+            .find((l) => l.endsWith(layer0))!,
+        )![1],
+      );
+      const inner = Number(
+        /^block (\d+):/.exec(
+          tar(['-tR'], extract(f, layer0))
+            .toString()
+            .split('\n')
+            .find((l) => l.endsWith('foo.txt'))!,
+        )![1],
+      );
       bytes[(outer + 1) * 512 + (inner + 1) * 512] ^= 0x20;
       const r = await run('inspect', save(bytes));
       expect(r.code).toBe(0);
@@ -435,7 +456,16 @@ describe('layerscope ci', () => {
   it(
     "thresholds equal to the image's figures pass, as in dive (strict comparisons)",
     async () => {
-      const r = await run('ci', DIVE, '--lowest-efficiency', '0.9844212134184309', '--highest-wasted-bytes', '32025', '--highest-user-wasted-percent', '0.4834911001404049');
+      const r = await run(
+        'ci',
+        DIVE,
+        '--lowest-efficiency',
+        '0.9844212134184309',
+        '--highest-wasted-bytes',
+        '32025',
+        '--highest-user-wasted-percent',
+        '0.4834911001404049',
+      );
       expect(r.code).toBe(0);
       const over = await run('ci', DIVE, '--highest-wasted-bytes', '32024', '--highest-user-wasted-percent', '1');
       expect(over.code).toBe(1);
@@ -510,7 +540,14 @@ describe('user errors: exit 2, one line on stderr', () => {
     async () => {
       const f = img('crane-gzip-whiteout-dir.tar');
       const layers = jsonOf(f, 'manifest.json')[0].Layers as string[];
-      const block = Number(/^block (\d+):/.exec(tar(['-tR', '-f', f]).toString().split('\n').find((l) => l.endsWith(layers[1]))!)![1]);
+      const block = Number(
+        /^block (\d+):/.exec(
+          tar(['-tR', '-f', f])
+            .toString()
+            .split('\n')
+            .find((l) => l.endsWith(layers[1]))!,
+        )![1],
+      );
       const bytes = new Uint8Array(readFileSync(f));
       const size = memberSizes(f).get(layers[1])!;
       for (let i = 0; i < 16; i++) bytes[(block + 1) * 512 + Math.floor(size / 2) - 8 + i] ^= 0xff;
@@ -518,9 +555,12 @@ describe('user errors: exit 2, one line on stderr', () => {
       const ls = await run('ls', bad, '--layer', '0');
       expect(ls.code).toBe(2);
       // Layer 0 is whole: its tree is printed as GNU tar lists it.
-      expect(ls.out.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(
-        gnuLayer(f, layers[0]).map((e) => `/${e.path}`),
-      );
+      expect(
+        ls.out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0]),
+      ).toEqual(gnuLayer(f, layers[0]).map((e) => `/${e.path}`));
       const lines = ls.err.split('\n').filter(Boolean);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^layerscope: .*layer 1, offset \d+/);
@@ -585,45 +625,73 @@ describe('the built command (node bin/layerscope.mjs)', () => {
 
   const node = (...argv: string[]) => spawnSync(process.execPath, [BIN, ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: T });
 
-  it('ls prints the reference listing and exits 0', () => {
-    const r = node('ls', img('umoci-edge-cases.docker.tar'));
-    expect(r.status).toBe(0);
-    expect(toOracleForm(r.stdout)).toEqual(expectedListing('umoci-edge-cases.docker.tsv'));
-  }, T);
+  it(
+    'ls prints the reference listing and exits 0',
+    () => {
+      const r = node('ls', img('umoci-edge-cases.docker.tar'));
+      expect(r.status).toBe(0);
+      expect(toOracleForm(r.stdout)).toEqual(expectedListing('umoci-edge-cases.docker.tsv'));
+    },
+    T,
+  );
 
-  it('exit codes propagate: 1 for a failed ci rule, 2 for a user error with one line on stderr', () => {
-    const ci = node('ci', img('dive-legacy-14-layers.tar'), '--lowest-efficiency', '0.99');
-    expect(ci.status).toBe(1);
-    expect(ci.stdout).toMatch(/FAIL: lowestEfficiency/);
-    const missing = node('inspect', join(tmp, 'absent.tar'));
-    expect(missing.status).toBe(2);
-    expect(missing.stdout).toBe('');
-    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toMatch(/^layerscope: /);
-  }, T);
+  it(
+    'exit codes propagate: 1 for a failed ci rule, 2 for a user error with one line on stderr',
+    () => {
+      const ci = node('ci', img('dive-legacy-14-layers.tar'), '--lowest-efficiency', '0.99');
+      expect(ci.status).toBe(1);
+      expect(ci.stdout).toMatch(/FAIL: lowestEfficiency/);
+      const missing = node('inspect', join(tmp, 'absent.tar'));
+      expect(missing.status).toBe(2);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+      expect(missing.stderr).toMatch(/^layerscope: /);
+    },
+    T,
+  );
 
-  it('a reader that stops early (`ls | head -1`) gets no stack trace', async () => {
-    // A listing far bigger than a pipe's buffer: 6 000 files with long names.
-    const te = new TextEncoder();
-    const files: TarWriteEntry[] = [{ path: 'd', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 }];
-    for (let i = 0; i < 6000; i++) files.push({ path: `d/${'x'.repeat(80)}-${i}`, kind: 'file', data: te.encode(''), mode: 0o644, uid: 0, gid: 0, mtime: 0 });
-    const layer = writeTar(files);
-    const { createHash } = await import('node:crypto');
-    const diff = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
-    const archive = writeTar([
-      { path: 'manifest.json', kind: 'file', data: te.encode(JSON.stringify([{ Config: 'c.json', RepoTags: ['many:files'], Layers: ['l/layer.tar'] }])), mode: 0o644, uid: 0, gid: 0, mtime: 0 },
-      { path: 'c.json', kind: 'file', data: te.encode(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [diff] } })), mode: 0o644, uid: 0, gid: 0, mtime: 0 },
-      { path: 'l/layer.tar', kind: 'file', data: layer, mode: 0o644, uid: 0, gid: 0, mtime: 0 },
-    ]);
-    const f = save(archive, 'many.tar');
-    const child = spawn(process.execPath, [BIN, 'ls', f], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
-    child.stdout.destroy();
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(first.startsWith('/d\tdir')).toBe(true);
-    expect(err).toBe('');
-    expect(code).toBe(0);
-  }, T);
+  it(
+    'a reader that stops early (`ls | head -1`) gets no stack trace',
+    async () => {
+      // A listing far bigger than a pipe's buffer: 6 000 files with long names.
+      const te = new TextEncoder();
+      const files: TarWriteEntry[] = [{ path: 'd', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 }];
+      for (let i = 0; i < 6000; i++) files.push({ path: `d/${'x'.repeat(80)}-${i}`, kind: 'file', data: te.encode(''), mode: 0o644, uid: 0, gid: 0, mtime: 0 });
+      const layer = writeTar(files);
+      const { createHash } = await import('node:crypto');
+      const diff = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+      const archive = writeTar([
+        {
+          path: 'manifest.json',
+          kind: 'file',
+          data: te.encode(JSON.stringify([{ Config: 'c.json', RepoTags: ['many:files'], Layers: ['l/layer.tar'] }])),
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          mtime: 0,
+        },
+        {
+          path: 'c.json',
+          kind: 'file',
+          data: te.encode(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [diff] } })),
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          mtime: 0,
+        },
+        { path: 'l/layer.tar', kind: 'file', data: layer, mode: 0o644, uid: 0, gid: 0, mtime: 0 },
+      ]);
+      const f = save(archive, 'many.tar');
+      const child = spawn(process.execPath, [BIN, 'ls', f], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(first.startsWith('/d\tdir')).toBe(true);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+    },
+    T,
+  );
 });

@@ -226,7 +226,9 @@ async function cmdInspect(args: ParsedArgs, io: Io): Promise<number> {
     return reportLayerErrors(img, io, 0);
   }
   const lines: string[] = [];
-  lines.push(`archive: ${img.info.format}${img.info.outerCompression !== 'none' ? ` (${img.info.outerCompression}-compressed)` : ''}, ${img.info.images.length} image${img.info.images.length === 1 ? '' : 's'}`);
+  lines.push(
+    `archive: ${img.info.format}${img.info.outerCompression !== 'none' ? ` (${img.info.outerCompression}-compressed)` : ''}, ${img.info.images.length} image${img.info.images.length === 1 ? '' : 's'}`,
+  );
   img.info.images.forEach((im, i) => {
     const tags = im.tags.length ? im.tags.join(', ') : `untagged ${shortDigest(im.configDigest)}`;
     lines.push(`  ${i === img.image.index ? '*' : ' '} [${i}] ${tags}${im.platform ? `  ${formatPlatform(im.platform)}` : ''}  ${im.layers.length} layers`);
@@ -259,15 +261,25 @@ async function cmdInspect(args: ParsedArgs, io: Io): Promise<number> {
   lines.push('');
   lines.push(`total size: ${humanBytes(s.imageSize)} of files in ${img.image.layers.length} layers`);
   lines.push(`hidden bytes: ${humanBytes(s.hiddenBytes)} (versions overwritten or deleted by a later layer, still shipped)`);
-  lines.push(`dive efficiency score: ${(s.dive.score * 100).toFixed(4)} %  wasted bytes: ${humanBytes(s.dive.wastedBytes)}  user wasted: ${(s.dive.userWastedPercent * 100).toFixed(2)} %  (computed as dive does)`);
+  lines.push(
+    `dive efficiency score: ${(s.dive.score * 100).toFixed(4)} %  wasted bytes: ${humanBytes(s.dive.wastedBytes)}  user wasted: ${(s.dive.userWastedPercent * 100).toFixed(2)} %  (computed as dive does)`,
+  );
   const bad = img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch');
   const checked = img.integrity.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length;
   lines.push(`integrity: ${bad.length ? `${bad.length} layer(s) do NOT match their digests` : `${checked}/${img.integrity.length} layers verified`}`);
-  for (const c of bad) lines.push(`  layer ${c.layer}: ${c.diffId === 'mismatch' ? `diff_id ${c.computedDiffId} != ${c.expectedDiffId}` : `digest ${c.computedDigest} != ${c.expectedDigest}`}`);
+  for (const c of bad)
+    lines.push(
+      `  layer ${c.layer}: ${c.diffId === 'mismatch' ? `diff_id ${c.computedDiffId} != ${c.expectedDiffId}` : `digest ${c.computedDigest} != ${c.expectedDigest}`}`,
+    );
   if (s.topHidden.length) {
     lines.push('');
     lines.push('top files by hidden bytes:');
-    lines.push(table(['bytes', 'versions', 'path'], s.topHidden.slice(0, 10).map((t) => [humanBytes(t.bytes), t.versions, t.path])));
+    lines.push(
+      table(
+        ['bytes', 'versions', 'path'],
+        s.topHidden.slice(0, 10).map((t) => [humanBytes(t.bytes), t.versions, t.path]),
+      ),
+    );
   }
   for (const w of img.warnings) lines.push(`warning: ${w.message}`);
   io.out(`${lines.join('\n')}\n`);
@@ -335,7 +347,13 @@ async function cmdCi(args: ParsedArgs, io: Io): Promise<number> {
   if (typeof hw === 'string' && hw !== 'disabled') rules.highestWastedBytes = parseSize(hw);
   const img = await load(args, io, false);
   const res = evaluateCi(img.stats, rules);
-  const lines = [`image: ${imageTitle(img)}`, `  efficiency: ${(img.stats.dive.score * 100).toFixed(4)} %`, `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${humanBytes(img.stats.dive.wastedBytes)})`, `  userWastedPercent: ${(img.stats.dive.userWastedPercent * 100).toFixed(4)} %`, ''];
+  const lines = [
+    `image: ${imageTitle(img)}`,
+    `  efficiency: ${(img.stats.dive.score * 100).toFixed(4)} %`,
+    `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${humanBytes(img.stats.dive.wastedBytes)})`,
+    `  userWastedPercent: ${(img.stats.dive.userWastedPercent * 100).toFixed(4)} %`,
+    '',
+  ];
   for (const r of res.rules) lines.push(`  ${r.status.toUpperCase()}: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
   // Figures computed without a layer are not the image's: no verdict then (exit 2).
   const failed = img.layerErrors.some((e) => e !== null);

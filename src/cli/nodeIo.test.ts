@@ -51,7 +51,14 @@ describe('FileBlob', () => {
     const f = FileHandleBlob.open(path);
     const b = new Blob([bytes]);
     const cases: [number | undefined, number | undefined][] = [
-      [undefined, undefined], [0, 10], [10, 0], [-100, undefined], [-100, -10], [4990, 9999], [9999, 10000], [-99999, 3],
+      [undefined, undefined],
+      [0, 10],
+      [10, 0],
+      [-100, undefined],
+      [-100, -10],
+      [4990, 9999],
+      [9999, 10000],
+      [-99999, 3],
     ];
     for (const [s, e] of cases) {
       const want = Buffer.from(await b.slice(s, e).arrayBuffer());
@@ -139,7 +146,11 @@ describe('the command line path (FileBlob + nodeCodecs) equals the page path (Bl
         for (let i = 0; i < viaNode.layers.length; i++) {
           const a = viaNode.layers[i]!;
           const b = viaBlob.layers[i]!;
-          expect([a.count, a.tarSize, Array.from(a.dataOffsets.subarray(0, a.count))]).toEqual([b.count, b.tarSize, Array.from(b.dataOffsets.subarray(0, b.count))]);
+          expect([a.count, a.tarSize, Array.from(a.dataOffsets.subarray(0, a.count))]).toEqual([
+            b.count,
+            b.tarSize,
+            Array.from(b.dataOffsets.subarray(0, b.count)),
+          ]);
         }
       } finally {
         file.close();

@@ -193,7 +193,9 @@ const platformString = (im: ImageInfo) => (im.platform ? [im.platform.os, im.pla
 
 describe('openArchive on every fixture', () => {
   it('knows every fixture in test/fixtures/images', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.tar')).sort();
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.tar'))
+      .sort();
     expect(files).toEqual(Object.keys(EXPECTED).sort());
   });
 
@@ -240,7 +242,10 @@ describe('format details', () => {
     expect(im.config.Cmd).toEqual(['/hello']);
     expect(im.created).toBe('2023-05-02T16:49:27Z');
     // One layer-making step, then CMD (empty_layer) sitting on layer 0.
-    expect(im.history.map((h) => [h.emptyLayer, h.layerIndex])).toEqual([[false, 0], [true, 0]]);
+    expect(im.history.map((h) => [h.emptyLayer, h.layerIndex])).toEqual([
+      [false, 0],
+      [true, 0],
+    ]);
     expect(im.layers[0].createdBy).toBe('COPY hello / # buildkit');
   });
 
@@ -258,9 +263,7 @@ describe('format details', () => {
     expect(im.manifestDigest).toBe('sha256:c8844343d5ccbc9f24a7cca4bdcf5b2d43cde2c83d201b18365c99b1e5f24c80');
     expect(im.layers[0].mediaType).toBe('application/vnd.docker.image.rootfs.diff.tar.gzip');
     expect(im.layers[0].digest).toBe('sha256:d261077062b2aebb9ca8dc61f2b00e7e2b4e44179d3cfbe526c4ee0c5e41b26f');
-    expect(info.platforms).toEqual([
-      { platform: { os: 'linux', architecture: 'amd64' }, manifestDigest: im.manifestDigest, available: true, imageIndex: 0 },
-    ]);
+    expect(info.platforms).toEqual([{ platform: { os: 'linux', architecture: 'amd64' }, manifestDigest: im.manifestDigest, available: true, imageIndex: 0 }]);
   });
 
   it('lists every platform of a multi-platform index, only the saved one available, attestations skipped', async () => {
@@ -268,8 +271,16 @@ describe('format details', () => {
     // The index (blob 6d9ac923…) lists 20 manifests: 10 platforms and 10 attestation manifests.
     const names = info.platforms.map((p) => [p.platform.os, p.platform.architecture, p.platform.variant].filter(Boolean).join('/'));
     expect(names).toEqual([
-      'linux/amd64', 'linux/arm/v5', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm64/v8',
-      'linux/386', 'linux/mips64le', 'linux/ppc64le', 'linux/riscv64', 'linux/s390x',
+      'linux/amd64',
+      'linux/arm/v5',
+      'linux/arm/v6',
+      'linux/arm/v7',
+      'linux/arm64/v8',
+      'linux/386',
+      'linux/mips64le',
+      'linux/ppc64le',
+      'linux/riscv64',
+      'linux/s390x',
     ]);
     expect(info.platforms.filter((p) => p.available).map((p) => p.manifestDigest)).toEqual([
       'sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414',
@@ -279,7 +290,9 @@ describe('format details', () => {
     expect(info.images[0].manifestDigest).toBe('sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414');
     expect(selectImage(info, {})).toBe(info.images[0]);
     expect(selectImage(info, { platform: 'linux/amd64' })).toBe(info.images[0]);
-    expect(throwsCode(() => selectImage(info, { platform: 'linux/arm64' }), 'UNKNOWN_PLATFORM').message).toMatch(/listed by the image index.*not in this archive/);
+    expect(throwsCode(() => selectImage(info, { platform: 'linux/arm64' }), 'UNKNOWN_PLATFORM').message).toMatch(
+      /listed by the image index.*not in this archive/,
+    );
   });
 
   it('resolves skopeo/podman symlinked layer.tar to the blob it points at', async () => {
@@ -305,7 +318,12 @@ describe('format details', () => {
     expect(v3.config.ExposedPorts).toEqual({ '8080/tcp': {} });
     expect(v3.config.Labels).toEqual({ 'org.example.name': 'fixture' });
     // history: layer1, metadata-only step, layer2, layer3
-    expect(v3.history.map((h) => [h.emptyLayer, h.layerIndex])).toEqual([[false, 0], [true, 0], [false, 1], [false, 2]]);
+    expect(v3.history.map((h) => [h.emptyLayer, h.layerIndex])).toEqual([
+      [false, 0],
+      [true, 0],
+      [false, 1],
+      [false, 2],
+    ]);
     expect(v3.layers[2].createdBy).toMatch(/^umoci raw add-layer/);
   });
 
@@ -367,7 +385,9 @@ describe('selectImage', () => {
 
   it('throws UNKNOWN_IMAGE / UNKNOWN_PLATFORM listing what exists', async () => {
     const { info } = await open('podman-two-images-shared-layer.docker.tar');
-    expect(throwsCode(() => selectImage(info, { image: 5 }), 'UNKNOWN_IMAGE').message).toMatch(/0: localhost\/umoci-fixture:v3.*1: localhost\/umoci-fixture:v1/);
+    expect(throwsCode(() => selectImage(info, { image: 5 }), 'UNKNOWN_IMAGE').message).toMatch(
+      /0: localhost\/umoci-fixture:v3.*1: localhost\/umoci-fixture:v1/,
+    );
     expect(throwsCode(() => selectImage(info, { image: 'nope:1' }), 'UNKNOWN_IMAGE').message).toMatch(/umoci-fixture:v3/);
     expect(throwsCode(() => selectImage(info, { platform: 'linux/s390x' }), 'UNKNOWN_PLATFORM').message).toMatch(/linux\/amd64/);
     expect(() => selectImage(info, { platform: 'amd64' })).toThrow(/os\/architecture/);
@@ -376,7 +396,10 @@ describe('selectImage', () => {
 
 describe('multi-image OCI layouts (built here)', () => {
   /** An OCI layout with the given manifests in index.json; blobs addressed by their real sha256. */
-  function ociLayout(images: { tag: string; platform?: { os: string; architecture: string; variant?: string }; files: [string, string][]; dropLayer?: boolean }[], extraIndex: unknown[] = []) {
+  function ociLayout(
+    images: { tag: string; platform?: { os: string; architecture: string; variant?: string }; files: [string, string][]; dropLayer?: boolean }[],
+    extraIndex: unknown[] = [],
+  ) {
     const items: TarItem[] = [{ name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' }];
     const manifests: unknown[] = [];
     const blobs = new Map<string, Uint8Array>();
@@ -388,17 +411,38 @@ describe('multi-image OCI layouts (built here)', () => {
     const expected: { manifest: string; layers: string[] }[] = [];
     for (const im of images) {
       const ls = im.files.map(([f, c]) => layer(f, c));
-      const cfg = new Uint8Array(Buffer.from(config(ls.map((l) => l.diffId), im.platform ?? {})));
+      const cfg = new Uint8Array(
+        Buffer.from(
+          config(
+            ls.map((l) => l.diffId),
+            im.platform ?? {},
+          ),
+        ),
+      );
       const cfgD = add(cfg);
       const layerDescs = ls.map((l) => {
         const d = sha256(l.bytes);
         if (!im.dropLayer) blobs.set(d, l.bytes);
         return { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: l.bytes.length };
       });
-      const man = new Uint8Array(Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfgD, size: cfg.length }, layers: layerDescs })));
+      const man = new Uint8Array(
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfgD, size: cfg.length },
+            layers: layerDescs,
+          }),
+        ),
+      );
       const manD = add(man);
       expected.push({ manifest: manD, layers: ls.map((l) => l.diffId) });
-      manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manD, size: man.length, annotations: { 'org.opencontainers.image.ref.name': im.tag }, ...(im.platform ? { platform: im.platform } : {}) });
+      manifests.push({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: manD,
+        size: man.length,
+        annotations: { 'org.opencontainers.image.ref.name': im.tag },
+        ...(im.platform ? { platform: im.platform } : {}),
+      });
     }
     for (const [d, b] of blobs) items.push({ name: `blobs/sha256/${d.slice(7)}`, data: b });
     items.push({ name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: [...manifests, ...extraIndex] }) });
@@ -407,8 +451,20 @@ describe('multi-image OCI layouts (built here)', () => {
 
   it('lists all images of an index.json with several manifests, sharing by diff_id', async () => {
     const { tar, expected } = ociLayout([
-      { tag: 'one', files: [['a.txt', 'A'], ['b.txt', 'B']] },
-      { tag: 'two', files: [['a.txt', 'A'], ['c.txt', 'C']] },
+      {
+        tag: 'one',
+        files: [
+          ['a.txt', 'A'],
+          ['b.txt', 'B'],
+        ],
+      },
+      {
+        tag: 'two',
+        files: [
+          ['a.txt', 'A'],
+          ['c.txt', 'C'],
+        ],
+      },
     ]);
     const { info } = await openArchive(blobOfBytes(tar));
     expect(info.format).toBe('oci');
@@ -438,7 +494,10 @@ describe('multi-image OCI layouts (built here)', () => {
       { tag: 'x', platform: { os: 'linux', architecture: 'amd64' }, files: [['amd.txt', '2']] },
     ]);
     const { info } = await openArchive(blobOfBytes(a.tar));
-    expect(info.platforms.map((p) => [p.available, p.imageIndex])).toEqual([[true, 0], [true, 1]]);
+    expect(info.platforms.map((p) => [p.available, p.imageIndex])).toEqual([
+      [true, 0],
+      [true, 1],
+    ]);
     expect(selectImage(info, {}).index).toBe(1);
     expect(selectImage(info, { image: 'x' }).index).toBe(1);
     expect(selectImage(info, { platform: 'linux/arm64' }).index).toBe(0);
@@ -462,23 +521,58 @@ describe('multi-image OCI layouts (built here)', () => {
     // Pull the blobs out of the generated layout using the test's own reader: the tar we wrote.
     const raw = Buffer.from(inner.tar);
     for (let off = 0; off + 512 <= raw.length; ) {
-      const name = raw.subarray(off, off + 100).toString('utf8').replace(/\0.*$/s, '');
+      const name = raw
+        .subarray(off, off + 100)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
       if (!name) break;
-      const size = parseInt(raw.subarray(off + 124, off + 136).toString('utf8').replace(/\0.*$/s, ''), 8);
+      const size = parseInt(
+        raw
+          .subarray(off + 124, off + 136)
+          .toString('utf8')
+          .replace(/\0.*$/s, ''),
+        8,
+      );
       src.set(name, new Uint8Array(raw.subarray(off + 512, off + 512 + size)));
       off += 512 + Math.ceil(size / 512) * 512;
     }
     const topIndex = JSON.parse(Buffer.from(src.get('index.json')!).toString()) as { manifests: { annotations?: unknown }[] };
     const child = topIndex.manifests[0];
     delete child.annotations;
-    const nested = new Uint8Array(Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      manifests: [child, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } }],
-    })));
+    const nested = new Uint8Array(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            child,
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: `sha256:${'0'.repeat(64)}`,
+              size: 1,
+              platform: { os: 'unknown', architecture: 'unknown' },
+              annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+            },
+          ],
+        }),
+      ),
+    );
     const nestedD = sha256(nested);
     for (const [n, b] of src) if (n !== 'index.json') items.push({ name: n, data: b });
     items.push({ name: `blobs/sha256/${nestedD.slice(7)}`, data: nested });
-    items.push({ name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: nestedD, size: nested.length, annotations: { 'io.containerd.image.name': 'docker.io/library/nested:1' } }] }) });
+    items.push({
+      name: 'index.json',
+      data: JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: nestedD,
+            size: nested.length,
+            annotations: { 'io.containerd.image.name': 'docker.io/library/nested:1' },
+          },
+        ],
+      }),
+    });
     const { info } = await openArchive(blobOfBytes(makeTar(items)));
     expect(info.images.length).toBe(1);
     expect(info.images[0].tags).toEqual(['docker.io/library/nested:1']);
@@ -503,7 +597,11 @@ describe('bad input', () => {
   });
 
   it('a tar without manifest.json / index.json is NOT_AN_IMAGE naming what it holds', async () => {
-    const tar = makeTar([{ name: 'etc/', type: '5' }, { name: 'etc/passwd', data: 'root:x:0:0' }, { name: 'README', data: 'hi' }]);
+    const tar = makeTar([
+      { name: 'etc/', type: '5' },
+      { name: 'etc/passwd', data: 'root:x:0:0' },
+      { name: 'README', data: 'hi' },
+    ]);
     const err = await rejectsWith(openArchive(blobOfBytes(tar)), 'NOT_AN_IMAGE');
     expect(err.message).toMatch(/"README", "etc\/"/);
     await rejectsWith(openArchive(blobOfBytes(new Uint8Array(1024))), 'NOT_AN_IMAGE');
@@ -525,10 +623,13 @@ describe('bad input', () => {
   it('two images in manifest.json, one broken: the other opens, with a warning', async () => {
     const l = layer('a', 'A');
     const tar = makeTar([
-      { name: 'manifest.json', data: JSON.stringify([
-        { Config: 'c1.json', RepoTags: ['ok:1'], Layers: [`${l.hex}.tar`] },
-        { Config: 'c1.json', RepoTags: ['bad:1'], Layers: ['nothere.tar'] },
-      ]) },
+      {
+        name: 'manifest.json',
+        data: JSON.stringify([
+          { Config: 'c1.json', RepoTags: ['ok:1'], Layers: [`${l.hex}.tar`] },
+          { Config: 'c1.json', RepoTags: ['bad:1'], Layers: ['nothere.tar'] },
+        ]),
+      },
       { name: 'c1.json', data: config([l.diffId]) },
       { name: `${l.hex}.tar`, data: l.bytes },
     ]);
@@ -550,7 +651,10 @@ describe('bad input', () => {
       { name: 'l.tar', data: l.bytes },
     ]);
     expect((await rejectsWith(openArchive(blobOfBytes(badCfg)), 'BAD_JSON')).message).toMatch(/c\.json/);
-    const badIndex = makeTar([{ name: 'oci-layout', data: '{}' }, { name: 'index.json', data: '{"manifests": [' }]);
+    const badIndex = makeTar([
+      { name: 'oci-layout', data: '{}' },
+      { name: 'index.json', data: '{"manifests": [' },
+    ]);
     expect((await rejectsWith(openArchive(blobOfBytes(badIndex)), 'BAD_JSON')).message).toMatch(/index\.json/);
   });
 
@@ -583,7 +687,8 @@ describe('bad input', () => {
 
   it('an index fanning out exponentially is refused (LIMIT) instead of hanging', async () => {
     const hex = (i: number) => i.toString(16).padStart(64, '0');
-    const fan = (d: string) => JSON.stringify({ schemaVersion: 2, manifests: new Array(100).fill({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: d, size: 1 }) });
+    const fan = (d: string) =>
+      JSON.stringify({ schemaVersion: 2, manifests: new Array(100).fill({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: d, size: 1 }) });
     const items: TarItem[] = [{ name: 'oci-layout', data: '{}' }];
     for (let i = 0; i < 6; i++) items.push({ name: `blobs/sha256/${hex(i)}`, data: fan(`sha256:${hex(i + 1)}`) });
     items.push({ name: 'index.json', data: fan(`sha256:${hex(0)}`) });
@@ -651,7 +756,10 @@ describe('bad input', () => {
       { name: 'one/layer.tar', data: l1.bytes },
       { name: 'one/json', data: JSON.stringify({ id: 'one', container_config: { Cmd: ['/bin/sh', '-c', '#(nop) ADD file:x in /'] } }) },
       { name: 'two/layer.tar', data: l2.bytes },
-      { name: 'two/json', data: JSON.stringify({ id: 'two', parent: 'one', created: '2001-01-01T00:00:00Z', container_config: { Cmd: ['/bin/sh', '-c', 'echo hi'] } }) },
+      {
+        name: 'two/json',
+        data: JSON.stringify({ id: 'two', parent: 'one', created: '2001-01-01T00:00:00Z', container_config: { Cmd: ['/bin/sh', '-c', 'echo hi'] } }),
+      },
     ]);
     const { info } = await openArchive(blobOfBytes(tar));
     const im = info.images[0];

@@ -112,7 +112,11 @@ export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings
     // before the cut: keep them, so the images and layers that are whole open
     // and only what lies beyond the cut fails (issue 3, "Bad input").
     if (!isLayerscopeError(err) || err.code !== 'TRUNCATED' || entries.size === 0) throw err;
-    warnings.push({ code: 'TRUNCATED', message: `The archive is cut short at byte ${blob.size} (${err.message}); entries after that point are missing`, offset: err.offset });
+    warnings.push({
+      code: 'TRUNCATED',
+      message: `The archive is cut short at byte ${blob.size} (${err.message}); entries after that point are missing`,
+      offset: err.offset,
+    });
   }
   return { blob, entries };
 }
@@ -149,7 +153,10 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
     // No image could be built from a cut archive: say it is cut, not only that something is missing.
     const cut = tarWarnings.find((w) => w.code === 'TRUNCATED');
     if (cut && isLayerscopeError(err) && err.code !== 'CANCELLED' && err.code !== 'TRUNCATED') {
-      throw new LayerscopeError('TRUNCATED', `The archive is cut short at byte ${outer.blob.size}, so it holds no complete image: ${err.message}`, { offset: cut.offset, cause: err });
+      throw new LayerscopeError('TRUNCATED', `The archive is cut short at byte ${outer.blob.size}, so it holds no complete image: ${err.message}`, {
+        offset: cut.offset,
+        cause: err,
+      });
     }
     throw err;
   }

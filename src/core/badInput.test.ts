@@ -156,7 +156,16 @@ function flip(bytes: Uint8Array, from: number, n: number): Uint8Array {
 // --- archives written for the test ---------------------------------------------
 
 const te = new TextEncoder();
-const file = (path: string, data = '', extra: Partial<TarWriteEntry> = {}): TarWriteEntry => ({ path, kind: 'file', data: te.encode(data), mode: 0o644, uid: 0, gid: 0, mtime: 0, ...extra });
+const file = (path: string, data = '', extra: Partial<TarWriteEntry> = {}): TarWriteEntry => ({
+  path,
+  kind: 'file',
+  data: te.encode(data),
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 0,
+  ...extra,
+});
 const dir = (path: string): TarWriteEntry => ({ path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 });
 const link = (kind: 'symlink' | 'hardlink', path: string, linkname: string): TarWriteEntry => ({ path, kind, linkname, mode: 0o777, uid: 0, gid: 0, mtime: 0 });
 
@@ -443,7 +452,7 @@ describe('integrity', () => {
   );
 
   it(
-    'one byte changed in an OCI layout\'s uncompressed layer: both the blob digest and the diff_id mismatch',
+    "one byte changed in an OCI layout's uncompressed layer: both the blob digest and the diff_id mismatch",
     async () => {
       const path = join(IMAGES, 'buildx-oci-uncompressed.tar');
       const index = jsonOf(path, 'index.json');
@@ -487,7 +496,9 @@ describe('missing blobs', () => {
     async () => {
       const path = join(IMAGES, 'containerd-alpine-gzip.tar');
       const layer = jsonOf(path, 'manifest.json')[0].Layers[0] as string;
-      const keep = members(path).map((m) => m.name).filter((n) => n !== layer);
+      const keep = members(path)
+        .map((m) => m.name)
+        .filter((n) => n !== layer);
       const err = await openFails(repack(path, keep));
       expect(err.code).toBe('MISSING_BLOB');
       expect(err.message).toContain(layer.split('/').pop());
@@ -500,7 +511,9 @@ describe('missing blobs', () => {
     async () => {
       const path = join(IMAGES, 'legacy-overwritten-file.tar');
       const layers = dockerLayers(path);
-      const keep = members(path).map((m) => m.name).filter((n) => n !== layers[1]);
+      const keep = members(path)
+        .map((m) => m.name)
+        .filter((n) => n !== layers[1]);
       const err = await openFails(repack(path, keep));
       expect(err.code).toBe('MISSING_BLOB');
       expect(err.message).toContain(layers[1]);
@@ -513,7 +526,9 @@ describe('missing blobs', () => {
     async () => {
       const path = join(IMAGES, 'legacy-overwritten-file.tar');
       const config = jsonOf(path, 'manifest.json')[0].Config as string;
-      const keep = members(path).map((m) => m.name).filter((n) => n !== config);
+      const keep = members(path)
+        .map((m) => m.name)
+        .filter((n) => n !== config);
       const err = await openFails(repack(path, keep));
       expect(err.code).toBe('MISSING_BLOB');
       expect(err.message).toContain(config);
@@ -615,7 +630,14 @@ describe('absurd sizes', () => {
       name: 'a PAX size record of 1e18',
       layer: () => {
         const pax = te.encode(paxRecord('size', '1000000000000000000'));
-        return concat(SURVIVOR, rawHeader('PaxHeader/huge', 'x', octalSize(pax.length)), pad512(pax), rawHeader('huge', '0', octalSize(4)), pad512(te.encode('abcd')), END);
+        return concat(
+          SURVIVOR,
+          rawHeader('PaxHeader/huge', 'x', octalSize(pax.length)),
+          pad512(pax),
+          rawHeader('huge', '0', octalSize(4)),
+          pad512(te.encode('abcd')),
+          END,
+        );
       },
       codes: /^BAD_HEADER$/,
       gnuLenient: true,
@@ -738,9 +760,7 @@ describe('link cycles', () => {
       expect(img.layerErrors).toEqual([null, null, null]);
       for (let L = 0; L < 3; L++) expect(rows(img, L).length).toBeGreaterThan(0);
       const top3 = rows(img);
-      expect(top3.map((r) => r[0])).toEqual(
-        expect.arrayContaining(['/x', '/a', '/b', '/c', '/self', '/s1', '/s2', '/loop', '/dot', '/base/one']),
-      );
+      expect(top3.map((r) => r[0])).toEqual(expect.arrayContaining(['/x', '/a', '/b', '/c', '/self', '/s1', '/s2', '/loop', '/dot', '/base/one']));
       const s1 = top3.find((r) => r[0] === '/s1')!;
       expect([s1[1], s1[6]]).toEqual(['symlink', 's2']);
       // Each link tar could not create is a warning naming its layer, path and cause.
@@ -832,7 +852,12 @@ describe('index loops', () => {
     async () => {
       const A = dg('a');
       const B = dg('b');
-      const err = await openFails(ociLayout({ schemaVersion: 2, manifests: [desc(A)] }, { [A]: { schemaVersion: 2, manifests: [desc(B)] }, [B]: { schemaVersion: 2, manifests: [desc(A)] } }));
+      const err = await openFails(
+        ociLayout(
+          { schemaVersion: 2, manifests: [desc(A)] },
+          { [A]: { schemaVersion: 2, manifests: [desc(B)] }, [B]: { schemaVersion: 2, manifests: [desc(A)] } },
+        ),
+      );
       expect(err.code).toBe('LOOP');
       expect(err.message).toContain(A);
       expect(err.message).toContain(B);

@@ -232,9 +232,27 @@ describe('compression: fallback, integrity, chunking', () => {
       [zs, 'zstd'],
     ] as const) {
       expect((await collect(decompressBlob(new Blob([data]), c))).equals(small)).toBe(true);
-      expect((await collect(decompressStream(chunked(data, () => 1), c))).equals(small)).toBe(true);
+      expect(
+        (
+          await collect(
+            decompressStream(
+              chunked(data, () => 1),
+              c,
+            ),
+          )
+        ).equals(small),
+      ).toBe(true);
       const r = rng(7);
-      expect((await collect(decompressStream(chunked(data, () => Math.floor(r() * 700)), c))).equals(small)).toBe(true);
+      expect(
+        (
+          await collect(
+            decompressStream(
+              chunked(data, () => Math.floor(r() * 700)),
+              c,
+            ),
+          )
+        ).equals(small),
+      ).toBe(true);
     }
   });
 
@@ -260,4 +278,3 @@ describe('compression: fallback, integrity, chunking', () => {
     expect(await codeOf(collect(decompressBlob(new Blob([gzipSync(payload)]), 'gzip', { signal: ac.signal })))).toBe('CANCELLED');
   });
 });
-

@@ -285,7 +285,10 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
           r = await reader.read();
         } catch (e) {
           if (usingFallback || (e instanceof LayerscopeError && e.code !== 'BAD_GZIP')) {
-            let err = e instanceof LayerscopeError ? e : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+            let err =
+              e instanceof LayerscopeError
+                ? e
+                : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
             // When both decoders fail, the native one's verdict on truncation is the
             // better one: fflate cannot tell "cut short" from "garbage that parses as a
             // long deflate block", and a cut last member only shows as a bad trailer.

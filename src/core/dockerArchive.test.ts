@@ -25,8 +25,12 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const EXAMPLE = fileURLToPath(new URL('../../public/example.tar', import.meta.url));
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'dockerarchive-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dockerarchive-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function run(cmd: string, args: string[]): Buffer {
   const r = spawnSync(cmd, args, { env: ENV, maxBuffer: 256 * 1024 * 1024 });
@@ -40,17 +44,30 @@ const memberJson = (file: string, name: string) => JSON.parse(Buffer.from(member
 
 const enc = new TextEncoder();
 const T0 = 1704067200;
-const f = (path: string, text: string, extra: Partial<TarWriteEntry> = {}): TarWriteEntry =>
-  ({ path, kind: 'file', data: enc.encode(text), mode: 0o644, uid: 0, gid: 0, mtime: T0, ...extra });
-const d = (path: string, extra: Partial<TarWriteEntry> = {}): TarWriteEntry =>
-  ({ path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: T0, ...extra });
+const f = (path: string, text: string, extra: Partial<TarWriteEntry> = {}): TarWriteEntry => ({
+  path,
+  kind: 'file',
+  data: enc.encode(text),
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: T0,
+  ...extra,
+});
+const d = (path: string, extra: Partial<TarWriteEntry> = {}): TarWriteEntry => ({ path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: T0, ...extra });
 
 // Three layers that exercise what an image builder writes.
 const layerTars = [
   writeTar([
-    d('etc'), f('etc/motd', 'v1\n'), f('etc/passwd', 'root:x:0:0::/root:/bin/sh\n'),
-    d('doc'), f('doc/big.txt', 'x'.repeat(5000)),
-    d('app'), d('app/config'), f('app/config/a.conf', 'a=1\n'), f('app/config/b.conf', 'b=1\n'),
+    d('etc'),
+    f('etc/motd', 'v1\n'),
+    f('etc/passwd', 'root:x:0:0::/root:/bin/sh\n'),
+    d('doc'),
+    f('doc/big.txt', 'x'.repeat(5000)),
+    d('app'),
+    d('app/config'),
+    f('app/config/a.conf', 'a=1\n'),
+    f('app/config/b.conf', 'b=1\n'),
     { path: 'motd-link', kind: 'symlink', linkname: 'etc/motd', mode: 0o777, uid: 0, gid: 0, mtime: T0 },
   ]),
   writeTar([d('etc'), f('etc/motd', 'v2, overwritten\n'), d('doc'), f('doc/.wh.big.txt', '')]),
@@ -58,8 +75,14 @@ const layerTars = [
 ];
 // The merged rootfs those layers must give: path -> kind/content (written by hand from the layer list above).
 const expectedRootfs: Record<string, string> = {
-  'etc': 'dir', 'etc/motd': 'file:v2, overwritten\n', 'etc/passwd': 'file:root:x:0:0::/root:/bin/sh\n',
-  'doc': 'dir', 'app': 'dir', 'app/config': 'dir', 'app/config/c.conf': 'file:c=3\n', 'motd-link': 'symlink:etc/motd',
+  etc: 'dir',
+  'etc/motd': 'file:v2, overwritten\n',
+  'etc/passwd': 'file:root:x:0:0::/root:/bin/sh\n',
+  doc: 'dir',
+  app: 'dir',
+  'app/config': 'dir',
+  'app/config/c.conf': 'file:c=3\n',
+  'motd-link': 'symlink:etc/motd',
 };
 const history: DockerArchiveHistory[] = [
   { created: '2024-01-01T00:00:00Z', created_by: 'ADD rootfs.tar /' },
@@ -69,7 +92,9 @@ const history: DockerArchiveHistory[] = [
   { created: '2024-01-01T00:04:00Z', created_by: 'CMD ["/bin/sh"]', empty_layer: true },
 ];
 const config = {
-  created: '2024-01-01T00:04:00Z', architecture: 'amd64', os: 'linux',
+  created: '2024-01-01T00:04:00Z',
+  architecture: 'amd64',
+  os: 'linux',
   config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'], Labels: { 'org.example': 'é <&>' } },
 };
 
@@ -89,8 +114,10 @@ function readRootfs(root: string): Record<string, string> {
       const rel = relative(root, full);
       const st = lstatSync(full);
       if (st.isSymbolicLink()) out[rel] = `symlink:${readlinkSync(full)}`;
-      else if (st.isDirectory()) { out[rel] = 'dir'; walk(full); }
-      else out[rel] = `file:${readFileSync(full, 'utf8')}`;
+      else if (st.isDirectory()) {
+        out[rel] = 'dir';
+        walk(full);
+      } else out[rel] = `file:${readFileSync(full, 'utf8')}`;
     }
   };
   walk(root);
@@ -132,7 +159,11 @@ describe('writeDockerArchive', () => {
     });
     expect(memberJson(archive, 'repositories')).toEqual({ 'layerscope/test': { '1.0': ids[2] } });
     // Member times are the image's creation time (config.created), not the time of writing.
-    const times = run('tar', ['-tv', '--full-time', '-f', archive]).toString().split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(3, 5).join(' '));
+    const times = run('tar', ['-tv', '--full-time', '-f', archive])
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/).slice(3, 5).join(' '));
     expect(new Set(times)).toEqual(new Set(['2024-01-01 00:04:00']));
   });
 
@@ -156,7 +187,8 @@ describe('writeDockerArchive', () => {
     const bytes = await writeDockerArchive({
       layers: [{ tar: layerTars[0] }],
       config: { ...config, rootfs: { type: 'layers', diff_ids: ['sha256:' + '0'.repeat(64)] }, history: [] },
-      history: [history[0]], repoTag: 'example',
+      history: [history[0]],
+      repoTag: 'example',
     });
     const file = join(dir, 'replace.tar');
     writeFileSync(file, bytes);

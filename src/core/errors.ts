@@ -4,23 +4,23 @@
  * the command line turn into one clear sentence (never a stack trace).
  */
 export type ErrorCode =
-  | 'NOT_A_TAR'            // the dropped file is not a tar (nor a gzipped tar)
-  | 'NOT_AN_IMAGE'         // a tar, but no manifest.json / index.json we understand
-  | 'TRUNCATED'            // the stream ends inside a header or a file's data
-  | 'BAD_HEADER'           // a tar header fails its checksum or has an impossible field
-  | 'BAD_PAX'              // malformed PAX extended header record
-  | 'BAD_GZIP'             // gzip stream corrupt
-  | 'BAD_ZSTD'             // zstd stream corrupt
-  | 'BAD_JSON'             // manifest/index/config is not valid JSON
-  | 'MISSING_BLOB'         // a manifest names a blob the archive lacks
-  | 'LIMIT'                // an absurd size or count, refused to protect memory
-  | 'LOOP'                 // index, symlink or hardlink cycle
-  | 'UNKNOWN_IMAGE'        // --image / chooser names no image in the archive
-  | 'UNKNOWN_PLATFORM'     // --platform names no platform present
-  | 'UNKNOWN_LAYER'        // layer index out of range
-  | 'NOT_FOUND'            // a path or file that does not exist
-  | 'CANCELLED'            // the user cancelled
-  | 'IO';                  // the file could not be read
+  | 'NOT_A_TAR' // the dropped file is not a tar (nor a gzipped tar)
+  | 'NOT_AN_IMAGE' // a tar, but no manifest.json / index.json we understand
+  | 'TRUNCATED' // the stream ends inside a header or a file's data
+  | 'BAD_HEADER' // a tar header fails its checksum or has an impossible field
+  | 'BAD_PAX' // malformed PAX extended header record
+  | 'BAD_GZIP' // gzip stream corrupt
+  | 'BAD_ZSTD' // zstd stream corrupt
+  | 'BAD_JSON' // manifest/index/config is not valid JSON
+  | 'MISSING_BLOB' // a manifest names a blob the archive lacks
+  | 'LIMIT' // an absurd size or count, refused to protect memory
+  | 'LOOP' // index, symlink or hardlink cycle
+  | 'UNKNOWN_IMAGE' // --image / chooser names no image in the archive
+  | 'UNKNOWN_PLATFORM' // --platform names no platform present
+  | 'UNKNOWN_LAYER' // layer index out of range
+  | 'NOT_FOUND' // a path or file that does not exist
+  | 'CANCELLED' // the user cancelled
+  | 'IO'; // the file could not be read
 
 export class LayerscopeError extends Error {
   readonly code: ErrorCode;
@@ -45,10 +45,7 @@ export function isLayerscopeError(e: unknown): e is LayerscopeError {
 /** One line for users: code-free, names the layer and offset when known. */
 export function describeError(e: unknown): string {
   if (isLayerscopeError(e)) {
-    const where = [
-      e.layer !== undefined ? `layer ${e.layer}` : '',
-      e.offset !== undefined ? `offset ${e.offset}` : '',
-    ].filter(Boolean).join(', ');
+    const where = [e.layer !== undefined ? `layer ${e.layer}` : '', e.offset !== undefined ? `offset ${e.offset}` : ''].filter(Boolean).join(', ');
     return where ? `${e.message} (${where})` : e.message;
   }
   if (e instanceof Error) return e.message;

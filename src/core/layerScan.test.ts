@@ -141,7 +141,9 @@ describe('scanLayer on the fixture images’ layers', () => {
 
 /** Raw member name of the i-th member, as tar needs it for -x. */
 function rawName(file: string, i: number): string {
-  return execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } }).toString('latin1').split('\n')[i];
+  return execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } })
+    .toString('latin1')
+    .split('\n')[i];
 }
 
 describe('scanLayer: same content, any compression', () => {
@@ -243,9 +245,23 @@ describe('whiteouts and the builder', () => {
     const N = 5000;
     for (let i = 0; i < N; i++) {
       const e: TarEntry = {
-        path: `d/f${i}`, kind: i % 2 ? EntryKind.Symlink : EntryKind.File, size: i, mode: 0o4755, uid: 2 ** 32 - 1, gid: i, mtime: i + 0.5,
-        linkname: i % 2 ? `t${i % 3}` : '', uname: '', gname: '', devmajor: 0, devminor: 0,
-        xattrs: i === 7 ? { 'user.x': new Uint8Array([1]) } : null, headerOffset: i * 1024, dataOffset: i * 1024 + 512, storedSize: 0, sparse: false,
+        path: `d/f${i}`,
+        kind: i % 2 ? EntryKind.Symlink : EntryKind.File,
+        size: i,
+        mode: 0o4755,
+        uid: 2 ** 32 - 1,
+        gid: i,
+        mtime: i + 0.5,
+        linkname: i % 2 ? `t${i % 3}` : '',
+        uname: '',
+        gname: '',
+        devmajor: 0,
+        devminor: 0,
+        xattrs: i === 7 ? { 'user.x': new Uint8Array([1]) } : null,
+        headerOffset: i * 1024,
+        dataOffset: i * 1024 + 512,
+        storedSize: 0,
+        sparse: false,
       };
       b.add(e);
     }

@@ -81,8 +81,7 @@ export class LayerIndexBuilder {
   }
 
   add(e: TarEntry): void {
-    if (this.count >= MAX_LAYER_ENTRIES)
-      throw new LayerscopeError('LIMIT', `more than ${MAX_LAYER_ENTRIES} entries in one layer`, { offset: e.headerOffset });
+    if (this.count >= MAX_LAYER_ENTRIES) throw new LayerscopeError('LIMIT', `more than ${MAX_LAYER_ENTRIES} entries in one layer`, { offset: e.headerOffset });
     if (this.count === this.cap) this.grow();
     const i = this.count++;
     const kind = classifyWhiteout(e.path, e.kind);
@@ -256,7 +255,11 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
       reader.cancel().catch(() => {});
       const streamError = toLayerError(e, opts.signal, tarSize);
       error = tarError
-        ? { ...streamError, message: `${streamError.message}; the data decoded before that was already not a valid tar: ${tarError.message}`, offset: tarError.offset }
+        ? {
+            ...streamError,
+            message: `${streamError.message}; the data decoded before that was already not a valid tar: ${tarError.message}`,
+            offset: tarError.offset,
+          }
         : streamError;
     }
     if (!error && tarError) {

@@ -52,7 +52,10 @@ describe('listMerged', () => {
     const names = ['a', 'a-b', 'a.b', 'a/b', 'a/b/c', 'a0', 'B', 'é', 'e', 'z', '\u{1F600}', '\uFFFD', 'a b', 'a!', 'x/é', 'x/e-', 'x/e/f', 'x/\u{1F600}/z'];
     const layers = [layer(names.map((n) => [n, 'file', 1]))];
     const u = buildUnion(layers);
-    const listed = listMerged(u, layers, 0).trimEnd().split('\n').map((l) => l.split('\t')[0]);
+    const listed = listMerged(u, layers, 0)
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t')[0]);
     // every path and every implied parent, sorted like `LC_ALL=C sort`
     const all = new Set<string>();
     for (const n of names) {
@@ -70,8 +73,15 @@ describe('listMerged', () => {
 
   it('leaves out deleted paths and whiteout files, shows the providing layer', () => {
     const layers = [
-      layer([['etc/', 'dir'], ['etc/motd', 'file', 12], ['etc/hosts', 'file', 5]]),
-      layer([['etc/.wh.motd', 'whiteout'], ['etc/hosts', 'file', 7]]),
+      layer([
+        ['etc/', 'dir'],
+        ['etc/motd', 'file', 12],
+        ['etc/hosts', 'file', 5],
+      ]),
+      layer([
+        ['etc/.wh.motd', 'whiteout'],
+        ['etc/hosts', 'file', 7],
+      ]),
     ];
     const u = buildUnion(layers);
     expect(listMerged(u, layers, 1)).toBe('/etc\tdir\t0\t0755\t0\t0\t\t0\n/etc/hosts\tfile\t7\t0644\t0\t0\t\t1\n');
@@ -82,8 +92,14 @@ describe('hardlinks', () => {
   it('resolve to the target as it was when the link was made, even if the target path changes later', () => {
     const layers = [
       layer([['a', 'file', 10, { mode: 0o600, uid: 5 }]]),
-      layer([['h', 'hardlink', 0, { link: 'a' }], ['h2', 'hardlink', 0, { link: 'h' }]]),
-      layer([['a', 'file', 99], ['.wh.x', 'whiteout']]),
+      layer([
+        ['h', 'hardlink', 0, { link: 'a' }],
+        ['h2', 'hardlink', 0, { link: 'h' }],
+      ]),
+      layer([
+        ['a', 'file', 99],
+        ['.wh.x', 'whiteout'],
+      ]),
       layer([['.wh.a', 'whiteout']]),
     ];
     const u = buildUnion(layers);
@@ -98,7 +114,12 @@ describe('hardlinks', () => {
   });
 
   it('a dangling or cyclic hardlink keeps its own attributes and size 0', () => {
-    const layers = [layer([['d', 'hardlink', 0, { link: 'nowhere', mode: 0o640 }], ['c1', 'hardlink', 0, { link: 'c1' }]])];
+    const layers = [
+      layer([
+        ['d', 'hardlink', 0, { link: 'nowhere', mode: 0o640 }],
+        ['c1', 'hardlink', 0, { link: 'c1' }],
+      ]),
+    ];
     const u = buildUnion(layers);
     const v = mergedAt(u, layers, 0);
     expect(mergedRow(u, layers, v, lookup(u, '/d'))).toMatchObject({ size: 0, mode: 0o640, link: '/nowhere' });

@@ -22,16 +22,7 @@
  */
 import { ENTRY_KIND_NAMES, EntryKind, type EngineWarning, type LayerIndex } from './types';
 import { BLOCK_SIZE } from './tar';
-import {
-  IMPLICIT_DIR_MODE,
-  NodeStatus,
-  compareBytewise,
-  lookup,
-  mergedAt,
-  stateAt,
-  type MergedView,
-  type UnionModel,
-} from './union';
+import { IMPLICIT_DIR_MODE, NodeStatus, compareBytewise, lookup, mergedAt, stateAt, type MergedView, type UnionModel } from './union';
 
 /** Longest hardlink-to-hardlink chain followed (tar forbids none, real images have 1); beyond it, or on a cycle, we stop. */
 export const MAX_HARDLINK_CHAIN = 64;
@@ -144,7 +135,8 @@ export function hardlinkWarnings(u: UnionModel, layers: readonly (LayerIndex | n
       });
     }
   }
-  if (more > 0) out.push({ code: 'HARDLINK_UNRESOLVED', message: `${more} more hardlinks cannot be created (only the first ${MAX_HARDLINK_WARNINGS} are listed)` });
+  if (more > 0)
+    out.push({ code: 'HARDLINK_UNRESOLVED', message: `${more} more hardlinks cannot be created (only the first ${MAX_HARDLINK_WARNINGS} are listed)` });
   return out;
 }
 

@@ -33,7 +33,9 @@ describe('merged listing equals the skopeo + umoci reference', () => {
       const img = await verifyImage(await openImage(blob, { image, verify: true }));
       expect(img.layerErrors.filter(Boolean)).toEqual([]);
       const ours = toOracleForm(listMerged(img.union, img.layers, img.image.layers.length - 1));
-      const ref = readFileSync(join(FIX, 'expected', f), 'utf8').split('\n').filter((l) => l.length > 0);
+      const ref = readFileSync(join(FIX, 'expected', f), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
       expect(ours).toEqual(ref);
       // Every layer's digests, where the archive records them, match what was read.
       expect(img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch')).toEqual([]);

@@ -26,14 +26,29 @@ import {
   type Lower,
 } from './playground';
 
-type Spec = [path: string, kind: 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque', size?: number, extra?: { mode?: number; uid?: number; gid?: number; link?: string }];
+type Spec = [
+  path: string,
+  kind: 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque',
+  size?: number,
+  extra?: { mode?: number; uid?: number; gid?: number; link?: string },
+];
 
-const KINDS = { file: EntryKind.File, dir: EntryKind.Dir, symlink: EntryKind.Symlink, hardlink: EntryKind.Hardlink, whiteout: EntryKind.Whiteout, opaque: EntryKind.Opaque };
+const KINDS = {
+  file: EntryKind.File,
+  dir: EntryKind.Dir,
+  symlink: EntryKind.Symlink,
+  hardlink: EntryKind.Hardlink,
+  whiteout: EntryKind.Whiteout,
+  opaque: EntryKind.Opaque,
+};
 
 /** A LayerIndex by hand, as the layer scanner would produce it for a tar with these members. */
 function layer(specs: Spec[]): LayerIndex {
   const links: string[] = [];
-  const idx = emptyLayerIndex(specs.map((s) => s[0].replace(/\/$/, '')), { links });
+  const idx = emptyLayerIndex(
+    specs.map((s) => s[0].replace(/\/$/, '')),
+    { links },
+  );
   specs.forEach(([, kind, size, extra], i) => {
     idx.kinds[i] = KINDS[kind];
     idx.sizes[i] = size ?? 0;
@@ -155,7 +170,7 @@ describe('container playground: the read-write layer', () => {
     expect(m.at('/etc/passwd')).toMatchObject({ status: VISIBLE, provider: 0, change: CH_UNCHANGED });
   });
 
-  it('copy-up of a hardlink takes the inode\'s (target\'s) mode and owner', () => {
+  it("copy-up of a hardlink takes the inode's (target's) mode and owner", () => {
     const r = writeFile(startContainer(lower), '/data/link', enc('x'), NOW);
     expect(r.record).toMatchObject({ copyUp: { layer: 0, size: 7 } });
     const m = merged(r.container);

@@ -155,8 +155,7 @@ export function startContainer(lower: Lower): Container {
 export function normalizeUserPath(p: string): string {
   const trimmed = p.trim().replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return '';
-  if (new TextEncoder().encode(trimmed).length > MAX_PATH_BYTES)
-    throw new LayerscopeError('LIMIT', `path longer than ${MAX_PATH_BYTES} bytes`);
+  if (new TextEncoder().encode(trimmed).length > MAX_PATH_BYTES) throw new LayerscopeError('LIMIT', `path longer than ${MAX_PATH_BYTES} bytes`);
   const segs = trimmed.split('/');
   for (const s of segs) {
     if (s === '' || s === '.' || s === '..') throw new LayerscopeError('NOT_FOUND', `invalid path "/${trimmed}": empty, "." or ".." segment`);
@@ -308,8 +307,7 @@ export function writeFile(c: Container, userPath: string, data: Uint8Array, now:
   requireParentDir(c, path);
   const r = resolvePath(c, path);
   if (r && r.kind === 'dir') throw new LayerscopeError('NOT_FOUND', `/${path} is a directory`);
-  if (r && r.kind !== 'file' && r.kind !== 'hardlink')
-    throw new LayerscopeError('NOT_FOUND', `/${path} is a ${r.kind}; only regular files can be edited here`);
+  if (r && r.kind !== 'file' && r.kind !== 'hardlink') throw new LayerscopeError('NOT_FOUND', `/${path} is a ${r.kind}; only regular files can be edited here`);
   const entries = new Map(c.entries);
   let copyUp: { layer: number; size: number } | null = null;
   let base: Pick<RwEntry, 'mode' | 'uid' | 'gid'> = { mode: NEW_FILE_MODE, uid: 0, gid: 0 };
@@ -319,7 +317,7 @@ export function writeFile(c: Container, userPath: string, data: Uint8Array, now:
     // Copy-up. A hardlink's inode is its target's: take mode and owner from there
     // (overlayfs copy-up breaks the link: the upper copy is a new, separate file).
     const content = lowerContent(c.lower, path);
-    const src = r.lower.kind === 'hardlink' && content ? lowerStat(c.lower, r.lower.linkname) ?? r.lower : r.lower;
+    const src = r.lower.kind === 'hardlink' && content ? (lowerStat(c.lower, r.lower.linkname) ?? r.lower) : r.lower;
     base = { mode: src.mode, uid: src.uid, gid: src.gid };
     copyUp = { layer: r.lower.layer, size: content?.size ?? r.lower.size };
   }
@@ -331,7 +329,15 @@ export function writeFile(c: Container, userPath: string, data: Uint8Array, now:
   entries.set(path, { path, kind: 'file', data, mode: base.mode, uid: base.uid, gid: base.gid, mtime: now, linkname: '' });
   return {
     container: { lower: c.lower, entries },
-    record: { op: 'write', path: '/' + path, created: !r, copyUp, size: data.length, replacedWhiteout: replacedWhiteout && '/' + replacedWhiteout, parentsCopiedUp },
+    record: {
+      op: 'write',
+      path: '/' + path,
+      created: !r,
+      copyUp,
+      size: data.length,
+      replacedWhiteout: replacedWhiteout && '/' + replacedWhiteout,
+      parentsCopiedUp,
+    },
   };
 }
 
@@ -377,7 +383,15 @@ export function makeSymlink(c: Container, userPath: string, target: string, now:
   entries.set(path, { path, kind: 'symlink', data: null, mode: 0o777, uid: 0, gid: 0, mtime: now, linkname: target });
   return {
     container: { lower: c.lower, entries },
-    record: { op: 'write', path: '/' + path, created: true, copyUp: null, size: 0, replacedWhiteout: replacedWhiteout && '/' + replacedWhiteout, parentsCopiedUp },
+    record: {
+      op: 'write',
+      path: '/' + path,
+      created: true,
+      copyUp: null,
+      size: 0,
+      replacedWhiteout: replacedWhiteout && '/' + replacedWhiteout,
+      parentsCopiedUp,
+    },
   };
 }
 
@@ -408,8 +422,7 @@ function lowerSubtreeBytes(c: Container, path: string, ignoreRw = false): number
       const name = u.names[u.nameId[child]];
       const cp = join(p, name);
       // Already deleted or replaced in the upper layer: counted by that earlier operation.
-      if (!ignoreRw && (c.entries.get(join(p, WHITEOUT_PREFIX + name))?.kind === 'whiteout' || c.entries.get(opaquePath(p))?.kind === 'opaque'))
-        continue;
+      if (!ignoreRw && (c.entries.get(join(p, WHITEOUT_PREFIX + name))?.kind === 'whiteout' || c.entries.get(opaquePath(p))?.kind === 'opaque')) continue;
       if (!ignoreRw && c.entries.get(cp) && c.entries.get(cp)!.kind !== 'dir') continue;
       stack.push([child, cp]);
     }
@@ -496,7 +509,7 @@ export function buildLayer(entries: ReadonlyMap<string, RwEntry>): BuiltLayer {
   const tarEntries: TarWriteEntry[] = list.map((e) => ({
     path: e.path,
     kind: e.kind === 'dir' ? 'dir' : e.kind === 'symlink' ? 'symlink' : 'file',
-    data: e.kind === 'file' ? e.data ?? new Uint8Array(0) : e.kind === 'whiteout' || e.kind === 'opaque' ? new Uint8Array(0) : undefined,
+    data: e.kind === 'file' ? (e.data ?? new Uint8Array(0)) : e.kind === 'whiteout' || e.kind === 'opaque' ? new Uint8Array(0) : undefined,
     mode: e.mode,
     uid: e.uid,
     gid: e.gid,
@@ -518,10 +531,13 @@ export function buildLayer(entries: ReadonlyMap<string, RwEntry>): BuiltLayer {
     throw new LayerscopeError('BAD_HEADER', 'the written read-write layer does not read back as written');
 
   const links: string[] = [];
-  const index = emptyLayerIndex(list.map((e) => e.path), { tarSize: tar.length, storedSize: tar.length, links });
+  const index = emptyLayerIndex(
+    list.map((e) => e.path),
+    { tarSize: tar.length, storedSize: tar.length, links },
+  );
   list.forEach((e, i) => {
     index.kinds[i] = KIND_TO_ENTRY[e.kind];
-    index.sizes[i] = e.kind === 'file' ? e.data?.length ?? 0 : 0;
+    index.sizes[i] = e.kind === 'file' ? (e.data?.length ?? 0) : 0;
     index.modes[i] = e.mode & 0o7777;
     index.uids[i] = e.uid;
     index.gids[i] = e.gid;

@@ -82,7 +82,15 @@ describe('playground image (example.tar)', () => {
     const built = buildLayer(session(containerOn(base)).entries);
     const diffId = await sha256Digest(built.tar);
     expect(diffId).toBe(sha256(built.tar));
-    const commit: ExtraLayer = { kind: 'commit', tar: built.tar, index: built.index, createdBy: 'docker commit -m "playground"', created: '2026-01-01T00:00:00Z', comment: 'playground', diffId };
+    const commit: ExtraLayer = {
+      kind: 'commit',
+      tar: built.tar,
+      index: built.index,
+      createdBy: 'docker commit -m "playground"',
+      created: '2026-01-01T00:00:00Z',
+      comment: 'playground',
+      diffId,
+    };
     const shown = composeImage(base, [commit]);
     const tag = defaultCommitTag(base.image);
     expect(tag).toBe('layerscope/example:committed');
@@ -115,8 +123,22 @@ describe('playground image (example.tar)', () => {
       expect(config.rootfs.diff_ids.slice(0, n)).toEqual(base.image.layers.map((l) => l.diffId));
       expect(config.rootfs.diff_ids[n]).toBe(diffId);
       // The new layer as GNU tar lists it.
-      const members = execFileSync('tar', ['-tf', join(out, manifest[0].Layers[n])], { encoding: 'utf8' }).trim().split('\n');
-      expect(members).toEqual(['app/', 'app/static/', 'app/static/.wh..wh..opq', 'app/static/hello.txt', 'etc/', 'etc/motd', 'usr/', 'usr/share/', 'usr/share/doc/', 'usr/share/doc/example/', 'usr/share/doc/example/.wh.manual.txt']);
+      const members = execFileSync('tar', ['-tf', join(out, manifest[0].Layers[n])], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      expect(members).toEqual([
+        'app/',
+        'app/static/',
+        'app/static/.wh..wh..opq',
+        'app/static/hello.txt',
+        'etc/',
+        'etc/motd',
+        'usr/',
+        'usr/share/',
+        'usr/share/doc/',
+        'usr/share/doc/example/',
+        'usr/share/doc/example/.wh.manual.txt',
+      ]);
 
       // skopeo verifies every digest when it copies.
       const skopeo = spawnSync('skopeo', ['--version']);
@@ -140,9 +162,20 @@ describe('playground image (example.tar)', () => {
       let c = containerOn(base);
       c = writeFile(c, '/playground.txt', enc('written in the page\n'), NOW).container;
       const built = buildLayer(c.entries);
-      const commit: ExtraLayer = { kind: 'commit', tar: built.tar, index: built.index, createdBy: 'docker commit', created: '2026-01-01T00:00:00Z', diffId: await sha256Digest(built.tar) };
+      const commit: ExtraLayer = {
+        kind: 'commit',
+        tar: built.tar,
+        index: built.index,
+        createdBy: 'docker commit',
+        created: '2026-01-01T00:00:00Z',
+        diffId: await sha256Digest(built.tar),
+      };
       const shown = composeImage(base, [commit]);
-      const reopened = await verifyImage(await openImage(new Blob([(await exportDockerArchive(base, [commit], { repoTag: 'fixture/committed:1' })) as Uint8Array<ArrayBuffer>]), { verify: true }));
+      const reopened = await verifyImage(
+        await openImage(new Blob([(await exportDockerArchive(base, [commit], { repoTag: 'fixture/committed:1' })) as Uint8Array<ArrayBuffer>]), {
+          verify: true,
+        }),
+      );
       expect(reopened.info.format).toBe('docker-legacy');
       expect(reopened.layers).toHaveLength(n + 1);
       expect(reopened.integrity.map((x) => x.diffId)).toEqual(new Array(n + 1).fill('ok'));

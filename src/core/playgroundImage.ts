@@ -200,7 +200,10 @@ export async function exportDockerArchive(base: LoadedImage, commits: ExtraLayer
     total += idx.tarSize;
   }
   if (total > MAX_EXPORT_BYTES)
-    throw new LayerscopeError('LIMIT', `the image is ${Math.round(total / 2 ** 20)} MiB uncompressed; the page can assemble at most ${MAX_EXPORT_BYTES / 2 ** 20} MiB in memory`);
+    throw new LayerscopeError(
+      'LIMIT',
+      `the image is ${Math.round(total / 2 ** 20)} MiB uncompressed; the page can assemble at most ${MAX_EXPORT_BYTES / 2 ** 20} MiB in memory`,
+    );
 
   const tars: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {

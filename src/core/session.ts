@@ -108,7 +108,12 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const verify = opts.verify ?? false;
   const { info, outer } =
     opts.opened ??
-    (await openArchive(file, { signal: opts.signal, gunzip: opts.gunzip, sink: opts.sink, onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }) }));
+    (await openArchive(file, {
+      signal: opts.signal,
+      gunzip: opts.gunzip,
+      sink: opts.sink,
+      onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }),
+    }));
   const image = selectImage(info, { image: opts.image, platform: opts.platform });
   opts.onStructure?.(info, image);
 
@@ -174,9 +179,17 @@ function integrityWarnings(integrity: IntegrityCheck[]): EngineWarning[] {
   const out: EngineWarning[] = [];
   for (const c of integrity) {
     if (c.diffId === 'mismatch')
-      out.push({ code: 'DIFF_ID_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the uncompressed tar is ${c.computedDiffId}, the config says ${c.expectedDiffId}` });
+      out.push({
+        code: 'DIFF_ID_MISMATCH',
+        layer: c.layer,
+        message: `layer ${c.layer}: sha256 of the uncompressed tar is ${c.computedDiffId}, the config says ${c.expectedDiffId}`,
+      });
     if (c.digest === 'mismatch')
-      out.push({ code: 'DIGEST_MISMATCH', layer: c.layer, message: `layer ${c.layer}: sha256 of the stored blob is ${c.computedDigest}, the manifest says ${c.expectedDigest}` });
+      out.push({
+        code: 'DIGEST_MISMATCH',
+        layer: c.layer,
+        message: `layer ${c.layer}: sha256 of the stored blob is ${c.computedDigest}, the manifest says ${c.expectedDigest}`,
+      });
   }
   return out;
 }

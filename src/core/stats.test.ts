@@ -10,8 +10,14 @@ describe('dive efficiency', () => {
     // trees[2]: /etc/.wh.nginx
     // dive expects score 0.75 and one inefficiency: /etc/nginx/nginx.conf, 7000 bytes, layers [0, 1]
     const layers = [
-      layer([['etc/nginx/nginx.conf', 'file', 2000], ['etc/nginx/public', 'file', 3000]]),
-      layer([['etc/nginx/nginx.conf', 'file', 5000], ['etc/athing', 'file', 10000]]),
+      layer([
+        ['etc/nginx/nginx.conf', 'file', 2000],
+        ['etc/nginx/public', 'file', 3000],
+      ]),
+      layer([
+        ['etc/nginx/nginx.conf', 'file', 5000],
+        ['etc/athing', 'file', 10000],
+      ]),
       layer([['etc/.wh.nginx', 'whiteout']]),
     ];
     const d = diveEfficiency(layers);
@@ -47,10 +53,31 @@ describe('dive efficiency', () => {
    * wasted = 220+50+0 = 270; layer sizes 167, 125, 0, 1 -> user size 126
    */
   const quirky = [
-    layer([['app/', 'dir'], ['app/a', 'file', 100], ['app/b', 'file', 50], ['lib/', 'dir'], ['lib/x', 'file', 10], ['empty/', 'dir'], ['opq/f', 'file', 7]]),
-    layer([['app/a', 'file', 120], ['lib/', 'dir', 0, { mode: 0o700 }], ['lib/y', 'file', 5]]),
-    layer([['.wh.lib', 'whiteout'], ['app/.wh.b', 'whiteout'], ['empty/', 'dir'], ['opq/.wh..wh..opq', 'opaque']]),
-    layer([['.wh.app', 'whiteout'], ['.wh.ghost', 'whiteout'], ['z', 'file', 1]]),
+    layer([
+      ['app/', 'dir'],
+      ['app/a', 'file', 100],
+      ['app/b', 'file', 50],
+      ['lib/', 'dir'],
+      ['lib/x', 'file', 10],
+      ['empty/', 'dir'],
+      ['opq/f', 'file', 7],
+    ]),
+    layer([
+      ['app/a', 'file', 120],
+      ['lib/', 'dir', 0, { mode: 0o700 }],
+      ['lib/y', 'file', 5],
+    ]),
+    layer([
+      ['.wh.lib', 'whiteout'],
+      ['app/.wh.b', 'whiteout'],
+      ['empty/', 'dir'],
+      ['opq/.wh..wh..opq', 'opaque'],
+    ]),
+    layer([
+      ['.wh.app', 'whiteout'],
+      ['.wh.ghost', 'whiteout'],
+      ['z', 'file', 1],
+    ]),
   ];
 
   it('matches a hand-worked case with whiteouts of dirs and files, implied parents, opaque markers and an aborted layer', () => {
@@ -71,9 +98,17 @@ describe('dive efficiency', () => {
 
   it('sizes a whiteout of an explicit directory by everything below it', () => {
     const d = diveEfficiency([
-      layer([['d/', 'dir'], ['d/a', 'file', 3], ['d/s/', 'dir'], ['d/s/b', 'file', 4]]),
+      layer([
+        ['d/', 'dir'],
+        ['d/a', 'file', 3],
+        ['d/s/', 'dir'],
+        ['d/s/b', 'file', 4],
+      ]),
       layer([['.wh.d', 'whiteout']]),
-      layer([['d/', 'dir'], ['d/a', 'file', 1]]),
+      layer([
+        ['d/', 'dir'],
+        ['d/a', 'file', 1],
+      ]),
     ]);
     // L0 leaves /d/a 3, /d/s/b 4; L1 whiteout of /d, a directory below: d+a+s+b = 0+3+0+4 = 7;
     // L2 leaf /d/a 1 (/d has a child: not visited). sum(min) = 1+4+7 = 12, sum(cumulative) = 4+4+7 = 15
@@ -83,11 +118,11 @@ describe('dive efficiency', () => {
 });
 
 describe('dive efficiency from the union trie', () => {
-  it('gives the same figures as building dive\'s trees from the paths alone (random images)', () => {
+  it("gives the same figures as building dive's trees from the paths alone (random images)", () => {
     const segs = ['a', 'b', '.wh.a', 'a-b', 'é'];
     const kinds = ['file', 'file', 'dir', 'whiteout', 'opaque', 'meta', 'symlink'] as const;
     let seed = 7;
-    const r = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const r = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let iter = 0; iter < 300; iter++) {
       const layers = Array.from({ length: 1 + Math.floor(r() * 4) }, () =>
         layer(
@@ -116,10 +151,31 @@ describe('computeStats', () => {
 
   function quirkyLayers() {
     return [
-      layer([['app/', 'dir'], ['app/a', 'file', 100], ['app/b', 'file', 50], ['lib/', 'dir'], ['lib/x', 'file', 10], ['empty/', 'dir'], ['opq/f', 'file', 7]]),
-      layer([['app/a', 'file', 120], ['lib/', 'dir', 0, { mode: 0o700 }], ['lib/y', 'file', 5]]),
-      layer([['.wh.lib', 'whiteout'], ['app/.wh.b', 'whiteout'], ['empty/', 'dir'], ['opq/.wh..wh..opq', 'opaque']]),
-      layer([['.wh.app', 'whiteout'], ['.wh.ghost', 'whiteout'], ['z', 'file', 1]]),
+      layer([
+        ['app/', 'dir'],
+        ['app/a', 'file', 100],
+        ['app/b', 'file', 50],
+        ['lib/', 'dir'],
+        ['lib/x', 'file', 10],
+        ['empty/', 'dir'],
+        ['opq/f', 'file', 7],
+      ]),
+      layer([
+        ['app/a', 'file', 120],
+        ['lib/', 'dir', 0, { mode: 0o700 }],
+        ['lib/y', 'file', 5],
+      ]),
+      layer([
+        ['.wh.lib', 'whiteout'],
+        ['app/.wh.b', 'whiteout'],
+        ['empty/', 'dir'],
+        ['opq/.wh..wh..opq', 'opaque'],
+      ]),
+      layer([
+        ['.wh.app', 'whiteout'],
+        ['.wh.ghost', 'whiteout'],
+        ['z', 'file', 1],
+      ]),
     ];
   }
 
@@ -157,7 +213,10 @@ describe('computeStats', () => {
 
   it('each hidden version counts once; the visible version is not hidden; same-layer duplicates are', () => {
     const layers = [
-      layer([['f', 'file', 10], ['f', 'file', 11]]),
+      layer([
+        ['f', 'file', 10],
+        ['f', 'file', 11],
+      ]),
       layer([['f', 'file', 12]]),
       layer([['f', 'file', 13]]),
       null,
@@ -175,7 +234,7 @@ describe('dive figures on a real image', () => {
   // wagoodman/dive dive/image/docker/image_archive_analysis_test.go (Test_Analysis):
   //   efficiency 0.9844212134184309, sizeBytes 1220598, userSizeBytes 66237,
   //   wastedBytes 32025, wastedPercent 0.4834911001404049
-  it('equal dive\'s own expected values for its test image', async () => {
+  it("equal dive's own expected values for its test image", async () => {
     const { openAsBlob } = await import('node:fs');
     const { join } = await import('node:path');
     // dynamic: the pipeline (archive + layer scanner) is other modules' business

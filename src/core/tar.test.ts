@@ -5,7 +5,20 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, symlinkSync, linkSync, chmodSync, truncateSync, appendFileSync, utimesSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+  symlinkSync,
+  linkSync,
+  chmodSync,
+  truncateSync,
+  appendFileSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TarParser, scanTarBlob, readTarStream, parseNumeric, blobSource, blobStreamSource, STREAM_RESTART_GAP, type TarHandlers } from './tar';
@@ -123,7 +136,10 @@ describe('tar-quirks fixtures vs GNU tar', () => {
         expect(Buffer.from(concat(ours.data.get(i))).equals(want), e.path).toBe(true);
       });
       // Split equivalence: 1-byte pushes, random cuts, and the random-access scanner.
-      const one = parseSplit(bytes, Array.from({ length: bytes.length }, (_, i) => i));
+      const one = parseSplit(
+        bytes,
+        Array.from({ length: bytes.length }, (_, i) => i),
+      );
       expect(stripForCompare(one)).toEqual(stripForCompare(ours));
       expect([...one.data.entries()].map(([k, v]) => [k, concat(v)])).toEqual([...ours.data.entries()].map(([k, v]) => [k, concat(v)]));
       for (const seed of [1, 2, 3]) {
@@ -174,7 +190,9 @@ describe('tar-quirks fixtures vs GNU tar', () => {
 
 /** Raw member name of the i-th member as GNU tar prints it (for `tar -xO name`). */
 function rawMemberName(file: string, i: number): string {
-  const names = execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } }).toString('latin1').split('\n');
+  const names = execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } })
+    .toString('latin1')
+    .split('\n');
   return Buffer.from(names[i], 'latin1').toString('latin1');
 }
 
@@ -264,7 +282,10 @@ describe('archives built with GNU tar', () => {
         expect(Buffer.from(bytes.subarray(e.dataOffset, e.dataOffset + e.size)).equals(want), e.path).toBe(true);
         expect(e.storedSize).toBe(Math.ceil(e.size / 512) * 512);
       }
-      const one = parseSplit(bytes, Array.from({ length: Math.min(bytes.length, 200_000) }, (_, i) => i));
+      const one = parseSplit(
+        bytes,
+        Array.from({ length: Math.min(bytes.length, 200_000) }, (_, i) => i),
+      );
       expect(stripForCompare(one)).toEqual(stripForCompare(ours));
       const r = parseSplit(bytes, randomCuts(bytes.length, 42, 500));
       expect(stripForCompare(r)).toEqual(stripForCompare(ours));
@@ -294,7 +315,18 @@ function octal(n: number, len: number): string {
   return n.toString(8).padStart(len - 1, '0') + '\0';
 }
 
-function header(o: { name: string | Uint8Array; type?: string; size?: number; mode?: number; uid?: number; link?: string; magic?: 'ustar' | 'gnu' | 'v7'; prefix?: string; sizeField?: Uint8Array; uidField?: Uint8Array }): Uint8Array {
+function header(o: {
+  name: string | Uint8Array;
+  type?: string;
+  size?: number;
+  mode?: number;
+  uid?: number;
+  link?: string;
+  magic?: 'ustar' | 'gnu' | 'v7';
+  prefix?: string;
+  sizeField?: Uint8Array;
+  uidField?: Uint8Array;
+}): Uint8Array {
   const b = new Uint8Array(512);
   const put = (s: string | Uint8Array, off: number) => b.set(typeof s === 'string' ? Buffer.from(s, 'utf8') : s, off);
   put(o.name, 0);
@@ -439,7 +471,11 @@ describe('hand-encoded headers', () => {
     signed.set(Buffer.from(s.toString(8).padStart(6, '0') + '\0 '), 148);
     const bad = header({ name });
     bad[0] ^= 1; // one bit off: neither sum matches
-    for (const [h, ok] of [[unsigned, true], [signed, true], [bad, false]] as const) {
+    for (const [h, ok] of [
+      [unsigned, true],
+      [signed, true],
+      [bad, false],
+    ] as const) {
       const tar = concat([h, new Uint8Array(1024)]);
       for (const shift of [0, 1, 3]) {
         // the same bytes at an offset that is not a multiple of 4 inside the buffer
@@ -459,7 +495,9 @@ describe('hand-encoded headers', () => {
     const uid = new Uint8Array(8);
     uid[0] = 0x80;
     uid.set([0x12, 0x34, 0x56, 0x78, 0x9a], 3);
-    const bytes = new Uint8Array(Buffer.concat([header({ name: 'f', sizeField: size, uidField: uid, magic: 'gnu' }), padBlock(new Uint8Array(5).fill(65)), END]));
+    const bytes = new Uint8Array(
+      Buffer.concat([header({ name: 'f', sizeField: size, uidField: uid, magic: 'gnu' }), padBlock(new Uint8Array(5).fill(65)), END]),
+    );
     const c = parseWhole(bytes);
     expect(c.entries[0].size).toBe(5);
     expect(c.entries[0].uid).toBe(0x123456789a);
@@ -577,7 +615,10 @@ describe('byte sources: one forward stream (browsers) and random slices give the
     }
     parts.push(new Uint8Array(1024));
     const synthetic = concat(parts);
-    const inputs: [string, Uint8Array][] = [['synthetic', synthetic], ...quirkFiles.map((f) => [f, new Uint8Array(readFileSync(join(QUIRKS, f)))] as [string, Uint8Array])];
+    const inputs: [string, Uint8Array][] = [
+      ['synthetic', synthetic],
+      ...quirkFiles.map((f) => [f, new Uint8Array(readFileSync(join(QUIRKS, f)))] as [string, Uint8Array]),
+    ];
     for (const [name, bytes] of inputs) {
       const viaSlices = collector(false);
       const viaStream = collector(false);

@@ -445,9 +445,7 @@ export class TarParser {
       this.state = ST_DONE;
       return;
     }
-    const what = this.entry && (this.state === ST_DATA || this.state === ST_PADDING)
-      ? `inside the data of "${this.entry.path}"`
-      : 'inside a header';
+    const what = this.entry && (this.state === ST_DATA || this.state === ST_PADDING) ? `inside the data of "${this.entry.path}"` : 'inside a header';
     throw new LayerscopeError('TRUNCATED', `tar stream ends ${what}`, { offset: this.pos, layer: this.layer });
   }
 
@@ -659,7 +657,7 @@ export class TarParser {
     // Data length in the stream. Types that never carry data ignore the size field
     // (as Go's archive/tar does: a hardlink's size may describe its target).
     const paxSize = paxNumber(pax('size'));
-    let dataLen = headerOnly ? 0 : paxSize ?? headerSize;
+    let dataLen = headerOnly ? 0 : (paxSize ?? headerSize);
     if (!Number.isSafeInteger(dataLen) || dataLen < 0) {
       throw new LayerscopeError('BAD_HEADER', 'tar entry has an invalid size', { offset: off, layer: this.layer });
     }
@@ -916,10 +914,7 @@ export async function scanTarBlob(input: Blob | ByteSource, h: TarHandlers, opts
   const src = isBlob(input) ? blobStreamSource(input) : input;
   const total = src.size;
   // Wrap onEntry so that no data delivery is requested.
-  const parser = new TarParser(
-    { onEntry: (e) => void h.onEntry(e), onWarning: h.onWarning ? (w) => h.onWarning!(w) : undefined },
-    { layer: opts.layer },
-  );
+  const parser = new TarParser({ onEntry: (e) => void h.onEntry(e), onWarning: h.onWarning ? (w) => h.onWarning!(w) : undefined }, { layer: opts.layer });
   let win: Uint8Array = new Uint8Array(0);
   let winStart = 0;
   let pos = 0;
@@ -951,7 +946,8 @@ export async function scanTarBlob(input: Blob | ByteSource, h: TarHandlers, opts
         winStart = pos;
       }
       prefetch = null;
-      if (win.length === 0) throw new LayerscopeError('IO', 'the file ended before its stated size (changed while being read?)', { offset: pos, layer: opts.layer });
+      if (win.length === 0)
+        throw new LayerscopeError('IO', 'the file ended before its stated size (changed while being read?)', { offset: pos, layer: opts.layer });
       inWin = pos - winStart;
       // Dense headers from a slow random-access source (slices): the next window will be
       // needed; read it while this one is parsed. A stream reads ahead by itself, and a

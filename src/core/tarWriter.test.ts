@@ -18,8 +18,12 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasPython = spawnSync('python3', ['-c', 'import tarfile'], { env: ENV }).status === 0;
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'tarwriter-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tarwriter-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let counter = 0;
 function save(bytes: Uint8Array): string {
@@ -34,28 +38,45 @@ function tar(args: string[]): Buffer {
   return r.stdout;
 }
 
-interface Listed { mode: string; uid: number; gid: number; size: string; date: string; rest: string }
+interface Listed {
+  mode: string;
+  uid: number;
+  gid: number;
+  size: string;
+  date: string;
+  rest: string;
+}
 
 /** Parses `tar --list --verbose --full-time --numeric-owner` lines. */
 function list(file: string, extra: string[] = []): Listed[] {
   const out = tar(['--list', '--verbose', '--full-time', '--numeric-owner', '--quoting-style=literal', ...extra, '-f', file]).toString('utf8');
-  return out.split('\n').filter(Boolean).map((line) => {
-    const m = /^(\S{10}) (\d+)\/(\d+)\s+(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\s+(.*)$/.exec(line);
-    if (!m) throw new Error(`unparsed tar -tv line: ${line}`);
-    return { mode: m[1], uid: Number(m[2]), gid: Number(m[3]), size: m[4], date: m[5], rest: m[6] };
-  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const m = /^(\S{10}) (\d+)\/(\d+)\s+(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\s+(.*)$/.exec(line);
+      if (!m) throw new Error(`unparsed tar -tv line: ${line}`);
+      return { mode: m[1], uid: Number(m[2]), gid: Number(m[3]), size: m[4], date: m[5], rest: m[6] };
+    });
 }
 
 /** `ls -l` style mode string, as GNU tar prints it (type letter, rwx with s/S/t/T). */
 function modeString(kind: TarWriteEntry['kind'], mode: number): string {
   const t = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' }[kind];
   const bit = (m: number, c: string) => (mode & m ? c : '-');
-  const special = (x: number, s: number, lower: string, upper: string) =>
-    mode & s ? (mode & x ? lower : upper) : mode & x ? 'x' : '-';
-  return t
-    + bit(0o400, 'r') + bit(0o200, 'w') + special(0o100, 0o4000, 's', 'S')
-    + bit(0o040, 'r') + bit(0o020, 'w') + special(0o010, 0o2000, 's', 'S')
-    + bit(0o004, 'r') + bit(0o002, 'w') + special(0o001, 0o1000, 't', 'T');
+  const special = (x: number, s: number, lower: string, upper: string) => (mode & s ? (mode & x ? lower : upper) : mode & x ? 'x' : '-');
+  return (
+    t +
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    special(0o100, 0o4000, 's', 'S') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    special(0o010, 0o2000, 's', 'S') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    special(0o001, 0o1000, 't', 'T')
+  );
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS[.frac]` for epoch seconds, independent of the writer. */
@@ -100,7 +121,12 @@ function file(path: string, content: string | Uint8Array, extra: Partial<TarWrit
 function bytes(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed;
-  for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x & 0xff; }
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
   return out;
 }
 
@@ -125,7 +151,11 @@ describe('writeTar', () => {
 
   it('writes every kind the way GNU tar lists it', () => {
     const f = save(writeTar(kinds));
-    checkListing(f, kinds, kinds.map((e) => (e.path === '' ? './' : e.kind === 'dir' ? `${e.path}/` : e.path)));
+    checkListing(
+      f,
+      kinds,
+      kinds.map((e) => (e.path === '' ? './' : e.kind === 'dir' ? `${e.path}/` : e.path)),
+    );
   });
 
   it('gives back file contents through tar -xOf', () => {
@@ -155,7 +185,15 @@ describe('writeTar', () => {
       expect(st.mode & 0o7777).toBe(e.mode & (e.kind === 'symlink' ? st.mode : 0o7777));
       expect(st.uid).toBe(e.uid);
       expect(st.gid).toBe(e.gid);
-      const isType = { file: st.isFile(), hardlink: st.isFile(), dir: st.isDirectory(), symlink: st.isSymbolicLink(), fifo: st.isFIFO(), char: st.isCharacterDevice(), block: st.isBlockDevice() }[e.kind];
+      const isType = {
+        file: st.isFile(),
+        hardlink: st.isFile(),
+        dir: st.isDirectory(),
+        symlink: st.isSymbolicLink(),
+        fifo: st.isFIFO(),
+        char: st.isCharacterDevice(),
+        block: st.isBlockDevice(),
+      }[e.kind];
       expect(isType).toBe(true);
       if (e.kind === 'file') expect(new Uint8Array(readFileSync(join(out, e.path)))).toEqual(e.data);
       if (e.kind === 'symlink') expect(readlinkSync(join(out, e.path))).toBe(e.linkname);
@@ -167,9 +205,9 @@ describe('writeTar', () => {
   describe('names', () => {
     const seg = (c: string, n: number) => c.repeat(n);
     const exactly100 = seg('a', 50) + '/' + seg('b', 49);
-    const prefixed = seg('p', 120) + '/' + seg('n', 90);                 // 211: needs the ustar prefix field
+    const prefixed = seg('p', 120) + '/' + seg('n', 90); // 211: needs the ustar prefix field
     const tooLong = Array.from({ length: 12 }, (_, i) => `${i}${seg('d', 24)}`).join('/'); // 311 chars
-    const noSlashLong = seg('x', 180);                                   // 180 chars, no '/' to split at
+    const noSlashLong = seg('x', 180); // 180 chars, no '/' to split at
     const unicode = 'données/日本語/ファイル.txt';
     const entries: TarWriteEntry[] = [
       file(exactly100, 'a'),
@@ -204,11 +242,17 @@ describe('writeTar', () => {
 
     it.skipIf(!hasPython)('agrees with Python tarfile on the names too', () => {
       const f = save(writeTar(entries));
-      const py = spawnSync('python3', ['-c', [
-        'import sys, tarfile, json',
-        't = tarfile.open(sys.argv[1])',
-        'print(json.dumps([[m.name, m.linkname, m.size] for m in t.getmembers()]))',
-      ].join('\n'), f], { env: ENV });
+      const py = spawnSync(
+        'python3',
+        [
+          '-c',
+          ['import sys, tarfile, json', 't = tarfile.open(sys.argv[1])', 'print(json.dumps([[m.name, m.linkname, m.size] for m in t.getmembers()]))'].join(
+            '\n',
+          ),
+          f,
+        ],
+        { env: ENV },
+      );
       expect(py.status, py.stderr.toString()).toBe(0);
       const got = JSON.parse(py.stdout.toString()) as [string, string, number][];
       // tarfile strips the trailing slash of directories.
@@ -218,9 +262,9 @@ describe('writeTar', () => {
 
   describe('numbers beyond the ustar fields', () => {
     const entries: TarWriteEntry[] = [
-      file('big-uid', 'x', { uid: 20_000_000, gid: 3_000_000 }),            // > 0o7777777 = 2097151
-      file('max-octal-uid', 'x', { uid: 0o7777777, gid: 0o7777777 }),         // exactly fits
-      file('far-future', 'x', { mtime: 2 ** 34 }),                            // > 0o77777777777 (year 2514)
+      file('big-uid', 'x', { uid: 20_000_000, gid: 3_000_000 }), // > 0o7777777 = 2097151
+      file('max-octal-uid', 'x', { uid: 0o7777777, gid: 0o7777777 }), // exactly fits
+      file('far-future', 'x', { mtime: 2 ** 34 }), // > 0o77777777777 (year 2514)
       file('fraction', 'x', { mtime: 1700000000.25 }),
       file('before-epoch', 'x', { mtime: -86400 }),
       file('zero', 'x', { mtime: 0 }),
@@ -237,18 +281,29 @@ describe('writeTar', () => {
       file('c', 'x', { uid: 1002, gid: 1002, uname: 'jürgen', gname: 'gruppe' }),
     ];
     const out = tar(['--list', '--verbose', '--quoting-style=literal', '-f', save(writeTar(entries))]).toString('utf8');
-    const owners = out.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[1]);
+    const owners = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/)[1]);
     expect(owners).toEqual(entries.map((e) => `${e.uname}/${e.gname}`));
   });
 
   it.skipIf(!hasPython)('writes xattrs as SCHILY.xattr records (binary values kept)', () => {
     const cap = new Uint8Array([1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const f = save(writeTar([file('bin/ping', 'x', { xattrs: { 'security.capability': cap, 'user.comment': 'héllo' } })]));
-    const py = spawnSync('python3', ['-c', [
-      'import sys, tarfile, json',
-      'm = tarfile.open(sys.argv[1], encoding="utf-8", errors="surrogateescape").getmembers()[0]',
-      'print(json.dumps({k: list(v.encode("utf-8", "surrogateescape")) for k, v in m.pax_headers.items()}))',
-    ].join('\n'), f], { env: ENV });
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import sys, tarfile, json',
+          'm = tarfile.open(sys.argv[1], encoding="utf-8", errors="surrogateescape").getmembers()[0]',
+          'print(json.dumps({k: list(v.encode("utf-8", "surrogateescape")) for k, v in m.pax_headers.items()}))',
+        ].join('\n'),
+        f,
+      ],
+      { env: ENV },
+    );
     expect(py.status, py.stderr.toString()).toBe(0);
     const got = JSON.parse(py.stdout.toString()) as Record<string, number[]>;
     expect(got['SCHILY.xattr.security.capability']).toEqual([...cap]);
@@ -267,7 +322,11 @@ describe('writeTar', () => {
     ];
     for (const e of bad) {
       let err: unknown;
-      try { writeTar([e]); } catch (x) { err = x; }
+      try {
+        writeTar([e]);
+      } catch (x) {
+        err = x;
+      }
       expect(isLayerscopeError(err), e.path).toBe(true);
     }
   });

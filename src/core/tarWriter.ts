@@ -53,11 +53,17 @@ const PREFIX_LEN = 155;
 const LINKNAME_LEN = 100;
 const UGNAME_LEN = 32;
 /** Largest value an octal field holds: width-1 digits (the last byte is a NUL). */
-const MAX_OCTAL_8 = 0o7777777;            // mode, uid, gid, devmajor, devminor (8-byte fields)
-const MAX_OCTAL_12 = 0o77777777777;       // size, mtime (12-byte fields): 8 GiB - 1
+const MAX_OCTAL_8 = 0o7777777; // mode, uid, gid, devmajor, devminor (8-byte fields)
+const MAX_OCTAL_12 = 0o77777777777; // size, mtime (12-byte fields): 8 GiB - 1
 
 const TYPEFLAG: Record<TarWriteKind, string> = {
-  file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6',
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  dir: '5',
+  fifo: '6',
 };
 const PAX_TYPEFLAG = 'x';
 
@@ -133,8 +139,19 @@ function memberName(e: TarWriteEntry): string {
 }
 
 function buildHeader(
-  name: string, prefix: string, typeflag: string, mode: number, uid: number, gid: number, size: number, mtime: number,
-  linkname: string, uname: string, gname: string, devmajor: number, devminor: number,
+  name: string,
+  prefix: string,
+  typeflag: string,
+  mode: number,
+  uid: number,
+  gid: number,
+  size: number,
+  mtime: number,
+  linkname: string,
+  uname: string,
+  gname: string,
+  devmajor: number,
+  devminor: number,
 ): Uint8Array {
   const h = new Uint8Array(TAR_BLOCK);
   writeString(h, 0, NAME_LEN, name);
@@ -145,8 +162,8 @@ function buildHeader(
   writeOctal(h, 136, 12, mtime);
   h[156] = typeflag.charCodeAt(0);
   writeString(h, 157, LINKNAME_LEN, linkname);
-  writeString(h, 257, 6, 'ustar\0');   // magic (POSIX ustar)
-  writeString(h, 263, 2, '00');        // version
+  writeString(h, 257, 6, 'ustar\0'); // magic (POSIX ustar)
+  writeString(h, 263, 2, '00'); // version
   writeString(h, 265, UGNAME_LEN, uname);
   writeString(h, 297, UGNAME_LEN, gname);
   writeOctal(h, 329, 8, devmajor);
@@ -221,20 +238,35 @@ function planEntry(e: TarWriteEntry): Planned {
     hLink = asciiFallback(linkname, LINKNAME_LEN);
   }
   let hUid = e.uid;
-  if (e.uid > MAX_OCTAL_8) { rec('uid', String(e.uid)); hUid = 0; }
+  if (e.uid > MAX_OCTAL_8) {
+    rec('uid', String(e.uid));
+    hUid = 0;
+  }
   let hGid = e.gid;
-  if (e.gid > MAX_OCTAL_8) { rec('gid', String(e.gid)); hGid = 0; }
+  if (e.gid > MAX_OCTAL_8) {
+    rec('gid', String(e.gid));
+    hGid = 0;
+  }
   let hSize = size;
-  if (size > MAX_OCTAL_12) { rec('size', String(size)); hSize = 0; }
+  if (size > MAX_OCTAL_12) {
+    rec('size', String(size));
+    hSize = 0;
+  }
   let hMtime = e.mtime;
   if (!Number.isInteger(e.mtime) || e.mtime < 0 || e.mtime > MAX_OCTAL_12) {
     rec('mtime', formatPaxTime(e.mtime));
     hMtime = Math.min(Math.max(Math.floor(e.mtime), 0), MAX_OCTAL_12);
   }
   let hUname = uname;
-  if (!isAscii(uname) || uname.length > UGNAME_LEN) { rec('uname', uname); hUname = ''; }
+  if (!isAscii(uname) || uname.length > UGNAME_LEN) {
+    rec('uname', uname);
+    hUname = '';
+  }
   let hGname = gname;
-  if (!isAscii(gname) || gname.length > UGNAME_LEN) { rec('gname', gname); hGname = ''; }
+  if (!isAscii(gname) || gname.length > UGNAME_LEN) {
+    rec('gname', gname);
+    hGname = '';
+  }
   if (e.xattrs) {
     for (const key of Object.keys(e.xattrs).sort()) {
       if (key === '' || key.includes('=') || key.includes('\0')) {
@@ -250,7 +282,10 @@ function planEntry(e: TarWriteEntry): Planned {
     for (const r of records) total += r.length;
     const body = new Uint8Array(total);
     let o = 0;
-    for (const r of records) { body.set(r, o); o += r.length; }
+    for (const r of records) {
+      body.set(r, o);
+      o += r.length;
+    }
     // Name of the extended header itself, as GNU tar does by default
     // ("%d/PaxHeaders/%f"); readers that know pax never show it.
     const trimmed = name.replace(/\/+$/, '');
@@ -290,9 +325,16 @@ export function writeTar(entries: TarWriteEntry[]): Uint8Array {
   const out = new Uint8Array(total); // zero-filled: padding and end blocks come for free
   let o = 0;
   for (const p of planned) {
-    if (p.pax) { out.set(p.pax, o); o += p.pax.length; }
-    out.set(p.header, o); o += TAR_BLOCK;
-    if (p.data) { out.set(p.data, o); o += padded(p.data.length); }
+    if (p.pax) {
+      out.set(p.pax, o);
+      o += p.pax.length;
+    }
+    out.set(p.header, o);
+    o += TAR_BLOCK;
+    if (p.data) {
+      out.set(p.data, o);
+      o += padded(p.data.length);
+    }
   }
   return out;
 }

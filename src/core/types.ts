@@ -29,8 +29,17 @@ export const EntryKind = {
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
 export const ENTRY_KIND_NAMES: Record<EntryKind, string> = {
-  0: 'file', 1: 'dir', 2: 'symlink', 3: 'hardlink', 4: 'char', 5: 'block', 6: 'fifo',
-  7: 'whiteout', 8: 'opaque', 9: 'whiteout-meta', 10: 'other',
+  0: 'file',
+  1: 'dir',
+  2: 'symlink',
+  3: 'hardlink',
+  4: 'char',
+  5: 'block',
+  6: 'fifo',
+  7: 'whiteout',
+  8: 'opaque',
+  9: 'whiteout-meta',
+  10: 'other',
 };
 
 /**
@@ -149,10 +158,10 @@ export interface ImageInfo {
 
 /** What opening an archive yields: its variant, its images and platform choices. */
 export type ArchiveFormat =
-  | 'docker-legacy'      // docker save (≤ 24): manifest.json + <id>/layer.tar
-  | 'docker-oci'         // docker save (≥ 25): OCI layout + manifest.json into blobs/
-  | 'oci'                // OCI image layout only (skopeo, podman, buildah, buildx, containerd)
-  | 'tarball';           // crane / kaniko / go-containerregistry: manifest.json + sha256:<hex> config + <hex>.tar.gz
+  | 'docker-legacy' // docker save (≤ 24): manifest.json + <id>/layer.tar
+  | 'docker-oci' // docker save (≥ 25): OCI layout + manifest.json into blobs/
+  | 'oci' // OCI image layout only (skopeo, podman, buildah, buildx, containerd)
+  | 'tarball'; // crane / kaniko / go-containerregistry: manifest.json + sha256:<hex> config + <hex>.tar.gz
 
 export interface PlatformChoice {
   platform: Platform;

@@ -110,13 +110,30 @@ describe('whiteouts (layer.md "Whiteouts")', () => {
   });
 
   it('removes from LOWER layers only: the same layer may re-add the path', () => {
-    const l = [layer([['x/', 'dir'], ['x/old', 'file', 1]]), layer([['.wh.x', 'whiteout'], ['x/', 'dir'], ['x/new', 'file', 2]])];
+    const l = [
+      layer([
+        ['x/', 'dir'],
+        ['x/old', 'file', 1],
+      ]),
+      layer([
+        ['.wh.x', 'whiteout'],
+        ['x/', 'dir'],
+        ['x/new', 'file', 2],
+      ]),
+    ];
     const v = buildUnion(l);
     expect(at(v, l, 1, '/x')).toMatchObject({ status: NodeStatus.Visible, provider: 1, change: Change.Unchanged });
     expect(at(v, l, 1, '/x/old')).toMatchObject({ status: NodeStatus.Deleted, provider: 1, change: Change.Deleted });
     expect(at(v, l, 1, '/x/new')).toMatchObject({ status: NodeStatus.Visible, provider: 1, change: Change.Added });
     // order inside the layer does not matter: whiteouts first (even when listed after the entries)
-    const l2 = [l[0], layer([['x/', 'dir'], ['x/new', 'file', 2], ['.wh.x', 'whiteout']])];
+    const l2 = [
+      l[0],
+      layer([
+        ['x/', 'dir'],
+        ['x/new', 'file', 2],
+        ['.wh.x', 'whiteout'],
+      ]),
+    ];
     const v2 = buildUnion(l2);
     expect(at(v2, l2, 1, '/x/new').status).toBe(NodeStatus.Visible);
     expect(at(v2, l2, 1, '/x/old').status).toBe(NodeStatus.Deleted);
@@ -148,7 +165,7 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
   const layers = [L0, L1];
   const u = buildUnion(layers);
 
-  it('hides every lower child (and what is below them), keeps the same layer\'s children', () => {
+  it("hides every lower child (and what is below them), keeps the same layer's children", () => {
     expect(at(u, layers, 1, '/d/sub')).toMatchObject({ status: NodeStatus.Deleted, provider: 1, change: Change.Deleted });
     expect(at(u, layers, 1, '/d/sub/y')).toMatchObject({ status: NodeStatus.Deleted, provider: 1, change: Change.Deleted });
     expect(at(u, layers, 1, '/d/new')).toMatchObject({ status: NodeStatus.Visible, provider: 1, entry: 2, change: Change.Added });
@@ -165,7 +182,13 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
   });
 
   it('at the root: hides everything lower', () => {
-    const l = [L0, layer([['.wh..wh..opq', 'opaque'], ['f', 'file', 1]])];
+    const l = [
+      L0,
+      layer([
+        ['.wh..wh..opq', 'opaque'],
+        ['f', 'file', 1],
+      ]),
+    ];
     const v = buildUnion(l);
     const m = mergedAt(v, l, 1);
     const visible = [...Array(v.nodeCount).keys()].filter((n) => n > 0 && m.status[n] === NodeStatus.Visible).map((n) => pathOf(v, n));
@@ -173,7 +196,13 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
   });
 
   it('AUFS metadata (.wh..wh.plnk and below) is never shown', () => {
-    const l = [layer([['.wh..wh.plnk/', 'meta'], ['.wh..wh.plnk/123.456', 'file', 9], ['a/.wh..wh.aufs', 'meta']])];
+    const l = [
+      layer([
+        ['.wh..wh.plnk/', 'meta'],
+        ['.wh..wh.plnk/123.456', 'file', 9],
+        ['a/.wh..wh.aufs', 'meta'],
+      ]),
+    ];
     const v = buildUnion(l);
     expect(lookup(v, '/.wh..wh.plnk')).toBe(-1);
     expect(v.entryNode[0][1]).toBe(-1);
@@ -183,7 +212,14 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
 
 describe('replacement by type', () => {
   it('a non-directory over a directory: the lower subtree disappears', () => {
-    const l = [layer([['a/', 'dir'], ['a/b/', 'dir'], ['a/b/c', 'file', 1]]), layer([['a', 'file', 7]])];
+    const l = [
+      layer([
+        ['a/', 'dir'],
+        ['a/b/', 'dir'],
+        ['a/b/c', 'file', 1],
+      ]),
+      layer([['a', 'file', 7]]),
+    ];
     const u = buildUnion(l);
     expect(at(u, l, 1, '/a')).toMatchObject({ status: NodeStatus.Visible, provider: 1, entry: 0, change: Change.Modified });
     for (const p of ['/a/b', '/a/b/c']) {
@@ -193,7 +229,13 @@ describe('replacement by type', () => {
   });
 
   it('a directory over a file replaces it (modified: the type changed)', () => {
-    const l = [layer([['f', 'file', 3]]), layer([['f/', 'dir'], ['f/g', 'file', 1]])];
+    const l = [
+      layer([['f', 'file', 3]]),
+      layer([
+        ['f/', 'dir'],
+        ['f/g', 'file', 1],
+      ]),
+    ];
     const u = buildUnion(l);
     expect(at(u, l, 1, '/f')).toMatchObject({ status: NodeStatus.Visible, provider: 1, change: Change.Modified });
     expect(at(u, l, 1, '/f/g')).toMatchObject({ status: NodeStatus.Visible, change: Change.Added });
@@ -201,8 +243,16 @@ describe('replacement by type', () => {
 
   it('a directory over a directory merges, attributes from the upper one', () => {
     const l = [
-      layer([['d/', 'dir', 0, { mode: 0o700 }], ['d/x', 'file', 1], ['s/', 'dir']]),
-      layer([['d/', 'dir', 0, { mode: 0o755, uid: 1 }], ['d/y', 'file', 1], ['s/', 'dir']]),
+      layer([
+        ['d/', 'dir', 0, { mode: 0o700 }],
+        ['d/x', 'file', 1],
+        ['s/', 'dir'],
+      ]),
+      layer([
+        ['d/', 'dir', 0, { mode: 0o755, uid: 1 }],
+        ['d/y', 'file', 1],
+        ['s/', 'dir'],
+      ]),
     ];
     const u = buildUnion(l);
     expect(at(u, l, 1, '/d')).toMatchObject({ provider: 1, entry: 0, change: Change.MetadataOnly });
@@ -213,7 +263,16 @@ describe('replacement by type', () => {
   });
 
   it('a file written again is modified even with identical attributes (its bytes ship again)', () => {
-    const l = [layer([['f', 'file', 3], ['s', 'symlink', 0, { link: 'x' }]]), layer([['f', 'file', 3], ['s', 'symlink', 0, { link: 'x' }]])];
+    const l = [
+      layer([
+        ['f', 'file', 3],
+        ['s', 'symlink', 0, { link: 'x' }],
+      ]),
+      layer([
+        ['f', 'file', 3],
+        ['s', 'symlink', 0, { link: 'x' }],
+      ]),
+    ];
     const u = buildUnion(l);
     expect(at(u, l, 1, '/f').change).toBe(Change.Modified);
     expect(at(u, l, 1, '/s').change).toBe(Change.Modified);
@@ -225,7 +284,10 @@ describe('implicit parents', () => {
   it('exist without an entry (0755 root:root); a later explicit entry is compared with those attributes', () => {
     const l = [
       layer([['x/y/z', 'file', 1]]),
-      layer([['x/', 'dir', 0, { mode: 0o755 }], ['x/y/', 'dir', 0, { mode: 0o700 }]]),
+      layer([
+        ['x/', 'dir', 0, { mode: 0o755 }],
+        ['x/y/', 'dir', 0, { mode: 0o700 }],
+      ]),
     ];
     const u = buildUnion(l);
     expect(at(u, l, 0, '/x')).toEqual({ status: NodeStatus.Visible, provider: 0, entry: -1, change: Change.Added });
@@ -252,14 +314,25 @@ describe('implicit parents', () => {
 
 describe('same path twice in one layer', () => {
   it('the later entry wins; one event per layer', () => {
-    const l = [layer([['a', 'file', 5], ['a', 'file', 9]])];
+    const l = [
+      layer([
+        ['a', 'file', 5],
+        ['a', 'file', 9],
+      ]),
+    ];
     const u = buildUnion(l);
     expect(at(u, l, 0, '/a')).toMatchObject({ entry: 1, change: Change.Added });
     expect(pathHistory(u, l, node(u, '/a'))).toEqual([{ layer: 0, action: 'added', entry: 1 }]);
   });
 
   it('a directory then a file: what the directory held in that layer never existed', () => {
-    const l = [layer([['d/', 'dir'], ['d/x', 'file', 1], ['d', 'file', 2]])];
+    const l = [
+      layer([
+        ['d/', 'dir'],
+        ['d/x', 'file', 1],
+        ['d', 'file', 2],
+      ]),
+    ];
     const u = buildUnion(l);
     expect(at(u, l, 0, '/d')).toMatchObject({ status: NodeStatus.Visible, entry: 2 });
     expect(at(u, l, 0, '/d/x').status).toBe(NodeStatus.Absent);
@@ -269,7 +342,12 @@ describe('same path twice in one layer', () => {
 
 describe('mergedAt at each layer, history, hidden versions', () => {
   const layers = [
-    layer([['etc/', 'dir'], ['etc/conf', 'file', 100], ['bin/', 'dir'], ['bin/tool', 'file', 3000]]),
+    layer([
+      ['etc/', 'dir'],
+      ['etc/conf', 'file', 100],
+      ['bin/', 'dir'],
+      ['bin/tool', 'file', 3000],
+    ]),
     layer([['etc/conf', 'file', 200]]),
     null, // unavailable layer: treated as empty
     layer([['etc/conf', 'file', 300]]),
@@ -387,7 +465,7 @@ describe('randomized: union model = naive application of layer.md', () => {
     const kinds: KindName[] = ['file', 'file', 'dir', 'dir', 'symlink', 'whiteout', 'opaque'];
     for (let iter = 0; iter < 400; iter++) {
       const r = rng(iter + 1);
-      const pick = <T,>(a: T[]) => a[Math.floor(r() * a.length)];
+      const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
       const nLayers = 1 + Math.floor(r() * 5);
       const specs: EntrySpec[][] = [];
       for (let L = 0; L < nLayers; L++) {

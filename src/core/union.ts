@@ -882,7 +882,10 @@ function versionsInRun(u: UnionModel, node: number, j: number, inclusive: boolea
 
 function checkLayer(u: UnionModel, layer: number): void {
   if (!Number.isInteger(layer) || layer < 0 || layer >= u.layerCount) {
-    throw new LayerscopeError('UNKNOWN_LAYER', `no layer ${layer}: the image has ${u.layerCount} layer${u.layerCount === 1 ? '' : 's'} (0–${u.layerCount - 1})`);
+    throw new LayerscopeError(
+      'UNKNOWN_LAYER',
+      `no layer ${layer}: the image has ${u.layerCount} layer${u.layerCount === 1 ? '' : 's'} (0–${u.layerCount - 1})`,
+    );
   }
 }
 

@@ -6,10 +6,26 @@ import { effectiveLayer, hasMerged, mergedCacheSize, mergedOf, unionOf, MIN_MERG
 function layer(paths: string[]): LayerIndex {
   const n = paths.length;
   return {
-    count: n, paths, kinds: new Uint8Array(n).fill(EntryKind.File), sizes: new Float64Array(n).fill(1),
-    modes: new Uint16Array(n).fill(0o644), uids: new Uint32Array(n), gids: new Uint32Array(n), mtimes: new Float64Array(n),
-    dataOffsets: new Float64Array(n), linkIds: new Int32Array(n).fill(-1), links: [], xattrs: new Map(), devs: new Map(),
-    tarSize: 0, storedSize: 0, compression: 'none', diffIdComputed: null, digestComputed: null, warnings: [], error: null,
+    count: n,
+    paths,
+    kinds: new Uint8Array(n).fill(EntryKind.File),
+    sizes: new Float64Array(n).fill(1),
+    modes: new Uint16Array(n).fill(0o644),
+    uids: new Uint32Array(n),
+    gids: new Uint32Array(n),
+    mtimes: new Float64Array(n),
+    dataOffsets: new Float64Array(n),
+    linkIds: new Int32Array(n).fill(-1),
+    links: [],
+    xattrs: new Map(),
+    devs: new Map(),
+    tarSize: 0,
+    storedSize: 0,
+    compression: 'none',
+    diffIdComputed: null,
+    digestComputed: null,
+    warnings: [],
+    error: null,
   };
 }
 

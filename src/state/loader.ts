@@ -71,7 +71,11 @@ function pageScanner(): LayerScanner {
 }
 
 if (typeof Worker !== 'undefined') {
-  setPartialUnionBuilder((layers) => getUnionPool().summarize(layers, { stats: false }).then((r) => r.union));
+  setPartialUnionBuilder((layers) =>
+    getUnionPool()
+      .summarize(layers, { stats: false })
+      .then((r) => r.union),
+  );
 }
 
 interface Run {
@@ -95,9 +99,29 @@ function identityOf(file: File | Blob): string | null {
 
 /** The fields a load replaces, and the view fields, captured to restore the page on Cancel. */
 const SNAPSHOT_KEYS = [
-  'status', 'file', 'fileName', 'error', 'archive', 'image', 'layerLoads', 'partialLayers', 'archiveProgress',
-  'startedAt', 'finishedAt', 'loaded', 'opened', 'verifying',
-  'selectedLayer', 'selectedPath', 'expanded', 'filters', 'onlyLayerChanges', 'showDeleted', 'sort', 'search', 'searchMode',
+  'status',
+  'file',
+  'fileName',
+  'error',
+  'archive',
+  'image',
+  'layerLoads',
+  'partialLayers',
+  'archiveProgress',
+  'startedAt',
+  'finishedAt',
+  'loaded',
+  'opened',
+  'verifying',
+  'selectedLayer',
+  'selectedPath',
+  'expanded',
+  'filters',
+  'onlyLayerChanges',
+  'showDeleted',
+  'sort',
+  'search',
+  'searchMode',
 ] as const satisfies readonly (keyof AppState)[];
 
 function snapshot(s: AppState): Partial<AppState> {

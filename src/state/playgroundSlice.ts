@@ -119,13 +119,22 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
     const original = pg.original!;
     const extras: ExtraLayer[] = [...pg.commits];
     if (pg.container && pg.layer) {
-      extras.push({ kind: 'container', tar: pg.layer.tar, index: pg.layer.index, createdBy: CONTAINER_LAYER_LABEL, created: new Date().toISOString(), diffId: null });
+      extras.push({
+        kind: 'container',
+        tar: pg.layer.tar,
+        index: pg.layer.index,
+        createdBy: CONTAINER_LAYER_LABEL,
+        created: new Date().toISOString(),
+        diffId: null,
+      });
     }
     const composed = composeImage(original, extras);
     const s = get();
     const next = { ...pg, published: composed };
     const top = composed.layers.length - 1;
-    const loads = composed.layers.map((l, i) => s.layerLoads[i] ?? { state: 'indexed' as const, bytesRead: l?.storedSize ?? 0, bytesTotal: l?.storedSize ?? 0, error: null });
+    const loads = composed.layers.map(
+      (l, i) => s.layerLoads[i] ?? { state: 'indexed' as const, bytesRead: l?.storedSize ?? 0, bytesTotal: l?.storedSize ?? 0, error: null },
+    );
     set({
       pg: next,
       loaded: composed,

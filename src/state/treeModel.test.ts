@@ -47,7 +47,7 @@ function layer(specs: Spec[]): LayerIndex {
     count: n,
     paths: specs.map(([p]) => p.replace(/\/$/, '')),
     kinds: Uint8Array.from(specs.map(([, k]) => KIND[k])),
-    sizes: Float64Array.from(specs.map(([, k, s]) => (k === 'file' ? s ?? 0 : 0))),
+    sizes: Float64Array.from(specs.map(([, k, s]) => (k === 'file' ? (s ?? 0) : 0))),
     modes: Uint16Array.from(specs.map(([, k]) => (k === 'dir' ? 0o755 : 0o644))),
     uids: new Uint32Array(n),
     gids: new Uint32Array(n),
@@ -271,7 +271,13 @@ describe('row details', () => {
   });
 
   it('shows link targets', () => {
-    const ls = [layer([['bin/busybox', 'file', 5], ['bin/sh', 'symlink', 0, 'busybox'], ['bin/ash', 'hardlink', 0, 'bin/busybox']])];
+    const ls = [
+      layer([
+        ['bin/busybox', 'file', 5],
+        ['bin/sh', 'symlink', 0, 'busybox'],
+        ['bin/ash', 'hardlink', 0, 'bin/busybox'],
+      ]),
+    ];
     const u = buildUnion(ls);
     const mv = mergedAt(u, ls, 0);
     expect(nodeInfo(u, ls, mv, lookup(u, '/bin/sh')).link).toBe('busybox');
@@ -284,7 +290,14 @@ describe('row details', () => {
     // the opaque /usr hides /usr/lib with libc.so (1000)
     expect(shippedBelow(U, LAYERS, lookup(U, '/usr/lib'), 1)).toEqual({ bytes: 1000, versions: 1, layers: [0] });
     // every version counts: a file written in 0 and 1, deleted in 2
-    const ls = [layer([['d/a', 'file', 7], ['d/b', 'file', 1]]), layer([['d/a', 'file', 9]]), layer([['.wh.d', 'whiteout']])];
+    const ls = [
+      layer([
+        ['d/a', 'file', 7],
+        ['d/b', 'file', 1],
+      ]),
+      layer([['d/a', 'file', 9]]),
+      layer([['.wh.d', 'whiteout']]),
+    ];
     const u = buildUnion(ls);
     expect(shippedBelow(u, ls, lookup(u, '/d'), 2)).toEqual({ bytes: 17, versions: 3, layers: [0, 1] });
   });
@@ -488,7 +501,13 @@ describe('filters against a naive oracle on random images', () => {
     { name: 'default view', filters: DEFAULT_FILTERS, only: false, showDeleted: true, search: null },
     { name: 'default view without deleted', filters: DEFAULT_FILTERS, only: false, showDeleted: false, search: null },
     { name: 'only-changes + no modified + search', filters: { ...DEFAULT_FILTERS, modified: false }, only: true, showDeleted: true, search: 'a' },
-    { name: 'no unchanged, no deleted, without show-deleted', filters: { ...DEFAULT_FILTERS, unchanged: false, deleted: false }, only: false, showDeleted: false, search: null },
+    {
+      name: 'no unchanged, no deleted, without show-deleted',
+      filters: { ...DEFAULT_FILTERS, unchanged: false, deleted: false },
+      only: false,
+      showDeleted: false,
+      search: null,
+    },
   ];
   for (const seed of [4, 5]) {
     const ls = randomImage(seed);
@@ -560,7 +579,19 @@ describe('scale', () => {
           sizes[k++] = f + d;
         }
       }
-      return { ...li, count: n, paths, kinds, sizes, modes: new Uint16Array(n), uids: new Uint32Array(n), gids: new Uint32Array(n), mtimes: new Float64Array(n), dataOffsets: new Float64Array(n), linkIds: new Int32Array(n).fill(-1) };
+      return {
+        ...li,
+        count: n,
+        paths,
+        kinds,
+        sizes,
+        modes: new Uint16Array(n),
+        uids: new Uint32Array(n),
+        gids: new Uint32Array(n),
+        mtimes: new Float64Array(n),
+        dataOffsets: new Float64Array(n),
+        linkIds: new Int32Array(n).fill(-1),
+      };
     };
     const ls = [mk(1), mk(10)];
     const u = buildUnion(ls);

@@ -440,8 +440,7 @@ export interface TreeFilter {
   includedCount: number | null;
 }
 
-const isDefaultQuery = (q: TreeQuery) =>
-  !q.match && !q.onlyLayerChanges && q.filters.added && q.filters.modified && q.filters.deleted && q.filters.unchanged;
+const isDefaultQuery = (q: TreeQuery) => !q.match && !q.onlyLayerChanges && q.filters.added && q.filters.modified && q.filters.deleted && q.filters.unchanged;
 
 /** Whether a node is shown in the default view: present, or deleted when deleted paths are shown. */
 function shownByDefault(mv: MergedView, showDeleted: boolean, node: number): boolean {
@@ -486,7 +485,8 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
       const ch = change[node];
       let pass: boolean;
       if (st === ST_DELETED && !q.showDeleted) pass = false;
-      else if (st === ST_DELETED && ch !== CH_DELETED) pass = f.unchanged; // deleted by a lower layer: unchanged here
+      else if (st === ST_DELETED && ch !== CH_DELETED)
+        pass = f.unchanged; // deleted by a lower layer: unchanged here
       else if (ch === CH_ADDED) pass = f.added;
       else if (ch === CH_MODIFIED || ch === CH_METADATA) pass = f.modified;
       else if (ch === CH_DELETED) pass = f.deleted;
@@ -752,7 +752,12 @@ export function hiddenBelow(u: UnionModel, layers: readonly (LayerIndex | null)[
  * under `layer`. A whiteout hides them from the merged filesystem, but the
  * lower layers' tars still carry them (OCI image-spec layer.md, "Whiteouts").
  */
-export function shippedBelow(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, layer: number): { bytes: number; versions: number; layers: number[] } {
+export function shippedBelow(
+  u: UnionModel,
+  layers: readonly (LayerIndex | null)[],
+  node: number,
+  layer: number,
+): { bytes: number; versions: number; layers: number[] } {
   let bytes = 0;
   let versions = 0;
   const seen = new Set<number>();
@@ -779,20 +784,32 @@ export function shippedBelow(u: UnionModel, layers: readonly (LayerIndex | null)
 /** `-rwxr-xr-x` from a kind and permission bits (setuid/setgid/sticky as s/S, t/T like ls). */
 export function modeString(kind: number, mode: number): string {
   const t =
-    kind === EntryKind.Dir ? 'd'
-    : kind === EntryKind.Symlink ? 'l'
-    : kind === EntryKind.Char ? 'c'
-    : kind === EntryKind.Block ? 'b'
-    : kind === EntryKind.Fifo ? 'p'
-    : kind === EntryKind.Hardlink ? 'h'
-    : '-';
+    kind === EntryKind.Dir
+      ? 'd'
+      : kind === EntryKind.Symlink
+        ? 'l'
+        : kind === EntryKind.Char
+          ? 'c'
+          : kind === EntryKind.Block
+            ? 'b'
+            : kind === EntryKind.Fifo
+              ? 'p'
+              : kind === EntryKind.Hardlink
+                ? 'h'
+                : '-';
   const bit = (m: number, c: string) => (mode & m ? c : '-');
   const special = (x: boolean, s: boolean, lower: string, upper: string) => (s ? (x ? lower : upper) : x ? 'x' : '-');
   return (
     t +
-    bit(0o400, 'r') + bit(0o200, 'w') + special(!!(mode & 0o100), !!(mode & 0o4000), 's', 'S') +
-    bit(0o040, 'r') + bit(0o020, 'w') + special(!!(mode & 0o010), !!(mode & 0o2000), 's', 'S') +
-    bit(0o004, 'r') + bit(0o002, 'w') + special(!!(mode & 0o001), !!(mode & 0o1000), 't', 'T')
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    special(!!(mode & 0o100), !!(mode & 0o4000), 's', 'S') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    special(!!(mode & 0o010), !!(mode & 0o2000), 's', 'S') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    special(!!(mode & 0o001), !!(mode & 0o1000), 't', 'T')
   );
 }
 

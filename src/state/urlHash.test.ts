@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ancestorsOf,
-  isSelectionChange,
-  normaliseHashPath,
-  parseHash,
-  sameHashState,
-  serializeHash,
-  type HashState,
-} from './urlHash';
+import { ancestorsOf, isSelectionChange, normaliseHashPath, parseHash, sameHashState, serializeHash, type HashState } from './urlHash';
 
 describe('parseHash', () => {
   it('reads the documented keys', () => {
@@ -134,23 +126,22 @@ import { buildUnion } from '../core/union';
 import { layer } from '../core/union.testkit';
 import type { ImageInfo, LayerIndex } from '../core/types';
 import type { LoadedImage } from '../core/session';
-import {
-  applyPathView,
-  applyStructureView,
-  beginLoadView,
-  installHashSync,
-  PATH_COALESCE_MS,
-  loadFinished,
-  structureKnown,
-} from './urlHash';
+import { applyPathView, applyStructureView, beginLoadView, installHashSync, PATH_COALESCE_MS, loadFinished, structureKnown } from './urlHash';
 
 function makeStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({ ...createLoadSlice(...a), ...createViewSlice(...a) }) as AppState);
 }
 
 const LAYERS: LayerIndex[] = [
-  layer([['etc/', 'dir'], ['etc/motd', 'file', 12], ['etc/apt/sources.list', 'file', 40]]),
-  layer([['etc/motd', 'file', 20], ['usr/bin/tool', 'file', 100]]),
+  layer([
+    ['etc/', 'dir'],
+    ['etc/motd', 'file', 12],
+    ['etc/apt/sources.list', 'file', 40],
+  ]),
+  layer([
+    ['etc/motd', 'file', 20],
+    ['usr/bin/tool', 'file', 100],
+  ]),
   layer([['etc/.wh.motd', 'whiteout']]),
 ];
 

@@ -144,7 +144,11 @@ export function serializeHash(s: HashState): string {
   if (s.q) parts.push(`q=${encode(s.q)}`);
   if (s.mode && s.mode !== 'substring') parts.push(`mode=${s.mode}`);
   if (s.filters && !allFilters(s.filters)) {
-    parts.push(`show=${FILTER_LETTERS.filter(([k]) => s.filters![k]).map(([, l]) => l).join('')}`);
+    parts.push(
+      `show=${FILTER_LETTERS.filter(([k]) => s.filters![k])
+        .map(([, l]) => l)
+        .join('')}`,
+    );
   }
   if (s.only) parts.push('only=1');
   if (s.deleted === false) parts.push('deleted=0');

@@ -73,7 +73,16 @@ function encode(v: number): number {
 }
 
 function hex(rgb: Rgb): string {
-  return '#' + rgb.map((v) => Math.round(encode(v) * 255).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    rgb
+      .map((v) =>
+        Math.round(encode(v) * 255)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** Largest chroma ≤ TARGET_CHROMA that keeps (l, c, h) inside sRGB. */

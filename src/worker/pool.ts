@@ -42,7 +42,7 @@ export class WorkerPool implements LayerScanner {
   private active = new Map<number, { job: Job; worker: Worker }>();
   private nextId = 1;
 
-  constructor(size = Math.min(MAX_WORKERS, Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2)))) {
+  constructor(size = Math.min(MAX_WORKERS, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.concurrency = size;
   }
 

@@ -26,9 +26,7 @@ export type FromWorker =
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */
 export function layerIndexTransferables(idx: LayerIndex): ArrayBuffer[] {
-  return [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  return [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The buffers of a UnionModel, handed over (not copied) when it is posted. */

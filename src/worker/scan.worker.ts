@@ -28,8 +28,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   }
   const ctl = new AbortController();
   running.set(msg.id, ctl);
-  const onProgress = (p: { bytesRead: number; bytesTotal: number }) =>
-    post({ type: 'progress', id: msg.id, bytesRead: p.bytesRead, bytesTotal: p.bytesTotal });
+  const onProgress = (p: { bytesRead: number; bytesTotal: number }) => post({ type: 'progress', id: msg.id, bytesRead: p.bytesRead, bytesTotal: p.bytesTotal });
   try {
     if (msg.type === 'scan') {
       const index = await scanLayer(msg.blob, { signal: ctl.signal, onProgress, hash: msg.hash, layer: msg.layer });

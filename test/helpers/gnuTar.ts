@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { EntryKind, type TarEntry } from '../../src/core/types';
 
-
 export interface GnuEntry {
   type: string; // first char of the mode string
   mode: number;
@@ -143,4 +142,3 @@ export function expectMatchesGnu(ours: TarEntry[], gnu: GnuEntry[]) {
     if (g.link !== null) expect(e.linkname, ctx).toBe(g.link);
   }
 }
-

@@ -81,7 +81,10 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
   let raw: RawHistory[] | null = cfg.history;
   let fromLegacy = false;
   if (raw === null && d.legacy) {
-    const v1 = await legacyHistory(outer, layerEntries.map((e) => e.name));
+    const v1 = await legacyHistory(
+      outer,
+      layerEntries.map((e) => e.name),
+    );
     if (v1.some((s) => s !== null)) {
       raw = v1.map((s) => s ?? { emptyLayer: false });
       fromLegacy = true;
@@ -90,7 +93,10 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
   const mapped = raw ? mapHistory(raw, n) : { steps: [], createdBy: new Array<string | null>(n).fill(null), mismatch: false };
   if (raw && mapped.mismatch && !fromLegacy) {
     const made = raw.filter((s) => !s.emptyLayer).length;
-    warnings.push({ code: 'HISTORY_MISMATCH', message: `${d.label}: history has ${made} layer-making steps for ${n} layers; build commands may be misattributed` });
+    warnings.push({
+      code: 'HISTORY_MISMATCH',
+      message: `${d.label}: history has ${made} layer-making steps for ${n} layers; build commands may be misattributed`,
+    });
   }
 
   const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, SNIFF_BYTES)));

@@ -120,7 +120,11 @@ export async function readSmall(outer: OuterArchive, e: OuterEntry): Promise<Uin
   }
   // The entry's header was read but the archive was cut inside its data (see indexOuterTar).
   if (e.offset + e.size > outer.blob.size) {
-    throw new LayerscopeError('TRUNCATED', `"${e.name}" is cut short: the archive ends ${e.offset + e.size - outer.blob.size} bytes before the end of its data`, { offset: outer.blob.size });
+    throw new LayerscopeError(
+      'TRUNCATED',
+      `"${e.name}" is cut short: the archive ends ${e.offset + e.size - outer.blob.size} bytes before the end of its data`,
+      { offset: outer.blob.size },
+    );
   }
   return new Uint8Array(await sliceEntry(outer, e).arrayBuffer());
 }
@@ -153,7 +157,10 @@ export function describeTopLevel(entries: Map<string, OuterEntry>, max = 8): str
   }
   if (top.size === 0) return 'an empty archive';
   const names = [...top].sort();
-  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, max)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 

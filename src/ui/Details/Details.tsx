@@ -95,7 +95,9 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
     return null;
   }, [u, node, st, merged]);
 
-  const versions = history.filter((h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'));
+  const versions = history.filter(
+    (h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'),
+  );
   const [pv, setPv] = useState<{ layer: number; entry: number } | null>(null);
   useEffect(() => setPv(null), [node, layer]);
   const previewVersion = pv ?? (shown && shown.entry >= 0 ? shown : null);
@@ -155,9 +157,17 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
               {st === ST_VISIBLE ? 'present' : st === ST_DELETED ? `deleted in layer ${merged.provider[node]}` : `not present in layer ${layer}`}
             </span>
           )}
-          {change !== 'unchanged' && change !== 'deleted' && <span className={`dt-chip ch-${change}`}>{change} by this layer ({layer})</span>}
+          {change !== 'unchanged' && change !== 'deleted' && (
+            <span className={`dt-chip ch-${change}`}>
+              {change} by this layer ({layer})
+            </span>
+          )}
           {opaque.map((o) => (
-            <span key={o.layer} className="dt-chip opaque" title={`${o.marker}: everything lower layers had in this directory is hidden from layer ${o.layer} on`}>
+            <span
+              key={o.layer}
+              className="dt-chip opaque"
+              title={`${o.marker}: everything lower layers had in this directory is hidden from layer ${o.layer} on`}
+            >
               opaque in layer {o.layer}
             </span>
           ))}
@@ -170,11 +180,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
       </header>
 
       {st === ST_DELETED && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]} history={history} isDir={isDir} />}
-      {st === 0 && (
-        <p className="dt-note">
-          {history.length ? `This path exists in other layers: see its history below.` : 'No layer provides this path.'}
-        </p>
-      )}
+      {st === 0 && <p className="dt-note">{history.length ? `This path exists in other layers: see its history below.` : 'No layer provides this path.'}</p>}
 
       {shown && (
         <section className="dt-section" aria-label="Attributes">
@@ -302,7 +308,13 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             const cause = !isVersion && h.entry >= 0 && hl ? '/' + hl.paths[h.entry] : null;
             const active = previewVersion && previewVersion.layer === h.layer && isVersion;
             return (
-              <li key={h.layer} className={`dt-hrow act-${h.action}${h.layer === layer ? ' is-current' : ''}`} data-testid="history-row" data-layer={h.layer} data-action={h.action}>
+              <li
+                key={h.layer}
+                className={`dt-hrow act-${h.action}${h.layer === layer ? ' is-current' : ''}`}
+                data-testid="history-row"
+                data-layer={h.layer}
+                data-action={h.action}
+              >
                 <button
                   type="button"
                   className="dt-hbtn"
@@ -336,7 +348,11 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
       {previewTarget && (
         <section className="dt-section" aria-label="Contents">
           <h3>
-            Contents <span className="muted">(version from layer {previewVersion!.layer}{previewTarget.layer !== previewVersion!.layer ? `, hard link to layer ${previewTarget.layer}` : ''})</span>
+            Contents{' '}
+            <span className="muted">
+              (version from layer {previewVersion!.layer}
+              {previewTarget.layer !== previewVersion!.layer ? `, hard link to layer ${previewTarget.layer}` : ''})
+            </span>
           </h3>
           <Preview key={`${previewTarget.layer}/${previewTarget.entry}`} target={previewTarget} />
         </section>
@@ -362,7 +378,21 @@ function previewTargetOf(u: UnionModel, layers: Layers, v: { layer: number; entr
   return { layer: L, entry: e, name, size: tl.sizes[e] };
 }
 
-function DeletionInfo({ u, layers, node, layer, history, isDir }: { u: UnionModel; layers: Layers; node: number; layer: number; history: HistoryItem[]; isDir: boolean }) {
+function DeletionInfo({
+  u,
+  layers,
+  node,
+  layer,
+  history,
+  isDir,
+}: {
+  u: UnionModel;
+  layers: Layers;
+  node: number;
+  layer: number;
+  history: HistoryItem[];
+  isDir: boolean;
+}) {
   const ev = history.find((h) => h.layer === layer);
   const li = layers[layer];
   const cause = ev && ev.entry >= 0 && li ? '/' + li.paths[ev.entry] : null;
@@ -371,23 +401,25 @@ function DeletionInfo({ u, layers, node, layer, history, isDir }: { u: UnionMode
   if (ev?.action === 'deleted')
     how = (
       <>
-        Layer {layer} deleted it with the whiteout file <code>{cause}</code>: an empty marker whose name, <code>.wh.</code> + the
-        name, tells the union mount to hide the path and everything under it.
+        Layer {layer} deleted it with the whiteout file <code>{cause}</code>: an empty marker whose name, <code>.wh.</code> + the name, tells the union mount to
+        hide the path and everything under it.
       </>
     );
   else if (ev?.action === 'opaque-hidden')
     how = (
       <>
-        Layer {layer} made its directory opaque with <code>{cause}</code>: everything the lower layers had in that directory is hidden,
-        only what layer {layer} itself puts there shows.
+        Layer {layer} made its directory opaque with <code>{cause}</code>: everything the lower layers had in that directory is hidden, only what layer {layer}{' '}
+        itself puts there shows.
       </>
     );
   else
     how = (
       <>
-        Layer {layer} removed a directory above it{cause ? (
+        Layer {layer} removed a directory above it
+        {cause ? (
           <>
-            {' '}(<code>{cause}</code>)
+            {' '}
+            (<code>{cause}</code>)
           </>
         ) : null}
         , so this path went with it.
@@ -423,7 +455,11 @@ function formatMtime(sec: number): string {
   if (!Number.isFinite(sec)) return '';
   const d = new Date(sec * 1000);
   if (Number.isNaN(d.getTime())) return String(sec);
-  return d.toISOString().replace('T', ' ').replace(/\.000Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.000Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
 }
 
 /** Absolute path a symlink points to (one hop, lexically, like `realpath -s`), or null when it leaves the root. */

@@ -67,9 +67,7 @@ export function Landing({ onPick }: { onPick(): void }) {
         </div>
         <p className="landing__privacy">
           <LockIcon />
-          <span>
-            The file never leaves your machine: it is read and decompressed in this page, in Web Workers. Nothing is uploaded.
-          </span>
+          <span>The file never leaves your machine: it is read and decompressed in this page, in Web Workers. Nothing is uploaded.</span>
         </p>
       </section>
 
@@ -84,8 +82,8 @@ export function Landing({ onPick }: { onPick(): void }) {
           ))}
         </ul>
         <p className="muted landing__format-note">
-          Docker ≤ 24 and ≥ 25 layouts, OCI image indexes with several platforms, several images in one archive. Layers compressed with gzip or
-          zstd, or not at all; the whole archive may be gzipped.
+          Docker ≤ 24 and ≥ 25 layouts, OCI image indexes with several platforms, several images in one archive. Layers compressed with gzip or zstd, or not at
+          all; the whole archive may be gzipped.
         </p>
       </section>
     </main>

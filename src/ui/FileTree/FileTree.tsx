@@ -314,7 +314,11 @@ export function FileTree() {
       <div className="ft-scroll" ref={scrollRef}>
         {waiting ? (
           <div className="ft-empty">
-            {status === 'loading' ? 'The tree appears as soon as the first layer is indexed…' : status === 'ready' ? 'No layers could be read.' : 'Open an image to see its files.'}
+            {status === 'loading'
+              ? 'The tree appears as soon as the first layer is indexed…'
+              : status === 'ready'
+                ? 'No layers could be read.'
+                : 'Open an image to see its files.'}
           </div>
         ) : count === 0 ? (
           <div className="ft-empty">{emptyMessage(!!match, onlyLayerChanges, filters, layer)}</div>
@@ -335,7 +339,11 @@ export function FileTree() {
           }}
           style={{ height: virtualizer.getTotalSize() }}
         >
-          {rows && union && layers && merged && flt &&
+          {rows &&
+            union &&
+            layers &&
+            merged &&
+            flt &&
             items.map((it) => {
               const node = rows.nodes[it.index];
               return (
@@ -394,7 +402,12 @@ function expandSubtree(
   setExpanded(next);
 }
 
-function emptyMessage(searching: boolean, only: boolean, f: { added: boolean; modified: boolean; deleted: boolean; unchanged: boolean }, layer: number): string {
+function emptyMessage(
+  searching: boolean,
+  only: boolean,
+  f: { added: boolean; modified: boolean; deleted: boolean; unchanged: boolean },
+  layer: number,
+): string {
   if (searching) return 'No path matches the search.';
   if (only) return `Layer ${layer} changes no path that the filters show.`;
   if (!f.added && !f.modified && !f.deleted && !f.unchanged) return 'Every change filter is off.';
@@ -458,7 +471,9 @@ function Toolbar(p: ToolbarProps) {
       title={`Show paths ${key === 'unchanged' ? 'this layer did not change' : `this layer ${key}`}`}
       onClick={() => setFilters({ [key]: !filters[key] })}
     >
-      <span className="ft-mark" aria-hidden="true">{mark}</span>
+      <span className="ft-mark" aria-hidden="true">
+        {mark}
+      </span>
       {label}
     </button>
   );
@@ -499,12 +514,7 @@ function Toolbar(p: ToolbarProps) {
             }
           }}
         />
-        <select
-          aria-label="Search mode"
-          className="ft-select"
-          value={searchMode}
-          onChange={(e) => setView({ searchMode: e.target.value as SearchMode })}
-        >
+        <select aria-label="Search mode" className="ft-select" value={searchMode} onChange={(e) => setView({ searchMode: e.target.value as SearchMode })}>
           {(Object.keys(SEARCH_MODE_LABEL) as SearchMode[]).map((m) => (
             <option key={m} value={m}>
               {SEARCH_MODE_LABEL[m]}
@@ -539,7 +549,12 @@ function Toolbar(p: ToolbarProps) {
           Show deleted
         </label>
         <span className="ft-expand">
-          <button type="button" className="ft-mini" onClick={p.onExpandAll} title={`Open every directory (up to ${formatCount(EXPAND_SUBTREE_MAX_DIRS)}); * opens the selected one's subtree`}>
+          <button
+            type="button"
+            className="ft-mini"
+            onClick={p.onExpandAll}
+            title={`Open every directory (up to ${formatCount(EXPAND_SUBTREE_MAX_DIRS)}); * opens the selected one's subtree`}
+          >
             Expand all
           </button>
           <button type="button" className="ft-mini" onClick={p.onCollapseAll} title="Close every directory">

@@ -285,8 +285,12 @@ export async function runBench(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
     'match substring with "/"': best(3, () => matchNodes(u, comp('pkg5/f5_', 'substring'))),
     'match glob on paths': best(3, () => matchNodes(u, comp('/usr/share/pkg1*/f*_99?.txt', 'glob'))),
     'match regex on full paths': best(3, () => matchNodes(u, comp('pkg7\\d\\d/f\\d+_1\\.txt$', 'regex'))),
-    'filter pass (a search is active)': best(3, () => filterTree(u, mv, { filters: DEFAULT_FILTERS, onlyLayerChanges: false, showDeleted: true, match: someMatch })),
-    'filter pass (only this layer\u2019s changes)': best(3, () => filterTree(u, mv, { filters: DEFAULT_FILTERS, onlyLayerChanges: true, showDeleted: true, match: null })),
+    'filter pass (a search is active)': best(3, () =>
+      filterTree(u, mv, { filters: DEFAULT_FILTERS, onlyLayerChanges: false, showDeleted: true, match: someMatch }),
+    ),
+    'filter pass (only this layer\u2019s changes)': best(3, () =>
+      filterTree(u, mv, { filters: DEFAULT_FILTERS, onlyLayerChanges: true, showDeleted: true, match: null }),
+    ),
     'flatten 1M rows': best(3, () => flattenTree(u, layers, mv, flt, { sort: 'name', expanded: exp, autoExpand: false, collapsed: null })),
   };
   return { spec, load, baselineMs: baseline, ui, model, notes };

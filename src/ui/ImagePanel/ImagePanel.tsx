@@ -110,7 +110,18 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
   const labels = c.Labels ? Object.entries(c.Labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
   const hc = c.Healthcheck;
   const empty =
-    !env.length && !c.Cmd?.length && !c.Entrypoint?.length && !c.WorkingDir && !c.User && !ports.length && !volumes.length && !labels.length && !hc && !c.Shell?.length && !c.StopSignal && !c.OnBuild?.length;
+    !env.length &&
+    !c.Cmd?.length &&
+    !c.Entrypoint?.length &&
+    !c.WorkingDir &&
+    !c.User &&
+    !ports.length &&
+    !volumes.length &&
+    !labels.length &&
+    !hc &&
+    !c.Shell?.length &&
+    !c.StopSignal &&
+    !c.OnBuild?.length;
   return (
     <Section title="Config" id="ip-config">
       {empty ? (

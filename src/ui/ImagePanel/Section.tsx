@@ -23,4 +23,3 @@ export function Row({ k, children, mono = false }: { k: string; children: ReactN
     </>
   );
 }
-

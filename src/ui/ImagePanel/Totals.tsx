@@ -76,8 +76,8 @@ function Figures({ stats, loaded }: { stats: ImageStats; loaded: LoadedImage }) 
         </dl>
         {d.abortedLayers.length > 0 && (
           <p className="muted ip-note">
-            dive stops walking layer{d.abortedLayers.length > 1 ? 's' : ''} {d.abortedLayers.join(', ')} at a whiteout of a path absent below, so
-            these figures omit the rest of {d.abortedLayers.length > 1 ? 'those layers' : 'that layer'}, as dive does.
+            dive stops walking layer{d.abortedLayers.length > 1 ? 's' : ''} {d.abortedLayers.join(', ')} at a whiteout of a path absent below, so these figures
+            omit the rest of {d.abortedLayers.length > 1 ? 'those layers' : 'that layer'}, as dive does.
           </p>
         )}
       </div>
@@ -162,7 +162,17 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
   );
 }
 
-function CheckCell({ state, expected, computed, pending }: { state: IntegrityCheck['diffId']; expected: string | null; computed: string | null; pending: boolean }) {
+function CheckCell({
+  state,
+  expected,
+  computed,
+  pending,
+}: {
+  state: IntegrityCheck['diffId'];
+  expected: string | null;
+  computed: string | null;
+  pending: boolean;
+}) {
   // Digests are computed after the image is shown (session.verifyImage): until then a
   // recorded digest is "checking…", not "not checked".
   const checking = state === 'unchecked' && pending && expected !== null;

@@ -99,14 +99,7 @@ function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
         const pct = l.bytesTotal > 0 ? Math.round((Math.min(l.bytesRead, l.bytesTotal) / l.bytesTotal) * 100) : 0;
         const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${l.error}` : ''}`;
         return (
-          <li
-            key={i}
-            className={`layer-state layer-state--${l.state}`}
-            data-testid="layer-load"
-            data-index={i}
-            data-layer-state={l.state}
-            title={text}
-          >
+          <li key={i} className={`layer-state layer-state--${l.state}`} data-testid="layer-load" data-index={i} data-layer-state={l.state} title={text}>
             <span className="layer-state__fill" style={l.state === 'decompressing' ? { transform: `scaleX(${pct / 100})` } : undefined} />
             <span className="sr-only">{text}</span>
           </li>
@@ -173,14 +166,7 @@ function Ready() {
         )}
       </span>
       {failed.map(({ l, i }) => (
-        <span
-          key={i}
-          className="chip statusbar__failed"
-          data-testid="layer-load"
-          data-index={i}
-          data-layer-state="failed"
-          title={l.error ?? undefined}
-        >
+        <span key={i} className="chip statusbar__failed" data-testid="layer-load" data-index={i} data-layer-state="failed" title={l.error ?? undefined}>
           layer {i} failed
         </span>
       ))}

@@ -31,10 +31,7 @@ export interface PreviewTarget {
   size: number;
 }
 
-type State =
-  | { s: 'loading' }
-  | { s: 'error'; message: string }
-  | { s: 'ready'; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
+type State = { s: 'loading' } | { s: 'error'; message: string } | { s: 'ready'; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -80,7 +77,11 @@ export function Preview({ target }: { target: PreviewTarget }) {
         )}
         <DownloadButton target={target} />
       </div>
-      {state.s === 'loading' && <div className="pv-note">Reading {formatBytes(Math.min(size, PREVIEW_TEXT_MAX))} from layer {layer}…</div>}
+      {state.s === 'loading' && (
+        <div className="pv-note">
+          Reading {formatBytes(Math.min(size, PREVIEW_TEXT_MAX))} from layer {layer}…
+        </div>
+      )}
       {state.s === 'error' && (
         <div className="pv-note pv-error" role="alert">
           Could not read this file: {state.message}
@@ -109,14 +110,22 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
   if (kind.kind === 'empty') return <div className="pv-note">This file is empty (0 bytes).</div>;
   if (kind.kind === 'image') {
     if (state.imageTooBig)
-      return <div className="pv-note">This image is {formatBytes(size)}: larger than the {formatBytes(PREVIEW_IMAGE_MAX)} previewed. Download it to view it.</div>;
+      return (
+        <div className="pv-note">
+          This image is {formatBytes(size)}: larger than the {formatBytes(PREVIEW_IMAGE_MAX)} previewed. Download it to view it.
+        </div>
+      );
     return <ImageView bytes={bytes} mime={kind.mime} />;
   }
   if (kind.kind === 'text') {
     const text = decodeText(bytes, kind);
     return (
       <>
-        {truncated && <div className="pv-note">The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.</div>}
+        {truncated && (
+          <div className="pv-note">
+            The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.
+          </div>
+        )}
         <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" tabIndex={0} aria-label="File contents">
           {text}
         </pre>
@@ -126,7 +135,11 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
   const shown = bytes.subarray(0, PREVIEW_HEX_MAX);
   return (
     <>
-      {size > shown.length && <div className="pv-note">The first {formatBytes(shown.length)} of {formatBytes(size)} are shown.</div>}
+      {size > shown.length && (
+        <div className="pv-note">
+          The first {formatBytes(shown.length)} of {formatBytes(size)} are shown.
+        </div>
+      )}
       <pre className="pv-hex" data-testid="preview-hex" tabIndex={0} aria-label="Hex dump">
         {hexDump(shown)}
       </pre>

@@ -61,7 +61,9 @@ describe('text', () => {
 describe('hex dump', () => {
   for (const f of ['elf.bin', 'utf8.txt']) {
     it(`matches hexdump -Cv of ${f}`, () => {
-      const want = readFileSync(join(DIR, `${f}.hexdump`), 'utf8').trimEnd().split('\n');
+      const want = readFileSync(join(DIR, `${f}.hexdump`), 'utf8')
+        .trimEnd()
+        .split('\n');
       want.pop(); // hexdump's last line is the total length alone
       expect(hexDump(read(f)).split('\n')).toEqual(want);
     });

@@ -79,10 +79,7 @@ export function StackDiagram() {
     return () => ro.disconnect();
   }, [image === null]);
 
-  const figures = useMemo(
-    () => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []),
-    [image, loaded, partial],
-  );
+  const figures = useMemo(() => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []), [image, loaded, partial]);
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
   const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
   // History index of the step that ends the base image (its CMD), -1 when the history shows no base image.
@@ -90,7 +87,15 @@ export function StackDiagram() {
   const fromBase = baseEnd >= 0;
 
   const budget = sizeBudget(n, availablePx - fixedPx);
-  const heights = useMemo(() => bandHeights(figures.map((f) => f.bytes), logScale, budget), [figures, logScale, budget]);
+  const heights = useMemo(
+    () =>
+      bandHeights(
+        figures.map((f) => f.bytes),
+        logScale,
+        budget,
+      ),
+    [figures, logScale, budget],
+  );
 
   // Bands have explicit heights, so the rest is the stack's height minus theirs; it
   // does not depend on the budget, so this settles after one extra render.
@@ -218,50 +223,43 @@ export function StackDiagram() {
 
       <div className="sd-scroll" ref={scrollRef}>
         <div className="sd-stack" ref={stackRef}>
-        {containerIndex < 0 && (
-          <div className="sd-dashed sd-container" data-part="container">
-            <span>
-              <strong>container layer</strong> (read-write) — added by <code>docker run</code>
-            </span>
-            <ExplainButton id="container" className="sd-explain" />
-          </div>
-        )}
-
-        <div
-          ref={listRef}
-          role="listbox"
-          aria-label="Image layers, top to bottom"
-          aria-orientation="vertical"
-          className="sd-list"
-          onKeyDown={onKeyDown}
-        >
-          {containerIndex >= 0 && band(containerIndex)}
-          {bands}
-          {rootfs.length > 0 && (
-            <div
-              role="group"
-              aria-label={fromBase ? 'rootfs: the root filesystem from the base image' : 'rootfs: the root filesystem'}
-              className="sd-rootfs"
-              data-part="rootfs"
-            >
-              {rootfs}
-              <div className="sd-rootfs-caption" aria-hidden="true">
-                <span>
-                  <strong>rootfs</strong>
-                  {fromBase ? ` — from the base image${rootTop > 0 ? ` (layers 0–${rootTop})` : ''}` : ' — the root filesystem (/bin, /etc…)'}
-                </span>
-              </div>
+          {containerIndex < 0 && (
+            <div className="sd-dashed sd-container" data-part="container">
+              <span>
+                <strong>container layer</strong> (read-write) — added by <code>docker run</code>
+              </span>
+              <ExplainButton id="container" className="sd-explain" />
             </div>
           )}
-          {below}
-        </div>
 
-        <div className="sd-dashed sd-bootfs" data-part="bootfs">
-          <span>
-            <strong>bootfs</strong> — the host's kernel, not in the image
-          </span>
-          <ExplainButton id="bootfs" className="sd-explain" />
-        </div>
+          <div ref={listRef} role="listbox" aria-label="Image layers, top to bottom" aria-orientation="vertical" className="sd-list" onKeyDown={onKeyDown}>
+            {containerIndex >= 0 && band(containerIndex)}
+            {bands}
+            {rootfs.length > 0 && (
+              <div
+                role="group"
+                aria-label={fromBase ? 'rootfs: the root filesystem from the base image' : 'rootfs: the root filesystem'}
+                className="sd-rootfs"
+                data-part="rootfs"
+              >
+                {rootfs}
+                <div className="sd-rootfs-caption" aria-hidden="true">
+                  <span>
+                    <strong>rootfs</strong>
+                    {fromBase ? ` — from the base image${rootTop > 0 ? ` (layers 0–${rootTop})` : ''}` : ' — the root filesystem (/bin, /etc…)'}
+                  </span>
+                </div>
+              </div>
+            )}
+            {below}
+          </div>
+
+          <div className="sd-dashed sd-bootfs" data-part="bootfs">
+            <span>
+              <strong>bootfs</strong> — the host's kernel, not in the image
+            </span>
+            <ExplainButton id="bootfs" className="sd-explain" />
+          </div>
         </div>
       </div>
 

@@ -20,11 +20,7 @@ export function fileBytes(idx: LayerIndex): number {
   return v;
 }
 
-export function layerFigures(
-  refs: readonly LayerRef[],
-  indexes: readonly (LayerIndex | null | undefined)[],
-  stats: ImageStats | null,
-): LayerFigures[] {
+export function layerFigures(refs: readonly LayerRef[], indexes: readonly (LayerIndex | null | undefined)[], stats: ImageStats | null): LayerFigures[] {
   return refs.map((ref, i) => {
     const idx = indexes[i];
     // A layer without an index (not read yet, or unreadable) counts as empty in the

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryStep, ImageInfo } from '../../core/types';
-import { bandHeights, bandLines, baseImageEnd, baseImageTop, metadataMarkers, rootfsTop, sharedCaption, shortenCreatedBy, sizeBudget, BAND_MIN_PX, SIZE_PX_MAX, SIZE_PX_PER_LAYER } from './stackModel';
+import {
+  bandHeights,
+  bandLines,
+  baseImageEnd,
+  baseImageTop,
+  metadataMarkers,
+  rootfsTop,
+  sharedCaption,
+  shortenCreatedBy,
+  sizeBudget,
+  BAND_MIN_PX,
+  SIZE_PX_MAX,
+  SIZE_PX_PER_LAYER,
+} from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -10,9 +23,9 @@ describe('shortenCreatedBy', () => {
   it('strips the classic builder prefixes', () => {
     expect(shortenCreatedBy('/bin/sh -c #(nop)  CMD ["sh"]')).toBe('CMD ["sh"]');
     expect(shortenCreatedBy('/bin/sh -c mkdir -p /root/example/really/nested')).toBe('RUN mkdir -p /root/example/really/nested');
-    expect(
-      shortenCreatedBy('/bin/sh -c #(nop) ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd in / '),
-    ).toBe('ADD file:ce026b62356e… in /');
+    expect(shortenCreatedBy('/bin/sh -c #(nop) ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd in / ')).toBe(
+      'ADD file:ce026b62356e… in /',
+    );
   });
   it('cleans BuildKit steps', () => {
     expect(shortenCreatedBy('ADD busybox.tar.xz / # buildkit')).toBe('ADD busybox.tar.xz /');

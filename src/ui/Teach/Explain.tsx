@@ -87,7 +87,9 @@ export function Popover({
       tabIndex={-1}
       className="teach-popover"
       data-testid={testid}
-      style={pos ? { top: pos.top, left: pos.left, maxHeight: pos.maxHeight, width: Math.min(POPOVER_W, window.innerWidth - 2 * EDGE) } : { visibility: 'hidden' }}
+      style={
+        pos ? { top: pos.top, left: pos.left, maxHeight: pos.maxHeight, width: Math.min(POPOVER_W, window.innerWidth - 2 * EDGE) } : { visibility: 'hidden' }
+      }
     >
       {children}
     </div>,

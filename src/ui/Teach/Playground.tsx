@@ -26,7 +26,11 @@ type Editor = { path: string; text: string; mode: 'edit' | 'new'; binary: boolea
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 
 /** One sentence per event, saying what overlayfs (and the layer tar) did. */
-export function describeEvent(e: PlaygroundEvent): { text: string; concept: ConceptId | null; tone: 'info' | 'copyup' | 'whiteout' | 'opaque' | 'commit' | 'error' } {
+export function describeEvent(e: PlaygroundEvent): {
+  text: string;
+  concept: ConceptId | null;
+  tone: 'info' | 'copyup' | 'whiteout' | 'opaque' | 'commit' | 'error';
+} {
   switch (e.type) {
     case 'start':
       return {
@@ -35,7 +39,11 @@ export function describeEvent(e: PlaygroundEvent): { text: string; concept: Conc
         tone: 'info',
       };
     case 'stop':
-      return { text: `Removed the container: its read-write layer (${formatCount(e.discarded)} entries) is thrown away. The image is unchanged.`, concept: 'container', tone: 'info' };
+      return {
+        text: `Removed the container: its read-write layer (${formatCount(e.discarded)} entries) is thrown away. The image is unchanged.`,
+        concept: 'container',
+        tone: 'info',
+      };
     case 'commit':
       return {
         text: `Committed: the read-write layer (${formatCount(e.members)} members, ${formatBytes(e.bytes)} of tar) is now read-only layer ${e.layer}, diff_id ${code(shortDigest(e.diffId, 19))}. The image has one more layer; start a new container to change it further.`,
@@ -60,9 +68,18 @@ export function describeEvent(e: PlaygroundEvent): { text: string; concept: Conc
             tone: 'copyup',
           };
         if (r.replacedWhiteout)
-          return { text: `Created ${code(r.path)} again: the new file replaces the whiteout ${code(r.replacedWhiteout)} and covers the old version below.${parents}`, concept: 'whiteout', tone: 'info' };
-        if (r.created) return { text: `Created ${code(r.path)} (${formatBytes(r.size)}) in the read-write layer.${parents}`, concept: 'container', tone: 'info' };
-        return { text: `Wrote ${code(r.path)} (${formatBytes(r.size)}): it is already in the read-write layer, so no copy-up was needed.`, concept: 'cow', tone: 'info' };
+          return {
+            text: `Created ${code(r.path)} again: the new file replaces the whiteout ${code(r.replacedWhiteout)} and covers the old version below.${parents}`,
+            concept: 'whiteout',
+            tone: 'info',
+          };
+        if (r.created)
+          return { text: `Created ${code(r.path)} (${formatBytes(r.size)}) in the read-write layer.${parents}`, concept: 'container', tone: 'info' };
+        return {
+          text: `Wrote ${code(r.path)} (${formatBytes(r.size)}): it is already in the read-write layer, so no copy-up was needed.`,
+          concept: 'cow',
+          tone: 'info',
+        };
       }
       if (r.op === 'mkdir') {
         if (r.opaque)
@@ -79,7 +96,11 @@ export function describeEvent(e: PlaygroundEvent): { text: string; concept: Conc
           concept: 'whiteout',
           tone: 'whiteout',
         };
-      return { text: `Deleted ${code(r.path)}: it existed only in the read-write layer, so it is simply gone \u2014 no whiteout needed.`, concept: 'container', tone: 'info' };
+      return {
+        text: `Deleted ${code(r.path)}: it existed only in the read-write layer, so it is simply gone \u2014 no whiteout needed.`,
+        concept: 'container',
+        tone: 'info',
+      };
     }
   }
 }
@@ -205,7 +226,13 @@ export function Playground({ onClose }: { onClose(): void }) {
         <h2 className="teach-pg-title">
           Container playground <ExplainButton id="container" />
         </h2>
-        <button type="button" className="btn btn-sm btn-ghost" aria-label={minimized ? 'Expand the playground' : 'Minimize the playground'} aria-expanded={!minimized} onClick={() => setMinimized((m) => !m)}>
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
+          aria-label={minimized ? 'Expand the playground' : 'Minimize the playground'}
+          aria-expanded={!minimized}
+          onClick={() => setMinimized((m) => !m)}
+        >
           {minimized ? '▴' : '▾'}
         </button>
         <button type="button" className="btn btn-sm btn-ghost" aria-label="Close the playground" title="Close (the container keeps running)" onClick={onClose}>
@@ -220,7 +247,13 @@ export function Playground({ onClose }: { onClose(): void }) {
               <p>
                 <Rich text="`docker run` adds one thin, empty, read-write layer on top of the image. Start one here, then change files and watch what lands in that layer." />
               </p>
-              <button type="button" className="btn btn-primary" data-testid="pg-start" disabled={status !== 'ready' || !loaded} onClick={() => useStore.getState().pgStart()}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="pg-start"
+                disabled={status !== 'ready' || !loaded}
+                onClick={() => useStore.getState().pgStart()}
+              >
                 ▶ Start a container
               </button>
               {status !== 'ready' && <p className="muted">Open an image first (the example works well).</p>}
@@ -276,13 +309,19 @@ export function Playground({ onClose }: { onClose(): void }) {
                   >
                     New file
                   </button>
-                  <button type="button" className="btn btn-sm" data-testid="pg-new-dir" disabled={!canAct || !!target?.r || !target?.p} onClick={() =>
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    data-testid="pg-new-dir"
+                    disabled={!canAct || !!target?.r || !target?.p}
+                    onClick={() =>
                       run(() => {
                         const r = useStore.getState().pgMkdir(path);
                         // An opaque directory: open it, so the lower contents it hides show struck through.
                         if (r?.op === 'mkdir') revealPath(r.path, { expand: r.opaque !== null });
                       })
-                    }>
+                    }
+                  >
                     New folder
                   </button>
                   <button
@@ -365,7 +404,9 @@ export function Playground({ onClose }: { onClose(): void }) {
                           className="teach-member-path mono"
                           title="Select in the tree"
                           onClick={() => {
-                            const shown = '/' + (m.kind === 'whiteout' ? m.p.replace(/(^|\/)\.wh\./, '$1') : m.kind === 'opaque' ? m.p.replace(/\/\.wh\.\.wh\.\.opq$/, '') : m.p);
+                            const shown =
+                              '/' +
+                              (m.kind === 'whiteout' ? m.p.replace(/(^|\/)\.wh\./, '$1') : m.kind === 'opaque' ? m.p.replace(/\/\.wh\.\.wh\.\.opq$/, '') : m.p);
                             revealPath(shown);
                           }}
                         >
@@ -385,7 +426,13 @@ export function Playground({ onClose }: { onClose(): void }) {
               <section className="teach-pg-commit" aria-label="Commit">
                 <label className="teach-field">
                   <span>Commit message</span>
-                  <input className="input" data-testid="pg-message" value={message} placeholder="e.g. customise motd" onChange={(e) => setMessage(e.target.value)} />
+                  <input
+                    className="input"
+                    data-testid="pg-message"
+                    value={message}
+                    placeholder="e.g. customise motd"
+                    onChange={(e) => setMessage(e.target.value)}
+                  />
                 </label>
                 <div className="teach-pg-buttons">
                   <button

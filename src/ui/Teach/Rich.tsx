@@ -6,9 +6,5 @@ import { Fragment } from 'react';
 
 export function Rich({ text }: { text: string }) {
   const parts = text.split('`');
-  return (
-    <>
-      {parts.map((p, i) => (i % 2 === 1 ? <code key={i}>{p}</code> : <Fragment key={i}>{p}</Fragment>))}
-    </>
-  );
+  return <>{parts.map((p, i) => (i % 2 === 1 ? <code key={i}>{p}</code> : <Fragment key={i}>{p}</Fragment>))}</>;
 }

@@ -59,7 +59,13 @@ function sameRings(a: Ring[], b: Ring[]): boolean {
  * view once, and outline them all. `onFound` reports whether the main target
  * exists (for the step's caption).
  */
-export function Spotlight({ targets, onFound }: { targets: TourTarget[]; onFound?(found: boolean, rect: { top: number; bottom: number; left: number; right: number } | null): void }) {
+export function Spotlight({
+  targets,
+  onFound,
+}: {
+  targets: TourTarget[];
+  onFound?(found: boolean, rect: { top: number; bottom: number; left: number; right: number } | null): void;
+}) {
   const [rings, setRings] = useState<Ring[]>([]);
 
   useEffect(() => {

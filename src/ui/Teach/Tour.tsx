@@ -103,7 +103,11 @@ export function Tour({ onClose }: { onClose(): void }) {
             <span className="teach-tour-count">
               Tour · {i + 1} / {steps.length}
             </span>
-            {!step.present && <span className="teach-badge" data-testid="tour-absent">not in this image</span>}
+            {!step.present && (
+              <span className="teach-badge" data-testid="tour-absent">
+                not in this image
+              </span>
+            )}
             <button type="button" className="btn btn-sm btn-ghost teach-close" aria-label="Close the tour (Esc)" title="Close (Esc)" onClick={onClose}>
               ×
             </button>

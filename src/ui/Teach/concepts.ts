@@ -5,17 +5,7 @@
  * Documentation/filesystems/overlayfs.rst, and Docker's storage-driver docs.
  * Inline `code` is marked with backticks and rendered as <code>.
  */
-export type ConceptId =
-  | 'layers'
-  | 'bootfs'
-  | 'rootfs'
-  | 'union'
-  | 'cow'
-  | 'whiteout'
-  | 'opaque'
-  | 'sharing'
-  | 'container'
-  | 'commit';
+export type ConceptId = 'layers' | 'bootfs' | 'rootfs' | 'union' | 'cow' | 'whiteout' | 'opaque' | 'sharing' | 'container' | 'commit';
 
 export interface Concept {
   id: ConceptId;

@@ -142,7 +142,13 @@ describe('planTour', () => {
   });
 
   it('says so when a concept does not occur', () => {
-    const plain = image([[['etc/', 'dir'], ['etc/hosts', 'file', 5]], [['srv/a', 'file', 1]]]);
+    const plain = image([
+      [
+        ['etc/', 'dir'],
+        ['etc/hosts', 'file', 5],
+      ],
+      [['srv/a', 'file', 1]],
+    ]);
     const steps = planTour(plain);
     for (const id of ['metadata', 'overwrite', 'whiteout', 'opaque', 'sharing'] as const) {
       const s = step(steps, id);
@@ -155,7 +161,10 @@ describe('planTour', () => {
 
   it('a whiteout of a directory counts the whole subtree', () => {
     const img = image([
-      [['var/cache/a', 'file', 1000], ['var/cache/b/c', 'file', 234]],
+      [
+        ['var/cache/a', 'file', 1000],
+        ['var/cache/b/c', 'file', 234],
+      ],
       [['var/.wh.cache', 'whiteout']],
     ]);
     const s = step(planTour(img), 'whiteout');

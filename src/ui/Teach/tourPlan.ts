@@ -306,7 +306,9 @@ export function planTour(img: LoadedImage): TourStep[] {
       targets: [
         { selectors: [rowSelector(p)], label: `${p} (deleted)` },
         { selectors: [bandSelector(wh.layer)], label: `layer ${wh.layer}` },
-        ...(wh.h.layers.length ? [{ selectors: [bandSelector(wh.h.layers[wh.h.layers.length - 1])], label: `layer ${wh.h.layers[wh.h.layers.length - 1]}` }] : []),
+        ...(wh.h.layers.length
+          ? [{ selectors: [bandSelector(wh.h.layers[wh.h.layers.length - 1])], label: `layer ${wh.h.layers[wh.h.layers.length - 1]}` }]
+          : []),
       ],
     });
   } else {
@@ -380,9 +382,7 @@ export function planTour(img: LoadedImage): TourStep[] {
       present: true,
       layer: shared,
       path: null,
-      targets: [
-        { selectors: [`${bandSelector(shared)} [data-testid="shared-marker"]`, bandSelector(shared)], label: `layer ${shared} (shared)` },
-      ],
+      targets: [{ selectors: [`${bandSelector(shared)} [data-testid="shared-marker"]`, bandSelector(shared)], label: `layer ${shared} (shared)` }],
     });
   } else {
     const d0 = image.layers[0]?.diffId;
@@ -440,4 +440,3 @@ export function ancestorsOf(path: string): string[] {
   }
   return out;
 }
-

@@ -64,5 +64,8 @@ export function formatTimestamp(s: string | null | undefined): string {
   if (!s) return '';
   const t = Date.parse(s);
   if (Number.isNaN(t)) return s;
-  return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+  return new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$|Z$/, ' UTC');
 }
