@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type Io } from './main';
-import { writeTar, type TarWriteEntry } from '../core/tarWriter';
+import { writeTar, type TarWriteEntry } from '../core/write/tarWriter';
 import { gnuList, type GnuEntry } from '../../test/helpers/gnuTar';
 import { toOracleForm } from '../../test/helpers/oracleForm';
 

@@ -10,17 +10,17 @@
 import { stat } from 'node:fs/promises';
 import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage, type LayerState } from '../core/session';
 import { FileHandleBlob, nodeCodecs, tempFileSink } from './nodeIo';
-import { listMerged } from '../core/listing';
+import { listMerged } from '../core/model/listing';
 import { describeError, isLayerscopeError, LayerscopeError } from '../core/errors';
-import { formatPlatform } from '../core/archive';
+import { formatPlatform } from '../core/read/archive';
 import { parseArgs, parseRatio, parseSize, UsageError, type ParsedArgs } from './args';
 import { cleanCreatedBy, humanBytes, shortDigest, table } from './format';
 import { evaluateCi, type CiRules } from './ci';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
 export { openImage, verifyImage } from '../core/session';
-export { openArchive, selectImage, blobOf } from '../core/archive';
-export { sniffCompression } from '../core/compression';
+export { openArchive, selectImage, blobOf } from '../core/read/archive';
+export { sniffCompression } from '../core/read/compression';
 export { FileHandleBlob, nodeCodecs } from './nodeIo';
 export { inProcessScanner, DEFAULT_NODE_CONCURRENCY } from '../core/session';
 

@@ -6,13 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import { FileHandleBlob, nodeCodecs, tempFileSink } from './nodeIo';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { decompressBlob } from '../core/compression';
-import { hashLayer } from '../core/verify';
-import { scanLayer } from '../core/layerScan';
+import { decompressBlob } from '../core/read/compression';
+import { hashLayer } from '../core/read/verify';
+import { scanLayer } from '../core/read/layerScan';
 import { openImage, verifyImage, inProcessScanner } from '../core/session';
-import { listMerged } from '../core/listing';
+import { listMerged } from '../core/model/listing';
 import { isLayerscopeError } from '../core/errors';
-import { SCAN_CHEAP_DENSE_WINDOW_SIZE } from '../core/tar';
+import { SCAN_CHEAP_DENSE_WINDOW_SIZE } from '../core/read/tar/parser';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerscope-nodeio-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Duplex, Readable } from 'node:stream';
-import type { ByteSource } from '../core/tar';
+import type { ByteSource } from '../core/read/tar/parser';
 import type { Codecs } from '../core/codecs';
-import type { DecompressedSink } from '../core/compression';
+import type { DecompressedSink } from '../core/read/compression';
 import type { Hasher } from '../core/sha256';
 
 /**

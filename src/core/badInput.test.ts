@@ -23,9 +23,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as session from './session';
 import { openImage, type LoadedImage } from './session';
-import { listMerged, MAX_HARDLINK_WARNINGS } from './listing';
+import { listMerged, MAX_HARDLINK_WARNINGS } from './model/listing';
 import { isLayerscopeError, type LayerscopeError } from './errors';
-import { writeTar, type TarWriteEntry } from './tarWriter';
+import { writeTar, type TarWriteEntry } from './write/tarWriter';
 import { gnuList, normPath } from '../../test/helpers/gnuTar';
 
 const FIX = join(__dirname, '../../test/fixtures');

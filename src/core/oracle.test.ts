@@ -12,7 +12,7 @@ import { openAsBlob } from 'node:fs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImage, verifyImage } from './session';
-import { listMerged } from './listing';
+import { listMerged } from './model/listing';
 import { toOracleForm } from '../../test/helpers/oracleForm';
 
 const FIX = join(__dirname, '../../test/fixtures');

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openImage, verifyImage, inProcessScanner, type LayerScanner } from './session';
-import { buildUnion } from './union';
-import { computeStats } from './stats';
-import { listMerged } from './listing';
+import { buildUnion } from './model/union';
+import { computeStats } from './model/stats';
+import { listMerged } from './model/listing';
 
 const FIXTURES = join(__dirname, '../../test/fixtures/images');
 const fixture = (name: string) => new Blob([readFileSync(join(FIXTURES, name))]);

@@ -8,15 +8,15 @@
  * and a layer that fails to read does not take down the others: it is kept as
  * `null` (treated as empty by the union) with its error recorded.
  */
-import { openArchive, blobOf, selectImage, type OuterArchive } from './archive';
-import { scanLayer } from './layerScan';
-import { buildUnion, type UnionModel } from './union';
-import { computeStats, type ImageStats } from './stats';
-import { hardlinkWarnings } from './listing';
+import { openArchive, blobOf, selectImage, type OuterArchive } from './read/archive';
+import { scanLayer } from './read/layerScan';
+import { buildUnion, type UnionModel } from './model/union';
+import { computeStats, type ImageStats } from './model/stats';
+import { hardlinkWarnings } from './model/listing';
 import { LayerscopeError, describeError, isLayerscopeError } from './errors';
-import { hashLayer, type LayerDigests } from './verify';
+import { hashLayer, type LayerDigests } from './read/verify';
 import type { Codecs } from './codecs';
-import type { DecompressedSink } from './compression';
+import type { DecompressedSink } from './read/compression';
 import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, EngineWarning } from './types';
 
 export interface Progress {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EntryKind, type LayerIndex } from '../core/types';
-import { buildUnion, mergedAt } from '../core/union';
+import { buildUnion, mergedAt } from '../core/model/union';
 import { effectiveLayer, hasMerged, mergedCacheSize, mergedOf, unionOf, MIN_MERGED_CACHED, MAX_MERGED_CACHED } from './hooks';
 
 function layer(paths: string[]): LayerIndex {

@@ -11,7 +11,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useStore } from './store';
-import { buildUnion, mergedAt, type MergedView, type UnionModel } from '../core/union';
+import { buildUnion, mergedAt, type MergedView, type UnionModel } from '../core/model/union';
 import type { LayerIndex } from '../core/types';
 
 export type Layers = readonly (LayerIndex | null)[];

@@ -7,7 +7,7 @@ import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 import type { ArchiveInfo, ImageInfo, LayerIndex } from '../core/types';
 import type { LayerState, LoadedImage, Progress } from '../core/session';
-import type { OuterArchive } from '../core/archive';
+import type { OuterArchive } from '../core/read/archive';
 
 export type LoadStatus = 'empty' | 'loading' | 'ready' | 'error';
 

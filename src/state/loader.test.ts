@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describeLoadError, recogniseFile, SNIFF_BYTES } from './loader';
-import { openArchive } from '../core/archive';
+import { openArchive } from '../core/read/archive';
 
 const head = (path: string) => new Uint8Array(readFileSync(path).subarray(0, SNIFF_BYTES));
 

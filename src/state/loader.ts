@@ -20,7 +20,7 @@ import type { AppState } from './store';
 import type { LayerLoad } from './loadSlice';
 import { DEFAULT_FILTERS } from './viewSlice';
 import { openImage, verifyImage, type LayerScanner, type LayerState, type LoadedImage, type Progress } from '../core/session';
-import { openArchive, blobOf, type OuterArchive } from '../core/archive';
+import { openArchive, blobOf, type OuterArchive } from '../core/read/archive';
 import { LayerscopeError, describeError, isLayerscopeError } from '../core/errors';
 import type { ArchiveInfo, LayerIndex } from '../core/types';
 import { WorkerPool } from '../worker/pool';

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useStore } from './store';
 import { openImage, type LoadedImage, verifyImage } from '../core/session';
-import { listMerged } from '../core/listing';
-import { lookup, mergedAt } from '../core/union';
+import { listMerged } from '../core/model/listing';
+import { lookup, mergedAt } from '../core/model/union';
 
 const EXAMPLE = join(__dirname, '../../public/example.tar');
 let example: LoadedImage;

@@ -14,7 +14,7 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 import type { LoadedImage } from '../core/session';
-import { mergedAt } from '../core/union';
+import { mergedAt } from '../core/model/union';
 import {
   buildLayer,
   lowerContent,
@@ -28,8 +28,8 @@ import {
   type Container,
   type OpRecord,
   type OpResult,
-} from '../core/playground';
-import { composeImage, defaultCommitTag, exportDockerArchive, sha256Digest, type ExtraLayer } from '../core/playgroundImage';
+} from '../core/teach/playground';
+import { composeImage, defaultCommitTag, exportDockerArchive, sha256Digest, type ExtraLayer } from '../core/teach/playgroundImage';
 import { describeError } from '../core/errors';
 
 export type PlaygroundEvent =

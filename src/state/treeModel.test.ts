@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EntryKind, type LayerIndex } from '../core/types';
-import { buildUnion, lookup, mergedAt, pathOf, type UnionModel } from '../core/union';
+import { buildUnion, lookup, mergedAt, pathOf, type UnionModel } from '../core/model/union';
 import {
   changeName,
   compileSearch,

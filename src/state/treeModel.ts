@@ -32,8 +32,8 @@
  *  - matching is case-insensitive unless asked otherwise.
  */
 import { EntryKind, type LayerIndex } from '../core/types';
-import { pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/union';
-import { resolveHardlink } from '../core/listing';
+import { pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/model/union';
+import { resolveHardlink } from '../core/model/listing';
 import type { ChangeFilters, SearchMode, SortKey } from './viewSlice';
 
 /* ------------------------------------------------------------ merged view codes */

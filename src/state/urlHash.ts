@@ -19,7 +19,7 @@
 import type { StoreApi } from 'zustand';
 import type { AppState } from './store';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode, type SortKey } from './viewSlice';
-import { lookup } from '../core/union';
+import { lookup } from '../core/model/union';
 
 export interface HashState {
   image?: number;

@@ -6,9 +6,9 @@
  */
 import type { LayerScanner, Progress } from '../core/session';
 import type { Compression, LayerIndex } from '../core/types';
-import type { LayerDigests } from '../core/verify';
-import type { UnionModel } from '../core/union';
-import type { ImageStats } from '../core/stats';
+import type { LayerDigests } from '../core/read/verify';
+import type { UnionModel } from '../core/model/union';
+import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 

@@ -5,8 +5,8 @@
  * copy); a LayerIndex comes back with its typed arrays transferred.
  */
 import type { Compression, LayerIndex } from '../core/types';
-import type { UnionModel } from '../core/union';
-import type { ImageStats } from '../core/stats';
+import type { UnionModel } from '../core/model/union';
+import type { ImageStats } from '../core/model/stats';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }

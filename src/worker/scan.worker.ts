@@ -4,12 +4,12 @@
  * thread. Thin by design: all logic is in src/core; this file only speaks the
  * protocol and maps cancel messages onto AbortControllers.
  */
-import { scanLayer } from '../core/layerScan';
-import { readEntryBytes } from '../core/contents';
-import { hashLayer } from '../core/verify';
+import { scanLayer } from '../core/read/layerScan';
+import { readEntryBytes } from '../core/read/contents';
+import { hashLayer } from '../core/read/verify';
 import { isLayerscopeError } from '../core/errors';
-import { buildUnion } from '../core/union';
-import { computeStats } from '../core/stats';
+import { buildUnion } from '../core/model/union';
+import { computeStats } from '../core/model/stats';
 import { layerIndexTransferables, unionTransferables, type FromWorker, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;

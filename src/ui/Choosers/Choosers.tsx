@@ -6,7 +6,7 @@
  */
 import { useStore } from '../../state/store';
 import { chooseImage, choosePlatform } from '../../state/loader';
-import { formatPlatform } from '../../core/archive';
+import { formatPlatform } from '../../core/read/archive';
 import type { ArchiveInfo, ImageInfo } from '../../core/types';
 import { shortDigest } from '../format/format';
 import './Choosers.css';

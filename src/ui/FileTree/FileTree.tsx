@@ -37,7 +37,7 @@ import {
   type TreeFilter,
   type TreeRows,
 } from '../../state/treeModel';
-import { lookup, pathOf, type MergedView, type UnionModel } from '../../core/union';
+import { lookup, pathOf, type MergedView, type UnionModel } from '../../core/model/union';
 import { EntryKind } from '../../core/types';
 import type { SearchMode, SortKey } from '../../state/viewSlice';
 import { layerColor, layerTint } from '../colors';

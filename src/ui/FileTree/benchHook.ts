@@ -7,8 +7,8 @@
  * node count measured in the same run.
  */
 import { useStore } from '../../state/store';
-import { buildUnion, lookup, mergedAt } from '../../core/union';
-import { computeStats } from '../../core/stats';
+import { buildUnion, lookup, mergedAt } from '../../core/model/union';
+import { computeStats } from '../../core/model/stats';
 import { checkIntegrity, type LoadedImage } from '../../core/session';
 import { EntryKind, type ArchiveInfo, type ImageInfo, type LayerIndex, type LayerRef } from '../../core/types';
 import { compileSearch, expandedFlags, filterTree, flattenTree, matchNodes } from '../../state/treeModel';

@@ -9,7 +9,7 @@
  */
 import { useState } from 'react';
 import { useStore } from '../../state/store';
-import { formatPlatform } from '../../core/archive';
+import { formatPlatform } from '../../core/read/archive';
 import type { ImageConfigSummary, ImageInfo } from '../../core/types';
 import { layerColor } from '../colors';
 import { formatBytes, formatTimestamp } from '../format/format';

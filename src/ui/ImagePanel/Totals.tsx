@@ -6,8 +6,8 @@
  */
 import { useStore } from '../../state/store';
 import { revealPath } from '../../state/urlHash';
-import { pathHistory } from '../../core/union';
-import type { HiddenFile, ImageStats } from '../../core/stats';
+import { pathHistory } from '../../core/model/union';
+import type { HiddenFile, ImageStats } from '../../core/model/stats';
 import type { IntegrityCheck, LoadedImage } from '../../core/session';
 import { layerColor } from '../colors';
 import { formatBytes, formatCount, formatPercent, shortDigest } from '../format/format';

@@ -4,7 +4,7 @@
  * scanned, and only the stored blob size before that.
  */
 import { EntryKind, type LayerIndex, type LayerRef } from '../../core/types';
-import type { ImageStats } from '../../core/stats';
+import type { ImageStats } from '../../core/model/stats';
 import type { LayerFigures } from './stackModel';
 
 const fileBytesCache = new WeakMap<LayerIndex, number>();

@@ -10,7 +10,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useStore } from '../../state/store';
 import { MAX_EDIT_BYTES, defaultCommitTag, type PlaygroundEvent } from '../../state/playgroundSlice';
-import { normalizeUserPath, resolvePath, type Container } from '../../core/playground';
+import { normalizeUserPath, resolvePath, type Container } from '../../core/teach/playground';
 import { EntryKind } from '../../core/types';
 import { describeError } from '../../core/errors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';

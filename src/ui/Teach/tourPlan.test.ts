@@ -5,8 +5,8 @@
  * code under test.
  */
 import { describe, expect, it } from 'vitest';
-import { layer, type EntrySpec } from '../../core/union.testkit';
-import { buildUnion } from '../../core/union';
+import { layer, type EntrySpec } from '../../core/model/union.testkit';
+import { buildUnion } from '../../core/model/union';
 import type { LoadedImage } from '../../core/session';
 import type { HistoryStep, ImageInfo, LayerIndex, LayerRef } from '../../core/types';
 import { ancestorsOf, cssString, planTour, rowSelector, type TourStep } from './tourPlan';

@@ -10,7 +10,7 @@
  */
 import type { LoadedImage } from '../../core/session';
 import { EntryKind, type LayerIndex } from '../../core/types';
-import { childrenOf, mergedAt, pathHistory, pathOf, stateAt, NodeStatus, type UnionModel } from '../../core/union';
+import { childrenOf, mergedAt, pathHistory, pathOf, stateAt, NodeStatus, type UnionModel } from '../../core/model/union';
 import { formatBytes, formatCount } from '../format/format';
 import { rootfsTop, shortenCreatedBy } from '../StackDiagram/stackModel';
 import type { ConceptId } from './concepts';

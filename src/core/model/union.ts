@@ -1,0 +1,999 @@
+/**
+ * The union model: every path of every layer as one node of a trie, with the
+ * per-layer history of each node, so that the merged filesystem at any layer,
+ * "what changed in layer N", "who deleted this" and a path's history are cheap
+ * lookups over typed arrays.
+ *
+ * Layers are applied like a union mount, following OCI image-spec layer.md:
+ *  - "Applying Changesets": entries of layer N replace or add to the filesystem
+ *    of layers 0..N-1; a directory over a directory merges (the upper one gives
+ *    the attributes); a non-directory over a directory, or a directory over a
+ *    non-directory, replaces it (the lower subtree disappears).
+ *  - "Whiteouts": `.wh.<name>` removes `<name>` and everything under it from the
+ *    LOWER layers only; entries of the same layer stay. So within a layer we apply
+ *    the whiteouts and opaque markers first, then the layer's other entries.
+ *  - "Opaque Whiteout": `.wh..wh..opq` hides every lower child of its directory.
+ *  - Other `.wh..wh.*` names (AUFS `.wh..wh.plnk`, `.wh..wh.aufs`) are metadata of
+ *    the layer format, never part of the filesystem.
+ * Parent directories without an entry still exist (tar extractors, e.g. Docker's
+ * pkg/archive UnpackLayer, MkdirAll every header's parent with 0755 root:root);
+ * we call them implicit. A path twice in one layer: the later entry wins (tar
+ * extraction is sequential).
+ *
+ * Storage: NO object per file. Nodes are indexes into typed arrays (parent,
+ * name id, CSR children sorted bytewise). Each node has at most ONE event per
+ * layer: the net effect of that layer on it (SET, IMPLICIT, or a removal), kept
+ * in CSR arrays in layer order. A million paths cost ~30 bytes each plus the
+ * interned name strings.
+ */
+import { EntryKind, type LayerIndex } from '../types';
+import { LayerscopeError } from '../errors';
+
+/* ------------------------------------------------------------------ public types */
+
+export interface UnionModel {
+  layerCount: number;
+  nodeCount: number;
+  /** Parent node, -1 for the root (node 0). */
+  parent: Int32Array;
+  /** Index into `names` of the node's last path segment ('' for the root). */
+  nameId: Uint32Array;
+  /** Interned path segments. */
+  names: string[];
+  /** CSR: children of node n are children[childStart[n] .. childStart[n+1]), sorted bytewise by name (UTF-8 bytes = code points). */
+  childStart: Uint32Array;
+  children: Uint32Array;
+  /** CSR: events of node n are [evStart[n], evStart[n+1]), in layer order, at most one per layer. */
+  evStart: Uint32Array;
+  evLayer: Uint16Array;
+  /** UnionEvent values. */
+  evKind: Uint8Array;
+  /**
+   * SET: the providing entry's index in its layer. DELETE: the whiteout entry;
+   * OPAQUE_HIDE: the opaque marker entry; REPLACED: the entry that removed the
+   * ancestor (a whiteout, an opaque marker, or the non-directory written over a
+   * directory). IMPLICIT: -1.
+   */
+  evEntry: Int32Array;
+  /** Per layer: entry index -> node (whiteouts: the node they delete; opaque markers: their directory; AUFS metadata: -1). */
+  entryNode: Int32Array[];
+}
+
+/** Event kinds (UnionModel.evKind). */
+export const UnionEvent = {
+  /** The layer provides a version (an entry). */
+  Set: 0,
+  /** The path exists as an implied parent directory (no entry). */
+  Implicit: 1,
+  /** Removed by a whiteout `.wh.<name>` in that layer. */
+  Delete: 2,
+  /** Hidden by an opaque directory `.wh..wh..opq` in that layer (the directory's lower children and everything below them). */
+  OpaqueHide: 3,
+  /** Removed because an ancestor was deleted by a whiteout or replaced by a non-directory in that layer. */
+  Replaced: 4,
+} as const;
+export type UnionEvent = (typeof UnionEvent)[keyof typeof UnionEvent];
+
+/** MergedView.status values. */
+export const NodeStatus = { Absent: 0, Visible: 1, Deleted: 2 } as const;
+
+/** MergedView.change values, relative to the layer of the view itself. */
+export const Change = { Unchanged: 0, Added: 1, Modified: 2, Deleted: 3, MetadataOnly: 4 } as const;
+
+export interface NodeState {
+  status: 'visible' | 'deleted' | 'absent';
+  /** Providing layer, or the deleting layer when deleted, -1 otherwise (and for a root no layer states). */
+  layer: number;
+  /** Entry index in that layer, -1 for implicit directories and deletions. */
+  entry: number;
+  /**
+   * Visible: lower versions this version hides (SET events below it since the
+   * path last appeared). Deleted: the versions (SET events) of the run the
+   * deletion ended. Absent: 0.
+   */
+  hiddenVersions: number;
+}
+
+export interface MergedView {
+  layer: number;
+  /** Per node: 0 absent, 1 visible, 2 deleted (was visible at some layer ≤ N and is not now). */
+  status: Uint8Array;
+  /** Providing layer (visible) or deleting layer (deleted), -1 otherwise. */
+  provider: Int16Array;
+  /** Providing entry index, -1 for implicit directories, deleted and absent nodes. */
+  entry: Int32Array;
+  /** Relative to layer N itself: 0 unchanged, 1 added, 2 modified, 3 deleted (by layer N), 4 metadata-only. */
+  change: Uint8Array;
+}
+
+export type HistoryAction = 'added' | 'modified' | 'metadata' | 'unchanged' | 'deleted' | 'opaque-hidden' | 'replaced' | 'implicit';
+
+export interface HistoryItem {
+  layer: number;
+  /**
+   * 'unchanged': a directory re-stated with the same type/mode/uid/gid (it
+   * provides the attributes from then on, but nothing changed).
+   */
+  action: HistoryAction;
+  /** See UnionModel.evEntry: the providing entry, or the entry that caused the removal; -1 for implicit directories. */
+  entry: number;
+}
+
+/* ------------------------------------------------------------------ limits & constants */
+
+/** MergedView.provider is an Int16Array: 32767 layers. Real images stay far below (overlay2 refuses more than 128). */
+export const MAX_LAYERS = 0x7fff;
+/** Nodes are packed with a flag bit in listing order items (node * 2 + flag) and in Int32 arrays. */
+export const MAX_NODES = 0x3fffffff;
+/** Attributes of implied parent directories (Docker pkg/archive: MkdirAll(parent, 0755), owned by root). */
+export const IMPLICIT_DIR_MODE = 0o755;
+/** Starting capacity of the growable arrays; they double as needed. */
+const INITIAL_CAPACITY = 1024;
+
+const WHITEOUT_PREFIX = '.wh.';
+const META_PREFIX = '.wh..wh.';
+const OPAQUE_NAME = '.wh..wh..opq';
+/** evKind value of a discarded event slot (a path added and removed within one layer); never stored in the model. */
+const EV_NONE = 255;
+
+/* ------------------------------------------------------------------ bytewise order */
+
+/**
+ * Compare two strings by their UTF-8 bytes, which is code point order (what
+ * `LC_ALL=C sort` and Go's string comparison do). JS `<` compares UTF-16 code
+ * units, which differs when a surrogate pair (U+10000..) meets U+E000..U+FFFF;
+ * remapping the differing units fixes that. NOT localeCompare.
+ */
+export function compareBytewise(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/* ------------------------------------------------------------------ growable arrays */
+
+type TypedArr = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
+
+/** A typed array with room for at least `need` elements (doubling); `fill` initialises new slots. */
+export function growArray<A extends TypedArr>(a: A, need: number, fill = 0): A {
+  if (need <= a.length) return a;
+  let cap = a.length || INITIAL_CAPACITY;
+  while (cap < need) cap *= 2;
+  const b = new (a.constructor as new (n: number) => A)(cap);
+  b.set(a as never);
+  if (fill !== 0) b.fill(fill as never, a.length);
+  return b;
+}
+
+/* ------------------------------------------------------------------ the trie */
+
+/**
+ * Interned strings: an open-addressing table of ids into `names` (which it appends
+ * to), keyed by an FNV-1a hash of the UTF-16 code units. Kept at most half full.
+ * Replaces a Map<string, number>: for a million distinct names the Map's growth and
+ * garbage cost about 1 s per union build on the dev machine.
+ */
+class NameTable {
+  private table: Int32Array;
+  private mask: number;
+  private size = 0;
+  /** `names[from..]` are indexed here (earlier ones belong to a model and are found another way). */
+  constructor(
+    private readonly names: string[],
+    from = 0,
+  ) {
+    let cap = INITIAL_CAPACITY;
+    while (cap < (names.length - from) * 2 + 2) cap *= 2;
+    this.table = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let i = from; i < names.length; i++) this.put(names[i], i);
+  }
+
+  private static hash(s: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** Id of `name`, or -1. */
+  get(name: string): number {
+    const { table, mask, names } = this;
+    for (let s = NameTable.hash(name) & mask; ; s = (s + 1) & mask) {
+      const id = table[s];
+      if (id < 0 || names[id] === name) return id;
+    }
+  }
+
+  /** Id of `name`, appended to `names` if new. */
+  intern(name: string): number {
+    const { table, mask, names } = this;
+    let s = NameTable.hash(name) & mask;
+    for (; ; s = (s + 1) & mask) {
+      const id = table[s];
+      if (id < 0) break;
+      if (names[id] === name) return id;
+    }
+    const id = names.length;
+    names.push(name);
+    table[s] = id;
+    if (++this.size * 2 > table.length) this.grow();
+    return id;
+  }
+
+  private put(name: string, id: number): void {
+    const { table, mask } = this;
+    let s = NameTable.hash(name) & mask;
+    while (table[s] >= 0) s = (s + 1) & mask;
+    table[s] = id;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2).fill(-1);
+    this.mask = this.table.length - 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] >= 0) this.put(this.names[old[i]], old[i]);
+  }
+}
+
+/**
+ * Path segments interned into a trie of node ids: (parent, nameId) -> child in
+ * an open-addressing hash table, plus first-child/next-sibling links for
+ * walking children while building. Node 0 is the root. Shared by the union and
+ * by stats.ts.
+ */
+export class PathTrie {
+  count = 1;
+  parent: Int32Array;
+  nameId: Uint32Array;
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
+  names: string[] = [''];
+  /** name -> id (NameTable: a Map of a million strings spent ~1 s per union in growth and GC). */
+  private nameIds = new NameTable(this.names);
+  /**
+   * Linear probing, interleaved [node, parent, nameId] per slot so a probe
+   * touches one cache line instead of three arrays; kept at most half full.
+   */
+  private table: Int32Array;
+  private mask: number;
+  private lastDir = '';
+  private lastDirNode = 0;
+  /**
+   * Set by `fromModel`: the finished model whose nodes 0..model.nodeCount-1 this
+   * trie starts with. Those are found by binary search in the model's sorted
+   * children, not through `table`/`nameIds` (re-indexing a million names cost
+   * ~0.75 s per statistics pass); only nodes added afterwards are hashed.
+   */
+  private model: UnionModel | null = null;
+  /** First node id kept in `table` (1, or the model's node count). */
+  private firstHashed = 1;
+
+  /** `capacity`: expected node count (e.g. the number of entries), to size the arrays once. */
+  constructor(capacity = INITIAL_CAPACITY) {
+    let cap = INITIAL_CAPACITY;
+    while (cap < capacity + 1) cap *= 2;
+    this.parent = new Int32Array(cap).fill(-1);
+    this.nameId = new Uint32Array(cap);
+    this.firstChild = new Int32Array(cap).fill(-1);
+    this.nextSibling = new Int32Array(cap).fill(-1);
+    this.table = new Int32Array(cap * 2 * 3).fill(-1);
+    this.mask = cap * 2 - 1;
+  }
+
+  /** A trie holding a union model's nodes with the same ids (to add more nodes to). */
+  static fromModel(u: UnionModel, extra = INITIAL_CAPACITY): PathTrie {
+    const t = new PathTrie(extra);
+    const n = u.nodeCount;
+    t.model = u;
+    t.firstHashed = n;
+    t.count = n;
+    const cap = n + extra;
+    t.parent = growArray(t.parent, cap, -1);
+    t.nameId = growArray(t.nameId, cap);
+    t.firstChild = growArray(t.firstChild, cap, -1);
+    t.nextSibling = growArray(t.nextSibling, cap, -1);
+    t.parent.set(u.parent);
+    t.nameId.set(u.nameId);
+    // Names added later get ids after the model's; `nameIds` holds only those.
+    t.names = u.names.slice();
+    t.nameIds = new NameTable(t.names, u.names.length);
+    for (let i = n - 1; i >= 1; i--) {
+      const p = u.parent[i];
+      t.nextSibling[i] = t.firstChild[p];
+      t.firstChild[p] = i;
+    }
+    return t;
+  }
+
+  intern(name: string): number {
+    return this.nameIds.intern(name);
+  }
+
+  private slot(p: number, id: number): number {
+    let h = Math.imul(p, 0x9e3779b1) ^ Math.imul(id + 0x7f4a7c15, 0x85ebca77);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  /** Child of p named by name id, or -1. */
+  findId(p: number, id: number): number {
+    const { table, mask } = this;
+    for (let s = this.slot(p, id); ; s = (s + 1) & mask) {
+      const k = s * 3;
+      const n = table[k];
+      if (n < 0) return -1;
+      if (table[k + 1] === p && table[k + 2] === id) return n;
+    }
+  }
+
+  /** Child of p named `name`, or -1 (never creates). */
+  find(p: number, name: string): number {
+    if (this.model && p < this.firstHashed) {
+      const c = childNamed(this.model, p, name);
+      if (c >= 0) return c;
+    }
+    const id = this.nameIds.get(name);
+    return id < 0 ? -1 : this.findId(p, id);
+  }
+
+  /** Child of p named `name`, created if needed. */
+  child(p: number, name: string): number {
+    if (this.model && p < this.firstHashed) {
+      const c = childNamed(this.model, p, name);
+      if (c >= 0) return c;
+    }
+    return this.childId(p, this.intern(name));
+  }
+
+  /** Child of p with name id `id` (from intern()), created if needed. */
+  childId(p: number, id: number): number {
+    const found = this.findId(p, id);
+    if (found >= 0) return found;
+    const n = this.count;
+    if (n >= MAX_NODES) throw new LayerscopeError('LIMIT', `more than ${MAX_NODES} paths in the image`);
+    this.count = n + 1;
+    if (n >= this.parent.length) {
+      this.parent = growArray(this.parent, n + 1, -1);
+      this.nameId = growArray(this.nameId, n + 1);
+      this.firstChild = growArray(this.firstChild, n + 1, -1);
+      this.nextSibling = growArray(this.nextSibling, n + 1, -1);
+    }
+    this.parent[n] = p;
+    this.nameId[n] = id;
+    this.nextSibling[n] = this.firstChild[p];
+    this.firstChild[p] = n;
+    if ((this.count - this.firstHashed + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    else this.insert(n, p, id);
+    return n;
+  }
+
+  private insert(n: number, p: number, id: number): void {
+    const { table, mask } = this;
+    let s = this.slot(p, id);
+    while (table[s * 3] >= 0) s = (s + 1) & mask;
+    table[s * 3] = n;
+    table[s * 3 + 1] = p;
+    table[s * 3 + 2] = id;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size * 3).fill(-1);
+    this.mask = size - 1;
+    for (let n = this.firstHashed; n < this.count; n++) this.insert(n, this.parent[n], this.nameId[n]);
+  }
+
+  /**
+   * Node of the directory holding `path` ('a/b/c' -> 'a/b'; a top-level name ->
+   * the root), creating the segments. Entries of a tar come grouped by
+   * directory, so the last directory is cached (checked without slicing).
+   */
+  dirOf(path: string): number {
+    const slash = path.lastIndexOf('/');
+    if (slash < 0) return 0;
+    const last = this.lastDir;
+    if (slash === last.length && path.startsWith(last)) return this.lastDirNode;
+    return this.dir(path.slice(0, slash));
+  }
+
+  /** Node of a directory path ('a/b', '' = root), creating the segments. */
+  dir(path: string): number {
+    if (path === this.lastDir) return this.lastDirNode;
+    let n = 0;
+    let start = 0;
+    while (start < path.length) {
+      let end = path.indexOf('/', start);
+      if (end < 0) end = path.length;
+      if (end > start) n = this.child(n, path.slice(start, end));
+      start = end + 1;
+    }
+    this.lastDir = path;
+    this.lastDirNode = n;
+    return n;
+  }
+
+  /**
+   * CSR children of every node sorted bytewise by name: rank the distinct names
+   * once, then two stable counting sorts (by name rank, then by parent).
+   */
+  sortedChildren(): { childStart: Uint32Array; children: Uint32Array } {
+    if (this.model) return this.sortedChildrenOverModel(this.model);
+    const n = this.count;
+    const names = this.names;
+    const sortedIds = Array.from(names.keys()).sort((a, b) => compareBytewise(names[a], names[b]));
+    const rank = new Uint32Array(names.length);
+    for (let r = 0; r < sortedIds.length; r++) rank[sortedIds[r]] = r;
+    // counting sort of nodes 1..n-1 by name rank
+    const byRankStart = new Uint32Array(names.length + 1);
+    for (let i = 1; i < n; i++) byRankStart[rank[this.nameId[i]] + 1]++;
+    for (let r = 0; r < names.length; r++) byRankStart[r + 1] += byRankStart[r];
+    const byRank = new Uint32Array(Math.max(0, n - 1));
+    for (let i = 1; i < n; i++) byRank[byRankStart[rank[this.nameId[i]]]++] = i;
+    // stable counting sort by parent
+    const childStart = new Uint32Array(n + 1);
+    for (let i = 1; i < n; i++) childStart[this.parent[i] + 1]++;
+    for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
+    const fillPos = childStart.slice(0, n);
+    const children = new Uint32Array(Math.max(0, n - 1));
+    for (let k = 0; k < byRank.length; k++) {
+      const c = byRank[k];
+      children[fillPos[this.parent[c]]++] = c;
+    }
+    return { childStart, children };
+  }
+
+  /**
+   * sortedChildren for a trie made by `fromModel`: the model's children are
+   * already in byte order, so only the few nodes added since (whiteouts, for
+   * dive's statistics) are sorted and merged in, instead of sorting every name.
+   */
+  private sortedChildrenOverModel(u: UnionModel): { childStart: Uint32Array; children: Uint32Array } {
+    const n = this.count;
+    const m = u.nodeCount;
+    if (n === m) return { childStart: u.childStart, children: u.children };
+    const names = this.names;
+    const name = (c: number) => names[this.nameId[c]];
+    // added nodes by parent, each group sorted by name
+    const added = new Map<number, number[]>();
+    for (let c = m; c < n; c++) {
+      const p = this.parent[c];
+      let g = added.get(p);
+      if (!g) added.set(p, (g = []));
+      g.push(c);
+    }
+    for (const g of added.values()) g.sort((a, b) => compareBytewise(name(a), name(b)));
+    const childStart = new Uint32Array(n + 1);
+    const children = new Uint32Array(Math.max(0, n - 1));
+    let k = 0;
+    for (let p = 0; p < n; p++) {
+      childStart[p] = k;
+      let i = p < m ? u.childStart[p] : 0;
+      const end = p < m ? u.childStart[p + 1] : 0;
+      const g = added.get(p);
+      if (!g) {
+        while (i < end) children[k++] = u.children[i++];
+        continue;
+      }
+      let j = 0;
+      while (i < end || j < g.length) {
+        if (j >= g.length || (i < end && compareBytewise(name(u.children[i]), name(g[j])) <= 0)) children[k++] = u.children[i++];
+        else children[k++] = g[j++];
+      }
+    }
+    childStart[n] = k;
+    return { childStart, children };
+  }
+}
+
+/* ------------------------------------------------------------------ entry classification */
+
+/** What an entry is to the union, from its kind and name (whiteout names per layer.md). */
+const Role = {
+  Regular: 0,
+  Whiteout: 1,
+  Opaque: 2,
+  /** AUFS metadata `.wh..wh.*` (or anything inside such a directory): ignored. */
+  Meta: 3,
+} as const;
+type Role = (typeof Role)[keyof typeof Role];
+
+/** Position of the first `.wh..wh.` segment that is not the last one, or -1. */
+function metaSegmentAt(path: string): number {
+  let i = path.indexOf(META_PREFIX);
+  while (i >= 0) {
+    if (i === 0 || path.charCodeAt(i - 1) === 47 /* '/' */) {
+      if (path.indexOf('/', i) >= 0) return i;
+    }
+    i = path.indexOf(META_PREFIX, i + 1);
+  }
+  return -1;
+}
+
+function roleOf(kind: number, base: string): Role {
+  // The scanner classifies by name; we check names too, so a hand-made index
+  // (or a scanner that kept tar kinds) gets the same union.
+  if (kind === EntryKind.Opaque || base === OPAQUE_NAME) return Role.Opaque;
+  if (kind === EntryKind.WhiteoutMeta || base.startsWith(META_PREFIX)) return Role.Meta;
+  if (kind === EntryKind.Whiteout || base.startsWith(WHITEOUT_PREFIX)) return Role.Whiteout;
+  return Role.Regular;
+}
+
+/* ------------------------------------------------------------------ building */
+
+class UnionBuilder {
+  readonly trie: PathTrie;
+  // per-node state while applying layers (sized with the trie)
+  private vis: Uint8Array;
+  private isDir: Uint8Array;
+  private slotLayer: Int32Array;
+  private startVis: Uint8Array;
+  private slot: Int32Array;
+  // events, appended in layer order (one slot per node per layer)
+  private evCount = 0;
+  private evNode: Int32Array;
+  private evLayer: Uint16Array;
+  private evKind: Uint8Array;
+  private evEntry: Int32Array;
+  private stack = new Int32Array(INITIAL_CAPACITY);
+  private chain = new Int32Array(64);
+
+  /** `entries`: total entries of all layers, the usual size of both the trie and the event list. */
+  constructor(entries: number) {
+    this.trie = new PathTrie(entries);
+    const cap = this.trie.parent.length;
+    this.vis = new Uint8Array(cap);
+    this.isDir = new Uint8Array(cap);
+    this.slotLayer = new Int32Array(cap).fill(-1);
+    this.startVis = new Uint8Array(cap);
+    this.slot = new Int32Array(cap);
+    this.evNode = new Int32Array(cap);
+    this.evLayer = new Uint16Array(cap);
+    this.evKind = new Uint8Array(cap);
+    this.evEntry = new Int32Array(cap);
+    this.vis[0] = 1; // the root always exists
+    this.isDir[0] = 1;
+  }
+
+  private sync(): void {
+    const cap = this.trie.parent.length;
+    if (this.vis.length < cap) {
+      this.vis = growArray(this.vis, cap);
+      this.isDir = growArray(this.isDir, cap);
+      this.slotLayer = growArray(this.slotLayer, cap, -1);
+      this.startVis = growArray(this.startVis, cap);
+      this.slot = growArray(this.slot, cap);
+    }
+  }
+
+  child(p: number, name: string): number {
+    const n = this.trie.child(p, name);
+    if (n >= this.vis.length) this.sync();
+    return n;
+  }
+
+  childId(p: number, id: number): number {
+    const n = this.trie.childId(p, id);
+    if (n >= this.vis.length) this.sync();
+    return n;
+  }
+
+  dir(path: string): number {
+    const n = this.trie.dir(path);
+    this.sync();
+    return n;
+  }
+
+  dirOf(path: string): number {
+    const n = this.trie.dirOf(path);
+    this.sync();
+    return n;
+  }
+
+  /** The node's event slot for layer L (created on first touch, remembering whether it was visible before L). */
+  private touch(n: number, L: number): number {
+    if (this.slotLayer[n] === L) return this.slot[n];
+    const e = this.evCount++;
+    if (e >= this.evNode.length) {
+      this.evNode = growArray(this.evNode, e + 1);
+      this.evLayer = growArray(this.evLayer, e + 1);
+      this.evKind = growArray(this.evKind, e + 1);
+      this.evEntry = growArray(this.evEntry, e + 1);
+    }
+    this.evNode[e] = n;
+    this.evLayer[e] = L;
+    this.evKind[e] = EV_NONE;
+    this.evEntry[e] = -1;
+    this.slotLayer[n] = L;
+    this.startVis[n] = this.vis[n];
+    this.slot[n] = e;
+    return e;
+  }
+
+  private set(n: number, L: number, entry: number, dir: boolean): void {
+    const e = this.touch(n, L);
+    this.evKind[e] = UnionEvent.Set;
+    this.evEntry[e] = entry;
+    this.vis[n] = 1;
+    this.isDir[n] = dir ? 1 : 0;
+  }
+
+  private implicit(n: number, L: number): void {
+    const e = this.touch(n, L);
+    this.evKind[e] = UnionEvent.Implicit;
+    this.evEntry[e] = -1;
+    this.vis[n] = 1;
+    this.isDir[n] = 1;
+  }
+
+  private remove(n: number, L: number, kind: UnionEvent, entry: number): void {
+    const e = this.touch(n, L);
+    // visible before this layer: a real removal; added earlier in this same layer: as if never there
+    this.evKind[e] = this.startVis[n] ? kind : EV_NONE;
+    this.evEntry[e] = entry;
+    this.vis[n] = 0;
+    this.isDir[n] = 0;
+  }
+
+  /** Remove every visible node strictly below n (a visible node's ancestors are all visible, so we prune at invisible ones). */
+  private removeBelow(n: number, L: number, kind: UnionEvent, entry: number): void {
+    const { firstChild, nextSibling } = this.trie;
+    let sp = 0;
+    for (let c = firstChild[n]; c >= 0; c = nextSibling[c]) {
+      if (this.vis[c]) {
+        if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
+        this.stack[sp++] = c;
+      }
+    }
+    while (sp > 0) {
+      const d = this.stack[--sp];
+      this.remove(d, L, kind, entry);
+      for (let c = firstChild[d]; c >= 0; c = nextSibling[c]) {
+        if (this.vis[c]) {
+          if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
+          this.stack[sp++] = c;
+        }
+      }
+    }
+  }
+
+  /** Make n and its ancestors visible directories (implicit where they are not). */
+  private ensureDir(n: number, L: number): void {
+    let k = 0;
+    const parent = this.trie.parent;
+    for (let a = n; !(this.vis[a] && this.isDir[a]); a = parent[a]) {
+      if (k >= this.chain.length) this.chain = growArray(this.chain, k + 1);
+      this.chain[k++] = a;
+    }
+    // top-down; a visible non-directory in the way is replaced by the directory
+    // (as overlayfs shows an upper directory over a lower file); it has no children to lose
+    while (k > 0) this.implicit(this.chain[--k], L);
+  }
+
+  applyLayer(L: number, idx: LayerIndex): Int32Array {
+    const count = idx.count;
+    const entryNode = new Int32Array(count).fill(-1);
+    const dirNode = new Int32Array(count).fill(-1);
+    const baseId = new Uint32Array(count);
+    const role = new Uint8Array(count);
+    const { paths, kinds } = idx;
+
+    // Pass 1: whiteouts and opaque markers, against the lower layers only.
+    for (let i = 0; i < count; i++) {
+      const path = paths[i];
+      if (path === '') {
+        role[i] = Role.Regular;
+        dirNode[i] = -1; // the root itself
+        continue;
+      }
+      const metaAt = metaSegmentAt(path);
+      if (metaAt >= 0) {
+        // inside an AUFS metadata directory (.wh..wh.plnk/...): not part of the filesystem;
+        // its parent exists like any header's parent
+        role[i] = Role.Meta;
+        this.ensureDir(this.dir(metaAt === 0 ? '' : path.slice(0, metaAt - 1)), L);
+        continue;
+      }
+      const base = path.slice(path.lastIndexOf('/') + 1);
+      const p = this.dirOf(path);
+      dirNode[i] = p;
+      const r = roleOf(kinds[i], base);
+      role[i] = r;
+      if (r === Role.Regular) {
+        baseId[i] = this.trie.intern(base);
+        continue;
+      }
+      this.ensureDir(p, L);
+      if (r === Role.Whiteout) {
+        const name = base.slice(WHITEOUT_PREFIX.length);
+        if (name === '' || name === '.' || name === '..') continue; // names nothing
+        const t = this.child(p, name);
+        entryNode[i] = t;
+        if (this.vis[t]) {
+          this.removeBelow(t, L, UnionEvent.Replaced, i);
+          this.remove(t, L, UnionEvent.Delete, i);
+        }
+      } else if (r === Role.Opaque) {
+        entryNode[i] = p;
+        const { firstChild, nextSibling } = this.trie;
+        for (let c = firstChild[p]; c >= 0; c = nextSibling[c]) {
+          if (!this.vis[c]) continue;
+          this.removeBelow(c, L, UnionEvent.OpaqueHide, i);
+          this.remove(c, L, UnionEvent.OpaqueHide, i);
+        }
+      }
+    }
+
+    // Pass 2: the layer's own entries, in stream order (a later duplicate wins).
+    for (let i = 0; i < count; i++) {
+      if (role[i] !== Role.Regular) continue;
+      const kind = kinds[i];
+      const isDir = kind === EntryKind.Dir;
+      if (dirNode[i] < 0) {
+        // the root directory's own entry ('./'): gives the root its attributes
+        entryNode[i] = 0;
+        if (isDir) this.set(0, L, i, true);
+        continue;
+      }
+      const p = dirNode[i];
+      const n = this.childId(p, baseId[i]);
+      entryNode[i] = n;
+      this.ensureDir(p, L);
+      if (!isDir && this.vis[n] && this.isDir[n]) this.removeBelow(n, L, UnionEvent.Replaced, i);
+      this.set(n, L, i, isDir);
+    }
+    return entryNode;
+  }
+
+  finish(layerCount: number, entryNode: Int32Array[]): UnionModel {
+    const t = this.trie;
+    const n = t.count;
+    const evStart = new Uint32Array(n + 1);
+    for (let e = 0; e < this.evCount; e++) if (this.evKind[e] !== EV_NONE) evStart[this.evNode[e] + 1]++;
+    for (let i = 0; i < n; i++) evStart[i + 1] += evStart[i];
+    const total = evStart[n];
+    const evLayer = new Uint16Array(total);
+    const evKind = new Uint8Array(total);
+    const evEntry = new Int32Array(total);
+    const pos = evStart.slice(0, n);
+    // appended in layer order, so a stable placement keeps each node's events in layer order
+    for (let e = 0; e < this.evCount; e++) {
+      if (this.evKind[e] === EV_NONE) continue;
+      const j = pos[this.evNode[e]]++;
+      evLayer[j] = this.evLayer[e];
+      evKind[j] = this.evKind[e];
+      evEntry[j] = this.evEntry[e];
+    }
+    const { childStart, children } = t.sortedChildren();
+    return {
+      layerCount,
+      nodeCount: n,
+      parent: t.parent.slice(0, n),
+      nameId: t.nameId.slice(0, n),
+      names: t.names,
+      childStart,
+      children,
+      evStart,
+      evLayer,
+      evKind,
+      evEntry,
+      entryNode,
+    };
+  }
+}
+
+/** Apply the layers (bottom first; null = unavailable, treated as empty). */
+export function buildUnion(layers: readonly (LayerIndex | null)[]): UnionModel {
+  if (layers.length > MAX_LAYERS) throw new LayerscopeError('LIMIT', `${layers.length} layers: at most ${MAX_LAYERS} are supported`);
+  let entries = 0;
+  for (const l of layers) entries += l ? l.count : 0;
+  const b = new UnionBuilder(entries);
+  const entryNode: Int32Array[] = [];
+  for (let L = 0; L < layers.length; L++) {
+    const idx = layers[L];
+    entryNode.push(idx ? b.applyLayer(L, idx) : new Int32Array(0));
+  }
+  return b.finish(layers.length, entryNode);
+}
+
+/* ------------------------------------------------------------------ queries */
+
+/** Node of an absolute or relative path ('/a/b', 'a/b', '/', ''), or -1. */
+export function lookup(u: UnionModel, path: string): number {
+  let n = 0;
+  let start = 0;
+  while (start <= path.length) {
+    let end = path.indexOf('/', start);
+    if (end < 0) end = path.length;
+    if (end > start) {
+      const seg = path.slice(start, end);
+      if (seg !== '.') {
+        n = childNamed(u, n, seg);
+        if (n < 0) return -1;
+      }
+    }
+    start = end + 1;
+  }
+  return n;
+}
+
+/** Node `p`'s child named `name` (binary search in its children, sorted bytewise), or -1. */
+export function childNamed(u: UnionModel, p: number, name: string): number {
+  const { childStart, children, names, nameId } = u;
+  let lo = childStart[p];
+  let hi = childStart[p + 1];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBytewise(names[nameId[children[mid]]], name);
+    if (c === 0) return children[mid];
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+/** Absolute path of a node ('/a/b'; the root is '/'). */
+export function pathOf(u: UnionModel, node: number): string {
+  if (node <= 0) return '/';
+  const parts: string[] = [];
+  for (let n = node; n > 0; n = u.parent[n]) parts.push(u.names[u.nameId[n]]);
+  let s = '';
+  for (let i = parts.length - 1; i >= 0; i--) s += '/' + parts[i];
+  return s;
+}
+
+/** Children of a node (sorted bytewise by name). */
+export function childrenOf(u: UnionModel, node: number): Uint32Array {
+  return u.children.subarray(u.childStart[node], u.childStart[node + 1]);
+}
+
+const isPresent = (k: number) => k === UnionEvent.Set || k === UnionEvent.Implicit;
+
+/** Index of the node's last event at or below `layer`, or -1. */
+function lastEventAt(u: UnionModel, node: number, layer: number): number {
+  const s = u.evStart[node];
+  let j = u.evStart[node + 1] - 1;
+  while (j >= s && u.evLayer[j] > layer) j--;
+  return j >= s ? j : -1;
+}
+
+/** SET events in the visible run that ends at event j (inclusive of j when `inclusive`). */
+function versionsInRun(u: UnionModel, node: number, j: number, inclusive: boolean): number {
+  const s = u.evStart[node];
+  let v = 0;
+  for (let i = inclusive ? j : j - 1; i >= s; i--) {
+    const k = u.evKind[i];
+    if (!isPresent(k)) break;
+    if (k === UnionEvent.Set) v++;
+  }
+  return v;
+}
+
+function checkLayer(u: UnionModel, layer: number): void {
+  if (!Number.isInteger(layer) || layer < 0 || layer >= u.layerCount) {
+    throw new LayerscopeError(
+      'UNKNOWN_LAYER',
+      `no layer ${layer}: the image has ${u.layerCount} layer${u.layerCount === 1 ? '' : 's'} (0–${u.layerCount - 1})`,
+    );
+  }
+}
+
+/** State of one node in the merged filesystem of layers 0..layer. */
+export function stateAt(u: UnionModel, node: number, layer: number): NodeState {
+  if (node < 0 || node >= u.nodeCount) return { status: 'absent', layer: -1, entry: -1, hiddenVersions: 0 };
+  const j = lastEventAt(u, node, layer);
+  if (j < 0) return { status: node === 0 ? 'visible' : 'absent', layer: -1, entry: -1, hiddenVersions: 0 };
+  const k = u.evKind[j];
+  if (isPresent(k)) {
+    return {
+      status: 'visible',
+      layer: u.evLayer[j],
+      entry: k === UnionEvent.Set ? u.evEntry[j] : -1,
+      hiddenVersions: versionsInRun(u, node, j, false),
+    };
+  }
+  return { status: 'deleted', layer: u.evLayer[j], entry: -1, hiddenVersions: versionsInRun(u, node, j, false) };
+}
+
+/** Attributes that decide "modified" vs "metadata-only" vs "unchanged" for a directory. */
+function versionIsDir(u: UnionModel, layers: readonly (LayerIndex | null)[], j: number): boolean {
+  if (u.evKind[j] === UnionEvent.Implicit) return true;
+  const li = layers[u.evLayer[j]];
+  return !!li && li.kinds[u.evEntry[j]] === EntryKind.Dir;
+}
+
+function sameDirAttrs(u: UnionModel, layers: readonly (LayerIndex | null)[], a: number, b: number): boolean {
+  const attrs = (j: number): [number, number, number] => {
+    if (j < 0 || u.evKind[j] === UnionEvent.Implicit) return [IMPLICIT_DIR_MODE, 0, 0];
+    const li = layers[u.evLayer[j]]!;
+    const e = u.evEntry[j];
+    return [li.modes[e] & 0o7777, li.uids[e], li.gids[e]];
+  };
+  const x = attrs(a);
+  const y = attrs(b);
+  return x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
+}
+
+/**
+ * Change an event makes, given the node's previous event p (-1 if none):
+ * added = not visible before; a file/symlink/hardlink/device written again is
+ * always modified (its bytes ship again); a directory re-stated with the same
+ * type/mode/uid/gid is unchanged, with other ones metadata-only.
+ */
+function changeOfEvent(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, j: number, p: number): number {
+  const k = u.evKind[j];
+  if (!isPresent(k)) return Change.Deleted;
+  const wasVisible = node === 0 || (p >= 0 && isPresent(u.evKind[p]));
+  if (!wasVisible) return Change.Added;
+  if (!versionIsDir(u, layers, j)) return Change.Modified;
+  if (p >= 0 && !versionIsDir(u, layers, p)) return Change.Modified;
+  return sameDirAttrs(u, layers, j, p) ? Change.Unchanged : Change.MetadataOnly;
+}
+
+/** Change of the node's event j (its CSR index), relative to the node's previous event. Exported for stats.ts. */
+export function eventChange(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, j: number): number {
+  return changeOfEvent(u, layers, node, j, j > u.evStart[node] ? j - 1 : -1);
+}
+
+/** The merged filesystem at `layer`: one pass over the event arrays. */
+export function mergedAt(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number): MergedView {
+  checkLayer(u, layer);
+  const n = u.nodeCount;
+  const status = new Uint8Array(n);
+  const provider = new Int16Array(n).fill(-1);
+  const entry = new Int32Array(n).fill(-1);
+  const change = new Uint8Array(n);
+  const { evStart, evLayer, evKind, evEntry } = u;
+  for (let node = 0; node < n; node++) {
+    const s = evStart[node];
+    let j = evStart[node + 1] - 1;
+    while (j >= s && evLayer[j] > layer) j--;
+    if (j < s) {
+      if (node === 0) status[0] = NodeStatus.Visible;
+      continue;
+    }
+    const k = evKind[j];
+    provider[node] = evLayer[j];
+    if (k === UnionEvent.Set || k === UnionEvent.Implicit) {
+      status[node] = NodeStatus.Visible;
+      if (k === UnionEvent.Set) entry[node] = evEntry[j];
+    } else {
+      status[node] = NodeStatus.Deleted;
+    }
+    if (evLayer[j] === layer) change[node] = changeOfEvent(u, layers, node, j, j > s ? j - 1 : -1);
+  }
+  return { layer, status, provider, entry, change };
+}
+
+/** Every layer that touched the path, bottom first. */
+export function pathHistory(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number): HistoryItem[] {
+  const out: HistoryItem[] = [];
+  if (node < 0 || node >= u.nodeCount) return out;
+  const s = u.evStart[node];
+  const e = u.evStart[node + 1];
+  for (let j = s; j < e; j++) {
+    const k = u.evKind[j];
+    let action: HistoryAction;
+    if (k === UnionEvent.Delete) action = 'deleted';
+    else if (k === UnionEvent.OpaqueHide) action = 'opaque-hidden';
+    else if (k === UnionEvent.Replaced) action = 'replaced';
+    else if (k === UnionEvent.Implicit) action = 'implicit';
+    else {
+      const c = changeOfEvent(u, layers, node, j, j > s ? j - 1 : -1);
+      action = c === Change.Added ? 'added' : c === Change.Modified ? 'modified' : c === Change.MetadataOnly ? 'metadata' : 'unchanged';
+    }
+    out.push({ layer: u.evLayer[j], action, entry: u.evEntry[j] });
+  }
+  return out;
+}

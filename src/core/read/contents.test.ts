@@ -1,0 +1,69 @@
+/**
+ * readEntryBytes against ground truth: each file's bytes as GNU tar extracts them
+ * (`tar -xOf layer member`), for the same layer stored uncompressed, gzip and zstd.
+ */
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEntryBytes } from './contents';
+import { scanLayer } from './layerScan';
+import { EntryKind, type Compression } from '../types';
+
+let tmp: string;
+let tar: Buffer;
+const stored: Partial<Record<Compression, Uint8Array<ArrayBuffer>>> = {};
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'layerscope-contents-'));
+  const src = join(tmp, 'src');
+  mkdirSync(join(src, 'etc'), { recursive: true });
+  writeFileSync(join(src, 'etc/motd'), 'welcome\n');
+  writeFileSync(join(src, 'empty'), '');
+  let seed = 1;
+  const noise = Buffer.alloc(300_000);
+  for (let i = 0; i < noise.length; i++) noise[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  writeFileSync(join(src, 'noise.bin'), noise);
+  writeFileSync(join(src, 'text.txt'), 'line of text\n'.repeat(20_000));
+  writeFileSync(join(src, 'z-last'), 'the end');
+  const file = join(tmp, 'layer.tar');
+  execFileSync('tar', ['-cf', file, '--format=pax', '-C', src, 'etc', 'empty', 'noise.bin', 'text.txt', 'z-last']);
+  tar = execFileSync('cat', [file]);
+  stored.none = new Uint8Array(tar);
+  stored.gzip = new Uint8Array(gzipSync(tar));
+  stored.zstd = new Uint8Array(execFileSync('zstd', ['-q', '-c'], { input: tar }));
+});
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('readEntryBytes', () => {
+  for (const c of ['none', 'gzip', 'zstd'] as const) {
+    it(`${c}: every file equals tar -xO, and maxBytes caps the read`, async () => {
+      const blob = new Blob([stored[c]!]);
+      const idx = await scanLayer(blob);
+      expect(idx.compression).toBe(c);
+      const files = idx.paths.map((p, i) => ({ p, i })).filter(({ i }) => idx.kinds[i] === EntryKind.File);
+      expect(files.length).toBe(5);
+      for (const { p, i } of files) {
+        const want = execFileSync('tar', ['-xOf', join(tmp, 'layer.tar'), p], { maxBuffer: 1 << 26 });
+        const got = await readEntryBytes(blob, c, idx.dataOffsets[i], idx.sizes[i]);
+        expect(Buffer.from(got).equals(want), p).toBe(true);
+        const head = await readEntryBytes(blob, c, idx.dataOffsets[i], idx.sizes[i], { maxBytes: 100 });
+        expect(Buffer.from(head).equals(want.subarray(0, 100)), p).toBe(true);
+      }
+    });
+  }
+
+  it('a range beyond the layer is TRUNCATED; an aborted read is CANCELLED', async () => {
+    for (const c of ['none', 'gzip', 'zstd'] as const) {
+      const blob = new Blob([stored[c]!]);
+      await expect(readEntryBytes(blob, c, tar.length - 10, 100)).rejects.toMatchObject({ code: 'TRUNCATED' });
+    }
+    const ac = new AbortController();
+    ac.abort();
+    await expect(readEntryBytes(new Blob([stored.gzip!]), 'gzip', 100_000, 10, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * Scan one layer into the compact LayerIndex (types.ts): the code a scan worker
+ * runs, and the command line in-process.
+ *
+ * - Uncompressed layers are read header by header with Blob.slice, skipping file
+ *   data by offset (scanTarBlob): a 900 MB layer costs a few MB of reads.
+ * - gzip / zstd layers stream through the decoder into the tar state machine;
+ *   the stored and uncompressed bytes are hashed in the same pass when asked
+ *   (they pass through the CPU anyway), for the integrity check.
+ *
+ * Whiteouts are classified here (OCI image-spec layer.md, "Whiteouts"): a
+ * basename `.wh..wh..opq` is an opaque-directory marker, other `.wh..wh.*`
+ * names are metadata (AUFS), `.wh.<name>` deletes `<name>` from lower layers.
+ *
+ * A corrupt or truncated layer does not throw: the entries read before the
+ * damage are kept and `error` says what happened and where. Only cancellation
+ * throws.
+ */
+import { scanTarBlob, TarParser } from './tar/parser';
+import { decompressBlob, sniffBlob } from './compression';
+import type { Hasher } from '../sha256';
+import { defaultCodecs, type Codecs } from '../codecs';
+import { hashBlob } from './verify';
+import { LayerscopeError, isLayerscopeError } from '../errors';
+import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type TarEntry } from '../types';
+
+/** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
+export const MAX_LAYER_ENTRIES = 5_000_000;
+/** Report progress at most this often (bytes of the stored blob), so a worker does not flood the page with messages. */
+export const PROGRESS_EVERY_BYTES = 1024 * 1024;
+/** First capacity of the column arrays; they double as needed. */
+const INITIAL_CAPACITY = 1024;
+
+const WH_PREFIX = '.wh.';
+const WH_OPAQUE = '.wh..wh..opq';
+const WH_META_PREFIX = '.wh..wh.';
+
+/** Whiteout classification of a normalised path's basename. */
+export function classifyWhiteout(path: string, kind: EntryKind): EntryKind {
+  const slash = path.lastIndexOf('/');
+  const base = slash >= 0 ? path.slice(slash + 1) : path;
+  if (!base.startsWith(WH_PREFIX)) return kind;
+  if (base === WH_OPAQUE) return EntryKind.Opaque;
+  if (base.startsWith(WH_META_PREFIX)) return EntryKind.WhiteoutMeta;
+  return EntryKind.Whiteout;
+}
+
+/** Growable column store for one layer's entries; no per-entry objects survive. */
+export class LayerIndexBuilder {
+  count = 0;
+  private cap = INITIAL_CAPACITY;
+  paths: string[] = [];
+  kinds = new Uint8Array(this.cap);
+  sizes = new Float64Array(this.cap);
+  modes = new Uint16Array(this.cap);
+  uids = new Uint32Array(this.cap);
+  gids = new Uint32Array(this.cap);
+  mtimes = new Float64Array(this.cap);
+  dataOffsets = new Float64Array(this.cap);
+  linkIds = new Int32Array(this.cap);
+  links: string[] = [];
+  private linkIntern = new Map<string, number>();
+  xattrs = new Map<number, Record<string, Uint8Array>>();
+  devs = new Map<number, [number, number]>();
+
+  private grow() {
+    this.cap *= 2;
+    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(this.cap);
+      b.set(a);
+      return b;
+    };
+    this.kinds = g(this.kinds);
+    this.sizes = g(this.sizes);
+    this.modes = g(this.modes);
+    this.uids = g(this.uids);
+    this.gids = g(this.gids);
+    this.mtimes = g(this.mtimes);
+    this.dataOffsets = g(this.dataOffsets);
+    this.linkIds = g(this.linkIds);
+  }
+
+  add(e: TarEntry): void {
+    if (this.count >= MAX_LAYER_ENTRIES) throw new LayerscopeError('LIMIT', `more than ${MAX_LAYER_ENTRIES} entries in one layer`, { offset: e.headerOffset });
+    if (this.count === this.cap) this.grow();
+    const i = this.count++;
+    const kind = classifyWhiteout(e.path, e.kind);
+    this.paths.push(e.path);
+    this.kinds[i] = kind;
+    this.sizes[i] = kind === EntryKind.File ? e.size : 0;
+    this.modes[i] = e.mode & 0o7777;
+    this.uids[i] = e.uid >>> 0;
+    this.gids[i] = e.gid >>> 0;
+    this.mtimes[i] = e.mtime;
+    this.dataOffsets[i] = e.dataOffset;
+    if (e.linkname && (kind === EntryKind.Symlink || kind === EntryKind.Hardlink)) {
+      let id = this.linkIntern.get(e.linkname);
+      if (id === undefined) {
+        id = this.links.length;
+        this.links.push(e.linkname);
+        this.linkIntern.set(e.linkname, id);
+      }
+      this.linkIds[i] = id;
+    } else {
+      this.linkIds[i] = -1;
+    }
+    if (e.xattrs && Object.keys(e.xattrs).length > 0) this.xattrs.set(i, e.xattrs);
+    if (kind === EntryKind.Char || kind === EntryKind.Block) this.devs.set(i, [e.devmajor, e.devminor]);
+  }
+
+  finish(meta: Pick<LayerIndex, 'tarSize' | 'storedSize' | 'compression' | 'diffIdComputed' | 'digestComputed' | 'warnings' | 'error'>): LayerIndex {
+    const n = this.count;
+    // Exact-length copies: the page receives these by transfer, so no slack crosses the boundary.
+    return {
+      count: n,
+      paths: this.paths,
+      kinds: this.kinds.slice(0, n),
+      sizes: this.sizes.slice(0, n),
+      modes: this.modes.slice(0, n),
+      uids: this.uids.slice(0, n),
+      gids: this.gids.slice(0, n),
+      mtimes: this.mtimes.slice(0, n),
+      dataOffsets: this.dataOffsets.slice(0, n),
+      linkIds: this.linkIds.slice(0, n),
+      links: this.links,
+      xattrs: this.xattrs,
+      devs: this.devs,
+      ...meta,
+    };
+  }
+}
+
+/**
+ * A LayerIndex for `paths` with every column zeroed (no links, no xattrs): the
+ * start for layers made without scanning a tar (the playground's read-write
+ * layer, hand-built layers in tests), which then fill the columns they know.
+ */
+export function emptyLayerIndex(paths: string[], meta: Partial<Pick<LayerIndex, 'tarSize' | 'storedSize' | 'links'>> = {}): LayerIndex {
+  const n = paths.length;
+  return {
+    count: n,
+    paths,
+    kinds: new Uint8Array(n),
+    sizes: new Float64Array(n),
+    modes: new Uint16Array(n),
+    uids: new Uint32Array(n),
+    gids: new Uint32Array(n),
+    mtimes: new Float64Array(n),
+    dataOffsets: new Float64Array(n),
+    linkIds: new Int32Array(n).fill(-1),
+    links: meta.links ?? [],
+    xattrs: new Map(),
+    devs: new Map(),
+    tarSize: meta.tarSize ?? 0,
+    storedSize: meta.storedSize ?? 0,
+    compression: 'none',
+    diffIdComputed: null,
+    digestComputed: null,
+    warnings: [],
+    error: null,
+  };
+}
+
+export interface ScanLayerOptions {
+  signal?: AbortSignal;
+  onProgress?(p: { bytesRead: number; bytesTotal: number }): void;
+  /** Hash the stored and the uncompressed bytes (integrity). For an uncompressed layer this reads the whole blob. */
+  hash?: boolean;
+  layer?: number;
+  /** The host's sha256 and gzip (codecs.ts); default hash-wasm and DecompressionStream. */
+  codecs?: Codecs;
+}
+
+export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promise<LayerIndex> {
+  const compression: Compression = await sniffBlob(blob);
+  const b = new LayerIndexBuilder();
+  const warnings: EngineWarning[] = [];
+  const handlers = {
+    onEntry: (e: TarEntry) => {
+      b.add(e);
+    },
+    onWarning: (w: EngineWarning) => {
+      warnings.push(w);
+    },
+  };
+  const total = blob.size;
+  let lastReported = -Infinity;
+  const progress = (read: number) => {
+    if (read - lastReported >= PROGRESS_EVERY_BYTES || read === total) {
+      lastReported = read;
+      opts.onProgress?.({ bytesRead: read, bytesTotal: total });
+    }
+  };
+  let tarSize = 0;
+  let diffId: string | null = null;
+  let digest: string | null = null;
+  let error: LayerIndex['error'] = null;
+
+  if (compression === 'none') {
+    try {
+      const r = await scanTarBlob(blob, handlers, { signal: opts.signal, layer: opts.layer, onProgress: (read) => progress(read) });
+      tarSize = r.tarSize;
+    } catch (e) {
+      error = toLayerError(e, opts.signal);
+      tarSize = total;
+    }
+    if (opts.hash && !error) {
+      diffId = digest = await hashBlob(blob, { signal: opts.signal, codecs: opts.codecs });
+    }
+  } else {
+    const codecs = opts.codecs ?? defaultCodecs;
+    const storedHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
+    const tarHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
+    // High-water mark: after a gzip fallback restart the input is read again from 0.
+    let storedSeen = 0;
+    const parser = new TarParser(handlers, { layer: opts.layer });
+    const stream = decompressBlob(blob, compression, {
+      signal: opts.signal,
+      gunzip: codecs.gunzip,
+      onInput: (chunk, off) => {
+        const end = off + chunk.length;
+        if (end > storedSeen) {
+          storedHasher?.update(off >= storedSeen ? chunk : chunk.subarray(storedSeen - off));
+          storedSeen = end;
+          progress(end);
+        }
+      },
+    });
+    const reader = stream.getReader();
+    // Set when the tar reader fails first. Damaged deflate/zstd data often decodes to
+    // garbage before the decoder notices (a gzip CRC-32 is only checked at the end,
+    // RFC 1952), so the tar reader sees a bad header first; the rest of the stream is
+    // then decoded, without parsing, to learn whether the compressed data is the cause.
+    let tarError: LayerIndex['error'] = null;
+    try {
+      for (;;) {
+        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        const { done, value } = await reader.read();
+        if (done) break;
+        tarHasher?.update(value);
+        tarSize += value.length;
+        // Keep reading after the tar's end marker: the diff_id covers every byte.
+        if (!parser.finished && !tarError) {
+          try {
+            parser.push(value);
+          } catch (e) {
+            tarError = toLayerError(e, opts.signal, tarSize);
+          }
+        }
+      }
+      if (!tarError) parser.end();
+      if (tarHasher) diffId = tarHasher.digest();
+      if (storedHasher) digest = storedHasher.digest();
+    } catch (e) {
+      reader.cancel().catch(() => {});
+      const streamError = toLayerError(e, opts.signal, tarSize);
+      error = tarError
+        ? {
+            ...streamError,
+            message: `${streamError.message}; the data decoded before that was already not a valid tar: ${tarError.message}`,
+            offset: tarError.offset,
+          }
+        : streamError;
+    }
+    if (!error && tarError) {
+      // The compressed stream is sound: the tar inside it is what is broken.
+      error = tarError;
+      diffId = digest = null;
+    }
+  }
+  if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  progress(total);
+  return b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
+}
+
+function toLayerError(e: unknown, signal: AbortSignal | undefined, offset = 0): NonNullable<LayerIndex['error']> {
+  if (signal?.aborted || (isLayerscopeError(e) && e.code === 'CANCELLED')) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  if (isLayerscopeError(e)) return { code: e.code, message: e.message, offset: e.offset ?? offset };
+  return { code: 'IO', message: e instanceof Error ? e.message : String(e), offset };
+}
