@@ -5,7 +5,7 @@
  * at a layer is computed here by applying the listings like a union mount (OCI
  * image-spec layer.md: whiteouts and opaque whiteouts hide lower entries, a
  * layer's own entries are applied after its whiteouts), independently of
- * src/core/union.ts.
+ * src/core/model/union.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * dive-compatible CI rules (dive's `.dive-ci`: lowestEfficiency,
  * highestWastedBytes, highestUserWastedPercent), over the same figures dive
- * computes (src/core/stats.ts, `dive` block). A rule without a threshold is
+ * computes (src/core/model/diveEfficiency.ts, the `dive` block of the statistics). A rule without a threshold is
  * skipped, as dive reports "rule disabled".
  */
 export interface CiRules {

@@ -12,7 +12,7 @@ import { scanLayer } from '../core/read/layerScan';
 import { openImage, verifyImage, inProcessScanner } from '../core/session';
 import { listMerged } from '../core/model/listing';
 import { isLayerscopeError } from '../core/errors';
-import { SCAN_CHEAP_DENSE_WINDOW_SIZE } from '../core/read/tar/parser';
+import { SCAN_CHEAP_DENSE_WINDOW_SIZE } from '../core/read/tar/scan';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerscope-nodeio-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

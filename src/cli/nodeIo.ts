@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Duplex, Readable } from 'node:stream';
-import type { ByteSource } from '../core/read/tar/parser';
+import type { ByteSource } from '../core/read/tar/byteSource';
 import type { Codecs } from '../core/codecs';
 import type { DecompressedSink } from '../core/read/compression';
 import type { Hasher } from '../core/sha256';
@@ -31,13 +31,13 @@ export const NODE_STREAM_CHUNK = 1024 * 1024;
 /**
  * A read-only view [start, end) of an open file that is both a Blob (what the
  * engine's archive readers take) and a synchronous ByteSource (what the tar header
- * scan prefers: tar.ts `scanTarBlob` reads it with pread instead of async slices).
+ * scan prefers: `scanTarBlob` (core/read/tar/scan.ts) reads it with pread instead of async slices).
  * The file must not change while it is open; the descriptor is shared by all
  * slices and closed by `FileHandleBlob.close()` on the root.
  */
 export class FileBlob implements Blob, ByteSource {
   readonly type = '';
-  /** pread: tar.ts reads each header on its own instead of in windows. */
+  /** pread: the tar scan reads each header on its own instead of in windows. */
   readonly cheapReads = true;
   protected constructor(
     protected readonly fd: number,

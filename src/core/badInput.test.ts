@@ -9,7 +9,7 @@
  *
  * The damaged archives are made here from the real fixtures (copied, damaged at
  * offsets GNU tar reports with `--block-number`, or re-packed with GNU tar) or
- * written with tarWriter.ts; tar headers with forged fields are assembled by
+ * written with write/tarWriter.ts; tar headers with forged fields are assembled by
  * hand below (POSIX ustar layout), independent of the reader under test.
  * What "intact" means for the layers that are fine is GNU tar's listing of the
  * same layer blob, never a figure the engine computed.

@@ -96,7 +96,7 @@ export interface OpenOptions extends OpenCallbacks {
   verify?: boolean;
   /** The host's gzip decoder for a gzipped archive (codecs.ts); layers use the scanner's own. */
   gunzip?: Codecs['gunzip'];
-  /** Where a compressed archive is decompressed to (archive.ts OpenOptions.sink). */
+  /** Where a compressed archive is decompressed to (read/archive.ts OpenOptions.sink). */
   sink?: () => DecompressedSink;
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
   opened?: { info: ArchiveInfo; outer: OuterArchive };

@@ -43,7 +43,7 @@ export const ENTRY_KIND_NAMES: Record<EntryKind, string> = {
 };
 
 /**
- * One entry as decoded by the tar reader (src/core/tar.ts), before whiteout
+ * One entry as decoded by the tar reader (src/core/read/tar/parser.ts), before whiteout
  * interpretation. `path` is normalised: no leading `./` or `/`, no trailing `/`,
  * `.`/`..` segments resolved against the archive root (a `..` that would climb
  * above the root is dropped and reported by the caller as a warning); `''` is the root.
@@ -134,7 +134,7 @@ export interface LayerRef {
   /** Indexes of other images in the same archive that share this layer (same diff_id or same blob). */
   sharedWith: number[];
   /**
-   * Set only on layers the container playground adds in the page (src/core/playground.ts):
+   * Set only on layers the container playground adds in the page (src/core/teach/playground.ts):
    * 'container' = a running container's read-write layer (not part of the image, drawn
    * where the dashed container band is), 'commit' = a layer made by Commit (`docker commit`).
    */
@@ -221,7 +221,7 @@ export interface LayerIndex {
   diffIdComputed: string | null;
   /** sha256 of the stored blob, `sha256:<hex>` (null if not computed). */
   digestComputed: string | null;
-  /** Resume points for compressed layers (see src/core/contents.ts). */
+  /** Resume points for compressed layers (see src/core/read/contents.ts). */
   warnings: EngineWarning[];
   /** Set when the layer could not be read to the end; entries before the failure are kept. */
   error: { code: string; message: string; offset: number } | null;

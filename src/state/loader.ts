@@ -290,7 +290,7 @@ async function load(p: LoadParams): Promise<void> {
       scanner: pageScanner(),
       signal: ctl.signal,
       // Digests come from verifyInBackground once the image is shown: sha256 in a
-      // browser is WebAssembly (~190 MB/s) and would hold the tree back (verify.ts).
+      // browser is WebAssembly (~190 MB/s) and would hold the tree back (core/read/verify.ts).
       verify: false,
       onStructure(info, im) {
         if (!live()) return;
@@ -416,7 +416,7 @@ export interface ReadOptions {
 /**
  * Bytes of entry `entry` of layer `layer` of the image shown (up to `maxBytes`,
  * default the whole file). Compressed layers are decompressed from their start
- * up to the file in a worker (see core/contents.ts for the cost).
+ * up to the file in a worker (see core/read/contents.ts for the cost).
  */
 export async function readEntry(layer: number, entry: number, maxBytes?: number, opts: ReadOptions = {}): Promise<Uint8Array> {
   const s = useStore.getState();

@@ -1,10 +1,10 @@
 /**
  * The container playground in the store: a container started from the loaded
- * image (a read-write layer on top, src/core/playground.ts), the layers
+ * image (a read-write layer on top, src/core/teach/playground.ts), the layers
  * committed from it, and the log of what each operation did.
  *
  * The rest of the page is not told about the playground: whenever it changes,
- * the image with the extra layers on top (core/playgroundImage.composeImage)
+ * the image with the extra layers on top (core/teach/playgroundImage.composeImage)
  * is published as `loaded` (and `image`, `opened.outer`, the layer list), so
  * the stack diagram, tree, details, statistics and content reads show the
  * container's layer like any other. The image as the loader loaded it is kept

@@ -38,12 +38,12 @@ import type { ChangeFilters, SearchMode, SortKey } from './viewSlice';
 
 /* ------------------------------------------------------------ merged view codes */
 
-/** MergedView.status values (src/core/union.ts). */
+/** MergedView.status values (src/core/model/union.ts). */
 export const ST_ABSENT = 0;
 export const ST_VISIBLE = 1;
 export const ST_DELETED = 2;
 
-/** MergedView.change values (src/core/union.ts), relative to the selected layer. */
+/** MergedView.change values (src/core/model/union.ts), relative to the selected layer. */
 export const CH_UNCHANGED = 0;
 export const CH_ADDED = 1;
 export const CH_MODIFIED = 2;

@@ -22,7 +22,8 @@
  */
 import { ENTRY_KIND_NAMES, EntryKind, type EngineWarning, type LayerIndex } from '../types';
 import { BLOCK_SIZE } from '../read/tar/parser';
-import { IMPLICIT_DIR_MODE, NodeStatus, compareBytewise, lookup, mergedAt, stateAt, type MergedView, type UnionModel } from './union';
+import { compareBytewise } from './pathTrie';
+import { IMPLICIT_DIR_MODE, NodeStatus, lookup, mergedAt, stateAt, type MergedView, type UnionModel } from './union';
 
 /** Longest hardlink-to-hardlink chain followed (tar forbids none, real images have 1); beyond it, or on a cycle, we stop. */
 export const MAX_HARDLINK_CHAIN = 64;

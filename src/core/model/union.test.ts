@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerIndex } from '../types';
-import {
-  Change,
-  NodeStatus,
-  UnionEvent,
-  buildUnion,
-  childrenOf,
-  compareBytewise,
-  lookup,
-  mergedAt,
-  pathHistory,
-  pathOf,
-  stateAt,
-  type UnionModel,
-} from './union';
+import { Change, NodeStatus, UnionEvent, buildUnion, childrenOf, lookup, mergedAt, pathHistory, pathOf, stateAt, type UnionModel } from './union';
+import { compareBytewise } from './pathTrie';
 import { layer, type EntrySpec, type KindName } from './union.testkit';
 
 const node = (u: UnionModel, p: string) => {

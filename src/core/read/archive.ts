@@ -15,7 +15,8 @@
  */
 import type { ArchiveInfo, BlobRef, Compression, EngineWarning, TarEntry } from '../types';
 import { LayerscopeError, isLayerscopeError } from '../errors';
-import { scanTarBlob, BLOCK_SIZE } from './tar/parser';
+import { BLOCK_SIZE } from './tar/parser';
+import { scanTarBlob } from './tar/scan';
 import { sniffCompression, decompressToBlob, type DecompressedSink } from './compression';
 import type { Codecs } from '../codecs';
 import type { OuterArchive, OuterEntry } from './archive/entries';

@@ -16,7 +16,8 @@
  * damage are kept and `error` says what happened and where. Only cancellation
  * throws.
  */
-import { scanTarBlob, TarParser } from './tar/parser';
+import { TarParser } from './tar/parser';
+import { scanTarBlob } from './tar/scan';
 import { decompressBlob, sniffBlob } from './compression';
 import type { Hasher } from '../sha256';
 import { defaultCodecs, type Codecs } from '../codecs';

@@ -25,7 +25,8 @@
  */
 import { EntryKind, type LayerIndex } from '../types';
 import { emptyLayerIndex } from '../read/layerScan';
-import { compareBytewise, lookup, type MergedView, type UnionModel } from '../model/union';
+import { compareBytewise } from '../model/pathTrie';
+import { lookup, type MergedView, type UnionModel } from '../model/union';
 import { writeTar, type TarWriteEntry } from '../write/tarWriter';
 import { TarParser } from '../read/tar/parser';
 import { LayerscopeError } from '../errors';
@@ -39,7 +40,7 @@ export const NEW_FILE_MODE = 0o644;
 export const NEW_DIR_MODE = 0o755;
 /** Whiteout files carry no meaning in their mode; Docker writes them with mode 0. */
 export const WHITEOUT_MODE = 0;
-/** Implied parent directories (no entry in any layer) exist as 0755 root:root (see union.ts). */
+/** Implied parent directories (no entry in any layer) exist as 0755 root:root (see model/union.ts). */
 const IMPLICIT_DIR_MODE = 0o755;
 
 /**

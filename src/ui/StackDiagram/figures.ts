@@ -9,7 +9,7 @@ import type { LayerFigures } from './stackModel';
 
 const fileBytesCache = new WeakMap<LayerIndex, number>();
 
-/** Sum of regular-file sizes in one layer (the same definition stats.ts uses for "bytes added"). */
+/** Sum of regular-file sizes in one layer (the same definition core/model/stats.ts uses for "bytes added"). */
 export function fileBytes(idx: LayerIndex): number {
   let v = fileBytesCache.get(idx);
   if (v === undefined) {

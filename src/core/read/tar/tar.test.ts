@@ -21,7 +21,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TarParser, scanTarBlob, readTarStream, parseNumeric, blobSource, blobStreamSource, STREAM_RESTART_GAP, type TarHandlers } from './parser';
+import { TarParser, parseNumeric, type TarHandlers } from './parser';
+import { blobSource, blobStreamSource, STREAM_RESTART_GAP } from './byteSource';
+import { scanTarBlob, readTarStream } from './scan';
 import { EntryKind, type EngineWarning, type TarEntry } from '../../types';
 import { isLayerscopeError } from '../../errors';
 
