@@ -1,61 +1,104 @@
 /**
- * Argument parsing for `layerscope`: small and strict. Unknown flags are user
- * errors (exit 2 with one line), not silently ignored.
+ * Argument parsing for `layerscope`: small and strict. Each command declares its
+ * options (commands/*.ts); anything else is a user error (exit 2 with one line),
+ * never silently ignored. The same declarations produce `--help` and
+ * `layerscope help COMMAND` (help.ts), so the help cannot drift from the parser.
  */
+
+export interface OptionSpec {
+  /** Long name without the dashes: `image` is `--image`. */
+  name: string;
+  /** A one-letter alias: `o` is `-o`. */
+  short?: string;
+  /** Placeholder of the value (`N|TAG`, `FILE`); absent for a switch. */
+  value?: string;
+  /** One line for the help (the default, when there is one, belongs in it). */
+  description: string;
+}
+
 export interface ParsedArgs {
-  command: string | null;
   positional: string[];
   flags: Map<string, string | true>;
 }
 
-/** Flags that take a value; everything else is a boolean switch. */
-const VALUE_FLAGS = new Set(['image', 'platform', 'layer', 'lowest-efficiency', 'highest-wasted-bytes', 'highest-user-wasted-percent']);
-const BOOL_FLAGS = new Set(['json', 'help', 'version', 'no-verify', 'quiet']);
-
 export class UsageError extends Error {}
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { command: null, positional: [], flags: new Map() };
+/**
+ * Options every command accepts. `-` alone is an argument (stdin), `--` ends the
+ * options (a file named `--json` can still be given after it).
+ */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'help', short: 'h', description: 'show this help and exit' },
+  { name: 'version', description: "print layerscope's version and exit" },
+];
+
+export function parseArgs(argv: readonly string[], options: readonly OptionSpec[]): ParsedArgs {
+  const all = [...GLOBAL_OPTIONS, ...options];
+  const byLong = new Map(all.map((o) => [o.name, o]));
+  const byShort = new Map(all.filter((o) => o.short).map((o) => [o.short as string, o]));
+  const out: ParsedArgs = { positional: [], flags: new Map() };
+  let onlyPositional = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h') {
-      out.flags.set('help', true);
+    const a = argv[i] as string;
+    if (onlyPositional || a === '-' || !a.startsWith('-')) {
+      out.positional.push(a);
       continue;
     }
+    if (a === '--') {
+      onlyPositional = true;
+      continue;
+    }
+    let spec: OptionSpec | undefined;
+    let inline: string | undefined;
+    let shown: string;
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-      if (VALUE_FLAGS.has(name)) {
-        const v = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        out.flags.set(name, v);
-      } else if (BOOL_FLAGS.has(name)) {
-        out.flags.set(name, true);
-      } else {
-        throw new UsageError(`unknown option --${name}`);
-      }
-    } else if (out.command === null) {
-      out.command = a;
+      if (eq >= 0) inline = a.slice(eq + 1);
+      spec = byLong.get(name);
+      shown = `--${name}`;
     } else {
-      out.positional.push(a);
+      // -o FILE, -oFILE; single letters only (no bundling: few short options exist).
+      shown = a.slice(0, 2);
+      spec = byShort.get(a.slice(1, 2));
+      if (a.length > 2) inline = a.slice(2);
+    }
+    if (!spec) throw new UsageError(`unknown option ${shown}`);
+    if (spec.value !== undefined) {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`--${spec.name} needs a value`);
+      out.flags.set(spec.name, v);
+    } else {
+      if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`);
+      out.flags.set(spec.name, true);
     }
   }
   return out;
 }
 
-/** dive accepts human sizes for --highest-wasted-bytes ("20MB", "1.5 GiB", "4096"). */
-export function parseSize(s: string): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?i?b?)?\s*$/i.exec(s);
-  if (!m) throw new UsageError(`not a size: ${s}`);
+/** The value of a value option, or undefined when it was not given. */
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Human sizes as dive reads them (go-humanize ParseBytes: "20MB" is 20 000 000,
+ * "1.5 GiB" is 1.5 × 2^30, "4096" is bytes).
+ */
+export function parseSize(s: string, what = 'a size'): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgtpe]?i?b?)?\s*$/i.exec(s);
+  if (!m) throw new UsageError(`not ${what}: ${s} (e.g. 20MB, 1.5GiB, 4096)`);
   const n = Number(m[1]);
   const unit = (m[2] ?? '').toLowerCase();
   const base = unit.includes('i') ? 1024 : 1000;
-  const pow = { '': 0, b: 0, k: 1, m: 2, g: 3, t: 4 }[unit.replace(/i?b$/, '').replace('i', '') || ''] ?? 0;
+  const letter = unit.replace(/i?b$/, '').replace('i', '');
+  const pow = { '': 0, k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 }[letter] ?? 0;
   return Math.round(n * base ** pow);
 }
 
 export function parseRatio(name: string, s: string): number {
   const n = Number(s);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} takes a number (e.g. 0.9), got ${s}`);
+  if (s.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} takes a number (e.g. 0.9), got ${s}`);
   return n;
 }

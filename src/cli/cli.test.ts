@@ -19,7 +19,9 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type Io } from './main';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { COMMANDS, main, type Io } from './main';
 import { writeTar, type TarWriteEntry } from '../core/write/tarWriter';
 import { gnuList, type GnuEntry } from '../../test/helpers/gnuTar';
 import { toOracleForm } from '../../test/helpers/oracleForm';
@@ -524,15 +526,44 @@ describe('user errors: exit 2, one line on stderr', () => {
   });
 
   it('--help and help exit 0 with the usage on stdout; no command at all is exit 2', async () => {
-    for (const argv of [['--help'], ['-h'], ['help'], ['ls', '--help']]) {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
       const r = await run(...argv);
       expect(r.code).toBe(0);
       expect(r.err).toBe('');
       expect(r.out).toMatch(/^usage:$/m);
       for (const cmd of ['inspect', 'ls', 'ci']) expect(r.out).toContain(`layerscope ${cmd} ARCHIVE`);
+      expect(r.out).toMatch(/^exit codes:$/m);
     }
-    expect((await run()).code).toBe(2);
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/^usage:$/m);
     expect((await run('--version')).out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await run('ls', '--version')).out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('--version is the version in package.json', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect((await run('--version')).out).toBe(`${pkg.version}\n`);
+  });
+
+  it('help COMMAND and COMMAND --help: that command, every option the parser accepts, examples', async () => {
+    for (const cmd of COMMANDS) {
+      const a = await run('help', cmd.name);
+      const b = await run(cmd.name, '--help');
+      expect(a.code).toBe(0);
+      expect(b).toEqual(a);
+      expect(a.out).toMatch(new RegExp(`^usage: layerscope ${cmd.name} `));
+      for (const o of cmd.options) {
+        expect(a.out).toContain(`--${o.name}${o.value ? ` ${o.value}` : ''}`);
+        // Each declared option is accepted by the parser (a value one with a value).
+        const probe = await run(cmd.name, `--${o.name}`, ...(o.value ? ['x'] : []), '--help');
+        expect(probe.code, `${cmd.name} --${o.name}`).toBe(0);
+      }
+      expect(a.out).toMatch(/^examples:$/m);
+      expect(cmd.examples.length).toBeGreaterThan(0);
+      for (const e of cmd.examples) expect(a.out).toContain(e.line);
+    }
+    expectUserError(await run('help', 'explode'), /unknown command "explode"/);
   });
 
   it(
@@ -570,6 +601,75 @@ describe('user errors: exit 2, one line on stderr', () => {
       const inspect = await run('inspect', bad);
       expect(inspect.code).toBe(2);
       expect(inspect.out).toMatch(/^\s*1 .*FAILED: .*layer 1, offset \d+/m);
+    },
+    T,
+  );
+});
+
+describe('"-": the archive from stdin', () => {
+  const stdinIo = (data: Buffer | null, isTTY = false) => {
+    let out = '';
+    let err = '';
+    const stream = Object.assign(Readable.from(data ? chunks(data, 7777) : []), { isTTY });
+    const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, stdin: stream };
+    return { io, result: () => ({ out, err }) };
+  };
+  /** Odd-sized chunks, as a pipe delivers them. */
+  function* chunks(b: Buffer, n: number) {
+    for (let i = 0; i < b.length; i += n) yield b.subarray(i, i + n);
+  }
+
+  for (const name of ['legacy-overwritten-file.tar', 'containerd-alpine-gzip.tar', 'docker25-hello-world.tar', 'skopeo-busybox.tar.gz']) {
+    it(
+      `ls, inspect --json and ci on ${name} from stdin equal the same commands on the file`,
+      async () => {
+        // A whole archive gzipped (.tar.gz) goes through the same spool, then is decompressed.
+        const f = name.endsWith('.gz') ? save(gzipSync(readFileSync(img(name.slice(0, -3)))), name) : img(name);
+        for (const argv of [['ls'], ['inspect', '--json'], ['ci', '--highest-user-wasted-percent', '1']]) {
+          const fromFile = await run(argv[0]!, f, ...argv.slice(1));
+          const s = stdinIo(readFileSync(f));
+          const code = await main([argv[0]!, '-', ...argv.slice(1)], s.io);
+          expect(code, s.result().err).toBe(fromFile.code);
+          expect(s.result().out).toBe(fromFile.out);
+        }
+      },
+      T,
+    );
+  }
+
+  it('a terminal on stdin, an empty stdin, and two "-" arguments are one-line user errors', async () => {
+    const tty = stdinIo(null, true);
+    expect(await main(['ls', '-'], tty.io)).toBe(2);
+    expect(tty.result().err).toMatch(/^layerscope: .*stdin is a terminal.*\n$/);
+    const empty = stdinIo(Buffer.alloc(0));
+    expect(await main(['inspect', '-'], empty.io)).toBe(2);
+    expect(empty.result().err).toMatch(/^layerscope: stdin was empty/);
+    expect(empty.result().out).toBe('');
+  });
+
+  it(
+    'the built command: `layerscope ls - < file` works and leaves nothing in $TMPDIR, even when killed mid-read',
+    async () => {
+      const BIN = join(ROOT, 'bin/layerscope.mjs');
+      const TMP = mkdtempSync(join(tmpdir(), 'layerscope-spool-'));
+      try {
+        const f = img('crane-gzip-whiteout-dir.tar');
+        const r = spawnSync(process.execPath, [BIN, 'ls', '-'], { input: readFileSync(f), env: { ...process.env, TMPDIR: TMP }, encoding: 'utf8', timeout: T });
+        expect(r.status, r.stderr).toBe(0);
+        expect(toOracleForm(r.stdout)).toEqual(expectedListing('crane-gzip-whiteout-dir.tsv'));
+        expect(readdirSync(TMP)).toEqual([]);
+        // Killed while the archive is still arriving: the spool file was unlinked when it was made.
+        const child = spawn(process.execPath, [BIN, 'inspect', '-'], { env: { ...process.env, TMPDIR: TMP }, stdio: ['pipe', 'ignore', 'ignore'] });
+        child.stdin.write(Buffer.alloc(4 << 20));
+        await new Promise((res) => setTimeout(res, 1500));
+        const during = readdirSync(TMP);
+        child.kill('SIGKILL');
+        await new Promise((res) => child.on('close', res));
+        expect(during).toEqual([]);
+        expect(readdirSync(TMP)).toEqual([]);
+      } finally {
+        rmSync(TMP, { recursive: true, force: true });
+      }
     },
     T,
   );

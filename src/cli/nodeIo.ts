@@ -105,7 +105,10 @@ export class FileHandleBlob extends FileBlob {
     super(fd, 0, size);
   }
   static open(path: string): FileHandleBlob {
-    const fd = openSync(path, 'r');
+    return FileHandleBlob.adopt(openSync(path, 'r'));
+  }
+  /** A descriptor opened elsewhere (a spooled stdin: nodeIo spoolToTempFile); closed by close(). */
+  static adopt(fd: number): FileHandleBlob {
     try {
       return new FileHandleBlob(fd, fstatSync(fd).size);
     } catch (e) {

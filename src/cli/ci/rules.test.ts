@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCi } from './ci';
+import { evaluateCi } from './rules';
 
 const figures = (efficiency: number, wastedBytes: number, userWastedPercent: number) => ({ dive: { score: efficiency, wastedBytes, userWastedPercent } });
 

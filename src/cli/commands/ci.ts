@@ -1,0 +1,59 @@
+/** `layerscope ci`: dive's CI rules over the same figures dive computes. */
+import { parseRatio, parseSize, stringFlag } from '../args';
+import type { Command } from '../command';
+import { evaluateCi, type CiRules } from '../ci/rules';
+import { EXIT_FAILED, EXIT_OK } from '../io';
+import { IMAGE_OPTIONS, imageTitle, loadArchiveArg, reportLayerErrors } from '../load';
+import { humanBytes } from '../format';
+
+export const ci: Command = {
+  name: 'ci',
+  summary: 'dive-compatible CI rules (efficiency, wasted bytes); exit 1 when one fails',
+  synopsis: 'ARCHIVE [--lowest-efficiency R] [--highest-wasted-bytes SIZE] [--highest-user-wasted-percent R]',
+  description: `Applies dive's CI rules to the image: its efficiency score must be at least the lowest
+efficiency, its wasted bytes (bytes of files that later layers overwrite or delete, counted as dive
+counts them) at most the highest wasted bytes, and the wasted share of the bytes above the base
+layer at most the highest user wasted percent. Exit 0 when every rule passes, 1 when one fails,
+2 when the image cannot be read (no verdict on figures that leave a layer out).
+ARCHIVE is a file, or - to read it from stdin.`,
+  options: [
+    { name: 'lowest-efficiency', value: 'RATIO', description: 'fail below this efficiency score, 0..1 (default: 0.9)' },
+    { name: 'highest-wasted-bytes', value: 'SIZE', description: 'fail above this many wasted bytes: 20MB, 1.5GiB, 4096 or disabled (default: disabled)' },
+    {
+      name: 'highest-user-wasted-percent',
+      value: 'RATIO',
+      description: 'fail above this share of wasted bytes in the layers above the base, 0..1 (default: 0.1)',
+    },
+    ...IMAGE_OPTIONS,
+  ],
+  examples: [
+    { line: 'layerscope ci image.tar', note: "dive's default rules" },
+    { line: 'layerscope ci image.tar --lowest-efficiency 0.95 --highest-wasted-bytes 20MB', note: 'stricter thresholds' },
+    { line: 'docker save app:ci | layerscope ci -', note: 'in a pipeline, straight from docker save' },
+  ],
+  async run(args, io) {
+    const rules: CiRules = {};
+    const le = stringFlag(args, 'lowest-efficiency');
+    const hw = stringFlag(args, 'highest-wasted-bytes');
+    const hu = stringFlag(args, 'highest-user-wasted-percent');
+    // dive's defaults: lowestEfficiency 0.9, highestUserWastedPercent 0.1, highestWastedBytes disabled.
+    rules.lowestEfficiency = le !== undefined ? parseRatio('lowest-efficiency', le) : 0.9;
+    rules.highestUserWastedPercent = hu !== undefined ? parseRatio('highest-user-wasted-percent', hu) : 0.1;
+    if (hw !== undefined && hw !== 'disabled') rules.highestWastedBytes = parseSize(hw);
+    const img = await loadArchiveArg(args, io, 'ci', { verify: false });
+    const res = evaluateCi(img.stats, rules);
+    const lines = [
+      `image: ${imageTitle(img)}`,
+      `  efficiency: ${(img.stats.dive.score * 100).toFixed(4)} %`,
+      `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${humanBytes(img.stats.dive.wastedBytes)})`,
+      `  userWastedPercent: ${(img.stats.dive.userWastedPercent * 100).toFixed(4)} %`,
+      '',
+    ];
+    for (const r of res.rules) lines.push(`  ${r.status.toUpperCase()}: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+    // Figures computed without a layer are not the image's: no verdict then (exit 2).
+    const failed = img.layerErrors.some((e) => e !== null);
+    lines.push('', failed ? 'Result: ERROR (a layer could not be read; the figures above leave it out)' : res.passed ? 'Result: PASS' : 'Result: FAIL');
+    io.out(`${lines.join('\n')}\n`);
+    return reportLayerErrors(img, io, res.passed ? EXIT_OK : EXIT_FAILED);
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * Opening an image for a command: the ARCHIVE argument (file or `-`), the image
+ * and platform options every archive-taking command shares, the engine run
+ * in-process with Node's codecs, progress on a terminal, and the rule for
+ * layers that cannot be read.
+ */
+import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage } from '../core/session';
+import { formatPlatform } from '../core/read/archive';
+import { nodeCodecs, tempFileSink } from './nodeIo';
+import { stringFlag, UsageError, type OptionSpec, type ParsedArgs } from './args';
+import { openArchiveArg, type ArchiveInput } from './input';
+import { LayerProgress } from './progress';
+import { shortDigest } from './format';
+import { EXIT_ERROR, type Io } from './io';
+
+/** --image and --platform: which image of the archive. */
+export const IMAGE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'image', value: 'N|TAG', description: 'the image to open when the archive holds several: its index (0 = first) or a tag (default: the first)' },
+  { name: 'platform', value: 'OS/ARCH[/VARIANT]', description: 'the platform of a multi-platform index (default: linux/amd64 when present)' },
+];
+
+export function imageSelection(args: ParsedArgs): { image?: number | string; platform?: string } {
+  const imageFlag = stringFlag(args, 'image');
+  return {
+    image: imageFlag === undefined ? undefined : /^\d+$/.test(imageFlag) ? Number(imageFlag) : imageFlag,
+    platform: stringFlag(args, 'platform'),
+  };
+}
+
+/** The single ARCHIVE argument of a command that takes one. */
+export function archiveArg(args: ParsedArgs, command: string): string {
+  const path = args.positional[0];
+  if (path === undefined) throw new UsageError(`${command} needs an ARCHIVE argument (a file, or - for stdin)`);
+  if (args.positional.length > 1) throw new UsageError(`unexpected argument "${args.positional[1]}"`);
+  return path;
+}
+
+export interface LoadOptions {
+  /** Check every layer's digests (inspect); listings need not. */
+  verify: boolean;
+  image?: number | string;
+  platform?: string;
+}
+
+/**
+ * Open the image in `input`: every layer indexed, the union and statistics built,
+ * digests checked when `verify`. The input stays open (the caller closes it, and
+ * may read file contents meanwhile).
+ */
+export async function loadImage(input: ArchiveInput, io: Io, opts: LoadOptions): Promise<LoadedImage> {
+  const progress = io.isTTY ? new LayerProgress(io) : null;
+  const sinks: ReturnType<typeof tempFileSink>[] = [];
+  try {
+    // node:crypto makes inline hashing of compressed layers nearly free (codecs.ts).
+    const scanner = inProcessScanner(DEFAULT_NODE_CONCURRENCY, nodeCodecs);
+    const img = await openImage(input.blob, {
+      image: opts.image,
+      platform: opts.platform,
+      verify: opts.verify,
+      scanner,
+      gunzip: nodeCodecs.gunzip,
+      sink: () => {
+        const s = tempFileSink();
+        sinks.push(s);
+        return s;
+      },
+      onStructure: (_info, img) => progress?.start(img.layers.length),
+      onLayerState: (i, s) => progress?.state(i, s),
+      onLayerProgress: (i, p) => progress?.progress(i, p.bytesRead, p.bytesTotal),
+    });
+    return opts.verify ? await verifyImage(img, { scanner }) : img;
+  } finally {
+    for (const s of sinks) for (const b of s.opened) b.close();
+    progress?.done();
+  }
+}
+
+/**
+ * The usual case: the command's one ARCHIVE argument, opened, loaded and closed
+ * again (nothing reads file contents after this).
+ */
+export async function loadArchiveArg(args: ParsedArgs, io: Io, command: string, opts: { verify: boolean }): Promise<LoadedImage & { input: ArchiveInput }> {
+  const input = await openArchiveArg(archiveArg(args, command), io);
+  try {
+    const img = await loadImage(input, io, { ...opts, ...imageSelection(args) });
+    return { ...img, input };
+  } finally {
+    input.close();
+  }
+}
+
+/**
+ * A layer that cannot be read is a user error (issue 3, "Command line"): what
+ * could be read has been printed; each failed layer gets one line on stderr and
+ * the exit code says the result is incomplete.
+ */
+export function reportLayerErrors(img: LoadedImage, io: Io, code: number): number {
+  const failed = img.layerErrors.filter((e): e is string => e !== null);
+  for (const e of failed) io.err(`layerscope: ${e}\n`);
+  return failed.length ? EXIT_ERROR : code;
+}
+
+/** The image in one line: its tags (or config digest) and platform. */
+export function imageTitle(img: LoadedImage): string {
+  const tags = img.image.tags.length ? img.image.tags.join(', ') : `untagged ${shortDigest(img.image.configDigest)}`;
+  return `${tags}${img.image.platform ? `  (${formatPlatform(img.image.platform)})` : ''}`;
+}
+
+/** The integrity verdict in one place: every layer's checks, and what they add up to. */
+export function integritySummary(img: LoadedImage) {
+  const mismatched = img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').map((c) => c.layer);
+  const verified = img.integrity.filter((c) => !mismatched.includes(c.layer) && (c.diffId === 'ok' || c.digest === 'ok')).map((c) => c.layer);
+  const unchecked = img.integrity.filter((c) => !mismatched.includes(c.layer) && !verified.includes(c.layer)).map((c) => c.layer);
+  return { ok: mismatched.length === 0, verified, mismatched, unchecked, layers: img.integrity };
+}
