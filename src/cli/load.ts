@@ -12,6 +12,7 @@ import { openArchiveArg, type ArchiveInput } from './input';
 import { LayerProgress } from './progress';
 import { shortDigest } from './format';
 import { EXIT_ERROR, type Io } from './io';
+import { escapeText } from './escape';
 
 /** --image and --platform: which image of the archive. */
 export const IMAGE_OPTIONS: readonly OptionSpec[] = [
@@ -96,7 +97,7 @@ export async function loadArchiveArg(args: ParsedArgs, io: Io, command: string, 
  */
 export function reportLayerErrors(img: LoadedImage, io: Io, code: number): number {
   const failed = img.layerErrors.filter((e): e is string => e !== null);
-  for (const e of failed) io.err(`layerscope: ${e}\n`);
+  for (const e of failed) io.err(`layerscope: ${escapeText(e)}\n`);
   return failed.length ? EXIT_ERROR : code;
 }
 

@@ -13,6 +13,7 @@ import { parseArgs, UsageError } from './args';
 import type { Command } from './command';
 import { commandHelp, generalHelp } from './help';
 import { EXIT_ERROR, EXIT_OK, processIo, quietOnClosedPipe, type Io } from './io';
+import { escapeText } from './escape';
 import { inspect } from './commands/inspect';
 import { ls } from './commands/ls';
 import { ci } from './commands/ci';
@@ -42,9 +43,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (e) {
-    if (e instanceof UsageError) io.err(`layerscope: ${e.message}\n`);
-    else if (isLayerscopeError(e)) io.err(`layerscope: ${describeError(e)}\n`);
-    else io.err(`layerscope: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Messages quote names from the archive (entries, tags, JSON): escaped (escape.ts).
+    if (e instanceof UsageError) io.err(`layerscope: ${escapeText(e.message)}\n`);
+    else if (isLayerscopeError(e)) io.err(`layerscope: ${escapeText(describeError(e))}\n`);
+    else io.err(`layerscope: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
     return EXIT_ERROR;
   }
 }

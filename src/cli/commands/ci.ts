@@ -5,6 +5,7 @@ import { evaluateCi, type CiRules } from '../ci/rules';
 import { EXIT_FAILED, EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, loadArchiveArg, reportLayerErrors } from '../load';
 import { humanBytes } from '../format';
+import { escapeLines } from '../escape';
 
 export const ci: Command = {
   name: 'ci',
@@ -53,7 +54,7 @@ ARCHIVE is a file, or - to read it from stdin.`,
     // Figures computed without a layer are not the image's: no verdict then (exit 2).
     const failed = img.layerErrors.some((e) => e !== null);
     lines.push('', failed ? 'Result: ERROR (a layer could not be read; the figures above leave it out)' : res.passed ? 'Result: PASS' : 'Result: FAIL');
-    io.out(`${lines.join('\n')}\n`);
+    io.out(`${escapeLines(lines)}\n`);
     return reportLayerErrors(img, io, res.passed ? EXIT_OK : EXIT_FAILED);
   },
 };

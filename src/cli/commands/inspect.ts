@@ -5,7 +5,8 @@ import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, integritySummary, loadArchiveArg, reportLayerErrors } from '../load';
-import { cleanCreatedBy, humanBytes, shortDigest, table } from '../format';
+import { cleanCreatedBy, humanBytes, shortDigest, tableLines } from '../format';
+import { escapeLines, jsonForTerminal } from '../escape';
 
 export const INSPECT_FORMATS = ['text', 'json'] as const;
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
@@ -34,7 +35,7 @@ ARCHIVE is a file, or - to read it from stdin.`,
   async run(args, io) {
     const format = inspectFormat(args.flags.has('json') ? 'json' : stringFlag(args, 'format'));
     const img = await loadArchiveArg(args, io, 'inspect', { verify: !args.flags.has('no-verify') });
-    if (format === 'json') io.out(`${JSON.stringify(inspectJson(img), null, 2)}\n`);
+    if (format === 'json') io.out(`${jsonForTerminal(inspectJson(img), 2)}\n`);
     else io.out(inspectText(img));
     return reportLayerErrors(img, io, EXIT_OK);
   },
@@ -80,7 +81,7 @@ export function inspectText(img: LoadedImage): string {
       img.layerErrors[i] ? `FAILED: ${img.layerErrors[i]}` : cleanCreatedBy(ref.createdBy).slice(0, 60),
     ];
   });
-  lines.push(table(['#', 'digest', 'compr', 'stored', 'tar', 'entries', 'changes', 'created by'], rows));
+  lines.push(...tableLines(['#', 'digest', 'compr', 'stored', 'tar', 'entries', 'changes', 'created by'], rows));
   lines.push('');
   lines.push(`total size: ${humanBytes(s.imageSize)} of files in ${img.image.layers.length} layers`);
   lines.push(`hidden bytes: ${humanBytes(s.hiddenBytes)} (versions overwritten or deleted by a later layer, still shipped)`);
@@ -98,14 +99,15 @@ export function inspectText(img: LoadedImage): string {
     lines.push('');
     lines.push('top files by hidden bytes:');
     lines.push(
-      table(
+      ...tableLines(
         ['bytes', 'versions', 'path'],
         s.topHidden.slice(0, 10).map((t) => [humanBytes(t.bytes), t.versions, t.path]),
       ),
     );
   }
   for (const w of img.warnings) lines.push(`warning: ${w.message}`);
-  return `${lines.join('\n')}\n`;
+  // Tags, platforms, history, paths and warnings come from the image: escaped line by line (escape.ts).
+  return `${escapeLines(lines)}\n`;
 }
 
 export function inspectJson(img: LoadedImage) {

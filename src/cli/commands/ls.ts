@@ -5,6 +5,7 @@ import { stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, loadArchiveArg, reportLayerErrors } from '../load';
+import { escapeTsvField } from '../escape';
 
 function layerArg(args: ParsedArgs, n: number): number {
   const v = stringFlag(args, 'layer');
@@ -22,6 +23,8 @@ export const ls: Command = {
   description: `Prints the root filesystem a container started from the image would see (the union of its
 layers, whiteouts applied), or the filesystem as of layer N, one path per line, sorted bytewise.
 Columns, tab-separated: path type size mode uid gid link layer (the layer that owns the path).
+In path and link, a backslash, tab, newline, CR or other control character is escaped as C
+escapes (\\\\ \\t \\n \\r, \\ooo octal) and bidi/zero-width characters as \\uXXXX, so each path is one row.
 ARCHIVE is a file, or - to read it from stdin.`,
   options: [{ name: 'layer', value: 'N', description: 'the filesystem as of layer N (0 = the bottom layer; default: the top)' }, ...IMAGE_OPTIONS],
   examples: [
@@ -33,7 +36,7 @@ ARCHIVE is a file, or - to read it from stdin.`,
   async run(args, io) {
     const img = await loadArchiveArg(args, io, 'ls', { verify: false });
     const layer = layerArg(args, img.image.layers.length);
-    io.out(listMerged(img.union, img.layers, layer));
+    io.out(listMerged(img.union, img.layers, layer, { field: escapeTsvField }));
     return reportLayerErrors(img, io, EXIT_OK);
   },
 };

@@ -290,20 +290,31 @@ const LISTING_CHUNK_LINES = 4096;
 /** '0000'..'7777', made once: formatting a mode per line is measurable on a million lines. */
 const MODE_STRINGS: string[] = Array.from({ length: 0o10000 }, (_, m) => m.toString(8).padStart(4, '0'));
 
-/** One TSV line (no newline). */
-export function rowToTsv(r: MergedRow): string {
-  return `${r.path}\t${r.type}\t${r.size}\t${MODE_STRINGS[r.mode & 0o7777]}\t${r.uid}\t${r.gid}\t${r.link}\t${r.layer}`;
+/**
+ * One TSV line (no newline). `field` transforms the two columns that hold text
+ * from the image (path, link): the command line passes its escaping
+ * (src/cli/escape.ts) so that a tab or newline in a name cannot forge a row; the
+ * default leaves them raw (tests compare with the skopeo + umoci reference).
+ */
+export function rowToTsv(r: MergedRow, field: (s: string) => string = rawField): string {
+  return `${field(r.path)}\t${r.type}\t${r.size}\t${MODE_STRINGS[r.mode & 0o7777]}\t${r.uid}\t${r.gid}\t${field(r.link)}\t${r.layer}`;
 }
 
-/** The listing `layerscope ls` prints: one line per visible path except '/', sorted bytewise; newline-terminated (empty string when nothing). */
-export function listMerged(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number): string {
+const rawField = (s: string) => s;
+
+/**
+ * The listing `layerscope ls` prints: one line per visible path except '/', sorted
+ * bytewise; newline-terminated (empty string when nothing). `opts.field`: see rowToTsv.
+ */
+export function listMerged(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number, opts: { field?: (s: string) => string } = {}): string {
+  const field = opts.field ?? rawField;
   const view = mergedAt(u, layers, layer);
   const chunks: string[] = [];
   let lines: string[] = [];
   const row = emptyRow(); // reused: no object per line
   forEachVisible(u, view, (n, p) => {
     fillRow(row, u, layers, view, n, p);
-    lines.push(rowToTsv(row));
+    lines.push(rowToTsv(row, field));
     if (lines.length === LISTING_CHUNK_LINES) {
       chunks.push(lines.join('\n') + '\n');
       lines = [];
