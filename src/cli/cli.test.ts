@@ -51,7 +51,15 @@ interface Run {
 async function run(...argv: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false };
+  const io: Io = {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    isTTY: false,
+  };
   const code = await main(argv, io);
   return { code, out, err };
 }
@@ -683,7 +691,15 @@ describe('progress', () => {
       const plain = await run('ls', f);
       let out = '';
       let err = '';
-      const code = await main(['ls', f], { out: (x) => void (out += x), err: (x) => void (err += x), isTTY: true });
+      const code = await main(['ls', f], {
+        out: (x) => {
+          out += x;
+        },
+        err: (x) => {
+          err += x;
+        },
+        isTTY: true,
+      });
       expect(code).toBe(0);
       expect(out).toBe(plain.out);
       expect(plain.err).toBe('');

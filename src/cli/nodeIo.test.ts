@@ -162,7 +162,10 @@ describe('the command line path (FileBlob + nodeCodecs) equals the page path (Bl
     const gz = tempFile('whole.tar.gz', gzipSync(readFileSync(join(FIXTURES, 'skopeo-opaque-whiteout.tar'))));
     const file = FileHandleBlob.open(gz);
     let calls = 0;
-    const gunzip = () => (calls++, nodeCodecs.gunzip!());
+    const gunzip = () => {
+      calls++;
+      return nodeCodecs.gunzip!();
+    };
     const sinks: ReturnType<typeof tempFileSink>[] = [];
     const sink = () => {
       const s = tempFileSink();

@@ -13,7 +13,13 @@ describe('openImage scheduling and hand-offs', () => {
   it('scans the largest layer first (LPT), then by size', async () => {
     const sizes: number[] = [];
     const base = inProcessScanner(1);
-    const scanner: LayerScanner = { ...base, scan: (blob, layer, o) => (sizes.push(blob.size), base.scan(blob, layer, o)) };
+    const scanner: LayerScanner = {
+      ...base,
+      scan: (blob, layer, o) => {
+        sizes.push(blob.size);
+        return base.scan(blob, layer, o);
+      },
+    };
     const img = await openImage(fixture('dive-legacy-14-layers.tar'), { scanner });
     expect(sizes.length).toBe(img.image.layers.length);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));

@@ -169,7 +169,10 @@ export function hasMerged(u: UnionModel, layer: number): boolean {
  */
 export function mergedOf(u: UnionModel, layers: Layers, layer: number, touch = true): MergedView {
   let m = mergedCache.get(u);
-  if (!m) mergedCache.set(u, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    mergedCache.set(u, m);
+  }
   let v = m.get(layer);
   if (v) {
     if (touch) {

@@ -423,7 +423,7 @@ export async function readEntry(layer: number, entry: number, maxBytes?: number,
   const outer = s.opened?.outer;
   const image = s.loaded?.image ?? s.image;
   const idx = (s.loaded?.layers ?? s.partialLayers)[layer];
-  if (!outer || !image || !image.layers[layer]) throw new LayerscopeError('UNKNOWN_LAYER', `There is no layer ${layer} in the image shown`, { layer });
+  if (!outer || !image?.layers[layer]) throw new LayerscopeError('UNKNOWN_LAYER', `There is no layer ${layer} in the image shown`, { layer });
   if (!idx) throw new LayerscopeError('NOT_FOUND', `Layer ${layer} has not been read (it failed or is still loading)`, { layer });
   if (!Number.isInteger(entry) || entry < 0 || entry >= idx.count) {
     throw new LayerscopeError('NOT_FOUND', `Layer ${layer} has no entry ${entry}`, { layer });

@@ -472,7 +472,7 @@ describe('search against a naive oracle on random images', () => {
         it(`seed ${seed}: ${mode} ${JSON.stringify(text)}${caseSensitive ? ' (case)' : ''}`, () => {
           const spec = { mode, text, caseSensitive };
           const c = compileSearch(spec);
-          if (!c || !c.ok) throw new Error('did not compile');
+          if (!c?.ok) throw new Error('did not compile');
           const got = Array.from(matchNodes(u, c.c), (x) => x === 1);
           expect(got).toEqual(oracleMatch(u, P, spec));
         });

@@ -395,7 +395,8 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       for (let q = 1; q < n; q++) {
         const node = pre[q];
         const d = depth[node];
-        const p = (stack[d] = stack[d - 1] + '/' + names[nameId[node]]);
+        const p = stack[d - 1] + '/' + names[nameId[node]];
+        stack[d] = p;
         if (re.test(p)) {
           pathMatch[node] = 1;
           if (!pathMatch[parent[node]]) out[node] = 1;

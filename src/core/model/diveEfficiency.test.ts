@@ -122,7 +122,10 @@ describe('dive efficiency from the union trie', () => {
     const segs = ['a', 'b', '.wh.a', 'a-b', 'é'];
     const kinds = ['file', 'file', 'dir', 'whiteout', 'opaque', 'meta', 'symlink'] as const;
     let seed = 7;
-    const r = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const r = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
     for (let iter = 0; iter < 300; iter++) {
       const layers = Array.from({ length: 1 + Math.floor(r() * 4) }, () =>
         layer(

@@ -186,7 +186,7 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
   let dfs = new Int32Array(64);
 
   const whiteoutNames = new Uint8Array(names.length);
-  names.forEach((name, i) => (whiteoutNames[i] = name.startsWith(DIVE_WHITEOUT_PREFIX) ? 1 : 0));
+  for (let i = 0; i < names.length; i++) whiteoutNames[i] = names[i].startsWith(DIVE_WHITEOUT_PREFIX) ? 1 : 0;
   const isWhiteoutName = (n: number) => whiteoutNames[nameId[n]] === 1;
   /** The node a whiteout node's path names (its own name without `.wh.`), or -1. */
   const whiteoutTarget = (n: number) => {

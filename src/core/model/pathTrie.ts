@@ -22,7 +22,7 @@ const INITIAL_CAPACITY = 1024;
  */
 export function compareBytewise(a: string, b: string): number {
   if (a === b) return 0;
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);
@@ -346,7 +346,10 @@ export class PathTrie {
     for (let c = m; c < n; c++) {
       const p = this.parent[c];
       let g = added.get(p);
-      if (!g) added.set(p, (g = []));
+      if (!g) {
+        g = [];
+        added.set(p, g);
+      }
       g.push(c);
     }
     for (const g of added.values()) g.sort((a, b) => compareBytewise(name(a), name(b)));

@@ -354,7 +354,9 @@ describe('mergedAt at each layer, history, hidden versions', () => {
       { status: NodeStatus.Deleted, provider: 4, entry: -1, change: Change.Deleted },
       { status: NodeStatus.Visible, provider: 5, entry: 0, change: Change.Added },
     ];
-    expected.forEach((e, L) => expect(at(u, layers, L, '/etc/conf')).toEqual(e));
+    expected.forEach((e, L) => {
+      expect(at(u, layers, L, '/etc/conf')).toEqual(e);
+    });
     expect(mergedAt(u, layers, 3).layer).toBe(3);
   });
 
@@ -405,7 +407,7 @@ function naiveApply(layers: EntrySpec[][]): Map<string, NaiveVersion>[] {
       for (let i = 1; i <= parts.length; i++) {
         const p = parts.slice(0, i).join('/');
         const v = fs.get(p);
-        if (!v || !v.dir) fs.set(p, { layer: L, entry: -1, dir: true });
+        if (!v?.dir) fs.set(p, { layer: L, entry: -1, dir: true });
       }
     };
     spec.forEach(([raw, kind], i) => {

@@ -24,7 +24,10 @@ beforeAll(() => {
   writeFileSync(join(src, 'empty'), '');
   let seed = 1;
   const noise = Buffer.alloc(300_000);
-  for (let i = 0; i < noise.length; i++) noise[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let i = 0; i < noise.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    noise[i] = seed >>> 24;
+  }
   writeFileSync(join(src, 'noise.bin'), noise);
   writeFileSync(join(src, 'text.txt'), 'line of text\n'.repeat(20_000));
   writeFileSync(join(src, 'z-last'), 'the end');

@@ -220,7 +220,7 @@ const MAX_HARDLINK_HOPS = 8;
 export function lowerContent(lower: Lower, path: string): { layer: number; entry: number; size: number } | null {
   let st = lowerStat(lower, path);
   for (let hops = 0; st && st.kind === 'hardlink' && hops < MAX_HARDLINK_HOPS; hops++) st = lowerStat(lower, st.linkname);
-  if (!st || st.kind !== 'file' || st.entry < 0) return null;
+  if (st?.kind !== 'file' || st.entry < 0) return null;
   return { layer: st.layer, entry: st.entry, size: st.size };
 }
 
@@ -248,8 +248,8 @@ export function resolvePath(c: Container, path: string): Resolved | null {
     if (rw) {
       if (rw.kind !== 'dir') return null; // a non-directory in the upper layer cuts the path
       // A directory in the upper layer over a non-directory below replaced it: nothing below shows through.
-      if (!lower || lower.kind !== 'dir') lowerHidden = true;
-    } else if (!lower || lower.kind !== 'dir') {
+      if (lower?.kind !== 'dir') lowerHidden = true;
+    } else if (lower?.kind !== 'dir') {
       return null;
     }
   }

@@ -174,7 +174,9 @@ describe('writeDockerArchive', () => {
     const cfg = JSON.parse(Buffer.from(configBytes).toString('utf8'));
     expect(cfg.rootfs.type).toBe('layers');
     const layers = (m.Layers as string[]).map((l) => member(archive, l));
-    layers.forEach((bytes, i) => expect(bytes).toEqual(layerTars[i]));
+    layers.forEach((bytes, i) => {
+      expect(bytes).toEqual(layerTars[i]);
+    });
     expect(cfg.rootfs.diff_ids).toEqual(layers.map((b) => `sha256:${sha256(b)}`));
     expect(cfg.rootfs.diff_ids).toEqual(layerTars.map((b) => `sha256:${sha256(b)}`));
     expect(cfg.history).toEqual(history);

@@ -5,7 +5,8 @@
  * path's history across layers (click a row to look at that layer), and a
  * preview and download of any of its versions.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { useMerged, type Layers } from '../../state/hooks';
 import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize, ST_DELETED, ST_VISIBLE } from '../../state/treeModel';
@@ -98,8 +99,8 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const versions = history.filter(
     (h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'),
   );
-  const [pv, setPv] = useState<{ layer: number; entry: number } | null>(null);
-  useEffect(() => setPv(null), [node, layer]);
+  // The version picked for preview; another file or layer starts from the shown one again.
+  const [pv, setPv] = useResetState<{ layer: number; entry: number } | null>(null, [node, layer]);
   const previewVersion = pv ?? (shown && shown.entry >= 0 ? shown : null);
   const previewTarget = useMemo(() => previewTargetOf(u, layers, previewVersion, name), [u, layers, previewVersion, name]);
 
@@ -444,7 +445,8 @@ function DeletionInfo({
 
 export function LayerChip({ index, count }: { index: number; count: number }) {
   return (
-    <span className="dt-layer" style={{ borderColor: layerColor(index, count), background: layerTint(index, count) }} aria-label={`layer ${index}`}>
+    <span className="dt-layer" style={{ borderColor: layerColor(index, count), background: layerTint(index, count) }}>
+      <span className="sr-only">layer </span>
       {index}
     </span>
   );

@@ -11,8 +11,9 @@
  * row is announced through aria-activedescendant, so rows can come and go as the
  * list scrolls without losing focus.
  */
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useEffectEvent, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
 import {
@@ -58,6 +59,9 @@ export const ROW_HEIGHT = 22;
 const OVERSCAN = 12;
 /** Pause after the last keystroke before searching: one search per burst of typing, well inside the 100 ms budget. */
 export const SEARCH_DEBOUNCE_MS = 60;
+/** No directory collapsed by hand (one shared value, so that a reset keeps the rows' memo). */
+const NONE_COLLAPSED: ReadonlySet<number> = new Set();
+
 /** "Only this layer's changes" opens every directory when it shows at most this many rows (a base layer's thousands stay collapsed). */
 export const ONLY_CHANGES_AUTO_EXPAND_MAX = 4000;
 /** Expanding a whole subtree (`*`, Expand all) stops after this many directories: the expanded set is kept as path strings. */
@@ -71,7 +75,7 @@ const SEARCH_HELP =
 
 function isTypingTarget(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
-  if (!el || !el.tagName) return false;
+  if (!el?.tagName) return false;
   return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
 }
 
@@ -97,14 +101,14 @@ export function FileTree() {
   const layerCount = union?.layerCount ?? image?.layers.length ?? 0;
 
   // per-union preparation for search, when the page is idle after a load
+  // Once per loaded union (not per layer): the merged view of the moment only lends the filter pass real data.
+  const warmUpNow = useEffectEvent((u: UnionModel) => warmUp(u, merged ?? undefined));
   useEffect(() => {
     if (!union || !loadedUnion) return;
     const ric = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 200));
     const cancel = window.cancelIdleCallback ?? window.clearTimeout;
-    const mv = merged;
-    const id = ric(() => warmUp(union, mv ?? undefined));
+    const id = ric(() => warmUpNow(union));
     return () => cancel(id);
-    // once per loaded union (not per layer): the merged view only lends the filter pass real data
   }, [union, loadedUnion]);
 
   // Stepping through the stack (Up/Down in the diagram) is the common way to move between
@@ -118,7 +122,9 @@ export function FileTree() {
       if (n < 0 || n >= union.layerCount || hasMerged(union, n)) continue;
       ids.push(ric(() => subtreeSize(union, layers, mergedOf(union, layers, n, false), 0), { timeout: 2000 }));
     }
-    return () => ids.forEach((id) => cancel(id));
+    return () => {
+      for (const id of ids) cancel(id);
+    };
   }, [union, layers, layer, loadedUnion]);
 
   /* ---- search, filters, rows (each step memoized on what it depends on) */
@@ -131,8 +137,7 @@ export function FileTree() {
   const expFlags = useMemo(() => (union ? expandedFlags(union, expanded, lookup) : null), [union, expanded]);
   const autoExpand = !!match || (onlyLayerChanges && !!flt && flt.includedCount !== null && flt.includedCount <= ONLY_CHANGES_AUTO_EXPAND_MAX);
   // Directories the user collapsed while everything is auto-expanded; a new query starts over.
-  const [collapsed, setCollapsed] = useState<ReadonlySet<number>>(() => new Set());
-  useEffect(() => setCollapsed((c) => (c.size ? new Set() : c)), [union, match, onlyLayerChanges, autoExpand]);
+  const [collapsed, setCollapsed] = useResetState<ReadonlySet<number>>(NONE_COLLAPSED, [union, match, onlyLayerChanges, autoExpand]);
   const fopts: FlattenOptions | null = useMemo(
     () => (expFlags ? { sort, expanded: expFlags, autoExpand, collapsed } : null),
     [sort, expFlags, autoExpand, collapsed],
@@ -163,7 +168,7 @@ export function FileTree() {
         setCollapsed(next);
       } else toggleExpandedPath(pathOf(union, node));
     },
-    [union, flagsOf, isNodeOpen, autoExpand, collapsed, toggleExpandedPath],
+    [union, flagsOf, isNodeOpen, autoExpand, collapsed, toggleExpandedPath, setCollapsed],
   );
   const selectNode = useCallback((node: number) => union && selectPath(pathOf(union, node)), [union, selectPath]);
 
@@ -625,6 +630,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
     info.link !== null ? (info.kind === EntryKind.Hardlink ? `⇒ ${info.link.startsWith('/') ? info.link : '/' + info.link}` : `→ ${info.link}`) : null;
   const sizeText = isDir ? (deleted ? '' : formatBytes(info.size)) : info.kind === EntryKind.File || deleted ? formatBytes(info.size) : '';
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useFocusableInteractive: the tree has focus and names the active row by aria-activedescendant; its onKeyDown moves the selection (WAI-ARIA APG tree view)
     <div
       id={`ft-row-${p.node}`}
       role="treeitem"

@@ -273,7 +273,7 @@ export async function runBench(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
   const mv = mergedAt(u, layers, top);
   const comp = (text: string, mode: 'substring' | 'glob' | 'regex') => {
     const c = compileSearch({ text, mode, caseSensitive: false });
-    if (!c || !c.ok) throw new Error('bad pattern');
+    if (!c?.ok) throw new Error('bad pattern');
     return c.c;
   };
   const exp = expandedFlags(u, all, lookup);

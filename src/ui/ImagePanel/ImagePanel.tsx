@@ -96,7 +96,7 @@ function nanos(n: number | undefined): string | null {
 
 /** An exec-form array as Docker prints it: ["a", "b"]. */
 function execForm(a: string[] | undefined): string | null {
-  return a && a.length ? JSON.stringify(a) : null;
+  return a?.length ? JSON.stringify(a) : null;
 }
 
 function keys(o: Record<string, unknown> | undefined): string[] {
@@ -284,8 +284,9 @@ function Dockerfile({ image }: { image: ImageInfo }) {
                     {l.layer}
                   </button>
                 ) : (
-                  <span className="ip-df-layer ip-df-layer--none" aria-label="metadata only">
-                    –
+                  <span className="ip-df-layer ip-df-layer--none" title="metadata only">
+                    <span aria-hidden="true">–</span>
+                    <span className="sr-only">metadata only</span>
                   </span>
                 )}
                 <code className="ip-df-text">{l.text || <span className="muted"># no created_by recorded</span>}</code>

@@ -146,7 +146,7 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
                   {formatBytes(f.bytes)}
                 </td>
                 <td className="ip-top__v">
-                  <span className="ip-top__layers" aria-label={`layers ${[...new Set(f.layers)].join(', ')}`}>
+                  <span className="ip-top__layers" role="img" aria-label={`layers ${[...new Set(f.layers)].join(', ')}`}>
                     {[...new Set(f.layers)].slice(0, 4).map((l) => (
                       <span key={l} className="ip-top__dot" style={{ background: layerColor(l, n) }} title={`layer ${l}`} />
                     ))}

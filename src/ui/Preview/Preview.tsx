@@ -11,6 +11,7 @@
  * page's CSP allows images from blob: only.
  */
 import { useEffect, useState } from 'react';
+import { useResetState } from '../hooks/useResetState';
 import { readEntry } from '../../state/loader';
 import { formatBytes } from '../format/format';
 import { decodeText, hexDump, sniff, type Sniffed } from './sniff';
@@ -33,7 +34,7 @@ export interface PreviewTarget {
 
 type State = { s: 'loading' } | { s: 'error'; message: string } | { s: 'ready'; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
 
-function describe(e: unknown): string {
+function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -59,7 +60,7 @@ export function Preview({ target }: { target: PreviewTarget }) {
       }
       if (!ctl.signal.aborted) setState({ s: 'ready', bytes, truncated, kind, imageTooBig });
     })().catch((e) => {
-      if (!ctl.signal.aborted) setState({ s: 'error', message: describe(e) });
+      if (!ctl.signal.aborted) setState({ s: 'error', message: messageOf(e) });
     });
     return () => ctl.abort();
   }, [layer, entry, size]);
@@ -126,7 +127,8 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
             The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.
           </div>
         )}
-        <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" tabIndex={0} aria-label="File contents">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
+        <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" role="region" tabIndex={0} aria-label="File contents">
           {text}
         </pre>
       </>
@@ -140,7 +142,8 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
           The first {formatBytes(shown.length)} of {formatBytes(size)} are shown.
         </div>
       )}
-      <pre className="pv-hex" data-testid="preview-hex" tabIndex={0} aria-label="Hex dump">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
+      <pre className="pv-hex" data-testid="preview-hex" role="region" tabIndex={0} aria-label="Hex dump">
         {hexDump(shown)}
       </pre>
     </>
@@ -179,8 +182,8 @@ function ImageView({ bytes, mime }: { bytes: Uint8Array; mime: string }) {
 /** Read the whole version and hand it to the browser as a download named like the file. */
 export function DownloadButton({ target }: { target: PreviewTarget }) {
   const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
-  useEffect(() => setErr(null), [target.layer, target.entry]);
+  // A failed download's message belongs to that version: gone when another is targeted.
+  const [err, setErr] = useResetState<string | null>(null, [target.layer, target.entry]);
   return (
     <>
       <button
@@ -204,7 +207,7 @@ export function DownloadButton({ target }: { target: PreviewTarget }) {
             // the download has started once click() returns; keep the URL a moment for slow browsers
             setTimeout(() => URL.revokeObjectURL(url), 60_000);
           } catch (e) {
-            setErr(describe(e));
+            setErr(messageOf(e));
           } finally {
             setBusy(false);
           }

@@ -11,7 +11,7 @@
  * Everything is derived from the store on each render; nothing from inside the
  * image is rendered other than as React text (created_by strings, tags).
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
 import { useStore } from '../../state/store';
 import { effectiveLayer } from '../../state/hooks';
 import type { LayerLoad } from '../../state/loadSlice';
@@ -51,8 +51,6 @@ export function StackDiagram() {
   const selectLayer = useStore((s) => s.selectLayer);
   const setView = useStore((s) => s.setView);
 
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const stackRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const [availablePx, setAvailablePx] = useState(0);
   // Height of everything in the stack but the bands (markers, dashed bands, rootfs frame, gaps), measured.
@@ -69,15 +67,15 @@ export function StackDiagram() {
   const containerIndex = n > 0 && image!.layers[n - 1].synthetic === 'container' ? n - 1 : -1;
   const imageLayerCount = image ? image.layers.filter((l) => l.synthetic !== 'container').length : 0;
 
-  useLayoutEffect(() => {
-    const el = scrollRef.current;
+  // The scroll area exists only while an image is shown: observed from when it mounts (a ref callback) to when it goes.
+  const observeScroll = useCallback((el: HTMLDivElement | null) => {
     if (!el) return;
     const measure = () => setAvailablePx(el.clientHeight);
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [image === null]);
+  }, []);
 
   const figures = useMemo(() => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []), [image, loaded, partial]);
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
@@ -97,16 +95,24 @@ export function StackDiagram() {
     [figures, logScale, budget],
   );
 
-  // Bands have explicit heights, so the rest is the stack's height minus theirs; it
-  // does not depend on the budget, so this settles after one extra render.
-  useLayoutEffect(() => {
-    const el = stackRef.current;
+  // Bands have explicit heights (style.height), so the rest is the stack's height minus
+  // theirs; it does not depend on the budget, so this settles after one extra render.
+  // Measured when the stack's size changes (a ResizeObserver, before paint), not on every
+  // render: reading offsetHeight forces a layout, and progress updates re-render this
+  // component ~10 times a second while loading.
+  const observeStack = useCallback((el: HTMLDivElement | null) => {
     if (!el) return;
-    const f = el.offsetHeight - heights.reduce((a, h) => a + h, 0);
-    if (Math.abs(f - fixedPx) > 1) setFixedPx(f);
-    // Only when what sizes the stack changed: reading offsetHeight forces a layout, and
-    // progress updates re-render this component ~10 times a second while loading.
-  }, [heights, figures, markers, availablePx, loaded, image]);
+    const measure = () => {
+      let bands = 0;
+      for (const b of el.querySelectorAll<HTMLElement>('.sd-band')) bands += Number.parseFloat(b.style.height) || 0;
+      const f = el.offsetHeight - bands;
+      setFixedPx((old) => (Math.abs(f - old) > 1 ? f : old));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   const errorOf = (i: number) => (loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null));
   // The total counts what was read; a layer that failed is left out rather than holding the total back.
@@ -140,7 +146,9 @@ export function StackDiagram() {
   };
 
   // Keep the selected band in view (selection may come from the tree, the URL or the tour) and focused after keyboard moves.
+  // `n`: a band appears once the structure is known, possibly after the selection.
   useEffect(() => {
+    if (selected < 0 || selected >= n) return;
     const el = listRef.current?.querySelector<HTMLElement>(`[data-testid="layer"][data-index="${selected}"]`);
     if (!el) return;
     el.scrollIntoView({ block: 'nearest' });
@@ -221,8 +229,8 @@ export function StackDiagram() {
         </button>
       </header>
 
-      <div className="sd-scroll" ref={scrollRef}>
-        <div className="sd-stack" ref={stackRef}>
+      <div className="sd-scroll" ref={observeScroll}>
+        <div className="sd-stack" ref={observeStack}>
           {containerIndex < 0 && (
             <div className="sd-dashed sd-container" data-part="container">
               <span>
@@ -263,7 +271,7 @@ export function StackDiagram() {
         </div>
       </div>
 
-      <footer className="sd-legend" aria-label="Legend">
+      <footer className="sd-legend">
         <span>
           <b className="sd-add">+</b>added <b className="sd-mod">~</b>modified <b className="sd-del">−</b>deleted
         </span>
@@ -403,6 +411,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   } as CSSProperties;
 
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox's onKeyDown moves the selection (roving tabindex, WAI-ARIA APG listbox)
     <div
       role="option"
       data-testid="layer"

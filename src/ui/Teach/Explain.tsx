@@ -75,9 +75,11 @@ export function Popover({
   }, [anchor, onClose]);
 
   // Move focus into the popover so keyboard users land on its content.
+  // Once it is placed (not at every re-placement while scrolling).
+  const placed = pos !== null;
   useEffect(() => {
-    if (pos) ref.current?.focus();
-  }, [pos !== null]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (placed) ref.current?.focus();
+  }, [placed]);
 
   return createPortal(
     <div

@@ -142,10 +142,11 @@ export function Playground({ onClose }: { onClose(): void }) {
     if (selectedPath) setPath(selectedPath);
   }, [selectedPath]);
   // Keep the newest event in view inside the log (not by scrolling the panel: its controls stay put).
+  const eventCount = pg.events.length;
   useEffect(() => {
     const ol = logRef.current;
-    if (ol) ol.scrollTop = ol.scrollHeight;
-  }, [pg.events.length]);
+    if (ol && eventCount > 0) ol.scrollTop = ol.scrollHeight;
+  }, [eventCount]);
   useEffect(() => {
     if (pg.original && !tag) setTag(defaultCommitTag(pg.original.image));
   }, [pg.original, tag]);
@@ -376,6 +377,7 @@ export function Playground({ onClose }: { onClose(): void }) {
                         save();
                       }
                     }}
+                    // biome-ignore lint/a11y/noAutofocus: focus moves into the editor the user has just opened
                     autoFocus
                   />
                   <div className="teach-pg-buttons">

@@ -4,7 +4,7 @@
  * click would) and outlines the elements that show the concept. Next/Back,
  * arrow keys, and Esc to leave.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useStore } from '../../state/store';
 import { planTour, type TourStep } from './tourPlan';
@@ -41,10 +41,14 @@ export function Tour({ onClose }: { onClose(): void }) {
   const card = useRef<HTMLDivElement>(null);
   const step = steps[Math.min(i, steps.length - 1)];
 
-  useEffect(() => {
+  // Applied when the step shown changes, and only then: re-applying on every store change would fight the user.
+  const shownStep = step ? `${i}:${step.id}` : null;
+  const applyShown = useEffectEvent(() => {
     if (step) applyStep(step);
-    // Only when the step changes: re-applying on every store change would fight the user.
-  }, [step?.id, i]); // eslint-disable-line react-hooks/exhaustive-deps
+  });
+  useEffect(() => {
+    if (shownStep !== null) applyShown();
+  }, [shownStep]);
 
   useEffect(() => {
     card.current?.focus();

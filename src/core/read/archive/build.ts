@@ -290,7 +290,10 @@ function linkSharedLayers(images: ImageInfo[]): void {
     for (const l of im.layers) {
       for (const k of keys(l)) {
         let s = owners.get(k);
-        if (!s) owners.set(k, (s = new Set()));
+        if (!s) {
+          s = new Set();
+          owners.set(k, s);
+        }
         s.add(im.index);
       }
     }

@@ -33,6 +33,7 @@ export const MAX_LONG_NAME_SIZE = 64 * 1024;
 
 export interface TarHandlers {
   /** Called once per entry, in stream order. Return true to receive this entry's data via onData. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that wants no data returns nothing; only `true` asks for it
   onEntry(e: TarEntry): boolean | void;
   /**
    * Data of an entry whose onEntry returned true, in order. `chunk` is a view into a
@@ -636,7 +637,7 @@ export class TarParser {
     // Data length in the stream. Types that never carry data ignore the size field
     // (as Go's archive/tar does: a hardlink's size may describe its target).
     const paxSize = paxNumber(pax('size'));
-    let dataLen = headerOnly ? 0 : (paxSize ?? headerSize);
+    const dataLen = headerOnly ? 0 : (paxSize ?? headerSize);
     if (!Number.isSafeInteger(dataLen) || dataLen < 0) {
       throw new LayerscopeError('BAD_HEADER', 'tar entry has an invalid size', { offset: off, layer: this.layer });
     }
@@ -685,9 +686,11 @@ export class TarParser {
     const addX = (m: Map<string, Uint8Array>) => {
       for (const [k, v] of m) {
         if (k.startsWith('SCHILY.xattr.')) {
-          (xattrs ??= {})[k.slice(13)] = v;
+          xattrs ??= {};
+          xattrs[k.slice(13)] = v;
         } else if (k.startsWith('LIBARCHIVE.xattr.')) {
-          (xattrs ??= {})[urlDecode(k.slice(17))] = base64Decode(v) ?? v;
+          xattrs ??= {};
+          xattrs[urlDecode(k.slice(17))] = base64Decode(v) ?? v;
         }
       }
     };

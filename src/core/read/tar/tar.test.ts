@@ -577,7 +577,11 @@ describe('byte sources: one forward stream (browsers) and random slices give the
     const wrap = (b: Blob): Blob =>
       new Proxy(b, {
         get(t, k) {
-          if (k === 'slice') return (s?: number, e?: number) => (stats.slices++, wrap(t.slice(s, e)));
+          if (k === 'slice')
+            return (s?: number, e?: number) => {
+              stats.slices++;
+              return wrap(t.slice(s, e));
+            };
           if (k === 'stream') return () => (t.stream() as ReadableStream<Uint8Array>).pipeThrough(rechunk());
           const v = Reflect.get(t, k, t);
           return typeof v === 'function' ? v.bind(t) : v;
