@@ -619,7 +619,16 @@ describe('"-": the archive from stdin', () => {
     let out = '';
     let err = '';
     const stream = Object.assign(Readable.from(data ? chunks(data, 7777) : []), { isTTY });
-    const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, stdin: stream };
+    const io: Io = {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+      isTTY: false,
+      stdin: stream,
+    };
     return { io, result: () => ({ out, err }) };
   };
   /** Odd-sized chunks, as a pipe delivers them. */
