@@ -14,7 +14,7 @@ import { writeTar } from '../core/write/tarWriter';
 import { dockerArchive, tdir, tfile, tlink } from '../../test/helpers/imageArchive';
 
 /** Decodes the escapes escape.ts documents (C escapes, \ooo bytes of UTF-8, \uXXXX). */
-function unescape(s: string): string {
+function unescapeText(s: string): string {
   const bytes: number[] = [];
   const enc = new TextEncoder();
   for (let i = 0; i < s.length; i++) {
@@ -65,7 +65,7 @@ describe('escapeText', () => {
     for (const s of samples) {
       const e = escapeText(s);
       expect(e).not.toMatch(DANGEROUS);
-      expect(unescape(e)).toBe(s);
+      expect(unescapeText(e)).toBe(s);
     }
   });
 
@@ -132,12 +132,12 @@ describe('terminal injection through the command line', () => {
     expect(r.out.replace(/\t/g, ' ')).not.toMatch(DANGEROUS);
     const rows = r.out.split('\n').filter((l) => l.length > 0);
     for (const row of rows) expect(row.split('\t')).toHaveLength(8);
-    const paths = rows.map((l) => unescape(l.split('\t')[0]));
+    const paths = rows.map((l) => unescapeText(l.split('\t')[0]));
     for (const n of Object.values(HOSTILE)) expect(paths).toContain(`/d/${n}`);
     // /d, its 8 names, the two directories the forged row's '/' implies, the symlink, the hardlink
     expect(rows).toHaveLength(1 + Object.keys(HOSTILE).length + 2 + 2);
     const link = rows.find((l) => l.startsWith('/d/link\t'))!;
-    expect(unescape(link.split('\t')[6])).toBe('/target\x1b[31m\nnext');
+    expect(unescapeText(link.split('\t')[6])).toBe('/target\x1b[31m\nnext');
     expect(rows.some((l) => l.startsWith('/etc/shadow'))).toBe(false);
   });
 
