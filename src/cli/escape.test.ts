@@ -156,6 +156,8 @@ describe('terminal injection through the command line', () => {
     expect(text).toContain('repo:tag\\033[2J\\033[H');
     expect(text).toContain('\\033]0;owned\\a');
     expect(text).toMatch(/warning: .*hl\\033\[2J/);
+    // a `created` that is not a date is shown as given and marked (issue 9, point 12)
+    expect(text).toContain('created 2020-01-01T00:00:00Z\\033[31m  (not a valid RFC 3339 date)');
     // no line of ours was overwritten by a carriage return
     expect(text.split('\n').some((l) => l.startsWith('PASS'))).toBe(false);
     const json = JSON.parse((await run('inspect', f, '--json')).out);

@@ -7,6 +7,7 @@ import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, integritySummary, loadArchiveArg, reportLayerErrors } from '../load';
 import { cleanCreatedBy, humanBytes, shortDigest, tableLines } from '../format';
 import { escapeLines, jsonForTerminal } from '../escape';
+import { isRfc3339 } from '../../core/dates';
 
 export const INSPECT_FORMATS = ['text', 'json'] as const;
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
@@ -65,7 +66,7 @@ export function inspectText(img: LoadedImage): string {
   lines.push(`image: ${imageTitle(img)}`);
   lines.push(`  config ${img.image.configDigest ?? '-'}`);
   if (img.image.manifestDigest) lines.push(`  manifest ${img.image.manifestDigest}`);
-  if (img.image.created) lines.push(`  created ${img.image.created}`);
+  if (img.image.created) lines.push(`  created ${img.image.created}${isRfc3339(img.image.created) ? '' : '  (not a valid RFC 3339 date)'}`);
   lines.push('');
   const rows = img.image.layers.map((ref, i) => {
     const idx = img.layers[i];

@@ -9,12 +9,14 @@ import { chooseImage, choosePlatform } from '../../state/loader';
 import { formatPlatform } from '../../core/read/archive';
 import type { ArchiveInfo, ImageInfo } from '../../core/types';
 import { shortDigest } from '../format/format';
+import { displayName } from '../format/displayName';
 import './Choosers.css';
 
-/** "nginx:1.25", "nginx:1.25 +2 tags", or "untagged 1a2b3c4d5e6f". */
+/** "nginx:1.25", "nginx:1.25 +2 tags", or "untagged 1a2b3c4d5e6f"; hidden characters of a tag shown (displayName). */
 export function imageName(im: ImageInfo): string {
   if (im.tags.length === 0) return `untagged ${shortDigest(im.manifestDigest ?? im.configDigest) || `#${im.index}`}`;
-  return im.tags.length === 1 ? im.tags[0] : `${im.tags[0]} +${im.tags.length - 1} tag${im.tags.length > 2 ? 's' : ''}`;
+  const first = displayName(im.tags[0]!);
+  return im.tags.length === 1 ? first : `${first} +${im.tags.length - 1} tag${im.tags.length > 2 ? 's' : ''}`;
 }
 
 /** Images that are platform variants of an image index (chosen with the platform chooser instead). */
@@ -51,9 +53,9 @@ export function Choosers() {
           >
             {!image && <option value="">…</option>}
             {archive.images.map((im) => (
-              <option key={im.index} value={String(im.index)} title={im.tags.join(', ') || im.manifestDigest || ''}>
+              <option key={im.index} value={String(im.index)} title={displayName(im.tags.join(', ')) || im.manifestDigest || ''}>
                 {imageName(im)}
-                {distinctPlatforms && im.platform ? ` (${formatPlatform(im.platform)})` : ''}
+                {distinctPlatforms && im.platform ? ` (${displayName(formatPlatform(im.platform))})` : ''}
               </option>
             ))}
           </select>
@@ -71,13 +73,13 @@ export function Choosers() {
             onChange={(e) => void choosePlatform(e.target.value)}
           >
             {!archive.platforms.some((p) => formatPlatform(p.platform) === currentPlatform) && (
-              <option value={currentPlatform}>{currentPlatform || '…'}</option>
+              <option value={currentPlatform}>{displayName(currentPlatform) || '…'}</option>
             )}
             {archive.platforms.map((p) => {
               const name = formatPlatform(p.platform);
               return (
                 <option key={`${name}@${p.manifestDigest}`} value={name} disabled={!p.available}>
-                  {p.available ? name : `${name} — blobs not in archive`}
+                  {p.available ? displayName(name) : `${displayName(name)} — blobs not in archive`}
                 </option>
               );
             })}

@@ -15,6 +15,8 @@ import { resolveHardlink } from '../../core/model/listing';
 import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 import { shortenCreatedBy } from '../StackDiagram/stackModel';
 import { Preview, type PreviewTarget } from '../Preview/Preview';
 import { xattrText } from '../Preview/sniff';
@@ -57,7 +59,9 @@ export function Details() {
         </div>
       ) : node < 0 ? (
         <div className="dt-empty">
-          <p className="dt-path mono">{selectedPath}</p>
+          <p className="dt-path mono">
+            <SafeText text={selectedPath} />
+          </p>
           <p>No layer of this image has this path.</p>
         </div>
       ) : (
@@ -144,11 +148,11 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   return (
     <div className="dt">
       <header className="dt-head">
-        <h2 className="dt-name" title={path}>
-          {name}
+        <h2 className="dt-name" title={displayName(path)}>
+          <SafeText text={name} />
         </h2>
         <p className="dt-path mono" data-testid="details-path">
-          {path}
+          <SafeText text={path} />
         </p>
         <div className="dt-chips">
           {change === 'deleted' ? (
@@ -167,7 +171,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             <span
               key={o.layer}
               className="dt-chip opaque"
-              title={`${o.marker}: everything lower layers had in this directory is hidden from layer ${o.layer} on`}
+              title={`${displayName(o.marker)}: everything lower layers had in this directory is hidden from layer ${o.layer} on`}
             >
               opaque in layer {o.layer}
             </span>
@@ -224,7 +228,10 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 <dd>
                   {opaque.map((o) => (
                     <div key={o.layer}>
-                      <code>{o.marker}</code> in layer {o.layer}: what lower layers had here is hidden, only that layer&apos;s entries show
+                      <code>
+                        <SafeText text={o.marker} />
+                      </code>{' '}
+                      in layer {o.layer}: what lower layers had here is hidden, only that layer&apos;s entries show
                     </div>
                   ))}
                 </dd>
@@ -240,10 +247,15 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
               <>
                 <dt>Target</dt>
                 <dd className="mono">
-                  {link}{' '}
+                  <SafeText text={link} />{' '}
                   {symlinkTarget && lookup(u, symlinkTarget) >= 0 && (
-                    <button type="button" className="btn btn-sm btn-ghost" onClick={() => selectPath(symlinkTarget)} title={`Select ${symlinkTarget}`}>
-                      Go to {symlinkTarget}
+                    <button
+                      type="button"
+                      className="btn btn-sm btn-ghost"
+                      onClick={() => selectPath(symlinkTarget)}
+                      title={`Select ${displayName(symlinkTarget)}`}
+                    >
+                      Go to <SafeText text={symlinkTarget} />
                     </button>
                   )}
                 </dd>
@@ -253,7 +265,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
               <>
                 <dt>Links to</dt>
                 <dd className="mono">
-                  /{link}{' '}
+                  <SafeText text={'/' + link} />{' '}
                   <button type="button" className="btn btn-sm btn-ghost" onClick={() => selectPath('/' + link)}>
                     Go to it
                   </button>
@@ -277,7 +289,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                       const t = xattrText(k, v);
                       return (
                         <li key={k}>
-                          <span className="mono">{k}</span> = <span className={t.hex ? 'mono dt-hex' : 'mono'}>{t.text}</span>
+                          <SafeText className="mono" text={k} /> = <SafeText className={t.hex ? 'mono dt-hex' : 'mono'} text={t.text} />
                           {t.hex && <span className="muted"> (hex)</span>}
                         </li>
                       );
@@ -321,13 +333,13 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                   className="dt-hbtn"
                   onClick={() => selectLayer(h.layer)}
                   aria-current={h.layer === layer ? 'true' : undefined}
-                  title={`Show the filesystem as of layer ${h.layer}${createdBy(h.layer) ? `\n${createdBy(h.layer)}` : ''}`}
+                  title={`Show the filesystem as of layer ${h.layer}${createdBy(h.layer) ? `\n${displayName(createdBy(h.layer)!)}` : ''}`}
                 >
                   <LayerChip index={h.layer} count={count} />
                   <span className="dt-hact">{ACTION_LABEL[h.action]}</span>
                   {verSize !== null && <span className="dt-hsize num">{formatBytes(verSize)}</span>}
-                  {cause && <span className="dt-hcause mono">{cause}</span>}
-                  <span className="dt-hstep">{shortenCreatedBy(createdBy(h.layer))}</span>
+                  {cause && <SafeText className="dt-hcause mono" text={cause} />}
+                  <SafeText className="dt-hstep" text={shortenCreatedBy(createdBy(h.layer))} />
                 </button>
                 {isVersion && hl && (hl.kinds[h.entry] === EntryKind.File || hl.kinds[h.entry] === EntryKind.Hardlink) && (
                   <button
@@ -402,15 +414,21 @@ function DeletionInfo({
   if (ev?.action === 'deleted')
     how = (
       <>
-        Layer {layer} deleted it with the whiteout file <code>{cause}</code>: an empty marker whose name, <code>.wh.</code> + the name, tells the union mount to
-        hide the path and everything under it.
+        Layer {layer} deleted it with the whiteout file{' '}
+        <code>
+          <SafeText text={cause ?? ''} />
+        </code>
+        : an empty marker whose name, <code>.wh.</code> + the name, tells the union mount to hide the path and everything under it.
       </>
     );
   else if (ev?.action === 'opaque-hidden')
     how = (
       <>
-        Layer {layer} made its directory opaque with <code>{cause}</code>: everything the lower layers had in that directory is hidden, only what layer {layer}{' '}
-        itself puts there shows.
+        Layer {layer} made its directory opaque with{' '}
+        <code>
+          <SafeText text={cause ?? ''} />
+        </code>
+        : everything the lower layers had in that directory is hidden, only what layer {layer} itself puts there shows.
       </>
     );
   else
@@ -420,7 +438,11 @@ function DeletionInfo({
         {cause ? (
           <>
             {' '}
-            (<code>{cause}</code>)
+            (
+            <code>
+              <SafeText text={cause} />
+            </code>
+            )
           </>
         ) : null}
         , so this path went with it.

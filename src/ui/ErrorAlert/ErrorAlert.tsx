@@ -4,6 +4,7 @@
  * recognised as, what is wrong, what Layerscope expects. Rendered as text only.
  */
 import './ErrorAlert.css';
+import { SafeText } from '../format/SafeText';
 
 export function ErrorAlert({ message, title = 'This file could not be opened' }: { message: string; title?: string }) {
   return (
@@ -15,7 +16,10 @@ export function ErrorAlert({ message, title = 'This file could not be opened' }:
       </svg>
       <div className="error-alert__body">
         <p className="error-alert__title">{title}</p>
-        <p className="error-alert__message">{message}</p>
+        <p className="error-alert__message">
+          {/* The message quotes the file name and names from inside the archive. */}
+          <SafeText text={message} />
+        </p>
         <p className="error-alert__next">Drop another file, or choose one below.</p>
       </div>
     </div>

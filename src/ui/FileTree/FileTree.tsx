@@ -43,6 +43,8 @@ import { EntryKind } from '../../core/types';
 import type { SearchMode, SortKey } from '../../state/viewSlice';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 import { installBenchHook } from './benchHook';
 import './FileTree.css';
 
@@ -643,7 +645,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       aria-level={p.depth + 1}
       aria-expanded={hasChildren ? p.open : undefined}
       aria-selected={p.selected}
-      aria-label={`${info.name}${deleted ? `, deleted in layer ${info.layer}` : ''}${info.change !== 'unchanged' ? `, ${info.change}` : ''}`}
+      aria-label={`${displayName(info.name)}${deleted ? `, deleted in layer ${info.layer}` : ''}${info.change !== 'unchanged' ? `, ${info.change}` : ''}`}
       className={cls}
       style={{ transform: `translateY(${p.top}px)`, height: ROW_HEIGHT }}
       onMouseDown={(e) => e.preventDefault() /* keep focus on the tree element */}
@@ -667,11 +669,11 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
           }}
         />
         <span className={`ft-icon k${info.kind}`} aria-hidden="true" />
-        <span className="ft-name" title={path}>
-          {info.name}
+        <span className="ft-name" title={displayName(path)}>
+          <SafeText text={info.name} />
           {isDir ? '/' : ''}
         </span>
-        {linkText && <span className="ft-link">{linkText}</span>}
+        {linkText && <SafeText className="ft-link" text={linkText} />}
         {deleted && <span className="ft-deleted-note">deleted in layer {info.layer}</span>}
         {info.hiddenVersions > 0 && (
           <span
@@ -689,7 +691,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       <span
         className="ft-layer"
         style={{ borderColor: color, background: layerTint(info.layer, p.layerCount) }}
-        title={`${deleted ? 'Deleted by' : 'From'} layer ${info.layer}${p.createdBy ? `: ${p.createdBy}` : ''}`}
+        title={`${deleted ? 'Deleted by' : 'From'} layer ${info.layer}${p.createdBy ? `: ${displayName(p.createdBy)}` : ''}`}
       >
         {info.layer}
       </span>

@@ -10,6 +10,8 @@ import { TeachPanel } from '../Teach/TeachPanel';
 import { StackIcon } from '../DropZone/DropOverlay';
 import { formatBytes } from '../format/format';
 import './Header.css';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 
 const FORMAT_NAMES: Record<ArchiveFormat, string> = {
   'docker-legacy': 'docker save (Docker ≤ 24)',
@@ -35,8 +37,8 @@ export function Header({ onOpen }: { onOpen(): void }) {
         <span className="header__title">Layerscope</span>
       </div>
       <div className="header__file" data-testid="file-name">
-        <span className="header__file-name" title={fileName ?? ''}>
-          {fileName}
+        <span className="header__file-name" title={displayName(fileName ?? '')}>
+          <SafeText text={fileName ?? ''} />
         </span>
         <span className="header__file-meta num" title={`${size.toLocaleString('en-US')} bytes`}>
           {formatBytes(size)}

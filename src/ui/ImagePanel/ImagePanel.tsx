@@ -12,7 +12,26 @@ import { useStore } from '../../state/store';
 import { formatPlatform } from '../../core/read/archive';
 import type { ImageConfigSummary, ImageInfo } from '../../core/types';
 import { layerColor } from '../colors';
-import { formatBytes, formatTimestamp } from '../format/format';
+import { formatBytes, formatTimestamp, isRfc3339 } from '../format/format';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
+
+/** Untrusted config text, hidden characters shown (SafeText); null stays null so a Row can hide itself. */
+function safe(t: string | null | undefined): React.ReactNode {
+  return t ? <SafeText text={t} /> : null;
+}
+
+/** The config's `created`: a date as UTC when it is one (RFC 3339), else the text as given, marked invalid. */
+function CreatedValue({ created }: { created: string | null }) {
+  if (!created) return null;
+  if (!isRfc3339(created))
+    return (
+      <span data-testid="created-invalid">
+        <SafeText text={created} /> <span className="chip chip--warn">not a valid date</span>
+      </span>
+    );
+  return <>{formatTimestamp(created)}</>;
+}
 import { imageName } from '../Choosers/Choosers';
 import { dockerfileText, reconstructDockerfile } from './dockerfile';
 import { Totals } from './Totals';
@@ -42,9 +61,13 @@ function Digest({ value }: { value: string | null }) {
   if (!value) return null;
   const [algo, hex] = value.includes(':') ? value.split(':', 2) : ['', value];
   return (
-    <span className="ip-digest" title={value}>
-      {algo && <span className="muted">{algo}:</span>}
-      {hex}
+    <span className="ip-digest" title={displayName(value)}>
+      {algo && (
+        <span className="muted">
+          <SafeText text={algo} />:
+        </span>
+      )}
+      <SafeText text={hex ?? ''} />
     </span>
   );
 }
@@ -55,11 +78,7 @@ function Identity({ image }: { image: ImageInfo }) {
     <Section title="Image" id="ip-identity">
       <div className="ip-tags">
         {image.tags.length ? (
-          image.tags.map((t) => (
-            <span key={t} className="ip-tag mono">
-              {t}
-            </span>
-          ))
+          image.tags.map((t) => <SafeText key={t} className="ip-tag mono" text={t} />)
         ) : (
           <span className="ip-tag ip-tag--untagged mono">{imageName(image)}</span>
         )}
@@ -71,12 +90,12 @@ function Identity({ image }: { image: ImageInfo }) {
       </div>
       <dl className="ip-dl">
         <Row k="Platform" mono>
-          {image.platform ? formatPlatform(image.platform) : null}
+          {safe(image.platform ? formatPlatform(image.platform) : null)}
         </Row>
         <Row k="Created" mono>
-          {formatTimestamp(image.created) || null}
+          <CreatedValue created={image.created} />
         </Row>
-        <Row k="Author">{image.author}</Row>
+        <Row k="Author">{safe(image.author)}</Row>
         <Row k="Manifest">{image.manifestDigest ? <Digest value={image.manifestDigest} /> : null}</Row>
         <Row k="Config (image ID)">{image.configDigest ? <Digest value={image.configDigest} /> : null}</Row>
         <Row k="Layers" mono>
@@ -129,25 +148,27 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
       ) : (
         <dl className="ip-dl">
           <Row k="Entrypoint" mono>
-            {execForm(c.Entrypoint)}
+            {safe(execForm(c.Entrypoint))}
           </Row>
           <Row k="Cmd" mono>
-            {execForm(c.Cmd)}
+            {safe(execForm(c.Cmd))}
           </Row>
           <Row k="WorkingDir" mono>
-            {c.WorkingDir || null}
+            {safe(c.WorkingDir)}
           </Row>
           <Row k="User" mono>
-            {c.User || null}
+            {safe(c.User)}
           </Row>
           <Row k="Exposed ports" mono>
-            {ports.length ? ports.join('  ') : null}
+            {safe(ports.length ? ports.join('  ') : null)}
           </Row>
           <Row k="Volumes" mono>
             {volumes.length ? (
               <ul className="ip-list">
                 {volumes.map((v) => (
-                  <li key={v}>{v}</li>
+                  <li key={v}>
+                    <SafeText text={v} />
+                  </li>
                 ))}
               </ul>
             ) : null}
@@ -160,10 +181,10 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
                   return (
                     <li key={i}>
                       {eq < 0 ? (
-                        e
+                        <SafeText text={e} />
                       ) : (
                         <>
-                          <span className="ip-env__k">{e.slice(0, eq)}</span>=<span>{e.slice(eq + 1)}</span>
+                          <SafeText className="ip-env__k" text={e.slice(0, eq)} />=<SafeText text={e.slice(eq + 1)} />
                         </>
                       )}
                     </li>
@@ -177,7 +198,7 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
               <ul className="ip-list">
                 {labels.map(([k, v]) => (
                   <li key={k}>
-                    <span className="ip-env__k">{k}</span>=<span>{v}</span>
+                    <SafeText className="ip-env__k" text={k} />=<SafeText text={v} />
                   </li>
                 ))}
               </ul>
@@ -186,7 +207,7 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
           <Row k="Healthcheck" mono>
             {hc ? (
               <span>
-                {execForm(hc.Test) ?? '(inherited)'}
+                {safe(execForm(hc.Test)) ?? '(inherited)'}
                 {[
                   nanos(hc.Interval) && `interval ${nanos(hc.Interval)}`,
                   nanos(hc.Timeout) && `timeout ${nanos(hc.Timeout)}`,
@@ -203,16 +224,18 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
             ) : null}
           </Row>
           <Row k="Shell" mono>
-            {execForm(c.Shell)}
+            {safe(execForm(c.Shell))}
           </Row>
           <Row k="StopSignal" mono>
-            {c.StopSignal || null}
+            {safe(c.StopSignal)}
           </Row>
           <Row k="OnBuild" mono>
             {c.OnBuild?.length ? (
               <ul className="ip-list">
                 {c.OnBuild.map((o, i) => (
-                  <li key={i}>{o}</li>
+                  <li key={i}>
+                    <SafeText text={o} />
+                  </li>
                 ))}
               </ul>
             ) : null}
@@ -270,7 +293,10 @@ function Dockerfile({ image }: { image: ImageInfo }) {
               <li
                 key={l.step}
                 className={`ip-df-line${l.layer === null ? ' ip-df-line--meta' : ''}${l.layer !== null && l.layer === selected ? ' ip-df-line--selected' : ''}`}
-                title={[l.raw, l.created ? `created ${formatTimestamp(l.created)}` : '', l.comment ?? ''].filter(Boolean).join('\n')}
+                title={displayName([l.raw, l.created ? `created ${formatTimestamp(l.created)}` : '', l.comment ?? ''].filter(Boolean).join('\n')).replace(
+                  /⟨U\+000A⟩/g,
+                  '\n',
+                )}
               >
                 {l.layer !== null ? (
                   <button
@@ -289,7 +315,7 @@ function Dockerfile({ image }: { image: ImageInfo }) {
                     <span className="sr-only">metadata only</span>
                   </span>
                 )}
-                <code className="ip-df-text">{l.text || <span className="muted"># no created_by recorded</span>}</code>
+                <code className="ip-df-text">{l.text ? <SafeText text={l.text} /> : <span className="muted"># no created_by recorded</span>}</code>
                 <span className="ip-df-size num muted">{size !== undefined ? formatBytes(size) : ''}</span>
               </li>
             );

@@ -11,6 +11,8 @@ import type { HiddenFile, ImageStats } from '../../core/model/stats';
 import type { IntegrityCheck, LoadedImage } from '../../core/session';
 import { layerColor } from '../colors';
 import { formatBytes, formatCount, formatPercent, shortDigest } from '../format/format';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 import { Section } from './Section';
 
 /** How many of the files with the most hidden bytes are listed (the stats engine computes DEFAULT_TOP_HIDDEN = 20). */
@@ -136,10 +138,10 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
                     type="button"
                     className="ip-link"
                     onClick={() => go(f)}
-                    title={`${f.path} — ${f.visible ? 'a later version is visible' : 'not visible in the final image'}; shipped by layer${f.layers.length > 1 ? 's' : ''} ${[...new Set(f.layers)].join(', ')}`}
-                    aria-label={`${f.path}: ${formatBytes(f.bytes)} hidden; show in the tree`}
+                    title={`${displayName(f.path)} — ${f.visible ? 'a later version is visible' : 'not visible in the final image'}; shipped by layer${f.layers.length > 1 ? 's' : ''} ${[...new Set(f.layers)].join(', ')}`}
+                    aria-label={`${displayName(f.path)}: ${formatBytes(f.bytes)} hidden; show in the tree`}
                   >
-                    <span>{f.path}</span>
+                    <SafeText text={f.path} />
                   </button>
                 </td>
                 <td className="ip-top__n" title={`${formatCount(f.bytes)} bytes`}>

@@ -11,6 +11,8 @@ import { cancelLoad } from '../../state/loader';
 import type { LayerLoad } from '../../state/loadSlice';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../format/format';
 import './LoadProgress.css';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 
 const STATE_TEXT: Record<LayerLoad['state'], string> = {
   waiting: 'waiting',
@@ -97,7 +99,7 @@ function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
     <ol className="layer-states" aria-label="Layer states">
       {loads.map((l, i) => {
         const pct = l.bytesTotal > 0 ? Math.round((Math.min(l.bytesRead, l.bytesTotal) / l.bytesTotal) * 100) : 0;
-        const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${l.error}` : ''}`;
+        const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${displayName(l.error)}` : ''}`;
         return (
           <li key={i} className={`layer-state layer-state--${l.state}`} data-testid="layer-load" data-index={i} data-layer-state={l.state} title={text}>
             <span className="layer-state__fill" style={l.state === 'decompressing' ? { transform: `scaleX(${pct / 100})` } : undefined} />
@@ -166,7 +168,14 @@ function Ready() {
         )}
       </span>
       {failed.map(({ l, i }) => (
-        <span key={i} className="chip statusbar__failed" data-testid="layer-load" data-index={i} data-layer-state="failed" title={l.error ?? undefined}>
+        <span
+          key={i}
+          className="chip statusbar__failed"
+          data-testid="layer-load"
+          data-index={i}
+          data-layer-state="failed"
+          title={l.error ? displayName(l.error) : undefined}
+        >
           layer {i} failed
         </span>
       ))}
@@ -203,12 +212,12 @@ function Ready() {
               <ul>
                 {failed.map(({ l, i }) => (
                   <li key={`f${i}`} className="statusbar__panel-failed">
-                    <strong>Layer {i} could not be read to the end.</strong> {l.error}
+                    <strong>Layer {i} could not be read to the end.</strong> <SafeText text={l.error ?? ''} />
                   </li>
                 ))}
                 {warnings.map((w, i) => (
                   <li key={i}>
-                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} {w.message}
+                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} <SafeText text={w.message} />
                   </li>
                 ))}
               </ul>

@@ -13,7 +13,9 @@
 import { useEffect, useState } from 'react';
 import { useResetState } from '../hooks/useResetState';
 import { readEntry } from '../../state/loader';
-import { formatBytes } from '../format/format';
+import { formatBytes, formatCount } from '../format/format';
+import { countContentTokens, displayName, downloadName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 import { decodeText, hexDump, sniff, type Sniffed } from './sniff';
 import './Preview.css';
 
@@ -120,6 +122,7 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
   }
   if (kind.kind === 'text') {
     const text = decodeText(bytes, kind);
+    const hidden = countContentTokens(text);
     return (
       <>
         {truncated && (
@@ -127,9 +130,15 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
             The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.
           </div>
         )}
+        {hidden > 0 && (
+          <div className="pv-note pv-warn" data-testid="preview-hidden-chars">
+            This text holds {formatCount(hidden)} bidirectional, invisible or control character{hidden === 1 ? '' : 's'} that can make it read differently than
+            it runs; each is shown as a marked token such as ⟨U+202E⟩.
+          </div>
+        )}
         {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
         <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" role="region" tabIndex={0} aria-label="File contents">
-          {text}
+          {hidden > 0 ? <SafeText text={text} content /> : text}
         </pre>
       </>
     );
@@ -191,7 +200,7 @@ export function DownloadButton({ target }: { target: PreviewTarget }) {
         className="btn btn-sm"
         data-testid="download"
         disabled={busy}
-        aria-label={`Download ${target.name} from layer ${target.layer}`}
+        aria-label={`Download ${displayName(target.name)} from layer ${target.layer}`}
         onClick={async () => {
           setBusy(true);
           setErr(null);
@@ -200,7 +209,8 @@ export function DownloadButton({ target }: { target: PreviewTarget }) {
             const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
             const a = document.createElement('a');
             a.href = url;
-            a.download = target.name || 'file';
+            // The suggested name shows hidden characters too (it could otherwise pose as another type).
+            a.download = downloadName(target.name);
             document.body.appendChild(a);
             a.click();
             a.remove();

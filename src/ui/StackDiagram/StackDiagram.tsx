@@ -18,6 +18,7 @@ import type { LayerLoad } from '../../state/loadSlice';
 import type { HistoryStep, ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';
+import { displayName } from '../format/displayName';
 import {
   bandHeights,
   metadataMarkers,
@@ -294,7 +295,7 @@ export function StackDiagram() {
 }
 
 function Marker({ step }: { step: HistoryStep }) {
-  const text = shortenCreatedBy(step.createdBy) || step.comment || 'metadata-only step';
+  const text = displayName(shortenCreatedBy(step.createdBy) || step.comment || 'metadata-only step');
   return (
     <div
       className="sd-marker"
@@ -302,7 +303,7 @@ function Marker({ step }: { step: HistoryStep }) {
       data-part="marker"
       data-below={step.layerIndex}
       style={{ height: MARKER_PX }}
-      title={`Metadata-only step (no layer): ${step.createdBy ?? text}`}
+      title={`Metadata-only step (no layer): ${step.createdBy ? displayName(step.createdBy) : text}`}
       aria-hidden="true"
     >
       <span className="sd-marker-text">{text}</span>
@@ -335,8 +336,9 @@ interface BandProps {
 
 function Band({ index, count, image, images, figures: f, load, error, height, selected, above, rootfs, onSelect }: BandProps) {
   const ref = image.layers[index];
-  const full = ref.createdBy ?? '';
-  const short = shortenCreatedBy(full);
+  // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
+  const full = displayName(ref.createdBy ?? '');
+  const short = displayName(shortenCreatedBy(ref.createdBy ?? ''));
   const state = error ? 'failed' : (load?.state ?? 'indexed');
   const shared = sharedCaption(ref.sharedWith, images);
   const pct = load && load.bytesTotal > 0 ? Math.min(100, Math.round((100 * load.bytesRead) / load.bytesTotal)) : 0;
@@ -345,7 +347,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   const failed = state === 'failed';
   // A failed layer keeps what was read before the error: counts only when something was.
   const counted = f.added !== null && !(failed && !f.entries);
-  const fallbackName = ref.diffId ? `sha256:${shortDigest(ref.diffId)}` : ref.blob.entryName;
+  const fallbackName = ref.diffId ? `sha256:${shortDigest(ref.diffId)}` : displayName(ref.blob.entryName);
   const container = ref.synthetic === 'container';
   const committed = ref.synthetic === 'commit';
 
@@ -360,7 +362,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
     hidden > 0 ? `${formatBytes(hidden)} hidden by later layers` : '',
     shared,
     rootfs ? 'rootfs from the base image' : '',
-    state === 'failed' ? `failed: ${error ?? 'could not be read'}` : stateText,
+    state === 'failed' ? `failed: ${error ? displayName(error) : 'could not be read'}` : stateText,
   ]
     .filter(Boolean)
     .join(', ');
@@ -376,7 +378,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
     hidden > 0 ? `Hidden: ${formatBytes(hidden)} of this layer is overwritten or deleted by later layers, but still ships in the image` : '',
     shared ? `Shared: ${shared} (stored once in this archive)` : '',
     ref.diffId ? `diff_id: ${ref.diffId}` : '',
-    state === 'failed' ? `Failed: ${error ?? 'could not be read'}` : '',
+    state === 'failed' ? `Failed: ${error ? displayName(error) : 'could not be read'}` : '',
   ]
     .filter(Boolean)
     .join('\n');

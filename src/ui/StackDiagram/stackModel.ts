@@ -3,6 +3,7 @@
  * guess, history markers and shared-layer captions. No React, no store, so they
  * are unit-tested on their own (stackModel.test.ts).
  */
+import { displayName } from '../format/displayName';
 import type { HistoryStep, ImageInfo } from '../../core/types';
 
 /**
@@ -152,13 +153,24 @@ export function bandLines(heightPx: number): number {
 
 /** How another image of the archive is named to users: its first tag, else "image N" (1-based, as the chooser counts). */
 export function imageLabel(img: ImageInfo | undefined, index: number): string {
-  return img?.tags[0] ?? `image ${index + 1}`;
+  const tag = img?.tags[0];
+  return tag !== undefined ? displayName(tag) : `image ${index + 1}`;
 }
 
-/** "shared with alpine:3.19 and image 3". */
+/**
+ * Images named in a "shared with" caption; beyond, "and N more". An archive may
+ * list thousands of images sharing one layer (issue 9, point 5): naming them
+ * all would make one caption of megabytes.
+ */
+export const SHARED_CAPTION_NAMES = 3;
+
+/** "shared with alpine:3.19 and image 3", "shared with a, b, c and 19,996 more images". */
 export function sharedCaption(sharedWith: readonly number[], images: readonly ImageInfo[]): string {
   if (sharedWith.length === 0) return '';
-  const names = sharedWith.map((i) => imageLabel(images[i], i));
+  const shown = sharedWith.slice(0, sharedWith.length > SHARED_CAPTION_NAMES + 1 ? SHARED_CAPTION_NAMES : SHARED_CAPTION_NAMES + 1);
+  const names = shown.map((i) => imageLabel(images[i], i));
+  const more = sharedWith.length - shown.length;
+  if (more > 0) return `shared with ${names.join(', ')} and ${more.toLocaleString('en-US')} more images`;
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `shared with ${list}`;
 }

@@ -20,6 +20,8 @@ import { revealPath } from './reveal';
 import { ExplainButton } from './Explain';
 import type { ConceptId } from './concepts';
 import './Teach.css';
+import { displayName } from '../format/displayName';
+import { SafeText } from '../format/SafeText';
 
 type Editor = { path: string; text: string; mode: 'edit' | 'new'; binary: boolean; truncated: boolean; size: number };
 
@@ -352,9 +354,12 @@ export function Playground({ onClose }: { onClose(): void }) {
               </section>
 
               {editor && (
-                <section className="teach-editor" aria-label={`Editing ${editor.path}`}>
+                <section className="teach-editor" aria-label={`Editing ${displayName(editor.path)}`}>
                   <p className="teach-editor-head">
-                    {editor.mode === 'new' ? 'New file' : 'Editing'} <code>{editor.path}</code>
+                    {editor.mode === 'new' ? 'New file' : 'Editing'}{' '}
+                    <code>
+                      <SafeText text={editor.path} />
+                    </code>
                     {editor.mode === 'edit' && target?.r && !target.r.rw && <span className="teach-badge teach-badge--cow">saving copies it up</span>}
                   </p>
                   {editor.binary || editor.truncated ? (
@@ -367,7 +372,7 @@ export function Playground({ onClose }: { onClose(): void }) {
                   <textarea
                     className="input mono teach-textarea"
                     data-testid="pg-editor"
-                    aria-label={`Contents of ${editor.path}`}
+                    aria-label={`Contents of ${displayName(editor.path)}`}
                     value={editor.text}
                     spellCheck={false}
                     onChange={(e) => setEditor({ ...editor, text: e.target.value })}
@@ -412,7 +417,7 @@ export function Playground({ onClose }: { onClose(): void }) {
                             revealPath(shown);
                           }}
                         >
-                          {m.p}
+                          <SafeText text={m.p} />
                           {m.kind === 'dir' ? '/' : ''}
                         </button>
                         <span className="teach-member-note">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatDuration, formatTimestamp, shortDigest } from './format';
+import { formatBytes, formatCount, formatDuration, formatTimestamp, isRfc3339, shortDigest } from './format';
 
 describe('formatBytes (SI units, as docker and dive print sizes)', () => {
   it('uses SI units with three significant digits', () => {
@@ -31,5 +31,12 @@ describe('other formats', () => {
     expect(formatTimestamp('2024-01-01T00:01:00Z')).toBe('2024-01-01 00:01:00 UTC');
     expect(formatTimestamp('2016-03-24T20:08:06.218917396Z')).toBe('2016-03-24 20:08:06 UTC');
     expect(formatTimestamp('not a date')).toBe('not a date');
+    // Date.parse would make these 2001-01-01 and 2020-01-01: shown as given instead (issue 9, point 12)
+    expect(formatTimestamp('1')).toBe('1');
+    expect(formatTimestamp('2020')).toBe('2020');
+    expect(formatTimestamp('2024-02-30T00:00:00Z')).toBe('2024-02-30T00:00:00Z');
+    expect(formatTimestamp('2024-01-01T01:00:00+01:00')).toBe('2024-01-01 00:00:00 UTC');
+    expect(isRfc3339('2016-03-24T20:08:06.218917396Z')).toBe(true);
+    expect(isRfc3339('1')).toBe(false);
   });
 });

@@ -59,12 +59,18 @@ export function shortDigest(d: string | null | undefined, len = 12): string {
   return d.slice(i + 1, i + 1 + len);
 }
 
-/** An RFC 3339 timestamp from a config → "2024-01-01 00:00:00 UTC", or the raw text if it does not parse. */
+export { isRfc3339 } from '../../core/dates';
+import { isRfc3339 } from '../../core/dates';
+
+/**
+ * An RFC 3339 timestamp from a config → "2024-01-01 00:00:00 UTC"; anything else
+ * (not a date, or a date in another form) is returned as given, so the caller can
+ * show it as it is and mark it invalid (isRfc3339).
+ */
 export function formatTimestamp(s: string | null | undefined): string {
   if (!s) return '';
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) return s;
-  return new Date(t)
+  if (!isRfc3339(s)) return s;
+  return new Date(Date.parse(s.replace(' ', 'T')))
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$|Z$/, ' UTC');
