@@ -19,34 +19,34 @@ const TOKEN_TEST_RE = new RegExp(TOKEN_RE.source);
 const CONTENT_TOKEN_RE = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${INVISIBLE_RE.source.slice(1, -1)}]`, 'g');
 
 /** What each token stands for (its Unicode name), for a tooltip. */
-const NAMES: Record<number, string> = {
-  0x061c: 'ARABIC LETTER MARK',
-  0x200b: 'ZERO WIDTH SPACE',
-  0x200c: 'ZERO WIDTH NON-JOINER',
-  0x200d: 'ZERO WIDTH JOINER',
-  0x200e: 'LEFT-TO-RIGHT MARK',
-  0x200f: 'RIGHT-TO-LEFT MARK',
-  0x2028: 'LINE SEPARATOR',
-  0x2029: 'PARAGRAPH SEPARATOR',
-  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
-  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
-  0x202c: 'POP DIRECTIONAL FORMATTING',
-  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
-  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
-  0x2066: 'LEFT-TO-RIGHT ISOLATE',
-  0x2067: 'RIGHT-TO-LEFT ISOLATE',
-  0x2068: 'FIRST STRONG ISOLATE',
-  0x2069: 'POP DIRECTIONAL ISOLATE',
-  0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
-  0x7f: 'DELETE',
-  0x09: 'CHARACTER TABULATION',
-  0x0a: 'LINE FEED',
-  0x0d: 'CARRIAGE RETURN',
-  0x1b: 'ESCAPE',
-  0x00: 'NULL',
-  0x07: 'BELL',
-  0x08: 'BACKSPACE',
-};
+const NAMES = new Map<number, string>([
+  [0x061c, 'ARABIC LETTER MARK'],
+  [0x200b, 'ZERO WIDTH SPACE'],
+  [0x200c, 'ZERO WIDTH NON-JOINER'],
+  [0x200d, 'ZERO WIDTH JOINER'],
+  [0x200e, 'LEFT-TO-RIGHT MARK'],
+  [0x200f, 'RIGHT-TO-LEFT MARK'],
+  [0x2028, 'LINE SEPARATOR'],
+  [0x2029, 'PARAGRAPH SEPARATOR'],
+  [0x202a, 'LEFT-TO-RIGHT EMBEDDING'],
+  [0x202b, 'RIGHT-TO-LEFT EMBEDDING'],
+  [0x202c, 'POP DIRECTIONAL FORMATTING'],
+  [0x202d, 'LEFT-TO-RIGHT OVERRIDE'],
+  [0x202e, 'RIGHT-TO-LEFT OVERRIDE'],
+  [0x2066, 'LEFT-TO-RIGHT ISOLATE'],
+  [0x2067, 'RIGHT-TO-LEFT ISOLATE'],
+  [0x2068, 'FIRST STRONG ISOLATE'],
+  [0x2069, 'POP DIRECTIONAL ISOLATE'],
+  [0xfeff, 'ZERO WIDTH NO-BREAK SPACE'],
+  [0x7f, 'DELETE'],
+  [0x09, 'CHARACTER TABULATION'],
+  [0x0a, 'LINE FEED'],
+  [0x0d, 'CARRIAGE RETURN'],
+  [0x1b, 'ESCAPE'],
+  [0x00, 'NULL'],
+  [0x07, 'BELL'],
+  [0x08, 'BACKSPACE'],
+]);
 
 /** The visible token for one hidden character: "⟨U+202E⟩". */
 export function tokenFor(c: number): string {
@@ -55,7 +55,7 @@ export function tokenFor(c: number): string {
 
 /** A description for a tooltip: "U+202E RIGHT-TO-LEFT OVERRIDE (invisible in the original name)". */
 export function tokenTitle(c: number): string {
-  const name = NAMES[c] ?? (c < 0x20 || (c >= 0x80 && c <= 0x9f) ? 'control character' : 'format character');
+  const name = NAMES.get(c) ?? (c < 0x20 || (c >= 0x80 && c <= 0x9f) ? 'control character' : 'format character');
   return `${codePointLabel(c)} ${name}: not visible in the original text, shown here so it cannot disguise it`;
 }
 
