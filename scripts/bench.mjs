@@ -7,18 +7,20 @@
 //
 // Without arguments it uses bench-data/app-big.{docker,oci}.tar when present
 // (make them with: bash ../shared/tools/make-real-image.sh bench-data big).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from './browser.mjs';
+import { openBrowser, measureFloors, measurePage, measureContents } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const skipBrowser = process.argv.includes('--no-browser');
 const skipTree = process.argv.includes('--no-tree');
+const skipContents = process.argv.includes('--no-contents');
+// Only the page, its floors and contents (no GNU tar, no timed Node runs): for iterating on the page.
+const browserOnly = process.argv.includes('--browser-only');
 const defaults = ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar', '../bench-data/app-big.docker.tar', '../bench-data/app-big.oci.tar']
   .map((p) => resolve(root, p))
   .filter(existsSync);
@@ -45,6 +47,7 @@ async function timeNode(file) {
   let entries = 0;
   let stored = 0;
   let tarBytes = 0;
+  let layers = [];
   for (let r = 0; r < RUNS; r++) {
     globalThis.gc?.();
     const timer = setInterval(() => {
@@ -67,8 +70,9 @@ async function timeNode(file) {
     entries = loaded.layers.reduce((n, l) => n + (l?.count ?? 0), 0);
     stored = loaded.image.layers.reduce((n, l) => n + l.blob.size, 0);
     tarBytes = loaded.layers.reduce((n, l) => n + (l?.tarSize ?? 0), 0);
+    layers = loaded.layers;
   }
-  return { seconds: best, verified: bestVerified, peakHeap: peak, entries, stored, tarBytes };
+  return { seconds: best, verified: bestVerified, peakHeap: peak, entries, stored, tarBytes, layers };
 }
 
 /** GNU tar listing the same layer blobs: `tar -tf` (seeks over data), or `zcat|tar -t`, `zstd -dc|tar -t`. */
@@ -118,48 +122,72 @@ async function timeNative(file) {
   }
 }
 
-async function timeBrowser(file) {
-  const server = spawnSync('true');
-  void server;
-  const { preview } = await import('vite');
-  const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
-  const url = srv.resolvedUrls.local[0];
-  const browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
+/** Byte ranges of the image's gzip layer blobs in `file` (the gunzip floor's input). */
+async function gzipRanges(file) {
+  const blob = await (await import('node:fs')).openAsBlob(file);
+  const { info, outer } = await openArchive(blob);
+  const image = selectImage(info, {});
+  const out = [];
+  for (const ref of image.layers) {
+    const head = new Uint8Array(await blobOf(outer, ref.blob).slice(0, 8).arrayBuffer());
+    if (sniffCompression(head) === 'gzip') out.push({ offset: ref.blob.offset, size: ref.blob.size });
+  }
+  return out;
+}
+
+/**
+ * The page against the floors, alternating runs in one Chromium (best of RUNS each),
+ * then content latency on one more load.
+ */
+async function timeBrowser(file, layers) {
+  const b = await openBrowser(root);
   try {
-    let best = Infinity,
+    const ranges = await gzipRanges(file);
+    let page = Infinity,
+      stream = Infinity,
+      gunzip = Infinity,
+      largest = Infinity,
       peak = 0,
       longest = 0;
     for (let r = 0; r < RUNS; r++) {
-      const page = await browser.newPage();
-      await page.goto(url);
-      await page.waitForSelector('[data-state="empty"]');
-      // Long tasks (> 50 ms on the main thread): how long the page stops answering at worst while loading.
-      await page.evaluate(() => {
-        window.__longTasks = [];
-        new PerformanceObserver((l) => {
-          for (const e of l.getEntries()) window.__longTasks.push(e.duration);
-        }).observe({ type: 'longtask', buffered: true });
-      });
-      const t0 = performance.now();
-      await page.getByTestId('file-input').setInputFiles(file);
-      const sampler = setInterval(async () => {
-        try {
-          peak = Math.max(peak, await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0));
-        } catch {}
-      }, 100);
-      await page.waitForSelector('[data-state="ready"], [data-state="error"]', { timeout: 600_000 });
-      const t = (performance.now() - t0) / 1000;
-      clearInterval(sampler);
-      const state = await page.getAttribute('[data-state]', 'data-state');
-      if (state !== 'ready') throw new Error(`page ended in state ${state}`);
-      best = Math.min(best, t);
-      longest = Math.max(longest, await page.evaluate(() => Math.max(0, ...window.__longTasks)));
-      await page.close();
+      const f = await measureFloors(b, file, ranges);
+      stream = Math.min(stream, f.stream);
+      if (f.gunzip !== null) {
+        gunzip = Math.min(gunzip, f.gunzip);
+        largest = Math.min(largest, f.largest);
+      }
+      const p = await measurePage(b, file);
+      page = Math.min(page, p.seconds);
+      peak = Math.max(peak, p.peakHeap);
+      longest = Math.max(longest, p.longestTask);
     }
-    return { seconds: best, peakHeap: peak, longestTask: longest };
+    const contents = skipContents ? null : await measureContents(b, file, layers);
+    return { seconds: page, stream, gunzip: Number.isFinite(gunzip) ? gunzip : null, largest, peakHeap: peak, longestTask: longest, contents };
   } finally {
-    await browser.close();
-    await new Promise((r) => srv.httpServer.close(r));
+    await b.close();
+  }
+}
+
+function printBrowser(br, tarBytes, native) {
+  const vsPipe = (t) => (native?.anyUncompressed ? `, vs piped tar ${(t / native.pipe).toFixed(2)}×` : '');
+  const vsTar = (t) => (native ? `  ratio ${(t / native.seq).toFixed(2)}× GNU tar (vs parallel tar ${(t / native.par).toFixed(2)}×${vsPipe(t)})` : '');
+  const ratio = (t, floor) => (floor ? `${(t / floor).toFixed(2)}×` : '—');
+  console.log(
+    `  Chromium floors (same run): one Blob.stream() over the file ${fmt(br.stream)}${br.gunzip !== null ? `; every gzip blob through DecompressionStream, ${cpus().length} workers ${fmt(br.gunzip)} (largest blob alone ${fmt(br.largest)})` : ''}`,
+  );
+  console.log(
+    `  layerscope, Chromium: ${fmt(br.seconds)}  = ${br.gunzip !== null ? `${ratio(br.seconds, br.gunzip)} the gunzip floor, ` : ''}${ratio(br.seconds, br.stream)} the stream floor  ${(tarBytes / MB / br.seconds).toFixed(0)} MB/s of tar  page heap ${(br.peakHeap / MB).toFixed(0)} MB${vsTar(br.seconds)}`,
+  );
+  console.log(`  longest main-thread task while loading: ${br.longestTask.toFixed(0)} ms (worst of ${RUNS} runs)`);
+  const c = br.contents;
+  if (c) {
+    const ms = (v) => `${v.toFixed(0)} ms`;
+    console.log(
+      `  contents: right after ready, last file of layer ${c.largest}: ${c.early === null ? '—' : ms(c.early)}; digest check done ${fmt(c.verifySeconds)} after ready`,
+    );
+    console.log(
+      `  contents after the digest check: 50 random files p50 ${ms(c.p50)}  p95 ${ms(c.p95)}  worst ${ms(c.worst)}; last 10 files of layer ${c.largest} worst ${ms(c.tailWorst)}  (slowest: ${c.worstFile.path} in layer ${c.worstFile.layer}, ${c.worstFile.size} bytes at ${c.worstFile.offset})`,
+    );
   }
 }
 
@@ -168,11 +196,29 @@ if (archives.length === 0) {
     'No archives given and none in bench-data/. Make them with:\n  bash ../shared/tools/make-real-image.sh bench-data big\nthen: npm run bench -- bench-data/app-big.docker.tar bench-data/app-big.oci.tar',
   );
 } else {
-  console.log(`machine: ${cpus().length} cores, node ${process.version}; best of ${RUNS} runs\n`);
+  console.log(
+    `machine: ${cpus().length} cores, node ${process.version}; best of ${RUNS} runs; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
 }
 for (const file of archives) {
   const size = statSync(file).size;
   console.log(`== ${basename(file)}  (${(size / MB).toFixed(0)} MB)`);
+  if (browserOnly) {
+    const loaded = await openImage(await (await import('node:fs')).openAsBlob(file), {
+      verify: false,
+      scanner: inProcessScanner(DEFAULT_NODE_CONCURRENCY, nodeCodecs),
+    });
+    const br = await timeBrowser(file, loaded.layers);
+    printBrowser(
+      br,
+      loaded.layers.reduce((n, l) => n + (l?.tarSize ?? 0), 0),
+      null,
+    );
+    console.log('');
+    continue;
+  }
   const native = await timeNative(file);
   const node = await timeNode(file);
   console.log(`  layers: ${(node.stored / MB).toFixed(0)} MB stored, ${(node.tarBytes / MB).toFixed(0)} MB of tar, ${node.entries} entries`);
@@ -184,13 +230,7 @@ for (const file of archives) {
     `  layerscope, Node:     ${fmt(node.seconds)}  ${(node.tarBytes / MB / node.seconds).toFixed(0)} MB/s of tar  peak heap ${(node.peakHeap / MB).toFixed(0)} MB  ratio ${(node.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(node.seconds / native.par).toFixed(2)}×${vsPipe(node.seconds)})`,
   );
   console.log(`  layerscope, Node, index + sha256 of every layer and diff_id: ${fmt(node.verified)}  ratio ${(node.verified / native.seq).toFixed(2)}×`);
-  if (!skipBrowser) {
-    const br = await timeBrowser(file);
-    console.log(
-      `  layerscope, Chromium: ${fmt(br.seconds)}  ${(node.tarBytes / MB / br.seconds).toFixed(0)} MB/s of tar  page heap ${(br.peakHeap / MB).toFixed(0)} MB  ratio ${(br.seconds / native.seq).toFixed(2)}× (vs parallel tar ${(br.seconds / native.par).toFixed(2)}×${vsPipe(br.seconds)})`,
-    );
-    console.log(`  longest main-thread task while loading: ${br.longestTask.toFixed(0)} ms (worst of ${RUNS} runs)`);
-  }
+  if (!skipBrowser) printBrowser(await timeBrowser(file, node.layers), node.tarBytes, native);
   console.log('');
 }
 if (!skipTree && existsSync(join(root, 'scripts/bench-tree.mjs'))) {
