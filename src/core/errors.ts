@@ -42,6 +42,21 @@ export function isLayerscopeError(e: unknown): e is LayerscopeError {
   return e instanceof Error && (e as LayerscopeError).name === 'LayerscopeError' && typeof (e as LayerscopeError).code === 'string';
 }
 
+/** The cancellation error: one code, one message, wherever the work stopped. */
+export function cancelled(): LayerscopeError {
+  return new LayerscopeError('CANCELLED', 'Cancelled');
+}
+
+/** Throws the cancellation error once `signal` has fired (checked between units of work). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
+
+/** Whether `e` is the cancellation error (a cancelled load is not a failure to report). */
+export function isCancelled(e: unknown): boolean {
+  return isLayerscopeError(e) && e.code === 'CANCELLED';
+}
+
 /** One line for users: code-free, names the layer and offset when known. */
 export function describeError(e: unknown): string {
   if (isLayerscopeError(e)) {

@@ -13,7 +13,7 @@ import { scanLayer } from './read/layerScan';
 import { buildUnion, type UnionModel } from './model/union';
 import { computeStats, type ImageStats } from './model/stats';
 import { hardlinkWarnings } from './model/listing';
-import { LayerscopeError, describeError, isLayerscopeError } from './errors';
+import { describeError, isCancelled, throwIfAborted } from './errors';
 import { hashLayer, type LayerDigests } from './read/verify';
 import type { Codecs } from './codecs';
 import type { DecompressedSink } from './read/compression';
@@ -151,8 +151,8 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       }
       opts.onLayerDone?.(i, idx, layerErrors[i]);
     } catch (e) {
-      if (isLayerscopeError(e) && e.code === 'CANCELLED') throw e;
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      if (isCancelled(e)) throw e;
+      throwIfAborted(opts.signal);
       layerErrors[i] = `layer ${i}: ${describeError(e)}`;
       opts.onLayerState?.(i, 'failed', layerErrors[i]!);
       opts.onLayerDone?.(i, null, layerErrors[i]);
@@ -220,7 +220,7 @@ export async function verifyImage(
       });
       layers[i] = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
     } catch (e) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
     }
   });
@@ -250,10 +250,6 @@ export function checkIntegrity(image: ImageInfo, layers: (LayerIndex | null)[]):
 
 /** In Node the zlib work runs on libuv's thread pool, so a few layers at once keep both cores busy. */
 export const DEFAULT_NODE_CONCURRENCY = 4;
-
-function throwIfAborted(signal?: AbortSignal) {
-  if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
-}
 
 /** Run task(0..n-1) with at most `limit` in flight; the first rejection rejects the whole run. */
 export async function runPool(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {

@@ -21,7 +21,7 @@ import type { LayerLoad } from './loadSlice';
 import { DEFAULT_FILTERS } from './viewSlice';
 import { openImage, verifyImage, type LayerScanner, type LayerState, type LoadedImage, type Progress } from '../core/session';
 import { openArchive, blobOf, type OuterArchive } from '../core/read/archive';
-import { LayerscopeError, describeError, isLayerscopeError } from '../core/errors';
+import { LayerscopeError, describeError, isLayerscopeError, isCancelled } from '../core/errors';
 import type { ArchiveInfo, LayerIndex } from '../core/types';
 import { WorkerPool } from '../worker/pool';
 import { setPartialUnionBuilder } from './hooks';
@@ -352,7 +352,7 @@ async function load(p: LoadParams): Promise<void> {
     if (!live()) return; // cancelled or superseded: whoever did that has set the state
     run = null;
     loadAbandoned();
-    if (isLayerscopeError(e) && e.code === 'CANCELLED') return;
+    if (isCancelled(e)) return;
     // openedInPage stays as it was: after a wrong file, the URL's view still applies to the right one.
     const head = await readHead(p.file);
     store.setState({

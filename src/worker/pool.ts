@@ -9,7 +9,7 @@ import type { Compression, LayerIndex } from '../core/types';
 import type { LayerDigests } from '../core/read/verify';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
-import { LayerscopeError, type ErrorCode } from '../core/errors';
+import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Upper bound on workers: each holds a decompressor window and buffers; beyond 8 the disk, not the CPU, is the limit. */
@@ -88,7 +88,7 @@ export class WorkerPool implements LayerScanner {
       const job = this.queue.shift()!;
       if (job.signal?.aborted) {
         this.idle.push(w);
-        job.reject(new LayerscopeError('CANCELLED', 'Cancelled'));
+        job.reject(cancelled());
         continue;
       }
       this.active.set(job.msg.id, { job, worker: w });
@@ -108,7 +108,7 @@ export class WorkerPool implements LayerScanner {
           const qi = this.queue.indexOf(job);
           if (qi >= 0) {
             this.queue.splice(qi, 1);
-            reject(new LayerscopeError('CANCELLED', 'Cancelled'));
+            reject(cancelled());
           }
           const a = this.active.get(id);
           if (a) a.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);

@@ -14,7 +14,7 @@
  * config (config + history), build (images from either), select (choice).
  */
 import type { ArchiveInfo, BlobRef, Compression, EngineWarning, TarEntry } from '../types';
-import { LayerscopeError, isLayerscopeError } from '../errors';
+import { LayerscopeError, isLayerscopeError, throwIfAborted } from '../errors';
 import { BLOCK_SIZE } from './tar/parser';
 import { scanTarBlob } from './tar/scan';
 import { sniffCompression, decompressToBlob, type DecompressedSink } from './compression';
@@ -75,10 +75,6 @@ export function classifyFirstRecord(block: Uint8Array): 'header' | 'zero' | 'inv
   return stored === unsigned || stored === signed ? 'header' : 'invalid';
 }
 
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
-}
-
 /** Index the outer tar's entries (headers only). Reader warnings (e.g. unsafe paths) go to `warnings`. */
 export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings: EngineWarning[] = []): Promise<OuterArchive> {
   const first = new Uint8Array(await blob.slice(0, BLOCK_SIZE).arrayBuffer());
@@ -127,13 +123,13 @@ export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings
  * manifests and configs. Layers are not read beyond their first bytes.
  */
 export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{ info: ArchiveInfo; outer: OuterArchive }> {
-  checkAbort(opts.signal);
+  throwIfAborted(opts.signal);
   const head = new Uint8Array(await file.slice(0, BLOCK_SIZE).arrayBuffer());
   const outerCompression: Compression = sniffCompression(head);
   let blob = file;
   if (outerCompression !== 'none') {
     blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip, sink: opts.sink?.() });
-    checkAbort(opts.signal);
+    throwIfAborted(opts.signal);
   }
   let outer: OuterArchive;
   const tarWarnings: EngineWarning[] = [];
@@ -146,7 +142,7 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
     }
     throw err;
   }
-  checkAbort(opts.signal);
+  throwIfAborted(opts.signal);
   let info: ArchiveInfo;
   try {
     info = await readArchiveInfo(outer, outerCompression);

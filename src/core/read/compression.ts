@@ -21,7 +21,7 @@
  */
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, cancelled } from '../errors';
 import type { Compression } from '../types';
 
 /** gzip member header: ID1 ID2 (RFC 1952 §2.3.1). */
@@ -277,7 +277,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
       for (;;) {
         if (opts.signal?.aborted) {
           reader.cancel().catch(() => {});
-          controller.error(new LayerscopeError('CANCELLED', 'Cancelled'));
+          controller.error(cancelled());
           return;
         }
         let r: ReadableStreamReadResult<Uint8Array>;

@@ -15,7 +15,7 @@
  * cost is the decompression up to the file, not the file itself.
  */
 import { decompressBlob } from './compression';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, throwIfAborted } from '../errors';
 import type { Compression } from '../types';
 
 export async function readEntryBytes(
@@ -37,7 +37,7 @@ export async function readEntryBytes(
   const reader = decompressBlob(layerBlob, compression, { signal: opts.signal }).getReader();
   try {
     while (got < want) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       const { done, value } = await reader.read();
       if (done) throw new LayerscopeError('TRUNCATED', 'the layer ends before this file’s data', { offset: pos });
       const end = pos + value.length;

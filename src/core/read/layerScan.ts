@@ -22,7 +22,7 @@ import { decompressBlob, sniffBlob } from './compression';
 import type { Hasher } from '../sha256';
 import { defaultCodecs, type Codecs } from '../codecs';
 import { hashBlob } from './verify';
-import { LayerscopeError, isLayerscopeError } from '../errors';
+import { LayerscopeError, isLayerscopeError, cancelled, isCancelled, throwIfAborted } from '../errors';
 import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type TarEntry } from '../types';
 
 /** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
@@ -235,7 +235,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
     let tarError: LayerIndex['error'] = null;
     try {
       for (;;) {
-        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        throwIfAborted(opts.signal);
         const { done, value } = await reader.read();
         if (done) break;
         tarHasher?.update(value);
@@ -269,13 +269,13 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
       diffId = digest = null;
     }
   }
-  if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  throwIfAborted(opts.signal);
   progress(total);
   return b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
 }
 
 function toLayerError(e: unknown, signal: AbortSignal | undefined, offset = 0): NonNullable<LayerIndex['error']> {
-  if (signal?.aborted || (isLayerscopeError(e) && e.code === 'CANCELLED')) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  if (signal?.aborted || isCancelled(e)) throw cancelled();
   if (isLayerscopeError(e)) return { code: e.code, message: e.message, offset: e.offset ?? offset };
   return { code: 'IO', message: e instanceof Error ? e.message : String(e), offset };
 }

@@ -15,7 +15,7 @@
  */
 import { defaultCodecs, type Codecs } from '../codecs';
 import { decompressBlob } from './compression';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, throwIfAborted } from '../errors';
 import type { Compression } from '../types';
 
 /** Report progress at most this often, in bytes (keeps worker messages few). */
@@ -34,7 +34,7 @@ export async function hashBlob(blob: Blob, opts: HashOptions = {}): Promise<stri
   let reported = 0;
   try {
     for (;;) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       const { done, value } = await reader.read();
       if (done) break;
       h.update(value);
@@ -88,7 +88,7 @@ export async function hashLayer(blob: Blob, compression: Compression, opts: Hash
   }).getReader();
   try {
     for (;;) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       const { done, value } = await reader.read();
       if (done) break;
       tar.update(value);

@@ -17,7 +17,7 @@ import { buildUnion } from '../model/union';
 import { computeStats } from '../model/stats';
 import { decompressBlob } from '../read/compression';
 import { writeDockerArchive, type DockerArchiveHistory } from '../write/dockerArchive';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, throwIfAborted } from '../errors';
 import { createHasher } from '../sha256';
 
 /** Media type of an uncompressed layer in a docker-archive (Docker image manifest v2 schema 2). */
@@ -136,7 +136,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, signal?: AbortSignal)
   const reader = stream.getReader();
   try {
     for (;;) {
-      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(signal);
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);

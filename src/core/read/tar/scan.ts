@@ -5,7 +5,7 @@
  *   - `readTarStream()`: a ReadableStream driver (e.g. a decompressed layer).
  * Pure engine code: no DOM, runs in a Worker and in Node.
  */
-import { LayerscopeError } from '../../errors';
+import { LayerscopeError, cancelled, throwIfAborted } from '../../errors';
 import { blobStreamSource, type ByteSource } from './byteSource';
 import { TarParser, type TarHandlers } from './parser';
 
@@ -46,10 +46,6 @@ export interface ScanTarOptions {
   layer?: number;
 }
 
-function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'cancelled');
-}
-
 /**
  * Random-access scan of an UNCOMPRESSED tar Blob (or ByteSource): reads headers
  * only, skipping file data by offset. onData is never called (read data by `dataOffset`).
@@ -80,7 +76,7 @@ export async function scanTarBlob(input: Blob | ByteSource, h: TarHandlers, opts
     if (pos >= total) break;
     let inWin = pos - winStart;
     if (inWin < 0 || inWin >= win.length) {
-      checkAbort(opts.signal);
+      throwIfAborted(opts.signal);
       const size = Math.max(want, scanWindowSize(src, spacing));
       if (prefetch && prefetch.start <= pos && pos < prefetch.end && pos + want <= prefetch.end) {
         win = await prefetch.data;
@@ -144,7 +140,7 @@ export async function readTarStream(
     for (;;) {
       if (opts.signal?.aborted) {
         await reader.cancel().catch(() => {});
-        throw new LayerscopeError('CANCELLED', 'cancelled');
+        throw cancelled();
       }
       const { done, value } = await reader.read();
       if (done) break;
