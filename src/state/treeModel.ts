@@ -32,23 +32,11 @@
  *  - matching is case-insensitive unless asked otherwise.
  */
 import { EntryKind, type LayerIndex } from '../core/types';
-import { pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/model/union';
+import { Change, NodeStatus, pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/model/union';
 import { resolveHardlink } from '../core/model/listing';
 import type { ChangeFilters, SearchMode, SortKey } from './viewSlice';
 
 /* ------------------------------------------------------------ merged view codes */
-
-/** MergedView.status values (src/core/model/union.ts). */
-export const ST_ABSENT = 0;
-export const ST_VISIBLE = 1;
-export const ST_DELETED = 2;
-
-/** MergedView.change values (src/core/model/union.ts), relative to the selected layer. */
-export const CH_UNCHANGED = 0;
-export const CH_ADDED = 1;
-export const CH_MODIFIED = 2;
-export const CH_DELETED = 3;
-export const CH_METADATA = 4;
 
 export type ChangeName = 'added' | 'modified' | 'deleted' | 'unchanged';
 
@@ -59,9 +47,9 @@ export type ChangeName = 'added' | 'modified' | 'deleted' | 'unchanged';
  */
 export function changeName(mv: MergedView, node: number): ChangeName {
   const c = mv.change[node];
-  if (c === CH_ADDED) return 'added';
-  if (c === CH_MODIFIED || c === CH_METADATA) return 'modified';
-  if (c === CH_DELETED) return 'deleted';
+  if (c === Change.Added) return 'added';
+  if (c === Change.Modified || c === Change.MetadataOnly) return 'modified';
+  if (c === Change.Deleted) return 'deleted';
   return 'unchanged';
 }
 
@@ -154,7 +142,7 @@ function prepView(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: Mer
   const subtree = new Float64Array(n);
   const { status, provider, entry } = mv;
   for (let i = 0; i < n; i++) {
-    if (status[i] !== ST_VISIBLE) continue;
+    if (status[i] !== NodeStatus.Visible) continue;
     const e = entry[i];
     if (e < 0) continue; // implicit directory
     const li = layers[provider[i]];
@@ -446,7 +434,7 @@ const isDefaultQuery = (q: TreeQuery) => !q.match && !q.onlyLayerChanges && q.fi
 /** Whether a node is shown in the default view: present, or deleted when deleted paths are shown. */
 function shownByDefault(mv: MergedView, showDeleted: boolean, node: number): boolean {
   const st = mv.status[node];
-  return st === ST_VISIBLE || (st === ST_DELETED && showDeleted);
+  return st === NodeStatus.Visible || (st === NodeStatus.Deleted && showDeleted);
 }
 
 /** TreeFilter flags of one node (computed on demand in the default view). */
@@ -482,17 +470,17 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
     const node = pre[p];
     let fl = flags[node];
     const st = status[node];
-    if (st !== ST_ABSENT) {
+    if (st !== NodeStatus.Absent) {
       const ch = change[node];
       let pass: boolean;
-      if (st === ST_DELETED && !q.showDeleted) pass = false;
-      else if (st === ST_DELETED && ch !== CH_DELETED)
+      if (st === NodeStatus.Deleted && !q.showDeleted) pass = false;
+      else if (st === NodeStatus.Deleted && ch !== Change.Deleted)
         pass = f.unchanged; // deleted by a lower layer: unchanged here
-      else if (ch === CH_ADDED) pass = f.added;
-      else if (ch === CH_MODIFIED || ch === CH_METADATA) pass = f.modified;
-      else if (ch === CH_DELETED) pass = f.deleted;
+      else if (ch === Change.Added) pass = f.added;
+      else if (ch === Change.Modified || ch === Change.MetadataOnly) pass = f.modified;
+      else if (ch === Change.Deleted) pass = f.deleted;
       else pass = f.unchanged;
-      if (pass && q.onlyLayerChanges && ch === CH_UNCHANGED) pass = false;
+      if (pass && q.onlyLayerChanges && ch === Change.Unchanged) pass = false;
       if (pass && match) {
         if (match[node]) {
           fl |= F_MATCH;
@@ -670,7 +658,7 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   const info: NodeInfo = {
     node,
     name,
-    status: st === ST_VISIBLE ? 'visible' : st === ST_DELETED ? 'deleted' : 'absent',
+    status: st === NodeStatus.Visible ? 'visible' : st === NodeStatus.Deleted ? 'deleted' : 'absent',
     change: changeName(mv, node),
     layer: mv.provider[node],
     versionLayer: -1,
@@ -687,10 +675,10 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   };
   let vl = -1;
   let ve = -1;
-  if (st === ST_VISIBLE) {
+  if (st === NodeStatus.Visible) {
     vl = mv.provider[node];
     ve = mv.entry[node];
-  } else if (st === ST_DELETED && mv.provider[node] > 0) {
+  } else if (st === NodeStatus.Deleted && mv.provider[node] > 0) {
     // the version the deleting layer hid
     const before = stateAt(u, node, mv.provider[node] - 1);
     if (before.status === 'visible') {
@@ -710,8 +698,8 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
       if (t && tl) info.size = tl.sizes[t[1]];
     }
   }
-  if (info.kind === EntryKind.Dir && st === ST_VISIBLE) info.size = subtreeSize(u, layers, mv, node);
-  if (st === ST_VISIBLE && info.kind !== EntryKind.Dir) {
+  if (info.kind === EntryKind.Dir && st === NodeStatus.Visible) info.size = subtreeSize(u, layers, mv, node);
+  if (st === NodeStatus.Visible && info.kind !== EntryKind.Dir) {
     const h = hiddenBelow(u, layers, node, mv.layer);
     info.hiddenVersions = h.versions;
     info.hiddenBytes = h.bytes;

@@ -29,6 +29,7 @@
 import { EntryKind, type LayerIndex } from '../types';
 import { LayerscopeError } from '../errors';
 import { PathTrie, childNamed, growArray } from './pathTrie';
+import { WhiteoutRole, metaSegmentAt, whiteoutRole, whiteoutTarget } from './whiteout';
 
 /* ------------------------------------------------------------------ public types */
 
@@ -129,44 +130,8 @@ export const IMPLICIT_DIR_MODE = 0o755;
 /** Starting capacity of the growable arrays; they double as needed. */
 const INITIAL_CAPACITY = 1024;
 
-const WHITEOUT_PREFIX = '.wh.';
-const META_PREFIX = '.wh..wh.';
-const OPAQUE_NAME = '.wh..wh..opq';
 /** evKind value of a discarded event slot (a path added and removed within one layer); never stored in the model. */
 const EV_NONE = 255;
-
-/* ------------------------------------------------------------------ entry classification */
-
-/** What an entry is to the union, from its kind and name (whiteout names per layer.md). */
-const Role = {
-  Regular: 0,
-  Whiteout: 1,
-  Opaque: 2,
-  /** AUFS metadata `.wh..wh.*` (or anything inside such a directory): ignored. */
-  Meta: 3,
-} as const;
-type Role = (typeof Role)[keyof typeof Role];
-
-/** Position of the first `.wh..wh.` segment that is not the last one, or -1. */
-function metaSegmentAt(path: string): number {
-  let i = path.indexOf(META_PREFIX);
-  while (i >= 0) {
-    if (i === 0 || path.charCodeAt(i - 1) === 47 /* '/' */) {
-      if (path.indexOf('/', i) >= 0) return i;
-    }
-    i = path.indexOf(META_PREFIX, i + 1);
-  }
-  return -1;
-}
-
-function roleOf(kind: number, base: string): Role {
-  // The scanner classifies by name; we check names too, so a hand-made index
-  // (or a scanner that kept tar kinds) gets the same union.
-  if (kind === EntryKind.Opaque || base === OPAQUE_NAME) return Role.Opaque;
-  if (kind === EntryKind.WhiteoutMeta || base.startsWith(META_PREFIX)) return Role.Meta;
-  if (kind === EntryKind.Whiteout || base.startsWith(WHITEOUT_PREFIX)) return Role.Whiteout;
-  return Role.Regular;
-}
 
 /* ------------------------------------------------------------------ building */
 
@@ -331,7 +296,7 @@ class UnionBuilder {
     for (let i = 0; i < count; i++) {
       const path = paths[i];
       if (path === '') {
-        role[i] = Role.Regular;
+        role[i] = WhiteoutRole.None;
         dirNode[i] = -1; // the root itself
         continue;
       }
@@ -339,22 +304,22 @@ class UnionBuilder {
       if (metaAt >= 0) {
         // inside an AUFS metadata directory (.wh..wh.plnk/...): not part of the filesystem;
         // its parent exists like any header's parent
-        role[i] = Role.Meta;
+        role[i] = WhiteoutRole.Meta;
         this.ensureDir(this.dir(metaAt === 0 ? '' : path.slice(0, metaAt - 1)), L);
         continue;
       }
       const base = path.slice(path.lastIndexOf('/') + 1);
       const p = this.dirOf(path);
       dirNode[i] = p;
-      const r = roleOf(kinds[i], base);
+      const r = whiteoutRole(base, kinds[i]);
       role[i] = r;
-      if (r === Role.Regular) {
+      if (r === WhiteoutRole.None) {
         baseId[i] = this.trie.intern(base);
         continue;
       }
       this.ensureDir(p, L);
-      if (r === Role.Whiteout) {
-        const name = base.slice(WHITEOUT_PREFIX.length);
+      if (r === WhiteoutRole.Whiteout) {
+        const name = whiteoutTarget(base);
         if (name === '' || name === '.' || name === '..') continue; // names nothing
         const t = this.child(p, name);
         entryNode[i] = t;
@@ -362,7 +327,7 @@ class UnionBuilder {
           this.removeBelow(t, L, UnionEvent.Replaced, i);
           this.remove(t, L, UnionEvent.Delete, i);
         }
-      } else if (r === Role.Opaque) {
+      } else if (r === WhiteoutRole.Opaque) {
         entryNode[i] = p;
         const { firstChild, nextSibling } = this.trie;
         for (let c = firstChild[p]; c >= 0; c = nextSibling[c]) {
@@ -375,7 +340,7 @@ class UnionBuilder {
 
     // Pass 2: the layer's own entries, in stream order (a later duplicate wins).
     for (let i = 0; i < count; i++) {
-      if (role[i] !== Role.Regular) continue;
+      if (role[i] !== WhiteoutRole.None) continue;
       const kind = kinds[i];
       const isDir = kind === EntryKind.Dir;
       if (dirNode[i] < 0) {

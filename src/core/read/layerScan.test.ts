@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanLayer, classifyWhiteout, LayerIndexBuilder } from './layerScan';
+import { scanLayer, LayerIndexBuilder } from './layerScan';
 import { EntryKind, type LayerIndex, type TarEntry } from '../types';
 import { gnuList, TYPE_OF, type GnuEntry } from '../../../test/helpers/gnuTar';
 
@@ -230,16 +230,7 @@ describe('scanLayer: same content, any compression', () => {
   });
 });
 
-describe('whiteouts and the builder', () => {
-  it('classifies by basename (OCI layer.md)', () => {
-    expect(classifyWhiteout('etc/.wh.motd', EntryKind.File)).toBe(EntryKind.Whiteout);
-    expect(classifyWhiteout('a/.wh..wh..opq', EntryKind.File)).toBe(EntryKind.Opaque);
-    expect(classifyWhiteout('.wh..wh.plnk', EntryKind.Dir)).toBe(EntryKind.WhiteoutMeta);
-    expect(classifyWhiteout('.wh..wh.', EntryKind.File)).toBe(EntryKind.WhiteoutMeta);
-    expect(classifyWhiteout('a.wh.b/c', EntryKind.File)).toBe(EntryKind.File);
-    expect(classifyWhiteout('x/.whx', EntryKind.Symlink)).toBe(EntryKind.Symlink);
-  });
-
+describe('the builder', () => {
   it('grows past its first capacity, interns link targets, keeps sparse columns', () => {
     const b = new LayerIndexBuilder();
     const N = 5000;

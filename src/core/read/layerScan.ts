@@ -8,9 +8,10 @@
  *   the stored and uncompressed bytes are hashed in the same pass when asked
  *   (they pass through the CPU anyway), for the integrity check.
  *
- * Whiteouts are classified here (OCI image-spec layer.md, "Whiteouts"): a
- * basename `.wh..wh..opq` is an opaque-directory marker, other `.wh..wh.*`
- * names are metadata (AUFS), `.wh.<name>` deletes `<name>` from lower layers.
+ * Whiteouts are classified as they are read (model/whiteout.ts, OCI image-spec
+ * layer.md "Whiteouts"): a basename `.wh..wh..opq` is an opaque-directory
+ * marker, other `.wh..wh.*` names are metadata (AUFS), `.wh.<name>` deletes
+ * `<name>` from lower layers.
  *
  * A corrupt or truncated layer does not throw: the entries read before the
  * damage are kept and `error` says what happened and where. Only cancellation
@@ -24,6 +25,7 @@ import { defaultCodecs, type Codecs } from '../codecs';
 import { hashBlob } from './verify';
 import { LayerscopeError, isLayerscopeError, cancelled, isCancelled, throwIfAborted } from '../errors';
 import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type TarEntry } from '../types';
+import { classifyWhiteout } from '../model/whiteout';
 
 /** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
 export const MAX_LAYER_ENTRIES = 5_000_000;
@@ -31,20 +33,6 @@ export const MAX_LAYER_ENTRIES = 5_000_000;
 export const PROGRESS_EVERY_BYTES = 1024 * 1024;
 /** First capacity of the column arrays; they double as needed. */
 const INITIAL_CAPACITY = 1024;
-
-const WH_PREFIX = '.wh.';
-const WH_OPAQUE = '.wh..wh..opq';
-const WH_META_PREFIX = '.wh..wh.';
-
-/** Whiteout classification of a normalised path's basename. */
-export function classifyWhiteout(path: string, kind: EntryKind): EntryKind {
-  const slash = path.lastIndexOf('/');
-  const base = slash >= 0 ? path.slice(slash + 1) : path;
-  if (!base.startsWith(WH_PREFIX)) return kind;
-  if (base === WH_OPAQUE) return EntryKind.Opaque;
-  if (base.startsWith(WH_META_PREFIX)) return EntryKind.WhiteoutMeta;
-  return EntryKind.Whiteout;
-}
 
 /** Growable column store for one layer's entries; no per-entry objects survive. */
 export class LayerIndexBuilder {

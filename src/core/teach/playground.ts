@@ -30,10 +30,7 @@ import { lookup, type MergedView, type UnionModel } from '../model/union';
 import { writeTar, type TarWriteEntry } from '../write/tarWriter';
 import { TarParser } from '../read/tar/parser';
 import { LayerscopeError } from '../errors';
-
-/** Whiteout prefix and opaque marker name (OCI image-spec layer.md, "Whiteouts"). */
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
+import { opaquePath, whiteoutPath, WHITEOUT_PREFIX } from '../model/whiteout';
 
 /** Mode of files and directories created in the container: what a root shell with umask 022 gives. */
 export const NEW_FILE_MODE = 0o644;
@@ -174,9 +171,6 @@ const parentOf = (p: string) => {
   const i = p.lastIndexOf('/');
   return i < 0 ? '' : p.slice(0, i);
 };
-const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
-export const whiteoutPath = (p: string) => join(parentOf(p), WHITEOUT_PREFIX + baseOf(p));
-export const opaquePath = (dir: string) => join(dir, OPAQUE_MARKER);
 
 const KIND_NAME: Partial<Record<number, LowerStat['kind']>> = {
   [EntryKind.File]: 'file',

@@ -9,8 +9,8 @@ import { useMemo } from 'react';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { useMerged, type Layers } from '../../state/hooks';
-import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize, ST_DELETED, ST_VISIBLE } from '../../state/treeModel';
-import { lookup, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
+import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize } from '../../state/treeModel';
+import { lookup, NodeStatus, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
 import { resolveHardlink } from '../../core/model/listing';
 import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
@@ -92,8 +92,8 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
 
   // The version whose attributes are shown: the visible one, or for a deleted path the last one before the deletion.
   const shown = useMemo(() => {
-    if (st === ST_VISIBLE) return { layer: merged.provider[node], entry: merged.entry[node] };
-    if (st === ST_DELETED && merged.provider[node] > 0) {
+    if (st === NodeStatus.Visible) return { layer: merged.provider[node], entry: merged.entry[node] };
+    if (st === NodeStatus.Deleted && merged.provider[node] > 0) {
       const b = stateAt(u, node, merged.provider[node] - 1);
       if (b.status === 'visible') return { layer: b.layer, entry: b.entry };
     }
@@ -115,7 +115,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const link = li && li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : null;
   const xattrs = li ? li.xattrs.get(e) : undefined;
   const dev = li ? li.devs.get(e) : undefined;
-  const hidden = st === ST_VISIBLE && !isDir ? hiddenBelow(u, layers, node, layer) : null;
+  const hidden = st === NodeStatus.Visible && !isDir ? hiddenBelow(u, layers, node, layer) : null;
   const createdBy = (l: number) => image?.layers[l]?.createdBy ?? null;
 
   let size: number | null = null;
@@ -125,9 +125,9 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
     if (t && layers[t[0]]) size = layers[t[0]]!.sizes[t[1]];
   }
   const visibleChildren = useMemo(() => {
-    if (!isDir || st !== ST_VISIBLE) return 0;
+    if (!isDir || st !== NodeStatus.Visible) return 0;
     let n = 0;
-    for (let c = u.childStart[node]; c < u.childStart[node + 1]; c++) if (merged.status[u.children[c]] === ST_VISIBLE) n++;
+    for (let c = u.childStart[node]; c < u.childStart[node + 1]; c++) if (merged.status[u.children[c]] === NodeStatus.Visible) n++;
     return n;
   }, [u, node, isDir, st, merged]);
 
@@ -158,8 +158,12 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
           {change === 'deleted' ? (
             <span className="dt-chip st-deleted">deleted by this layer ({layer})</span>
           ) : (
-            <span className={`dt-chip st-${st === ST_VISIBLE ? 'visible' : st === ST_DELETED ? 'deleted' : 'absent'}`}>
-              {st === ST_VISIBLE ? 'present' : st === ST_DELETED ? `deleted in layer ${merged.provider[node]}` : `not present in layer ${layer}`}
+            <span className={`dt-chip st-${st === NodeStatus.Visible ? 'visible' : st === NodeStatus.Deleted ? 'deleted' : 'absent'}`}>
+              {st === NodeStatus.Visible
+                ? 'present'
+                : st === NodeStatus.Deleted
+                  ? `deleted in layer ${merged.provider[node]}`
+                  : `not present in layer ${layer}`}
             </span>
           )}
           {change !== 'unchanged' && change !== 'deleted' && (
@@ -184,7 +188,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
         </div>
       </header>
 
-      {st === ST_DELETED && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]} history={history} isDir={isDir} />}
+      {st === NodeStatus.Deleted && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]} history={history} isDir={isDir} />}
       {st === 0 && <p className="dt-note">{history.length ? `This path exists in other layers: see its history below.` : 'No layer provides this path.'}</p>}
 
       {shown && (
@@ -192,7 +196,11 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
           <h3>
             Attributes{' '}
             <span className="muted">
-              {st === ST_DELETED ? `(last version, from layer ${shown.layer})` : shown.entry < 0 ? '(implied directory)' : `(from layer ${shown.layer})`}
+              {st === NodeStatus.Deleted
+                ? `(last version, from layer ${shown.layer})`
+                : shown.entry < 0
+                  ? '(implied directory)'
+                  : `(from layer ${shown.layer})`}
             </span>
           </h3>
           <dl className="dt-attrs">
@@ -214,7 +222,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 </dd>
               </>
             )}
-            {isDir && st === ST_VISIBLE && (
+            {isDir && st === NodeStatus.Visible && (
               <>
                 <dt>Contents</dt>
                 <dd>
