@@ -49,13 +49,3 @@ export function tableLines(header: string[], rows: (string | number)[][]): strin
       .trimEnd(),
   );
 }
-
-/** Shorten a history step like dive does: drop the shell prefix and the nop marker. */
-export function cleanCreatedBy(s: string | null | undefined): string {
-  if (!s) return '';
-  return s
-    .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
-    .replace(/^\/bin\/sh -c\s+/, 'RUN ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}

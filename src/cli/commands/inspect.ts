@@ -5,7 +5,8 @@ import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, integritySummary, loadArchiveArg, reportLayerErrors } from '../load';
-import { cleanCreatedBy, humanBytes, shortDigest, tableLines } from '../format';
+import { stepLabel } from '../../core/model/buildStep';
+import { humanBytes, shortDigest, tableLines } from '../format';
 import { escapeLines, jsonForTerminal } from '../escape';
 import { isRfc3339 } from '../../core/dates';
 
@@ -79,7 +80,7 @@ export function inspectText(img: LoadedImage): string {
       idx ? humanBytes(idx.tarSize) : '-',
       idx ? idx.count : 0,
       ls ? `+${ls.added} ~${ls.modified} -${ls.deleted}` : '',
-      img.layerErrors[i] ? `FAILED: ${img.layerErrors[i]}` : cleanCreatedBy(ref.createdBy).slice(0, 60),
+      img.layerErrors[i] ? `FAILED: ${img.layerErrors[i]}` : stepLabel(ref.createdBy).slice(0, 60),
     ];
   });
   lines.push(...tableLines(['#', 'digest', 'compr', 'stored', 'tar', 'entries', 'changes', 'created by'], rows));

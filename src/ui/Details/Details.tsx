@@ -6,6 +6,7 @@
  * preview and download of any of its versions.
  */
 import { useMemo } from 'react';
+import { stepLabel } from '../../core/model/buildStep';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { useMerged, type Layers } from '../../state/hooks';
@@ -17,7 +18,6 @@ import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
-import { shortenCreatedBy } from '../StackDiagram/stackModel';
 import { Preview, type PreviewTarget } from '../Preview/Preview';
 import { xattrText } from '../Preview/sniff';
 import './Details.css';
@@ -347,7 +347,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                   <span className="dt-hact">{ACTION_LABEL[h.action]}</span>
                   {verSize !== null && <span className="dt-hsize num">{formatBytes(verSize)}</span>}
                   {cause && <SafeText className="dt-hcause mono" text={cause} />}
-                  <SafeText className="dt-hstep" text={shortenCreatedBy(createdBy(h.layer))} />
+                  <SafeText className="dt-hstep" text={stepLabel(createdBy(h.layer))} />
                 </button>
                 {isVersion && hl && (hl.kinds[h.entry] === EntryKind.File || hl.kinds[h.entry] === EntryKind.Hardlink) && (
                   <button

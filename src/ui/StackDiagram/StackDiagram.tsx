@@ -12,6 +12,7 @@
  * image is rendered other than as React text (created_by strings, tags).
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
+import { stepLabel } from '../../core/model/buildStep';
 import { useStore } from '../../state/store';
 import { effectiveLayer } from '../../state/hooks';
 import type { LayerLoad } from '../../state/loadSlice';
@@ -26,7 +27,6 @@ import {
   baseImageEnd,
   bandLines,
   sharedCaption,
-  shortenCreatedBy,
   sizeBudget,
   MARKER_PX,
   type LayerFigures,
@@ -295,7 +295,7 @@ export function StackDiagram() {
 }
 
 function Marker({ step }: { step: HistoryStep }) {
-  const text = displayName(shortenCreatedBy(step.createdBy) || step.comment || 'metadata-only step');
+  const text = displayName(stepLabel(step.createdBy) || step.comment || 'metadata-only step');
   return (
     <div
       className="sd-marker"
@@ -338,7 +338,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   const ref = image.layers[index];
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
-  const short = displayName(shortenCreatedBy(ref.createdBy ?? ''));
+  const short = displayName(stepLabel(ref.createdBy));
   const state = error ? 'failed' : (load?.state ?? 'indexed');
   const shared = sharedCaption(ref.sharedWith, images);
   const pct = load && load.bytesTotal > 0 ? Math.min(100, Math.round((100 * load.bytesRead) / load.bytesTotal)) : 0;

@@ -8,7 +8,6 @@ import {
   metadataMarkers,
   rootfsTop,
   sharedCaption,
-  shortenCreatedBy,
   sizeBudget,
   BAND_MIN_PX,
   SIZE_PX_MAX,
@@ -16,28 +15,6 @@ import {
 } from './stackModel';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
-
-describe('shortenCreatedBy', () => {
-  // Inputs are real created_by strings from the test fixtures (dive-legacy-14-layers.tar,
-  // containerd-busybox-multiarch-index.tar) and BuildKit's documented forms.
-  it('strips the classic builder prefixes', () => {
-    expect(shortenCreatedBy('/bin/sh -c #(nop)  CMD ["sh"]')).toBe('CMD ["sh"]');
-    expect(shortenCreatedBy('/bin/sh -c mkdir -p /root/example/really/nested')).toBe('RUN mkdir -p /root/example/really/nested');
-    expect(shortenCreatedBy('/bin/sh -c #(nop) ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd in / ')).toBe(
-      'ADD file:ce026b62356e… in /',
-    );
-  });
-  it('cleans BuildKit steps', () => {
-    expect(shortenCreatedBy('ADD busybox.tar.xz / # buildkit')).toBe('ADD busybox.tar.xz /');
-    expect(shortenCreatedBy('RUN /bin/sh -c apk add --no-cache curl # buildkit')).toBe('RUN apk add --no-cache curl');
-    expect(shortenCreatedBy('RUN |2 A=1 B= /bin/sh -c echo $A # buildkit')).toBe('RUN echo $A');
-  });
-  it('collapses whitespace (tabs in long RUN lines) and copes with missing text', () => {
-    expect(shortenCreatedBy('/bin/sh -c set -eux; \t\tapk add \\\n\t x')).toBe('RUN set -eux; apk add \\ x');
-    expect(shortenCreatedBy(null)).toBe('');
-    expect(shortenCreatedBy('bazel build ...')).toBe('bazel build ...');
-  });
-});
 
 describe('bandHeights', () => {
   it('gives every band the minimum and shares the budget by size', () => {

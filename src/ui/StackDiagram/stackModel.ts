@@ -5,6 +5,7 @@
  */
 import { displayName } from '../format/displayName';
 import type { HistoryStep, ImageInfo } from '../../core/types';
+import { stepLabel } from '../../core/model/buildStep';
 
 /**
  * Smallest band height: two 14 px text lines (the step, then size and counts)
@@ -41,35 +42,6 @@ export interface LayerFigures {
   /** Directories re-stated with new attributes only. */
   metadataOnly: number | null;
   entries: number | null;
-}
-
-const NOP = '/bin/sh -c #(nop) ';
-const SHELL = '/bin/sh -c ';
-/** BuildKit appends this comment to every created_by it writes. */
-const BUILDKIT_SUFFIX = / # buildkit$/;
-/** `file:<sha256 hex>` / `dir:<hex>` in ADD/COPY steps: 64 hex digits nobody reads. */
-const CONTENT_HASH = /\b(file|dir|multi):([0-9a-f]{12})[0-9a-f]{52}\b/g;
-
-/**
- * Shorten a history `created_by` for a band label, like dive does
- * (it strips the `/bin/sh -c ` the classic builder records): `/bin/sh -c #(nop) `
- * prefixes go (those steps are Dockerfile instructions: `ADD …`, `CMD …`), a
- * plain `/bin/sh -c cmd` becomes `RUN cmd` (what the Dockerfile said), BuildKit's
- * `RUN /bin/sh -c cmd # buildkit` becomes `RUN cmd`, whitespace runs collapse
- * and ADD/COPY content hashes are cut to 12 digits. The full text stays
- * available on hover.
- */
-export function shortenCreatedBy(createdBy: string | null | undefined): string {
-  if (!createdBy) return '';
-  let s = createdBy.replace(/\s+/g, ' ').trim().replace(BUILDKIT_SUFFIX, '');
-  if (s.startsWith(NOP.trimEnd())) s = s.slice(NOP.trimEnd().length).trim();
-  else if (s.startsWith(SHELL)) s = 'RUN ' + s.slice(SHELL.length).trim();
-  else {
-    // BuildKit: `RUN /bin/sh -c cmd`, possibly with build args: `RUN |2 A=1 B=2 /bin/sh -c cmd`.
-    const m = /^RUN (?:\|\d+ (?:\S+=\S* )*)?\/bin\/sh -c (.*)$/.exec(s);
-    if (m) s = 'RUN ' + m[1].trim();
-  }
-  return s.replace(CONTENT_HASH, '$1:$2…');
 }
 
 /**
@@ -125,7 +97,7 @@ export function baseImageEnd(history: readonly HistoryStep[], layerCount: number
   for (let i = 0; i < history.length; i++) {
     const h = history[i];
     if (!h.emptyLayer) continue;
-    if (!IMAGE_END.test(shortenCreatedBy(h.createdBy))) continue;
+    if (!IMAGE_END.test(stepLabel(h.createdBy))) continue;
     return h.layerIndex >= 0 && h.layerIndex < layerCount - 1 ? i : -1;
   }
   return -1;

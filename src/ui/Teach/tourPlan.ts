@@ -9,10 +9,11 @@
  * the stack diagram's data-part markers); the Tour component applies them.
  */
 import type { LoadedImage } from '../../core/session';
+import { stepLabel } from '../../core/model/buildStep';
 import { EntryKind, type LayerIndex } from '../../core/types';
 import { childrenOf, mergedAt, pathHistory, pathOf, stateAt, NodeStatus, type UnionModel } from '../../core/model/union';
 import { formatBytes, formatCount } from '../format/format';
-import { rootfsTop, shortenCreatedBy } from '../StackDiagram/stackModel';
+import { rootfsTop } from '../StackDiagram/stackModel';
 import type { ConceptId } from './concepts';
 
 export interface TourTarget {
@@ -175,7 +176,7 @@ export function planTour(img: LoadedImage): TourStep[] {
           concept: 'layers',
           title: 'Steps that make no layer',
           body: [
-            `${plural(empties.length, 'step')} of the ${formatCount(image.history.length)} in this image\u2019s history made no layer: ${list(empties.slice(0, 4).map((h) => `\`${shortenCreatedBy(h.createdBy) || 'metadata'}\``))}${empties.length > 4 ? '…' : ''}.`,
+            `${plural(empties.length, 'step')} of the ${formatCount(image.history.length)} in this image\u2019s history made no layer: ${list(empties.slice(0, 4).map((h) => `\`${stepLabel(h.createdBy) || 'metadata'}\``))}${empties.length > 4 ? '…' : ''}.`,
             'They only changed the image\u2019s config (environment, command, ports, labels\u2026), recorded as `empty_layer` history entries, so they appear as thin markers between the layers. Only steps that change files (`RUN`, `COPY`, `ADD`) add a layer.',
           ],
           present: true,
