@@ -1,19 +1,5 @@
-/** Human-readable figures for the terminal (the page has its own in src/ui). */
+/** Human-readable figures for the terminal (sizes: core/formatBytes.ts, as in the page). */
 import { escapeText } from './escape';
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-
-/** Decimal units, as docker and dive print sizes. */
-export function humanBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  let u = 0;
-  let v = n;
-  while (Math.abs(v) >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${UNITS[u]}`;
-}
 
 export function shortDigest(d: string | null | undefined): string {
   if (!d) return '-';

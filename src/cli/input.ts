@@ -9,7 +9,7 @@ import { spoolToTempFile } from './spool';
 import { UsageError } from './args';
 import { stdinOf, type Io } from './io';
 import { TtyLine } from './progress';
-import { humanBytes } from './format';
+import { formatBytes } from '../core/formatBytes';
 
 export type ArchiveSource = 'file' | 'stdin' | 'docker' | 'podman';
 
@@ -51,7 +51,7 @@ async function openStdin(io: Io): Promise<ArchiveInput> {
   const line = io.isTTY ? new TtyLine(io) : null;
   let blob: FileHandleBlob;
   try {
-    blob = await spoolToTempFile(stdin, { onBytes: (n) => line?.draw(`reading the archive from stdin  ${humanBytes(n)}`) });
+    blob = await spoolToTempFile(stdin, { onBytes: (n) => line?.draw(`reading the archive from stdin  ${formatBytes(n)}`) });
   } catch (e) {
     throw new UsageError(`cannot read stdin: ${(e as Error).message}`);
   } finally {

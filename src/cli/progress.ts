@@ -4,7 +4,7 @@
  */
 import type { LayerState } from '../core/session';
 import type { Io } from './io';
-import { humanBytes } from './format';
+import { formatBytes } from '../core/formatBytes';
 
 /** Redraws at most this often: a terminal needs no more, and each write is a syscall. */
 export const PROGRESS_REDRAW_MS = 100;
@@ -57,7 +57,7 @@ export class LayerProgress {
     const done = this.states.filter((s) => s === 'indexed' || s === 'failed').length;
     const r = this.read.reduce((a, b) => a + b, 0);
     const t = this.total.reduce((a, b) => a + b, 0);
-    this.line.draw(`indexing layers ${done}/${this.states.length}  ${humanBytes(r)}${t ? ` / ${humanBytes(t)}` : ''}`);
+    this.line.draw(`indexing layers ${done}/${this.states.length}  ${formatBytes(r)}${t ? ` / ${formatBytes(t)}` : ''}`);
   }
   done() {
     this.line.clear();

@@ -4,8 +4,8 @@ import type { Command } from '../command';
 import { evaluateCi, type CiRules } from '../ci/rules';
 import { EXIT_FAILED, EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, loadArchiveArg, reportLayerErrors } from '../load';
-import { humanBytes } from '../format';
 import { escapeLines } from '../escape';
+import { formatBytes } from '../../core/formatBytes';
 
 export const ci: Command = {
   name: 'ci',
@@ -46,7 +46,7 @@ ARCHIVE is a file, or - to read it from stdin.`,
     const lines = [
       `image: ${imageTitle(img)}`,
       `  efficiency: ${(img.stats.dive.score * 100).toFixed(4)} %`,
-      `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${humanBytes(img.stats.dive.wastedBytes)})`,
+      `  wastedBytes: ${img.stats.dive.wastedBytes} bytes (${formatBytes(img.stats.dive.wastedBytes)})`,
       `  userWastedPercent: ${(img.stats.dive.userWastedPercent * 100).toFixed(4)} %`,
       '',
     ];

@@ -6,9 +6,10 @@ import type { Command } from '../command';
 import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, integritySummary, loadArchiveArg, reportLayerErrors } from '../load';
 import { stepLabel } from '../../core/model/buildStep';
-import { humanBytes, shortDigest, tableLines } from '../format';
+import { shortDigest, tableLines } from '../format';
 import { escapeLines, jsonForTerminal } from '../escape';
 import { isRfc3339 } from '../../core/dates';
+import { formatBytes } from '../../core/formatBytes';
 
 export const INSPECT_FORMATS = ['text', 'json'] as const;
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
@@ -76,8 +77,8 @@ export function inspectText(img: LoadedImage): string {
       i,
       shortDigest(ref.digest ?? ref.diffId),
       idx?.compression ?? ref.compression ?? '?',
-      humanBytes(ref.blob.size),
-      idx ? humanBytes(idx.tarSize) : '-',
+      formatBytes(ref.blob.size),
+      idx ? formatBytes(idx.tarSize) : '-',
       idx ? idx.count : 0,
       ls ? `+${ls.added} ~${ls.modified} -${ls.deleted}` : '',
       img.layerErrors[i] ? `FAILED: ${img.layerErrors[i]}` : stepLabel(ref.createdBy).slice(0, 60),
@@ -85,10 +86,10 @@ export function inspectText(img: LoadedImage): string {
   });
   lines.push(...tableLines(['#', 'digest', 'compr', 'stored', 'tar', 'entries', 'changes', 'created by'], rows));
   lines.push('');
-  lines.push(`total size: ${humanBytes(s.imageSize)} of files in ${img.image.layers.length} layers`);
-  lines.push(`hidden bytes: ${humanBytes(s.hiddenBytes)} (versions overwritten or deleted by a later layer, still shipped)`);
+  lines.push(`total size: ${formatBytes(s.imageSize)} of files in ${img.image.layers.length} layers`);
+  lines.push(`hidden bytes: ${formatBytes(s.hiddenBytes)} (versions overwritten or deleted by a later layer, still shipped)`);
   lines.push(
-    `dive efficiency score: ${(s.dive.score * 100).toFixed(4)} %  wasted bytes: ${humanBytes(s.dive.wastedBytes)}  user wasted: ${(s.dive.userWastedPercent * 100).toFixed(2)} %  (computed as dive does)`,
+    `dive efficiency score: ${(s.dive.score * 100).toFixed(4)} %  wasted bytes: ${formatBytes(s.dive.wastedBytes)}  user wasted: ${(s.dive.userWastedPercent * 100).toFixed(2)} %  (computed as dive does)`,
   );
   const bad = img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch');
   const checked = img.integrity.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length;
@@ -103,7 +104,7 @@ export function inspectText(img: LoadedImage): string {
     lines.push(
       ...tableLines(
         ['bytes', 'versions', 'path'],
-        s.topHidden.slice(0, 10).map((t) => [humanBytes(t.bytes), t.versions, t.path]),
+        s.topHidden.slice(0, 10).map((t) => [formatBytes(t.bytes), t.versions, t.path]),
       ),
     );
   }
