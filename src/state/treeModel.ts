@@ -608,13 +608,6 @@ export function rowOf(rows: TreeRows, node: number): number {
   return rows.nodes.subarray(0, rows.count).indexOf(node);
 }
 
-/** Ancestors of a node from the top-level one down to its parent (root excluded). */
-export function ancestorsOf(u: UnionModel, node: number): number[] {
-  const out: number[] = [];
-  for (let p = u.parent[node]; p > 0; p = u.parent[p]) out.push(p);
-  return out.reverse();
-}
-
 /* ------------------------------------------------------------ row details */
 
 export interface NodeInfo {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorsOf, isSelectionChange, normaliseHashPath, parseHash, sameHashState, serializeHash, type HashState } from './urlHash';
+import { isSelectionChange, normaliseHashPath, parseHash, sameHashState, serializeHash, type HashState } from './urlHash';
 
 describe('parseHash', () => {
   it('reads the documented keys', () => {
@@ -107,12 +107,6 @@ describe('paths', () => {
     expect(normaliseHashPath('a/b')).toBe('/a/b');
     expect(normaliseHashPath('/')).toBe('/');
     expect(normaliseHashPath('')).toBeUndefined();
-  });
-
-  it('ancestorsOf lists the directories that must be expanded', () => {
-    expect(ancestorsOf('/etc/apt/sources.list')).toEqual(['/', '/etc', '/etc/apt']);
-    expect(ancestorsOf('/etc')).toEqual(['/']);
-    expect(ancestorsOf('/')).toEqual(['/']);
   });
 });
 

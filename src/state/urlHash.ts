@@ -19,7 +19,7 @@
 import type { StoreApi } from 'zustand';
 import type { AppState } from './store';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode, type SortKey } from './viewSlice';
-import { lookup } from '../core/model/union';
+import { lookup, ancestorsOf } from '../core/model/union';
 
 export interface HashState {
   image?: number;
@@ -180,18 +180,6 @@ export function hashStateFromStore(s: AppState): HashState {
   if (s.onlyLayerChanges) out.only = true;
   if (!s.showDeleted) out.deleted = false;
   if (s.sort !== 'name') out.sort = s.sort;
-  return out;
-}
-
-/** '/a/b/c' → ['/', '/a', '/a/b'] (the directories to expand to reveal it). */
-export function ancestorsOf(path: string): string[] {
-  const out = ['/'];
-  const segs = path.split('/').filter(Boolean);
-  let cur = '';
-  for (let i = 0; i < segs.length - 1; i++) {
-    cur += '/' + segs[i];
-    out.push(cur);
-  }
   return out;
 }
 

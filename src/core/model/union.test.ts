@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerIndex } from '../types';
-import { Change, NodeStatus, UnionEvent, buildUnion, childrenOf, lookup, mergedAt, pathHistory, pathOf, stateAt, type UnionModel } from './union';
+import { Change, NodeStatus, UnionEvent, buildUnion, childrenOf, lookup, mergedAt, pathHistory, pathOf, stateAt, type UnionModel, ancestorsOf } from './union';
 import { compareBytewise } from './pathTrie';
 import { layer, type EntrySpec, type KindName } from './union.testkit';
 
@@ -512,5 +512,14 @@ describe('randomized: union model = naive application of layer.md', () => {
         }
       }
     }
+  });
+});
+
+describe('ancestorsOf', () => {
+  it('lists the directories a tree expands to show a path, root first', () => {
+    expect(ancestorsOf('/etc/apt/sources.list')).toEqual(['/', '/etc', '/etc/apt']);
+    expect(ancestorsOf('/a/b/c')).toEqual(['/', '/a', '/a/b']);
+    expect(ancestorsOf('/etc')).toEqual(['/']);
+    expect(ancestorsOf('/')).toEqual(['/']);
   });
 });

@@ -441,6 +441,18 @@ export function pathOf(u: UnionModel, node: number): string {
   return s;
 }
 
+/** The directories above an absolute path, root first ('/a/b/c' → ['/', '/a', '/a/b']; '/' → ['/']): what a tree expands to show it. */
+export function ancestorsOf(path: string): string[] {
+  const out = ['/'];
+  const segs = path.split('/').filter(Boolean);
+  let p = '';
+  for (let i = 0; i < segs.length - 1; i++) {
+    p += '/' + segs[i];
+    out.push(p);
+  }
+  return out;
+}
+
 /** Children of a node (sorted bytewise by name). */
 export function childrenOf(u: UnionModel, node: number): Uint32Array {
   return u.children.subarray(u.childStart[node], u.childStart[node + 1]);

@@ -17,7 +17,6 @@ import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
 import {
-  ancestorsOf,
   compileSearch,
   expandedFlags,
   filterTree,
@@ -38,7 +37,7 @@ import {
   type TreeFilter,
   type TreeRows,
 } from '../../state/treeModel';
-import { lookup, pathOf, type MergedView, type UnionModel } from '../../core/model/union';
+import { ancestorsOf, lookup, pathOf, type MergedView, type UnionModel } from '../../core/model/union';
 import { EntryKind } from '../../core/types';
 import type { SearchMode, SortKey } from '../../state/viewSlice';
 import { layerColor, layerTint } from '../colors';
@@ -180,7 +179,7 @@ export function FileTree() {
     if (!union || !selectedPath || selectedNode < 0 || lastRevealed.current === selectedPath) return;
     lastRevealed.current = selectedPath;
     if (activeIndex >= 0 || autoExpand) return;
-    const anc = ancestorsOf(union, selectedNode).map((n) => pathOf(union, n));
+    const anc = ancestorsOf(selectedPath);
     if (anc.some((p) => !expanded.has(p))) setExpanded(new Set([...expanded, ...anc]));
   }, [union, selectedPath, selectedNode, activeIndex, autoExpand, expanded, setExpanded]);
 

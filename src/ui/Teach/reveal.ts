@@ -3,7 +3,7 @@
  * select it (the tree scrolls to the selection), and show its details.
  */
 import { useStore } from '../../state/store';
-import { ancestorsOf } from './tourPlan';
+import { ancestorsOf } from '../../core/model/union';
 
 export function revealPath(path: string, opts: { expand?: boolean } = {}): void {
   const s = useStore.getState();

@@ -429,15 +429,3 @@ function sumFileBytes(layers: readonly (LayerIndex | null)[]): number {
   }
   return s;
 }
-
-/** Ancestors of an absolute path, root first ('/a/b/c' → ['/', '/a', '/a/b']). */
-export function ancestorsOf(path: string): string[] {
-  const out = ['/'];
-  const segs = path.split('/').filter(Boolean);
-  let p = '';
-  for (let i = 0; i < segs.length - 1; i++) {
-    p += '/' + segs[i];
-    out.push(p);
-  }
-  return out;
-}
