@@ -30,7 +30,7 @@ export interface Truth {
 
 const unpacked = new Map<string, Truth>();
 
-/** Normalise a tar member name like the engine does: strip './' and '/', no trailing '/'. */
+/** Normalize a tar member name like the engine does: strip './' and '/', no trailing '/'. */
 function norm(name: string): string {
   const segs: string[] = [];
   for (const s of name.split('/')) {

@@ -53,7 +53,7 @@ mktar() { # mktar OUT.tar DIR MTIME [members...]
       --numeric-owner --mtime="@$mtime" -C "$dir" -cf "$out" "$@"
 }
 
-# Normalise what a step touched to the step's time: files the step created or
+# Normalize what a step touched to the step's time: files the step created or
 # changed (and their parent dirs) are newer than the marker; the rest keep the
 # times of the layers they came from, so umoci's mtree diff sees only the step's work.
 settle() { # settle ROOTFS STEP

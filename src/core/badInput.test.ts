@@ -98,7 +98,7 @@ function jsonOf(file: string, name: string): any {
   return JSON.parse(extract(file, name).toString('utf8'));
 }
 
-/** Paths GNU tar lists for a layer blob (any compression GNU tar detects), as the engine normalises them. */
+/** Paths GNU tar lists for a layer blob (any compression GNU tar detects), as the engine normalizes them. */
 function gnuPaths(layerBytes: Uint8Array): string[] {
   const f = save(layerBytes, `layer${counter++}`);
   const { entries, ok } = gnuList(f);
@@ -779,7 +779,7 @@ describe('link cycles', () => {
   );
 
   it(
-    'hardlinks tar could not create: missing target, a directory, a target only in a higher layer; many are summarised',
+    'hardlinks tar could not create: missing target, a directory, a target only in a higher layer; many are summarized',
     async () => {
       const many = Array.from({ length: MAX_HARDLINK_WARNINGS + 5 }, (_, i) => link('hardlink', `m${i}`, `gone${i}`));
       const layer = writeTar([link('hardlink', 'to-dir', 'base'), link('hardlink', 'early', 'later'), ...many]);

@@ -5,7 +5,7 @@
  * merged root filesystem, path by path.
  *
  * The reference writes a hardlink as the file it is on disk (`file`, empty link),
- * and has no `layer` column: both are normalised here, nothing else.
+ * and has no `layer` column: both are normalized here, nothing else.
  */
 import { describe, expect, it } from 'vitest';
 import { openAsBlob } from 'node:fs';

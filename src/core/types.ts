@@ -44,7 +44,7 @@ export const ENTRY_KIND_NAMES: Record<EntryKind, string> = {
 
 /**
  * One entry as decoded by the tar reader (src/core/read/tar/parser.ts), before whiteout
- * interpretation. `path` is normalised: no leading `./` or `/`, no trailing `/`,
+ * interpretation. `path` is normalized: no leading `./` or `/`, no trailing `/`,
  * `.`/`..` segments resolved against the archive root (a `..` that would climb
  * above the root is dropped and reported by the caller as a warning); `''` is the root.
  */
@@ -58,7 +58,7 @@ export interface TarEntry {
   uid: number;
   gid: number;
   mtime: number; // seconds since epoch (may be fractional with PAX)
-  /** Symlink or hardlink target, normalised like `path` for hardlinks; raw for symlinks. */
+  /** Symlink or hardlink target, normalized like `path` for hardlinks; raw for symlinks. */
   linkname: string;
   uname: string;
   gname: string;
@@ -196,7 +196,7 @@ export interface EngineWarning {
  */
 export interface LayerIndex {
   count: number;
-  /** Normalised paths (see TarEntry.path). */
+  /** Normalized paths (see TarEntry.path). */
   paths: string[];
   kinds: Uint8Array;
   sizes: Float64Array;

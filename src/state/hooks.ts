@@ -25,7 +25,7 @@ export function useLayers(): Layers {
   return loaded ? loaded.layers : partial.length ? partial : EMPTY;
 }
 
-/** Number of layers of the image in view (also while loading), for colours and labels. */
+/** Number of layers of the image in view (also while loading), for colors and labels. */
 export function useLayerCount(): number {
   const loaded = useStore((s) => s.loaded);
   const image = useStore((s) => s.image);

@@ -22,7 +22,7 @@ export interface LoadSlice {
   status: LoadStatus;
   file: File | Blob | null;
   fileName: string | null;
-  /** A plain-words message for role="alert" (what was recognised and what went wrong). */
+  /** A plain-words message for role="alert" (what was recognized and what went wrong). */
   error: string | null;
   archive: ArchiveInfo | null;
   image: ImageInfo | null;

@@ -5,27 +5,27 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describeLoadError, recogniseFile, SNIFF_BYTES } from './loader';
+import { describeLoadError, recognizeFile, FILE_KIND_SNIFF_BYTES } from './loader';
 import { openArchive } from '../core/read/archive';
 
-const head = (path: string) => new Uint8Array(readFileSync(path).subarray(0, SNIFF_BYTES));
+const head = (path: string) => new Uint8Array(readFileSync(path).subarray(0, FILE_KIND_SNIFF_BYTES));
 
 // Real files of each kind, not hand-written magic numbers.
 const PNG = 'node_modules/playwright-core/lib/server/chromium/appIcon.png';
 const GZIP_NOT_TAR = 'test/fixtures/tar-quirks/invalid.tgz';
 const PLAIN_TAR = 'test/fixtures/tar-quirks/one-file.tar';
 
-describe('recogniseFile', () => {
+describe('recognizeFile', () => {
   it('names files people drop by mistake', () => {
-    expect(recogniseFile(head(PNG))).toBe('a PNG image');
-    expect(recogniseFile(head(process.execPath))).toBe('an ELF executable');
-    expect(recogniseFile(head(GZIP_NOT_TAR))).toBe('a gzip-compressed file');
-    expect(recogniseFile(head('package.json'))).toBe('a JSON document');
-    expect(recogniseFile(head('README.md'))).toBe('a text file');
-    expect(recogniseFile(new Uint8Array(0))).toBe('an empty file');
+    expect(recognizeFile(head(PNG))).toBe('a PNG image');
+    expect(recognizeFile(head(process.execPath))).toBe('an ELF executable');
+    expect(recognizeFile(head(GZIP_NOT_TAR))).toBe('a gzip-compressed file');
+    expect(recognizeFile(head('package.json'))).toBe('a JSON document');
+    expect(recognizeFile(head('README.md'))).toBe('a text file');
+    expect(recognizeFile(new Uint8Array(0))).toBe('an empty file');
   });
 
-  it('recognises zip and zstd files made by their tools', () => {
+  it('recognizes zip and zstd files made by their tools', () => {
     const dir = mkdtempSync(join(tmpdir(), 'layerscope-loader-'));
     writeFileSync(join(dir, 'a.txt'), 'hello\n');
     let zipped = false;
@@ -35,7 +35,7 @@ describe('recogniseFile', () => {
     } catch {
       /* python3 absent: covered by the other cases */
     }
-    if (zipped) expect(recogniseFile(head(join(dir, 'a.zip')))).toBe('a ZIP archive');
+    if (zipped) expect(recognizeFile(head(join(dir, 'a.zip')))).toBe('a ZIP archive');
     let zstd = false;
     try {
       execFileSync('zstd', ['-q', '-f', join(dir, 'a.txt'), '-o', join(dir, 'a.zst')]);
@@ -43,7 +43,7 @@ describe('recogniseFile', () => {
     } catch {
       /* zstd CLI absent */
     }
-    if (zstd) expect(recogniseFile(head(join(dir, 'a.zst')))).toBe('a zstd-compressed file');
+    if (zstd) expect(recognizeFile(head(join(dir, 'a.zst')))).toBe('a zstd-compressed file');
   });
 
   it('returns null for bytes it cannot name', () => {
@@ -51,7 +51,7 @@ describe('recogniseFile', () => {
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 37 + 1) & 0xff;
     noise[0] = 0x00;
     noise[1] = 0x01;
-    expect(recogniseFile(noise)).toBeNull();
+    expect(recognizeFile(noise)).toBeNull();
   });
 });
 
@@ -67,20 +67,20 @@ async function errorOf(bytes: Uint8Array): Promise<unknown> {
 describe('describeLoadError (with the engine’s real errors)', () => {
   it('a PNG: not a tar, and says it looks like a PNG', async () => {
     const bytes = new Uint8Array(readFileSync(PNG));
-    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, SNIFF_BYTES), 'logo.png');
+    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, FILE_KIND_SNIFF_BYTES), 'logo.png');
     expect(msg).toMatch(/^“logo\.png” is not a tar archive: it looks like a PNG image, so it is not a docker save or OCI image archive\./);
     expect(msg).toContain('docker save');
   });
 
   it('a gzip file whose content is not a tar', async () => {
     const bytes = new Uint8Array(gzipSync(Buffer.from('just some text, not a tar\n'.repeat(40))));
-    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, SNIFF_BYTES), 'notes.gz');
+    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, FILE_KIND_SNIFF_BYTES), 'notes.gz');
     expect(msg).toMatch(/is a gzip-compressed file, but what it contains is not a tar archive/);
   });
 
   it('a tar that is not an image archive', async () => {
     const bytes = new Uint8Array(readFileSync(PLAIN_TAR));
-    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, SNIFF_BYTES), 'one-file.tar');
+    const msg = describeLoadError(await errorOf(bytes), bytes.subarray(0, FILE_KIND_SNIFF_BYTES), 'one-file.tar');
     expect(msg).toMatch(/^“one-file\.tar” is a tar archive but has no manifest\.json or index\.json, so it is not a docker save or OCI image archive\./);
   });
 

@@ -4,7 +4,7 @@
  * into store updates the UI can render smoothly:
  *
  *   empty ──openFile──▶ loading ──▶ ready   (failed layers: still ready, marked failed)
- *                          │  └────▶ error  (a plain sentence saying what was recognised)
+ *                          │  └────▶ error  (a plain sentence saying what was recognized)
  *                          └─cancelLoad──▶ empty, or the image shown before
  *
  * - The structure (archive, image, layer list) is published as soon as it is
@@ -34,8 +34,8 @@ import { beginLoadView, installHashSync, loadAbandoned, loadFinished, structureK
  */
 export const FLUSH_INTERVAL_MS = 100;
 
-/** Bytes read to recognise a file that is not an archive (the longest magic we test is 8 bytes, at offset 0; "ustar" sits at 257). */
-export const SNIFF_BYTES = 512;
+/** Bytes read to recognize a file that is not an archive (the longest magic we test is 8 bytes, at offset 0; "ustar" sits at 257). */
+export const FILE_KIND_SNIFF_BYTES = 512;
 
 /** Where the built-in example image is served (public/example.tar, made by scripts/make-example-image.sh). */
 export const EXAMPLE_URL = './example.tar';
@@ -87,7 +87,7 @@ interface Run {
 
 let run: Run | null = null;
 let nextToken = 1;
-/** Identity (name, size, mtime) of the last file that loaded, to recognise "the same file dropped again". */
+/** Identity (name, size, mtime) of the last file that loaded, to recognize "the same file dropped again". */
 let lastIdentity: string | null = null;
 /** Whether any file has been opened in this page: the URL's view applies to the first one. */
 let openedInPage = false;
@@ -400,7 +400,7 @@ async function verifyInBackground(loaded: LoadedImage): Promise<void> {
 
 async function readHead(file: Blob): Promise<Uint8Array | null> {
   try {
-    return new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+    return new Uint8Array(await file.slice(0, FILE_KIND_SNIFF_BYTES).arrayBuffer());
   } catch {
     return null;
   }
@@ -500,8 +500,8 @@ const MAGICS: ReadonlyArray<{ bytes: number[]; at?: number; what: string }> = [
   { bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65], what: 'an SQLite database' },
 ];
 
-/** What the first bytes of a file look like, in words ("a PNG image"), or null if unrecognised. */
-export function recogniseFile(head: Uint8Array | null): string | null {
+/** What the first bytes of a file look like, in words ("a PNG image"), or null if unrecognized. */
+export function recognizeFile(head: Uint8Array | null): string | null {
   if (!head) return null;
   if (head.length === 0) return 'an empty file';
   for (const m of MAGICS) {
@@ -509,7 +509,7 @@ export function recogniseFile(head: Uint8Array | null): string | null {
     if (head.length >= at + m.bytes.length && m.bytes.every((b, i) => head[at + i] === b)) return m.what;
   }
   // Text: JSON (a manifest.json or index.json on its own), else plain text.
-  const sample = head.subarray(0, Math.min(head.length, SNIFF_BYTES));
+  const sample = head.subarray(0, Math.min(head.length, FILE_KIND_SNIFF_BYTES));
   let printable = 0;
   for (const b of sample) if (b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f) || b >= 0x80) printable++;
   if (printable === sample.length) {
@@ -525,7 +525,7 @@ const FORMATS_HINT =
   'Layerscope opens image archives: what docker save, podman save, skopeo copy (docker-archive: or oci-archive:), buildx --output type=oci or type=docker, ctr export or crane save write.';
 
 /**
- * One plain paragraph for role="alert": what the file was recognised as, what
+ * One plain paragraph for role="alert": what the file was recognized as, what
  * is wrong, and what Layerscope expects. Never a stack trace.
  */
 export function describeLoadError(e: unknown, head: Uint8Array | null, fileName: string): string {
@@ -535,7 +535,7 @@ export function describeLoadError(e: unknown, head: Uint8Array | null, fileName:
   const sentence = (s: string) => (/[.!?]$/.test(s) ? s : s + '.');
   switch (e.code) {
     case 'NOT_A_TAR': {
-      const what = recogniseFile(head);
+      const what = recognizeFile(head);
       if (what === 'a gzip-compressed file' || what === 'a zstd-compressed file') {
         return `${name} is ${what}, but what it contains is not a tar archive, so it is not a docker save or OCI image archive. ${FORMATS_HINT}`;
       }

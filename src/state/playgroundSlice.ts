@@ -51,7 +51,7 @@ export interface PlaygroundState {
   container: Container | null;
   /** The container's read-write layer as a tar and index (rebuilt after each operation). */
   layer: BuiltLayer | null;
-  /** What we last published as `loaded`, to recognise a load that replaced it. */
+  /** What we last published as `loaded`, to recognize a load that replaced it. */
   published: LoadedImage | null;
   events: PlaygroundEvent[];
   /** An operation in flight (reading a lower file, hashing, writing the archive). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSelectionChange, normaliseHashPath, parseHash, sameHashState, serializeHash, type HashState } from './urlHash';
+import { isSelectionChange, normalizeHashPath, parseHash, sameHashState, serializeHash, type HashState } from './urlHash';
 
 describe('parseHash', () => {
   it('reads the documented keys', () => {
@@ -45,7 +45,7 @@ describe('parseHash', () => {
     expect(parseHash('#path=/100%').path).toBe('/100%');
   });
 
-  it('normalises paths: leading slash, duplicate slashes, dot segments, trailing slash', () => {
+  it('normalizes paths: leading slash, duplicate slashes, dot segments, trailing slash', () => {
     expect(parseHash('#path=etc//apt/./sources.list/').path).toBe('/etc/apt/sources.list');
     expect(parseHash('#path=/../../etc').path).toBe('/etc');
     expect(parseHash('#path=/').path).toBe('/');
@@ -103,10 +103,10 @@ describe('comparisons', () => {
 });
 
 describe('paths', () => {
-  it('normaliseHashPath', () => {
-    expect(normaliseHashPath('a/b')).toBe('/a/b');
-    expect(normaliseHashPath('/')).toBe('/');
-    expect(normaliseHashPath('')).toBeUndefined();
+  it('normalizeHashPath', () => {
+    expect(normalizeHashPath('a/b')).toBe('/a/b');
+    expect(normalizeHashPath('/')).toBe('/');
+    expect(normalizeHashPath('')).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@
  * the URL: it never leaves the machine, so the hash describes a view of "the
  * file you drop", and is applied when an archive is opened.
  *
- * The first half of this module is pure (parse/serialise/compare, unit-tested);
+ * The first half of this module is pure (parse/serialize/compare, unit-tested);
  * the second half syncs the store and `window.history` both ways:
  *  - store → history: pushState when the selection (image, layer, path) changes,
  *    so Back/Forward move between selections (path changes in quick succession,
@@ -80,9 +80,9 @@ function parseBool(v: string | undefined): boolean | undefined {
 
 /**
  * '/a//b/./c/' → '/a/b/c'; 'a/b' → '/a/b'; '' → undefined. `..` is resolved
- * without climbing above the root, as the engine normalises tar paths.
+ * without climbing above the root, as the engine normalizes tar paths.
  */
-export function normaliseHashPath(p: string): string | undefined {
+export function normalizeHashPath(p: string): string | undefined {
   if (p === '') return undefined;
   const out: string[] = [];
   for (const seg of p.split('/')) {
@@ -110,7 +110,7 @@ export function parseHash(hash: string): HashState {
   if (image !== undefined) out.image = image;
   const layer = parseIndex(kv.get('layer'));
   if (layer !== undefined) out.layer = layer;
-  const path = kv.has('path') ? normaliseHashPath(kv.get('path')!) : undefined;
+  const path = kv.has('path') ? normalizeHashPath(kv.get('path')!) : undefined;
   if (path !== undefined) out.path = path;
   const q = kv.get('q');
   if (q) out.q = q;
@@ -173,7 +173,7 @@ export function hashStateFromStore(s: AppState): HashState {
     out.image = s.image.index;
     if (s.selectedLayer >= 0) out.layer = s.selectedLayer;
   }
-  if (s.selectedPath) out.path = normaliseHashPath(s.selectedPath);
+  if (s.selectedPath) out.path = normalizeHashPath(s.selectedPath);
   if (s.search) out.q = s.search;
   if (s.searchMode !== 'substring') out.mode = s.searchMode;
   if (!allFilters(s.filters)) out.filters = s.filters;

@@ -22,7 +22,7 @@ const dist = (a: string, b: string) => {
 };
 
 describe('layerColor', () => {
-  it('returns #rrggbb colours with ≥ 3:1 contrast on both theme backgrounds', () => {
+  it('returns #rrggbb colors with ≥ 3:1 contrast on both theme backgrounds', () => {
     for (const count of [1, 2, 3, 5, 8, 14, 30, 127]) {
       for (let i = 0; i < count; i++) {
         const c = layerColor(i, count);
@@ -33,11 +33,11 @@ describe('layerColor', () => {
     }
   });
 
-  it('gives every layer of a stack its own colour, neighbours clearly apart', () => {
+  it('gives every layer of a stack its own color, neighbours clearly apart', () => {
     for (const count of [2, 5, 14, 40]) {
-      const colours = Array.from({ length: count }, (_, i) => layerColor(i, count));
-      expect(new Set(colours).size).toBe(count);
-      for (let i = 1; i < count; i++) expect(dist(colours[i], colours[i - 1])).toBeGreaterThan(25);
+      const colors = Array.from({ length: count }, (_, i) => layerColor(i, count));
+      expect(new Set(colors).size).toBe(count);
+      for (let i = 1; i < count; i++) expect(dist(colors[i], colors[i - 1])).toBeGreaterThan(25);
     }
   });
 
@@ -53,7 +53,7 @@ describe('layerColor', () => {
     expect(layerColor(0, 0)).toBe(layerColor(0, 1));
   });
 
-  it('derives alpha and tint variants from the same colour', () => {
+  it('derives alpha and tint variants from the same color', () => {
     expect(layerColorAlpha(1, 3, 0.5)).toBe(layerColor(1, 3) + '80');
     expect(layerTint(1, 3)).toContain(layerColor(1, 3));
     expect(layerTint(1, 3)).toContain('var(--bg)');

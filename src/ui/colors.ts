@@ -1,6 +1,6 @@
 /**
- * Layer colours, shared by the stack diagram, the tree (owner-layer swatches),
- * the details pane and the teaching views, so a layer has one colour everywhere.
+ * Layer colors, shared by the stack diagram, the tree (owner-layer swatches),
+ * the details pane and the teaching views, so a layer has one color everywhere.
  *
  * Design:
  * - Hues are spread over the stack from blue (base) through teal, green, yellow,
@@ -9,17 +9,17 @@
  *   gradient from cool (old, base image) to warm (recent steps).
  * - Neighbouring layers alternate between two luminance levels, so adjacent
  *   bands stay distinguishable even when a deep stack makes their hues close.
- * - One concrete colour serves both themes: every colour's WCAG 2.x relative
+ * - One concrete color serves both themes: every color's WCAG 2.x relative
  *   luminance is held inside [LUMINANCE_MIN, LUMINANCE_MAX], which gives at least
  *   3:1 contrast (WCAG 2.1 SC 1.4.11, non-text contrast) against both the light
  *   (#ffffff) and the dark (#14171c) page background of theme.css. A concrete
  *   hex string (not a var()/light-dark() expression) also works in SVG
  *   presentation attributes, canvas and color-mix().
- * - Text is never drawn on the saturated colour: components use it for stripes,
+ * - Text is never drawn on the saturated color: components use it for stripes,
  *   swatches and outlines, and mix it with var(--bg) (see layerTint) for fills
  *   that carry var(--fg) text.
  *
- * Colours are computed in OKLCH (perceptually even hue steps) and converted to
+ * Colors are computed in OKLCH (perceptually even hue steps) and converted to
  * sRGB (Björn Ottosson's OKLab matrices, https://bottosson.github.io/posts/oklab/).
  */
 
@@ -98,8 +98,8 @@ function maxChroma(l: number, h: number): number {
   return lo;
 }
 
-/** The in-gamut colour of hue `h` whose relative luminance is `target`. */
-function colourAtLuminance(h: number, target: number): Rgb {
+/** The in-gamut color of hue `h` whose relative luminance is `target`. */
+function colorAtLuminance(h: number, target: number): Rgb {
   let lo = 0;
   let hi = 1;
   let best: Rgb = [target, target, target];
@@ -124,7 +124,7 @@ export function layerHue(index: number, count: number): number {
 const cache = new Map<string, string>();
 
 /**
- * The colour of layer `index` (0 = bottom) in a stack of `count` layers, as a
+ * The color of layer `index` (0 = bottom) in a stack of `count` layers, as a
  * `#rrggbb` string readable (≥ 3:1) on both the light and the dark background.
  * Out-of-range indexes are clamped, so callers may pass -1 for "no layer".
  */
@@ -134,29 +134,29 @@ export function layerColor(index: number, count: number): string {
   const key = `${i}/${n}`;
   let c = cache.get(key);
   if (c === undefined) {
-    c = hex(colourAtLuminance(layerHue(i, n), LUMINANCE_LEVELS[i % LUMINANCE_LEVELS.length]));
+    c = hex(colorAtLuminance(layerHue(i, n), LUMINANCE_LEVELS[i % LUMINANCE_LEVELS.length]));
     cache.set(key, c);
   }
   return c;
 }
 
-/** `#rrggbbaa`: the layer colour with opacity `alpha` (0..1). */
+/** `#rrggbbaa`: the layer color with opacity `alpha` (0..1). */
 export function layerColorAlpha(index: number, count: number, alpha: number): string {
   const a = Math.round(Math.min(1, Math.max(0, alpha)) * 255);
   return layerColor(index, count) + a.toString(16).padStart(2, '0');
 }
 
 /**
- * A soft fill for surfaces that carry var(--fg) text: the layer colour mixed
+ * A soft fill for surfaces that carry var(--fg) text: the layer color mixed
  * into the theme background (so it follows light/dark automatically).
- * `percent` of the layer colour, default LAYER_TINT_PERCENT.
+ * `percent` of the layer color, default LAYER_TINT_PERCENT.
  */
 export const LAYER_TINT_PERCENT = 22;
 export function layerTint(index: number, count: number, percent = LAYER_TINT_PERCENT): string {
   return `color-mix(in srgb, ${layerColor(index, count)} ${percent}%, var(--bg))`;
 }
 
-/** CSS custom properties for an element drawn in a layer's colour: `--layer` and `--layer-tint`. */
+/** CSS custom properties for an element drawn in a layer's color: `--layer` and `--layer-tint`. */
 export function layerColorVars(index: number, count: number): Record<'--layer' | '--layer-tint', string> {
   return { '--layer': layerColor(index, count), '--layer-tint': layerTint(index, count) };
 }

@@ -41,7 +41,7 @@ export function compareBytewise(a: string, b: string): number {
 
 type TypedArr = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
 
-/** A typed array with room for at least `need` elements (doubling); `fill` initialises new slots. */
+/** A typed array with room for at least `need` elements (doubling); `fill` initializes new slots. */
 export function growArray<A extends TypedArr>(a: A, need: number, fill = 0): A {
   if (need <= a.length) return a;
   let cap = a.length || INITIAL_CAPACITY;

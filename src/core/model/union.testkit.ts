@@ -3,7 +3,7 @@
  * hand from a short list, e.g.
  *   layer([['etc/', 'dir'], ['etc/motd', 'file', 12], ['etc/.wh.motd', 'whiteout']])
  * Paths are written like tar names (a trailing '/' is dropped, as the tar
- * reader normalises them). Default modes: dir 0755, file 0644, symlink 0777.
+ * reader normalizes them). Default modes: dir 0755, file 0644, symlink 0777.
  */
 import { EntryKind, type LayerIndex } from '../types';
 import { emptyLayerIndex } from '../read/layerScan';
@@ -14,7 +14,7 @@ export interface EntryOpts {
   mode?: number;
   uid?: number;
   gid?: number;
-  /** Symlink target (raw) or hardlink target (normalised, no leading '/'). */
+  /** Symlink target (raw) or hardlink target (normalized, no leading '/'). */
   link?: string;
 }
 

@@ -42,7 +42,7 @@ export function whiteoutRole(base: string, kind: number): WhiteoutRole {
 
 const ROLE_KIND = [-1, EntryKind.Whiteout, EntryKind.Opaque, EntryKind.WhiteoutMeta] as const;
 
-/** The entry kind the layer scan records for a normalised path: its tar kind, or the whiteout kind its basename gives. */
+/** The entry kind the layer scan records for a normalized path: its tar kind, or the whiteout kind its basename gives. */
 export function classifyWhiteout(path: string, kind: EntryKind): EntryKind {
   const base = baseOf(path);
   if (!base.startsWith(WHITEOUT_PREFIX)) return kind;

@@ -370,7 +370,7 @@ describe('format details', () => {
 });
 
 describe('selectImage', () => {
-  it('chooses by index, tag (normalised) and digest', async () => {
+  it('chooses by index, tag (normalized) and digest', async () => {
     const { info } = await open('podman-two-images-shared-layer.docker.tar');
     expect(selectImage(info, {}).tags).toEqual(['localhost/umoci-fixture:v3']);
     expect(selectImage(info, { image: 1 }).tags).toEqual(['localhost/umoci-fixture:v1']);

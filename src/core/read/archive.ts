@@ -5,7 +5,7 @@
  *
  * The outer tar is indexed from its headers only (scanTarBlob skips file data
  * by offset); every blob is then a byte range of it, read with Blob.slice when
- * needed. The variant is recognised from the archive's content (which top-level
+ * needed. The variant is recognized from the archive's content (which top-level
  * entries exist, what the JSON documents hold, magic bytes), never from the
  * file name or declared media types.
  *
@@ -22,11 +22,10 @@ import type { Codecs } from '../codecs';
 import type { OuterArchive, OuterEntry } from './archive/entries';
 import { readArchiveInfo } from './archive/build';
 
-export type { OuterArchive, OuterEntry } from './archive/entries';
-export { MAX_JSON_BYTES, MAX_LINK_HOPS, resolveEntry, normalisePath } from './archive/entries';
-export { MAX_INDEX_DEPTH, MAX_DESCRIPTORS } from './archive/oci';
-export { selectImage, parsePlatform, formatPlatform, platformMatches, normaliseRef } from './archive/select';
-export { readArchiveInfo } from './archive/build';
+export type { OuterArchive } from './archive/entries';
+export { MAX_JSON_BYTES } from './archive/entries';
+export { MAX_INDEX_DEPTH } from './archive/oci';
+export { selectImage, formatPlatform } from './archive/select';
 
 /**
  * Entries kept for the outer archive. An image archive holds a handful of

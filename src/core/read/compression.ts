@@ -33,8 +33,8 @@ function isZstdSkippable(h: Uint8Array): boolean {
   return h.length >= 4 && (h[0] & 0xf0) === 0x50 && h[1] === 0x2a && h[2] === 0x4d && h[3] === 0x18;
 }
 
-/** Bytes to read to sniff a compression format. */
-export const SNIFF_BYTES = 4;
+/** Bytes to read to sniff a compression format (the longest magic, zstd's, is 4). */
+export const COMPRESSION_SNIFF_BYTES = 4;
 
 export function sniffCompression(head: Uint8Array): Compression {
   if (head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return 'gzip';
@@ -44,7 +44,7 @@ export function sniffCompression(head: Uint8Array): Compression {
 }
 
 export async function sniffBlob(blob: Blob): Promise<Compression> {
-  return sniffCompression(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  return sniffCompression(new Uint8Array(await blob.slice(0, COMPRESSION_SNIFF_BYTES).arrayBuffer()));
 }
 
 type PushDecoder = { push(chunk: Uint8Array, final?: boolean): void };

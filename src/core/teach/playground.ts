@@ -17,7 +17,7 @@
  * - Creating or changing an entry copies up its parent directories too, so the
  *   changeset carries them, as `docker diff`/`docker commit` do.
  *
- * The layer is then serialised as a real tar (writeTar) and indexed into a
+ * The layer is then serialized as a real tar (writeTar) and indexed into a
  * LayerIndex whose data offsets point into that tar, so it can be appended to
  * the image's layers and the union model, tree, statistics and content reads
  * treat it like any other layer. Everything here is pure and synchronous:
@@ -52,7 +52,7 @@ export type RwKind = 'file' | 'dir' | 'symlink' | 'whiteout' | 'opaque';
 
 /** One entry of the read-write layer, keyed by its tar member path. */
 export interface RwEntry {
-  /** Normalised member path (no leading '/'); whiteouts carry their own path, e.g. `etc/.wh.motd`. */
+  /** Normalized member path (no leading '/'); whiteouts carry their own path, e.g. `etc/.wh.motd`. */
   path: string;
   kind: RwKind;
   /** File contents ('file' only). */

@@ -15,7 +15,7 @@ import { LayerscopeError } from '../errors';
 export type TarWriteKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 export interface TarWriteEntry {
-  /** Member name as stored (no normalisation besides a trailing `/` added to directories; `''` or `.` for the root dir writes `./`). */
+  /** Member name as stored (no normalization besides a trailing `/` added to directories; `''` or `.` for the root dir writes `./`). */
   path: string;
   kind: TarWriteKind;
   /** File contents ('file' only; other kinds have no data). */

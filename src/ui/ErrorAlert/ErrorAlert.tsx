@@ -1,7 +1,7 @@
 /**
  * A failed open, in plain words (role="alert": announced when it appears).
  * The message comes from state/loader.describeLoadError: what the file was
- * recognised as, what is wrong, what Layerscope expects. Rendered as text only.
+ * recognized as, what is wrong, what Layerscope expects. Rendered as text only.
  */
 import './ErrorAlert.css';
 import { SafeText } from '../format/SafeText';

@@ -50,7 +50,7 @@ describe('text', () => {
     expect(sniff(cut, true)).toMatchObject({ kind: 'text', encoding: 'UTF-8' });
   });
 
-  it('recognises SVG only by its root element', () => {
+  it('recognizes SVG only by its root element', () => {
     expect(looksLikeSvg('<svg xmlns="http://www.w3.org/2000/svg"/>')).toBe(true);
     expect(looksLikeSvg('\uFEFF<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg>')).toBe(true);
     expect(looksLikeSvg('<html><svg></svg></html>')).toBe(false);

@@ -75,7 +75,7 @@ export function sniff(b: Uint8Array, truncated = false): Sniffed {
   }
   let control = 0;
   for (const x of head) {
-    // C0 controls other than tab, LF, FF, CR and ESC (ANSI colour codes in text files)
+    // C0 controls other than tab, LF, FF, CR and ESC (ANSI color codes in text files)
     if (x < 0x20 && x !== 9 && x !== 10 && x !== 12 && x !== 13 && x !== 27) control++;
     else if (x === 0x7f) control++;
   }

@@ -130,7 +130,7 @@ export function planTour(img: LoadedImage): TourStep[] {
     title: 'A stack of read-only layers',
     body: [
       `This image is ${plural(imageLayers, 'layer')}, numbered from 0 at the bottom; together they hold ${formatBytes(totalBytes)} of files. Each layer is a tar of what one build step changed, and none of them is ever modified.${imageLayers < n ? ` On top sits a running container\u2019s read-write layer (layer ${n - 1}).` : ''}`,
-      'Click a layer to see the filesystem as it was right after that step. In the tree, the coloured chip on each row says which layer the file comes from.',
+      'Click a layer to see the filesystem as it was right after that step. In the tree, the colored chip on each row says which layer the file comes from.',
     ],
     present: true,
     layer: top,

@@ -7,7 +7,7 @@ import { sha256 } from 'hash-wasm';
 import type { ArchiveFormat, ArchiveInfo, Compression, EngineWarning, ImageInfo, LayerRef, Platform, PlatformChoice } from '../../types';
 import { EntryKind } from '../../types';
 import { LayerscopeError, isLayerscopeError } from '../../errors';
-import { sniffCompression, SNIFF_BYTES } from '../compression';
+import { sniffCompression, COMPRESSION_SNIFF_BYTES } from '../compression';
 import { mapHistory, parseConfig, type RawHistory } from './config';
 import { hasLegacyMarkers, legacyHistory, readDockerManifest, type LayerSource } from './docker';
 import { describeTopLevel, parseJson, readHead, readSmall, refOf, resolveEntry, type OuterArchive, type OuterEntry } from './entries';
@@ -99,7 +99,7 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
     });
   }
 
-  const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, SNIFF_BYTES)));
+  const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, COMPRESSION_SNIFF_BYTES)));
   const layers: LayerRef[] = layerEntries.map((e, i) => {
     const diffId = cfg.diffIds[i] ?? null;
     let digest = d.layers[i].digest;

@@ -30,7 +30,7 @@ const ARRAY_FIELDS = ['Env', 'Cmd', 'Entrypoint', 'Shell', 'OnBuild'] as const;
 const STRING_FIELDS = ['WorkingDir', 'User', 'StopSignal'] as const;
 const OBJECT_FIELDS = ['ExposedPorts', 'Volumes'] as const;
 
-export function summariseRuntimeConfig(c: unknown): ImageConfigSummary {
+export function summarizeRuntimeConfig(c: unknown): ImageConfigSummary {
   const out: ImageConfigSummary = {};
   if (!isObject(c)) return out;
   for (const k of ARRAY_FIELDS) if (Array.isArray(c[k])) out[k] = strArray(c[k]);
@@ -80,7 +80,7 @@ export function parseConfig(json: unknown): ParsedConfig {
     author: str(c.author),
     // Docker's legacy configs also carry `container_config` (the build container's
     // settings); only `config` describes how the image runs (config.md: "config").
-    summary: summariseRuntimeConfig(c.config),
+    summary: summarizeRuntimeConfig(c.config),
     diffIds: strArray(rootfs.diff_ids),
     history,
   };

@@ -1,6 +1,6 @@
 /**
  * The outer archive as an entry map, plus the few primitives every format
- * reader needs: path normalisation, link resolution inside the archive, and
+ * reader needs: path normalization, link resolution inside the archive, and
  * size-limited JSON reads. Data is never copied: an entry is a byte range of
  * the (uncompressed) outer tar, read with Blob.slice on demand.
  */
@@ -9,13 +9,13 @@ import { LayerscopeError } from '../../errors';
 import { normalizeTarPath } from '../tar/parser';
 
 export interface OuterEntry {
-  /** Normalised path inside the outer archive (the map key). */
+  /** Normalized path inside the outer archive (the map key). */
   name: string;
   kind: EntryKind;
   /** Offset of the entry's data in the outer tar (TarEntry.dataOffset). */
   offset: number;
   size: number;
-  /** Symlink target (raw) or hardlink target (normalised), '' otherwise. */
+  /** Symlink target (raw) or hardlink target (normalized), '' otherwise. */
   linkname: string;
 }
 
@@ -41,10 +41,10 @@ export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 export const MAX_LINK_HOPS = 40;
 
 /**
- * Normalise a path like TarEntry.path: no leading `./` or `/`, no trailing `/`,
+ * Normalize a path like TarEntry.path: no leading `./` or `/`, no trailing `/`,
  * `.` dropped, `..` resolved (a `..` above the root is dropped, as tar readers do).
  */
-export function normalisePath(p: string): string {
+export function normalizePath(p: string): string {
   return normalizeTarPath(p).path;
 }
 
@@ -62,13 +62,13 @@ function dirname(p: string): string {
  * nothing, or something other than a regular file, is there.
  */
 export function resolveEntry(entries: Map<string, OuterEntry>, path: string): OuterEntry | null {
-  let p = normalisePath(path);
+  let p = normalizePath(path);
   let hops = 0;
   const hop = (next: string): string => {
     if (++hops > MAX_LINK_HOPS) {
       throw new LayerscopeError('LOOP', `Link chain too long or circular while resolving "${path}" in the archive (more than ${MAX_LINK_HOPS} links)`);
     }
-    return normalisePath(next);
+    return normalizePath(next);
   };
   for (;;) {
     const e = entries.get(p);

@@ -31,8 +31,8 @@ export function platformMatches(p: Platform | null, want: Platform): boolean {
   return want.variant === undefined || p.variant === want.variant;
 }
 
-/** `alpine` ≡ `alpine:latest` ≡ `docker.io/library/alpine:latest` (Docker's reference normalisation). */
-export function normaliseRef(ref: string): string {
+/** `alpine` ≡ `alpine:latest` ≡ `docker.io/library/alpine:latest` (Docker's reference normalization). */
+export function normalizeRef(ref: string): string {
   let r = ref.trim();
   for (const prefix of ['docker.io/', 'index.docker.io/']) if (r.startsWith(prefix)) r = r.slice(prefix.length);
   if (r.startsWith('library/')) r = r.slice('library/'.length);
@@ -72,7 +72,7 @@ export function selectImage(info: ArchiveInfo, sel: { image?: number | string; p
     const want = sel.image;
     cands = info.images.filter(
       (im) =>
-        im.tags.some((t) => t === want || normaliseRef(t) === normaliseRef(want)) ||
+        im.tags.some((t) => t === want || normalizeRef(t) === normalizeRef(want)) ||
         digestMatches(im.manifestDigest, want) ||
         digestMatches(im.configDigest, want),
     );

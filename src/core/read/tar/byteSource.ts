@@ -52,7 +52,7 @@ export const STREAM_RESTART_GAP = 1024 * 1024;
  * reads 2.1–3.2 ms each, 1 MiB slices ~80 MB/s), while a stream delivers
  * 200–400 MB/s. A tar's headers are read in order, so one stream serves them all;
  * a read behind the stream position also restarts it (only after a corrupt
- * header, never in a normal scan). Reads are serialised: one stream, one reader.
+ * header, never in a normal scan). Reads are serialized: one stream, one reader.
  */
 export function blobStreamSource(blob: Blob): ByteSource {
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;

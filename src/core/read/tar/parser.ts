@@ -207,7 +207,7 @@ function roundUp(n: number): number {
 }
 
 /**
- * Normalises an archive path: strips leading `/` and `./`, resolves `.`/`..` against
+ * Normalizes an archive path: strips leading `/` and `./`, resolves `.`/`..` against
  * the archive root without climbing above it, drops trailing `/`. `''` is the root.
  * `unsafe` reports an absolute path or a `..` that tried to climb out.
  */

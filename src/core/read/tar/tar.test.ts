@@ -414,7 +414,7 @@ describe('hand-encoded headers', () => {
     expect(stripForCompare(await scan(bytes))).toEqual(stripForCompare(c));
   });
 
-  it('path normalisation and UNSAFE_PATH warnings; hardlink targets normalised, symlinks raw', () => {
+  it('path normalization and UNSAFE_PATH warnings; hardlink targets normalized, symlinks raw', () => {
     const bytes = new Uint8Array(
       Buffer.concat([
         header({ name: './', type: '5' }),
