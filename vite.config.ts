@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 /**
@@ -41,4 +42,4 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
   },
-} as never);
+});

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Tree interaction benchmark (issue 4: "answering within 100 ms on a million rows").
 //
-// Opens the production build (dist/, via vite preview) in headless Chromium with
-// `?bench`, which installs a test hook (src/ui/FileTree/benchHook.ts). The hook
+// Opens the bench build (dist-bench/: the production build plus the hook, `npm run
+// build:bench`, via vite preview) in headless Chromium with `?bench`, which installs a
+// test hook (src/ui/FileTree/benchHook.ts; not in the production bundle). The hook
 // generates an image of a million files in memory (LayerIndex values: no archive
 // to read, so only the tree is measured), shows it, and times interactions from
 // the store change to the next paint: expanding, a million expanded rows, layer
@@ -12,7 +13,7 @@
 // plain JS loop over the same number of nodes (reading two typed-array columns).
 // Nothing here asserts a target (a noisy machine must not fail a build).
 //
-// Run: npm run build && node scripts/bench-tree.mjs   (npm run bench runs it too)
+// Run: npm run build:bench && node scripts/bench-tree.mjs   (npm run bench runs it too)
 // Options: --dirs=N --files=N --layers=N (default 1000 x 1000 files, 6 layers)
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +28,10 @@ const arg = (name, def) => {
 };
 const spec = { dirs: arg('dirs', 1000), filesPerDir: arg('files', 1000), layers: arg('layers', 6) };
 
-// LAYERSCOPE_DIST: benchmark another build directory than dist/
-const outDir = resolve(root, process.env.LAYERSCOPE_DIST ?? 'dist');
+// LAYERSCOPE_DIST: benchmark another build directory than dist-bench/ (a build made with --mode bench)
+const outDir = resolve(root, process.env.LAYERSCOPE_DIST ?? 'dist-bench');
 if (!existsSync(resolve(outDir, 'index.html'))) {
-  console.error(`bench-tree: no production build in ${outDir}; run \`npm run build\` first.`);
+  console.error(`bench-tree: no bench build in ${outDir}; run \`npm run build:bench\` first.`);
   process.exit(1);
 }
 

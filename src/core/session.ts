@@ -75,7 +75,7 @@ export interface OpenCallbacks {
   onStructure?(info: ArchiveInfo, image: ImageInfo): void;
   onLayerState?(layer: number, state: LayerState, detail?: string): void;
   onLayerProgress?(layer: number, p: Progress): void;
-  /** A layer finished (or failed). `partial` is the union of what is known so far. */
+  /** A layer finished: its index, or null and the error that stopped it. */
   onLayerDone?(layer: number, index: LayerIndex | null, error: string | null): void;
   /** Archive-level progress (reading the outer index, or decompressing a .tar.gz). */
   onArchiveProgress?(p: Progress): void;

@@ -221,7 +221,7 @@ export interface LayerIndex {
   diffIdComputed: string | null;
   /** sha256 of the stored blob, `sha256:<hex>` (null if not computed). */
   digestComputed: string | null;
-  /** Resume points for compressed layers (see src/core/read/contents.ts). */
+  /** What was odd but readable in this layer (unsafe paths, unknown entry types, …), in stream order. */
   warnings: EngineWarning[];
   /** Set when the layer could not be read to the end; entries before the failure are kept. */
   error: { code: string; message: string; offset: number } | null;

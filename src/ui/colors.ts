@@ -155,8 +155,3 @@ export const LAYER_TINT_PERCENT = 22;
 export function layerTint(index: number, count: number, percent = LAYER_TINT_PERCENT): string {
   return `color-mix(in srgb, ${layerColor(index, count)} ${percent}%, var(--bg))`;
 }
-
-/** CSS custom properties for an element drawn in a layer's color: `--layer` and `--layer-tint`. */
-export function layerColorVars(index: number, count: number): Record<'--layer' | '--layer-tint', string> {
-  return { '--layer': layerColor(index, count), '--layer-tint': layerTint(index, count) };
-}

@@ -2,8 +2,9 @@
  * Scan one layer into the compact LayerIndex (types.ts): the code a scan worker
  * runs, and the command line in-process.
  *
- * - Uncompressed layers are read header by header with Blob.slice, skipping file
- *   data by offset (scanTarBlob): a 900 MB layer costs a few MB of reads.
+ * - Uncompressed layers are read header by header, skipping file data by offset
+ *   (scanTarBlob over a byte source: one forward Blob.stream in the page, pread
+ *   in the command line; read/tar/byteSource.ts): a 900 MB layer costs a few MB of reads.
  * - gzip / zstd layers stream through the decoder into the tar state machine;
  *   the stored and uncompressed bytes are hashed in the same pass when asked
  *   (they pass through the CPU anyway), for the integrity check.

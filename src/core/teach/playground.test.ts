@@ -21,10 +21,10 @@ import {
   startContainer,
   writeFile,
   normalizeUserPath,
-  compareBytewise,
   type Container,
   type Lower,
 } from './playground';
+import { compareBytewise } from '../model/pathTrie';
 
 type Spec = [
   path: string,

@@ -467,15 +467,6 @@ export function removePath(c: Container, userPath: string, now: number): OpResul
   };
 }
 
-/** Bytes of the content the container currently has at `path`, when it lives in the read-write layer. */
-export function rwData(c: Container, userPath: string): Uint8Array | null {
-  const r = resolvePath(c, normalizeUserPath(userPath));
-  return r?.rw?.kind === 'file' ? r.rw.data : null;
-}
-
-/** Member order: bytewise on UTF-8 (= code points), as the union model and `LC_ALL=C sort` order paths. */
-export { compareBytewise };
-
 const KIND_TO_ENTRY: Record<RwKind, EntryKind> = {
   file: EntryKind.File,
   dir: EntryKind.Dir,

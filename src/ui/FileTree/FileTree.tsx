@@ -44,11 +44,7 @@ import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
-import { installBenchHook } from './benchHook';
 import './FileTree.css';
-
-// The benchmark's test hook exists only when the page is opened with ?bench.
-if (typeof location !== 'undefined' && new URLSearchParams(location.search).has('bench')) installBenchHook();
 
 /** Row height in px. 22 px keeps 1.5 M rows under Chromium's ~33.5 M px element height limit. */
 export const ROW_HEIGHT = 22;
