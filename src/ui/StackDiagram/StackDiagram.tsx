@@ -20,17 +20,7 @@ import type { HistoryStep, ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';
 import { displayName } from '../format/displayName';
-import {
-  bandHeights,
-  metadataMarkers,
-  rootfsTop,
-  baseImageEnd,
-  bandLines,
-  sharedCaption,
-  sizeBudget,
-  MARKER_PX,
-  type LayerFigures,
-} from './stackModel';
+import { bandHeights, metadataMarkers, rootfsTop, baseImageEnd, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
 import { layerFigures } from './figures';
 import { ExplainButton } from '../Teach/Explain';
 import './StackDiagram.css';
