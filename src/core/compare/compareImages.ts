@@ -12,7 +12,7 @@
  * stored bytes of one archive (blobIds). Layers not shared need no hashing: their
  * files are compared by hashing only the candidates.
  */
-import { blobOf } from '../archive';
+import { blobOf } from '../read/archive';
 import { LayerscopeError, describeError } from '../errors';
 import type { Codecs } from '../codecs';
 import type { LayerScanner, LoadedImage } from '../session';

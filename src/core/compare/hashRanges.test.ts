@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { writeTar } from '../tarWriter';
-import { scanLayer } from '../layerScan';
+import { writeTar } from '../write/tarWriter';
+import { scanLayer } from '../read/layerScan';
 import { LayerscopeError } from '../errors';
 import { RUN_GAP, costOfRanges, hashRanges } from './hashRanges';
 

@@ -11,7 +11,7 @@
  * hashed as they stream by: nothing is held beyond the chunks in flight.
  */
 import { defaultCodecs, type Codecs } from '../codecs';
-import { decompressBlob } from '../compression';
+import { decompressBlob } from '../read/compression';
 import { LayerscopeError } from '../errors';
 import type { Hasher } from '../sha256';
 import type { Compression } from '../types';

@@ -106,7 +106,10 @@ function align(ka: (string | null)[], kb: (string | null)[]): LayerRow[] {
   const pairs: [number, number][] = [];
   // common ends first: the usual case (a shared base, a shared top) costs nothing
   let lo = 0;
-  while (lo < n && lo < m && eq(lo, lo)) pairs.push([lo, lo]), lo++;
+  while (lo < n && lo < m && eq(lo, lo)) {
+    pairs.push([lo, lo]);
+    lo++;
+  }
   let hiA = n;
   let hiB = m;
   const tail: [number, number][] = [];

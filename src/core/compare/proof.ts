@@ -10,7 +10,7 @@
  */
 import { LayerscopeError, describeError, isLayerscopeError } from '../errors';
 import { Diff } from './flags';
-import { DigestCache } from './digests';
+import type { DigestCache } from './digests';
 import { costOfRanges, type HashRange } from './hashRanges';
 import { Proof, type TreeDiff } from './tree';
 import type { CompareSide } from './side';
@@ -50,7 +50,10 @@ export function proofJobs(diff: TreeDiff, a: CompareSide, b: CompareSide, cache:
     if (layer < 0 || entry < 0 || cache.get(s, layer, entry) !== undefined) return;
     const key = `${side}${layer}`;
     let j = jobs.get(key);
-    if (!j) jobs.set(key, (j = { side, layer, entries: new Set() }));
+    if (!j) {
+      j = { side, layer, entries: new Set() };
+      jobs.set(key, j);
+    }
     j.entries.add(entry);
   };
   for (let i = 0; i < diff.count; i++) {
@@ -138,7 +141,9 @@ export async function proveContents(
           },
         });
         if (digests.length !== j.entries.length) throw new LayerscopeError('IO', `expected ${j.entries.length} digests, got ${digests.length}`);
-        j.entries.forEach((e, i) => cache.set(s, j.layer, e, digests[i]));
+        j.entries.forEach((e, i) => {
+          cache.set(s, j.layer, e, digests[i]);
+        });
       } catch (e) {
         if ((isLayerscopeError(e) && e.code === 'CANCELLED') || opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
         failures.push({ side: j.side, layer: j.layer, message: describeError(e) });

@@ -11,7 +11,7 @@
  * The tree holds the differing paths and the directories above them (which exist,
  * unchanged, on both sides), nothing else: its size is proportional to the diff.
  */
-import { compareBytewise } from '../union';
+import { compareBytewise } from '../model/pathTrie';
 import { CATEGORIES, CATEGORY_INDEX, categoryOf, type Category } from './flags';
 import type { TreeDiff } from './tree';
 

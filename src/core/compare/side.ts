@@ -13,8 +13,8 @@
  * was extracted, so it has the target's size, mode, owner and bytes.
  */
 import { EntryKind, type LayerIndex } from '../types';
-import { IMPLICIT_DIR_MODE, UnionEvent, type UnionModel } from '../union';
-import { SYMLINK_MODE, traceHardlink } from '../listing';
+import { IMPLICIT_DIR_MODE, UnionEvent, type UnionModel } from '../model/union';
+import { SYMLINK_MODE, traceHardlink } from '../model/listing';
 
 export interface CompareSide {
   /** Distinguishes the sides in digest-cache keys and messages ('a', 'b', or an image's identity). */

@@ -5,8 +5,8 @@
  * rules are checked against skopeo + umoci on real archives in oracle.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { buildUnion } from '../union';
-import { layer, type EntrySpec } from '../union.testkit';
+import { buildUnion } from '../model/union';
+import { layer, type EntrySpec } from '../model/union.testkit';
 import type { LayerIndex } from '../types';
 import { Diff, categoryOf, flagNames } from './flags';
 import { DigestCache } from './digests';

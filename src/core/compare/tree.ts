@@ -20,10 +20,11 @@
  * proof.ts hashes exactly those files.
  */
 import { EntryKind, type LayerIndex } from '../types';
-import { compareBytewise, type UnionModel } from '../union';
+import { compareBytewise } from '../model/pathTrie';
+import type { UnionModel } from '../model/union';
 import { LayerscopeError } from '../errors';
 import { Diff } from './flags';
-import { DigestCache } from './digests';
+import type { DigestCache } from './digests';
 import {
   emptyVersion,
   fillVersion,
