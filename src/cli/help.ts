@@ -9,8 +9,8 @@ import type { Command } from './command';
 export const HELP_WIDTH = 96;
 
 export const EXIT_CODES_TEXT = `exit codes:
-  0  success (for ci: every rule passed)
-  1  a ci rule failed, or a layer does not match its digest where that is checked
+  0  success (for ci: every rule passed; for diff: the trees are identical)
+  1  a ci rule failed, a layer does not match its digest where that is checked, or (diff) the trees differ
   2  usage or input error: one line on stderr (a layer that cannot be read included: what
      could be read is still printed, and each failed layer gets one line on stderr)`;
 

@@ -4,7 +4,7 @@
  * in-process with Node's codecs, progress on a terminal, and the rule for
  * layers that cannot be read.
  */
-import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage } from '../core/session';
+import { openImage, verifyImage, inProcessScanner, DEFAULT_NODE_CONCURRENCY, type LoadedImage, type OpenOptions } from '../core/session';
 import { formatPlatform } from '../core/read/archive';
 import { nodeCodecs, tempFileSink } from './nodeIo';
 import { stringFlag, UsageError, type OptionSpec, type ParsedArgs } from './args';
@@ -41,6 +41,20 @@ export interface LoadOptions {
   verify: boolean;
   image?: number | string;
   platform?: string;
+  /**
+   * Hash compressed layers while indexing them (node:crypto: nearly free) without the
+   * after-pass `verify` adds for uncompressed ones. `diff` wants the digests of the
+   * layers it may share, and hashes only the uncompressed ones it needs.
+   */
+  inlineHash?: boolean;
+  /** The archive already opened (a second image of the same file: its layers are then the same stored bytes). */
+  opened?: OpenOptions['opened'];
+  /**
+   * Where to leave the closers of what loading opened (the temporary file a
+   * compressed archive is decompressed into), for a caller that still reads layer
+   * bytes afterwards (`diff` hashes file contents). Absent: closed when loaded.
+   */
+  retain?: (() => void)[];
 }
 
 /**
@@ -57,7 +71,8 @@ export async function loadImage(input: ArchiveInput, io: Io, opts: LoadOptions):
     const img = await openImage(input.blob, {
       image: opts.image,
       platform: opts.platform,
-      verify: opts.verify,
+      verify: opts.verify || opts.inlineHash === true,
+      opened: opts.opened,
       scanner,
       gunzip: nodeCodecs.gunzip,
       sink: () => {
@@ -71,7 +86,12 @@ export async function loadImage(input: ArchiveInput, io: Io, opts: LoadOptions):
     });
     return opts.verify ? await verifyImage(img, { scanner }) : img;
   } finally {
-    for (const s of sinks) for (const b of s.opened) b.close();
+    for (const s of sinks) {
+      for (const b of s.opened) {
+        if (opts.retain) opts.retain.push(() => b.close());
+        else b.close();
+      }
+    }
     progress?.done();
   }
 }

@@ -17,6 +17,7 @@ import { escapeText } from './escape';
 import { inspect } from './commands/inspect';
 import { ls } from './commands/ls';
 import { ci } from './commands/ci';
+import { diff } from './commands/diff';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
 export { openImage, verifyImage } from '../core/session';
@@ -30,7 +31,7 @@ export type { Io } from './io';
 export const VERSION: string = version;
 
 /** Every command, in the order `--help` lists them. Add yours here (see OWNERS.md). */
-export const COMMANDS: readonly Command[] = [inspect, ls, ci];
+export const COMMANDS: readonly Command[] = [inspect, ls, ci, diff];
 
 const findCommand = (name: string) => COMMANDS.find((c) => c.name === name);
 
