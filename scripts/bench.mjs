@@ -21,6 +21,7 @@ const skipTree = process.argv.includes('--no-tree');
 const skipContents = process.argv.includes('--no-contents');
 // Only the page, its floors and contents (no GNU tar, no timed Node runs): for iterating on the page.
 const browserOnly = process.argv.includes('--browser-only');
+const skipCompare = process.argv.includes('--no-compare');
 const defaults = ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar', '../bench-data/app-big.docker.tar', '../bench-data/app-big.oci.tar']
   .map((p) => resolve(root, p))
   .filter(existsSync);
@@ -235,4 +236,9 @@ for (const file of archives) {
 }
 if (!skipTree && existsSync(join(root, 'scripts/bench-tree.mjs'))) {
   await import(join(root, 'scripts/bench-tree.mjs'));
+}
+// Comparing two images of this size (layerscope diff against opening both): scripts/bench-compare.mjs.
+if (!skipCompare && !browserOnly && args.length === 0 && existsSync(join(root, 'scripts/bench-compare.mjs'))) {
+  const { benchCompare } = await import(join(root, 'scripts/bench-compare.mjs'));
+  await benchCompare();
 }

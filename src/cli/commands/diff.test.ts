@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +235,22 @@ describe('layerscope diff: output forms', () => {
     const s = JSON.parse((await run('diff', a(), b(), '--json', '--summary')).out);
     expect(s.paths).toBeUndefined();
     expect(s.layers.files.sum).toBe(s.layers.files.a + s.layers.files.b);
+  });
+
+  it('--no-verify takes the diff_ids as proof (a lying config then goes unnoticed, which is why it is not the default)', async () => {
+    const x = save(dockerArchive([writeTar([tfile('f', 'aaaa')])]));
+    // the same diff_id claimed for other bytes of the same size
+    const claimed = `sha256:${createHash('sha256')
+      .update(writeTar([tfile('f', 'aaaa')]))
+      .digest('hex')}`;
+    const y = save(dockerArchive([writeTar([tfile('f', 'bbbb')])], { diffIds: [claimed] }));
+    const proven = await run('diff', x, y);
+    expect(proven.code).toBe(1);
+    expect(proven.out).toBe('/f\tchanged\t4\t4\t0\t0\n');
+    expect(proven.err).toMatch(/^layerscope: warning: B: layer 0 is not the diff_id its config claims/m);
+    const trusted = await run('diff', x, y, '--no-verify', '--summary');
+    expect(trusted.code).toBe(0);
+    expect(trusted.out).toMatch(/on their configs' word \(--no-verify\)/);
   });
 
   it('--mtime counts modification times', async () => {

@@ -227,7 +227,11 @@ export function diffSummary(cmp: Comparison, A: LoadedImage, B: LoadedImage, lab
   );
   lines.push(
     `content proof: ${plural(cmp.proof.hashed, 'equal-size file')} hashed${
-      cmp.layersHashed.length ? `, ${plural(cmp.layersHashed.length, 'shared layer')} hashed to prove they are the same bytes` : ''
+      cmp.diff.options.trustClaimedDiffIds
+        ? "; shared layers taken as the same bytes on their configs' word (--no-verify)"
+        : cmp.layersHashed.length
+          ? `, ${plural(cmp.layersHashed.length, 'shared layer')} hashed to prove they are the same bytes`
+          : ''
     }`,
   );
   return `${escapeLines(lines)}\n`;
@@ -245,7 +249,8 @@ removed, changed (type, size, symlink target, device or bytes) or metadata (mode
 hardlinking; mtime only with --mtime), and unknown for a path that a layer which could not be read may
 have changed. Sizes and layers as ls prints them, empty where the path is absent; paths escaped as ls
 escapes them. Equal-size files from different layers are hashed to prove they are the same, never
-assumed so. Exit 0 when the trees are identical, 1 when they differ, 2 on error.
+assumed so; a layer that both seem to share is hashed first (a config's diff_id is only a claim)
+unless --no-verify. Exit 0 when the trees are identical, 1 when they differ, 2 on error.
 A or B may be - to read that archive from stdin.`,
   options: [
     { name: 'image-a', value: 'N|TAG', description: 'the image of A when its archive holds several (default: the first)' },
@@ -255,6 +260,10 @@ A or B may be - to read that archive from stdin.`,
     { name: 'layer-a', value: 'N', description: "A's tree as of layer N (default: the top)" },
     { name: 'layer-b', value: 'N', description: "B's tree as of layer N" },
     { name: 'mtime', description: 'count modification times as a metadata change (ignored by default, as dive does)' },
+    {
+      name: 'no-verify',
+      description: "take the configs' diff_ids as proof that layers are the same bytes instead of hashing them (faster; trusts the archives)",
+    },
     { name: 'summary', description: 'print the shared and unique layers and the byte totals instead of the paths' },
     { name: 'json', description: 'everything as JSON (with --summary: without the paths)' },
   ],
@@ -273,6 +282,7 @@ A or B may be - to read that archive from stdin.`,
     const selA = selection(args, 'a');
     const selB = selection(args, 'b');
     const mtime = args.flags.has('mtime');
+    const trust = args.flags.has('no-verify');
     const inputs: ArchiveInput[] = [];
     const retain: (() => void)[] = [];
     try {
@@ -281,7 +291,9 @@ A or B may be - to read that archive from stdin.`,
       const same = sameFile(pa, pb);
       const inB = same ? inA : await onSide('B', pb, () => openArchiveArg(pb, io));
       if (!same) inputs.push(inB);
-      const A = await onSide('A', inA.label, () => loadImage(inA, io, { verify: false, inlineHash: true, image: selA.image, platform: selA.platform, retain }));
+      const A = await onSide('A', inA.label, () =>
+        loadImage(inA, io, { verify: false, inlineHash: !trust, image: selA.image, platform: selA.platform, retain }),
+      );
       // the same archive: opened once, so its layers are recognisably the same stored bytes
       const sameImage = same && selA.image === selB.image && selA.platform === selB.platform;
       const B = sameImage
@@ -289,7 +301,7 @@ A or B may be - to read that archive from stdin.`,
         : await onSide('B', inB.label, () =>
             loadImage(inB, io, {
               verify: false,
-              inlineHash: true,
+              inlineHash: !trust,
               image: selB.image,
               platform: selB.platform,
               retain,
@@ -309,6 +321,7 @@ A or B may be - to read that archive from stdin.`,
             scanner,
             codecs: nodeCodecs,
             mtime,
+            trustClaimedDiffIds: trust,
             onVerifyProgress: (d, t) => line?.draw(`hashing the layers both seem to share  ${humanBytes(d)} / ${humanBytes(t)}`),
             onProofProgress: (p) =>
               p.filesTotal > 0 &&
