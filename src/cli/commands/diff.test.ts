@@ -218,7 +218,7 @@ describe('layerscope diff: output forms', () => {
     expect(r.out).toMatch(/first difference/);
     expect(r.out).toMatch(/`docker images` lists add up to/);
     expect(r.out).toMatch(/^paths: 4 paths differ of \d+: 2 added, 1 removed, 1 changed$/m);
-    expect(r.out).toMatch(/\+5\.00 kB \/ −7 B/);
+    expect(r.out).toMatch(/\+5 kB \/ −7 B/);
   });
 
   it('--json: the layers, totals and every path; with --summary without the paths', async () => {

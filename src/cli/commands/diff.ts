@@ -24,7 +24,8 @@ import { ENTRY_KIND_NAMES, type EntryKind } from '../../core/types';
 import { stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { escapeLines, escapeTsvField, jsonForTerminal } from '../escape';
-import { humanBytes, shortDigest } from '../format';
+import { shortDigest } from '../format';
+import { formatBytes } from '../../core/formatBytes';
 import { STDIN_ARG, openArchiveArg, type ArchiveInput } from '../input';
 import { EXIT_ERROR, EXIT_FAILED, EXIT_OK, type Io } from '../io';
 import { imageTitle, loadImage } from '../load';
@@ -207,12 +208,12 @@ export function diffSummary(cmp: Comparison, A: LoadedImage, B: LoadedImage, lab
     lines.push(`  ${a}${mark}${b}${div}`.trimEnd());
   }
   const bytes = (label: string, f: typeof L.files) => [
-    `${label}: A ${humanBytes(f.a)}, B ${humanBytes(f.b)}; shared ${humanBytes(f.shared)}, only in A ${humanBytes(f.uniqueA)}, only in B ${humanBytes(f.uniqueB)}`,
+    `${label}: A ${formatBytes(f.a)}, B ${formatBytes(f.b)}; shared ${formatBytes(f.shared)}, only in A ${formatBytes(f.uniqueA)}, only in B ${formatBytes(f.uniqueB)}`,
   ];
   lines.push('', ...bytes('file bytes', L.files), ...bytes('stored (compressed) bytes', L.stored));
   lines.push(
-    `  the two sizes \`docker images\` lists add up to ${humanBytes(L.files.sum)}; on disk together ${humanBytes(L.files.disk)} (a common base is unpacked once)`,
-    `  a registry or containerd's content store keeps ${humanBytes(L.stored.distinct)} of blobs for both (each shared layer once)`,
+    `  the two sizes \`docker images\` lists add up to ${formatBytes(L.files.sum)}; on disk together ${formatBytes(L.files.disk)} (a common base is unpacked once)`,
+    `  a registry or containerd's content store keeps ${formatBytes(L.stored.distinct)} of blobs for both (each shared layer once)`,
   );
   if (L.incomplete) lines.push('  (a layer could not be read: these figures leave out what was not read)');
   lines.push('');
@@ -223,7 +224,7 @@ export function diffSummary(cmp: Comparison, A: LoadedImage, B: LoadedImage, lab
       : `paths: ${plural(t.differing, 'path')} differ of ${t.compared.toLocaleString('en-US')}: ${CHANGE_NAMES.filter((k) => c[k] > 0)
           .map((k) => `${c[k].toLocaleString('en-US')} ${k}`)
           .join(', ')}`,
-    `  +${humanBytes(t.bytesAdded)} / −${humanBytes(t.bytesRemoved)} (net ${t.net >= 0 ? '+' : '−'}${humanBytes(Math.abs(t.net))})`,
+    `  +${formatBytes(t.bytesAdded)} / −${formatBytes(t.bytesRemoved)} (net ${t.net >= 0 ? '+' : '−'}${formatBytes(Math.abs(t.net))})`,
   );
   lines.push(
     `content proof: ${plural(cmp.proof.hashed, 'equal-size file')} hashed${
@@ -322,11 +323,11 @@ A or B may be - to read that archive from stdin.`,
             codecs: nodeCodecs,
             mtime,
             trustClaimedDiffIds: trust,
-            onVerifyProgress: (d, t) => line?.draw(`hashing the layers both seem to share  ${humanBytes(d)} / ${humanBytes(t)}`),
+            onVerifyProgress: (d, t) => line?.draw(`hashing the layers both seem to share  ${formatBytes(d)} / ${formatBytes(t)}`),
             onProofProgress: (p) =>
               p.filesTotal > 0 &&
               line?.draw(
-                `hashing equal-size files  ${p.filesDone.toLocaleString('en-US')} / ${p.filesTotal.toLocaleString('en-US')}  (${humanBytes(p.fileBytes)})`,
+                `hashing equal-size files  ${p.filesDone.toLocaleString('en-US')} / ${p.filesTotal.toLocaleString('en-US')}  (${formatBytes(p.fileBytes)})`,
               ),
           },
         );
