@@ -207,9 +207,11 @@ test('labels: the step that made each layer, full text on hover; metadata-only s
   const b1 = await page.locator('[data-testid="layer"][data-index="1"]').boundingBox();
   expect(m!.y).toBeGreaterThan(b1!.y);
   expect(m!.y).toBeLessThan(b0!.y);
-  // Layer 0 (the busybox ADD under the base image's CMD) is the rootfs.
-  await expect(page.locator('[data-testid="layer"][data-index="0"]')).toHaveAttribute('data-rootfs', 'true');
-  await expect(page.locator('[data-testid="layer"][data-index="1"]')).not.toHaveAttribute('data-rootfs', 'true');
+  // Layer 0 (the busybox ADD under the base image's CMD) is the base image's; the rootfs is every layer.
+  await expect(page.locator('[data-testid="layer"][data-index="0"]')).toHaveAttribute('data-base', 'true');
+  await expect(page.locator('[data-testid="layer"][data-index="1"]')).not.toHaveAttribute('data-base', 'true');
+  await expect(page.locator('[data-part="base-image"] [data-testid="layer"]')).toHaveCount(1);
+  await expect(page.locator('[data-part="rootfs"] [data-testid="layer"]')).toHaveCount(made.length);
   await expect(page.locator('[data-part="rootfs"]')).toContainText('rootfs');
   await expect(page.locator('[data-part="bootfs"]')).toContainText("the host's kernel, not in the image");
   await expect(page.locator('[data-part="container"]')).toContainText('read-write');

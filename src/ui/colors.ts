@@ -3,12 +3,15 @@
  * the details pane and the teaching views, so a layer has one color everywhere.
  *
  * Design:
- * - Hues are spread over the stack from blue (base) through teal, green, yellow,
- *   orange and red to magenta (top), over HUE_SPAN degrees rather than a full
- *   circle, so the top and the base never look alike and the stack reads as a
- *   gradient from cool (old, base image) to warm (recent steps).
- * - Neighbouring layers alternate between two luminance levels, so adjacent
- *   bands stay distinguishable even when a deep stack makes their hues close.
+ * - A layer's color depends on its index only, never on how many layers the
+ *   stack has: starting a container or committing a layer adds colors above
+ *   and changes none below ("the purple layer" stays purple in a class).
+ * - Hues step by HUE_STEP degrees from blue (the base) through teal, green,
+ *   yellow, orange, red and magenta; the step is not a divisor of 360, so after
+ *   one turn the hues fall between the earlier ones instead of repeating them.
+ * - Lightness cycles through three luminance levels, so neighbouring bands stay
+ *   distinguishable, and layers one hue-turn apart (i and i + 8, whose hues are
+ *   close) differ in lightness as well.
  * - One concrete color serves both themes: every color's WCAG 2.x relative
  *   luminance is held inside [LUMINANCE_MIN, LUMINANCE_MAX], which gives at least
  *   3:1 contrast (WCAG 2.1 SC 1.4.11, non-text contrast) against both the light
@@ -25,19 +28,24 @@
 
 /** Hue of the bottom (base) layer, degrees in OKLCH: a calm blue. */
 const BASE_HUE = 255;
-/** Degrees of hue covered from base to top: < 360 so top and base stay apart. */
-const HUE_SPAN = 290;
+/**
+ * Degrees of hue from one layer to the next: 47° puts seven clearly different
+ * hues on the first seven layers; 47 and 360 share no factor, so the hue
+ * sequence only repeats after 360 layers.
+ */
+export const HUE_STEP = 47;
 /** Chroma aimed for; reduced per hue when it would fall outside the sRGB gamut. */
 const TARGET_CHROMA = 0.15;
 /**
- * Relative-luminance targets alternated between neighbouring layers. Both sit
- * inside [LUMINANCE_MIN, LUMINANCE_MAX] with margin.
+ * Relative-luminance targets cycled over the layers (index mod 3). All sit inside
+ * [LUMINANCE_MIN, LUMINANCE_MAX] with margin; three levels (not two) so that
+ * layers i and i + 8, whose hues are only 16° apart, differ in lightness.
  */
-const LUMINANCE_LEVELS = [0.15, 0.23] as const;
+const LUMINANCE_LEVELS = [0.15, 0.245, 0.195] as const;
 /** Lightest allowed: (1.05 / (0.3 + 0.05)) = 3.0:1 against white. */
 export const LUMINANCE_MAX = 0.3;
-/** Darkest allowed: 3.0:1 against #14171c (luminance ≈ 0.0085), with margin. */
-export const LUMINANCE_MIN = 0.085;
+/** Darkest allowed: (0.13 + 0.05) / (0.0085 + 0.05) = 3.08:1 against #14171c (luminance ≈ 0.0085). */
+export const LUMINANCE_MIN = 0.13;
 /** Bisection steps for lightness and chroma: 2^-24 is far below one 8-bit step. */
 const SEARCH_STEPS = 24;
 
@@ -113,37 +121,34 @@ function colorAtLuminance(h: number, target: number): Rgb {
   return best;
 }
 
-/** Hue (OKLCH degrees) of layer `index` in a stack of `count` layers. */
-export function layerHue(index: number, count: number): number {
-  if (count <= 1) return BASE_HUE;
-  const t = Math.min(1, Math.max(0, index / (count - 1)));
-  // Decreasing hue: blue → teal → green → yellow → orange → red → magenta.
-  return (((BASE_HUE - t * HUE_SPAN) % 360) + 360) % 360;
+/** Hue (OKLCH degrees) of layer `index` (0 = bottom): the same whatever the stack's height. */
+export function layerHue(index: number): number {
+  const i = Math.max(0, Math.floor(index));
+  // Decreasing hue: blue → teal → green → yellow → orange → red → magenta → violet…
+  return (((BASE_HUE - i * HUE_STEP) % 360) + 360) % 360;
 }
 
-const cache = new Map<string, string>();
+const cache = new Map<number, string>();
 
 /**
- * The color of layer `index` (0 = bottom) in a stack of `count` layers, as a
- * `#rrggbb` string readable (≥ 3:1) on both the light and the dark background.
- * Out-of-range indexes are clamped, so callers may pass -1 for "no layer".
+ * The color of layer `index` (0 = bottom) as a `#rrggbb` string readable
+ * (≥ 3:1) on both the light and the dark background. It depends on the index
+ * alone (see the design notes above); negative indexes ("no layer") give layer 0's.
  */
-export function layerColor(index: number, count: number): string {
-  const n = Math.max(1, Math.floor(count));
-  const i = Math.min(n - 1, Math.max(0, Math.floor(index)));
-  const key = `${i}/${n}`;
-  let c = cache.get(key);
+export function layerColor(index: number): string {
+  const i = Math.max(0, Math.floor(Number.isFinite(index) ? index : 0));
+  let c = cache.get(i);
   if (c === undefined) {
-    c = hex(colorAtLuminance(layerHue(i, n), LUMINANCE_LEVELS[i % LUMINANCE_LEVELS.length]));
-    cache.set(key, c);
+    c = hex(colorAtLuminance(layerHue(i), LUMINANCE_LEVELS[i % LUMINANCE_LEVELS.length]!));
+    cache.set(i, c);
   }
   return c;
 }
 
 /** `#rrggbbaa`: the layer color with opacity `alpha` (0..1). */
-export function layerColorAlpha(index: number, count: number, alpha: number): string {
+export function layerColorAlpha(index: number, alpha: number): string {
   const a = Math.round(Math.min(1, Math.max(0, alpha)) * 255);
-  return layerColor(index, count) + a.toString(16).padStart(2, '0');
+  return layerColor(index) + a.toString(16).padStart(2, '0');
 }
 
 /**
@@ -152,6 +157,6 @@ export function layerColorAlpha(index: number, count: number, alpha: number): st
  * `percent` of the layer color, default LAYER_TINT_PERCENT.
  */
 export const LAYER_TINT_PERCENT = 22;
-export function layerTint(index: number, count: number, percent = LAYER_TINT_PERCENT): string {
-  return `color-mix(in srgb, ${layerColor(index, count)} ${percent}%, var(--bg))`;
+export function layerTint(index: number, percent = LAYER_TINT_PERCENT): string {
+  return `color-mix(in srgb, ${layerColor(index)} ${percent}%, var(--bg))`;
 }

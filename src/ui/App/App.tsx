@@ -11,13 +11,11 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { useStore } from '../../state/store';
 import { installLoader, openExample, openFile } from '../../state/loader';
-import { StackDiagram } from '../StackDiagram/StackDiagram';
-import { FileTree } from '../FileTree/FileTree';
 import { Header } from '../Header/Header';
 import { Landing } from '../DropZone/DropZone';
 import { DropOverlay, useWindowFileDrop } from '../DropZone/DropOverlay';
 import { LoadProgress } from '../LoadProgress/LoadProgress';
-import { RightPane } from './RightPane';
+import { Explorer } from '../Layout/Explorer';
 import './App.css';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
@@ -62,17 +60,7 @@ export function App() {
       {explorer ? (
         <>
           <Header onOpen={pickFile} />
-          <main className="explorer" aria-label="Image explorer">
-            <section className="pane pane--left" aria-label="Layers">
-              <StackDiagram />
-            </section>
-            <section className="pane pane--centre" aria-label="Merged filesystem">
-              <FileTree />
-            </section>
-            <section className="pane pane--right" aria-label="Details and image">
-              <RightPane />
-            </section>
-          </main>
+          <Explorer />
           <LoadProgress />
         </>
       ) : (

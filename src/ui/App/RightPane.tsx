@@ -55,7 +55,7 @@ export function RightPane() {
           </button>
         ))}
       </div>
-      <div className="tabpanel" role="tabpanel" id={`tabpanel-${pane}`} aria-labelledby={`tab-${pane}`}>
+      <div className="tabpanel" role="tabpanel" id={`tabpanel-${pane}`} aria-labelledby={`tab-${pane}`} tabIndex={-1} data-pane-focus>
         {pane === 'details' ? <Details /> : <ImagePanel />}
       </div>
     </div>

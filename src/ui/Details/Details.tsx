@@ -85,7 +85,6 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const selectPath = useStore((s) => s.selectPath);
   const path = pathOf(u, node);
   const name = node === 0 ? '/' : u.names[u.nameId[node]];
-  const count = u.layerCount;
   const history = useMemo(() => pathHistory(u, layers, node), [u, layers, node]);
   const st = merged.status[node];
   const change = changeName(merged, node);
@@ -343,7 +342,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                   aria-current={h.layer === layer ? 'true' : undefined}
                   title={`Show the filesystem as of layer ${h.layer}${createdBy(h.layer) ? `\n${displayName(createdBy(h.layer)!)}` : ''}`}
                 >
-                  <LayerChip index={h.layer} count={count} />
+                  <LayerChip index={h.layer} />
                   <span className="dt-hact">{ACTION_LABEL[h.action]}</span>
                   {verSize !== null && <span className="dt-hsize num">{formatBytes(verSize)}</span>}
                   {cause && <SafeText className="dt-hcause mono" text={cause} />}
@@ -426,7 +425,8 @@ function DeletionInfo({
         <code>
           <SafeText text={cause ?? ''} />
         </code>
-        : an empty marker whose name, <code>.wh.</code> + the name, tells the union mount to hide the path and everything under it.
+        : an empty marker named <code>.wh.</code> + the name. When the image is unpacked, the snapshotter turns it into what the union mount understands (for
+        overlayfs a 0/0 character device), which hides the path and everything under it.
       </>
     );
   else if (ev?.action === 'opaque-hidden')
@@ -473,9 +473,9 @@ function DeletionInfo({
   );
 }
 
-export function LayerChip({ index, count }: { index: number; count: number }) {
+export function LayerChip({ index }: { index: number }) {
   return (
-    <span className="dt-layer" style={{ borderColor: layerColor(index, count), background: layerTint(index, count) }}>
+    <span className="dt-layer" style={{ borderColor: layerColor(index), background: layerTint(index) }}>
       <span className="sr-only">layer </span>
       {index}
     </span>

@@ -44,7 +44,30 @@ import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
+import { descendantsChanged, firstLayerWithMatch, splitName } from './rowModel';
+import { revealDetailsIfStacked } from '../Layout/Explorer';
+import { OPEN_KEY_HELP, TYPEAHEAD_RESET_MS, findByPrefix, isTypeaheadKey, matchShortcut } from '../Keys/keys';
 import './FileTree.css';
+
+/** Indentation per tree level; it shrinks (down to INDENT_MIN_PX) before a name gives way. */
+const INDENT_PX = 16;
+const INDENT_MIN_PX = 6;
+/** Ctrl+B (attributes column) is remembered across visits. */
+const ATTRS_PREF_KEY = 'layerscope.tree.attributes';
+function readAttrsPref(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(ATTRS_PREF_KEY) !== 'off';
+  } catch {
+    return true;
+  }
+}
+export function writeAttrsPref(on: boolean): void {
+  try {
+    globalThis.localStorage?.setItem(ATTRS_PREF_KEY, on ? 'on' : 'off');
+  } catch {
+    // storage disabled: the choice lasts for this page
+  }
+}
 
 /** Row height in px. 22 px keeps 1.5 M rows under Chromium's ~33.5 M px element height limit. */
 export const ROW_HEIGHT = 22;
@@ -70,12 +93,6 @@ const SEARCH_HELP =
   'Without “/” the pattern is tested against names; with “/” against the full path. ' +
   'Glob: * and ? stay within a name, ** spans directories, [a-z] classes; a pattern starting with “/” is anchored at the root.';
 
-function isTypingTarget(t: EventTarget | null): boolean {
-  const el = t as HTMLElement | null;
-  if (!el?.tagName) return false;
-  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
-}
-
 export function FileTree() {
   const ms = useMerged();
   const image = useStore((s) => s.loaded?.image ?? s.image);
@@ -91,6 +108,7 @@ export function FileTree() {
   const [caseSensitive, setCaseSensitive] = useState(false);
 
   const union = ms?.union ?? null;
+  const [attrs, setAttrs] = useState(() => readAttrsPref());
   const loadedUnion = useStore((s) => s.loaded?.union === union);
   const layers = ms?.layers ?? null;
   const merged = ms?.merged ?? null;
@@ -168,6 +186,12 @@ export function FileTree() {
     [union, flagsOf, isNodeOpen, autoExpand, collapsed, toggleExpandedPath, setCollapsed],
   );
   const selectNode = useCallback((node: number) => union && selectPath(pathOf(union, node)), [union, selectPath]);
+  // dive's aggregated marker: a directory whose subtree the layer changed (computed per view, once).
+  const below = useMemo(() => (union && merged ? descendantsChanged(union, merged) : null), [union, merged]);
+  const laterLayer = useMemo(
+    () => (union && merged && match && flt && flt.matchCount === 0 ? firstLayerWithMatch(union, merged, match, layer) : -1),
+    [union, merged, match, flt, layer],
+  );
 
   /* ---- reveal: a path selected elsewhere (URL hash, stack, tour, image panel) gets its ancestors opened */
   const lastRevealed = useRef<string | null>(null);
@@ -195,9 +219,11 @@ export function FileTree() {
   }, [activeIndex, virtualizer]);
 
   /* ---- keyboard */
+  const typeahead = useRef({ text: '', at: -Infinity });
   const onTreeKey = useCallback(
     (e: React.KeyboardEvent) => {
       if (!rows || !union || rows.count === 0) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return; // dive's Ctrl keys and the browser's own
       const cur = activeIndex >= 0 ? activeIndex : -1;
       const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
       const go = (i: number) => selectNode(rows.nodes[Math.max(0, Math.min(rows.count - 1, i))]);
@@ -237,28 +263,89 @@ export function FileTree() {
         case ' ':
           if (node < 0) break;
           if (flagsOf(node) & F_HAS_CHILD) setOpen(node, !isNodeOpen(node));
-          else if (e.key === 'Enter') openDetails();
+          else if (e.key === 'Enter') {
+            openDetails();
+            revealDetailsIfStacked();
+          }
           break;
         case '*':
           if (node >= 0) expandSubtree(union, node, flagsOf, expanded, setExpanded, autoExpand);
           break;
-        default:
-          return;
+        default: {
+          if (!isTypeaheadKey(e)) return;
+          // Type-ahead (WAI-ARIA tree pattern): the next row whose name starts with what was typed.
+          const ta = typeahead.current;
+          const now = performance.now();
+          const fresh = now - ta.at > TYPEAHEAD_RESET_MS;
+          ta.text = fresh ? e.key : ta.text + e.key;
+          ta.at = now;
+          // A new prefix looks from the next row; a longer one may stay on the current row.
+          const from = cur < 0 ? 0 : fresh ? cur + 1 : cur;
+          const hit = findByPrefix(rows.count, (i) => union.names[union.nameId[rows.nodes[i]!]!] ?? '', ta.text, from);
+          if (hit >= 0) go(hit);
+        }
       }
       e.preventDefault();
     },
     [rows, union, activeIndex, selectNode, flagsOf, isNodeOpen, setOpen, expanded, setExpanded, autoExpand],
   );
 
-  /* ---- `/` focuses the search from anywhere on the page */
+  const expandAll = () => {
+    if (!union) return;
+    if (autoExpand) setCollapsed(new Set());
+    else expandSubtree(union, 0, flagsOf, expanded, setExpanded, false);
+  };
+  const collapseAll = () => {
+    if (autoExpand && rows) {
+      const top = new Set<number>();
+      for (let i = 0; i < rows.count; i++) if (rows.depths[i] === 0 && rows.flags[i] & F_OPEN) top.add(rows.nodes[i]);
+      setCollapsed(top);
+    } else setExpanded(new Set(['/']));
+  };
+  /** Ctrl+Space: collapse everything; when nothing below the top level is open, expand everything instead (dive toggles). */
+  const toggleCollapseAll = () => {
+    if (!rows) return;
+    let anyOpen = false;
+    for (let i = 0; i < rows.count && !anyOpen; i++) if ((rows.flags[i] ?? 0) & F_OPEN) anyOpen = true;
+    if (anyOpen) collapseAll();
+    else expandAll();
+  };
+
+  /* ---- page-wide keys: `/` focuses the search; dive's Ctrl keys (src/ui/Keys/keys.ts) */
   const searchRef = useRef<HTMLInputElement>(null);
+  const actions = useRef({ toggleCollapseAll, setAttrs });
+  actions.current = { toggleCollapseAll, setAttrs };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
-      if (!searchRef.current) return;
+      const act = matchShortcut(e);
+      if (!act || act === 'help') return;
+      const st = useStore.getState();
+      if (st.status !== 'ready' && st.status !== 'loading') return;
+      if (document.querySelector('dialog[open]')) return; // a modal (the key list) has the keyboard
       e.preventDefault();
-      searchRef.current.focus();
-      searchRef.current.select();
+      switch (act) {
+        case 'search':
+          searchRef.current?.focus();
+          searchRef.current?.select();
+          return;
+        case 'filter-added':
+          return st.setFilters({ added: !st.filters.added });
+        case 'filter-deleted':
+          return st.setFilters({ deleted: !st.filters.deleted });
+        case 'filter-modified':
+          return st.setFilters({ modified: !st.filters.modified });
+        case 'filter-unchanged':
+          return st.setFilters({ unchanged: !st.filters.unchanged });
+        case 'layer-changes':
+          return st.setView({ onlyLayerChanges: !st.onlyLayerChanges });
+        case 'collapse-all':
+          return actions.current.toggleCollapseAll();
+        case 'attributes':
+          return actions.current.setAttrs((on) => {
+            writeAttrsPref(!on);
+            return !on;
+          });
+      }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
@@ -273,7 +360,7 @@ export function FileTree() {
   const top = layerCount - 1;
 
   return (
-    <section aria-label="Merged file tree" className="file-tree" data-pane="tree">
+    <section aria-label="Merged file tree" className="file-tree" data-pane="tree" data-attrs={attrs ? 'on' : 'off'}>
       <Toolbar
         layer={layer}
         isTop={layer === top}
@@ -294,23 +381,14 @@ export function FileTree() {
           }
           focusTree();
         }}
-        onExpandAll={() => {
-          if (!union) return;
-          if (autoExpand) setCollapsed(new Set());
-          else expandSubtree(union, 0, flagsOf, expanded, setExpanded, false);
-        }}
-        onCollapseAll={() => {
-          if (autoExpand && rows) {
-            const top = new Set<number>();
-            for (let i = 0; i < rows.count; i++) if (rows.depths[i] === 0 && rows.flags[i] & F_OPEN) top.add(rows.nodes[i]);
-            setCollapsed(top);
-          } else setExpanded(new Set(['/']));
-        }}
+        onExpandAll={expandAll}
+        onCollapseAll={collapseAll}
       />
       <div className="ft-head" aria-hidden="true">
         <span className="ft-head-name">Name</span>
         <span className="ft-head-size">Size</span>
         <span className="ft-head-mode">Mode</span>
+        <span className="ft-head-owner">uid:gid</span>
         <span className="ft-head-layer">Layer</span>
       </div>
       <div className="ft-scroll" ref={scrollRef}>
@@ -323,7 +401,17 @@ export function FileTree() {
                 : 'Open an image to see its files.'}
           </div>
         ) : count === 0 ? (
-          <div className="ft-empty">{emptyMessage(!!match, onlyLayerChanges, filters, layer)}</div>
+          <div className="ft-empty" data-testid="tree-empty">
+            {emptyMessage(!!match, onlyLayerChanges, filters, layer)}
+            {laterLayer >= 0 && (
+              <p className="ft-later" data-testid="exists-from-layer">
+                A matching path exists from layer {laterLayer}.{' '}
+                <button type="button" className="btn btn-sm" onClick={() => useStore.getState().selectLayer(laterLayer)}>
+                  Show layer {laterLayer}
+                </button>
+              </p>
+            )}
+          </div>
         ) : null}
         <div
           ref={treeRef}
@@ -363,6 +451,7 @@ export function FileTree() {
                   merged={merged}
                   layerCount={layerCount}
                   createdBy={image?.layers[merged.provider[node]]?.createdBy ?? null}
+                  belowChanged={!!below?.[node]}
                   onSelect={selectNode}
                   onToggle={setOpen}
                 />
@@ -410,7 +499,7 @@ function emptyMessage(
   f: { added: boolean; modified: boolean; deleted: boolean; unchanged: boolean },
   layer: number,
 ): string {
-  if (searching) return 'No path matches the search.';
+  if (searching) return `No path matches the search in layer ${layer}.`;
   if (only) return `Layer ${layer} changes no path that the filters show.`;
   if (!f.added && !f.modified && !f.deleted && !f.unchanged) return 'Every change filter is off.';
   return 'Nothing to show with these filters.';
@@ -488,8 +577,9 @@ function Toolbar(p: ToolbarProps) {
           type="search"
           data-testid="search"
           className={p.searchError ? 'ft-search-input invalid' : 'ft-search-input'}
-          placeholder="Search paths  ( / )"
+          placeholder="Search paths"
           aria-label="Search paths"
+          aria-keyshortcuts="/"
           aria-invalid={!!p.searchError}
           aria-describedby="ft-search-status"
           title={SEARCH_HELP}
@@ -533,9 +623,15 @@ function Toolbar(p: ToolbarProps) {
         >
           Aa
         </button>
-        <span id="ft-search-status" className={p.searchError ? 'ft-count error' : 'ft-count'} data-testid="search-count" aria-live="polite">
-          {p.searchError ? p.searchError : p.matchCount !== null ? `${formatCount(p.matchCount)} ${p.matchCount === 1 ? 'match' : 'matches'}` : ''}
+        <span id="ft-search-status" className="ft-count" data-testid="search-count" aria-live="polite">
+          {p.searchError ? 'invalid' : p.matchCount !== null ? `${formatCount(p.matchCount)} ${p.matchCount === 1 ? 'match' : 'matches'}` : ''}
         </span>
+        {p.searchError && (
+          // Over the filter row, not in it: an error message must not move the layout.
+          <span className="ft-search-error" role="status" data-testid="search-error">
+            {p.searchError}
+          </span>
+        )}
       </div>
       <div className="ft-filters" role="group" aria-label="Change filters">
         {filterBtn('added', 'Added', '+')}
@@ -578,11 +674,16 @@ function Toolbar(p: ToolbarProps) {
 function StatusLine({ rows, flt, searching }: { rows: TreeRows | null; flt: TreeFilter | null; searching: boolean }) {
   if (!rows || !flt) return <div className="ft-status" />;
   return (
-    <div className="ft-status" aria-hidden="true">
-      {formatCount(rows.count)} rows shown
-      {flt.passCount !== null &&
-        ` · ${formatCount(flt.passCount)} ${flt.passCount === 1 ? 'path' : 'paths'} ${searching ? (flt.passCount === 1 ? 'matches' : 'match') : flt.passCount === 1 ? 'passes the filters' : 'pass the filters'}`}
-      <span className="ft-keys">↑↓ move · → open · ← close · Enter details · / search</span>
+    <div className="ft-status">
+      <span className="ft-status-counts" aria-hidden="true">
+        {formatCount(rows.count)} rows shown
+        {flt.passCount !== null &&
+          ` · ${formatCount(flt.passCount)} ${flt.passCount === 1 ? 'path' : 'paths'} ${searching ? (flt.passCount === 1 ? 'matches' : 'match') : flt.passCount === 1 ? 'passes the filters' : 'pass the filters'}`}
+      </span>
+      <button type="button" className="ft-keys" data-testid="keys-button" onClick={() => document.dispatchEvent(new CustomEvent(OPEN_KEY_HELP))}>
+        <span className="ft-keys-long">↑↓ move · → open · Enter details · / search · </span>
+        <kbd>?</kbd> all keys
+      </button>
     </div>
   );
 }
@@ -602,6 +703,8 @@ interface RowProps {
   merged: MergedView;
   layerCount: number;
   createdBy: string | null;
+  /** Something below this directory changed in the layer shown (dive's aggregated marker). */
+  belowChanged: boolean;
   onSelect(node: number): void;
   onToggle(node: number, open: boolean): void;
 }
@@ -613,7 +716,9 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
   const deleted = info.status === 'deleted';
   const isDir = info.kind === EntryKind.Dir;
   const context = !(p.flags & F_PASS);
-  const color = layerColor(info.layer, p.layerCount);
+  const color = layerColor(info.layer);
+  const aggregated = info.change === 'unchanged' && isDir && p.belowChanged;
+  const [head, tail] = splitName(isDir && p.node !== 0 ? `${info.name}/` : info.name);
   const cls = [
     'ft-row',
     `ch-${info.change}`,
@@ -622,6 +727,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
     p.selected ? 'is-selected' : '',
     context ? 'is-context' : '',
     p.searching && p.flags & F_MATCH ? 'is-match' : '',
+    aggregated ? 'is-below-changed' : '',
   ].join(' ');
   const linkText =
     info.link !== null ? (info.kind === EntryKind.Hardlink ? `⇒ ${info.link.startsWith('/') ? info.link : '/' + info.link}` : `→ ${info.link}`) : null;
@@ -637,6 +743,7 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       data-change={info.change}
       data-status={info.status}
       data-match={p.searching && p.flags & F_MATCH ? 'true' : undefined}
+      data-below-changed={aggregated ? 'true' : undefined}
       aria-level={p.depth + 1}
       aria-expanded={hasChildren ? p.open : undefined}
       aria-selected={p.selected}
@@ -647,13 +754,19 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       onClick={() => {
         p.onSelect(p.node);
         (document.querySelector('.ft-rows') as HTMLElement | null)?.focus({ preventScroll: true });
+        revealDetailsIfStacked();
       }}
       onDoubleClick={() => hasChildren && p.onToggle(p.node, !p.open)}
     >
-      <span className="ft-marker" aria-hidden="true" title={info.change}>
-        {CHANGE_MARK[info.change]}
+      <span
+        className={aggregated ? 'ft-marker is-aggregated' : 'ft-marker'}
+        aria-hidden="true"
+        title={aggregated ? 'something below this directory changed in this layer' : info.change}
+      >
+        {aggregated ? '~' : CHANGE_MARK[info.change]}
       </span>
-      <span className="ft-name-cell" style={{ paddingLeft: p.depth * 16 }}>
+      <span className="ft-name-cell">
+        {p.depth > 0 && <span className="ft-indent" style={{ flexBasis: p.depth * INDENT_PX, minWidth: p.depth * INDENT_MIN_PX }} aria-hidden="true" />}
         <span
           className={hasChildren ? (p.open ? 'ft-twisty open' : 'ft-twisty') : 'ft-twisty none'}
           aria-hidden="true"
@@ -664,9 +777,9 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
           }}
         />
         <span className={`ft-icon k${info.kind}`} aria-hidden="true" />
-        <span className="ft-name" title={displayName(path)}>
-          <SafeText text={info.name} />
-          {isDir ? '/' : ''}
+        <span className="ft-name" data-testid="tree-name" title={displayName(path)}>
+          <SafeText className="ft-name-head" text={head} />
+          {tail && <SafeText className="ft-name-tail" text={tail} />}
         </span>
         {linkText && <SafeText className="ft-link" text={linkText} />}
         {deleted && <span className="ft-deleted-note">deleted in layer {info.layer}</span>}
@@ -683,9 +796,10 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
         {sizeText}
       </span>
       <span className="ft-mode">{info.versionLayer >= 0 || isDir ? modeString(info.kind, info.mode) : ''}</span>
+      <span className="ft-owner">{info.versionLayer >= 0 || isDir ? `${info.uid}:${info.gid}` : ''}</span>
       <span
         className="ft-layer"
-        style={{ borderColor: color, background: layerTint(info.layer, p.layerCount) }}
+        style={{ borderColor: color, background: layerTint(info.layer) }}
         title={`${deleted ? 'Deleted by' : 'From'} layer ${info.layer}${p.createdBy ? `: ${displayName(p.createdBy)}` : ''}`}
       >
         {info.layer}

@@ -302,7 +302,7 @@ function Dockerfile({ image }: { image: ImageInfo }) {
                   <button
                     type="button"
                     className="ip-df-layer"
-                    style={{ ['--layer' as string]: layerColor(l.layer, n) }}
+                    style={{ ['--layer' as string]: layerColor(l.layer) }}
                     onClick={() => selectLayer(l.layer!)}
                     aria-label={`Show layer ${l.layer}`}
                   >

@@ -105,7 +105,6 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
   const selectLayer = useStore((s) => s.selectLayer);
   const setRightPane = useStore((s) => s.setRightPane);
   const files = loaded.stats.topHidden.slice(0, TOP_FILES);
-  const n = loaded.image.layers.length;
 
   const go = (f: HiddenFile) => {
     selectLayer(layerToShow(loaded, f));
@@ -150,7 +149,7 @@ function TopHidden({ loaded }: { loaded: LoadedImage }) {
                 <td className="ip-top__v">
                   <span className="ip-top__layers" role="img" aria-label={`layers ${[...new Set(f.layers)].join(', ')}`}>
                     {[...new Set(f.layers)].slice(0, 4).map((l) => (
-                      <span key={l} className="ip-top__dot" style={{ background: layerColor(l, n) }} title={`layer ${l}`} />
+                      <span key={l} className="ip-top__dot" style={{ background: layerColor(l) }} title={`layer ${l}`} />
                     ))}
                   </span>
                   {f.versions}
@@ -199,7 +198,6 @@ function CheckCell({
 
 function Integrity({ loaded }: { loaded: LoadedImage }) {
   const verifying = useStore((s) => s.verifying && s.status === 'ready');
-  const n = loaded.image.layers.length;
   const bad = loaded.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
   const failed = loaded.layerErrors.filter(Boolean).length;
   const checked = loaded.integrity.filter((c) => c.diffId !== 'unchecked' || c.digest !== 'unchecked').length;
@@ -228,7 +226,7 @@ function Integrity({ loaded }: { loaded: LoadedImage }) {
           {loaded.integrity.map((c) => (
             <tr key={c.layer}>
               <td>
-                <span className="ip-top__dot" style={{ background: layerColor(c.layer, n) }} aria-hidden="true" /> {c.layer}
+                <span className="ip-top__dot" style={{ background: layerColor(c.layer) }} aria-hidden="true" /> {c.layer}
               </td>
               {loaded.layerErrors[c.layer] ? (
                 <td colSpan={2}>

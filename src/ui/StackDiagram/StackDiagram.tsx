@@ -20,7 +20,7 @@ import type { HistoryStep, ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';
 import { displayName } from '../format/displayName';
-import { bandHeights, metadataMarkers, rootfsTop, baseImageEnd, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
+import { bandHeights, metadataMarkers, stackLayout, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
 import { layerFigures } from './figures';
 import { ExplainButton } from '../Teach/Explain';
 import './StackDiagram.css';
@@ -55,8 +55,9 @@ export function StackDiagram() {
   const n = image?.layers.length ?? 0;
   const selected = effectiveLayer(selectedLayer, n);
   // The playground's running container: its read-write layer sits on top, where the dashed band is.
-  const containerIndex = n > 0 && image!.layers[n - 1].synthetic === 'container' ? n - 1 : -1;
-  const imageLayerCount = image ? image.layers.filter((l) => l.synthetic !== 'container').length : 0;
+  const layout = useMemo(() => stackLayout(image?.layers ?? [], image?.history ?? []), [image]);
+  const containerIndex = layout.container;
+  const imageLayerCount = layout.rootfsTop + 1;
 
   // The scroll area exists only while an image is shown: observed from when it mounts (a ref callback) to when it goes.
   const observeScroll = useCallback((el: HTMLDivElement | null) => {
@@ -70,10 +71,7 @@ export function StackDiagram() {
 
   const figures = useMemo(() => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []), [image, loaded, partial]);
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
-  const rootTop = useMemo(() => (image ? rootfsTop(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
-  // History index of the step that ends the base image (its CMD), -1 when the history shows no base image.
-  const baseEnd = useMemo(() => (image ? baseImageEnd(image.history, imageLayerCount) : -1), [image, imageLayerCount]);
-  const fromBase = baseEnd >= 0;
+  const { baseTop, baseEnd } = layout;
 
   const budget = sizeBudget(n, availablePx - fixedPx);
   const heights = useMemo(
@@ -121,18 +119,26 @@ export function StackDiagram() {
   );
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    // Up = the layer above (the list is drawn top layer first, as the stack stands).
+    // Keys act on the band that has focus (the selection may have moved elsewhere
+    // meanwhile, from the tree or the details pane); Up = the layer above (the list
+    // is drawn top layer first, as the stack stands).
+    const focused = (e.target as HTMLElement).closest?.('[data-testid="layer"]');
+    const at = focused ? Number(focused.getAttribute('data-index')) : selected;
     const keys: Record<string, number> = {
-      ArrowUp: selected + 1,
-      ArrowDown: selected - 1,
-      PageUp: selected + PAGE_LAYERS,
-      PageDown: selected - PAGE_LAYERS,
+      ArrowUp: at + 1,
+      ArrowDown: at - 1,
+      PageUp: at + PAGE_LAYERS,
+      PageDown: at - PAGE_LAYERS,
       Home: n - 1,
       End: 0,
     };
-    if (e.key in keys && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    const to = keys[e.key];
+    if (to !== undefined && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
-      move(keys[e.key]);
+      move(to);
+    } else if ((e.key === 'Enter' || e.key === ' ') && focused && at !== selected) {
+      e.preventDefault();
+      move(at);
     }
   };
 
@@ -170,7 +176,7 @@ export function StackDiagram() {
       height={heights[i]}
       selected={i === selected}
       above={i > selected}
-      rootfs={i <= rootTop}
+      base={i <= baseTop}
       onSelect={() => selectLayer(i)}
     />
   );
@@ -180,19 +186,18 @@ export function StackDiagram() {
       .filter(({ base }) => which === 'all' || (which === 'base') === base)
       .map(({ h, k }) => <Marker key={`m${below}-${k}`} step={h} />);
 
-  // Top of the stack first (DOM order = reading order = visual order).
-  const bands: ReactElement[] = [];
-  const rootfs: ReactElement[] = [];
-  for (let i = n - 1; i >= 0; i--) {
-    if (i === containerIndex) continue;
-    if (i === rootTop) {
-      // Metadata steps above the rootfs: the base image's own (up to its CMD) stay in
-      // the rootfs frame; those of the image built on it go above the frame.
-      bands.push(...renderMarkers(i, 'own'));
-      rootfs.push(...renderMarkers(i, 'base'));
-    } else (i < rootTop ? rootfs : bands).push(...renderMarkers(i));
-    const target = i <= rootTop ? rootfs : bands;
-    target.push(band(i));
+  // Top of the stack first (DOM order = reading order = visual order). Every image
+  // layer goes into the rootfs frame; the base image's into the frame inside it.
+  const own: ReactElement[] = [];
+  const base: ReactElement[] = [];
+  for (let i = layout.rootfsTop; i >= 0; i--) {
+    if (i === baseTop) {
+      // Metadata steps above the base: the base image's own (up to its CMD) stay in
+      // its frame; those of the image built on it go above the frame.
+      own.push(...renderMarkers(i, 'own'));
+      base.push(...renderMarkers(i, 'base'));
+    } else (i < baseTop ? base : own).push(...renderMarkers(i));
+    (i <= baseTop ? base : own).push(band(i));
   }
   const below = renderMarkers(-1);
   const anyShared = image.layers.some((l) => l.sharedWith.length > 0);
@@ -233,24 +238,32 @@ export function StackDiagram() {
 
           <div ref={listRef} role="listbox" aria-label="Image layers, top to bottom" aria-orientation="vertical" className="sd-list" onKeyDown={onKeyDown}>
             {containerIndex >= 0 && band(containerIndex)}
-            {bands}
-            {rootfs.length > 0 && (
-              <div
-                role="group"
-                aria-label={fromBase ? 'rootfs: the root filesystem from the base image' : 'rootfs: the root filesystem'}
-                className="sd-rootfs"
-                data-part="rootfs"
-              >
-                {rootfs}
-                <div className="sd-rootfs-caption" aria-hidden="true">
+            {layout.rootfsTop >= 0 && (
+              <div role="group" aria-label={rootfsCaption(layout.rootfsTop)} className="sd-rootfs" data-part="rootfs" data-top={layout.rootfsTop}>
+                {own}
+                {base.length > 0 && (
+                  <div
+                    role="group"
+                    aria-label={`base image layers${baseTop > 0 ? ` 0–${baseTop}` : ' 0'}: inherited from the image it was built FROM`}
+                    className="sd-base"
+                    data-part="base-image"
+                    data-top={baseTop}
+                  >
+                    {base}
+                    <div className="sd-frame-caption" aria-hidden="true">
+                      <strong>base image layers</strong> {baseTop > 0 ? `0–${baseTop}` : '0'} — from <code>FROM</code>
+                    </div>
+                  </div>
+                )}
+                {below}
+                <div className="sd-frame-caption sd-rootfs-caption" aria-hidden="true" data-testid="rootfs-caption">
                   <span>
-                    <strong>rootfs</strong>
-                    {fromBase ? ` — from the base image${rootTop > 0 ? ` (layers 0–${rootTop})` : ''}` : ' — the root filesystem (/bin, /etc…)'}
+                    <strong>rootfs</strong> = {layout.rootfsTop > 0 ? `the union of layers 0–${layout.rootfsTop}` : 'layer 0'}, what a container sees at{' '}
+                    <code>/</code>
                   </span>
                 </div>
               </div>
             )}
-            {below}
           </div>
 
           <div className="sd-dashed sd-bootfs" data-part="bootfs">
@@ -269,7 +282,7 @@ export function StackDiagram() {
         <span title="Hatched: bytes of the layer that a later layer overwrites or deletes. They are hidden from the merged view but still ship in the image.">
           <i className="sd-swatch-hatch" aria-hidden="true" /> hidden <ExplainButton id="whiteout" className="teach-info--inline" />
         </span>
-        {rootfs.length > 0 && (
+        {layout.rootfsTop >= 0 && (
           <span>
             <i className="sd-swatch-rootfs" aria-hidden="true" /> rootfs <ExplainButton id="rootfs" className="teach-info--inline" />
           </span>
@@ -320,11 +333,12 @@ interface BandProps {
   selected: boolean;
   /** Above the selected layer: not part of the filesystem the tree shows. */
   above: boolean;
-  rootfs: boolean;
+  /** One of the base image's layers (inherited from FROM). */
+  base: boolean;
   onSelect(): void;
 }
 
-function Band({ index, count, image, images, figures: f, load, error, height, selected, above, rootfs, onSelect }: BandProps) {
+function Band({ index, image, images, figures: f, load, error, height, selected, above, base, onSelect }: BandProps) {
   const ref = image.layers[index];
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
@@ -351,7 +365,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
     counted ? `${f.added} added, ${f.modified} modified, ${f.deleted} deleted` : '',
     hidden > 0 ? `${formatBytes(hidden)} hidden by later layers` : '',
     shared,
-    rootfs ? 'rootfs from the base image' : '',
+    base ? 'from the base image' : '',
     state === 'failed' ? `failed: ${error ? displayName(error) : 'could not be read'}` : stateText,
   ]
     .filter(Boolean)
@@ -360,7 +374,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   const title = [
     container
       ? `Layer ${index}: the running container's read-write layer. Changes made in the container land here; the image's layers below stay read-only. Commit turns it into an image layer.`
-      : `Layer ${index}${rootfs ? ' (rootfs, from the base image)' : ''}${committed ? ' (committed in this page, like docker commit)' : ''}`,
+      : `Layer ${index}${base ? ' (base image layer: inherited from FROM)' : ''}${committed ? ' (committed in this page, like docker commit)' : ''}`,
     full ? `Created by: ${full}` : 'No history step recorded for this layer',
     `Size: ${f.estimated ? `${formatBytes(f.bytes)} stored${state === 'failed' ? '; the layer could not be read' : ' (as in the archive); not read yet'}` : `${formatBytes(f.bytes)} of files`}`,
     f.entries !== null ? `Entries: ${formatCount(f.entries)}` : '',
@@ -396,8 +410,8 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
   const style = {
     height,
     '--cmd-lines': cmdLines,
-    '--layer': layerColor(index, count),
-    '--layer-tint': layerTint(index, count),
+    '--layer': layerColor(index),
+    '--layer-tint': layerTint(index),
     '--hatch': `${hatch}%`,
     '--progress': `${pct}%`,
   } as CSSProperties;
@@ -409,7 +423,7 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
       data-testid="layer"
       data-index={index}
       data-load={state}
-      data-rootfs={rootfs || undefined}
+      data-base={base || undefined}
       data-above={above || undefined}
       data-shared={ref.sharedWith.length > 0 || undefined}
       aria-selected={selected}
@@ -449,4 +463,9 @@ function Band({ index, count, image, images, figures: f, load, error, height, se
       {badgeLine && <div className="sd-line sd-line3">{badgeEls}</div>}
     </div>
   );
+}
+
+/** The rootfs frame's accessible name: its meaning does not change with commits (config.md "rootfs"). */
+function rootfsCaption(top: number): string {
+  return `rootfs: the union of ${top > 0 ? `layers 0–${top}` : 'layer 0'} (the image's rootfs.diff_ids), what a container sees at /`;
 }

@@ -6,7 +6,7 @@ import {
   baseImageEnd,
   baseImageTop,
   metadataMarkers,
-  rootfsTop,
+  stackLayout,
   sharedCaption,
   sizeBudget,
   BAND_MIN_PX,
@@ -50,10 +50,10 @@ describe('history markers and rootfs', () => {
     expect(m.get(0)!.map((h) => h.createdBy)).toEqual(['/bin/sh -c #(nop)  CMD ["sh"]']);
     expect(metadataMarkers([step('ENV A=1', -1, true), step('x', 0)]).get(-1)!.length).toBe(1);
   });
-  it('claims the layers below the base image CMD as rootfs', () => {
-    expect(rootfsTop(dive, 14)).toBe(0);
+  it('finds the base image layers below the base image CMD', () => {
+    expect(baseImageTop(dive, 14)).toBe(0);
     const twoLayerBase = [step('ADD a', 0), step('RUN b', 1), step('CMD ["bash"]', 1, true), step('RUN c', 2), step('RUN d', 3)];
-    expect(rootfsTop(twoLayerBase, 4)).toBe(1);
+    expect(baseImageTop(twoLayerBase, 4)).toBe(1);
   });
   it('tells whether the history shows a base image', () => {
     expect(baseImageTop(dive, 14)).toBe(0);
@@ -66,14 +66,33 @@ describe('history markers and rootfs', () => {
     expect(bandLines(48)).toBe(3);
     expect(bandLines(400)).toBe(28);
   });
-  it('claims only layer 0 when the image is a base itself or has no CMD step', () => {
-    // alpine (containerd-alpine-gzip.tar): one layer, then CMD.
-    expect(rootfsTop([step('/bin/sh -c #(nop) ADD file:x in /', 0), step('/bin/sh -c #(nop)  CMD ["/bin/sh"]', 0, true)], 1)).toBe(0);
-    // FROM scratch with the CMD at the very top: not a base boundary.
-    expect(rootfsTop([step('ADD a', 0), step('RUN b', 1), step('CMD ["x"]', 1, true)], 2)).toBe(0);
-    // podman fixture: a non-CMD metadata step.
-    expect(rootfsTop([step('umoci repack', 0), step('umoci config (metadata only)', 0, true), step('x', 1), step('y', 2)], 3)).toBe(0);
-    expect(rootfsTop([], 0)).toBe(-1);
+  it('rootfs is every image layer, before and after a commit; the base never grows with commits', () => {
+    // Like the example: five layers, CMD at the very top (so no base shows in the history).
+    const hist = [
+      step('ADD rootfs.tar /', 0),
+      step('COPY app /app', 1),
+      step('RUN a', 2),
+      step('RUN b', 3),
+      step('RUN c', 4),
+      step('CMD ["/app/server.sh"]', 4, true),
+    ];
+    const five = Array.from({ length: 5 }, () => ({}));
+    expect(stackLayout(five, hist)).toEqual({ rootfsTop: 4, baseTop: -1, baseEnd: -1, container: -1 });
+    // A running container: its layer is above the rootfs, not in it.
+    expect(stackLayout([...five, { synthetic: 'container' as const }], hist)).toEqual({ rootfsTop: 4, baseTop: -1, baseEnd: -1, container: 5 });
+    // After a commit the CMD is no longer the top step, but the committed layer is not the base's top either.
+    const committed = [...hist, step('docker commit', 5)];
+    expect(stackLayout([...five, { synthetic: 'commit' as const }], committed)).toEqual({ rootfsTop: 5, baseTop: -1, baseEnd: -1, container: -1 });
+    // An image built FROM a base keeps the same base layers after a commit.
+    const fromBase = [step('ADD a', 0), step('CMD ["sh"]', 0, true), step('RUN b', 1), step('RUN c', 2)];
+    const three = [{}, {}, {}];
+    expect(stackLayout(three, fromBase)).toMatchObject({ rootfsTop: 2, baseTop: 0, baseEnd: 1 });
+    expect(stackLayout([...three, { synthetic: 'commit' as const }], [...fromBase, step('docker commit', 3)])).toMatchObject({
+      rootfsTop: 3,
+      baseTop: 0,
+      baseEnd: 1,
+    });
+    expect(stackLayout([], [])).toEqual({ rootfsTop: -1, baseTop: -1, baseEnd: -1, container: -1 });
   });
 });
 

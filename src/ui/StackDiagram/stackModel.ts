@@ -1,6 +1,6 @@
 /**
- * Pure helpers behind the stack diagram: labels, band heights, the rootfs
- * guess, history markers and shared-layer captions. No React, no store, so they
+ * Pure helpers behind the stack diagram: labels, band heights, the rootfs and
+ * base-image grouping, history markers and shared-layer captions. No React, no store, so they
  * are unit-tested on their own (stackModel.test.ts).
  */
 import { displayName } from '../format/displayName';
@@ -104,13 +104,36 @@ export function baseImageEnd(history: readonly HistoryStep[], layerCount: number
 }
 
 /**
- * Index of the top layer of the rootfs: the base image's layers when the
- * history shows them (baseImageTop), else layer 0 alone, which holds the root
- * filesystem whatever built it. -1 for an image without layers.
+ * How the stack is drawn, top first. OCI config.md: `rootfs.diff_ids` lists
+ * every layer, and what a container sees at `/` is the union of all of them —
+ * so the rootfs frame holds every image layer (committed ones included), and
+ * keeps that meaning before and after a commit. Inside it, the layers that came
+ * with the base image (`FROM`), when the history shows them, get a frame of
+ * their own: "base image layers". A running container's read-write layer sits
+ * above the rootfs (it is not in the image), bootfs below (it is the host's).
+ *
+ * `baseLayerCount` is the number of layers the image had as loaded: layers
+ * committed in the page are never taken for the base, whatever their history.
  */
-export function rootfsTop(history: readonly HistoryStep[], layerCount: number): number {
-  if (layerCount <= 0) return -1;
-  return Math.max(0, baseImageTop(history, layerCount));
+export interface StackLayout {
+  /** Image layers in the rootfs (0..rootfsTop); -1 for an image without layers. */
+  rootfsTop: number;
+  /** Top layer of the base image, or -1 when the history shows no base. */
+  baseTop: number;
+  /** History index of the step that ends the base image (its CMD), -1 when none. */
+  baseEnd: number;
+  /** Index of the running container's layer, or -1. */
+  container: number;
+}
+
+export function stackLayout(layers: readonly { synthetic?: 'container' | 'commit' }[], history: readonly HistoryStep[]): StackLayout {
+  const n = layers.length;
+  const container = n > 0 && layers[n - 1]?.synthetic === 'container' ? n - 1 : -1;
+  const rootfsTop = (container >= 0 ? n - 1 : n) - 1;
+  const original = layers.filter((l) => !l.synthetic).length;
+  const baseEnd = baseImageEnd(history, original);
+  const baseTop = baseEnd < 0 ? -1 : (history[baseEnd]?.layerIndex ?? -1);
+  return { rootfsTop, baseTop, baseEnd, container };
 }
 
 /**

@@ -212,7 +212,7 @@ export function Playground({ onClose }: { onClose(): void }) {
   };
 
   const members = pg.layer ? pg.layer.paths.map((p, i) => ({ p, kind: MEMBER_KIND[pg.layer!.index.kinds[i]] ?? 'other', size: pg.layer!.index.sizes[i] })) : [];
-  const rwColor = layerCount > 0 ? layerColor(layerIndex, Math.max(layerCount, layerIndex + 1)) : 'var(--accent)';
+  const rwColor = layerCount > 0 ? layerColor(layerIndex) : 'var(--accent)';
   const canAct = status === 'ready' && !pg.busy;
   const isFile = target?.r && (target.r.kind === 'file' || target.r.kind === 'hardlink');
   const isDir = target?.r?.kind === 'dir';

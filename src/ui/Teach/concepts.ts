@@ -47,12 +47,13 @@ export const CONCEPTS: Concept[] = [
   {
     id: 'rootfs',
     term: 'rootfs',
-    title: 'rootfs: the distribution\u2019s files, from the base layer',
+    title: 'rootfs: the union of every layer',
     body: [
-      'The root filesystem is the tree a process sees at `/`: `/bin`, `/etc`, `/lib`, `/usr`\u2026 In an image it comes from the bottom layer(s), the base image made from a distribution (Debian, Alpine, busybox\u2026). Later layers add to it.',
+      'The root filesystem is the tree a process in a container sees at `/`: `/bin`, `/etc`, `/lib`, `/usr`\u2026 It is the union of all the image\u2019s layers, bottom to top: the config lists every one of them, in order, under `rootfs.diff_ids`. The frame around the stack in the diagram is the rootfs; a commit adds a layer to it.',
+      'The lowest layers usually come from a base image made from a distribution (Debian, Alpine, busybox\u2026), named by the Dockerfile\u2019s `FROM`: the diagram frames them as \u201cbase image layers\u201d when the history shows where the base ends. Later layers add to those files or change them.',
       'Because the kernel is not included (see bootfs), a distribution\u2019s base image is a few megabytes to a few hundred, not the gigabytes of an installed system.',
     ],
-    source: 'OCI image-spec config.md "rootfs"',
+    source: 'OCI image-spec config.md "rootfs" (diff_ids), "history"',
     shows: ['[data-part="rootfs"]', '[data-testid="layer"][data-index="0"]'],
   },
   {
@@ -83,10 +84,11 @@ export const CONCEPTS: Concept[] = [
     term: 'Whiteout',
     title: 'Whiteout: deleting hides, it does not free',
     body: [
-      'A read-only lower layer cannot lose a file. Deleting it in an upper layer records a whiteout instead: in an image layer, an empty file named `.wh.<name>` beside where the file was (deleting `/etc/motd` writes `etc/.wh.motd`; overlayfs itself uses a 0/0 character device). Deleting a directory this way hides everything under it.',
+      'A read-only lower layer cannot lose a file. Deleting it in an upper layer records a whiteout instead: in an image layer, an empty file named `.wh.<name>` beside where the file was (deleting `/etc/motd` writes `etc/.wh.motd`). Deleting a directory this way hides everything under it.',
+      'A whiteout file does not itself tell the union mount anything: when a layer is unpacked, the unpacker or snapshotter (containerd\u2019s, Docker\u2019s layer store) turns each one into what the mount understands \u2014 for overlayfs, a 0/0 character device in the layer\u2019s directory, and the `trusted.overlay.opaque` attribute for an opaque directory; committing does the reverse. (The `.wh.` names come from AUFS, the older union filesystem, which read them directly.)',
       'The merged view no longer shows the path, but the lower layer still contains its bytes: they are downloaded and stored with the image. That is why `RUN rm big-file` in a later step never makes an image smaller \u2014 remove files in the same step that created them.',
     ],
-    source: 'OCI image-spec layer.md "Whiteouts"',
+    source: 'OCI image-spec layer.md "Whiteouts"; overlayfs.rst "whiteouts and opaque directories"',
     shows: ['[data-testid="tree-row"][data-change="deleted"]'],
   },
   {
@@ -128,9 +130,10 @@ export const CONCEPTS: Concept[] = [
     title: 'docker commit: the container layer becomes an image layer',
     body: [
       '`docker commit` packs the container\u2019s read-write layer as a tar \u2014 new and copied-up files, whiteouts, opaque markers \u2014 and adds it on top of the image\u2019s layers as a new read-only layer, with a new config: its sha256 appended to `rootfs.diff_ids` and one more `history` entry. The original image is unchanged.',
-      'A `docker build` does the same for every `RUN`, `COPY` and `ADD` step: it runs the step in a temporary container and commits the result.',
+      'Builds make layers differently. The classic builder (`DOCKER_BUILDKIT=0`) did what commit does for every `RUN`, `COPY` and `ADD` step: it ran the step in a temporary container and committed it. BuildKit, the default builder since Docker 23, uses no container commit: each step runs on a snapshot of the previous step\u2019s filesystem (a `RUN` in a short-lived runc container on it, `COPY`/`ADD` written straight into it), and the difference between the two snapshots is exported as the layer tar.',
     ],
-    source: 'OCI image-spec config.md "rootfs", "history"; Docker CLI reference "docker commit"',
+    source:
+      'OCI image-spec config.md "rootfs", "history"; Docker CLI reference "docker commit"; BuildKit docs (moby/buildkit, "Docker Engine build: BuildKit")',
     shows: ['[data-testid="pg-commit"]', '[data-part="stack"]'],
   },
 ];

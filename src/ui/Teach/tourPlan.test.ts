@@ -136,7 +136,10 @@ describe('planTour', () => {
     expect(m.body[0]).toContain('2 steps of the 7');
     expect(m.body[0]).toContain('ENV PATH=/bin');
     const r = step(steps, 'rootfs');
-    expect(r.layer).toBe(0);
+    // The rootfs is the union: the tree shows the top layer, the text says every layer is in it.
+    expect(r.layer).toBe(4);
+    expect(r.body[0]).toContain('union of all 5 layers');
+    expect(r.body[0]).toContain('`rootfs.diff_ids`');
     expect(r.path).toBe('/bin');
     expect(r.targets.map((t) => t.selectors[0])).toContain('[data-part="bootfs"]');
   });

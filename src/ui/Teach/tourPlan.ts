@@ -13,7 +13,7 @@ import { stepLabel } from '../../core/model/buildStep';
 import { EntryKind, type LayerIndex } from '../../core/types';
 import { childrenOf, mergedAt, pathHistory, pathOf, stateAt, NodeStatus, type UnionModel } from '../../core/model/union';
 import { formatBytes, formatCount } from '../format/format';
-import { rootfsTop } from '../StackDiagram/stackModel';
+import { stackLayout } from '../StackDiagram/stackModel';
 import type { ConceptId } from './concepts';
 
 export interface TourTarget {
@@ -139,29 +139,41 @@ export function planTour(img: LoadedImage): TourStep[] {
   });
 
   /* 2. rootfs / bootfs */
-  const rTop = Math.max(0, rootfsTop(image.history, n));
+  // The rootfs is the union of every image layer (config.md: rootfs.diff_ids lists them
+  // all); the base image's layers, when the history shows them, are the bottom part.
+  const layout = stackLayout(image.layers, image.history);
+  const baseTop = layout.baseTop;
+  const lowTop = Math.max(0, baseTop);
   const rootKids = Array.from(childrenOf(u, 0))
     .filter((c) => {
       const h = pathHistory(u, layers, c);
-      return h.length > 0 && h[0].layer <= rTop;
+      return h.length > 0 && (h[0]?.layer ?? Infinity) <= lowTop;
     })
     .map((c) => pathOf(u, c));
   const showDir = ['/bin', '/etc', '/usr', '/lib'].find((p) => rootKids.includes(p)) ?? rootKids[0] ?? null;
-  let rootfsBytes = 0;
-  for (let i = 0; i <= rTop; i++) rootfsBytes += sumFileBytes([layers[i]]);
+  let lowBytes = 0;
+  for (let i = 0; i <= lowTop; i++) lowBytes += sumFileBytes([layers[i] ?? null]);
+  const kidsText = rootKids.length ? ` (${list(rootKids.slice(0, 5).map((p) => `\`${p}\``))}${rootKids.length > 5 ? '…' : ''})` : '';
   steps.push({
     id: 'rootfs',
     concept: 'rootfs',
-    title: 'rootfs from the base, bootfs from the host',
+    title: 'rootfs: every layer, merged; bootfs: the host\u2019s',
     body: [
-      `${rTop === 0 ? 'Layer 0 is' : `Layers 0–${rTop} are`} the base: the root filesystem a distribution provides${rootKids.length ? ` (${list(rootKids.slice(0, 5).map((p) => `\`${p}\``))}${rootKids.length > 5 ? '…' : ''})` : ''}, ${formatBytes(rootfsBytes)}. Every later layer builds on it.`,
+      `The rootfs \u2014 what a process in a container sees at \`/\` \u2014 is the union of ${imageLayers === 1 ? 'the image\u2019s one layer' : `all ${imageLayers} layers`}: the config lists every one of them under \`rootfs.diff_ids\`, and the frame around the stack marks it. ` +
+        (baseTop >= 0
+          ? `${baseTop === 0 ? 'Layer 0 came' : `Layers 0\u2013${baseTop} came`} with the base image (\`FROM\`): the distribution\u2019s files${kidsText}, ${formatBytes(lowBytes)}. The layers above build on them.`
+          : `Layer 0 lays down the distribution\u2019s files${kidsText}, ${formatBytes(lowBytes)}; every later layer adds to them or changes them.`),
       'There is no kernel in it, and no `/boot`: a container runs on the host\u2019s kernel (the bootfs), shared by every container on the machine. That is the dashed band below the stack, and why a distribution image is megabytes, not gigabytes.',
     ],
     present: true,
-    layer: rTop,
+    layer: Math.max(0, layout.rootfsTop),
     path: showDir,
     targets: [
-      { selectors: ['[data-part="rootfs"]', bandSelector(0)], label: 'the rootfs layers' },
+      { selectors: ['[data-part="rootfs"]'], label: 'rootfs: the union of the layers' },
+      {
+        selectors: baseTop >= 0 ? ['[data-part="base-image"]', bandSelector(0)] : [bandSelector(0)],
+        label: baseTop >= 0 ? 'the base image layers' : 'layer 0',
+      },
       { selectors: ['[data-part="bootfs"]'], label: 'bootfs: the host\u2019s kernel' },
       ...(showDir ? [{ selectors: [rowSelector(showDir)], label: showDir }] : []),
     ],
