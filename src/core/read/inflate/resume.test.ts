@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { type Checkpoint, Inflater } from './inflater';
+import { bitShifter, checkpointBefore, readFromCheckpoint } from './resume';
+import { sample } from './sample.testkit';
+
+function record(gz: Uint8Array, spacing: number): Checkpoint[] {
+  const points: Checkpoint[] = [];
+  const inf = new Inflater({ onData() {}, checkpoints: { spacing, onCheckpoint: (c) => points.push(c) } });
+  inf.push(gz, true);
+  return points;
+}
+
+async function collect(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(s).arrayBuffer());
+}
+
+describe('reads from checkpoints', () => {
+  const data = sample(4_000_000);
+  const gz = gzipSync(data);
+  const blob = new Blob([gz]);
+  const points = record(gz, 300_000);
+
+  it('shifts a byte stream by any bit count', async () => {
+    const src = new Uint8Array([0b10110011, 0b01011100, 0b11110000, 0b00001111]);
+    for (let s = 1; s < 8; s++) {
+      const stream = new Blob([src.subarray(0, 1), src.subarray(1)]).stream().pipeThrough(bitShifter(s));
+      const got = await collect(stream);
+      let big = 0n;
+      for (let i = src.length - 1; i >= 0; i--) big = (big << 8n) | BigInt(src[i]);
+      big >>= BigInt(s);
+      for (let i = 0; i < got.length; i++) expect(got[i]).toBe(Number((big >> BigInt(8 * i)) & 0xffn));
+    }
+  });
+
+  it('finds the checkpoint at or before an offset', () => {
+    expect(checkpointBefore(points, 0)).toBe(null);
+    expect(checkpointBefore(points, points[0].out)).toBe(points[0]);
+    expect(checkpointBefore(points, points[3].out - 1)).toBe(points[2]);
+    expect(checkpointBefore(points, Infinity)).toBe(points.at(-1));
+  });
+
+  for (const native of [true, false]) {
+    it(`reads any range after a checkpoint (${native ? 'platform decoder, primed' : 'TypeScript inflater'})`, async () => {
+      let s = 5;
+      for (let k = 0; k < 25; k++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        const offset = points[0].out + (s % (data.length - points[0].out - 1));
+        const want = Math.min(data.length - offset, 1 + (s % 300_000));
+        const cp = checkpointBefore(points, offset)!;
+        const got = await readFromCheckpoint(blob, cp, offset, want, { native });
+        expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + want)))).toBe(true);
+      }
+      await expect(readFromCheckpoint(blob, points.at(-1)!, data.length - 10, 20, { native })).rejects.toThrow(/ends before/);
+    });
+  }
+
+  it('goes on across gzip members when the platform decoder stops at the member end', async () => {
+    const a = data.subarray(0, 1_000_000);
+    const b = data.subarray(1_000_000, 2_000_000);
+    const gz2 = new Uint8Array([...gzipSync(a), ...gzipSync(b)]);
+    const pts = record(gz2, 200_000);
+    const cp = checkpointBefore(pts, 990_000)!;
+    expect(cp.member).toBe(false);
+    const got = await readFromCheckpoint(new Blob([gz2]), cp, 990_000, 20_000);
+    expect(Buffer.from(got).equals(Buffer.from(data.subarray(990_000, 1_010_000)))).toBe(true);
+  });
+});

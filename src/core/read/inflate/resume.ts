@@ -1,0 +1,188 @@
+/**
+ * Reading from the middle of a gzip layer, starting at a recorded checkpoint
+ * (inflater.ts) instead of the layer's first byte.
+ *
+ * The fast way uses the platform's own raw-deflate decoder, which knows nothing of
+ * checkpoints, by feeding it a stream it can start on:
+ *   1. a stored (uncompressed) deflate block holding the checkpoint's 32 KiB window,
+ *      not final (RFC 1951 §3.2.4): it fills the decoder's history exactly as the
+ *      original stream had it, so back-references into the window resolve;
+ *   2. the compressed bytes from the checkpoint's block on, shifted by the bit offset
+ *      of that block within its byte, so the block starts on a byte boundary as the
+ *      stored block leaves it.
+ * This is zlib's inflatePrime + inflateSetDictionary done with input alone. The
+ * platform decoder then runs at native speed and is cancelled once the wanted bytes
+ * are out. Where it cannot go on (the read crosses into the next gzip member, whose
+ * header a raw decoder refuses) or does not exist (Node 20 has no 'deflate-raw'),
+ * the TypeScript Inflater resumes from the same checkpoint, which handles members.
+ */
+import { LayerscopeError } from '../../errors';
+import { type Checkpoint, Inflater } from './inflater';
+
+/** The checkpoint with the largest `out` ≤ `offset` (checkpoints sorted by `out`), or null. */
+export function checkpointBefore(points: readonly Checkpoint[], offset: number): Checkpoint | null {
+  let lo = 0;
+  let hi = points.length - 1;
+  let best: Checkpoint | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid].out <= offset) {
+      best = points[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** A non-final stored block carrying `window` (≤ 65,535 bytes, RFC 1951 §3.2.4): header byte, LEN, NLEN, data. */
+export function primingBlock(window: Uint8Array): Uint8Array {
+  const n = window.length;
+  const b = new Uint8Array(5 + n);
+  b[0] = 0; // BFINAL 0, BTYPE 00, then padding to the byte boundary
+  b[1] = n & 0xff;
+  b[2] = n >>> 8;
+  b[3] = ~n & 0xff;
+  b[4] = (~n >>> 8) & 0xff;
+  b.set(window, 5);
+  return b;
+}
+
+/** Shifts a byte stream right by `s` bits (0 < s < 8): output byte k holds input bits 8k+s … 8k+s+7. */
+export function bitShifter(s: number): TransformStream<Uint8Array, Uint8Array> {
+  let carry = -1;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(c, controller) {
+      if (c.length === 0) return;
+      const out = new Uint8Array(carry < 0 ? c.length - 1 : c.length);
+      let o = 0;
+      let prev = carry < 0 ? c[0] : carry;
+      for (let i = carry < 0 ? 1 : 0; i < c.length; i++) {
+        const cur = c[i];
+        out[o++] = ((prev >>> s) | (cur << (8 - s))) & 0xff;
+        prev = cur;
+      }
+      carry = prev;
+      if (o) controller.enqueue(out);
+    },
+    flush(controller) {
+      if (carry >= 0) controller.enqueue(new Uint8Array([carry >>> s]));
+    },
+  });
+}
+
+let rawSupported: boolean | null = null;
+function nativeRawDeflate(): boolean {
+  if (rawSupported === null) {
+    try {
+      rawSupported = typeof DecompressionStream !== 'undefined' && !!new DecompressionStream('deflate-raw' as CompressionFormat);
+    } catch {
+      rawSupported = false;
+    }
+  }
+  return rawSupported;
+}
+
+export interface ResumeReadOptions {
+  signal?: AbortSignal;
+  /** Use the platform decoder when it can (default true; false forces the TypeScript inflater, for tests). */
+  native?: boolean;
+}
+
+/**
+ * `want` bytes of the layer's uncompressed stream from `offset` (≥ cp.out), read
+ * from checkpoint `cp` of `layerBlob` (the stored gzip blob). Throws TRUNCATED when
+ * the layer ends first.
+ */
+export async function readFromCheckpoint(layerBlob: Blob, cp: Checkpoint, offset: number, want: number, opts: ResumeReadOptions = {}): Promise<Uint8Array> {
+  if (offset < cp.out) throw new LayerscopeError('IO', 'internal: checkpoint after the offset read');
+  const out = new Uint8Array(want);
+  if (want === 0) return out;
+  if ((opts.native ?? true) && !cp.member && nativeRawDeflate()) {
+    const got = await nativeFrom(layerBlob, cp, offset, out, opts.signal);
+    if (got === want) return out;
+  }
+  await inflaterFrom(layerBlob, cp, offset, out, opts.signal);
+  return out;
+}
+
+/** Copies the part of `chunk` (at uncompressed offset `pos`) that falls in [offset, offset + out.length). Returns bytes copied. */
+function take(chunk: Uint8Array, pos: number, offset: number, out: Uint8Array, got: number): number {
+  const end = pos + chunk.length;
+  if (end <= offset + got) return 0;
+  const from = Math.max(0, offset + got - pos);
+  const n = Math.min(chunk.length - from, out.length - got);
+  if (n <= 0) return 0;
+  out.set(chunk.subarray(from, from + n), got);
+  return n;
+}
+
+/** The platform decoder from `cp` (see the module comment). Returns the bytes it filled; fewer than asked when it stopped early. */
+async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8Array, signal?: AbortSignal): Promise<number> {
+  const startByte = Math.floor(cp.bit / 8);
+  const s = cp.bit & 7;
+  let compressed = blob.slice(startByte).stream() as ReadableStream<Uint8Array>;
+  if (s) compressed = compressed.pipeThrough(bitShifter(s));
+  const primer = primingBlock(cp.window);
+  const reader = compressed.getReader();
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(primer);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel() {
+      return reader.cancel();
+    },
+  });
+  const dec = input.pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
+  // decoder output position, counted from the start of the primed window
+  let pos = cp.out - cp.window.length;
+  let got = 0;
+  try {
+    while (got < out.length) {
+      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      const r = await dec.read();
+      if (r.done) break;
+      got += take(r.value, pos, offset, out, got);
+      pos += r.value.length;
+    }
+  } catch (e) {
+    if (e instanceof LayerscopeError && e.code === 'CANCELLED') throw e;
+    // the raw decoder met the end of the member (trailer, next header): the inflater goes on from the checkpoint
+  } finally {
+    dec.cancel().catch(() => {});
+  }
+  return got;
+}
+
+/** The TypeScript inflater from `cp`, across members, until `out` is full. */
+async function inflaterFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8Array, signal?: AbortSignal): Promise<void> {
+  let pos = cp.out;
+  let got = 0;
+  const inf = new Inflater({
+    format: 'gzip',
+    resume: cp,
+    onData: (c) => {
+      got += take(c, pos, offset, out, got);
+      pos += c.length;
+    },
+  });
+  const reader = (blob.slice(Math.floor(cp.bit / 8)).stream() as ReadableStream<Uint8Array>).getReader();
+  try {
+    while (got < out.length) {
+      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      const r = await reader.read();
+      if (r.done) {
+        inf.push(new Uint8Array(0), true);
+        break;
+      }
+      inf.push(r.value, false);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  if (got < out.length) throw new LayerscopeError('TRUNCATED', 'the layer ends before this file’s data', { offset: pos });
+}
