@@ -150,8 +150,8 @@ export async function previewLatency(page, layer, path) {
         obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
         const timer = setTimeout(() => {
           obs.disconnect();
-          reject(new Error(`no preview of ${path} (layer ${layer}) after 60 s`));
-        }, 60_000);
+          reject(new Error(`no preview of ${path} (layer ${layer}) after 600 s`));
+        }, 600_000);
         const t0 = performance.now();
         location.hash = `#layer=${layer}&path=${encodeURIComponent(path).replace(/%2F/g, '/')}`;
       }),

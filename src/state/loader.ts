@@ -22,8 +22,10 @@ import { DEFAULT_FILTERS } from './viewSlice';
 import { openImage, verifyImage, type LayerScanner, type LayerState, type LoadedImage, type Progress } from '../core/session';
 import { openArchive, blobOf, type OuterArchive } from '../core/read/archive';
 import { LayerscopeError, describeError, isLayerscopeError, isCancelled } from '../core/errors';
-import type { ArchiveInfo, LayerIndex } from '../core/types';
+import type { ArchiveInfo, LayerIndex, LayerRef } from '../core/types';
 import { WorkerPool } from '../worker/pool';
+import type { Checkpoint } from '../core/read/inflate/inflater';
+import { checkpointBefore } from '../core/read/inflate/resume';
 import { setPartialUnionBuilder } from './hooks';
 import { beginLoadView, installHashSync, loadAbandoned, loadFinished, structureKnown, type HashState } from './urlHash';
 
@@ -371,6 +373,15 @@ async function load(p: LoadParams): Promise<void> {
   }
 }
 
+/**
+ * Resume points for content reads in gzip layers, per layer of the image shown,
+ * recorded by the digest check as it decodes each layer (core/read/inflate): with
+ * them a read decodes at most 2 MiB before its file instead of the whole layer up to
+ * it. Kept beside the store, not in it: they are large (1.6% of the layer's
+ * uncompressed size), never rendered, and grow while the check runs.
+ */
+const resumePoints = new WeakMap<LayerRef, Checkpoint[]>();
+
 /** Aborts the background digest check when another file or image is opened. */
 let verifyCtl: AbortController | null = null;
 
@@ -385,7 +396,17 @@ async function verifyInBackground(loaded: LoadedImage): Promise<void> {
   verifyCtl = ctl;
   useStore.setState({ verifying: true });
   try {
-    const verified = await verifyImage(loaded, { scanner: getPool(), signal: ctl.signal });
+    const verified = await verifyImage(loaded, {
+      scanner: getPool(),
+      signal: ctl.signal,
+      onCheckpoints: (i, points) => {
+        const ref = loaded.image.layers[i];
+        if (!ref) return;
+        const list = resumePoints.get(ref);
+        if (list) list.push(...points);
+        else resumePoints.set(ref, points.slice());
+      },
+    });
     if (ctl.signal.aborted) return;
     if (useStore.getState().loaded === loaded) useStore.setState({ loaded: verified });
   } catch {
@@ -431,7 +452,10 @@ export async function readEntry(layer: number, entry: number, maxBytes?: number,
   const size = idx.sizes[entry];
   const want = Math.max(0, Math.min(size, maxBytes ?? size));
   if (want === 0) return new Uint8Array(0);
-  return getPool().read(blobOf(outer, image.layers[layer].blob), idx.compression, idx.dataOffsets[entry], size, want, opts.signal);
+  const ref = image.layers[layer];
+  const points = resumePoints.get(ref);
+  const checkpoint = points ? checkpointBefore(points, idx.dataOffsets[entry]) : null;
+  return getPool().read(blobOf(outer, ref.blob), idx.compression, idx.dataOffsets[entry], size, want, opts.signal, checkpoint);
 }
 
 /* ------------------------------------------------------------------ example */

@@ -11,6 +11,7 @@ import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
+import type { Checkpoint } from '../core/read/inflate/inflater';
 
 /** Upper bound on workers: each holds a decompressor window and buffers; beyond 8 the disk, not the CPU, is the limit. */
 export const MAX_WORKERS = 8;
@@ -30,6 +31,8 @@ type Job = {
   msg: ToWorker & { id: number };
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Replies that report on a job still running (resume points recorded so far). */
+  onInterim?: (m: FromWorker) => void;
   resolve: (m: FromWorker) => void;
   reject: (e: unknown) => void;
 };
@@ -72,6 +75,10 @@ export class WorkerPool implements LayerScanner {
       a.job.onProgress?.({ bytesRead: m.bytesRead, bytesTotal: m.bytesTotal });
       return;
     }
+    if (m.type === 'checkpoints') {
+      a.job.onInterim?.(m);
+      return;
+    }
     this.active.delete(m.id);
     this.idle.push(w);
     if (m.type === 'error') a.job.reject(new LayerscopeError(m.code as ErrorCode, m.message));
@@ -96,11 +103,11 @@ export class WorkerPool implements LayerScanner {
     }
   }
 
-  private run(msg: ToWorker, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<FromWorker> {
+  private run(msg: ToWorker, signal?: AbortSignal, onProgress?: (p: Progress) => void, onInterim?: (m: FromWorker) => void): Promise<FromWorker> {
     const id = this.nextId++;
     const full = { ...msg, id } as ToWorker & { id: number };
     return new Promise<FromWorker>((resolve, reject) => {
-      const job: Job = { msg: full, signal, onProgress, resolve, reject };
+      const job: Job = { msg: full, signal, onProgress, onInterim, resolve, reject };
       // Interactive reads go ahead of queued layer work (pump also may start an extra worker for them).
       signal?.addEventListener(
         'abort',
@@ -131,8 +138,18 @@ export class WorkerPool implements LayerScanner {
     return m.index;
   }
 
-  async hashLayer(blob: Blob, compression: Compression, opts: { signal?: AbortSignal; onProgress?(p: Progress): void }): Promise<LayerDigests> {
-    const m = await this.run({ type: 'hash', id: 0, blob, compression }, opts.signal, opts.onProgress);
+  async hashLayer(
+    blob: Blob,
+    compression: Compression,
+    opts: { signal?: AbortSignal; onProgress?(p: Progress): void; onCheckpoints?(points: Checkpoint[]): void },
+  ): Promise<LayerDigests> {
+    const onCheckpoints = opts.onCheckpoints;
+    const m = await this.run(
+      { type: 'hash', id: 0, blob, compression, checkpoints: !!onCheckpoints },
+      opts.signal,
+      opts.onProgress,
+      onCheckpoints ? (r) => r.type === 'checkpoints' && onCheckpoints(r.points) : undefined,
+    );
     if (m.type !== 'hashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return { digest: m.digest, diffId: m.diffId };
   }
@@ -149,8 +166,16 @@ export class WorkerPool implements LayerScanner {
     return { union: m.union, stats: m.stats };
   }
 
-  async read(blob: Blob, compression: Compression, dataOffset: number, size: number, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes }, signal);
+  async read(
+    blob: Blob,
+    compression: Compression,
+    dataOffset: number,
+    size: number,
+    maxBytes: number,
+    signal?: AbortSignal,
+    checkpoint: Checkpoint | null = null,
+  ): Promise<Uint8Array> {
+    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint }, signal);
     if (m.type !== 'bytes') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.data;
   }

@@ -7,11 +7,14 @@
 import type { Compression, LayerIndex } from '../core/types';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
+import type { Checkpoint } from '../core/read/inflate/inflater';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
-  | { type: 'hash'; id: number; blob: Blob; compression: Compression }
-  | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number }
+  /** `checkpoints`: record resume points for content reads while hashing (replies 'checkpoints' as they come). */
+  | { type: 'hash'; id: number; blob: Blob; compression: Compression; checkpoints: boolean }
+  /** `checkpoint`: the layer's last resume point at or before `dataOffset`, if any (read/inflate/resume.ts). */
+  | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number; checkpoint: Checkpoint | null }
   /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
   | { type: 'union'; id: number; layers: (LayerIndex | null)[]; stats: boolean }
   | { type: 'cancel'; id: number };
@@ -20,6 +23,8 @@ export type FromWorker =
   | { type: 'progress'; id: number; bytesRead: number; bytesTotal: number }
   | { type: 'scanned'; id: number; index: LayerIndex }
   | { type: 'hashed'; id: number; digest: string; diffId: string }
+  /** Resume points recorded by a 'hash' job so far (their windows transferred); the job goes on. */
+  | { type: 'checkpoints'; id: number; points: Checkpoint[] }
   | { type: 'bytes'; id: number; data: Uint8Array }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
   | { type: 'error'; id: number; code: string; message: string };

@@ -7,6 +7,7 @@
 import { scanLayer } from '../core/read/layerScan';
 import { readEntryBytes } from '../core/read/contents';
 import { hashLayer } from '../core/read/verify';
+import type { Checkpoint } from '../core/read/inflate/inflater';
 import { isLayerscopeError } from '../core/errors';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
@@ -34,7 +35,16 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const index = await scanLayer(msg.blob, { signal: ctl.signal, onProgress, hash: msg.hash, layer: msg.layer });
       post({ type: 'scanned', id: msg.id, index }, layerIndexTransferables(index));
     } else if (msg.type === 'hash') {
-      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress });
+      const checkpoints = msg.checkpoints
+        ? {
+            onCheckpoints: (points: Checkpoint[]) =>
+              post(
+                { type: 'checkpoints', id: msg.id, points },
+                points.map((p) => p.window.buffer as ArrayBuffer),
+              ),
+          }
+        : undefined;
+      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress, checkpoints });
       post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId });
     } else if (msg.type === 'union') {
       const union = buildUnion(msg.layers);
@@ -44,6 +54,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
         signal: ctl.signal,
+        checkpoint: msg.checkpoint,
       });
       post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);
     }

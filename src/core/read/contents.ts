@@ -4,17 +4,21 @@
  * Uncompressed layers: the bytes are a slice of the archive at the entry's
  * dataOffset — O(size).
  *
- * Compressed layers: the layer is decompressed again from its start and the
- * stream is cancelled as soon as the wanted range has passed — O(dataOffset)
- * decompression per read (a file near the end of a 300 MB gzip layer costs about
- * as long as indexing that layer). Resume points were considered and left out:
- * restarting inflate mid-stream needs the 32 KiB window and the bit offset at
- * that point (zlib's zran), which the platform's DecompressionStream does not
- * expose, and a JS inflater fast enough to replace it would slow the index
- * (2–3× slower than native in Chromium). Previews are capped (`maxBytes`), so the
- * cost is the decompression up to the file, not the file itself.
+ * gzip layers with a resume point (`checkpoint`, recorded by the digest check after
+ * `ready`, read/inflate/): decoding starts at the last point before the file, at
+ * most CHECKPOINT_SPACING (2 MiB) of output before it, through the platform's
+ * decoder primed with the point's window (read/inflate/resume.ts).
+ *
+ * Otherwise (no point yet, zstd, or a point past the file) the layer is
+ * decompressed again from its start and the stream is cancelled as soon as the
+ * wanted range has passed — O(dataOffset) decompression per read (a file near the
+ * end of the 501 MB benchmark layer costs about as long as indexing that layer).
+ * Previews are capped (`maxBytes`), so the cost is the decompression up to the
+ * file, not the file itself.
  */
 import { decompressBlob } from './compression';
+import type { Checkpoint } from './inflate/inflater';
+import { readFromCheckpoint } from './inflate/resume';
 import { LayerscopeError, throwIfAborted } from '../errors';
 import type { Compression } from '../types';
 
@@ -23,15 +27,17 @@ export async function readEntryBytes(
   compression: Compression,
   dataOffset: number,
   size: number,
-  opts: { maxBytes?: number; signal?: AbortSignal } = {},
+  opts: { maxBytes?: number; signal?: AbortSignal; checkpoint?: Checkpoint | null } = {},
 ): Promise<Uint8Array> {
   const want = Math.max(0, Math.min(size, opts.maxBytes ?? size));
   if (compression === 'none') {
     if (dataOffset + want > layerBlob.size) throw new LayerscopeError('TRUNCATED', 'the layer ends before this file’s data', { offset: dataOffset });
     return new Uint8Array(await layerBlob.slice(dataOffset, dataOffset + want).arrayBuffer());
   }
+  if (want === 0) return new Uint8Array(0);
+  const cp = opts.checkpoint;
+  if (compression === 'gzip' && cp && cp.out <= dataOffset) return readFromCheckpoint(layerBlob, cp, dataOffset, want, { signal: opts.signal });
   const out = new Uint8Array(want);
-  if (want === 0) return out;
   let got = 0;
   let pos = 0;
   const reader = decompressBlob(layerBlob, compression, { signal: opts.signal }).getReader();
