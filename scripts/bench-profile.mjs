@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// `node scripts/bench-profile.mjs ARCHIVE [--out trace.json]`: where the page's time goes
+// while it opens ARCHIVE, from a Chromium trace (V8's sampling profiler in every
+// thread, workers included, plus the task timeline), against the gunzip floor of the
+// same run. Prints, per thread (main, each scan worker, the union worker): when it
+// was busy, how long, and the functions that took the most self time, with a summary
+// grouped by what the time is spent on (inflate, tar parsing, stream plumbing,
+// messages, union/statistics, rendering). Build first (`npm run build`).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { measureFloors, openBrowser } from './bench-browser.mjs';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const args = process.argv.slice(2);
+const file = resolve(args.find((a) => !a.startsWith('--')) ?? 'bench-data/app-big.oci.tar');
+const outAt = args.indexOf('--out');
+const out = outAt >= 0 ? args[outAt + 1] : null;
+
+const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
+
+const CATEGORIES = [
+  'toplevel',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.cpu_profiler',
+  'blink',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+];
+
+/** What a function's self time is spent on, by name and script (the groups the issue asks about). */
+function group(fn, url) {
+  if (fn === '(idle)') return 'idle';
+  if (fn === '(garbage collector)') return 'GC';
+  if (fn === '(program)') return 'native (outside JS: platform inflate, Blob reads, message copies)';
+  if (
+    /TarParser|onHeader|buildEntry|checksumOk|unsignedHeaderSum|parseNumeric|cfield|decodeName|latin1|normalizeTarPath|ownerName|startData|afterData|parsePax/.test(
+      fn,
+    )
+  )
+    return 'tar parsing';
+  if (/LayerIndexBuilder|classifyWhiteout|^add$|grow|finish/.test(fn)) return 'layer index';
+  if (/codes|blockHeader|buildTable|flushAndRewind|Inflater|crc32Update|stored/.test(fn) && /scan|worker/.test(url)) return 'TypeScript inflate';
+  if (/buildUnion|union|Union|intern|computeStats|stats|Stats|dive|sortChildren|PathTrie|childNamed|mergedAt/.test(fn)) return 'union/statistics';
+  if (/transform|pull|enqueue|read$|pipeThrough|onInput|source|getReader|flush/.test(fn)) return 'stream plumbing (JS)';
+  if (/postMessage|onmessage|structuredClone|onMessage|post$/.test(fn)) return 'messages';
+  if (/react|render|commit|Fiber|Hook|useState|useEffect|reconcile|dispatch/i.test(fn) || /react/.test(url)) return 'rendering (React)';
+  return 'other JS';
+}
+
+function analyse(trace, t0us, t1us) {
+  const threads = new Map(); // "pid:tid" -> {name, tasks:[], samples: Map}
+  const th = (pid, tid) => {
+    const k = `${pid}:${tid}`;
+    if (!threads.has(k)) threads.set(k, { name: k, busy: 0, first: Infinity, last: -Infinity, self: new Map(), groups: new Map(), sampled: 0 });
+    return threads.get(k);
+  };
+  const profiles = new Map(); // id -> {thread, nodes: Map, lastTs}
+  for (const e of trace.traceEvents) {
+    if (e.ph === 'M' && e.name === 'thread_name') th(e.pid, e.tid).name = e.args.name;
+  }
+  for (const e of trace.traceEvents) {
+    if (e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.dur) {
+      const a = Math.max(e.ts, t0us);
+      const b = Math.min(e.ts + e.dur, t1us);
+      if (b > a) {
+        const t = th(e.pid, e.tid);
+        t.busy += b - a;
+        t.first = Math.min(t.first, a);
+        t.last = Math.max(t.last, b);
+      }
+    }
+    if (e.name === 'Profile' && e.args?.data) profiles.set(e.id, { thread: th(e.pid, e.tid), nodes: new Map(), ts: e.args.data.startTime ?? e.ts });
+    if (e.name === 'ProfileChunk' && e.args?.data) {
+      let p = profiles.get(e.id);
+      if (!p) {
+        p = { thread: th(e.pid, e.tid), nodes: new Map(), ts: e.ts };
+        profiles.set(e.id, p);
+      }
+      const cp = e.args.data.cpuProfile ?? {};
+      for (const n of cp.nodes ?? []) p.nodes.set(n.id, n.callFrame);
+      const samples = cp.samples ?? [];
+      const deltas = e.args.data.timeDeltas ?? [];
+      for (let i = 0; i < samples.length; i++) {
+        const prev = p.ts;
+        p.ts += deltas[i] ?? 0;
+        const dt = p.ts - prev;
+        if (p.ts < t0us || p.ts > t1us || dt <= 0 || dt > 100_000) continue;
+        const f = p.nodes.get(samples[i]) ?? { functionName: '?' };
+        const name = f.functionName || '(anonymous)';
+        const key = `${name} ${(f.url ?? '').replace(/^.*\//, '')}:${f.lineNumber ?? ''}`;
+        p.thread.self.set(key, (p.thread.self.get(key) ?? 0) + dt);
+        const g = group(name, f.url ?? '');
+        p.thread.groups.set(g, (p.thread.groups.get(g) ?? 0) + dt);
+        if (g !== 'idle') p.thread.sampled += dt;
+      }
+    }
+  }
+  return [...threads.values()].filter((t) => t.busy > 20_000 || t.sampled > 20_000).sort((a, b) => b.busy - a.busy);
+}
+
+const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
+
+const b = await openBrowser(root);
+try {
+  const blob = await (await import('node:fs')).openAsBlob(file);
+  const { info, outer } = await openArchive(blob);
+  const image = selectImage(info, {});
+  const ranges = [];
+  for (const ref of image.layers) {
+    const head = new Uint8Array(await blobOf(outer, ref.blob).slice(0, 8).arrayBuffer());
+    if (sniffCompression(head) === 'gzip') ranges.push({ offset: ref.blob.offset, size: ref.blob.size });
+  }
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const floor = await measureFloors(b, file, ranges);
+  const page = await b.context.newPage();
+  await page.goto(b.url);
+  await page.waitForSelector('[data-state="empty"]');
+  await page.evaluate(() => {
+    window.__t = {};
+    document.addEventListener('change', () => (window.__t.change ??= performance.now() + performance.timeOrigin), { capture: true });
+    const root = document.querySelector('[data-state]');
+    new MutationObserver(() => {
+      if (root.getAttribute('data-state') === 'ready') window.__t.ready ??= performance.now() + performance.timeOrigin;
+    }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  await b.browser.startTracing(page, { categories: CATEGORIES });
+  // a clock mark in the trace: trace timestamps are monotonic microseconds, the page's are epoch ms
+  await page.evaluate(() => console.timeStamp('layerscope-start'));
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
+  const t = await page.evaluate(() => window.__t);
+  const buf = await b.browser.stopTracing();
+  await page.close();
+  const trace = JSON.parse(buf.toString());
+  if (out) writeFileSync(out, buf);
+  // Map epoch ms to trace µs through the TimeStamp mark, taken just before the drop.
+  const mark = trace.traceEvents.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'layerscope-start');
+  const seconds = (t.ready - t.change) / 1000;
+  let t0 = 0;
+  let t1 = Infinity;
+  if (mark) {
+    // the mark was taken before the change event; attribute from the mark to ready
+    t0 = mark.ts;
+    t1 = mark.ts + (t.ready - t.change) * 1000 + 50_000;
+  }
+  console.log(
+    `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
+  );
+  for (const th of analyse(trace, t0, t1)) {
+    console.log(`\n## ${th.name}: busy ${ms(th.busy)} from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`);
+    const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
+    console.log(`   by kind: ${groups.map(([g, v]) => `${g} ${ms(v)}`).join('; ')}`);
+    const top = [...th.self]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12);
+    for (const [k, v] of top) console.log(`   ${ms(v).padStart(8)}  ${k}`);
+  }
+} finally {
+  await b.close();
+}
