@@ -12,6 +12,8 @@ import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { HashRange } from '../core/compare/hashRanges';
+import type { TextDiff } from '../core/compare/contentDiff';
 
 /** Upper bound on workers: each holds a decompressor window and buffers; beyond 8 the disk, not the CPU, is the limit. */
 export const MAX_WORKERS = 8;
@@ -25,7 +27,7 @@ export const MAX_WORKERS = 8;
 export const INTERACTIVE_EXTRA_WORKERS = 1;
 
 /** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
-const isInteractive = (job: Job): boolean => job.msg.type === 'read';
+const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'textDiff';
 
 type Job = {
   msg: ToWorker & { id: number };
@@ -164,6 +166,25 @@ export class WorkerPool implements LayerScanner {
     const m = await this.run({ type: 'union', id: 0, layers, stats: opts.stats }, opts.signal);
     if (m.type !== 'unioned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return { union: m.union, stats: m.stats };
+  }
+
+  /** sha256 of byte ranges of one layer (a comparison's content proof); progress in bytes passed through. */
+  async hashRanges(
+    blob: Blob,
+    compression: Compression,
+    ranges: HashRange[],
+    opts: { signal?: AbortSignal; onProgress?(done: number, total: number): void } = {},
+  ): Promise<string[]> {
+    const m = await this.run({ type: 'hashRanges', id: 0, blob, compression, ranges }, opts.signal, (p) => opts.onProgress?.(p.bytesRead, p.bytesTotal));
+    if (m.type !== 'rangesHashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.digests;
+  }
+
+  /** The line diff of two texts, computed in a worker (it may take up to LINE_DIFF_TIMEOUT_MS). */
+  async textDiff(a: string, b: string, signal?: AbortSignal): Promise<TextDiff> {
+    const m = await this.run({ type: 'textDiff', id: 0, a, b }, signal);
+    if (m.type !== 'textDiffed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.diff;
   }
 
   async read(

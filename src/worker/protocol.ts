@@ -8,6 +8,8 @@ import type { Compression, LayerIndex } from '../core/types';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { HashRange } from '../core/compare/hashRanges';
+import type { TextDiff } from '../core/compare/contentDiff';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
@@ -17,6 +19,10 @@ export type ToWorker =
   | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number; checkpoint: Checkpoint | null }
   /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
   | { type: 'union'; id: number; layers: (LayerIndex | null)[]; stats: boolean }
+  /** sha256 of files of one layer, for a comparison's content proof (core/compare/hashRanges.ts). */
+  | { type: 'hashRanges'; id: number; blob: Blob; compression: Compression; ranges: HashRange[] }
+  /** The line diff of two versions of a file (core/compare/contentDiff.ts): jsdiff is synchronous, so off the main thread. */
+  | { type: 'textDiff'; id: number; a: string; b: string }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
@@ -27,6 +33,8 @@ export type FromWorker =
   | { type: 'checkpoints'; id: number; points: Checkpoint[] }
   | { type: 'bytes'; id: number; data: Uint8Array }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
+  | { type: 'rangesHashed'; id: number; digests: string[] }
+  | { type: 'textDiffed'; id: number; diff: TextDiff }
   | { type: 'error'; id: number; code: string; message: string };
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */

@@ -5,6 +5,8 @@
  * protocol and maps cancel messages onto AbortControllers.
  */
 import { scanLayer } from '../core/read/layerScan';
+import { hashRanges } from '../core/compare/hashRanges';
+import { textDiff } from '../core/compare/contentDiff';
 import { readEntryBytes } from '../core/read/contents';
 import { hashLayer } from '../core/read/verify';
 import type { Checkpoint } from '../core/read/inflate/inflater';
@@ -50,6 +52,15 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const union = buildUnion(msg.layers);
       const stats = msg.stats ? computeStats(union, msg.layers) : null;
       post({ type: 'unioned', id: msg.id, union, stats }, unionTransferables(union));
+    } else if (msg.type === 'hashRanges') {
+      // progress in the bytes passed through (costOfRanges), reported as bytesRead/bytesTotal
+      const digests = await hashRanges(msg.blob, msg.compression, msg.ranges, {
+        signal: ctl.signal,
+        onProgress: (d, t) => onProgress({ bytesRead: d, bytesTotal: t }),
+      });
+      post({ type: 'rangesHashed', id: msg.id, digests });
+    } else if (msg.type === 'textDiff') {
+      post({ type: 'textDiffed', id: msg.id, diff: textDiff(msg.a, msg.b) });
     } else if (msg.type === 'read') {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
