@@ -92,6 +92,18 @@ describe('FileBlob', () => {
     expect(b.equals(bytes.subarray(2000))).toBe(true);
     f.close();
   });
+
+  it('a stream cancelled part-way leaves the descriptor open for every later read', async () => {
+    const f = FileHandleBlob.open(path);
+    const reader = f.stream().getReader();
+    await reader.read();
+    await reader.cancel();
+    // Node's ReadStream closes its fd when destroyed, autoClose or not: ours must not.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Buffer.from(f.read(0, 100)).equals(bytes.subarray(0, 100))).toBe(true);
+    expect((await collect(f.slice(10, 5000).stream())).equals(bytes.subarray(10, 5000))).toBe(true);
+    f.close();
+  });
 });
 
 describe('nodeCodecs', () => {

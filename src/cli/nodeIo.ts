@@ -10,7 +10,7 @@
  * in ~0.1–0.2 s. On the 894 MB docker-archive benchmark (14,960 entries) the
  * header scan goes from ~0.85 s to well under GNU tar's time.
  */
-import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, read, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -92,8 +92,19 @@ export class FileBlob implements Blob, ByteSource {
   stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
     if (this.size === 0) return new ReadableStream({ start: (c) => c.close() });
     // fs read streams with a start position use pread, so any number of them can
-    // share the descriptor; autoClose false: the root owns it.
-    const rs = createReadStream('', { fd: this.fd, start: this.start, end: this.end - 1, autoClose: false, highWaterMark: NODE_STREAM_CHUNK });
+    // share the descriptor; the root owns it. `autoClose: false` is not enough:
+    // destroying the stream (what cancelling the web stream does — a content read
+    // stops after its file, the audit after its last candidate) still closes the fd
+    // (Node's ReadStream._destroy), which broke every later read of the archive.
+    // So the stream's `fs` never closes.
+    const rs = createReadStream('', {
+      fd: this.fd,
+      start: this.start,
+      end: this.end - 1,
+      autoClose: false,
+      highWaterMark: NODE_STREAM_CHUNK,
+      fs: { read, close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null) },
+    });
     return Readable.toWeb(rs) as unknown as ReadableStream<Uint8Array<ArrayBuffer>>;
   }
 }
