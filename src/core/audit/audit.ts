@@ -1,0 +1,178 @@
+/**
+ * The audit of a loaded image: packages per layer, secrets that still ship,
+ * where the bytes go. The page runs it after the image is shown, with the
+ * layer reads in its worker pool; the command line runs it in-process. Both
+ * go through `auditImage`, so they cannot disagree.
+ *
+ *  1. Candidates per layer, from the indexes alone (candidates.ts).
+ *  2. Each layer's candidates read in one forward pass and examined where the
+ *     bytes are (layer.ts, through the AuditHost), largest layer first.
+ *  3. The config and history scanned for secrets (secrets/scan.ts).
+ *  4. The layers combined with the union model: package history
+ *     (packages.ts), secret lifecycles (findings.ts), waste advice (waste.ts).
+ */
+import { blobOf, type OuterArchive } from '../read/archive';
+import { LayerscopeError } from '../errors';
+import { runPool } from '../session';
+import type { Compression, ImageInfo, LayerIndex } from '../types';
+import type { UnionModel } from '../model/union';
+import { selectCandidates } from './candidates';
+import { fileFindings, metadataFindings, sortFindings } from './findings';
+import { auditLayerContents, type AuditLayerOptions } from './layer';
+import { packageHistory } from './packages';
+import type { OpenSqlite } from './rpm';
+import { scanMetadata } from './secrets/scan';
+import { sqlJsOpener } from './sqlite';
+import { Role, type AuditReport, type AuditWarning, type Candidate, type LayerAuditResult, type NotScanned } from './types';
+import { wasteItems } from './waste';
+
+/** Where a layer's candidates are read and examined: the page passes its worker pool. */
+export interface AuditHost {
+  readonly concurrency: number;
+  auditLayer(
+    blob: Blob,
+    compression: Compression,
+    layer: number,
+    candidates: Candidate[],
+    opts: { signal?: AbortSignal; onProgress?(done: number, total: number): void },
+  ): Promise<LayerAuditResult>;
+}
+
+/** Layers audited in this thread (Node, tests). */
+export function inProcessAuditHost(concurrency: number, opts: { gunzip?: AuditLayerOptions['gunzip']; openSqlite?: OpenSqlite } = {}): AuditHost {
+  const openSqlite = opts.openSqlite ?? sqlJsOpener();
+  return {
+    concurrency,
+    auditLayer: (blob, compression, layer, candidates, o) =>
+      auditLayerContents(blob, compression, layer, candidates, { ...o, gunzip: opts.gunzip, openSqlite }),
+  };
+}
+
+/** How many entries are examined between yields when choosing candidates (the page keeps its frames under ~10 ms). */
+export const CANDIDATE_SLICE = 50_000;
+
+export interface AuditProgress {
+  layersDone: number;
+  layersTotal: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+export interface AuditInput {
+  image: ImageInfo;
+  outer: OuterArchive;
+  layers: (LayerIndex | null)[];
+  layerErrors?: (string | null)[];
+  union: UnionModel;
+}
+
+export interface AuditOptions {
+  host?: AuditHost;
+  signal?: AbortSignal;
+  onProgress?(p: AuditProgress): void;
+  /** Called between slices of candidate selection: the page yields to the event loop there. */
+  yieldToHost?(): Promise<void>;
+}
+
+export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Promise<AuditReport> {
+  const host = opts.host ?? inProcessAuditHost(4);
+  const n = img.image.layers.length;
+  const warnings: AuditWarning[] = [];
+  const notScanned: NotScanned[] = [];
+  const candidates: Candidate[][] = [];
+  for (let L = 0; L < n; L++) {
+    const idx = img.layers[L];
+    const list: Candidate[] = [];
+    if (idx) {
+      for (let from = 0; from < idx.count; from += CANDIDATE_SLICE) {
+        list.push(...selectCandidates(idx, from, from + CANDIDATE_SLICE));
+        if (opts.yieldToHost && idx.count > CANDIDATE_SLICE) await opts.yieldToHost();
+        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      }
+    }
+    if (!idx || idx.error) {
+      const why = img.layerErrors?.[L] ?? idx?.error?.message ?? 'the layer could not be read';
+      warnings.push({
+        code: 'LAYER_NOT_AUDITED',
+        layer: L,
+        message: `layer ${L}: ${idx ? 'files after the damage' : 'its files'} could not be audited (${why})`,
+      });
+      notScanned.push({ path: idx ? `(layer ${L} after offset ${idx.error?.offset ?? 0})` : `(all of layer ${L})`, layer: L, reason: why });
+    }
+    candidates.push(list);
+  }
+  const filesTotal = candidates.reduce((a, c) => a + c.length, 0);
+  const done = new Array(n).fill(0);
+  let layersDone = 0;
+  const report = () => opts.onProgress?.({ layersDone, layersTotal: n, filesDone: done.reduce((a, b) => a + b, 0), filesTotal });
+  report();
+
+  const results: (LayerAuditResult | null)[] = new Array(n).fill(null);
+  // Most bytes to get through first: for a compressed layer, the decode up to the last candidate.
+  const work = (L: number) => (candidates[L].length ? candidates[L][candidates[L].length - 1].dataOffset : 0) + candidates[L].length * 4096;
+  const order = [...Array(n).keys()].filter((L) => candidates[L].length > 0).sort((a, b) => work(b) - work(a) || a - b);
+  await runPool(order.length, host.concurrency, async (k) => {
+    const L = order[k];
+    if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+    const idx = img.layers[L]!;
+    const ref = img.image.layers[L];
+    try {
+      results[L] = await host.auditLayer(blobOf(img.outer, ref.blob), idx.compression, L, candidates[L], {
+        signal: opts.signal,
+        onProgress: (d) => {
+          done[L] = d;
+          report();
+        },
+      });
+    } catch (e) {
+      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      const why = e instanceof Error ? e.message : String(e);
+      warnings.push({ code: 'LAYER_NOT_AUDITED', layer: L, message: `layer ${L}: its files could not be audited (${why})` });
+      for (const c of candidates[L]) notScanned.push({ path: `/${c.path}`, layer: L, reason: why });
+    }
+    done[L] = candidates[L].length;
+    layersDone++;
+    report();
+  });
+  // Layers without candidates count as audited (nothing in them needed reading).
+  for (let L = 0; L < n; L++) if (img.layers[L] && candidates[L].length === 0) results[L] = emptyResult(L);
+
+  const meta = await scanMetadata(img.image);
+  const hist = packageHistory(img.union, results);
+  const secrets = sortFindings([...fileFindings(img.union, results), ...metadataFindings(img.image, meta)]);
+  const waste = wasteItems(img.union, img.layers, img.image);
+  const databases: AuditReport['databases'] = [];
+  for (const r of results) {
+    if (!r) continue;
+    warnings.push(...r.warnings);
+    notScanned.push(...r.notScanned);
+    for (const p of r.packages) {
+      const eco = p.records[0]?.ecosystem;
+      if (eco && eco !== 'npm' && eco !== 'python' && eco !== 'go')
+        databases.push({ path: p.path, layer: r.layer, ecosystem: eco, packages: p.records.length });
+    }
+  }
+  let secretCandidates = 0;
+  for (const list of candidates) for (const c of list) if (c.roles & Role.Secret) secretCandidates++;
+  return {
+    packages: hist.packages,
+    perLayer: hist.perLayer,
+    secrets,
+    waste: waste.items,
+    wasteGroups: waste.groups,
+    fileOwners: hist.fileOwners,
+    notScanned,
+    warnings,
+    databases,
+    stats: {
+      candidates: filesTotal,
+      filesRead: results.reduce((a, r) => a + (r?.filesRead ?? 0), 0),
+      bytesRead: results.reduce((a, r) => a + (r?.bytesRead ?? 0), 0),
+      secretCandidates,
+    },
+  };
+}
+
+function emptyResult(layer: number): LayerAuditResult {
+  return { layer, packages: [], fileLists: [], secrets: [], notScanned: [], warnings: [], filesRead: 0, bytesRead: 0 };
+}
