@@ -18,6 +18,7 @@ import { inspect } from './commands/inspect';
 import { ls } from './commands/ls';
 import { ci } from './commands/ci';
 import { diff } from './commands/diff';
+import { audit } from './commands/audit';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
 export { openImage, verifyImage } from '../core/session';
@@ -25,13 +26,14 @@ export { openArchive, selectImage, blobOf } from '../core/read/archive';
 export { sniffCompression } from '../core/read/compression';
 export { FileHandleBlob, nodeCodecs } from './nodeIo';
 export { inProcessScanner, DEFAULT_NODE_CONCURRENCY } from '../core/session';
+export { auditImage, inProcessAuditHost } from '../core/audit/audit';
 export type { Io } from './io';
 
 /** From package.json, so a published package cannot report another version. */
 export const VERSION: string = version;
 
 /** Every command, in the order `--help` lists them. Add yours here (see OWNERS.md). */
-export const COMMANDS: readonly Command[] = [inspect, ls, ci, diff];
+export const COMMANDS: readonly Command[] = [inspect, ls, ci, diff, audit];
 
 const findCommand = (name: string) => COMMANDS.find((c) => c.name === name);
 

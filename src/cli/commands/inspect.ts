@@ -7,6 +7,8 @@ import { EXIT_OK } from '../io';
 import { IMAGE_OPTIONS, imageTitle, integritySummary, loadArchiveArg, reportLayerErrors } from '../load';
 import { stepLabel } from '../../core/model/buildStep';
 import { shortDigest, tableLines } from '../format';
+import type { AuditReport } from '../../core/audit/types';
+import { auditCounts, auditSummaryLine, loadAndAudit } from './audit';
 import { escapeLines, jsonForTerminal } from '../escape';
 import { isRfc3339 } from '../../core/dates';
 import { formatBytes } from '../../core/formatBytes';
@@ -27,6 +29,7 @@ ARCHIVE is a file, or - to read it from stdin.`,
     { name: 'format', value: 'FORMAT', description: `output format: ${INSPECT_FORMATS.join(', ')} (default: text)` },
     { name: 'json', description: 'the same as --format json' },
     { name: 'no-verify', description: "skip checking the layers' sha256 digests (faster; integrity then says unchecked)" },
+    { name: 'no-audit', description: 'skip the audit counts (packages, secrets, wasted bytes: see layerscope audit)' },
     ...IMAGE_OPTIONS,
   ],
   examples: [
@@ -37,9 +40,12 @@ ARCHIVE is a file, or - to read it from stdin.`,
   ],
   async run(args, io) {
     const format = inspectFormat(args.flags.has('json') ? 'json' : stringFlag(args, 'format'));
-    const img = await loadArchiveArg(args, io, 'inspect', { verify: !args.flags.has('no-verify') });
-    if (format === 'json') io.out(`${jsonForTerminal(inspectJson(img), 2)}\n`);
-    else io.out(inspectText(img));
+    const verify = !args.flags.has('no-verify');
+    const { img, report } = args.flags.has('no-audit')
+      ? { img: await loadArchiveArg(args, io, 'inspect', { verify }), report: null }
+      : await loadAndAudit(args, io, 'inspect', { verify });
+    if (format === 'json') io.out(`${jsonForTerminal(inspectJson(img, report), 2)}\n`);
+    else io.out(inspectText(img, report));
     return reportLayerErrors(img, io, EXIT_OK);
   },
 };
@@ -50,7 +56,7 @@ function inspectFormat(v: string | undefined): InspectFormat {
   throw new UsageError(`--format takes ${INSPECT_FORMATS.join(', ')}, got ${v}`);
 }
 
-export function inspectText(img: LoadedImage): string {
+export function inspectText(img: LoadedImage, audit: AuditReport | null = null): string {
   const s = img.stats;
   const lines: string[] = [];
   lines.push(
@@ -98,6 +104,7 @@ export function inspectText(img: LoadedImage): string {
     lines.push(
       `  layer ${c.layer}: ${c.diffId === 'mismatch' ? `diff_id ${c.computedDiffId} != ${c.expectedDiffId}` : `digest ${c.computedDigest} != ${c.expectedDigest}`}`,
     );
+  if (audit) lines.push(`audit: ${auditSummaryLine(audit)} (details: layerscope audit)`);
   if (s.topHidden.length) {
     lines.push('');
     lines.push('top files by hidden bytes:');
@@ -113,7 +120,7 @@ export function inspectText(img: LoadedImage): string {
   return `${escapeLines(lines)}\n`;
 }
 
-export function inspectJson(img: LoadedImage) {
+export function inspectJson(img: LoadedImage, audit: AuditReport | null = null) {
   return {
     format: img.info.format,
     outerCompression: img.info.outerCompression,
@@ -151,6 +158,7 @@ export function inspectJson(img: LoadedImage) {
       topHidden: img.stats.topHidden.slice(0, 20),
     },
     integrity: integritySummary(img),
+    audit: audit ? auditCounts(audit) : null,
     warnings: img.warnings,
   };
 }

@@ -12,6 +12,7 @@
  * (the history's `created_by`), so the advice names both.
  */
 import type { ImageInfo, LayerIndex } from '../types';
+import { stepInstruction } from '../model/buildStep';
 import { EntryKind } from '../types';
 import { pathOf, UnionEvent, type UnionModel } from '../model/union';
 import type { WasteCause, WasteGroup, WasteItem } from './types';
@@ -29,8 +30,8 @@ function stepOf(image: ImageInfo | null, layer: number): string {
 }
 
 /** A base image's root filesystem: `ADD file:<hash> in /` as docker history records it, or `ADD <rootfs>.tar[.xz] /`. */
-const isBaseImageStep = (s: string) => /^ADD\s+(file:[0-9a-f]+\s+in\s+\/|\S+\.tar(\.\w+)?\s+\/)/.test(s.replace(/^\/bin\/sh -c #\(nop\)\s*/, '').trim());
-const isCopyStep = (s: string) => /^(COPY|ADD)\b/.test(s.replace(/^\/bin\/sh -c #\(nop\)\s*/, '').trim());
+const isBaseImageStep = (s: string) => /^ADD\s+(file:[0-9a-f]+\s+in\s+\/|\S+\.tar(\.\w+)?\s+\/)/.test(stepInstruction(s));
+const isCopyStep = (s: string) => /^(COPY|ADD)\b/.test(stepInstruction(s));
 
 function fixFor(path: string, cause: WasteCause, created: string, hider: string): Fix {
   if (path.startsWith('/var/lib/apt/lists/'))
