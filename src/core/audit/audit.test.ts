@@ -238,6 +238,26 @@ describe('an Alpine-like image built here', () => {
     expect(r.fileOwners.get('/lib/libz.so.1')).toBeUndefined();
   });
 
+  it("a package's own config file is its default, not a credential; the same file rewritten by a later step is checked", async () => {
+    const db = [apkRecord('myd', '1.0-r0', ['etc/myd/myd.conf'])].join('\n\n');
+    const conf = (pw: string) => `[server]\nadmin_password = ${pw}\nprivate_key = /etc/myd/key.pem\n`;
+    const pw = pseudoRandom(14, 300);
+    const bytes = await buildImage({
+      layers: [
+        {
+          createdBy: 'apk add myd',
+          files: [
+            { path: 'lib/apk/db/installed', data: `${db}\n\n` },
+            { path: 'etc/myd/myd.conf', data: conf('Sh1pp3dDefault') },
+          ],
+        },
+        { createdBy: 'COPY myd.conf /etc/myd/myd.conf', files: [{ path: 'etc/myd/myd.conf', data: conf(pw) }] },
+      ],
+    });
+    const r = await auditImage(await openBuilt(bytes));
+    expect(r.secrets.map((s) => [s.path, s.layers, s.value])).toEqual([['/etc/myd/myd.conf', [1], pw]]);
+  });
+
   it('distroless: one status.d file per package, a package removed by a whiteout', async () => {
     const bytes = await buildImage({
       layers: [

@@ -19,11 +19,11 @@ import type { UnionModel } from '../model/union';
 import { selectCandidates } from './candidates';
 import { fileFindings, metadataFindings, sortFindings } from './findings';
 import { auditLayerContents, type AuditLayerOptions } from './layer';
-import { packageHistory } from './packages';
+import { packageHistory, type PackageHistory } from './packages';
 import type { OpenSqlite } from './rpm';
 import { scanMetadata } from './secrets/scan';
 import { sqlJsOpener } from './sqlite';
-import { Role, type AuditReport, type AuditWarning, type Candidate, type LayerAuditResult, type NotScanned } from './types';
+import { Role, type AuditReport, type AuditWarning, type Candidate, type LayerAuditResult, type NotScanned, type SecretFinding } from './types';
 import { wasteItems } from './waste';
 
 /** Where a layer's candidates are read and examined: the page passes its worker pool. */
@@ -139,7 +139,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
 
   const meta = await scanMetadata(img.image);
   const hist = packageHistory(img.union, results);
-  const secrets = sortFindings([...fileFindings(img.union, results), ...metadataFindings(img.image, meta)]);
+  const secrets = sortFindings([...dropPackagedDefaults(fileFindings(img.union, results), hist), ...metadataFindings(img.image, meta)]);
   const waste = wasteItems(img.union, img.layers, img.image);
   const databases: AuditReport['databases'] = [];
   for (const r of results) {
@@ -171,6 +171,29 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
       secretCandidates,
     },
   };
+}
+
+/** Distribution packages' files: a version written by the step that installed or upgraded the package is the package's own. */
+const OS_ECOSYSTEMS = new Set(['deb', 'apk', 'rpm']);
+
+/**
+ * The generic "name says secret" rule on a configuration file exactly as a
+ * distribution package installed it (openssl.cnf's `private_key = $dir/…`,
+ * `challengePassword = …` prompts) is the package's default, not the image's
+ * credential: such findings are dropped when every copy was written by a layer
+ * whose step installed or upgraded the owning package. The same file rewritten
+ * by a later step keeps its findings, and token/key rules are never dropped.
+ */
+function dropPackagedDefaults(fs: SecretFinding[], hist: PackageHistory): SecretFinding[] {
+  const byKey = new Map(hist.packages.map((p) => [p.key, p]));
+  return fs.filter((f) => {
+    if (f.rule !== 'layerscope/env-assignment') return true;
+    const k = hist.fileOwners.get(f.path);
+    const p = k ? byKey.get(k) : undefined;
+    if (!p || !OS_ECOSYSTEMS.has(p.ecosystem)) return true;
+    const writers = new Set(p.history.filter((h) => h.action !== 'removed').map((h) => h.layer));
+    return !f.layers.every((L) => writers.has(L));
+  });
 }
 
 function emptyResult(layer: number): LayerAuditResult {

@@ -59,6 +59,17 @@ const REFERENCE_SUFFIXES = new Set([
   'user',
   'username',
   'region',
+  'identifier',
+  'usage',
+  'bits',
+  'strength',
+  'store',
+  'storage',
+  'manager',
+  'prompt',
+  'hint',
+  'label',
+  'description',
 ]);
 /** Segments anywhere in the name that make it about public material or not a credential. */
 const NOT_SECRET_WORDS = new Set([
@@ -156,8 +167,11 @@ export function isPlaceholder(raw: string): boolean {
   // References and templates: $VAR, ${VAR}, $(cmd), {{ x }}, %VAR%, <...>, [...]
   if (/^\$[{(]?[A-Za-z_][A-Za-z0-9_]*[})]?$/.test(v) || /\$\{[^}]*\}/.test(v) || /\{\{.*\}\}/.test(v) || /^%[A-Za-z_]+%$/.test(v)) return true;
   if (/^<[^>]*>$/.test(v) || /^\[[^\]]*\]$/.test(v)) return true;
-  // Paths (a *_KEY=/run/secrets/key points at the credential, it is not it).
+  // Paths (a *_KEY=/run/secrets/key points at the credential, it is not it), also behind a variable: $dir/private/cakey.pem.
   if (/^(\/|\.\/|~\/|\.\.\/)[^\s]*$/.test(v)) return true;
+  if (/^\$[A-Za-z_{(]/.test(v) || /^[A-Za-z]:\\/.test(v)) return true;
+  // Prose: a prompt or description ("A challenge password"), not a secret.
+  if (/^[A-Za-z][a-z]*(?: [A-Za-z][a-z]*){1,}$/.test(v)) return true;
   // One character repeated, or masks: xxxx, ****, ....
   if (/^(.)\1+$/.test(v) || /^[x*.#_-]+$/i.test(v)) return true;
   const words = v

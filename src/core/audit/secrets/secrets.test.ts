@@ -154,10 +154,12 @@ describe('names and placeholders', () => {
       '/run/secrets/x',
       'example',
       'dummy-secret',
+      '$dir/private/cakey.pem',
+      'A challenge password',
     ])
       expect(isPlaceholder(v), v).toBe(true);
     for (const v of ['hunter22', 'S3cr3t!pass', pseudoRandom(20, 1)]) expect(isPlaceholder(v), v).toBe(false);
-    expect(secretAssignment('DB_PASSWORD', '"quoted value" # note')).toBe('quoted value');
+    expect(secretAssignment('DB_PASSWORD', '"S3cr3t v4lue!" # note')).toBe('S3cr3t v4lue!');
   });
   it('redaction shows a short prefix and the length only', () => {
     const t = ghToken();
