@@ -75,7 +75,7 @@ function tarMembers(buf: Buffer): Member[] {
 
 /** Offset of the first deflate block header in a gzip member (RFC 1952 §2.3: skip FEXTRA, FNAME, FCOMMENT, FHCRC). */
 function deflateStart(gz: Buffer): number {
-  const flags = gz[3];
+  const flags = gz[3]!;
   let p = 10;
   if (flags & 4) p += 2 + gz.readUInt16LE(p);
   if (flags & 8) while (gz[p++] !== 0);
@@ -102,7 +102,7 @@ test('a damaged gzip layer: the image still opens, that layer is marked failed',
   expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);
   // Flip the BTYPE bits of the first deflate block to 11, a reserved block type
   // (RFC 1951 §3.2.3: "11 - reserved (error)"): every inflater must reject it.
-  gz[deflateStart(gz)] |= 0b110;
+  gz[deflateStart(gz)]! |= 0b110;
   const path = join(tmp, 'damaged-layer.tar');
   writeFileSync(path, bad);
 

@@ -41,7 +41,7 @@ function readTar(buf: Buffer): Map<string, TarMember> {
     if (type === 'L') longName = str(data, data + size);
     else if (type === 'x') {
       const m = /\d+ path=([^\n]*)\n/.exec(buf.subarray(data, data + size).toString('utf8'));
-      paxPath = m ? m[1] : null;
+      paxPath = m?.[1] ?? null;
     } else {
       const full = (paxPath ?? longName ?? name).replace(/^\.\//, '');
       out.set(full, { offset: data, size });
@@ -119,7 +119,7 @@ const COUNTED = [
 
 for (const name of COUNTED) {
   test(`${name}: one band per layer, base at the bottom`, async ({ page }) => {
-    const expected = truth(fixture(name))[0].layers.length;
+    const expected = truth(fixture(name))[0]!.layers.length;
     await open(page, fixture(name));
     await expect(bands(page)).toHaveCount(expected);
     // DOM (reading) order is top first; on screen, index 0 is lowest.
@@ -132,15 +132,15 @@ for (const name of COUNTED) {
         .boundingBox();
       ys.push(box!.y);
     }
-    for (let i = 1; i < expected; i++) expect(ys[i]).toBeLessThan(ys[i - 1]);
+    for (let i = 1; i < expected; i++) expect(ys[i]).toBeLessThan(ys[i - 1]!);
     // The top layer is selected when an image opens.
     await expect(page.locator(`[data-testid="layer"][data-index="${expected - 1}"]`)).toHaveAttribute('aria-selected', 'true');
     await expect(page.locator('[data-testid="layer"][aria-selected="true"]')).toHaveCount(1);
     // bootfs below, the container's read-write layer above.
     const boot = await page.locator('[data-part="bootfs"]').boundingBox();
     const cont = await page.locator('[data-part="container"]').boundingBox();
-    expect(boot!.y).toBeGreaterThan(ys[0]);
-    expect(cont!.y).toBeLessThan(ys[expected - 1]);
+    expect(boot!.y).toBeGreaterThan(ys[0]!);
+    expect(cont!.y).toBeLessThan(ys[expected - 1]!);
   });
 }
 
@@ -187,14 +187,14 @@ test('keyboard: the stack is a listbox, Up/Down move the selection', async ({ pa
 });
 
 test('labels: the step that made each layer, full text on hover; metadata-only steps as markers', async ({ page }) => {
-  const t = truth(fixture('dive-legacy-14-layers.tar'))[0];
+  const t = truth(fixture('dive-legacy-14-layers.tar'))[0]!;
   await open(page, fixture('dive-legacy-14-layers.tar'));
   const made = t.history.filter((h) => !h.empty_layer);
   const empty = t.history.filter((h) => h.empty_layer);
   expect(empty.length).toBeGreaterThan(0);
   for (let i = 0; i < made.length; i++) {
     const band = page.locator(`[data-testid="layer"][data-index="${i}"]`);
-    await expect(band).toHaveAttribute('title', new RegExp(escapeRe(made[i].created_by!.trim())));
+    await expect(band).toHaveAttribute('title', new RegExp(escapeRe(made[i]!.created_by!.trim())));
   }
   // `/bin/sh -c mkdir -p /root/example/really/nested` (layer 2) reads as a RUN step.
   await expect(page.locator('[data-testid="layer"][data-index="2"] .sd-cmd')).toHaveText('RUN mkdir -p /root/example/really/nested');
@@ -235,7 +235,7 @@ test('sizes, counts and hidden bytes; log scale changes the band heights', async
 test('a layer shared with another image of the archive is marked', async ({ page }) => {
   const imgs = truth(fixture('podman-two-images-shared-layer.docker.tar'));
   expect(imgs.length).toBe(2);
-  const shared = imgs[0].layers.map((l) => imgs[1].layers.includes(l));
+  const shared = imgs[0]!.layers.map((l) => imgs[1]!.layers.includes(l));
   expect(shared.some(Boolean)).toBe(true);
   await open(page, fixture('podman-two-images-shared-layer.docker.tar'));
   for (let i = 0; i < shared.length; i++) {
@@ -251,11 +251,11 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   // (RFC 1951, 3.2.3: BTYPE 11 = reserved, error).
   const src = fixture('crane-gzip-whiteout-dir.tar');
   const buf = Buffer.from(readFileSync(src));
-  const layers = truth(src)[0].layers;
-  const m = readTar(buf).get(layers[2])!;
+  const layers = truth(src)[0]!.layers;
+  const m = readTar(buf).get(layers[2]!)!;
   expect(buf[m.offset]).toBe(0x1f);
   expect(buf[m.offset + 1]).toBe(0x8b);
-  const flg = buf[m.offset + 3];
+  const flg = buf[m.offset + 3]!;
   let p = m.offset + 10; // RFC 1952, 2.3: fixed gzip header
   if (flg & 4) p += 2 + buf.readUInt16LE(p); // FEXTRA
   if (flg & 8) while (buf[p++] !== 0); // FNAME
@@ -304,7 +304,7 @@ function slowArchive(): string {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), data);
     const tarPath = join(dir, `layer${i}.tar`);
-    execFileSync('tar', ['--format=pax', '--owner=0', '--group=0', '-C', root, '-cf', tarPath, path.split('/')[0]]);
+    execFileSync('tar', ['--format=pax', '--owner=0', '--group=0', '-C', root, '-cf', tarPath, path.split('/')[0]!]);
     const tar = readFileSync(tarPath);
     diffIds.push('sha256:' + createHash('sha256').update(tar).digest('hex'));
     const gz = gzipSync(tar, { level: 1 });
@@ -355,7 +355,7 @@ test('while loading, each band shows its state: the structure first, then decomp
 test("playground: the running container's layer takes the dashed band's place; a commit becomes an image layer", async ({ page }) => {
   test.setTimeout(90_000);
   // The built-in example (public/example.tar): its layer count from its own manifest.
-  const n = truth(join(process.cwd(), 'public', 'example.tar'))[0].layers.length;
+  const n = truth(join(process.cwd(), 'public', 'example.tar'))[0]!.layers.length;
   await page.goto('./?example');
   await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
   await expect(bands(page)).toHaveCount(n);

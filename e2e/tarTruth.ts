@@ -74,7 +74,7 @@ export function fileBytes(t: Truth, layer: number, path: string): Buffer {
   // members may be stored with or without './'
   for (const name of [member, './' + member]) {
     try {
-      const out = execFileSync('tar', ['-xOf', t.layerFiles[layer], name], { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+      const out = execFileSync('tar', ['-xOf', t.layerFiles[layer]!, name], { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
       return out;
     } catch {
       /* try the other spelling */
@@ -94,7 +94,7 @@ export function mergedAt(t: Truth, layer: number): Map<string, boolean> {
     for (const p of [...vis.keys()]) if ((self && p === d) || under(p, d)) vis.delete(p);
   };
   for (let L = 0; L <= layer; L++) {
-    const entries = t.layers[L];
+    const entries = t.layers[L]!;
     for (const e of entries) {
       const b = basename(e.path);
       if (b === '.wh..wh..opq') removeUnder(dirname(e.path), false);
@@ -116,7 +116,7 @@ export function mergedAt(t: Truth, layer: number): Map<string, boolean> {
 export function changesAt(t: Truth, layer: number) {
   const before = layer > 0 ? mergedAt(t, layer - 1) : new Map<string, boolean>();
   const after = mergedAt(t, layer);
-  const own = new Set(t.layers[layer].filter((e) => !basename(e.path).startsWith('.wh.')).map((e) => e.path));
+  const own = new Set(t.layers[layer]!.filter((e) => !basename(e.path).startsWith('.wh.')).map((e) => e.path));
   const added = new Set([...after.keys()].filter((p) => !before.has(p)));
   const removed = new Set([...before.keys()].filter((p) => !after.has(p)));
   // a file written again is modified (its bytes ship again); directories may be unchanged
@@ -131,7 +131,7 @@ export function expectedPaths(name: string): Map<string, string[]> {
   for (const line of tsv.split('\n')) {
     if (!line) continue;
     const cols = line.split('\t');
-    out.set(cols[0], cols);
+    out.set(cols[0]!, cols);
   }
   return out;
 }

@@ -117,7 +117,7 @@ test('concept explanations are one click away and point at the page', async ({ p
   await page.getByTestId('concepts-toggle').click();
   const pop = page.getByTestId('concepts');
   await expect(pop).toBeVisible();
-  for (const [id, text] of [
+  for (const [id, text] of <[string, string][]>[
     ['bootfs', 'kernel'],
     ['whiteout', '.wh.'],
     ['opaque', '.wh..wh..opq'],
@@ -242,14 +242,14 @@ test('playground: copy-up, whiteout, opaque directory; commit; download reopens 
       const after = cliLs(file);
       const expected = before
         .filter((l) => {
-          const p = l.split('\t')[0];
+          const p = l.split('\t')[0]!;
           return p !== '/usr/share/doc/example/manual.txt' && !p.startsWith('/app/static/');
         })
         .map((l) => (l.startsWith('/etc/motd\t') ? `/etc/motd\tfile\t${motd.length}\t0644\t0\t0\t\t${L}` : l))
         .map((l) => (l.startsWith('/app/static\t') ? `/app/static\tdir\t0\t0755\t0\t0\t\t${L}` : l))
         .map((l) => (/^\/(app|etc|usr|usr\/share|usr\/share\/doc|usr\/share\/doc\/example)\tdir\t/.test(l) ? l.replace(/\t\d+$/, `\t${L}`) : l));
       expected.push(`/app/static/hello.txt\tfile\t3\t0644\t0\t0\t\t${L}`);
-      expected.sort((a, b) => Buffer.compare(Buffer.from(a.split('\t')[0]), Buffer.from(b.split('\t')[0])));
+      expected.sort((a, b) => Buffer.compare(Buffer.from(a.split('\t')[0]!), Buffer.from(b.split('\t')[0]!)));
       expect(after).toEqual(expected);
       // And the new layer's members, as GNU tar reads them from the archive, are those the page listed.
       const x = join(dir, 'x');

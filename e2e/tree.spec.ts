@@ -130,7 +130,7 @@ test.describe('the tree shows what each layer changes, as GNU tar lists it', () 
 });
 
 test.describe('the top layer equals the merged filesystem umoci unpacks', () => {
-  for (const [fixture, expected] of [
+  for (const [fixture, expected] of <[string, string][]>[
     ['dive-legacy-14-layers.tar', 'dive-legacy-14-layers'],
     ['umoci-edge-cases.docker.tar', 'umoci-edge-cases.docker'],
     ['skopeo-opaque-whiteout.tar', 'skopeo-opaque-whiteout'],
@@ -149,7 +149,7 @@ test.describe('the top layer equals the merged filesystem umoci unpacks', () => 
 test('a path deleted by a lower layer stays struck through above it, and hides without show-deleted', async ({ page }) => {
   // crane-gzip-whiteout-dir: layer 2 is `.wh.a` (deletes /a and /a/foo); layer 3 adds /a/baz again
   const truth = truthOf('crane-gzip-whiteout-dir.tar');
-  expect(truth.layers[2].map((e) => e.path)).toEqual(['/.wh.a']);
+  expect(truth.layers[2]!.map((e) => e.path)).toEqual(['/.wh.a']);
   await openFixture(page, 'crane-gzip-whiteout-dir.tar');
   await selectLayer(page, 1);
   await expandAll(page);
@@ -175,7 +175,7 @@ test('a path deleted by a lower layer stays struck through above it, and hides w
 test('selecting a deleted path explains the whiteout and the bytes that still ship', async ({ page }) => {
   // dive-legacy layer 7 holds root/example/.wh.somefile3.txt
   const truth = truthOf('dive-legacy-14-layers.tar');
-  expect(truth.layers[7].map((e) => e.path)).toContain('/root/example/.wh.somefile3.txt');
+  expect(truth.layers[7]!.map((e) => e.path)).toContain('/root/example/.wh.somefile3.txt');
   await openFixture(page, 'dive-legacy-14-layers.tar');
   await selectLayer(page, 7);
   await page.getByTestId('search').fill('somefile3');
@@ -212,7 +212,7 @@ test("clicking through the layers shows each layer's merged filesystem", async (
       .map((r) => `${r.path}@${r.layer}`)
       .sort()
       .join();
-    if (L > 0 && truth.layers[L].some((e) => !e.dir)) expect(sig, `layer ${L} changes files`).not.toBe(previous);
+    if (L > 0 && truth.layers[L]!.some((e) => !e.dir)) expect(sig, `layer ${L} changes files`).not.toBe(previous);
     previous = sig;
   }
 });

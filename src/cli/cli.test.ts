@@ -73,7 +73,7 @@ function expectUserError(r: Run, pattern?: RegExp): string {
   expect(lines[0]).toMatch(/^layerscope: \S/);
   expect(r.err).not.toMatch(/^\s+at /m);
   if (pattern) expect(lines[0]).toMatch(pattern);
-  return lines[0];
+  return lines[0]!;
 }
 
 function expectedListing(file: string): string[] {
@@ -94,7 +94,7 @@ function memberSizes(archive: string): Map<string, number> {
   const m = new Map<string, number>();
   for (const line of tar(['-tv', '--numeric-owner', '-f', archive]).toString('latin1').split('\n')) {
     const x = /^\S{10} \d+\/\d+\s+(\d+) \S+ \S+ (.*?)(?: -> .*)?$/.exec(line);
-    if (x) m.set(x[2], Number(x[1]));
+    if (x) m.set(x[2]!, Number(x[1]));
   }
   return m;
 }
@@ -157,7 +157,7 @@ describe('layerscope ls', () => {
       const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
       const parent = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
       // Whiteouts apply to the layers below only, so before this layer's own entries.
-      for (const e of layers[L]) {
+      for (const e of layers[L]!) {
         if (base(e.path) === '.wh..wh..opq') dropUnder(parent(e.path));
         else if (base(e.path).startsWith('.wh.')) {
           const target = `${parent(e.path) ? `${parent(e.path)}/` : ''}${base(e.path).slice(4)}`;
@@ -165,12 +165,12 @@ describe('layerscope ls', () => {
           dropUnder(target);
         }
       }
-      for (const e of layers[L]) {
+      for (const e of layers[L]!) {
         if (e.path === '' || base(e.path).startsWith('.wh.')) continue;
         expect(TYPE[e.type], `no hardlinks in the fixtures used here (${e.path})`).toBeDefined();
         if (e.type !== 'd') dropUnder(e.path);
         rows.set(e.path, {
-          type: TYPE[e.type],
+          type: TYPE[e.type]!,
           size: e.type === '-' ? e.size! : 0,
           mode: e.type === 'l' ? 0o777 : e.mode,
           uid: e.uid,
@@ -213,8 +213,8 @@ describe('layerscope ls', () => {
       // "-r-xr-xr-x 0/0 4 1970-01-01 00:00 ./foo.txt" and the root "./".
       const files = listed.split('\n').filter((l) => l.startsWith('-'));
       expect(files).toHaveLength(1);
-      const f = /^(\S{10}) (\d+)\/(\d+)\s+(\d+) \S+ \S+ \.\/(.*)$/.exec(files[0])!;
-      const mode = f[1]
+      const f = /^(\S{10}) (\d+)\/(\d+)\s+(\d+) \S+ \S+ \.\/(.*)$/.exec(files[0]!)!;
+      const mode = f[1]!
         .slice(1)
         .split('')
         .reduce((acc, c) => acc * 2 + (c === '-' ? 0 : 1), 0);
@@ -239,7 +239,7 @@ describe('layerscope ls', () => {
           const want = expectedListing(`${name}${ref}.tsv`);
           const byIndex = await run('ls', img(`${name}.tar`), '--image', String(n));
           expect(toOracleForm(byIndex.out)).toEqual(want);
-          const byTag = await run('ls', img(`${name}.tar`), '--image', manifest[n].RepoTags[0]);
+          const byTag = await run('ls', img(`${name}.tar`), '--image', manifest[n]!.RepoTags[0]!);
           expect(byTag.code).toBe(0);
           expect(toOracleForm(byTag.out)).toEqual(want);
         }
@@ -402,7 +402,7 @@ describe('layerscope inspect', () => {
             .find((l) => l.endsWith('foo.txt'))!,
         )![1],
       );
-      bytes[(outer + 1) * 512 + (inner + 1) * 512] ^= 0x20;
+      bytes[(outer + 1) * 512 + (inner + 1) * 512]! ^= 0x20;
       const r = await run('inspect', save(bytes));
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^integrity: 1 layer\(s\) do NOT match their digests$/m);
@@ -584,12 +584,12 @@ describe('user errors: exit 2, one line on stderr', () => {
           tar(['-tR', '-f', f])
             .toString()
             .split('\n')
-            .find((l) => l.endsWith(layers[1]))!,
+            .find((l) => l.endsWith(layers[1]!))!,
         )![1],
       );
       const bytes = new Uint8Array(readFileSync(f));
-      const size = memberSizes(f).get(layers[1])!;
-      for (let i = 0; i < 16; i++) bytes[(block + 1) * 512 + Math.floor(size / 2) - 8 + i] ^= 0xff;
+      const size = memberSizes(f).get(layers[1]!)!;
+      for (let i = 0; i < 16; i++) bytes[(block + 1) * 512 + Math.floor(size / 2) - 8 + i]! ^= 0xff;
       const bad = save(bytes);
       const ls = await run('ls', bad, '--layer', '0');
       expect(ls.code).toBe(2);
@@ -599,7 +599,7 @@ describe('user errors: exit 2, one line on stderr', () => {
           .split('\n')
           .filter(Boolean)
           .map((l) => l.split('\t')[0]),
-      ).toEqual(gnuLayer(f, layers[0]).map((e) => `/${e.path}`));
+      ).toEqual(gnuLayer(f, layers[0]!).map((e) => `/${e.path}`));
       const lines = ls.err.split('\n').filter(Boolean);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^layerscope: .*layer 1, offset \d+/);

@@ -25,7 +25,7 @@ function unescapeText(s: string): string {
       if (cp > 0xffff) i++;
       continue;
     }
-    const d = s[++i];
+    const d = s[++i]!;
     if (d >= '0' && d <= '7') {
       bytes.push(parseInt(s.slice(i, i + 3), 8));
       i += 2;
@@ -35,7 +35,7 @@ function unescapeText(s: string): string {
     } else {
       const map: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '\\': 92 };
       expect(map[d], `unknown escape \\${d}`).toBeDefined();
-      bytes.push(map[d]);
+      bytes.push(map[d]!);
     }
   }
   return new TextDecoder().decode(new Uint8Array(bytes));
@@ -132,12 +132,12 @@ describe('terminal injection through the command line', () => {
     expect(r.out.replace(/\t/g, ' ')).not.toMatch(DANGEROUS);
     const rows = r.out.split('\n').filter((l) => l.length > 0);
     for (const row of rows) expect(row.split('\t')).toHaveLength(8);
-    const paths = rows.map((l) => unescapeText(l.split('\t')[0]));
+    const paths = rows.map((l) => unescapeText(l.split('\t')[0]!));
     for (const n of Object.values(HOSTILE)) expect(paths).toContain(`/d/${n}`);
     // /d, its 8 names, the two directories the forged row's '/' implies, the symlink, the hardlink
     expect(rows).toHaveLength(1 + Object.keys(HOSTILE).length + 2 + 2);
     const link = rows.find((l) => l.startsWith('/d/link\t'))!;
-    expect(unescapeText(link.split('\t')[6])).toBe('/target\x1b[31m\nnext');
+    expect(unescapeText(link.split('\t')[6]!)).toBe('/target\x1b[31m\nnext');
     expect(rows.some((l) => l.startsWith('/etc/shadow'))).toBe(false);
   });
 

@@ -28,8 +28,8 @@ export function tableLines(header: string[], rows: (string | number)[][]): strin
   return cells.map((r, ri) =>
     r
       .map((cell, c) => {
-        const numeric = ri > 0 && typeof rows[ri - 1][c] === 'number';
-        return pad(cell, widths[c], numeric);
+        const numeric = ri > 0 && typeof rows[ri - 1]![c] === 'number';
+        return pad(cell, widths[c]!, numeric);
       })
       .join('  ')
       .trimEnd(),

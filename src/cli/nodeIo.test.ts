@@ -121,7 +121,7 @@ describe('nodeCodecs', () => {
   it('corrupt and truncated gzip give the same typed errors as with the default decoder', async () => {
     const corrupt = Buffer.concat([gz.subarray(0, 30), Buffer.from('not deflate at all'.repeat(50))]);
     const crc = Buffer.from(gz);
-    crc[crc.length - 6] ^= 0xff; // inside the CRC-32 of the trailer
+    crc[crc.length - 6]! ^= 0xff; // inside the CRC-32 of the trailer
     const truncated = gz.subarray(0, gz.length >> 1);
     for (const data of [corrupt, crc, truncated]) {
       const viaNode = await codeOf(collect(decompressBlob(new Blob([data]), 'gzip', { gunzip: nodeCodecs.gunzip })));

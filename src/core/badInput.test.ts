@@ -75,7 +75,7 @@ function members(file: string): Member[] {
   for (const line of out.split('\n')) {
     const m = /^block (\d+): (\S{10}) \d+\/\d+\s+(\d+) \S+ \S+ (.*)$/.exec(line);
     if (!m) continue;
-    const name = m[2][0] === 'l' || m[2][0] === 'h' ? m[4].replace(/ (->|link to) .*$/, '') : m[4];
+    const name = m[2]![0] === 'l' || m[2]![0] === 'h' ? m[4]!.replace(/ (->|link to) .*$/, '') : m[4]!;
     const block = Number(m[1]);
     res.push({ name: normPath(name), size: Number(m[3]), headerOffset: block * 512, dataOffset: (block + 1) * 512 });
   }
@@ -149,7 +149,7 @@ function sha256hex(b: Uint8Array): string {
 
 function flip(bytes: Uint8Array, from: number, n: number): Uint8Array {
   const out = bytes.slice();
-  for (let i = from; i < from + n; i++) out[i] ^= 0xff;
+  for (let i = from; i < from + n; i++) out[i]! ^= 0xff;
   return out;
 }
 
@@ -187,7 +187,7 @@ function dockerArchive(layers: Uint8Array[], opts: { diffIds?: string[]; extra?:
   const entries: TarWriteEntry[] = [
     { ...file('manifest.json'), data: te.encode(manifest) },
     { ...file('config.json'), data: te.encode(config) },
-    ...layers.map((l, i) => ({ ...file(names[i]), data: l })),
+    ...layers.map((l, i) => ({ ...file(names[i]!), data: l })),
     ...(opts.extra ?? []),
   ];
   return writeTar(entries);
@@ -265,7 +265,7 @@ describe('corrupt compressed layers', () => {
       const path = join(IMAGES, 'crane-gzip-whiteout-dir.tar');
       const orig = fixture('crane-gzip-whiteout-dir.tar');
       const layers = dockerLayers(path);
-      const bad = member(path, layers[1]);
+      const bad = member(path, layers[1]!);
       // The middle of the deflate data (gzip header is 10 bytes, trailer 8: RFC 1952).
       const damaged = flip(orig, bad.dataOffset + Math.floor(bad.size / 2) - 8, 16);
       const img = await open(damaged);
@@ -275,7 +275,7 @@ describe('corrupt compressed layers', () => {
       expect(img.layers[1]?.error?.code).toBe('BAD_GZIP');
       for (const i of [0, 2, 3]) {
         expect(img.layerErrors[i]).toBeNull();
-        expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i])));
+        expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i]!)));
       }
       // The merged tree below the broken layer is the undamaged one.
       const good = await open(orig);
@@ -318,14 +318,14 @@ describe('corrupt compressed layers', () => {
       const layerNames = (manifest.layers as { digest: string }[]).map((l) => `blobs/sha256/${l.digest.slice(7)}`);
       expect(layerNames.length).toBeGreaterThan(1);
       const target = layerNames.length - 1;
-      const m = member(path, layerNames[target]);
+      const m = member(path, layerNames[target]!);
       const img = await open(flip(orig, m.dataOffset + Math.floor(m.size / 2), 16));
       expect(img.layerErrors[target]).toMatch(new RegExp(`layer ${target}\\b.*offset \\d+`));
       expect(img.layers[target]?.error?.code).toBe('BAD_ZSTD');
       for (let i = 0; i < target; i++) {
         expect(img.layerErrors[i]).toBeNull();
         // GNU tar reads zstd through the zstd program.
-        const raw = execFileSync('zstd', ['-dc'], { input: extract(path, layerNames[i]) });
+        const raw = execFileSync('zstd', ['-dc'], { input: extract(path, layerNames[i]!) });
         expect(layerPaths(img, i)).toEqual(gnuPaths(raw));
       }
     },
@@ -352,13 +352,13 @@ describe('truncated archives', () => {
       const config = jsonOf(path, 'manifest.json')[0].Config as string;
       const bytes = repack(path, ['manifest.json', config, ...layers]);
       const f = save(bytes);
-      const last = member(f, layers[3]);
+      const last = member(f, layers[3]!);
       const img = await open(bytes.slice(0, last.dataOffset + Math.floor(last.size / 2)));
       expect(img.layerErrors[3]).toMatch(/layer 3\b/);
       expect(img.layers[3]?.error?.code).toBe('TRUNCATED');
       for (const i of [0, 1, 2]) {
         expect(img.layerErrors[i]).toBeNull();
-        expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i])));
+        expect(layerPaths(img, i)).toEqual(gnuPaths(extract(path, layers[i]!)));
       }
       expect(img.warnings.some((w) => w.code === 'TRUNCATED')).toBe(true);
     },
@@ -372,10 +372,10 @@ describe('truncated archives', () => {
       const layers = dockerLayers(path);
       const config = jsonOf(path, 'manifest.json')[0].Config as string;
       // Layer 1 (bar.txt, then the symlink foo.txt) goes last in the archive.
-      const bytes = repack(path, ['manifest.json', config, 'repositories', layers[0], layers[2], layers[1]]);
+      const bytes = repack(path, ['manifest.json', config, 'repositories', layers[0]!, layers[2]!, layers[1]!]);
       const f = save(bytes);
-      const m = member(f, layers[1]);
-      const inner = members(save(extract(path, layers[1])));
+      const m = member(f, layers[1]!);
+      const inner = members(save(extract(path, layers[1]!)));
       const symlink = inner.find((x) => x.name === 'foo.txt')!;
       // Cut 100 bytes into the symlink's header.
       const img = await openVerified(bytes.slice(0, m.dataOffset + symlink.headerOffset + 100));
@@ -384,10 +384,10 @@ describe('truncated archives', () => {
       expect(layerPaths(img, 1)).toEqual(['bar.txt']);
       expect(img.layerErrors[0]).toBeNull();
       expect(img.layerErrors[2]).toBeNull();
-      expect(layerPaths(img, 0)).toEqual(gnuPaths(extract(path, layers[0])));
+      expect(layerPaths(img, 0)).toEqual(gnuPaths(extract(path, layers[0]!)));
       // Layers before the cut still verify against their diff_ids.
-      expect(img.integrity[0].diffId).toBe('ok');
-      expect(img.integrity[2].diffId).toBe('ok');
+      expect(img.integrity[0]!.diffId).toBe('ok');
+      expect(img.integrity[2]!.diffId).toBe('ok');
     },
     T,
   );
@@ -409,7 +409,7 @@ describe('truncated archives', () => {
     async () => {
       const path = join(IMAGES, 'crane-gzip-whiteout-dir.tar');
       const layers = dockerLayers(path);
-      const m = member(path, layers[2]);
+      const m = member(path, layers[2]!);
       const err = await openFails(fixture('crane-gzip-whiteout-dir.tar').slice(0, m.dataOffset + 10));
       expect(err.code).toBe('TRUNCATED');
       expect(err.message).toMatch(/truncated|cut|ends/i);
@@ -434,11 +434,11 @@ describe('integrity', () => {
     async () => {
       const path = join(IMAGES, 'legacy-overwritten-file.tar');
       const layers = dockerLayers(path);
-      const outer = member(path, layers[0]);
-      const inner = members(save(extract(path, layers[0]))).find((x) => x.name === 'foo.txt')!;
+      const outer = member(path, layers[0]!);
+      const inner = members(save(extract(path, layers[0]!))).find((x) => x.name === 'foo.txt')!;
       expect(inner.size).toBeGreaterThan(0);
       const damaged = fixture('legacy-overwritten-file.tar');
-      damaged[outer.dataOffset + inner.dataOffset] ^= 0x01;
+      damaged[outer.dataOffset + inner.dataOffset]! ^= 0x01;
       const img = await openVerified(damaged);
       expect(img.layerErrors).toEqual([null, null, null]);
       expect(img.integrity.map((c) => c.diffId)).toEqual(['mismatch', 'ok', 'ok']);
@@ -461,12 +461,12 @@ describe('integrity', () => {
       const outer = member(path, layerName);
       const inner = members(save(extract(path, layerName))).find((x) => x.size > 0)!;
       const damaged = fixture('buildx-oci-uncompressed.tar');
-      damaged[outer.dataOffset + inner.dataOffset] ^= 0x01;
+      damaged[outer.dataOffset + inner.dataOffset]! ^= 0x01;
       const img = await openVerified(damaged);
       expect(img.layerErrors[0]).toBeNull();
-      expect(img.integrity[0].digest).toBe('mismatch');
-      expect(img.integrity[0].diffId).toBe('mismatch');
-      expect(img.integrity[0].computedDigest).toBe(`sha256:${sha256hex(extract(save(damaged), layerName))}`);
+      expect(img.integrity[0]!.digest).toBe('mismatch');
+      expect(img.integrity[0]!.diffId).toBe('mismatch');
+      expect(img.integrity[0]!.computedDigest).toBe(`sha256:${sha256hex(extract(save(damaged), layerName))}`);
       expect(img.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['DIGEST_MISMATCH', 'DIFF_ID_MISMATCH']));
       expect(layerPaths(img, 0)).toEqual(gnuPaths(extract(path, layerName)));
     },
@@ -559,7 +559,7 @@ describe('names that climb out of the root', () => {
       const img = await open(dockerArchive([BASE_LAYER, evil]));
       expect(img.layerErrors).toEqual([null, null]);
       const r = rows(img);
-      const paths = r.map((x) => x[0]);
+      const paths = r.map((x) => x[0]!);
       for (const p of paths) {
         expect(p.startsWith('/')).toBe(true);
         expect(p.split('/')).not.toContain('..');
@@ -789,8 +789,8 @@ describe('link cycles', () => {
       expect(hl.length).toBe(MAX_HARDLINK_WARNINGS + 1);
       expect(hl[0]).toMatchObject({ layer: 1, message: expect.stringMatching(/hardlink \/to-dir → \/base .*directory/) });
       // a link may point into lower layers only: /later appears one layer up
-      expect(hl[1].message).toMatch(/hardlink \/early → \/later .*does not exist at that layer/);
-      expect(hl[1].offset).toBeGreaterThan(0);
+      expect(hl[1]!.message).toMatch(/hardlink \/early → \/later .*does not exist at that layer/);
+      expect(hl[1]!.offset).toBeGreaterThan(0);
       expect(hl.at(-1)!.message).toMatch(/^7 more hardlinks cannot be created/);
       // The links are still listed (as tar would have to skip them, size 0).
       expect(rows(img).map((r) => r[0])).toEqual(expect.arrayContaining(['/to-dir', '/early', '/m0']));
@@ -881,9 +881,9 @@ describe('index loops', () => {
       const blobs: Record<string, unknown> = {};
       const chain = Array.from({ length: 20 }, (_, i) => `sha256:${sha256hex(te.encode(String(i)))}`);
       chain.forEach((d, i) => {
-        blobs[d] = { schemaVersion: 2, manifests: i + 1 < chain.length ? [desc(chain[i + 1])] : [] };
+        blobs[d] = { schemaVersion: 2, manifests: i + 1 < chain.length ? [desc(chain[i + 1]!)] : [] };
       });
-      const err = await openFails(ociLayout({ schemaVersion: 2, manifests: [desc(chain[0])] }, blobs));
+      const err = await openFails(ociLayout({ schemaVersion: 2, manifests: [desc(chain[0]!)] }, blobs));
       expect(err.code).toBe('LIMIT');
     },
     T,
@@ -895,10 +895,10 @@ describe('index loops', () => {
       const levels = [dg('1'), dg('2'), dg('3'), dg('4')];
       const blobs: Record<string, unknown> = {};
       levels.forEach((d, i) => {
-        blobs[d] = { schemaVersion: 2, manifests: i + 1 < levels.length ? new Array(200).fill(desc(levels[i + 1])) : [] };
+        blobs[d] = { schemaVersion: 2, manifests: i + 1 < levels.length ? new Array(200).fill(desc(levels[i + 1]!)) : [] };
       });
       const t0 = performance.now();
-      const err = await openFails(ociLayout({ schemaVersion: 2, manifests: [desc(levels[0])] }, blobs));
+      const err = await openFails(ociLayout({ schemaVersion: 2, manifests: [desc(levels[0]!)] }, blobs));
       expect(err.code).toMatch(/^(LIMIT|NOT_AN_IMAGE)$/);
       expect(performance.now() - t0).toBeLessThan(3000);
     },

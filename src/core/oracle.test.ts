@@ -26,7 +26,7 @@ function archiveFor(name: string): string {
 describe('merged listing equals the skopeo + umoci reference', () => {
   for (const f of expectedFiles) {
     const m = /^(.*?)(?:@(\d+))?\.tsv$/.exec(f)!;
-    const name = m[1];
+    const name = m[1]!;
     const image = m[2] !== undefined ? Number(m[2]) : undefined;
     it(`${f}`, async () => {
       const blob = await openAsBlob(archiveFor(name));

@@ -135,9 +135,9 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   // layer is 5th of 6 in the stack.
   const order = largestFirst(image);
   await runPool(n, scanner.concurrency, async (k) => {
-    const i = order[k];
+    const i = order[k]!;
     throwIfAborted(opts.signal);
-    const ref = image.layers[i];
+    const ref = image.layers[i]!;
     opts.onLayerState?.(i, 'decompressing');
     try {
       const blob = blobOf(outer, ref.blob);
@@ -155,7 +155,7 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       } else {
         opts.onLayerState?.(i, 'indexed');
       }
-      opts.onLayerDone?.(i, idx, layerErrors[i]);
+      opts.onLayerDone?.(i, idx, layerErrors[i]!);
     } catch (e) {
       if (isCancelled(e)) throw e;
       throwIfAborted(opts.signal);
@@ -230,11 +230,11 @@ export async function verifyImage(
   // one whose files cost most to read until its resume points exist.
   const order = largestFirst(img.image);
   await runPool(n, scanner.concurrency, async (k) => {
-    const i = order[k];
+    const i = order[k]!;
     const idx = layers[i];
     if (!idx || idx.error || (idx.diffIdComputed && idx.digestComputed)) return;
     try {
-      const d = await scanner.hashLayer(blobOf(img.outer, img.image.layers[i].blob), idx.compression, {
+      const d = await scanner.hashLayer(blobOf(img.outer, img.image.layers[i]!.blob), idx.compression, {
         signal: opts.signal,
         onProgress: (p) => opts.onLayerProgress?.(i, p),
         onCheckpoints: opts.onCheckpoints ? (points) => opts.onCheckpoints!(i, points) : undefined,
@@ -251,7 +251,7 @@ export async function verifyImage(
 
 /** Layer indexes by stored size, largest first (ties in stack order). */
 function largestFirst(image: ImageInfo): number[] {
-  return image.layers.map((_, i) => i).sort((a, b) => image.layers[b].blob.size - image.layers[a].blob.size || a - b);
+  return image.layers.map((_, i) => i).sort((a, b) => image.layers[b]!.blob.size - image.layers[a]!.blob.size || a - b);
 }
 
 /** Compare computed digests with the config's diff_ids and the manifest's blob digests. */

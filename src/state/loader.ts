@@ -338,7 +338,7 @@ async function load(p: LoadParams): Promise<void> {
       layerLoads: loads.map((l, i) => ({
         ...l,
         state: loaded.layerErrors[i] ? 'failed' : 'indexed',
-        error: loaded.layerErrors[i],
+        error: loaded.layerErrors[i] ?? null,
       })),
       finishedAt: performance.now(),
       verifying: false,
@@ -449,13 +449,13 @@ export async function readEntry(layer: number, entry: number, maxBytes?: number,
   if (!Number.isInteger(entry) || entry < 0 || entry >= idx.count) {
     throw new LayerscopeError('NOT_FOUND', `Layer ${layer} has no entry ${entry}`, { layer });
   }
-  const size = idx.sizes[entry];
+  const size = idx.sizes[entry]!;
   const want = Math.max(0, Math.min(size, maxBytes ?? size));
   if (want === 0) return new Uint8Array(0);
-  const ref = image.layers[layer];
+  const ref = image.layers[layer]!;
   const points = resumePoints.get(ref);
-  const checkpoint = points ? checkpointBefore(points, idx.dataOffsets[entry]) : null;
-  return getPool().read(blobOf(outer, ref.blob), idx.compression, idx.dataOffsets[entry], size, want, opts.signal, checkpoint);
+  const checkpoint = points ? checkpointBefore(points, idx.dataOffsets[entry]!) : null;
+  return getPool().read(blobOf(outer, ref.blob), idx.compression, idx.dataOffsets[entry]!, size, want, opts.signal, checkpoint);
 }
 
 /* ------------------------------------------------------------------ example */

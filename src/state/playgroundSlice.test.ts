@@ -86,12 +86,12 @@ describe('playground slice', () => {
     let s = useStore.getState();
     expect(s.pg.container).toBeNull();
     expect(s.pg.commits).toHaveLength(1);
-    expect(s.pg.commits[0].diffId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(s.pg.commits[0]!.diffId).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(s.loaded!.layers).toHaveLength(img.layers.length + 1);
     const ref = s.image!.layers.at(-1)!;
-    expect(ref).toMatchObject({ synthetic: 'commit', createdBy: 'docker commit -m "my change"', diffId: s.pg.commits[0].diffId });
+    expect(ref).toMatchObject({ synthetic: 'commit', createdBy: 'docker commit -m "my change"', diffId: s.pg.commits[0]!.diffId });
     expect(s.image!.history.at(-1)).toMatchObject({ createdBy: 'docker commit -m "my change"', emptyLayer: false, layerIndex: img.layers.length });
-    expect((s.image!.rawConfig as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids.at(-1)).toBe(s.pg.commits[0].diffId);
+    expect((s.image!.rawConfig as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids.at(-1)).toBe(s.pg.commits[0]!.diffId);
     expect(s.loaded!.integrity.at(-1)!.diffId).toBe('ok');
 
     // A second container starts on the committed image; removing it goes back to the committed image.

@@ -124,9 +124,9 @@ function rowsOf(u: UnionModel, layers: LayerIndex[], o: Opts) {
     collapsed: null,
   });
   const out: string[] = [];
-  for (let i = 0; i < rows.count; i++) out.push(pathOf(u, rows.nodes[i]));
+  for (let i = 0; i < rows.count; i++) out.push(pathOf(u, rows.nodes[i]!));
   const depths = Array.from(rows.depths.subarray(0, rows.count));
-  const changes = Object.fromEntries(out.map((p, i) => [p, changeName(mv, rows.nodes[i])]));
+  const changes = Object.fromEntries(out.map((p, i) => [p, changeName(mv, rows.nodes[i]!)]));
   return { paths: out, depths, changes, flt, mv, rows };
 }
 
@@ -307,7 +307,7 @@ describe('search', () => {
   const paths = (o: Omit<Opts, 'search'> & { search: Partial<SearchSpec> & { text: string } }) => rowsOf(U, LAYERS, { expanded: [], ...o });
   const matched = (o: Parameters<typeof paths>[0]) => {
     const r = paths(o);
-    return r.paths.filter((_, i) => r.rows.flags[i] & F_MATCH);
+    return r.paths.filter((_, i) => r.rows.flags[i]! & F_MATCH);
   };
 
   it('substring on names, with matches revealed and counted', () => {
@@ -408,9 +408,9 @@ function oracleMatch(u: UnionModel, P: string[], spec: SearchSpec): boolean[] {
   const norm = (s: string) => (ci ? s.toLowerCase() : s);
   const out: boolean[] = [false];
   for (let i = 1; i < u.nodeCount; i++) {
-    const path = P[i];
-    const parentPath = P[u.parent[i]];
-    const name = u.names[u.nameId[i]];
+    const path = P[i]!;
+    const parentPath = P[u.parent[i]!]!;
+    const name = u.names[u.nameId[i]!]!;
     let m = false;
     if (spec.mode === 'substring') {
       const needle = norm(spec.text);
@@ -432,7 +432,7 @@ function oracleMatch(u: UnionModel, P: string[], spec: SearchSpec): boolean[] {
         const rec = (pi: number, si: number): boolean => {
           if (pi === pat.length) return si === segs.length;
           if (pat[pi] === '**') return rec(pi + 1, si) || (si < segs.length && rec(pi, si + 1));
-          return si < segs.length && segRe(pat[pi]).test(segs[si]) && rec(pi + 1, si + 1);
+          return si < segs.length && segRe(pat[pi]!).test(segs[si]!) && rec(pi + 1, si + 1);
         };
         m = rec(0, 0);
       }
@@ -487,9 +487,9 @@ function treeOrder(x: string, y: string): number {
   const ys = y.split('/');
   for (let k = 0; k < Math.min(xs.length, ys.length); k++) {
     if (xs[k] !== ys[k]) {
-      const a = Array.from(xs[k], (ch) => ch.codePointAt(0)!);
-      const b = Array.from(ys[k], (ch) => ch.codePointAt(0)!);
-      for (let m = 0; m < Math.min(a.length, b.length); m++) if (a[m] !== b[m]) return a[m] - b[m];
+      const a = Array.from(xs[k]!, (ch) => ch.codePointAt(0)!);
+      const b = Array.from(ys[k]!, (ch) => ch.codePointAt(0)!);
+      for (let m = 0; m < Math.min(a.length, b.length); m++) if (a[m] !== b[m]) return a[m]! - b[m]!;
       return a.length - b.length;
     }
   }
@@ -534,7 +534,7 @@ describe('filters against a naive oracle on random images', () => {
             if (mv.status[i] === 0) return false;
             if (mv.status[i] === 2 && !cs.showDeleted) return false;
             if (cs.only && mv.change[i] === 0) return false;
-            if (cs.search && !new RegExp(cs.search, 'i').test(u.names[u.nameId[i]])) return false;
+            if (cs.search && !new RegExp(cs.search, 'i').test(u.names[u.nameId[i]!]!)) return false;
             return cs.filters[changeName(mv, i)];
           };
           const shown = P.map((p, i) => i > 0 && P.some((q, j) => (j === i || q.startsWith(p + '/')) && passes(j)));

@@ -83,24 +83,24 @@ function prepUnion(u: UnionModel): UnionPrep {
   let maxDepth = 0;
   if (n > 0) stack[sp++] = 0;
   while (sp > 0) {
-    const node = stack[--sp];
+    const node = stack[--sp]!;
     pre[pos++] = node;
     if (node !== 0) {
-      const d = depth[u.parent[node]] + 1;
+      const d = depth[u.parent[node]!]! + 1;
       depth[node] = d;
       if (d > maxDepth) maxDepth = d;
     }
     // push children in reverse so the first name is visited first
-    for (let c = u.childStart[node + 1] - 1; c >= u.childStart[node]; c--) stack[sp++] = u.children[c];
+    for (let c = u.childStart[node + 1]! - 1; c >= u.childStart[node]!; c--) stack[sp++] = u.children[c]!;
   }
   // Subtree sizes bottom-up (reverse preorder), then a subtree spans [q, q + size).
   const size = new Int32Array(n);
   for (let q = pos - 1; q >= 0; q--) {
-    const node = pre[q];
-    size[node] += 1;
-    if (node !== 0) size[u.parent[node]] += size[node];
+    const node = pre[q]!;
+    size[node]! += 1;
+    if (node !== 0) size[u.parent[node]!]! += size[node]!;
   }
-  for (let q = 0; q < pos; q++) skip[q] = q + size[pre[q]];
+  for (let q = 0; q < pos; q++) skip[q] = q + size[pre[q]!]!;
   p = { pre, skip, depth, maxDepth };
   unionPreps.set(u, p);
   return p;
@@ -143,16 +143,16 @@ function prepView(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: Mer
   const { status, provider, entry } = mv;
   for (let i = 0; i < n; i++) {
     if (status[i] !== NodeStatus.Visible) continue;
-    const e = entry[i];
+    const e = entry[i]!;
     if (e < 0) continue; // implicit directory
-    const li = layers[provider[i]];
-    if (li && li.kinds[e] === EntryKind.File) subtree[i] = li.sizes[e];
+    const li = layers[provider[i]!];
+    if (li && li.kinds[e] === EntryKind.File) subtree[i] = li.sizes[e]!;
   }
   const { pre } = up;
   const parent = u.parent;
   for (let q = n - 1; q > 0; q--) {
-    const node = pre[q];
-    subtree[parent[node]] += subtree[node];
+    const node = pre[q]!;
+    subtree[parent[node]!]! += subtree[node]!;
   }
   p = { subtree, bySize: new Map() };
   viewPreps.set(mv, p);
@@ -161,7 +161,7 @@ function prepView(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: Mer
 
 /** Subtree bytes (visible files under a node, itself included) in the merged view. */
 export function subtreeSize(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: MergedView, node: number): number {
-  return prepView(u, layers, mv).subtree[node];
+  return prepView(u, layers, mv).subtree[node]!;
 }
 
 function childrenOf(u: UnionModel, node: number): Uint32Array {
@@ -176,13 +176,13 @@ function orderedChildren(u: UnionModel, vp: ViewPrep, node: number, sort: SortKe
     const k = kids.length;
     const key = new Float64Array(k);
     const sub = vp.subtree;
-    for (let i = 0; i < k; i++) key[i] = sub[kids[i]];
+    for (let i = 0; i < k; i++) key[i] = sub[kids[i]!]!;
     // Largest first; equal sizes keep the bytewise name order (positions are name-sorted).
     const pos = new Int32Array(k);
     for (let i = 0; i < k; i++) pos[i] = i;
-    pos.sort((a, b) => key[b] - key[a] || a - b);
+    pos.sort((a, b) => key[b]! - key[a]! || a - b);
     s = new Int32Array(k);
-    for (let i = 0; i < k; i++) s[i] = kids[pos[i]];
+    for (let i = 0; i < k; i++) s[i] = kids[pos[i]!]!;
     vp.bySize.set(node, s);
   }
   return s;
@@ -217,7 +217,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function globSegmentSource(seg: string): string {
   let out = '';
   for (let i = 0; i < seg.length; i++) {
-    const ch = seg[i];
+    const ch = seg[i]!;
     if (ch === '*') {
       while (seg[i + 1] === '*') i++; // '**' inside a segment is just '*'
       out += '[^/]*';
@@ -262,9 +262,9 @@ export function compileSearch(spec: SearchSpec): CompiledSearch | null {
         ok: true,
         c: {
           kind: 'substring-path',
-          first: new RegExp(`${escapeRe(parts[0])}$`, flags),
+          first: new RegExp(`${escapeRe(parts[0]!)}$`, flags),
           middle: parts.slice(1, -1).map((p) => new RegExp(`^${escapeRe(p)}$`, flags)),
-          last: new RegExp(`^${escapeRe(parts[parts.length - 1])}`, flags),
+          last: new RegExp(`^${escapeRe(parts[parts.length - 1]!)}`, flags),
         },
       };
     }
@@ -295,7 +295,7 @@ function nameTester(names: readonly string[], re: RegExp): (nameId: number) => b
   return (id) => {
     memo ??= new Uint8Array(names.length);
     let v = memo[id];
-    if (v === 0) v = memo[id] = re.test(names[id]) ? 1 : 2;
+    if (v === 0) v = memo[id] = re.test(names[id]!) ? 1 : 2;
     return v === 1;
   };
 }
@@ -314,8 +314,8 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       const names = u.names;
       const re = c.re;
       const nm = new Uint8Array(names.length);
-      for (let i = 0; i < names.length; i++) nm[i] = re.test(names[i]) ? 1 : 0;
-      for (let i = 1; i < n; i++) out[i] = nm[nameId[i]];
+      for (let i = 0; i < names.length; i++) nm[i] = re.test(names[i]!) ? 1 : 0;
+      for (let i = 1; i < n; i++) out[i] = nm[nameId[i]!]!;
       return out;
     }
     case 'glob': {
@@ -331,18 +331,18 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       state[0] = closure(1);
       const full = 1 << k;
       for (let q = 1; q < n; ) {
-        const node = pre[q];
-        const ps = state[parent[node]];
+        const node = pre[q]!;
+        const ps = state[parent[node]!]!;
         let s = 0;
-        const nid = nameId[node];
+        const nid = nameId[node]!;
         for (let i = 0; i < k; i++) {
           if (!(ps & (1 << i))) continue;
-          const t = test[i];
+          const t = test[i]!;
           if (t === null) s |= 1 << i;
           else if (t(nid)) s |= 1 << (i + 1);
         }
         if (s === 0) {
-          q = skip[q]; // nothing below can match
+          q = skip[q]!; // nothing below can match
           continue;
         }
         s = closure(s);
@@ -361,15 +361,15 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       const middle = c.middle.map((r) => nameTester(u.names, r));
       const last = nameTester(u.names, c.last);
       const state = new Uint32Array(n);
-      state[0] = first(nameId[0]) ? 1 << 1 : 0; // the root is the empty segment before the first '/'
+      state[0] = first(nameId[0]!) ? 1 << 1 : 0; // the root is the empty segment before the first '/'
       for (let q = 1; q < n; q++) {
-        const node = pre[q];
-        const nid = nameId[node];
-        const ps = state[parent[node]];
+        const node = pre[q]!;
+        const nid = nameId[node]!;
+        const ps = state[parent[node]!]!;
         let s = first(nid) ? 1 << 1 : 0;
         if (ps !== 0) {
           if (ps & (1 << k) && last(nid)) out[node] = 1;
-          for (let i = 1; i < k; i++) if (ps & (1 << i) && middle[i - 1](nid)) s |= 1 << (i + 1);
+          for (let i = 1; i < k; i++) if (ps & (1 << i) && middle[i - 1]!(nid)) s |= 1 << (i + 1);
         }
         state[node] = s;
       }
@@ -381,13 +381,13 @@ export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
       const stack: string[] = new Array(up.maxDepth + 1).fill('');
       const pathMatch = new Uint8Array(n);
       for (let q = 1; q < n; q++) {
-        const node = pre[q];
-        const d = depth[node];
-        const p = stack[d - 1] + '/' + names[nameId[node]];
+        const node = pre[q]!;
+        const d = depth[node]!;
+        const p = stack[d - 1] + '/' + names[nameId[node]!];
         stack[d] = p;
         if (re.test(p)) {
           pathMatch[node] = 1;
-          if (!pathMatch[parent[node]]) out[node] = 1;
+          if (!pathMatch[parent[node]!]) out[node] = 1;
         }
       }
       return out;
@@ -439,12 +439,12 @@ function shownByDefault(mv: MergedView, showDeleted: boolean, node: number): boo
 
 /** TreeFilter flags of one node (computed on demand in the default view). */
 export function nodeFlags(u: UnionModel, flt: TreeFilter, node: number): number {
-  if (flt.flags) return flt.flags[node];
+  if (flt.flags) return flt.flags[node]!;
   if (node !== 0 && !shownByDefault(flt.mv, flt.showDeleted, node)) return 0;
   let fl = F_INCLUDED | F_PASS;
-  const end = u.childStart[node + 1];
-  for (let c = u.childStart[node]; c < end; c++) {
-    if (shownByDefault(flt.mv, flt.showDeleted, u.children[c])) {
+  const end = u.childStart[node + 1]!;
+  for (let c = u.childStart[node]!; c < end; c++) {
+    if (shownByDefault(flt.mv, flt.showDeleted, u.children[c]!)) {
       fl |= F_HAS_CHILD;
       break;
     }
@@ -467,8 +467,8 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
   let matchCount = 0;
   let includedCount = 0;
   for (let p = n - 1; p > 0; p--) {
-    const node = pre[p];
-    let fl = flags[node];
+    const node = pre[p]!;
+    let fl = flags[node]!;
     const st = status[node];
     if (st !== NodeStatus.Absent) {
       const ch = change[node];
@@ -495,11 +495,11 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
     if (fl & (F_PASS | F_HAS_CHILD)) {
       fl |= F_INCLUDED;
       includedCount++;
-      flags[parent[node]] |= F_HAS_CHILD;
+      flags[parent[node]!]! |= F_HAS_CHILD;
     }
     flags[node] = fl;
   }
-  if (n > 0) flags[0] |= F_INCLUDED;
+  if (n > 0) flags[0]! |= F_INCLUDED;
   return { flags, mv, showDeleted: q.showDeleted, passCount, matchCount, includedCount };
 }
 
@@ -566,15 +566,15 @@ export function flattenTree(u: UnionModel, layers: readonly (LayerIndex | null)[
   }
   while (lists.length > 0) {
     const top = lists.length - 1;
-    const list = lists[top];
-    const i = idx[top];
+    const list = lists[top]!;
+    const i = idx[top]!;
     if (i >= list.length) {
       lists.pop();
       idx.pop();
       continue;
     }
     idx[top] = i + 1;
-    const node = list[i];
+    const node = list[i]!;
     let fl = nodeFlags(u, flt, node);
     if (!(fl & F_INCLUDED)) continue;
     if (count === cap) {
@@ -637,23 +637,23 @@ export interface NodeInfo {
 const entryAttrs = (li: LayerIndex, e: number) => ({
   kind: li.kinds[e],
   size: li.sizes[e],
-  mode: li.modes[e],
-  uid: li.uids[e],
-  gid: li.gids[e],
-  mtime: li.mtimes[e],
-  link: li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : null,
+  mode: li.modes[e]!,
+  uid: li.uids[e]!,
+  gid: li.gids[e]!,
+  mtime: li.mtimes[e]!,
+  link: li.linkIds[e]! >= 0 ? (li.links[li.linkIds[e]!] ?? null) : null,
 });
 
 /** Everything a tree row shows about one node (computed for rendered rows only). */
 export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], mv: MergedView, node: number): NodeInfo {
   const st = mv.status[node];
-  const name = node === 0 ? '/' : u.names[u.nameId[node]];
+  const name = node === 0 ? '/' : u.names[u.nameId[node]!]!;
   const info: NodeInfo = {
     node,
     name,
     status: st === NodeStatus.Visible ? 'visible' : st === NodeStatus.Deleted ? 'deleted' : 'absent',
     change: changeName(mv, node),
-    layer: mv.provider[node],
+    layer: mv.provider[node]!,
     versionLayer: -1,
     entry: -1,
     kind: EntryKind.Dir,
@@ -669,11 +669,11 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   let vl = -1;
   let ve = -1;
   if (st === NodeStatus.Visible) {
-    vl = mv.provider[node];
-    ve = mv.entry[node];
-  } else if (st === NodeStatus.Deleted && mv.provider[node] > 0) {
+    vl = mv.provider[node]!;
+    ve = mv.entry[node]!;
+  } else if (st === NodeStatus.Deleted && mv.provider[node]! > 0) {
     // the version the deleting layer hid
-    const before = stateAt(u, node, mv.provider[node] - 1);
+    const before = stateAt(u, node, mv.provider[node]! - 1);
     if (before.status === 'visible') {
       vl = before.layer;
       ve = before.entry;
@@ -688,7 +688,7 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
       // the same inode as its target: show the target's size (as the CLI listing does)
       const t = resolveHardlink(u, layers, vl, ve);
       const tl = t ? layers[t[0]] : null;
-      if (t && tl) info.size = tl.sizes[t[1]];
+      if (t && tl) info.size = tl.sizes[t[1]]!;
     }
   }
   if (info.kind === EntryKind.Dir && st === NodeStatus.Visible) info.size = subtreeSize(u, layers, mv, node);
@@ -708,21 +708,21 @@ export function nodeInfo(u: UnionModel, layers: readonly (LayerIndex | null)[], 
 export function hiddenBelow(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, layer: number): { versions: number; bytes: number } {
   const hist = pathHistory(u, layers, node);
   let top = -1;
-  for (let i = 0; i < hist.length && hist[i].layer <= layer; i++) {
-    const a = hist[i].action;
+  for (let i = 0; i < hist.length && hist[i]!.layer <= layer; i++) {
+    const a = hist[i]!.action;
     if (a === 'added' || a === 'modified' || a === 'metadata' || a === 'unchanged') top = i;
   }
   let versions = 0;
   let bytes = 0;
-  if (top < 0 || hist[top].action === 'added') return { versions, bytes };
+  if (top < 0 || hist[top]!.action === 'added') return { versions, bytes };
   // walk down from the current version to where the path last appeared
   for (let i = top - 1; i >= 0; i--) {
-    const h = hist[i];
+    const h = hist[i]!;
     if (h.action === 'deleted' || h.action === 'opaque-hidden' || h.action === 'replaced') break;
     if (h.action === 'implicit') continue; // an implied directory is not a stored version
     versions++;
     const li = layers[h.layer];
-    if (li && h.entry >= 0 && li.kinds[h.entry] === EntryKind.File) bytes += li.sizes[h.entry];
+    if (li && h.entry >= 0 && li.kinds[h.entry] === EntryKind.File) bytes += li.sizes[h.entry]!;
     if (h.action === 'added') break;
   }
   return { versions, bytes };
@@ -746,17 +746,17 @@ export function shippedBelow(
   const stack = [node];
   while (stack.length) {
     const n = stack.pop()!;
-    for (let j = u.evStart[n]; j < u.evStart[n + 1]; j++) {
-      const l = u.evLayer[j];
+    for (let j = u.evStart[n]!; j < u.evStart[n + 1]!; j++) {
+      const l = u.evLayer[j]!;
       if (l >= layer || u.evKind[j] !== UnionEvent.Set) continue;
       const li = layers[l];
-      const e = u.evEntry[j];
+      const e = u.evEntry[j]!;
       if (!li || li.kinds[e] !== EntryKind.File) continue;
-      bytes += li.sizes[e];
+      bytes += li.sizes[e]!;
       versions++;
       seen.add(l);
     }
-    for (let c = u.childStart[n]; c < u.childStart[n + 1]; c++) stack.push(u.children[c]);
+    for (let c = u.childStart[n]!; c < u.childStart[n + 1]!; c++) stack.push(u.children[c]!);
   }
   return { bytes, versions, layers: [...seen].sort((a, b) => a - b) };
 }

@@ -222,12 +222,12 @@ class FakeWindow {
       this.stack = this.stack.slice(0, this.pos + 1);
       this.stack.push(this.hashOf(url));
       this.pos++;
-      this.location.hash = this.stack[this.pos];
+      this.location.hash = this.stack[this.pos]!;
     },
     replaceState: (_: unknown, __: string, url: string) => {
       this.replaces++;
       this.stack[this.pos] = this.hashOf(url);
-      this.location.hash = this.stack[this.pos];
+      this.location.hash = this.stack[this.pos]!;
     },
   };
   private hashOf(url: string) {
@@ -243,7 +243,7 @@ class FakeWindow {
   }
   back() {
     this.pos--;
-    this.location.hash = this.stack[this.pos];
+    this.location.hash = this.stack[this.pos]!;
     for (const f of this.listeners.get('popstate') ?? []) f();
   }
   /** The user edits the hash in the address bar (a new entry, then hashchange). */
@@ -256,7 +256,7 @@ class FakeWindow {
   }
   forward() {
     this.pos++;
-    this.location.hash = this.stack[this.pos];
+    this.location.hash = this.stack[this.pos]!;
     for (const f of this.listeners.get('popstate') ?? []) f();
   }
 }

@@ -6,10 +6,10 @@ import { LUMINANCE_MAX, LUMINANCE_MIN, layerColor, layerColorAlpha, layerHue, la
 function luminance(hex: string): number {
   const ch = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
   const lin = ch.map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  return 0.2126 * lin[0]! + 0.7152 * lin[1]! + 0.0722 * lin[2]!;
 }
 const contrast = (a: string, b: string) => {
-  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  const [x = 0, y = 0] = [luminance(a), luminance(b)].sort((p, q) => q - p);
   return (x + 0.05) / (y + 0.05);
 };
 /** Backgrounds of theme.css (light and dark). */
@@ -18,7 +18,7 @@ const DARK_BG = '#14171c';
 const dist = (a: string, b: string) => {
   const p = [1, 3, 5].map((i) => parseInt(a.slice(i, i + 2), 16));
   const q = [1, 3, 5].map((i) => parseInt(b.slice(i, i + 2), 16));
-  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+  return Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!);
 };
 
 describe('layerColor', () => {

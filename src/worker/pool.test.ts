@@ -48,7 +48,7 @@ describe('WorkerPool scheduling', () => {
     const read = pool.read(blob, 'gzip', 0, 5, 5);
     // an extra worker took the read at once
     expect(FakeWorker.all.length).toBe(2 + INTERACTIVE_EXTRA_WORKERS);
-    const extra = FakeWorker.all[2];
+    const extra = FakeWorker.all[2]!;
     expect(extra.current.type).toBe('read');
     extra.reply({ type: 'bytes', id: extra.current.id, data: new Uint8Array([1, 2, 3, 4, 5]) });
     expect(Array.from(await read)).toEqual([1, 2, 3, 4, 5]);
@@ -66,7 +66,7 @@ describe('WorkerPool scheduling', () => {
     const r1 = pool.read(blob, 'none', 0, 1, 1); // takes the extra worker
     const r2 = pool.read(blob, 'none', 1, 1, 1); // queued, but ahead of the two waiting hashes
     expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS);
-    const [w0, w1] = FakeWorker.all;
+    const [w0, w1] = FakeWorker.all as [FakeWorker, FakeWorker];
     w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
     expect(w0.current.type).toBe('read'); // r2 before the queued hashes
     w0.reply({ type: 'bytes', id: w0.current.id, data: new Uint8Array([9]) });

@@ -92,7 +92,7 @@ export class WorkerPool implements LayerScanner {
     while (this.queue.length > 0) {
       let w = this.idle.pop();
       if (!w && this.all.length < this.concurrency) w = this.spawn();
-      if (!w && isInteractive(this.queue[0]) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
+      if (!w && isInteractive(this.queue[0]!) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
       const job = this.queue.shift()!;
       if (job.signal?.aborted) {

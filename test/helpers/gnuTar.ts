@@ -23,12 +23,12 @@ export interface GnuEntry {
 function unescapeToBytes(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s[i]!;
     if (c !== '\\') {
       out.push(...Buffer.from(c, 'latin1'));
       continue;
     }
-    const d = s[++i];
+    const d = s[++i]!;
     if (d >= '0' && d <= '7') {
       out.push(parseInt(s.slice(i, i + 3), 8));
       i += 2;
@@ -88,9 +88,9 @@ export function gnuList(file: string): { entries: GnuEntry[]; ok: boolean } {
     if (!line) continue;
     const m = /^(\S{10})\s+(\d+)\/(\d+)\s+(\d+|\d+,\s*\d+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)?\s+(.*)$/.exec(line);
     if (!m) throw new Error('cannot parse tar line: ' + line);
-    let rest = m[6];
+    let rest = m[6]!;
     let link: string | null = null;
-    const type = m[1][0];
+    const type = m[1]![0]!;
     if (type === 'l') {
       const k = rest.indexOf(' -> ');
       link = decodeGt(rest.slice(k + 4));
@@ -100,15 +100,15 @@ export function gnuList(file: string): { entries: GnuEntry[]; ok: boolean } {
       link = normPath(decodeGt(rest.slice(k + 9)));
       rest = rest.slice(0, k);
     }
-    const dev = m[4].includes(',') ? (m[4].split(',').map((x) => Number(x.trim())) as [number, number]) : null;
+    const dev = m[4]!.includes(',') ? (m[4]!.split(',').map((x) => Number(x.trim())) as [number, number]) : null;
     entries.push({
       type,
-      mode: modeBits(m[1]),
+      mode: modeBits(m[1]!),
       uid: Number(m[2]),
       gid: Number(m[3]),
       size: dev ? null : Number(m[4]),
       dev,
-      mtime: Date.parse(m[5].replace(' ', 'T') + 'Z') / 1000,
+      mtime: Date.parse(m[5]!.replace(' ', 'T') + 'Z') / 1000,
       path: normPath(decodeGt(rest)),
       link,
     });
@@ -129,8 +129,8 @@ export const TYPE_OF: Record<string, EntryKind> = {
 export function expectMatchesGnu(ours: TarEntry[], gnu: GnuEntry[]) {
   expect(ours.map((e) => e.path)).toEqual(gnu.map((g) => g.path));
   for (let i = 0; i < gnu.length; i++) {
-    const g = gnu[i];
-    const e = ours[i];
+    const g = gnu[i]!;
+    const e = ours[i]!;
     const ctx = `entry ${g.path}`;
     expect(e.kind, ctx).toBe(TYPE_OF[g.type]);
     expect(e.mode, ctx).toBe(g.mode);

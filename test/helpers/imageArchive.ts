@@ -72,9 +72,9 @@ export function dockerArchive(layers: Uint8Array[], o: DockerArchiveOptions = {}
   const seen = new Set<string>();
   const layerEntries: TarWriteEntry[] = [];
   layers.forEach((l, i) => {
-    if (seen.has(names[i])) return;
-    seen.add(names[i]);
-    layerEntries.push(tfile(names[i], l));
+    if (seen.has(names[i]!)) return;
+    seen.add(names[i]!);
+    layerEntries.push(tfile(names[i]!, l));
   });
   return writeTar([tfile('manifest.json', manifest), tfile('config.json', config), ...layerEntries, ...(o.extra ?? [])]);
 }

@@ -100,8 +100,8 @@ describe('layerscope diff: the TSV against the unpacked trees', () => {
         expect(r.err).toBe('');
         const got = rows(r.out);
         const [pa, pb] = argv as [string, string];
-        const ia = argv.includes('--image-a') ? argv[argv.indexOf('--image-a') + 1] : '0';
-        const ib = argv.includes('--image-b') ? argv[argv.indexOf('--image-b') + 1] : '0';
+        const ia = argv.includes('--image-a') ? argv[argv.indexOf('--image-a') + 1]! : '0';
+        const ib = argv.includes('--image-b') ? argv[argv.indexOf('--image-b') + 1]! : '0';
         const ta = unpacked(pa, ia);
         const tb = unpacked(pb, ib);
         const truth = diffRootfs(ta, tb);

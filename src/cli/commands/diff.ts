@@ -99,7 +99,7 @@ export function diffTsv(cmp: Comparison): string {
     const inA = d.kindA[i] !== ABSENT_KIND;
     const inB = d.kindB[i] !== ABSENT_KIND;
     lines.push(
-      `${escapeTsvField(d.paths[i])}\t${changeOf(d.flags[i])}\t${inA ? d.sizeA[i] : ''}\t${inB ? d.sizeB[i] : ''}\t${inA ? d.layerA[i] : ''}\t${inB ? d.layerB[i] : ''}`,
+      `${escapeTsvField(d.paths[i]!)}\t${changeOf(d.flags[i]!)}\t${inA ? d.sizeA[i] : ''}\t${inB ? d.sizeB[i] : ''}\t${inA ? d.layerA[i] : ''}\t${inB ? d.layerB[i] : ''}`,
     );
     if (lines.length === TSV_CHUNK_LINES) {
       chunks.push(`${lines.join('\n')}\n`);
@@ -165,10 +165,10 @@ export function diffJson(cmp: Comparison, A: LoadedImage, B: LoadedImage, labels
       ? {
           paths: Array.from({ length: d.count }, (_, i) => ({
             path: d.paths[i],
-            change: changeOf(d.flags[i]),
-            what: flagNames(d.flags[i]).filter((f) => f !== 'added' && f !== 'removed'),
-            typeA: kindName(d.kindA[i]),
-            typeB: kindName(d.kindB[i]),
+            change: changeOf(d.flags[i]!),
+            what: flagNames(d.flags[i]!).filter((f) => f !== 'added' && f !== 'removed'),
+            typeA: kindName(d.kindA[i]!),
+            typeB: kindName(d.kindB[i]!),
             sizeA: d.kindA[i] === ABSENT_KIND ? null : d.sizeA[i],
             sizeB: d.kindB[i] === ABSENT_KIND ? null : d.sizeB[i],
             layerA: d.kindA[i] === ABSENT_KIND ? null : d.layerA[i],

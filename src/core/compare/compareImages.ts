@@ -75,10 +75,10 @@ export function layersToVerify(a: CompareSide, b: CompareSide): { side: SideName
   const inA = claimedIn(a);
   const inB = claimedIn(b);
   const sameBlob = (s: CompareSide, other: CompareSide, L: number) =>
-    s.archive !== null && s.archive === other.archive && other.blobIds.slice(0, other.layer + 1).includes(s.blobIds[L]);
+    s.archive !== null && s.archive === other.archive && other.blobIds.slice(0, other.layer + 1).includes(s.blobIds[L]!);
   const need = (name: SideName, s: CompareSide, other: CompareSide, otherKeys: Set<string>) => {
     for (let L = 0; L <= s.layer; L++) {
-      const k = s.claimedDiffIds[L];
+      const k = s.claimedDiffIds[L]!;
       if (k === null || !otherKeys.has(k) || s.verifiedDiffIds[L] !== null || s.failed[L] || sameBlob(s, other, L)) continue;
       out.push({ side: name, layer: L });
     }
@@ -97,7 +97,7 @@ export function inProcessHasher(imgs: Record<SideName, LoadedImage>, codecs?: Co
       const img = imgs[side];
       const idx = img.layers[layer];
       if (!idx) throw new LayerscopeError('IO', `layer ${layer} of ${side.toUpperCase()} was not read`);
-      return hashRanges(blobOf(img.outer, img.image.layers[layer].blob), idx.compression, ranges, { ...opts, codecs });
+      return hashRanges(blobOf(img.outer, img.image.layers[layer]!.blob), idx.compression, ranges, { ...opts, codecs });
     },
   };
 }
@@ -124,15 +124,15 @@ export async function compareImages(ta: CompareTarget, tb: CompareTarget, opts: 
   const hashedA = new Map<number, LayerIndex>();
   const hashedB = new Map<number, LayerIndex>();
   const mismatches: Comparison['mismatches'] = [];
-  const total = todo.reduce((t, j) => t + (j.side === 'a' ? imgA : imgB).image.layers[j.layer].blob.size, 0);
+  const total = todo.reduce((t, j) => t + (j.side === 'a' ? imgA : imgB).image.layers[j.layer]!.blob.size, 0);
   let done = 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(opts.scanner.concurrency, todo.length)) }, async () => {
       while (next < todo.length) {
-        const j = todo[next++];
+        const j = todo[next++]!;
         const img = j.side === 'a' ? imgA : imgB;
-        const ref = img.image.layers[j.layer];
+        const ref = img.image.layers[j.layer]!;
         const idx = img.layers[j.layer]!;
         let last = 0;
         try {

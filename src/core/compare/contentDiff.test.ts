@@ -21,7 +21,7 @@ describe('textDiff', () => {
     expect(d.tooComplex).toBe(false);
     expect([d.removed, d.added]).toEqual([1, 2]);
     expect(unifiedText(d)).toBe('@@ -1,7 +1,8 @@\n one\n two\n three\n-four\n+FOUR and more\n five\n six\n seven\n+eight\n');
-    const rows = d.hunks[0].rows;
+    const rows = d.hunks[0]!.rows;
     const change = rows.find((r) => r.type === 'change')!;
     expect(change.a).toMatchObject({ no: 4, text: 'four' });
     expect(change.b).toMatchObject({ no: 4, text: 'FOUR and more' });
@@ -110,11 +110,11 @@ describe('hex', () => {
     expect(firstDifference(a, a.slice(0, 10))).toBe(10);
     const rows = hexRows(a, b, 0, 10);
     expect(rows.map((r) => r.offset)).toEqual([0, 16, 32]);
-    expect(rows[0].differs).toBe(0);
-    expect(rows[1].differs).toBe(1 << 1);
+    expect(rows[0]!.differs).toBe(0);
+    expect(rows[1]!.differs).toBe(1 << 1);
     // bytes 36..39 exist in A only
-    expect(rows[2].differs).toBe(0b11110000);
-    expect(rows[2].b.length).toBe(4);
-    expect(hexRows(a, b, 20, 1)[0].offset).toBe(16);
+    expect(rows[2]!.differs).toBe(0b11110000);
+    expect(rows[2]!.b.length).toBe(4);
+    expect(hexRows(a, b, 20, 1)[0]!.offset).toBe(16);
   });
 });

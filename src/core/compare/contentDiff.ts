@@ -125,13 +125,13 @@ export function textDiff(a: string, b: string, context = DIFF_CONTEXT_LINES): Te
   for (const c of changes) {
     const n = c.value.length;
     if (c.added) {
-      for (let k = 0; k < n; k++) ops.push({ t: '+', text: lb[ib++] });
+      for (let k = 0; k < n; k++) ops.push({ t: '+', text: lb[ib++]! });
       added += n;
     } else if (c.removed) {
-      for (let k = 0; k < n; k++) ops.push({ t: '-', text: la[ia++] });
+      for (let k = 0; k < n; k++) ops.push({ t: '-', text: la[ia++]! });
       removed += n;
     } else {
-      for (let k = 0; k < n; k++) ops.push({ t: ' ', text: lb[ib++] });
+      for (let k = 0; k < n; k++) ops.push({ t: ' ', text: lb[ib++]! });
       ia += n;
     }
   }
@@ -145,7 +145,7 @@ function toHunks(ops: Op[], context: number): Hunk[] {
   let la = 0;
   let lb = 0;
   for (let i = 0; i < ops.length; i++) {
-    const t = ops[i].t;
+    const t = ops[i]!.t;
     if (t !== '+') la++;
     if (t !== '-') lb++;
     noA[i] = la;
@@ -154,16 +154,16 @@ function toHunks(ops: Op[], context: number): Hunk[] {
   const hunks: Hunk[] = [];
   let i = 0;
   while (i < ops.length) {
-    while (i < ops.length && ops[i].t === ' ') i++;
+    while (i < ops.length && ops[i]!.t === ' ') i++;
     if (i >= ops.length) break;
     // a hunk: from `context` lines before this change to `context` lines after the last change closer than 2×context
     const start = Math.max(0, i - context);
     let end = i;
     for (;;) {
-      while (end < ops.length && ops[end].t !== ' ') end++;
+      while (end < ops.length && ops[end]!.t !== ' ') end++;
       let k = end;
-      while (k < ops.length && ops[k].t === ' ' && k - end < 2 * context) k++;
-      if (k < ops.length && ops[k].t !== ' ' && k - end <= 2 * context) end = k;
+      while (k < ops.length && ops[k]!.t === ' ' && k - end < 2 * context) k++;
+      if (k < ops.length && ops[k]!.t !== ' ' && k - end <= 2 * context) end = k;
       else break;
     }
     const stop = Math.min(ops.length, end + context);
@@ -179,9 +179,9 @@ function hunkOf(ops: Op[], start: number, stop: number, noA: Int32Array, noB: In
   let bLines = 0;
   let k = start;
   while (k < stop) {
-    const op = ops[k];
+    const op = ops[k]!;
     if (op.t === ' ') {
-      rows.push({ type: 'context', a: { no: noA[k], text: op.text, spans: null }, b: { no: noB[k], text: op.text, spans: null } });
+      rows.push({ type: 'context', a: { no: noA[k]!, text: op.text, spans: null }, b: { no: noB[k]!, text: op.text, spans: null } });
       aLines++;
       bLines++;
       k++;
@@ -190,12 +190,12 @@ function hunkOf(ops: Op[], start: number, stop: number, noA: Int32Array, noB: In
     // a run of removals then additions: pair them line by line
     const dels: LineRef[] = [];
     const adds: LineRef[] = [];
-    while (k < stop && ops[k].t === '-') {
-      dels.push({ no: noA[k], text: ops[k].text, spans: null });
+    while (k < stop && ops[k]!.t === '-') {
+      dels.push({ no: noA[k]!, text: ops[k]!.text, spans: null });
       k++;
     }
-    while (k < stop && ops[k].t === '+') {
-      adds.push({ no: noB[k], text: ops[k].text, spans: null });
+    while (k < stop && ops[k]!.t === '+') {
+      adds.push({ no: noB[k]!, text: ops[k]!.text, spans: null });
       k++;
     }
     aLines += dels.length;
@@ -219,11 +219,11 @@ function hunkOf(ops: Op[], start: number, stop: number, noA: Int32Array, noB: In
   let aStart = -1;
   let bStart = -1;
   for (let j = start; j < stop && (aStart < 0 || bStart < 0); j++) {
-    if (aStart < 0 && ops[j].t !== '+') aStart = noA[j];
-    if (bStart < 0 && ops[j].t !== '-') bStart = noB[j];
+    if (aStart < 0 && ops[j]!.t !== '+') aStart = noA[j]!;
+    if (bStart < 0 && ops[j]!.t !== '-') bStart = noB[j]!;
   }
-  if (aStart < 0) aStart = noA[start];
-  if (bStart < 0) bStart = noB[start];
+  if (aStart < 0) aStart = noA[start]!;
+  if (bStart < 0) bStart = noB[start]!;
   return { aStart, aLines, bStart, bLines, rows };
 }
 
@@ -234,16 +234,16 @@ export function unifiedText(d: TextDiff): string {
     out.push(`@@ -${h.aStart},${h.aLines} +${h.bStart},${h.bLines} @@`);
     let k = 0;
     while (k < h.rows.length) {
-      const r = h.rows[k];
+      const r = h.rows[k]!;
       if (r.type === 'context') {
         out.push(` ${r.a!.text}`);
         k++;
         continue;
       }
       let e = k;
-      while (e < h.rows.length && h.rows[e].type !== 'context') e++;
-      for (let j = k; j < e; j++) if (h.rows[j].a) out.push(`-${h.rows[j].a!.text}`);
-      for (let j = k; j < e; j++) if (h.rows[j].b) out.push(`+${h.rows[j].b!.text}`);
+      while (e < h.rows.length && h.rows[e]!.type !== 'context') e++;
+      for (let j = k; j < e; j++) if (h.rows[j]!.a) out.push(`-${h.rows[j]!.a!.text}`);
+      for (let j = k; j < e; j++) if (h.rows[j]!.b) out.push(`+${h.rows[j]!.b!.text}`);
       k = e;
     }
   }

@@ -32,7 +32,7 @@ async function rangesOf(blob: Blob) {
   const idx = await scanLayer(blob);
   return wanted.map((p) => {
     const e = idx.paths.indexOf(p);
-    return { offset: idx.dataOffsets[e], size: idx.sizes[e] };
+    return { offset: idx.dataOffsets[e]!, size: idx.sizes[e]! };
   });
 }
 const expected = wanted.map((p) => sha(files.find((f) => f.path === p)!.data));
@@ -86,9 +86,9 @@ describe('hashRanges', () => {
 
   it('a layer that ends inside a file is TRUNCATED, never a digest of fewer bytes', async () => {
     const ranges = await rangesOf(blobOf(tar));
-    const cut = blobOf(tar.subarray(0, ranges[0].offset + 100));
+    const cut = blobOf(tar.subarray(0, ranges[0]!.offset + 100));
     await expect(hashRanges(cut, 'none', ranges)).rejects.toThrow(LayerscopeError);
-    await expect(hashRanges(blobOf(gzipSync(tar.subarray(0, ranges[0].offset + 100))), 'gzip', ranges)).rejects.toMatchObject({ code: 'TRUNCATED' });
+    await expect(hashRanges(blobOf(gzipSync(tar.subarray(0, ranges[0]!.offset + 100))), 'gzip', ranges)).rejects.toMatchObject({ code: 'TRUNCATED' });
   });
 
   it('cancels', async () => {

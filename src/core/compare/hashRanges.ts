@@ -49,7 +49,7 @@ export function costOfRanges(compression: Compression, ranges: readonly HashRang
  */
 export async function hashRanges(blob: Blob, compression: Compression, ranges: readonly HashRange[], opts: HashRangesOptions = {}): Promise<string[]> {
   const codecs = opts.codecs ?? defaultCodecs;
-  const order = ranges.map((_, i) => i).sort((x, y) => ranges[x].offset - ranges[y].offset);
+  const order = ranges.map((_, i) => i).sort((x, y) => ranges[x]!.offset - ranges[y]!.offset);
   const out: string[] = new Array(ranges.length).fill('');
   const total = costOfRanges(compression, ranges);
   let done = 0;
@@ -62,8 +62,8 @@ export async function hashRanges(blob: Blob, compression: Compression, ranges: r
     }
   };
   // empty files need no read
-  for (const i of order) if (ranges[i].size === 0) out[i] = await emptyDigest(codecs);
-  const todo = order.filter((i) => ranges[i].size > 0);
+  for (const i of order) if (ranges[i]!.size === 0) out[i] = await emptyDigest(codecs);
+  const todo = order.filter((i) => ranges[i]!.size > 0);
   if (todo.length === 0) return out;
 
   if (compression === 'none') {
@@ -71,9 +71,9 @@ export async function hashRanges(blob: Blob, compression: Compression, ranges: r
     while (k < todo.length) {
       // one run: files whose gaps are below RUN_GAP
       let end = k + 1;
-      while (end < todo.length && ranges[todo[end]].offset - (ranges[todo[end - 1]].offset + ranges[todo[end - 1]].size) < RUN_GAP) end++;
-      const first = ranges[todo[k]];
-      const last = ranges[todo[end - 1]];
+      while (end < todo.length && ranges[todo[end]!]!.offset - (ranges[todo[end - 1]!]!.offset + ranges[todo[end - 1]!]!.size) < RUN_GAP) end++;
+      const first = ranges[todo[k]!]!;
+      const last = ranges[todo[end - 1]!]!;
       const from = first.offset;
       const to = last.offset + last.size;
       if (to > blob.size) throw new LayerscopeError('TRUNCATED', 'the layer ends before a file’s data', { offset: blob.size });
@@ -81,7 +81,7 @@ export async function hashRanges(blob: Blob, compression: Compression, ranges: r
         // count only the files' bytes, not the gaps streamed over
         let n = 0;
         for (let t = k; t < end; t++) {
-          const r = ranges[todo[t]];
+          const r = ranges[todo[t]!]!;
           n += Math.max(0, Math.min(pos + chunk, r.offset + r.size) - Math.max(pos, r.offset));
         }
         progress(n);
@@ -113,7 +113,7 @@ async function feed(
   let pos = base;
   let k = 0;
   let h: Hasher | null = null;
-  const lastEnd = ranges[idx[idx.length - 1]].offset + ranges[idx[idx.length - 1]].size;
+  const lastEnd = ranges[idx[idx.length - 1]!]!.offset + ranges[idx[idx.length - 1]!]!.size;
   try {
     while (k < idx.length) {
       if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
@@ -123,7 +123,7 @@ async function feed(
       const chunkEnd = pos + value.length;
       // feed every range this chunk overlaps (several small files may share one chunk)
       while (k < idx.length) {
-        const r = ranges[idx[k]];
+        const r = ranges[idx[k]!]!;
         const rEnd = r.offset + r.size;
         if (r.offset >= chunkEnd) break;
         const from = Math.max(r.offset, chunkStart);
@@ -133,7 +133,7 @@ async function feed(
           h.update(value.subarray(from - chunkStart, to - chunkStart));
         }
         if (rEnd > chunkEnd) break;
-        out[idx[k]] = (h ?? (await codecs.createHasher())).digest();
+        out[idx[k]!] = (h ?? (await codecs.createHasher())).digest();
         h = null;
         k++;
       }

@@ -23,8 +23,8 @@ describe('pathVersions', () => {
       [4, 'deleted', 'removed'],
       [5, 'added', 'added'],
     ]);
-    expect(v[2].version).toMatchObject({ present: true, size: 25, layer: 3, contentLayer: 3, contentEntry: 0 });
-    expect(v[3].version.present).toBe(false);
-    expect(v[4].version).toMatchObject({ link: 'issue' });
+    expect(v[2]!.version).toMatchObject({ present: true, size: 25, layer: 3, contentLayer: 3, contentEntry: 0 });
+    expect(v[3]!.version.present).toBe(false);
+    expect(v[4]!.version).toMatchObject({ link: 'issue' });
   });
 });

@@ -4,7 +4,7 @@ import { MAX_ALIGN_CELLS, matchLayers, type LayerSideInfo } from './layers';
 /** A side from layer keys ('' = no diff_id) and sizes (files = stored = size). */
 function side(keys: string[], sizes: number[] = keys.map(() => 100), computed: (string | null)[] = keys.map(() => null)): LayerSideInfo {
   return {
-    refs: keys.map((k, i) => ({ diffId: k ? `sha256:${k}` : null, digest: null, createdBy: null, blob: { entryName: `l${i}`, offset: 0, size: sizes[i] } })),
+    refs: keys.map((k, i) => ({ diffId: k ? `sha256:${k}` : null, digest: null, createdBy: null, blob: { entryName: `l${i}`, offset: 0, size: sizes[i]! } })),
     indexes: keys.map((_, i) => (computed[i] ? ({ diffIdComputed: computed[i] } as never) : null)),
     fileBytes: sizes,
     failed: keys.map(() => false),

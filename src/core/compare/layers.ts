@@ -91,7 +91,7 @@ function keysOf(s: LayerSideInfo): { keys: (string | null)[]; verified: boolean[
   const verified: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const computed = s.indexes[i]?.diffIdComputed ?? null;
-    const r = s.refs[i];
+    const r = s.refs[i]!;
     keys.push(computed ?? r.diffId ?? (r.digest ? `blob:${r.digest}` : null));
     verified.push(computed !== null);
   }
@@ -121,7 +121,7 @@ function align(ka: (string | null)[], kb: (string | null)[]): LayerRow[] {
     const w = rm + 1;
     const L = new Uint16Array((rn + 1) * w);
     for (let i = rn - 1; i >= 0; i--)
-      for (let j = rm - 1; j >= 0; j--) L[i * w + j] = eq(lo + i, lo + j) ? L[(i + 1) * w + j + 1] + 1 : Math.max(L[(i + 1) * w + j], L[i * w + j + 1]);
+      for (let j = rm - 1; j >= 0; j--) L[i * w + j] = eq(lo + i, lo + j) ? L[(i + 1) * w + j + 1]! + 1 : Math.max(L[(i + 1) * w + j]!, L[i * w + j + 1]!);
     let i = 0;
     let j = 0;
     while (i < rn && j < rm) {
@@ -129,7 +129,7 @@ function align(ka: (string | null)[], kb: (string | null)[]): LayerRow[] {
         pairs.push([lo + i, lo + j]);
         i++;
         j++;
-      } else if (L[(i + 1) * w + j] >= L[i * w + j + 1]) i++;
+      } else if (L[(i + 1) * w + j]! >= L[i * w + j + 1]!) i++;
       else j++;
     }
   }
@@ -217,8 +217,8 @@ export function matchLayers(A: LayerSideInfo, B: LayerSideInfo): LayerMatch {
     commonBase,
   );
   const stored = bytesFigure(
-    (i) => A.refs[i].blob.size,
-    (i) => B.refs[i].blob.size,
+    (i) => A.refs[i]!.blob.size,
+    (i) => B.refs[i]!.blob.size,
     keysA,
     keysB,
     commonBase,

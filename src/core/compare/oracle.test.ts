@@ -68,7 +68,7 @@ const open = (p: string): Promise<LoadedImage> => openImage(new Blob([readFileSy
 async function ours(pa: string, pb: string): Promise<{ map: Map<string, string>; cmp: Comparison }> {
   const cmp = await compareImages({ id: pa, img: await open(pa) }, { id: pb, img: await open(pb) }, { scanner });
   const map = new Map<string, string>();
-  for (let i = 0; i < cmp.diff.count; i++) map.set(cmp.diff.paths[i], categoryOf(cmp.diff.flags[i]));
+  for (let i = 0; i < cmp.diff.count; i++) map.set(cmp.diff.paths[i]!, categoryOf(cmp.diff.flags[i]!));
   return { map, cmp };
 }
 
@@ -174,8 +174,8 @@ describe.skipIf(!CAN_UNPACK)('compareImages against skopeo + umoci + sha256 of t
         const used = new Set<string>();
         for (let k = 0; k < 3; k++) {
           const op = rnd(9);
-          const p = files[rnd(files.length)];
-          const dp = dirs[rnd(dirs.length)];
+          const p = files[rnd(files.length)]!;
+          const dp = dirs[rnd(dirs.length)]!;
           if (used.has(p) || used.has(dp)) continue;
           used.add(p);
           const parent = p.slice(0, p.lastIndexOf('/'));

@@ -57,17 +57,17 @@ export function proofJobs(diff: TreeDiff, a: CompareSide, b: CompareSide, cache:
     j.entries.add(entry);
   };
   for (let i = 0; i < diff.count; i++) {
-    if (!(diff.flags[i] & Diff.Pending)) continue;
-    want('a', a, diff.contentLayerA[i], diff.contentEntryA[i]);
-    want('b', b, diff.contentLayerB[i], diff.contentEntryB[i]);
+    if (!(diff.flags[i]! & Diff.Pending)) continue;
+    want('a', a, diff.contentLayerA[i]!, diff.contentEntryA[i]!);
+    want('b', b, diff.contentLayerB[i]!, diff.contentEntryB[i]!);
   }
   const out: ProofJob[] = [];
   for (const j of jobs.values()) {
     const s = j.side === 'a' ? a : b;
     const li = s.layers[j.layer];
     if (!li) continue;
-    const entries = [...j.entries].sort((x, y) => li.dataOffsets[x] - li.dataOffsets[y]);
-    const ranges = entries.map((e) => ({ offset: li.dataOffsets[e], size: li.sizes[e] }));
+    const entries = [...j.entries].sort((x, y) => li.dataOffsets[x]! - li.dataOffsets[y]!);
+    const ranges = entries.map((e) => ({ offset: li.dataOffsets[e]!, size: li.sizes[e]! }));
     out.push({
       side: j.side,
       layer: j.layer,
@@ -130,7 +130,7 @@ export async function proveContents(
   const lane = async () => {
     while (next < jobs.length) {
       const k = next++;
-      const j = jobs[k];
+      const j = jobs[k]!;
       const s = j.side === 'a' ? a : b;
       try {
         const digests = await hasher.hashRanges(j.side, j.layer, j.ranges, {
@@ -142,7 +142,7 @@ export async function proveContents(
         });
         if (digests.length !== j.entries.length) throw new LayerscopeError('IO', `expected ${j.entries.length} digests, got ${digests.length}`);
         j.entries.forEach((e, i) => {
-          cache.set(s, j.layer, e, digests[i]);
+          cache.set(s, j.layer, e, digests[i]!);
         });
       } catch (e) {
         if ((isLayerscopeError(e) && e.code === 'CANCELLED') || opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
@@ -168,12 +168,12 @@ export function applyDigests(diff: TreeDiff, a: CompareSide, b: CompareSide, cac
   const proof = diff.proof.slice();
   let keep = 0;
   for (let i = 0; i < diff.count; i++) {
-    let f = flags[i];
+    let f = flags[i]!;
     if (f & Diff.Pending) {
-      const la = diff.contentLayerA[i];
-      const lb = diff.contentLayerB[i];
-      const da = cache.get(a, la, diff.contentEntryA[i]);
-      const db = cache.get(b, lb, diff.contentEntryB[i]);
+      const la = diff.contentLayerA[i]!;
+      const lb = diff.contentLayerB[i]!;
+      const da = cache.get(a, la, diff.contentEntryA[i]!);
+      const db = cache.get(b, lb, diff.contentEntryB[i]!);
       if (da !== undefined && db !== undefined) {
         f &= ~Diff.Pending;
         if (da !== db) f |= Diff.Content;
@@ -191,13 +191,13 @@ export function applyDigests(diff: TreeDiff, a: CompareSide, b: CompareSide, cac
   for (let i = 0; i < diff.count; i++) if (flags[i] !== 0) idx.push(i);
   const pick = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(col: T): T => {
     const out = new (col.constructor as new (n: number) => T)(idx.length);
-    for (let k = 0; k < idx.length; k++) out[k] = col[idx[k]];
+    for (let k = 0; k < idx.length; k++) out[k] = col[idx[k]!]!;
     return out;
   };
   return {
     ...diff,
     count: idx.length,
-    paths: idx.map((i) => diff.paths[i]),
+    paths: idx.map((i) => diff.paths[i]!),
     nodeA: pick(diff.nodeA),
     nodeB: pick(diff.nodeB),
     layerA: pick(diff.layerA),

@@ -34,8 +34,8 @@ export function diffTotals(diff: TreeDiff): DiffTotals {
   let plus = 0;
   let minus = 0;
   for (let i = 0; i < diff.count; i++) {
-    counts[categoryOf(diff.flags[i])]++;
-    const d = diff.bytesB[i] - diff.bytesA[i];
+    counts[categoryOf(diff.flags[i]!)]++;
+    const d = diff.bytesB[i]! - diff.bytesA[i]!;
     if (d > 0) plus += d;
     else minus -= d;
   }
@@ -79,37 +79,37 @@ export function buildDiffTree(diff: TreeDiff): DiffTree {
     ids.set(path, n);
     return n;
   };
-  for (let i = 0; i < diff.count; i++) record[nodeOf(diff.paths[i])] = i;
+  for (let i = 0; i < diff.count; i++) record[nodeOf(diff.paths[i]!)] = i;
   const n = parent.length;
   const plus = new Float64Array(n);
   const minus = new Float64Array(n);
   const counts = new Uint32Array(n * N_CATEGORIES);
   for (let v = n - 1; v >= 0; v--) {
-    const r = record[v];
+    const r = record[v]!;
     if (r >= 0) {
-      const d = diff.bytesB[r] - diff.bytesA[r];
-      if (d > 0) plus[v] += d;
-      else minus[v] -= d;
-      counts[v * N_CATEGORIES + CATEGORY_INDEX[categoryOf(diff.flags[r])]]++;
+      const d = diff.bytesB[r]! - diff.bytesA[r]!;
+      if (d > 0) plus[v]! += d;
+      else minus[v]! -= d;
+      counts[v * N_CATEGORIES + CATEGORY_INDEX[categoryOf(diff.flags[r]!)]]!++;
     }
-    const p = parent[v];
+    const p = parent[v]!;
     if (p >= 0) {
-      plus[p] += plus[v];
-      minus[p] += minus[v];
-      for (let c = 0; c < N_CATEGORIES; c++) counts[p * N_CATEGORIES + c] += counts[v * N_CATEGORIES + c];
+      plus[p]! += plus[v]!;
+      minus[p]! += minus[v]!;
+      for (let c = 0; c < N_CATEGORIES; c++) counts[p * N_CATEGORIES + c]! += counts[v * N_CATEGORIES + c]!;
     }
   }
   const childStart = new Uint32Array(n + 1);
-  for (let v = 1; v < n; v++) childStart[parent[v] + 1]++;
-  for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
+  for (let v = 1; v < n; v++) childStart[parent[v]! + 1]!++;
+  for (let v = 0; v < n; v++) childStart[v + 1]! += childStart[v]!;
   const fill = childStart.slice(0, n);
   const children = new Uint32Array(Math.max(0, n - 1));
-  for (let v = 1; v < n; v++) children[fill[parent[v]]++] = v;
+  for (let v = 1; v < n; v++) children[fill[parent[v]!]!++] = v;
   for (let v = 0; v < n; v++) {
-    const s = childStart[v];
-    const e = childStart[v + 1];
+    const s = childStart[v]!;
+    const e = childStart[v + 1]!;
     if (e - s > 1) {
-      const sorted = Array.from(children.subarray(s, e)).sort((x, y) => compareBytewise(names[x], names[y]));
+      const sorted = Array.from(children.subarray(s, e)).sort((x, y) => compareBytewise(names[x]!, names[y]!));
       children.set(sorted, s);
     }
   }
@@ -120,13 +120,13 @@ export function buildDiffTree(diff: TreeDiff): DiffTree {
 export function diffTreePath(t: DiffTree, node: number): string {
   if (node <= 0) return '/';
   let s = '';
-  for (let v = node; v > 0; v = t.parent[v]) s = `/${t.names[v]}${s}`;
+  for (let v = node; v > 0; v = t.parent[v]!) s = `/${t.names[v]}${s}`;
   return s;
 }
 
 /** Paths of `categories` in the node's subtree (the node included). */
 export function countIn(t: DiffTree, node: number, categories: ReadonlySet<Category>): number {
   let k = 0;
-  for (const c of categories) k += t.counts[node * N_CATEGORIES + CATEGORY_INDEX[c]];
+  for (const c of categories) k += t.counts[node * N_CATEGORIES + CATEGORY_INDEX[c]]!;
   return k;
 }

@@ -117,9 +117,9 @@ export function emptyVersion(): Version {
 
 /** Index of the node's last event at or below `layer`, or -1 (the event arrays are in layer order). */
 export function lastEventAt(u: UnionModel, node: number, layer: number): number {
-  const s = u.evStart[node];
-  let j = u.evStart[node + 1] - 1;
-  while (j >= s && u.evLayer[j] > layer) j--;
+  const s = u.evStart[node]!;
+  let j = u.evStart[node + 1]! - 1;
+  while (j >= s && u.evLayer[j]! > layer) j--;
   return j >= s ? j : -1;
 }
 
@@ -155,7 +155,7 @@ export function fillVersion(v: Version, side: CompareSide, node: number, failedA
   v.size = 0;
   if (node === 0 && (j < 0 || k === UnionEvent.Implicit)) {
     // the root exists whatever the layers say; without an entry of its own it has the implied attributes
-    setImplicit(v, j >= 0 ? u.evLayer[j] : -1, failedAbove < 0);
+    setImplicit(v, j >= 0 ? u.evLayer[j]! : -1, failedAbove < 0);
     return;
   }
   if (k !== UnionEvent.Set && k !== UnionEvent.Implicit) {
@@ -170,12 +170,12 @@ export function fillVersion(v: Version, side: CompareSide, node: number, failedA
     v.mtime = Number.NaN;
     return;
   }
-  const L = u.evLayer[j];
+  const L = u.evLayer[j]!;
   if (k === UnionEvent.Implicit) {
     setImplicit(v, L, failedAbove < 0);
     return;
   }
-  const e = u.evEntry[j];
+  const e = u.evEntry[j]!;
   const li = side.layers[L]!;
   const kind = li.kinds[e] as EntryKind;
   v.present = true;
@@ -183,18 +183,18 @@ export function fillVersion(v: Version, side: CompareSide, node: number, failedA
   v.layer = L;
   v.entry = e;
   v.kind = kind;
-  v.mode = kind === EntryKind.Symlink ? SYMLINK_MODE : li.modes[e] & 0o7777;
-  v.uid = li.uids[e];
-  v.gid = li.gids[e];
-  v.mtime = li.mtimes[e];
+  v.mode = kind === EntryKind.Symlink ? SYMLINK_MODE : li.modes[e]! & 0o7777;
+  v.uid = li.uids[e]!;
+  v.gid = li.gids[e]!;
+  v.mtime = li.mtimes[e]!;
   v.xattrs = li.xattrs.get(e) ?? null;
-  const id = li.linkIds[e];
+  const id = li.linkIds[e]!;
   if (kind === EntryKind.File) {
-    v.size = li.sizes[e];
+    v.size = li.sizes[e]!;
     v.contentLayer = L;
     v.contentEntry = e;
   } else if (kind === EntryKind.Symlink) {
-    v.link = id >= 0 ? li.links[id] : '';
+    v.link = id >= 0 ? (li.links[id] ?? '') : '';
   } else if (kind === EntryKind.Char || kind === EntryKind.Block) {
     const d = li.devs.get(e);
     if (d) {
@@ -208,13 +208,13 @@ export function fillVersion(v: Version, side: CompareSide, node: number, failedA
       const [tl, te] = r.target;
       const t = side.layers[tl]!;
       // the same inode as the target: its attributes and bytes (what `stat` shows after extraction)
-      v.mode = t.modes[te] & 0o7777;
-      v.uid = t.uids[te];
-      v.gid = t.gids[te];
-      v.mtime = t.mtimes[te];
+      v.mode = t.modes[te]! & 0o7777;
+      v.uid = t.uids[te]!;
+      v.gid = t.gids[te]!;
+      v.mtime = t.mtimes[te]!;
       v.xattrs = t.xattrs.get(te) ?? null;
       if (t.kinds[te] === EntryKind.File) {
-        v.size = t.sizes[te];
+        v.size = t.sizes[te]!;
         v.contentLayer = tl;
         v.contentEntry = te;
       }
@@ -263,7 +263,7 @@ export function sameXattrs(a: Record<string, Uint8Array> | null, b: Record<strin
   const kb = b ? Object.keys(b) : [];
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
-    const x = a![k];
+    const x = a![k]!;
     const y = b?.[k];
     if (!y || x.length !== y.length) return false;
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;

@@ -43,10 +43,10 @@ function side(spec: SideSpec, id = `s${sideNo++}`): CompareSide {
 /** path -> category (+ flag names) of every record. */
 function summary(d: TreeDiff): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i < d.count; i++) out[d.paths[i]] = `${categoryOf(d.flags[i])} ${flagNames(d.flags[i]).join(',')}`.trim();
+  for (let i = 0; i < d.count; i++) out[d.paths[i]!] = `${categoryOf(d.flags[i]!)} ${flagNames(d.flags[i]!).join(',')}`.trim();
   return out;
 }
-const cats = (d: TreeDiff): Record<string, string> => Object.fromEntries(Object.entries(summary(d)).map(([p, s]) => [p, s.split(' ')[0]]));
+const cats = (d: TreeDiff): Record<string, string> => Object.fromEntries(Object.entries(summary(d)).map(([p, s]) => [p, s.split(' ')[0]!]));
 
 const base: EntrySpec[] = [
   ['etc/', 'dir'],
@@ -147,8 +147,8 @@ describe('diffTrees: the categories', () => {
       hashRanges: async (s, L, ranges) => {
         const li = (s === 'a' ? a : b).layers[L]!;
         return ranges.map((r) => {
-          const e = Array.from(li.sizes).findIndex((sz, i) => sz === r.size && li.dataOffsets[i] === r.offset && li.paths[i].startsWith('etc/'));
-          return digest[`${s}${li.paths[e] === 'etc/motd' ? 0 : 1}`];
+          const e = Array.from(li.sizes).findIndex((sz, i) => sz === r.size && li.dataOffsets[i] === r.offset && li.paths[i]!.startsWith('etc/'));
+          return digest[`${s}${li.paths[e] === 'etc/motd' ? 0 : 1}`]!;
         });
       },
     };

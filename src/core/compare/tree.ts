@@ -193,12 +193,12 @@ class Records {
     const n = this.count;
     const order = Array.from({ length: n }, (_, i) => i);
     const paths = this.paths;
-    order.sort((x, y) => compareBytewise(paths[x], paths[y]));
+    order.sort((x, y) => compareBytewise(paths[x]!, paths[y]!));
     const out: Record<string, unknown> = { count: n, paths: order.map((i) => paths[i]) };
     for (const c of Records.COLUMNS) {
       const a = this[c];
       const b = new (a.constructor as new (n: number) => typeof a)(n);
-      for (let k = 0; k < n; k++) b[k] = a[order[k]];
+      for (let k = 0; k < n; k++) b[k] = a[order[k]!]!;
       out[c] = b;
     }
     return out as unknown as ReturnType<Records['finish']>;
@@ -337,17 +337,17 @@ export function diffTrees(a: CompareSide, b: CompareSide, options: DiffOptions =
       let y = -1;
       let name: string;
       if (j >= cb.length) {
-        x = ca[i++];
-        name = ua.names[ua.nameId[x]];
+        x = ca[i++]!;
+        name = ua.names[ua.nameId[x]!]!;
       } else if (i >= ca.length) {
-        y = cb[j++];
-        name = ub.names[ub.nameId[y]];
+        y = cb[j++]!;
+        name = ub.names[ub.nameId[y]!]!;
       } else {
-        const nx = ua.names[ua.nameId[ca[i]]];
-        const ny = ub.names[ub.nameId[cb[j]]];
+        const nx = ua.names[ua.nameId[ca[i]!]!]!;
+        const ny = ub.names[ub.nameId[cb[j]!]!]!;
         const c = nx === ny ? 0 : compareBytewise(nx, ny);
-        if (c <= 0) x = ca[i++];
-        if (c >= 0) y = cb[j++];
+        if (c <= 0) x = ca[i++]!;
+        if (c >= 0) y = cb[j++]!;
         name = c <= 0 ? nx : ny;
       }
       visit(x, y, `${dir}/${name}`, depth);

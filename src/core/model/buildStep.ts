@@ -32,9 +32,9 @@ export function stepInstruction(createdBy: string | null | undefined): string {
   if (t.startsWith(NOP_PREFIX)) return t.slice(NOP_PREFIX.length).trim();
   if (t.startsWith(SHELL_PREFIX)) return `RUN ${t.slice(SHELL_PREFIX.length).trim()}`;
   const args = ARGS_SHELL.exec(t);
-  if (args) return `RUN ${args[1].trim()}`;
+  if (args) return `RUN ${args[1]!.trim()}`;
   const bk = BUILDKIT_RUN.exec(t);
-  if (bk) return `RUN ${bk[1].trim()}`;
+  if (bk) return `RUN ${bk[1]!.trim()}`;
   return t;
 }
 

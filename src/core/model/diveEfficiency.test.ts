@@ -130,8 +130,8 @@ describe('dive efficiency from the union trie', () => {
       const layers = Array.from({ length: 1 + Math.floor(r() * 4) }, () =>
         layer(
           Array.from({ length: Math.floor(r() * 8) }, () => {
-            const parts = Array.from({ length: 1 + Math.floor(r() * 3) }, () => segs[Math.floor(r() * segs.length)]);
-            const kind = kinds[Math.floor(r() * kinds.length)];
+            const parts = Array.from({ length: 1 + Math.floor(r() * 3) }, () => segs[Math.floor(r() * segs.length)]!);
+            const kind = kinds[Math.floor(r() * kinds.length)]!;
             const last = parts[parts.length - 1];
             if (kind === 'whiteout') parts[parts.length - 1] = '.wh.' + last;
             if (kind === 'opaque') parts[parts.length - 1] = '.wh..wh..opq';

@@ -123,14 +123,14 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
     const entries = new Int32Array(idx.count);
     let k = 0;
     for (let i = 0; i < idx.count; i++) {
-      const path = idx.paths[i];
+      const path = idx.paths[i]!;
       if (path === '') continue; // "./": path.Clean gives "." and getFileList skips it
-      size += idx.sizes[i];
+      size += idx.sizes[i]!;
       let n: number;
       let truncated = false;
       const kind = idx.kinds[i];
       if (u && !path.includes(DIVE_WHITEOUT_PREFIX) && kind !== EntryKind.Whiteout && kind !== EntryKind.Opaque && kind !== EntryKind.WhiteoutMeta) {
-        n = u.entryNode[L][i]; // an ordinary entry: the union's node for the same segments
+        n = u.entryNode[L]![i]!; // an ordinary entry: the union's node for the same segments
       } else if (!path.includes(DIVE_DOUBLE_WHITEOUT_PREFIX)) {
         n = trie.child(trie.dirOf(path), path.slice(path.lastIndexOf('/') + 1));
       } else {
@@ -186,26 +186,26 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
   let dfs = new Int32Array(64);
 
   const whiteoutNames = new Uint8Array(names.length);
-  for (let i = 0; i < names.length; i++) whiteoutNames[i] = names[i].startsWith(DIVE_WHITEOUT_PREFIX) ? 1 : 0;
-  const isWhiteoutName = (n: number) => whiteoutNames[nameId[n]] === 1;
+  for (let i = 0; i < names.length; i++) whiteoutNames[i] = names[i]!.startsWith(DIVE_WHITEOUT_PREFIX) ? 1 : 0;
+  const isWhiteoutName = (n: number) => whiteoutNames[nameId[n]!] === 1;
   /** The node a whiteout node's path names (its own name without `.wh.`), or -1. */
   const whiteoutTarget = (n: number) => {
-    const t = names[nameId[n]].slice(DIVE_WHITEOUT_PREFIX.length);
-    return t === '' ? parent[n] : trie.find(parent[n], t);
+    const t = names[nameId[n]!]!.slice(DIVE_WHITEOUT_PREFIX.length);
+    return t === '' ? parent[n]! : trie.find(parent[n]!, t);
   };
 
   /** Post-order over the members of layer L's tree, children in byte order; stops when fn returns false. */
   const postOrder = (L: number, fn: (n: number) => boolean): boolean => {
     let sp = 0;
     stackN[0] = 0;
-    stackC[0] = childStart[0];
+    stackC[0] = childStart[0]!;
     sp = 1;
     while (sp > 0) {
-      const top = stackN[sp - 1];
-      const cur = stackC[sp - 1];
-      if (cur < childStart[top + 1]) {
+      const top = stackN[sp - 1]!;
+      const cur = stackC[sp - 1]!;
+      if (cur < childStart[top + 1]!) {
         stackC[sp - 1] = cur + 1;
-        const c = children[cur];
+        const c = children[cur]!;
         if (member[c] === L) {
           if (sp >= stackN.length) {
             const a = new Int32Array(sp * 2);
@@ -216,7 +216,7 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
             stackC = b;
           }
           stackN[sp] = c;
-          stackC[sp] = childStart[c];
+          stackC[sp] = childStart[c]!;
           sp++;
         }
       } else {
@@ -232,10 +232,10 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
     let sp = 0;
     dfs[sp++] = t;
     while (sp > 0) {
-      const n = dfs[--sp];
+      const n = dfs[--sp]!;
       fn(n);
-      for (let i = childStart[n]; i < childStart[n + 1]; i++) {
-        const c = children[i];
+      for (let i = childStart[n]!; i < childStart[n + 1]!; i++) {
+        const c = children[i]!;
         if (!present[c]) continue;
         if (sp >= dfs.length) {
           const a = new Int32Array(dfs.length * 2);
@@ -249,22 +249,22 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
 
   for (let L = 0; L < nL; L++) {
     const idx = layers[L];
-    const nodes = recNode[L];
-    const entries = recEntry[L];
+    const nodes = recNode[L]!;
+    const entries = recEntry[L]!;
     // this layer's tree: the recorded nodes and their parents
     for (let r = 0; r < nodes.length; r++) {
-      const n = nodes[r];
-      for (let a = n; a >= 0 && member[a] !== L; a = parent[a]) {
+      const n = nodes[r]!;
+      for (let a = n; a >= 0 && member[a] !== L; a = parent[a]!) {
         member[a] = L;
-        if (a !== 0) hasChild[parent[a]] = L;
+        if (a !== 0) hasChild[parent[a]!] = L;
       }
-      if (entries[r] >= 0) {
+      if (entries[r]! >= 0) {
         payloadLayer[n] = L;
-        payloadEntry[n] = entries[r];
+        payloadEntry[n] = entries[r]!;
       }
     }
-    const pSize = (n: number) => (payloadLayer[n] === L ? idx!.sizes[payloadEntry[n]] : 0);
-    const pDir = (n: number) => (payloadLayer[n] === L ? idx!.kinds[payloadEntry[n]] === EntryKind.Dir : false);
+    const pSize = (n: number) => (payloadLayer[n] === L ? idx!.sizes[payloadEntry[n]!]! : 0);
+    const pDir = (n: number) => (payloadLayer[n] === L ? idx!.kinds[payloadEntry[n]!] === EntryKind.Dir : false);
 
     if (L === 0) {
       // StackTreeRange starts from a copy of tree 0
@@ -286,17 +286,17 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
         if (t < 0 || !present[t]) {
           // GetNode fails: the visitor returns the error and dive stops this layer's walk
           if (t >= 0) touched[t] = 1;
-          else missing.add(parent[v] + '/' + names[nameId[v]]);
+          else missing.add(parent[v] + '/' + names[nameId[v]!]);
           return false;
         }
         key = t;
-        if (stDir[t]) walkStacked(t, (n) => (size += stSize[n]));
+        if (stDir[t]) walkStacked(t, (n) => (size += stSize[n]!));
       } else {
         key = v;
         size = pSize(v);
       }
-      if (cnt[key]++ === 0 || size < minS[key]) minS[key] = size;
-      cum[key] += size;
+      if (cnt[key]!++ === 0 || size < minS[key]!) minS[key] = size;
+      cum[key]! += size;
       if (visits >= visitKey.length) {
         visitKey = growArray(visitKey, visits + 1);
         visitLayer = growArray(visitLayer, visits + 1);
@@ -315,12 +315,12 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
           if (t > 0 && present[t]) walkStacked(t, (n) => (present[n] = 0));
           return true;
         }
-        let a = parent[v];
+        let a = parent[v]!;
         while (a > 0 && !present[a]) {
           present[a] = 1;
           stSize[a] = 0;
           stDir[a] = 0;
-          a = parent[a];
+          a = parent[a]!;
         }
         present[v] = 1;
         stSize[v] = pSize(v);
@@ -334,32 +334,32 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
   let sumMin = 0;
   let sumCum = 0;
   for (let n = 0; n < N; n++) {
-    if (cnt[n] > 0) {
-      sumMin += minS[n];
-      sumCum += cum[n];
+    if (cnt[n]! > 0) {
+      sumMin += minS[n]!;
+      sumCum += cum[n]!;
     } else if (touched[n]) sumMin -= 1;
   }
   sumMin -= missing.size;
   const divePath = (n: number) => {
     let s = '';
-    for (let a = n; a > 0; a = parent[a]) s = '/' + names[nameId[a]] + s;
+    for (let a = n; a > 0; a = parent[a]!) s = '/' + names[nameId[a]!] + s;
     return s || '/';
   };
   let wasted = 0;
   const ineff: number[] = [];
   for (let n = 0; n < N; n++) {
-    if (cnt[n] < 2) continue;
-    wasted += cum[n];
+    if (cnt[n]! < 2) continue;
+    wasted += cum[n]!;
     ineff.push(n);
   }
   const inefficiencyCount = ineff.length;
-  ineff.sort((a, b) => cum[b] - cum[a] || a - b);
+  ineff.sort((a, b) => cum[b]! - cum[a]! || a - b);
   const listed = ineff.slice(0, MAX_DIVE_INEFFICIENCIES_LISTED);
   const layersOf = new Map<number, number[]>(listed.map((n) => [n, []]));
-  for (let v = 0; v < visits; v++) layersOf.get(visitKey[v])?.push(visitLayer[v]);
-  const inefficiencies: DiveInefficiency[] = listed.map((n) => ({ path: divePath(n), cumulativeSize: cum[n], minSize: minS[n], layers: layersOf.get(n)! }));
+  for (let v = 0; v < visits; v++) layersOf.get(visitKey[v]!)?.push(visitLayer[v]!);
+  const inefficiencies: DiveInefficiency[] = listed.map((n) => ({ path: divePath(n), cumulativeSize: cum[n]!, minSize: minS[n]!, layers: layersOf.get(n)! }));
   const sizeBytes = layerSizes.reduce((a, b) => a + b, 0);
-  const userSizeBytes = sizeBytes - (nL > 0 ? layerSizes[0] : 0);
+  const userSizeBytes = sizeBytes - (nL > 0 ? layerSizes[0]! : 0);
   return {
     method: 'dive',
     score: sumCum === 0 ? 1 : sumMin / sumCum,

@@ -108,7 +108,7 @@ describe('hardlinks', () => {
       expect(rows(L)['/h']).toMatchObject({ type: 'hardlink', size: 10, mode: 0o600, uid: 5, link: '/a', layer: 1 });
       expect(rows(L)['/h2']).toMatchObject({ type: 'hardlink', size: 10, mode: 0o600, link: '/h' });
     }
-    expect(rows(2)['/a'].size).toBe(99);
+    expect(rows(2)['/a']!.size).toBe(99);
     expect(rows(3)['/a']).toBeUndefined();
     expect(resolveHardlink(u, layers, 1, 1)).toEqual([0, 0]);
   });

@@ -71,9 +71,9 @@ export function traceHardlink(
     if (!li) return { problem: 'no-target', path };
     if (li.kinds[e] === EntryKind.Dir) return { problem: 'directory', path };
     if (li.kinds[e] !== EntryKind.Hardlink) return { target: [L, e] };
-    const id = li.linkIds[e];
+    const id = li.linkIds[e]!;
     if (id < 0) return { problem: 'no-target', path };
-    path = li.links[id];
+    path = li.links[id]!;
     const t = lookup(u, path);
     if (t < 0) return { problem: 'no-target', path };
     const st = stateAt(u, t, L);
@@ -126,12 +126,12 @@ export function hardlinkWarnings(u: UnionModel, layers: readonly (LayerIndex | n
         more++;
         continue;
       }
-      const first = li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : '';
+      const first = li.linkIds[e]! >= 0 ? li.links[li.linkIds[e]!] : '';
       const via = r.path && r.path !== first ? ` (via /${r.path})` : '';
       out.push({
         code: 'HARDLINK_UNRESOLVED',
         layer: L,
-        offset: Math.max(0, li.dataOffsets[e] - BLOCK_SIZE),
+        offset: Math.max(0, li.dataOffsets[e]! - BLOCK_SIZE),
         message: `layer ${L}: hardlink /${li.paths[e]} → /${first}${via} cannot be created: ${HARDLINK_PROBLEM_TEXT[r.problem]}`,
       });
     }
@@ -144,8 +144,8 @@ export function hardlinkWarnings(u: UnionModel, layers: readonly (LayerIndex | n
 /** Fill `out` with the row of a visible node; false when it is not visible. */
 function fillRow(out: MergedRow, u: UnionModel, layers: readonly (LayerIndex | null)[], view: MergedView, node: number, path: string): boolean {
   if (view.status[node] !== NodeStatus.Visible) return false;
-  const layer = view.provider[node];
-  const entry = view.entry[node];
+  const layer = view.provider[node]!;
+  const entry = view.entry[node]!;
   out.node = node;
   out.path = path;
   out.layer = layer;
@@ -165,22 +165,22 @@ function fillRow(out: MergedRow, u: UnionModel, layers: readonly (LayerIndex | n
   out.kind = kind;
   out.type = ENTRY_KIND_NAMES[kind] ?? 'other';
   out.entry = entry;
-  out.size = kind === EntryKind.File ? li.sizes[entry] : 0;
-  out.mode = kind === EntryKind.Symlink ? SYMLINK_MODE : li.modes[entry] & 0o7777;
-  out.uid = li.uids[entry];
-  out.gid = li.gids[entry];
+  out.size = kind === EntryKind.File ? li.sizes[entry]! : 0;
+  out.mode = kind === EntryKind.Symlink ? SYMLINK_MODE : li.modes[entry]! & 0o7777;
+  out.uid = li.uids[entry]!;
+  out.gid = li.gids[entry]!;
   out.link = '';
-  const id = li.linkIds[entry];
-  if (kind === EntryKind.Symlink && id >= 0) out.link = li.links[id];
+  const id = li.linkIds[entry]!;
+  if (kind === EntryKind.Symlink && id >= 0) out.link = li.links[id]!;
   if (kind === EntryKind.Hardlink) {
     if (id >= 0) out.link = '/' + li.links[id];
     const r = resolveHardlink(u, layers, layer, entry);
     if (r) {
       const t = layers[r[0]]!;
-      out.size = t.kinds[r[1]] === EntryKind.File ? t.sizes[r[1]] : 0;
-      out.mode = t.modes[r[1]] & 0o7777;
-      out.uid = t.uids[r[1]];
-      out.gid = t.gids[r[1]];
+      out.size = t.kinds[r[1]] === EntryKind.File ? t.sizes[r[1]]! : 0;
+      out.mode = t.modes[r[1]]! & 0o7777;
+      out.uid = t.uids[r[1]]!;
+      out.gid = t.gids[r[1]]!;
     }
   }
   return true;
@@ -198,7 +198,7 @@ export function mergedRow(u: UnionModel, layers: readonly (LayerIndex | null)[],
 
 function nodePath(u: UnionModel, node: number): string {
   let s = '';
-  for (let n = node; n > 0; n = u.parent[n]) s = '/' + u.names[u.nameId[n]] + s;
+  for (let n = node; n > 0; n = u.parent[n]!) s = '/' + u.names[u.nameId[n]!] + s;
   return s || '/';
 }
 
@@ -217,36 +217,36 @@ export function listingOrder(u: UnionModel): Int32Array {
   const { childStart, children, names, nameId } = u;
   // items: node * 2 (the node itself) or node * 2 + 1 (its subtree)
   const itemsOf = (p: number): number[] => {
-    const s = childStart[p];
-    const e = childStart[p + 1];
+    const s = childStart[p]!;
+    const e = childStart[p + 1]!;
     const items: number[] = [];
     let anyDir = false;
     for (let i = s; i < e; i++) {
-      const c = children[i];
+      const c = children[i]!;
       items.push(c * 2);
-      if (childStart[c + 1] > childStart[c]) {
+      if (childStart[c + 1]! > childStart[c]!) {
         items.push(c * 2 + 1);
         anyDir = true;
       }
     }
     if (!anyDir || items.length < 3) return items;
     const keys = new Map<number, string>();
-    for (const it of items) keys.set(it, it & 1 ? names[nameId[it >> 1]] + '/' : names[nameId[it >> 1]]);
+    for (const it of items) keys.set(it, it & 1 ? names[nameId[it >> 1]!] + '/' : names[nameId[it >> 1]!]!);
     return items.sort((a, b) => compareBytewise(keys.get(a)!, keys.get(b)!));
   };
   const frames: number[][] = [itemsOf(0)];
   const pos: number[] = [0];
   while (frames.length > 0) {
     const top = frames.length - 1;
-    const f = frames[top];
-    const i = pos[top];
+    const f = frames[top]!;
+    const i = pos[top]!;
     if (i >= f.length) {
       frames.pop();
       pos.pop();
       continue;
     }
     pos[top] = i + 1;
-    const it = f[i];
+    const it = f[i]!;
     if (it & 1) {
       frames.push(itemsOf(it >> 1));
       pos.push(0);
@@ -264,11 +264,11 @@ export function forEachVisible(u: UnionModel, view: MergedView, fn: (node: numbe
   const { parent, names, nameId, childStart } = u;
   const status = view.status;
   for (let i = 0; i < order.length; i++) {
-    const n = order[i];
+    const n = order[i]!;
     if (status[n] !== NodeStatus.Visible) continue;
-    const pp = dirPath.get(parent[n]) ?? nodePath(u, parent[n]);
-    const path = pp + '/' + names[nameId[n]];
-    if (childStart[n + 1] > childStart[n]) dirPath.set(n, path);
+    const pp = dirPath.get(parent[n]!) ?? nodePath(u, parent[n]!);
+    const path = pp + '/' + names[nameId[n]!];
+    if (childStart[n + 1]! > childStart[n]!) dirPath.set(n, path);
     fn(n, path);
   }
 }

@@ -73,7 +73,7 @@ class NameTable {
     while (cap < (names.length - from) * 2 + 2) cap *= 2;
     this.table = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
-    for (let i = from; i < names.length; i++) this.put(names[i], i);
+    for (let i = from; i < names.length; i++) this.put(names[i]!, i);
   }
 
   private static hash(s: string): number {
@@ -86,7 +86,7 @@ class NameTable {
   get(name: string): number {
     const { table, mask, names } = this;
     for (let s = NameTable.hash(name) & mask; ; s = (s + 1) & mask) {
-      const id = table[s];
+      const id = table[s]!;
       if (id < 0 || names[id] === name) return id;
     }
   }
@@ -96,7 +96,7 @@ class NameTable {
     const { table, mask, names } = this;
     let s = NameTable.hash(name) & mask;
     for (; ; s = (s + 1) & mask) {
-      const id = table[s];
+      const id = table[s]!;
       if (id < 0) break;
       if (names[id] === name) return id;
     }
@@ -110,7 +110,7 @@ class NameTable {
   private put(name: string, id: number): void {
     const { table, mask } = this;
     let s = NameTable.hash(name) & mask;
-    while (table[s] >= 0) s = (s + 1) & mask;
+    while (table[s]! >= 0) s = (s + 1) & mask;
     table[s] = id;
     this.size++;
   }
@@ -120,7 +120,7 @@ class NameTable {
     this.table = new Int32Array(old.length * 2).fill(-1);
     this.mask = this.table.length - 1;
     this.size = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] >= 0) this.put(this.names[old[i]], old[i]);
+    for (let i = 0; i < old.length; i++) if (old[i]! >= 0) this.put(this.names[old[i]!]!, old[i]!);
   }
 }
 
@@ -187,8 +187,8 @@ export class PathTrie {
     t.names = u.names.slice();
     t.nameIds = new NameTable(t.names, u.names.length);
     for (let i = n - 1; i >= 1; i--) {
-      const p = u.parent[i];
-      t.nextSibling[i] = t.firstChild[p];
+      const p = u.parent[i]!;
+      t.nextSibling[i] = t.firstChild[p]!;
       t.firstChild[p] = i;
     }
     return t;
@@ -209,7 +209,7 @@ export class PathTrie {
     const { table, mask } = this;
     for (let s = this.slot(p, id); ; s = (s + 1) & mask) {
       const k = s * 3;
-      const n = table[k];
+      const n = table[k]!;
       if (n < 0) return -1;
       if (table[k + 1] === p && table[k + 2] === id) return n;
     }
@@ -249,7 +249,7 @@ export class PathTrie {
     }
     this.parent[n] = p;
     this.nameId[n] = id;
-    this.nextSibling[n] = this.firstChild[p];
+    this.nextSibling[n] = this.firstChild[p]!;
     this.firstChild[p] = n;
     if ((this.count - this.firstHashed + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     else this.insert(n, p, id);
@@ -259,7 +259,7 @@ export class PathTrie {
   private insert(n: number, p: number, id: number): void {
     const { table, mask } = this;
     let s = this.slot(p, id);
-    while (table[s * 3] >= 0) s = (s + 1) & mask;
+    while (table[s * 3]! >= 0) s = (s + 1) & mask;
     table[s * 3] = n;
     table[s * 3 + 1] = p;
     table[s * 3 + 2] = id;
@@ -268,7 +268,7 @@ export class PathTrie {
   private rehash(size: number): void {
     this.table = new Int32Array(size * 3).fill(-1);
     this.mask = size - 1;
-    for (let n = this.firstHashed; n < this.count; n++) this.insert(n, this.parent[n], this.nameId[n]);
+    for (let n = this.firstHashed; n < this.count; n++) this.insert(n, this.parent[n]!, this.nameId[n]!);
   }
 
   /**
@@ -308,24 +308,24 @@ export class PathTrie {
     if (this.model) return this.sortedChildrenOverModel(this.model);
     const n = this.count;
     const names = this.names;
-    const sortedIds = Array.from(names.keys()).sort((a, b) => compareBytewise(names[a], names[b]));
+    const sortedIds = Array.from(names.keys()).sort((a, b) => compareBytewise(names[a]!, names[b]!));
     const rank = new Uint32Array(names.length);
-    for (let r = 0; r < sortedIds.length; r++) rank[sortedIds[r]] = r;
+    for (let r = 0; r < sortedIds.length; r++) rank[sortedIds[r]!] = r;
     // counting sort of nodes 1..n-1 by name rank
     const byRankStart = new Uint32Array(names.length + 1);
-    for (let i = 1; i < n; i++) byRankStart[rank[this.nameId[i]] + 1]++;
-    for (let r = 0; r < names.length; r++) byRankStart[r + 1] += byRankStart[r];
+    for (let i = 1; i < n; i++) byRankStart[rank[this.nameId[i]!]! + 1]!++;
+    for (let r = 0; r < names.length; r++) byRankStart[r + 1]! += byRankStart[r]!;
     const byRank = new Uint32Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) byRank[byRankStart[rank[this.nameId[i]]]++] = i;
+    for (let i = 1; i < n; i++) byRank[byRankStart[rank[this.nameId[i]!]!]!++] = i;
     // stable counting sort by parent
     const childStart = new Uint32Array(n + 1);
-    for (let i = 1; i < n; i++) childStart[this.parent[i] + 1]++;
-    for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
+    for (let i = 1; i < n; i++) childStart[this.parent[i]! + 1]!++;
+    for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
     const fillPos = childStart.slice(0, n);
     const children = new Uint32Array(Math.max(0, n - 1));
     for (let k = 0; k < byRank.length; k++) {
-      const c = byRank[k];
-      children[fillPos[this.parent[c]]++] = c;
+      const c = byRank[k]!;
+      children[fillPos[this.parent[c]!]!++] = c;
     }
     return { childStart, children };
   }
@@ -340,11 +340,11 @@ export class PathTrie {
     const m = u.nodeCount;
     if (n === m) return { childStart: u.childStart, children: u.children };
     const names = this.names;
-    const name = (c: number) => names[this.nameId[c]];
+    const name = (c: number) => names[this.nameId[c]!]!;
     // added nodes by parent, each group sorted by name
     const added = new Map<number, number[]>();
     for (let c = m; c < n; c++) {
-      const p = this.parent[c];
+      const p = this.parent[c]!;
       let g = added.get(p);
       if (!g) {
         g = [];
@@ -358,17 +358,17 @@ export class PathTrie {
     let k = 0;
     for (let p = 0; p < n; p++) {
       childStart[p] = k;
-      let i = p < m ? u.childStart[p] : 0;
-      const end = p < m ? u.childStart[p + 1] : 0;
+      let i = p < m ? u.childStart[p]! : 0;
+      const end = p < m ? u.childStart[p + 1]! : 0;
       const g = added.get(p);
       if (!g) {
-        while (i < end) children[k++] = u.children[i++];
+        while (i < end) children[k++] = u.children[i++]!;
         continue;
       }
       let j = 0;
       while (i < end || j < g.length) {
-        if (j >= g.length || (i < end && compareBytewise(name(u.children[i]), name(g[j])) <= 0)) children[k++] = u.children[i++];
-        else children[k++] = g[j++];
+        if (j >= g.length || (i < end && compareBytewise(name(u.children[i]!), name(g[j]!)) <= 0)) children[k++] = u.children[i++]!;
+        else children[k++] = g[j++]!;
       }
     }
     childStart[n] = k;
@@ -381,12 +381,12 @@ export class PathTrie {
 /** Node `p`'s child named `name` (binary search in its children, sorted bytewise), or -1. */
 export function childNamed(u: UnionModel, p: number, name: string): number {
   const { childStart, children, names, nameId } = u;
-  let lo = childStart[p];
-  let hi = childStart[p + 1];
+  let lo = childStart[p]!;
+  let hi = childStart[p + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareBytewise(names[nameId[children[mid]]], name);
-    if (c === 0) return children[mid];
+    const c = compareBytewise(names[nameId[children[mid]!]!]!, name);
+    if (c === 0) return children[mid]!;
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }

@@ -77,7 +77,7 @@ export function computeStats(u: UnionModel, layers: readonly (LayerIndex | null)
       const seenOpaque = new Set<number>();
       for (let i = 0; i < idx.count; i++) {
         const k = idx.kinds[i];
-        if (k === EntryKind.File) bytes += idx.sizes[i];
+        if (k === EntryKind.File) bytes += idx.sizes[i]!;
         else if (k === EntryKind.Whiteout) whiteouts++;
         else if (k === EntryKind.Opaque) {
           const d = u.entryNode[L]?.[i] ?? -1;
@@ -106,10 +106,10 @@ export function computeStats(u: UnionModel, layers: readonly (LayerIndex | null)
   const { evStart, evLayer, evKind, evEntry } = u;
   const visibleBytes = new Float64Array(nL);
   for (let n = 1; n < u.nodeCount; n++) {
-    const s = evStart[n];
-    const e = evStart[n + 1];
+    const s = evStart[n]!;
+    const e = evStart[n + 1]!;
     for (let j = s; j < e; j++) {
-      const st = per[evLayer[j]];
+      const st = per[evLayer[j]!]!;
       const c = eventChange(u, layers, n, j);
       if (c === Change.Added) st.added++;
       else if (c === Change.Modified) st.modified++;
@@ -118,17 +118,17 @@ export function computeStats(u: UnionModel, layers: readonly (LayerIndex | null)
     }
     // the final version of the path: its bytes are the ones NOT hidden
     if (e > s && evKind[e - 1] === UnionEvent.Set) {
-      const li = layers[evLayer[e - 1]];
-      const x = evEntry[e - 1];
-      if (li && li.kinds[x] === EntryKind.File) visibleBytes[evLayer[e - 1]] += li.sizes[x];
+      const li = layers[evLayer[e - 1]!];
+      const x = evEntry[e - 1]!;
+      if (li && li.kinds[x] === EntryKind.File) visibleBytes[evLayer[e - 1]!]! += li.sizes[x]!;
     }
   }
   let imageSize = 0;
   let hiddenTotal = 0;
   for (let L = 0; L < nL; L++) {
-    per[L].hiddenBytes = per[L].bytesAdded - visibleBytes[L];
-    imageSize += per[L].bytesAdded;
-    hiddenTotal += per[L].hiddenBytes;
+    per[L]!.hiddenBytes = per[L]!.bytesAdded - visibleBytes[L]!;
+    imageSize += per[L]!.bytesAdded;
+    hiddenTotal += per[L]!.hiddenBytes;
   }
 
   return {
@@ -142,7 +142,7 @@ export function computeStats(u: UnionModel, layers: readonly (LayerIndex | null)
 
 /** Whether entry i of layer L is the version of its path visible in the final image. */
 function isFinalVersion(u: UnionModel, L: number, i: number, node: number): boolean {
-  const e = u.evStart[node + 1];
+  const e = u.evStart[node + 1]!;
   if (e === u.evStart[node]) return false;
   return u.evKind[e - 1] === UnionEvent.Set && u.evLayer[e - 1] === L && u.evEntry[e - 1] === i;
 }
@@ -154,33 +154,33 @@ function topHiddenFiles(u: UnionModel, layers: readonly (LayerIndex | null)[], t
   const forEachHidden = (fn: (node: number, L: number, size: number) => void) => {
     layers.forEach((li, L) => {
       if (!li) return;
-      const map = u.entryNode[L];
+      const map = u.entryNode[L]!;
       for (let i = 0; i < li.count; i++) {
         if (li.kinds[i] !== EntryKind.File) continue;
-        const n = map[i];
+        const n = map[i]!;
         if (n <= 0 || isFinalVersion(u, L, i, n)) continue;
-        fn(n, L, li.sizes[i]);
+        fn(n, L, li.sizes[i]!);
       }
     });
   };
   forEachHidden((n, _L, size) => {
-    bytes[n] += size;
-    versions[n]++;
+    bytes[n]! += size;
+    versions[n]!++;
   });
   const cands: number[] = [];
-  for (let n = 1; n < u.nodeCount; n++) if (versions[n] > 0) cands.push(n);
-  cands.sort((a, b) => bytes[b] - bytes[a] || versions[b] - versions[a] || a - b);
+  for (let n = 1; n < u.nodeCount; n++) if (versions[n]! > 0) cands.push(n);
+  cands.sort((a, b) => bytes[b]! - bytes[a]! || versions[b]! - versions[a]! || a - b);
   const top = cands.slice(0, topN);
   const layersOf = new Map<number, number[]>(top.map((n) => [n, []]));
   forEachHidden((n, L) => layersOf.get(n)?.push(L));
   return top.map((n) => {
-    const e = u.evStart[n + 1];
-    const k = e > u.evStart[n] ? u.evKind[e - 1] : -1;
+    const e = u.evStart[n + 1]!;
+    const k = e > u.evStart[n]! ? u.evKind[e - 1] : -1;
     return {
       node: n,
       path: pathOf(u, n),
-      bytes: bytes[n],
-      versions: versions[n],
+      bytes: bytes[n]!,
+      versions: versions[n]!,
       layers: layersOf.get(n)!,
       visible: k === UnionEvent.Set || k === UnionEvent.Implicit,
     };

@@ -35,7 +35,7 @@ describe('buildUnion: structure', () => {
     const L0 = layer([...names.map((n): EntrySpec => [`d/${n}`, 'file', 1]), ['a/b/c', 'file', 1]]);
     const u = buildUnion([L0]);
     const d = node(u, '/d');
-    const kids = Array.from(childrenOf(u, d), (c) => u.names[u.nameId[c]]);
+    const kids = Array.from(childrenOf(u, d), (c) => u.names[u.nameId[c]!]);
     expect(kids).toEqual([...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
     for (const p of ['/d/é', '/a/b/c', '/a', '/d/\u{1F600}']) expect(pathOf(u, node(u, p))).toBe(p);
     expect(lookup(u, 'a/b/c')).toBe(lookup(u, '/a/b/c/'));
@@ -44,7 +44,7 @@ describe('buildUnion: structure', () => {
     expect(pathOf(u, 0)).toBe('/');
     expect(lookup(u, '/a/x')).toBe(-1);
     expect(u.parent[0]).toBe(-1);
-    expect(u.entryNode[0][0]).toBe(node(u, '/d/z'));
+    expect(u.entryNode[0]![0]).toBe(node(u, '/d/z'));
   });
 
   it('throws UNKNOWN_LAYER for a layer out of range', () => {
@@ -79,7 +79,7 @@ describe('whiteouts (layer.md "Whiteouts")', () => {
       { layer: 0, action: 'added', entry: 1 },
       { layer: 1, action: 'deleted', entry: 0 },
     ]);
-    expect(u.entryNode[1][0]).toBe(node(u, '/etc/motd'));
+    expect(u.entryNode[1]![0]).toBe(node(u, '/etc/motd'));
   });
 
   it('removes a directory and its whole subtree; every descendant knows who deleted it', () => {
@@ -115,7 +115,7 @@ describe('whiteouts (layer.md "Whiteouts")', () => {
     expect(at(v, l, 1, '/x/new')).toMatchObject({ status: NodeStatus.Visible, provider: 1, change: Change.Added });
     // order inside the layer does not matter: whiteouts first (even when listed after the entries)
     const l2 = [
-      l[0],
+      l[0]!,
       layer([
         ['x/', 'dir'],
         ['x/new', 'file', 2],
@@ -165,7 +165,7 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
       { layer: 0, action: 'added', entry: 3 },
       { layer: 1, action: 'opaque-hidden', entry: 1 },
     ]);
-    expect(u.entryNode[1][1]).toBe(node(u, '/d'));
+    expect(u.entryNode[1]![1]).toBe(node(u, '/d'));
     expect(lookup(u, '/d/.wh..wh..opq')).toBe(-1);
   });
 
@@ -193,7 +193,7 @@ describe('opaque directories (layer.md "Opaque Whiteout")', () => {
     ];
     const v = buildUnion(l);
     expect(lookup(v, '/.wh..wh.plnk')).toBe(-1);
-    expect(v.entryNode[0][1]).toBe(-1);
+    expect(v.entryNode[0]![1]).toBe(-1);
     expect(at(v, l, 0, '/a')).toMatchObject({ status: NodeStatus.Visible, entry: -1 }); // its parent exists
   });
 });
@@ -372,7 +372,7 @@ describe('mergedAt at each layer, history, hidden versions', () => {
     expect(stateAt(u, conf, 2)).toEqual({ status: 'visible', layer: 1, entry: 0, hiddenVersions: 1 });
     expect(stateAt(u, conf, 4)).toEqual({ status: 'deleted', layer: 4, entry: -1, hiddenVersions: 3 });
     expect(stateAt(u, conf, 5).hiddenVersions).toBe(0); // the path re-appeared: nothing below it in this run
-    expect(u.evKind[u.evStart[conf + 1] - 2]).toBe(UnionEvent.Delete);
+    expect(u.evKind[u.evStart[conf + 1]! - 2]).toBe(UnionEvent.Delete);
   });
 
   it('the root is always visible', () => {
@@ -455,7 +455,7 @@ describe('randomized: union model = naive application of layer.md', () => {
     const kinds: KindName[] = ['file', 'file', 'dir', 'dir', 'symlink', 'whiteout', 'opaque'];
     for (let iter = 0; iter < 400; iter++) {
       const r = rng(iter + 1);
-      const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
+      const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
       const nLayers = 1 + Math.floor(r() * 5);
       const specs: EntrySpec[][] = [];
       for (let L = 0; L < nLayers; L++) {
@@ -477,8 +477,8 @@ describe('randomized: union model = naive application of layer.md', () => {
       const everVisible = new Set<string>();
       for (let L = 0; L < nLayers; L++) {
         const m = mergedAt(u, layers, L);
-        const fs = naive[L];
-        const prev = L > 0 ? naive[L - 1] : new Map<string, NaiveVersion>();
+        const fs = naive[L]!;
+        const prev = L > 0 ? naive[L - 1]! : new Map<string, NaiveVersion>();
         for (const k of prev.keys()) everVisible.add(k);
         const ctx = () => `seed ${iter + 1} layer ${L}: ${JSON.stringify(specs)}`;
         for (let n = 1; n < u.nodeCount; n++) {
@@ -494,7 +494,7 @@ describe('randomized: union model = naive application of layer.md', () => {
               else if (!v.dir || !pv.dir) change = Change.Modified;
               else {
                 const mode = (x: NaiveVersion, li: LayerIndex | null) => (x.entry < 0 || !li ? 0o755 : li.modes[x.entry]);
-                change = mode(v, layers[v.layer]) === mode(pv, layers[pv.layer]) ? Change.Unchanged : Change.MetadataOnly;
+                change = mode(v, layers[v.layer]!) === mode(pv, layers[pv.layer]!) ? Change.Unchanged : Change.MetadataOnly;
               }
             }
             expect(m.change[n], `${p} ${ctx()}`).toBe(change);
@@ -505,7 +505,7 @@ describe('randomized: union model = naive application of layer.md', () => {
             if (wasThere) {
               // the deleting layer: the last layer at whose end the path went away
               let lastGone = -1;
-              for (let k = 1; k <= L; k++) if (naive[k - 1].has(p) && !naive[k].has(p)) lastGone = k;
+              for (let k = 1; k <= L; k++) if (naive[k - 1]!.has(p) && !naive[k]!.has(p)) lastGone = k;
               expect(m.provider[n], `${p} ${ctx()}`).toBe(lastGone);
             }
           }

@@ -206,7 +206,7 @@ class UnionBuilder {
 
   /** The node's event slot for layer L (created on first touch, remembering whether it was visible before L). */
   private touch(n: number, L: number): number {
-    if (this.slotLayer[n] === L) return this.slot[n];
+    if (this.slotLayer[n] === L) return this.slot[n]!;
     const e = this.evCount++;
     if (e >= this.evNode.length) {
       this.evNode = growArray(this.evNode, e + 1);
@@ -219,7 +219,7 @@ class UnionBuilder {
     this.evKind[e] = EV_NONE;
     this.evEntry[e] = -1;
     this.slotLayer[n] = L;
-    this.startVis[n] = this.vis[n];
+    this.startVis[n] = this.vis[n]!;
     this.slot[n] = e;
     return e;
   }
@@ -253,16 +253,16 @@ class UnionBuilder {
   private removeBelow(n: number, L: number, kind: UnionEvent, entry: number): void {
     const { firstChild, nextSibling } = this.trie;
     let sp = 0;
-    for (let c = firstChild[n]; c >= 0; c = nextSibling[c]) {
+    for (let c = firstChild[n]!; c >= 0; c = nextSibling[c]!) {
       if (this.vis[c]) {
         if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
         this.stack[sp++] = c;
       }
     }
     while (sp > 0) {
-      const d = this.stack[--sp];
+      const d = this.stack[--sp]!;
       this.remove(d, L, kind, entry);
-      for (let c = firstChild[d]; c >= 0; c = nextSibling[c]) {
+      for (let c = firstChild[d]!; c >= 0; c = nextSibling[c]!) {
         if (this.vis[c]) {
           if (sp >= this.stack.length) this.stack = growArray(this.stack, sp + 1);
           this.stack[sp++] = c;
@@ -275,13 +275,13 @@ class UnionBuilder {
   private ensureDir(n: number, L: number): void {
     let k = 0;
     const parent = this.trie.parent;
-    for (let a = n; !(this.vis[a] && this.isDir[a]); a = parent[a]) {
+    for (let a = n; !(this.vis[a] && this.isDir[a]); a = parent[a]!) {
       if (k >= this.chain.length) this.chain = growArray(this.chain, k + 1);
       this.chain[k++] = a;
     }
     // top-down; a visible non-directory in the way is replaced by the directory
     // (as overlayfs shows an upper directory over a lower file); it has no children to lose
-    while (k > 0) this.implicit(this.chain[--k], L);
+    while (k > 0) this.implicit(this.chain[--k]!, L);
   }
 
   applyLayer(L: number, idx: LayerIndex): Int32Array {
@@ -294,7 +294,7 @@ class UnionBuilder {
 
     // Pass 1: whiteouts and opaque markers, against the lower layers only.
     for (let i = 0; i < count; i++) {
-      const path = paths[i];
+      const path = paths[i]!;
       if (path === '') {
         role[i] = WhiteoutRole.None;
         dirNode[i] = -1; // the root itself
@@ -311,7 +311,7 @@ class UnionBuilder {
       const base = path.slice(path.lastIndexOf('/') + 1);
       const p = this.dirOf(path);
       dirNode[i] = p;
-      const r = whiteoutRole(base, kinds[i]);
+      const r = whiteoutRole(base, kinds[i]!);
       role[i] = r;
       if (r === WhiteoutRole.None) {
         baseId[i] = this.trie.intern(base);
@@ -330,7 +330,7 @@ class UnionBuilder {
       } else if (r === WhiteoutRole.Opaque) {
         entryNode[i] = p;
         const { firstChild, nextSibling } = this.trie;
-        for (let c = firstChild[p]; c >= 0; c = nextSibling[c]) {
+        for (let c = firstChild[p]!; c >= 0; c = nextSibling[c]!) {
           if (!this.vis[c]) continue;
           this.removeBelow(c, L, UnionEvent.OpaqueHide, i);
           this.remove(c, L, UnionEvent.OpaqueHide, i);
@@ -343,14 +343,14 @@ class UnionBuilder {
       if (role[i] !== WhiteoutRole.None) continue;
       const kind = kinds[i];
       const isDir = kind === EntryKind.Dir;
-      if (dirNode[i] < 0) {
+      if (dirNode[i]! < 0) {
         // the root directory's own entry ('./'): gives the root its attributes
         entryNode[i] = 0;
         if (isDir) this.set(0, L, i, true);
         continue;
       }
-      const p = dirNode[i];
-      const n = this.childId(p, baseId[i]);
+      const p = dirNode[i]!;
+      const n = this.childId(p, baseId[i]!);
       entryNode[i] = n;
       this.ensureDir(p, L);
       if (!isDir && this.vis[n] && this.isDir[n]) this.removeBelow(n, L, UnionEvent.Replaced, i);
@@ -363,9 +363,9 @@ class UnionBuilder {
     const t = this.trie;
     const n = t.count;
     const evStart = new Uint32Array(n + 1);
-    for (let e = 0; e < this.evCount; e++) if (this.evKind[e] !== EV_NONE) evStart[this.evNode[e] + 1]++;
-    for (let i = 0; i < n; i++) evStart[i + 1] += evStart[i];
-    const total = evStart[n];
+    for (let e = 0; e < this.evCount; e++) if (this.evKind[e] !== EV_NONE) evStart[this.evNode[e]! + 1]!++;
+    for (let i = 0; i < n; i++) evStart[i + 1]! += evStart[i]!;
+    const total = evStart[n]!;
     const evLayer = new Uint16Array(total);
     const evKind = new Uint8Array(total);
     const evEntry = new Int32Array(total);
@@ -373,10 +373,10 @@ class UnionBuilder {
     // appended in layer order, so a stable placement keeps each node's events in layer order
     for (let e = 0; e < this.evCount; e++) {
       if (this.evKind[e] === EV_NONE) continue;
-      const j = pos[this.evNode[e]]++;
-      evLayer[j] = this.evLayer[e];
-      evKind[j] = this.evKind[e];
-      evEntry[j] = this.evEntry[e];
+      const j = pos[this.evNode[e]!]!++;
+      evLayer[j] = this.evLayer[e]!;
+      evKind[j] = this.evKind[e]!;
+      evEntry[j] = this.evEntry[e]!;
     }
     const { childStart, children } = t.sortedChildren();
     return {
@@ -435,7 +435,7 @@ export function lookup(u: UnionModel, path: string): number {
 export function pathOf(u: UnionModel, node: number): string {
   if (node <= 0) return '/';
   const parts: string[] = [];
-  for (let n = node; n > 0; n = u.parent[n]) parts.push(u.names[u.nameId[n]]);
+  for (let n = node; n > 0; n = u.parent[n]!) parts.push(u.names[u.nameId[n]!]!);
   let s = '';
   for (let i = parts.length - 1; i >= 0; i--) s += '/' + parts[i];
   return s;
@@ -462,18 +462,18 @@ const isPresent = (k: number) => k === UnionEvent.Set || k === UnionEvent.Implic
 
 /** Index of the node's last event at or below `layer`, or -1. */
 function lastEventAt(u: UnionModel, node: number, layer: number): number {
-  const s = u.evStart[node];
-  let j = u.evStart[node + 1] - 1;
-  while (j >= s && u.evLayer[j] > layer) j--;
+  const s = u.evStart[node]!;
+  let j = u.evStart[node + 1]! - 1;
+  while (j >= s && u.evLayer[j]! > layer) j--;
   return j >= s ? j : -1;
 }
 
 /** SET events in the visible run that ends at event j (inclusive of j when `inclusive`). */
 function versionsInRun(u: UnionModel, node: number, j: number, inclusive: boolean): number {
-  const s = u.evStart[node];
+  const s = u.evStart[node]!;
   let v = 0;
   for (let i = inclusive ? j : j - 1; i >= s; i--) {
-    const k = u.evKind[i];
+    const k = u.evKind[i]!;
     if (!isPresent(k)) break;
     if (k === UnionEvent.Set) v++;
   }
@@ -494,31 +494,31 @@ export function stateAt(u: UnionModel, node: number, layer: number): NodeState {
   if (node < 0 || node >= u.nodeCount) return { status: 'absent', layer: -1, entry: -1, hiddenVersions: 0 };
   const j = lastEventAt(u, node, layer);
   if (j < 0) return { status: node === 0 ? 'visible' : 'absent', layer: -1, entry: -1, hiddenVersions: 0 };
-  const k = u.evKind[j];
+  const k = u.evKind[j]!;
   if (isPresent(k)) {
     return {
       status: 'visible',
-      layer: u.evLayer[j],
-      entry: k === UnionEvent.Set ? u.evEntry[j] : -1,
+      layer: u.evLayer[j]!,
+      entry: k === UnionEvent.Set ? u.evEntry[j]! : -1,
       hiddenVersions: versionsInRun(u, node, j, false),
     };
   }
-  return { status: 'deleted', layer: u.evLayer[j], entry: -1, hiddenVersions: versionsInRun(u, node, j, false) };
+  return { status: 'deleted', layer: u.evLayer[j]!, entry: -1, hiddenVersions: versionsInRun(u, node, j, false) };
 }
 
 /** Attributes that decide "modified" vs "metadata-only" vs "unchanged" for a directory. */
 function versionIsDir(u: UnionModel, layers: readonly (LayerIndex | null)[], j: number): boolean {
   if (u.evKind[j] === UnionEvent.Implicit) return true;
-  const li = layers[u.evLayer[j]];
-  return !!li && li.kinds[u.evEntry[j]] === EntryKind.Dir;
+  const li = layers[u.evLayer[j]!];
+  return !!li && li.kinds[u.evEntry[j]!] === EntryKind.Dir;
 }
 
 function sameDirAttrs(u: UnionModel, layers: readonly (LayerIndex | null)[], a: number, b: number): boolean {
   const attrs = (j: number): [number, number, number] => {
     if (j < 0 || u.evKind[j] === UnionEvent.Implicit) return [IMPLICIT_DIR_MODE, 0, 0];
-    const li = layers[u.evLayer[j]]!;
-    const e = u.evEntry[j];
-    return [li.modes[e] & 0o7777, li.uids[e], li.gids[e]];
+    const li = layers[u.evLayer[j]!]!;
+    const e = u.evEntry[j]!;
+    return [li.modes[e]! & 0o7777, li.uids[e]!, li.gids[e]!];
   };
   const x = attrs(a);
   const y = attrs(b);
@@ -532,9 +532,9 @@ function sameDirAttrs(u: UnionModel, layers: readonly (LayerIndex | null)[], a: 
  * type/mode/uid/gid is unchanged, with other ones metadata-only.
  */
 function changeOfEvent(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, j: number, p: number): number {
-  const k = u.evKind[j];
+  const k = u.evKind[j]!;
   if (!isPresent(k)) return Change.Deleted;
-  const wasVisible = node === 0 || (p >= 0 && isPresent(u.evKind[p]));
+  const wasVisible = node === 0 || (p >= 0 && isPresent(u.evKind[p]!));
   if (!wasVisible) return Change.Added;
   if (!versionIsDir(u, layers, j)) return Change.Modified;
   if (p >= 0 && !versionIsDir(u, layers, p)) return Change.Modified;
@@ -543,7 +543,7 @@ function changeOfEvent(u: UnionModel, layers: readonly (LayerIndex | null)[], no
 
 /** Change of the node's event j (its CSR index), relative to the node's previous event. Exported for stats.ts. */
 export function eventChange(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number, j: number): number {
-  return changeOfEvent(u, layers, node, j, j > u.evStart[node] ? j - 1 : -1);
+  return changeOfEvent(u, layers, node, j, j > u.evStart[node]! ? j - 1 : -1);
 }
 
 /** The merged filesystem at `layer`: one pass over the event arrays. */
@@ -556,18 +556,18 @@ export function mergedAt(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   const change = new Uint8Array(n);
   const { evStart, evLayer, evKind, evEntry } = u;
   for (let node = 0; node < n; node++) {
-    const s = evStart[node];
-    let j = evStart[node + 1] - 1;
-    while (j >= s && evLayer[j] > layer) j--;
+    const s = evStart[node]!;
+    let j = evStart[node + 1]! - 1;
+    while (j >= s && evLayer[j]! > layer) j--;
     if (j < s) {
       if (node === 0) status[0] = NodeStatus.Visible;
       continue;
     }
     const k = evKind[j];
-    provider[node] = evLayer[j];
+    provider[node] = evLayer[j]!;
     if (k === UnionEvent.Set || k === UnionEvent.Implicit) {
       status[node] = NodeStatus.Visible;
-      if (k === UnionEvent.Set) entry[node] = evEntry[j];
+      if (k === UnionEvent.Set) entry[node] = evEntry[j]!;
     } else {
       status[node] = NodeStatus.Deleted;
     }
@@ -580,8 +580,8 @@ export function mergedAt(u: UnionModel, layers: readonly (LayerIndex | null)[], 
 export function pathHistory(u: UnionModel, layers: readonly (LayerIndex | null)[], node: number): HistoryItem[] {
   const out: HistoryItem[] = [];
   if (node < 0 || node >= u.nodeCount) return out;
-  const s = u.evStart[node];
-  const e = u.evStart[node + 1];
+  const s = u.evStart[node]!;
+  const e = u.evStart[node + 1]!;
   for (let j = s; j < e; j++) {
     const k = u.evKind[j];
     let action: HistoryAction;
@@ -593,7 +593,7 @@ export function pathHistory(u: UnionModel, layers: readonly (LayerIndex | null)[
       const c = changeOfEvent(u, layers, node, j, j > s ? j - 1 : -1);
       action = c === Change.Added ? 'added' : c === Change.Modified ? 'modified' : c === Change.MetadataOnly ? 'metadata' : 'unchanged';
     }
-    out.push({ layer: u.evLayer[j], action, entry: u.evEntry[j] });
+    out.push({ layer: u.evLayer[j]!, action, entry: u.evEntry[j]! });
   }
   return out;
 }

@@ -206,7 +206,7 @@ describe('openArchive on every fixture', () => {
       expect(info.outerCompression).toBe('none');
       expect(info.images.map((im) => im.tags)).toEqual(exp.images.map((e) => e.tags));
       for (const [i, im] of info.images.entries()) {
-        const e = exp.images[i];
+        const e = exp.images[i]!;
         expect(im.index).toBe(i);
         expect(platformString(im)).toBe(e.platform);
         expect(im.layers.length).toBe(e.layers);
@@ -234,11 +234,11 @@ describe('openArchive on every fixture', () => {
 describe('format details', () => {
   it('reads digests and media types from the OCI manifest of a Docker 25 save', async () => {
     const { info } = await open('docker25-hello-world.tar');
-    const im = info.images[0];
+    const im = info.images[0]!;
     expect(im.manifestDigest).toBe('sha256:8876a860b8c40b280440ed7678ba677f5a3cb972fddde4198a9a5e159184732f');
     expect(im.configDigest).toBe('sha256:d2c94e258dcb3c5ac2798d32e1249e42ef01cba4841c2234249495f87264ac5a');
-    expect(im.layers[0].digest).toBe('sha256:ac28800ec8bb38d5c35b49d45a6ac4777544941199075dff8c4eb63e093aa81e');
-    expect(im.layers[0].mediaType).toBe('application/vnd.oci.image.layer.v1.tar');
+    expect(im.layers[0]!.digest).toBe('sha256:ac28800ec8bb38d5c35b49d45a6ac4777544941199075dff8c4eb63e093aa81e');
+    expect(im.layers[0]!.mediaType).toBe('application/vnd.oci.image.layer.v1.tar');
     expect(im.config.Cmd).toEqual(['/hello']);
     expect(im.created).toBe('2023-05-02T16:49:27Z');
     // One layer-making step, then CMD (empty_layer) sitting on layer 0.
@@ -246,23 +246,23 @@ describe('format details', () => {
       [false, 0],
       [true, 0],
     ]);
-    expect(im.layers[0].createdBy).toBe('COPY hello / # buildkit');
+    expect(im.layers[0]!.createdBy).toBe('COPY hello / # buildkit');
   });
 
   it('opens an untagged Docker 25 save (RepoTags null, index.json manifests null)', async () => {
     const { info } = await open('docker25-untagged-hello-world.tar');
-    expect(info.images[0].tags).toEqual([]);
-    expect(info.images[0].configDigest).toBe('sha256:ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44');
-    expect(info.images[0].layers[0].digest).toBe('sha256:12660636fe55438cc3ae7424da7ac56e845cdb52493ff9cf949c47a7f57f8b43');
+    expect(info.images[0]!.tags).toEqual([]);
+    expect(info.images[0]!.configDigest).toBe('sha256:ee301c921b8aadc002973b2e0c3da17d701dcd994b606769a7e6eaa100b81d44');
+    expect(info.images[0]!.layers[0]!.digest).toBe('sha256:12660636fe55438cc3ae7424da7ac56e845cdb52493ff9cf949c47a7f57f8b43');
     expect(info.platforms).toEqual([]);
   });
 
   it('takes Docker media types inside an OCI layout (containerd save)', async () => {
     const { info } = await open('containerd-alpine-gzip.tar');
-    const im = info.images[0];
+    const im = info.images[0]!;
     expect(im.manifestDigest).toBe('sha256:c8844343d5ccbc9f24a7cca4bdcf5b2d43cde2c83d201b18365c99b1e5f24c80');
-    expect(im.layers[0].mediaType).toBe('application/vnd.docker.image.rootfs.diff.tar.gzip');
-    expect(im.layers[0].digest).toBe('sha256:d261077062b2aebb9ca8dc61f2b00e7e2b4e44179d3cfbe526c4ee0c5e41b26f');
+    expect(im.layers[0]!.mediaType).toBe('application/vnd.docker.image.rootfs.diff.tar.gzip');
+    expect(im.layers[0]!.digest).toBe('sha256:d261077062b2aebb9ca8dc61f2b00e7e2b4e44179d3cfbe526c4ee0c5e41b26f');
     expect(info.platforms).toEqual([{ platform: { os: 'linux', architecture: 'amd64' }, manifestDigest: im.manifestDigest, available: true, imageIndex: 0 }]);
   });
 
@@ -285,9 +285,9 @@ describe('format details', () => {
     expect(info.platforms.filter((p) => p.available).map((p) => p.manifestDigest)).toEqual([
       'sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414',
     ]);
-    expect(info.platforms[0].imageIndex).toBe(0);
+    expect(info.platforms[0]!.imageIndex).toBe(0);
     expect(info.platforms.slice(1).every((p) => p.imageIndex === null)).toBe(true);
-    expect(info.images[0].manifestDigest).toBe('sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414');
+    expect(info.images[0]!.manifestDigest).toBe('sha256:538721340ded10875f4710cad688c70e5d0ecb4dcd5e7d0c161f301f36f79414');
     expect(selectImage(info, {})).toBe(info.images[0]);
     expect(selectImage(info, { platform: 'linux/amd64' })).toBe(info.images[0]);
     expect(throwsCode(() => selectImage(info, { platform: 'linux/arm64' }), 'UNKNOWN_PLATFORM').message).toMatch(
@@ -298,21 +298,21 @@ describe('format details', () => {
   it('resolves skopeo/podman symlinked layer.tar to the blob it points at', async () => {
     const { info } = await open('legacy-two-images-symlinked-layer.tar');
     // Image 1's first layer is b159…/layer.tar -> ../6e77…/layer.tar (image 0's only layer).
-    const [a, b] = info.images;
-    expect(b.layers[0].blob.entryName).toBe('6e77476643c3155b1e9ae07dd5a4c8288bdb6590c131c222b7a3f277dec1e266/layer.tar');
-    expect(b.layers[0].blob).toEqual(a.layers[0].blob);
-    expect(b.layers[1].blob.entryName).toBe('3fe17a762ab6ad87de78c88326e1667b3e6a8924a0eb92a34a2bfeb40f49824d/layer.tar');
-    expect(a.layers[0].sharedWith).toEqual([1]);
-    expect(b.layers[0].sharedWith).toEqual([0]);
-    expect(b.layers[1].sharedWith).toEqual([]);
+    const [a, b] = info.images as [ImageInfo, ImageInfo];
+    expect(b.layers[0]!.blob.entryName).toBe('6e77476643c3155b1e9ae07dd5a4c8288bdb6590c131c222b7a3f277dec1e266/layer.tar');
+    expect(b.layers[0]!.blob).toEqual(a.layers[0]!.blob);
+    expect(b.layers[1]!.blob.entryName).toBe('3fe17a762ab6ad87de78c88326e1667b3e6a8924a0eb92a34a2bfeb40f49824d/layer.tar');
+    expect(a.layers[0]!.sharedWith).toEqual([1]);
+    expect(b.layers[0]!.sharedWith).toEqual([0]);
+    expect(b.layers[1]!.sharedWith).toEqual([]);
   });
 
   it('marks the layer two podman images share', async () => {
     const { info } = await open('podman-two-images-shared-layer.docker.tar');
-    const [v3, v1] = info.images;
+    const [v3, v1] = info.images as [ImageInfo, ImageInfo];
     expect(v3.layers.map((l) => l.sharedWith)).toEqual([[1], [], []]);
     expect(v1.layers.map((l) => l.sharedWith)).toEqual([[0]]);
-    expect(v3.layers[0].blob.entryName).toBe('988335b73567cccf3952a40c3543f9d4bba5712cd7c35f3a12d9c1d74cb2831a.tar');
+    expect(v3.layers[0]!.blob.entryName).toBe('988335b73567cccf3952a40c3543f9d4bba5712cd7c35f3a12d9c1d74cb2831a.tar');
     expect(v3.config.User).toBe('1000:1000');
     expect(v3.config.Entrypoint).toEqual(['/bin/tool']);
     expect(v3.config.ExposedPorts).toEqual({ '8080/tcp': {} });
@@ -324,26 +324,26 @@ describe('format details', () => {
       [false, 1],
       [false, 2],
     ]);
-    expect(v3.layers[2].createdBy).toMatch(/^umoci raw add-layer/);
+    expect(v3.layers[2]!.createdBy).toMatch(/^umoci raw add-layer/);
   });
 
   it('maps the 15 history steps of dive-legacy-14-layers onto its 14 layers', async () => {
     const { info } = await open('dive-legacy-14-layers.tar');
-    const im = info.images[0];
+    const im = info.images[0]!;
     expect(im.layers.length).toBe(14);
     expect(im.history.length).toBe(15);
     // Step 1 is `CMD ["sh"]` with empty_layer: it sits on layer 0; every later step makes the next layer.
     expect(im.history[1]).toMatchObject({ emptyLayer: true, layerIndex: 0, createdBy: '/bin/sh -c #(nop)  CMD ["sh"]' });
     expect(im.history.map((h) => h.layerIndex)).toEqual([0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    expect(im.layers[0].createdBy).toMatch(/^\/bin\/sh -c #\(nop\) ADD file:ce026b62/);
-    expect(im.layers[1].createdBy).toMatch(/ADD file:139c3708.* in \/somefile.txt/);
-    expect(im.layers[13].createdBy).toBe('/bin/sh -c chmod +x /root/saved.txt');
+    expect(im.layers[0]!.createdBy).toMatch(/^\/bin\/sh -c #\(nop\) ADD file:ce026b62/);
+    expect(im.layers[1]!.createdBy).toMatch(/ADD file:139c3708.* in \/somefile.txt/);
+    expect(im.layers[13]!.createdBy).toBe('/bin/sh -c chmod +x /root/saved.txt');
     expect(im.layers.every((l) => l.digest === null && l.mediaType === null)).toBe(true);
   });
 
   it('reads crane tarballs: config named sha256:<hex>, .tar.gz layers', async () => {
     const { info } = await open('crane-gzip-whiteout-dir.tar');
-    const im = info.images[0];
+    const im = info.images[0]!;
     expect(im.configDigest).toBe('sha256:92f1e3d53acdc7e137e73869abc4e87aba6614440a31723423790ca0d5db9111');
     expect(im.layers.map((l) => l.blob.entryName)).toEqual([
       'e351ee8e5cab41e244c9a219e949dcc90cfa157f0a216157e3406eeef976a953.tar.gz',
@@ -376,7 +376,7 @@ describe('selectImage', () => {
     expect(selectImage(info, { image: 1 }).tags).toEqual(['localhost/umoci-fixture:v1']);
     expect(selectImage(info, { image: '1' }).index).toBe(1);
     expect(selectImage(info, { image: 'localhost/umoci-fixture:v1' }).index).toBe(1);
-    expect(selectImage(info, { image: info.images[1].configDigest!.slice(0, 19) }).index).toBe(1);
+    expect(selectImage(info, { image: info.images[1]!.configDigest!.slice(0, 19) }).index).toBe(1);
     expect(selectImage(info, { image: 0, platform: 'linux/amd64' }).index).toBe(0);
 
     const u = await open('umoci-edge-cases.docker.tar');
@@ -471,10 +471,10 @@ describe('multi-image OCI layouts (built here)', () => {
     expect(info.images.map((i) => i.tags)).toEqual([['one'], ['two']]);
     expect(info.images.map((i) => i.manifestDigest)).toEqual(expected.map((e) => e.manifest));
     expect(info.images.map((i) => i.layers.map((l) => l.diffId))).toEqual(expected.map((e) => e.layers));
-    expect(info.images[0].layers.map((l) => l.sharedWith)).toEqual([[1], []]);
-    expect(info.images[1].layers.map((l) => l.sharedWith)).toEqual([[0], []]);
-    expect(info.images[0].history).toEqual([]);
-    expect(info.images[0].layers[0].createdBy).toBeNull();
+    expect(info.images[0]!.layers.map((l) => l.sharedWith)).toEqual([[1], []]);
+    expect(info.images[1]!.layers.map((l) => l.sharedWith)).toEqual([[0], []]);
+    expect(info.images[0]!.history).toEqual([]);
+    expect(info.images[0]!.layers[0]!.createdBy).toBeNull();
   });
 
   it('a multi-image archive with one image missing a blob still opens the others, with a warning', async () => {
@@ -485,7 +485,7 @@ describe('multi-image OCI layouts (built here)', () => {
     const { info } = await openArchive(blobOfBytes(tar));
     expect(info.images.map((i) => i.tags)).toEqual([['good']]);
     expect(info.warnings.map((w) => w.code)).toEqual(['MISSING_BLOB']);
-    expect(info.warnings[0].message).toMatch(/broken/);
+    expect(info.warnings[0]!.message).toMatch(/broken/);
   });
 
   it('defaults to linux/amd64 among platforms of one index, else the first present', async () => {
@@ -537,7 +537,7 @@ describe('multi-image OCI layouts (built here)', () => {
       off += 512 + Math.ceil(size / 512) * 512;
     }
     const topIndex = JSON.parse(Buffer.from(src.get('index.json')!).toString()) as { manifests: { annotations?: unknown }[] };
-    const child = topIndex.manifests[0];
+    const child = topIndex.manifests[0]!;
     delete child.annotations;
     const nested = new Uint8Array(
       Buffer.from(
@@ -575,7 +575,7 @@ describe('multi-image OCI layouts (built here)', () => {
     });
     const { info } = await openArchive(blobOfBytes(makeTar(items)));
     expect(info.images.length).toBe(1);
-    expect(info.images[0].tags).toEqual(['docker.io/library/nested:1']);
+    expect(info.images[0]!.tags).toEqual(['docker.io/library/nested:1']);
     expect(info.platforms.length).toBe(1);
     expect(selectImage(info, { image: 'nested:1' }).index).toBe(0);
   });
@@ -638,7 +638,7 @@ describe('bad input', () => {
     expect(info.images.map((i) => i.tags)).toEqual([['ok:1']]);
     expect(info.warnings).toHaveLength(1);
     expect(info.warnings[0]).toMatchObject({ code: 'MISSING_BLOB' });
-    expect(info.warnings[0].message).toMatch(/bad:1.*nothere\.tar/);
+    expect(info.warnings[0]!.message).toMatch(/bad:1.*nothere\.tar/);
   });
 
   it('invalid JSON is BAD_JSON naming the file', async () => {
@@ -706,8 +706,8 @@ describe('bad input', () => {
     ]);
     const { info } = await openArchive(blobOfBytes(tar));
     expect(info.format).toBe('docker-oci');
-    expect(info.images[0].tags).toEqual(['x:1']);
-    expect(info.images[0].layers[0].digest).toBe(l.diffId); // blobs/<alg>/<hex> is content-addressed
+    expect(info.images[0]!.tags).toEqual(['x:1']);
+    expect(info.images[0]!.layers[0]!.digest).toBe(l.diffId); // blobs/<alg>/<hex> is content-addressed
     expect(info.warnings.map((w) => w.code)).toEqual(['BAD_JSON']);
   });
 
@@ -731,8 +731,8 @@ describe('bad input', () => {
     ]);
     const { info, outer } = await openArchive(blobOfBytes(chained));
     expect(info.format).toBe('docker-legacy');
-    expect(info.images[0].layers[0].blob.entryName).toBe('z/real.tar');
-    expect(sha256(new Uint8Array(await blobOf(outer, info.images[0].layers[0].blob).arrayBuffer()))).toBe(l.diffId);
+    expect(info.images[0]!.layers[0]!.blob.entryName).toBe('z/real.tar');
+    expect(sha256(new Uint8Array(await blobOf(outer, info.images[0]!.layers[0]!.blob).arrayBuffer()))).toBe(l.diffId);
   });
 
   it('a layer whose bytes are gzip under the name layer.tar is sniffed as gzip', async () => {
@@ -744,7 +744,7 @@ describe('bad input', () => {
       { name: 'id/layer.tar', data: gz },
     ]);
     const { info } = await openArchive(blobOfBytes(tar));
-    expect(info.images[0].layers[0].compression).toBe('gzip');
+    expect(info.images[0]!.layers[0]!.compression).toBe('gzip');
   });
 
   it('legacy <id>/json gives createdBy when the config has no history; mismatched counts warn', async () => {
@@ -762,7 +762,7 @@ describe('bad input', () => {
       },
     ]);
     const { info } = await openArchive(blobOfBytes(tar));
-    const im = info.images[0];
+    const im = info.images[0]!;
     expect(im.layers.map((l) => l.createdBy)).toEqual(['/bin/sh -c #(nop) ADD file:x in /', '/bin/sh -c echo hi']);
     expect(im.history[1]).toMatchObject({ created: '2001-01-01T00:00:00Z', layerIndex: 1, emptyLayer: false });
 
@@ -773,8 +773,8 @@ describe('bad input', () => {
       { name: 'l2.tar', data: l2.bytes },
     ]);
     const r = await openArchive(blobOfBytes(short));
-    expect(r.info.images[0].layers.map((l) => l.createdBy)).toEqual(['only one', null]);
-    expect(r.info.images[0].history.map((h) => h.layerIndex)).toEqual([0, 0]);
+    expect(r.info.images[0]!.layers.map((l) => l.createdBy)).toEqual(['only one', null]);
+    expect(r.info.images[0]!.history.map((h) => h.layerIndex)).toEqual([0, 0]);
     expect(r.info.warnings.map((w) => w.code)).toEqual(['HISTORY_MISMATCH']);
   });
 

@@ -60,14 +60,14 @@ export function classifyFirstRecord(block: Uint8Array): 'header' | 'zero' | 'inv
   let signed = 0;
   let allZero = true;
   for (let i = 0; i < BLOCK_SIZE; i++) {
-    const b = i >= CHKSUM_OFFSET && i < CHKSUM_OFFSET + CHKSUM_LENGTH ? 0x20 : block[i];
+    const b = i >= CHKSUM_OFFSET && i < CHKSUM_OFFSET + CHKSUM_LENGTH ? 0x20 : block[i]!;
     if (block[i] !== 0) allZero = false;
     unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
   if (allZero) return 'zero';
   let field = '';
-  for (let i = CHKSUM_OFFSET; i < CHKSUM_OFFSET + CHKSUM_LENGTH; i++) field += String.fromCharCode(block[i]);
+  for (let i = CHKSUM_OFFSET; i < CHKSUM_OFFSET + CHKSUM_LENGTH; i++) field += String.fromCharCode(block[i]!);
   const digits = field.replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
   if (!/^[0-7]+$/.test(digits)) return 'invalid';
   const stored = parseInt(digits, 8);

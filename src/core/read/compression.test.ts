@@ -52,7 +52,7 @@ describe('compression', () => {
 
   it('reports corrupt gzip and zstd with typed errors', async () => {
     const gz = gzipSync(payload);
-    gz[gz.length - 20] ^= 0xff; // inside the deflate data near the end / the CRC
+    gz[gz.length - 20]! ^= 0xff; // inside the deflate data near the end / the CRC
     const bad = Buffer.concat([gz.subarray(0, 30), Buffer.from('not deflate at all'.repeat(50))]);
     for (const [data, code] of [
       [bad, 'BAD_GZIP'],
@@ -122,7 +122,7 @@ const small = Buffer.concat([Buffer.from('abc\n'.repeat(3000)), randomBytes(5000
 /** Stored (level 0) deflate blocks: flipping a data byte keeps the deflate stream valid, only the CRC catches it. */
 function storedGzipWithFlippedByte(data: Buffer): Uint8Array<ArrayBuffer> {
   const gz = gzipSync(data, { level: 0 });
-  gz[200] ^= 0x01;
+  gz[200]! ^= 0x01;
   return new Uint8Array(gz);
 }
 
@@ -155,7 +155,7 @@ class FirstMemberOnlyDecompressionStream {
 /** Length of the first gzip member (test helper: re-gzips members of known sizes). */
 let memberLengths: number[] = [];
 function firstMemberLength(all: Buffer): number {
-  return memberLengths.length ? memberLengths[0] : all.length;
+  return memberLengths[0] ?? all.length;
 }
 
 describe('compression: fallback, integrity, chunking', () => {
@@ -215,7 +215,7 @@ describe('compression: fallback, integrity, chunking', () => {
     expect(Buffer.concat(seen).equals(all)).toBe(true);
     // and a corrupt later member is still caught after the restart
     const bb = Buffer.from(gzipSync(small, { level: 0 }));
-    bb[300] ^= 1;
+    bb[300]! ^= 1;
     expect(await codeOf(collect(decompressBlob(new Blob([a, bb]), 'gzip')))).toBe('BAD_GZIP');
   });
 

@@ -30,7 +30,7 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
 /** Skippable zstd frames: magic 0x184D2A50..5F (RFC 8878 §3.1.2). */
 function isZstdSkippable(h: Uint8Array): boolean {
-  return h.length >= 4 && (h[0] & 0xf0) === 0x50 && h[1] === 0x2a && h[2] === 0x4d && h[3] === 0x18;
+  return h.length >= 4 && (h[0]! & 0xf0) === 0x50 && h[1] === 0x2a && h[2] === 0x4d && h[3] === 0x18;
 }
 
 /** Bytes to read to sniff a compression format (the longest magic, zstd's, is 4). */
@@ -109,7 +109,7 @@ const CRC_TABLE = (() => {
 
 export function crc32(crc: number, b: Uint8Array): number {
   let c = ~crc;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -129,24 +129,24 @@ class RecentInput {
     if (data.length === 0) return;
     this.chunks.push({ start: this.end, data });
     this.end += data.length;
-    while (this.chunks.length > 1 && this.chunks[1].start <= this.end - GZIP_TRAILER_LOOKBACK) this.chunks.shift();
+    while (this.chunks.length > 1 && this.chunks[1]!.start <= this.end - GZIP_TRAILER_LOOKBACK) this.chunks.shift();
   }
   /** Bytes [start, start + n), or null when no longer held. */
   get(start: number, n: number): Uint8Array | null {
-    if (start < 0 || this.chunks.length === 0 || start < this.chunks[0].start || start + n > this.end) return null;
+    if (start < 0 || this.chunks.length === 0 || start < this.chunks[0]!.start || start + n > this.end) return null;
     const out = new Uint8Array(n);
     let ci = 0;
     for (let i = 0; i < n; i++) {
       const p = start + i;
-      while (p >= this.chunks[ci].start + this.chunks[ci].data.length) ci++;
-      out[i] = this.chunks[ci].data[p - this.chunks[ci].start];
+      while (p >= this.chunks[ci]!.start + this.chunks[ci]!.data.length) ci++;
+      out[i] = this.chunks[ci]!.data[p - this.chunks[ci]!.start]!;
     }
     return out;
   }
 }
 
 function le32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
 /** Smallest gzip member: 10-byte header + empty deflate block (2) + 8-byte trailer (RFC 1952 §2.3). */

@@ -57,9 +57,9 @@ describe('readEntryBytes', () => {
       expect(files.length).toBe(5);
       for (const { p, i } of files) {
         const want = execFileSync('tar', ['-xOf', join(tmp, 'layer.tar'), p], { maxBuffer: 1 << 26 });
-        const got = await readEntryBytes(blob, c, idx.dataOffsets[i], idx.sizes[i]);
+        const got = await readEntryBytes(blob, c, idx.dataOffsets[i]!, idx.sizes[i]!);
         expect(Buffer.from(got).equals(want), p).toBe(true);
-        const head = await readEntryBytes(blob, c, idx.dataOffsets[i], idx.sizes[i], { maxBytes: 100 });
+        const head = await readEntryBytes(blob, c, idx.dataOffsets[i]!, idx.sizes[i]!, { maxBytes: 100 });
         expect(Buffer.from(head).equals(want.subarray(0, 100)), p).toBe(true);
       }
     });
@@ -99,10 +99,10 @@ describe('reads from resume points recorded by the digest check', () => {
     const idx = await scanLayer(blob);
     let used = 0;
     for (let i = 0; i < idx.count; i += 7) {
-      const cp = checkpointBefore(points, idx.dataOffsets[i]);
+      const cp = checkpointBefore(points, idx.dataOffsets[i]!);
       if (cp) used++;
-      const a = await readEntryBytes(blob, 'gzip', idx.dataOffsets[i], idx.sizes[i], { checkpoint: cp });
-      expect(Buffer.from(a).equals(Buffer.from(entries[i].data)), idx.paths[i]).toBe(true);
+      const a = await readEntryBytes(blob, 'gzip', idx.dataOffsets[i]!, idx.sizes[i]!, { checkpoint: cp });
+      expect(Buffer.from(a).equals(Buffer.from(entries[i]!.data)), idx.paths[i]).toBe(true);
     }
     expect(used).toBeGreaterThan(20);
   });

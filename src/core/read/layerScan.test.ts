@@ -66,7 +66,7 @@ function expectedKind(g: GnuEntry): EntryKind {
   if (base === '.wh..wh..opq') return EntryKind.Opaque;
   if (base.startsWith('.wh..wh.')) return EntryKind.WhiteoutMeta;
   if (base.startsWith('.wh.')) return EntryKind.Whiteout;
-  return TYPE_OF[g.type];
+  return TYPE_OF[g.type]!;
 }
 
 function uncompressed(bytes: Buffer): Buffer {
@@ -82,16 +82,16 @@ function sha(b: Uint8Array): string {
 function expectIndexMatchesGnu(idx: LayerIndex, gnu: GnuEntry[], ctxName: string) {
   expect(idx.paths, ctxName).toEqual(gnu.map((g) => g.path));
   for (let i = 0; i < gnu.length; i++) {
-    const g = gnu[i];
+    const g = gnu[i]!;
     const ctx = `${ctxName} ${g.path}`;
     const kind = expectedKind(g);
     expect(idx.kinds[i], ctx).toBe(kind);
     expect(idx.modes[i], ctx).toBe(g.mode);
     expect(idx.uids[i], ctx).toBe(g.uid);
     expect(idx.gids[i], ctx).toBe(g.gid);
-    expect(Math.floor(idx.mtimes[i]), ctx).toBe(g.mtime);
+    expect(Math.floor(idx.mtimes[i]!), ctx).toBe(g.mtime);
     expect(idx.sizes[i], ctx).toBe(kind === EntryKind.File ? g.size : 0);
-    if (g.link !== null) expect(idx.links[idx.linkIds[i]], ctx).toBe(g.link);
+    if (g.link !== null) expect(idx.links[idx.linkIds[i]!], ctx).toBe(g.link);
     else expect(idx.linkIds[i], ctx).toBe(-1);
     if (g.dev) expect(idx.devs.get(i), ctx).toEqual(g.dev);
   }
@@ -118,10 +118,10 @@ describe('scanLayer on the fixture images’ layers', () => {
       expect(idx.diffIdComputed, l.name).toBe(sha(raw));
       expect(idx.compression, l.name).toBe(l.bytes[0] === 0x1f ? 'gzip' : l.bytes[0] === 0x28 ? 'zstd' : 'none');
       // data offsets point at each file's bytes in the uncompressed stream (checked on the first file)
-      const f = [...idx.kinds].findIndex((k, i) => k === EntryKind.File && idx.sizes[i] > 0);
+      const f = [...idx.kinds].findIndex((k, i) => k === EntryKind.File && idx.sizes[i]! > 0);
       if (f >= 0) {
         const want = execFileSync('tar', ['-xOf', l.file, '--occurrence=1', rawName(l.file, f)], { maxBuffer: 1 << 28 });
-        expect(raw.subarray(idx.dataOffsets[f], idx.dataOffsets[f] + idx.sizes[f]).equals(want), l.name).toBe(true);
+        expect(raw.subarray(idx.dataOffsets[f], idx.dataOffsets[f]! + idx.sizes[f]!).equals(want), l.name).toBe(true);
       }
     }
   }, 120_000);
@@ -133,7 +133,7 @@ describe('scanLayer on the fixture images’ layers', () => {
     const caps = withX.flatMap((x) => [...x.xattrs.values()]).filter((r) => r['security.capability']);
     expect(caps.length).toBeGreaterThan(0);
     // VFS_CAP_REVISION_2 header (linux/capability.h): magic 0x02000000 little-endian, maybe | VFS_CAP_FLAGS_EFFECTIVE
-    const v = caps[0]['security.capability'];
+    const v = caps[0]!['security.capability']!;
     expect(v).toBeInstanceOf(Uint8Array);
     expect(v[3]).toBe(0x02);
   });
@@ -143,7 +143,7 @@ describe('scanLayer on the fixture images’ layers', () => {
 function rawName(file: string, i: number): string {
   return execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } })
     .toString('latin1')
-    .split('\n')[i];
+    .split('\n')[i]!;
 }
 
 describe('scanLayer: same content, any compression', () => {
@@ -202,14 +202,14 @@ describe('scanLayer: same content, any compression', () => {
   it('truncated and corrupt uncompressed layers: partial entries + error with the offset', async () => {
     const l = richest();
     const full = await scanLayer(blobOf(l.bytes));
-    const hdr = full.dataOffsets[3] - 512; // header of entry 3 (its data follows one header block unless PAX/GNU ext)
+    const hdr = full.dataOffsets[3]! - 512; // header of entry 3 (its data follows one header block unless PAX/GNU ext)
     const cut = l.bytes.subarray(0, hdr + 100);
     let idx = await scanLayer(blobOf(cut));
     expect(idx.error?.code).toBe('TRUNCATED');
     expect(idx.error?.offset).toBe(cut.length);
     expect(idx.paths).toEqual(full.paths.slice(0, idx.count));
     const bad = Buffer.from(l.bytes);
-    bad[hdr + 1] ^= 0x55;
+    bad[hdr + 1]! ^= 0x55;
     idx = await scanLayer(blobOf(bad));
     expect(idx.error?.code).toBe('BAD_HEADER');
     expect(idx.error?.offset).toBe(hdr);
@@ -222,7 +222,7 @@ describe('scanLayer: same content, any compression', () => {
     const seen: number[] = [];
     await scanLayer(blobOf(big), { onProgress: (p) => seen.push(p.bytesRead) });
     expect(seen[seen.length - 1]).toBe(big.length);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
     const ac = new AbortController();
     ac.abort();
     await expect(scanLayer(blobOf(big), { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });

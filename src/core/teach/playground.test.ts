@@ -164,7 +164,7 @@ describe('container playground: the read-write layer', () => {
     expect(list[1]).toMatch(/^-rw-r----- 0\/0 +16 .* etc\/motd$/);
     expect(tarCat(m.built.tar, 'etc/motd').toString()).toBe('hello container\n');
     // Data offsets in the index point at the bytes in the tar.
-    const off = m.built.index.dataOffsets[e];
+    const off = m.built.index.dataOffsets[e]!;
     expect(new TextDecoder().decode(m.built.tar.subarray(off, off + 16))).toBe('hello container\n');
     // Siblings are untouched, still from the image.
     expect(m.at('/etc/passwd')).toMatchObject({ status: VISIBLE, provider: 0, change: CH_UNCHANGED });
@@ -269,7 +269,7 @@ describe('container playground: the read-write layer', () => {
     expect(m.at('/srv/current')).toMatchObject({ status: VISIBLE, provider: 2, change: CH_ADDED });
     const list = tarList(m.built.tar);
     expect(list.find((l) => l.includes('srv/current'))).toMatch(/^lrwxrwxrwx .* srv\/current -> www$/);
-    expect(m.built.index.links[m.built.index.linkIds[m.built.paths.indexOf('srv/current')]]).toBe('www');
+    expect(m.built.index.links[m.built.index.linkIds[m.built.paths.indexOf('srv/current')]!]).toBe('www');
   });
 
   it('refuses what a shell would refuse, and reserved whiteout names', () => {

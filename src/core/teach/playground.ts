@@ -183,21 +183,21 @@ const KIND_NAME: Partial<Record<number, LowerStat['kind']>> = {
 export function lowerStat(lower: Lower, path: string): LowerStat | null {
   const node = lookup(lower.union, path);
   if (node < 0 || lower.view.status[node] !== 1) return null;
-  const layer = lower.view.provider[node];
-  const entry = lower.view.entry[node];
+  const layer = lower.view.provider[node]!;
+  const entry = lower.view.entry[node]!;
   const idx = layer >= 0 ? lower.layers[layer] : null;
   if (entry < 0 || !idx) {
     return { kind: 'dir', size: 0, mode: IMPLICIT_DIR_MODE, uid: 0, gid: 0, mtime: 0, layer, entry: -1, linkname: '' };
   }
-  const kind = KIND_NAME[idx.kinds[entry]] ?? 'other';
-  const link = idx.linkIds[entry] >= 0 ? idx.links[idx.linkIds[entry]] : '';
+  const kind = KIND_NAME[idx.kinds[entry]!] ?? 'other';
+  const link = idx.linkIds[entry]! >= 0 ? (idx.links[idx.linkIds[entry]!] ?? '') : '';
   return {
     kind,
-    size: kind === 'file' ? idx.sizes[entry] : 0,
-    mode: idx.modes[entry],
-    uid: idx.uids[entry],
-    gid: idx.gids[entry],
-    mtime: idx.mtimes[entry],
+    size: kind === 'file' ? idx.sizes[entry]! : 0,
+    mode: idx.modes[entry]!,
+    uid: idx.uids[entry]!,
+    gid: idx.gids[entry]!,
+    mtime: idx.mtimes[entry]!,
     layer,
     entry,
     linkname: link,
@@ -228,7 +228,7 @@ export function resolvePath(c: Container, path: string): Resolved | null {
   let prefix = '';
   for (let i = 0; i < segs.length; i++) {
     const dir = prefix;
-    prefix = join(dir, segs[i]);
+    prefix = join(dir, segs[i]!);
     // An opaque directory hides every lower child; a whiteout hides the lower path itself.
     if (c.entries.get(opaquePath(dir))?.kind === 'opaque') lowerHidden = true;
     if (c.entries.get(join(dir, WHITEOUT_PREFIX + segs[i]))?.kind === 'whiteout') lowerHidden = true;
@@ -267,7 +267,7 @@ function copyUpParents(c: Container, entries: Map<string, RwEntry>, path: string
   const segs = path.split('/');
   let prefix = '';
   for (let i = 0; i < segs.length - 1; i++) {
-    prefix = join(prefix, segs[i]);
+    prefix = join(prefix, segs[i]!);
     const existing = entries.get(prefix);
     const isDirectParent = i === segs.length - 2;
     if (existing) {
@@ -407,14 +407,14 @@ function lowerSubtreeBytes(c: Container, path: string, ignoreRw = false): number
   const stack: Array<[number, string]> = [[root, path]];
   while (stack.length > 0) {
     const [node, p] = stack.pop()!;
-    const layer = v.provider[node];
-    const entry = v.entry[node];
+    const layer = v.provider[node]!;
+    const entry = v.entry[node]!;
     const idx = layer >= 0 ? c.lower.layers[layer] : null;
-    if (idx && entry >= 0 && idx.kinds[entry] === EntryKind.File) total += idx.sizes[entry];
-    for (let k = u.childStart[node]; k < u.childStart[node + 1]; k++) {
-      const child = u.children[k];
+    if (idx && entry >= 0 && idx.kinds[entry] === EntryKind.File) total += idx.sizes[entry]!;
+    for (let k = u.childStart[node]!; k < u.childStart[node + 1]!; k++) {
+      const child = u.children[k]!;
       if (v.status[child] !== 1) continue;
-      const name = u.names[u.nameId[child]];
+      const name = u.names[u.nameId[child]!]!;
       const cp = join(p, name);
       // Already deleted or replaced in the upper layer: counted by that earlier operation.
       if (!ignoreRw && (c.entries.get(join(p, WHITEOUT_PREFIX + name))?.kind === 'whiteout' || c.entries.get(opaquePath(p))?.kind === 'opaque')) continue;
@@ -513,7 +513,7 @@ export function buildLayer(entries: ReadonlyMap<string, RwEntry>): BuiltLayer {
   });
   parser.push(tar);
   parser.end();
-  if (offsets.length !== list.length || parsedPaths.some((p, i) => p !== list[i].path))
+  if (offsets.length !== list.length || parsedPaths.some((p, i) => p !== list[i]!.path))
     throw new LayerscopeError('BAD_HEADER', 'the written read-write layer does not read back as written');
 
   const links: string[] = [];
@@ -528,7 +528,7 @@ export function buildLayer(entries: ReadonlyMap<string, RwEntry>): BuiltLayer {
     index.uids[i] = e.uid;
     index.gids[i] = e.gid;
     index.mtimes[i] = e.mtime;
-    index.dataOffsets[i] = offsets[i];
+    index.dataOffsets[i] = offsets[i]!;
     if (e.kind === 'symlink') {
       index.linkIds[i] = links.length;
       links.push(e.linkname);

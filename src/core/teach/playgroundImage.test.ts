@@ -50,21 +50,21 @@ describe('playground image (example.tar)', () => {
     const built = buildLayer(c.entries);
     const shown = composeImage(base, [{ kind: 'container', tar: built.tar, index: built.index, createdBy: 'container', created: '', diffId: null }]);
     expect(shown.layers).toHaveLength(n + 1);
-    expect(shown.image.layers[n].synthetic).toBe('container');
+    expect(shown.image.layers[n]!.synthetic).toBe('container');
     expect(shown.image.layers.slice(0, n)).toEqual(base.image.layers);
     // The original is untouched.
     expect(base.layers).toHaveLength(n);
     // Read /etc/motd the way the page does (loader.readEntry): the layer's blob in the outer archive, at the entry's data offset.
     const e = built.paths.indexOf('etc/motd');
-    const blob = blobOf(shown.outer, shown.image.layers[n].blob);
-    const off = built.index.dataOffsets[e];
-    const bytes = new Uint8Array(await blob.slice(off, off + built.index.sizes[e]).arrayBuffer());
+    const blob = blobOf(shown.outer, shown.image.layers[n]!.blob);
+    const off = built.index.dataOffsets[e]!;
+    const bytes = new Uint8Array(await blob.slice(off, off + built.index.sizes[e]!).arrayBuffer());
     expect(new TextDecoder().decode(bytes)).toBe('Hello from the container playground\n');
     // And an original layer still reads from the same composed archive.
     const l0 = base.layers[0]!;
     const busybox = l0.paths.indexOf('bin/busybox');
-    const b0 = blobOf(shown.outer, shown.image.layers[0].blob);
-    const head = new Uint8Array(await b0.slice(l0.dataOffsets[busybox], l0.dataOffsets[busybox] + 4).arrayBuffer());
+    const b0 = blobOf(shown.outer, shown.image.layers[0]!.blob);
+    const head = new Uint8Array(await b0.slice(l0.dataOffsets[busybox], l0.dataOffsets[busybox]! + 4).arrayBuffer());
     expect([...head]).toEqual([0x7f, 0x45, 0x4c, 0x46]); // ELF
     // The merged view shows copy-up, whiteout and opaque directory.
     const top = mergedAt(shown.union, shown.layers, n);

@@ -208,7 +208,7 @@ export async function exportDockerArchive(base: LoadedImage, commits: ExtraLayer
   const tars: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
     opts.onProgress?.(i, n + commits.length);
-    const ref = base.image.layers[i];
+    const ref = base.image.layers[i]!;
     const blob = blobOf(base.outer, ref.blob);
     const c = base.layers[i]!.compression;
     tars.push(c === 'none' ? new Uint8Array(await blob.arrayBuffer()) : await readAll(decompressBlob(blob, c, { signal: opts.signal }), opts.signal));
@@ -219,7 +219,7 @@ export async function exportDockerArchive(base: LoadedImage, commits: ExtraLayer
     history.push({ created_by: c.createdBy, created: c.created, ...(c.comment ? { comment: c.comment } : {}) });
   }
   opts.onProgress?.(n + commits.length, n + commits.length);
-  const lastCreated = commits.length > 0 ? commits[commits.length - 1].created : undefined;
+  const lastCreated = commits.length > 0 ? commits[commits.length - 1]!.created : undefined;
   const rawCfg = { ...((base.image.rawConfig ?? {}) as Record<string, unknown>) };
   delete rawCfg.rootfs;
   delete rawCfg.history;

@@ -187,9 +187,9 @@ describe('writeDockerArchive', () => {
 
   it('replaces a rootfs or history the caller left in the config', async () => {
     const bytes = await writeDockerArchive({
-      layers: [{ tar: layerTars[0] }],
+      layers: [{ tar: layerTars[0]! }],
       config: { ...config, rootfs: { type: 'layers', diff_ids: ['sha256:' + '0'.repeat(64)] }, history: [] },
-      history: [history[0]],
+      history: [history[0]!],
       repoTag: 'example',
     });
     const file = join(dir, 'replace.tar');
@@ -197,7 +197,7 @@ describe('writeDockerArchive', () => {
     const m = memberJson(file, 'manifest.json')[0];
     expect(m.RepoTags).toEqual(['example:latest']);
     const cfg = memberJson(file, m.Config);
-    expect(cfg.rootfs.diff_ids).toEqual([`sha256:${sha256(layerTars[0])}`]);
+    expect(cfg.rootfs.diff_ids).toEqual([`sha256:${sha256(layerTars[0]!)}`]);
     expect(cfg.history).toEqual([history[0]]);
   });
 
@@ -222,7 +222,7 @@ describe('writeDockerArchive', () => {
     // Flip a byte inside the first layer's file data (etc/motd's "v1").
     const at = Buffer.from(bytes).indexOf('v1\n');
     expect(at).toBeGreaterThan(0);
-    bytes[at] ^= 1;
+    bytes[at]! ^= 1;
     const bad = join(dir, 'tampered.tar');
     writeFileSync(bad, bytes);
     const r = spawnSync('skopeo', ['copy', '-q', `docker-archive:${bad}`, `oci:${join(dir, 'oci-bad')}:img`], { env: ENV });

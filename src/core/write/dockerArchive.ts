@@ -110,7 +110,7 @@ export async function writeDockerArchive(opts: WriteDockerArchiveOptions): Promi
   let chainId = '';
   let parent = '';
   for (let i = 0; i < layers.length; i++) {
-    chainId = i === 0 ? diffIds[0] : `sha256:${await sha256Hex(h, `${chainId} ${diffIds[i]}`)}`;
+    chainId = i === 0 ? diffIds[0]! : `sha256:${await sha256Hex(h, `${chainId} ${diffIds[i]}`)}`;
     const top = i === layers.length - 1;
     // The top layer's v1 JSON carries the image config (what old `docker load` used); lower ones only ids.
     const v1: Record<string, unknown> = top
@@ -122,7 +122,7 @@ export async function writeDockerArchive(opts: WriteDockerArchiveOptions): Promi
       { path: id, kind: 'dir', mode: DIR_MODE, uid: 0, gid: 0, mtime },
       { path: `${id}/VERSION`, kind: 'file', data: utf8.encode(LEGACY_LAYER_VERSION), mode: FILE_MODE, uid: 0, gid: 0, mtime },
       { path: `${id}/json`, kind: 'file', data: json, mode: FILE_MODE, uid: 0, gid: 0, mtime },
-      { path: `${id}/layer.tar`, kind: 'file', data: layers[i].tar, mode: FILE_MODE, uid: 0, gid: 0, mtime },
+      { path: `${id}/layer.tar`, kind: 'file', data: layers[i]!.tar, mode: FILE_MODE, uid: 0, gid: 0, mtime },
     );
     layerPaths.push(`${id}/layer.tar`);
     parent = id;

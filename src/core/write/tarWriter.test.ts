@@ -56,7 +56,7 @@ function list(file: string, extra: string[] = []): Listed[] {
     .map((line) => {
       const m = /^(\S{10}) (\d+)\/(\d+)\s+(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\s+(.*)$/.exec(line);
       if (!m) throw new Error(`unparsed tar -tv line: ${line}`);
-      return { mode: m[1], uid: Number(m[2]), gid: Number(m[3]), size: m[4], date: m[5], rest: m[6] };
+      return { mode: m[1]!, uid: Number(m[2]), gid: Number(m[3]), size: m[4]!, date: m[5]!, rest: m[6]! };
     });
 }
 
@@ -98,7 +98,7 @@ function checkListing(file: string, entries: TarWriteEntry[], names?: string[]):
   const listed = list(file);
   expect(listed.length).toBe(entries.length);
   entries.forEach((e, i) => {
-    const l = listed[i];
+    const l = listed[i]!;
     const name = names?.[i] ?? (e.kind === 'dir' && !e.path.endsWith('/') ? `${e.path}/` : e.path);
     expect(l.rest).toBe(expectedRest(e, name));
     expect(l.mode).toBe(modeString(e.kind, e.mode));
@@ -234,10 +234,10 @@ describe('writeTar', () => {
     it('uses plain ustar (no pax header) when the name fits name+prefix', () => {
       const out = writeTar([file(prefixed, 'b')]);
       // The first block is the member's own header: typeflag '0', not pax 'x'.
-      expect(String.fromCharCode(out[156])).toBe('0');
+      expect(String.fromCharCode(out[156]!)).toBe('0');
       expect(out.length).toBe(4 * TAR_BLOCK);
       const withPax = writeTar([file(tooLong, 'c')]);
-      expect(String.fromCharCode(withPax[156])).toBe('x');
+      expect(String.fromCharCode(withPax[156]!)).toBe('x');
     });
 
     it.skipIf(!hasPython)('agrees with Python tarfile on the names too', () => {

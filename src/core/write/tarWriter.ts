@@ -173,7 +173,7 @@ function buildHeader(
   // as eight spaces; stored as six octal digits, NUL, space (the historical layout all readers accept).
   h.fill(0x20, 148, 156);
   let sum = 0;
-  for (let i = 0; i < TAR_BLOCK; i++) sum += h[i];
+  for (let i = 0; i < TAR_BLOCK; i++) sum += h[i]!;
   writeString(h, 148, 7, sum.toString(8).padStart(6, '0') + '\0');
   h[155] = 0x20;
   return h;
@@ -272,7 +272,7 @@ function planEntry(e: TarWriteEntry): Planned {
       if (key === '' || key.includes('=') || key.includes('\0')) {
         throw new LayerscopeError('BAD_PAX', `tar writer: bad xattr name ${JSON.stringify(key)} on "${name}"`);
       }
-      rec(`SCHILY.xattr.${key}`, e.xattrs[key]);
+      rec(`SCHILY.xattr.${key}`, e.xattrs[key]!);
     }
   }
 

@@ -28,8 +28,8 @@ export function RightPane() {
     else if (e.key === 'End') j = TABS.length - 1;
     if (j < 0) return;
     e.preventDefault();
-    setPane(TABS[j].id);
-    refs.current[TABS[j].id]?.focus();
+    setPane(TABS[j]!.id);
+    refs.current[TABS[j]!.id]?.focus();
   };
 
   return (

@@ -84,16 +84,16 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const selectLayer = useStore((s) => s.selectLayer);
   const selectPath = useStore((s) => s.selectPath);
   const path = pathOf(u, node);
-  const name = node === 0 ? '/' : u.names[u.nameId[node]];
+  const name = node === 0 ? '/' : u.names[u.nameId[node]!]!;
   const history = useMemo(() => pathHistory(u, layers, node), [u, layers, node]);
   const st = merged.status[node];
   const change = changeName(merged, node);
 
   // The version whose attributes are shown: the visible one, or for a deleted path the last one before the deletion.
   const shown = useMemo(() => {
-    if (st === NodeStatus.Visible) return { layer: merged.provider[node], entry: merged.entry[node] };
-    if (st === NodeStatus.Deleted && merged.provider[node] > 0) {
-      const b = stateAt(u, node, merged.provider[node] - 1);
+    if (st === NodeStatus.Visible) return { layer: merged.provider[node]!, entry: merged.entry[node]! };
+    if (st === NodeStatus.Deleted && merged.provider[node]! > 0) {
+      const b = stateAt(u, node, merged.provider[node]! - 1);
       if (b.status === 'visible') return { layer: b.layer, entry: b.entry };
     }
     return null;
@@ -109,24 +109,24 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
 
   const li = shown && shown.entry >= 0 ? layers[shown.layer] : null;
   const e = shown?.entry ?? -1;
-  const kind = li ? li.kinds[e] : shown ? EntryKind.Dir : -1;
+  const kind = li ? li.kinds[e]! : shown ? EntryKind.Dir : -1;
   const isDir = kind === EntryKind.Dir;
-  const link = li && li.linkIds[e] >= 0 ? li.links[li.linkIds[e]] : null;
+  const link = li && li.linkIds[e]! >= 0 ? (li.links[li.linkIds[e]!] ?? null) : null;
   const xattrs = li ? li.xattrs.get(e) : undefined;
   const dev = li ? li.devs.get(e) : undefined;
   const hidden = st === NodeStatus.Visible && !isDir ? hiddenBelow(u, layers, node, layer) : null;
   const createdBy = (l: number) => image?.layers[l]?.createdBy ?? null;
 
   let size: number | null = null;
-  if (li && kind === EntryKind.File) size = li.sizes[e];
+  if (li && kind === EntryKind.File) size = li.sizes[e]!;
   else if (li && kind === EntryKind.Hardlink) {
     const t = resolveHardlink(u, layers, shown!.layer, e);
-    if (t && layers[t[0]]) size = layers[t[0]]!.sizes[t[1]];
+    if (t && layers[t[0]]) size = layers[t[0]]!.sizes[t[1]]!;
   }
   const visibleChildren = useMemo(() => {
     if (!isDir || st !== NodeStatus.Visible) return 0;
     let n = 0;
-    for (let c = u.childStart[node]; c < u.childStart[node + 1]; c++) if (merged.status[u.children[c]] === NodeStatus.Visible) n++;
+    for (let c = u.childStart[node]!; c < u.childStart[node + 1]!; c++) if (merged.status[u.children[c]!] === NodeStatus.Visible) n++;
     return n;
   }, [u, node, isDir, st, merged]);
 
@@ -187,7 +187,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
         </div>
       </header>
 
-      {st === NodeStatus.Deleted && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]} history={history} isDir={isDir} />}
+      {st === NodeStatus.Deleted && <DeletionInfo u={u} layers={layers} node={node} layer={merged.provider[node]!} history={history} isDir={isDir} />}
       {st === 0 && <p className="dt-note">{history.length ? `This path exists in other layers: see its history below.` : 'No layer provides this path.'}</p>}
 
       {shown && (
@@ -207,7 +207,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             <dd>{KIND_LABEL[kind] ?? ENTRY_KIND_NAMES[kind as EntryKind] ?? 'unknown'}</dd>
             <dt>Mode</dt>
             <dd className="mono">
-              {modeString(kind, li ? li.modes[e] : 0o755)} <span className="muted">{modeOctal(li ? li.modes[e] : 0o755)}</span>
+              {modeString(kind, li ? li.modes[e]! : 0o755)} <span className="muted">{modeOctal(li ? li.modes[e]! : 0o755)}</span>
             </dd>
             <dt>Owner</dt>
             <dd className="mono">
@@ -247,7 +247,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             {li && (
               <>
                 <dt>Modified</dt>
-                <dd className="mono">{formatMtime(li.mtimes[e])}</dd>
+                <dd className="mono">{formatMtime(li.mtimes[e]!)}</dd>
               </>
             )}
             {link !== null && kind === EntryKind.Symlink && (
@@ -310,7 +310,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 <dt>Tar entry</dt>
                 <dd className="muted">
                   #{e} of layer {shown.layer}
-                  {kind === EntryKind.File ? `, data at byte ${formatCount(li.dataOffsets[e])} of the layer's tar` : ''}
+                  {kind === EntryKind.File ? `, data at byte ${formatCount(li.dataOffsets[e]!)} of the layer's tar` : ''}
                 </dd>
               </>
             )}
@@ -324,7 +324,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
           {history.map((h) => {
             const hl = layers[h.layer];
             const isVersion = versions.includes(h);
-            const verSize = isVersion && hl && hl.kinds[h.entry] === EntryKind.File ? hl.sizes[h.entry] : null;
+            const verSize = isVersion && hl && hl.kinds[h.entry] === EntryKind.File ? hl.sizes[h.entry]! : null;
             const cause = !isVersion && h.entry >= 0 && hl ? '/' + hl.paths[h.entry] : null;
             const active = previewVersion && previewVersion.layer === h.layer && isVersion;
             return (
@@ -395,7 +395,7 @@ function previewTargetOf(u: UnionModel, layers: Layers, v: { layer: number; entr
   }
   const tl = layers[L];
   if (!tl || tl.kinds[e] !== EntryKind.File) return null;
-  return { layer: L, entry: e, name, size: tl.sizes[e] };
+  return { layer: L, entry: e, name, size: tl.sizes[e]! };
 }
 
 function DeletionInfo({

@@ -226,8 +226,8 @@ export function FileTree() {
       if (e.ctrlKey || e.metaKey || e.altKey) return; // dive's Ctrl keys and the browser's own
       const cur = activeIndex >= 0 ? activeIndex : -1;
       const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
-      const go = (i: number) => selectNode(rows.nodes[Math.max(0, Math.min(rows.count - 1, i))]);
-      const node = cur >= 0 ? rows.nodes[cur] : -1;
+      const go = (i: number) => selectNode(rows.nodes[Math.max(0, Math.min(rows.count - 1, i))]!);
+      const node = cur >= 0 ? (rows.nodes[cur] ?? -1) : -1;
       switch (e.key) {
         case 'ArrowDown':
           go(cur + 1);
@@ -257,7 +257,7 @@ export function FileTree() {
         case 'ArrowLeft':
           if (node < 0) go(0);
           else if (isNodeOpen(node)) setOpen(node, false);
-          else if (union.parent[node] > 0) selectNode(union.parent[node]);
+          else if (union.parent[node]! > 0) selectNode(union.parent[node]!);
           break;
         case 'Enter':
         case ' ':
@@ -298,7 +298,7 @@ export function FileTree() {
   const collapseAll = () => {
     if (autoExpand && rows) {
       const top = new Set<number>();
-      for (let i = 0; i < rows.count; i++) if (rows.depths[i] === 0 && rows.flags[i] & F_OPEN) top.add(rows.nodes[i]);
+      for (let i = 0; i < rows.count; i++) if (rows.depths[i] === 0 && rows.flags[i]! & F_OPEN) top.add(rows.nodes[i]!);
       setCollapsed(top);
     } else setExpanded(new Set(['/']));
   };
@@ -373,8 +373,8 @@ export function FileTree() {
           if (first && rows && rows.count > 0) {
             // Enter in the search: go to the first match
             for (let i = 0; i < rows.count; i++) {
-              if (rows.flags[i] & F_MATCH) {
-                selectNode(rows.nodes[i]);
+              if (rows.flags[i]! & F_MATCH) {
+                selectNode(rows.nodes[i]!);
                 break;
               }
             }
@@ -425,7 +425,7 @@ export function FileTree() {
           onFocus={() => {
             // focusing the tree with nothing selected selects the first row (read the store: a
             // click on a row selects it in the same event, before this render's props catch up)
-            if (rows && rows.count > 0 && !useStore.getState().selectedPath) selectNode(rows.nodes[0]);
+            if (rows && rows.count > 0 && !useStore.getState().selectedPath) selectNode(rows.nodes[0]!);
           }}
           style={{ height: virtualizer.getTotalSize() }}
         >
@@ -435,22 +435,22 @@ export function FileTree() {
             merged &&
             flt &&
             items.map((it) => {
-              const node = rows.nodes[it.index];
+              const node = rows.nodes[it.index]!;
               return (
                 <TreeRow
                   key={node}
                   top={it.start}
                   node={node}
-                  depth={rows.depths[it.index]}
-                  open={!!(rows.flags[it.index] & F_OPEN)}
-                  flags={rows.flags[it.index]}
+                  depth={rows.depths[it.index]!}
+                  open={!!(rows.flags[it.index]! & F_OPEN)}
+                  flags={rows.flags[it.index]!}
                   searching={!!match}
                   selected={node === selectedNode}
                   union={union}
                   layers={layers}
                   merged={merged}
                   layerCount={layerCount}
-                  createdBy={image?.layers[merged.provider[node]]?.createdBy ?? null}
+                  createdBy={image?.layers[merged.provider[node]!]?.createdBy ?? null}
                   belowChanged={!!below?.[node]}
                   onSelect={selectNode}
                   onToggle={setOpen}
@@ -484,11 +484,11 @@ function expandSubtree(
   const queue = [node];
   let n = 0;
   for (let qi = 0; qi < queue.length && n < EXPAND_SUBTREE_MAX_DIRS; qi++) {
-    const x = queue[qi];
+    const x = queue[qi]!;
     if (!(flagsOf(x) & F_HAS_CHILD)) continue;
     next.add(pathOf(u, x));
     n++;
-    for (let c = u.childStart[x]; c < u.childStart[x + 1]; c++) queue.push(u.children[c]);
+    for (let c = u.childStart[x]!; c < u.childStart[x + 1]!; c++) queue.push(u.children[c]!);
   }
   setExpanded(next);
 }

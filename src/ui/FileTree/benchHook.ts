@@ -226,7 +226,7 @@ export async function runBench(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
     let acc = 0;
     const p = u.parent;
     const nm = u.nameId;
-    for (let i = 0; i < u.nodeCount; i++) acc += p[i] + nm[i];
+    for (let i = 0; i < u.nodeCount; i++) acc += p[i]! + nm[i]!;
     return acc;
   });
 

@@ -93,7 +93,7 @@ function Figures({ stats, loaded }: { stats: ImageStats; loaded: LoadedImage }) 
  * the tree shows the change; the shipping layer if nothing later hid it.
  */
 function layerToShow(loaded: LoadedImage, f: HiddenFile): number {
-  const lastShipped = f.layers.length ? f.layers[f.layers.length - 1] : loaded.layers.length - 1;
+  const lastShipped = f.layers.at(-1) ?? loaded.layers.length - 1;
   const hist = pathHistory(loaded.union, loaded.layers, f.node);
   const hider = hist.find(
     (h) => h.layer > lastShipped && (h.action === 'modified' || h.action === 'deleted' || h.action === 'opaque-hidden' || h.action === 'replaced'),

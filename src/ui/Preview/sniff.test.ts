@@ -10,11 +10,11 @@ const FILE_MIME: Record<string, string> = JSON.parse(readFileSync(join(DIR, 'fil
 
 /** file(1)'s answer in the sniffer's terms. */
 function expected(answer: string) {
-  const [type, enc] = answer.split(/;\s*charset=/);
+  const [type = '', enc = ''] = answer.split(/;\s*charset=/);
   if (type === 'inode/x-empty') return { kind: 'empty' };
   if (['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml'].includes(type)) return { kind: 'image', mime: type };
   if (type.startsWith('text/')) {
-    const encoding = { 'utf-8': 'UTF-8', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE', 'iso-8859-1': 'latin1', 'us-ascii': 'UTF-8' }[enc];
+    const encoding = { 'utf-8': 'UTF-8', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE', 'iso-8859-1': 'latin1', 'us-ascii': 'UTF-8' }[enc as 'utf-8'];
     return { kind: 'text', encoding };
   }
   return { kind: 'binary' };

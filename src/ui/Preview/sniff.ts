@@ -104,8 +104,8 @@ export function hexDump(b: Uint8Array, baseOffset = 0): string {
     for (let i = 0; i < HEX_BYTES_PER_LINE; i++) {
       if (i === 8) h += ' ';
       if (i < row.length) {
-        h += hex(row[i]) + ' ';
-        a += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : '.';
+        h += hex(row[i]!) + ' ';
+        a += row[i]! >= 0x20 && row[i]! < 0x7f ? String.fromCharCode(row[i]!) : '.';
       } else h += '   ';
     }
     lines.push(`${(baseOffset + off).toString(16).padStart(8, '0')}  ${h} |${a}|`);

@@ -103,7 +103,7 @@ export function StackDiagram() {
     return () => ro.disconnect();
   }, []);
 
-  const errorOf = (i: number) => (loaded ? loaded.layerErrors[i] : (loads[i]?.error ?? null));
+  const errorOf = (i: number) => (loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null));
   // The total counts what was read; a layer that failed is left out rather than holding the total back.
   const shipped = figures.filter((_, i) => i !== containerIndex);
   const totalBytes = shipped.reduce((a, f) => a + (f.estimated ? 0 : f.bytes), 0);
@@ -170,10 +170,10 @@ export function StackDiagram() {
       count={n}
       image={image}
       images={images}
-      figures={figures[i]}
+      figures={figures[i]!}
       load={loaded ? undefined : loads[i]}
       error={errorOf(i)}
-      height={heights[i]}
+      height={heights[i]!}
       selected={i === selected}
       above={i > selected}
       base={i <= baseTop}
@@ -339,7 +339,7 @@ interface BandProps {
 }
 
 function Band({ index, image, images, figures: f, load, error, height, selected, above, base, onSelect }: BandProps) {
-  const ref = image.layers[index];
+  const ref = image.layers[index]!;
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
   const short = displayName(stepLabel(ref.createdBy));

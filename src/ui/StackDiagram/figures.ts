@@ -14,7 +14,7 @@ export function fileBytes(idx: LayerIndex): number {
   let v = fileBytesCache.get(idx);
   if (v === undefined) {
     v = 0;
-    for (let i = 0; i < idx.count; i++) if (idx.kinds[i] === EntryKind.File) v += idx.sizes[i];
+    for (let i = 0; i < idx.count; i++) if (idx.kinds[i] === EntryKind.File) v += idx.sizes[i]!;
     fileBytesCache.set(idx, v);
   }
   return v;

@@ -89,13 +89,13 @@ const IMAGE_END = /^(CMD|ENTRYPOINT)\b/;
  */
 export function baseImageTop(history: readonly HistoryStep[], layerCount: number): number {
   const end = baseImageEnd(history, layerCount);
-  return end < 0 ? -1 : history[end].layerIndex;
+  return end < 0 ? -1 : history[end]!.layerIndex;
 }
 
 /** Index in `history` of the step that ends the base image (see baseImageTop), or -1. */
 export function baseImageEnd(history: readonly HistoryStep[], layerCount: number): number {
   for (let i = 0; i < history.length; i++) {
-    const h = history[i];
+    const h = history[i]!;
     if (!h.emptyLayer) continue;
     if (!IMAGE_END.test(stepLabel(h.createdBy))) continue;
     return h.layerIndex >= 0 && h.layerIndex < layerCount - 1 ? i : -1;

@@ -60,7 +60,7 @@ export function describeEvent(e: PlaygroundEvent): {
         r.parentsCopiedUp.length === 0
           ? ''
           : r.parentsCopiedUp.length === 1
-            ? ` (Its parent directory ${code(r.parentsCopiedUp[0])} was copied up too.)`
+            ? ` (Its parent directory ${code(r.parentsCopiedUp[0]!)} was copied up too.)`
             : ` (Its parent directories ${r.parentsCopiedUp.map(code).join(', ')} were copied up too.)`;
       if (r.op === 'write') {
         if (r.copyUp)
@@ -211,7 +211,9 @@ export function Playground({ onClose }: { onClose(): void }) {
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   };
 
-  const members = pg.layer ? pg.layer.paths.map((p, i) => ({ p, kind: MEMBER_KIND[pg.layer!.index.kinds[i]] ?? 'other', size: pg.layer!.index.sizes[i] })) : [];
+  const members = pg.layer
+    ? pg.layer.paths.map((p, i) => ({ p, kind: MEMBER_KIND[pg.layer!.index.kinds[i]!] ?? 'other', size: pg.layer!.index.sizes[i]! }))
+    : [];
   const rwColor = layerCount > 0 ? layerColor(layerIndex) : 'var(--accent)';
   const canAct = status === 'ready' && !pg.busy;
   const isFile = target?.r && (target.r.kind === 'file' || target.r.kind === 'hardlink');

@@ -48,7 +48,7 @@ function sameRings(a: Ring[], b: Ring[]): boolean {
   return (
     a.length === b.length &&
     a.every((x, i) => {
-      const y = b[i];
+      const y = b[i]!;
       return x.selector === y.selector && x.top === y.top && x.left === y.left && x.width === y.width && x.height === y.height;
     })
   );

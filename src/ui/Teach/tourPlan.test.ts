@@ -101,7 +101,7 @@ describe('planTour', () => {
     // /etc/motd: layer 2's 250 B cover layer 0's 100 B. (/app/config/default.conf is hidden by the opaque dir at the top.)
     expect(s.path).toBe('/etc/motd');
     expect(s.layer).toBe(2);
-    expect(s.targets[0].selectors).toEqual([rowSelector('/etc/motd')]);
+    expect(s.targets[0]!.selectors).toEqual([rowSelector('/etc/motd')]);
     expect(s.targets.map((t) => t.label)).toEqual(['/etc/motd', 'layer 2', 'layer 0']);
     expect(s.body.join(' ')).toContain('100 B');
   });
@@ -121,7 +121,7 @@ describe('planTour', () => {
     expect(s.layer).toBe(4);
     // Hidden below: default.conf (layer 2's 45 B) and extra.conf (7 B).
     expect(s.path).toBe('/app/config/default.conf');
-    expect(s.targets[0].selectors).toEqual([rowSelector('/app/config')]);
+    expect(s.targets[0]!.selectors).toEqual([rowSelector('/app/config')]);
     expect(s.body[0]).toContain('2 paths');
     expect(s.body[0]).toContain('`/app/config/.wh..wh..opq`');
     // Every version still ships: default.conf from layers 1 (40 B) and 2 (45 B), extra.conf from layer 1 (7 B).

@@ -63,7 +63,7 @@ const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1
 
 function fileSize(layers: readonly (LayerIndex | null)[], layer: number, entry: number): number {
   const li = layers[layer];
-  return li && entry >= 0 && li.kinds[entry] === EntryKind.File ? li.sizes[entry] : 0;
+  return li && entry >= 0 && li.kinds[entry] === EntryKind.File ? li.sizes[entry]! : 0;
 }
 
 /**
@@ -96,7 +96,7 @@ function hiddenBy(u: UnionModel, layers: readonly (LayerIndex | null)[], root: n
         // The run of versions the deletion ends: back from the layer until the path was last removed.
         const h = pathHistory(u, layers, n);
         for (let i = h.length - 1; i >= 0; i--) {
-          const it = h[i];
+          const it = h[i]!;
           if (it.layer >= layer) continue;
           if (it.action === 'deleted' || it.action === 'opaque-hidden' || it.action === 'replaced') break;
           if (it.action !== 'implicit' && it.entry >= 0 && layers[it.layer]?.kinds[it.entry] === EntryKind.File) {
@@ -108,7 +108,7 @@ function hiddenBy(u: UnionModel, layers: readonly (LayerIndex | null)[], root: n
       }
     }
     const kids = childrenOf(u, n);
-    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
+    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
   }
   return { paths, bytes, versions, layers: [...from].sort((a, b) => a - b), names, truncated };
 }
@@ -217,17 +217,17 @@ export function planTour(img: LoadedImage): TourStep[] {
   const view = mergedAt(u, layers, top);
   let best: { node: number; layer: number; hidden: number; lowers: number[] } | null = null;
   for (let node = 1; node < u.nodeCount; node++) {
-    if (view.status[node] !== NodeStatus.Visible || view.entry[node] < 0) continue;
-    const li = layers[view.provider[node]];
-    if (!li || li.kinds[view.entry[node]] !== EntryKind.File) continue;
+    if (view.status[node] !== NodeStatus.Visible || view.entry[node]! < 0) continue;
+    const li = layers[view.provider[node]!];
+    if (!li || li.kinds[view.entry[node]!] !== EntryKind.File) continue;
     if (stateAt(u, node, top).hiddenVersions === 0) continue;
     const h = pathHistory(u, layers, node);
-    const provider = view.provider[node];
+    const provider = view.provider[node]!;
     // The versions the visible one covers: the run of versions below it since the path last appeared.
     const lowers: number[] = [];
     let hidden = 0;
     for (let i = h.length - 1; i >= 0; i--) {
-      const it = h[i];
+      const it = h[i]!;
       if (it.layer >= provider) continue;
       if (it.action === 'deleted' || it.action === 'opaque-hidden' || it.action === 'replaced') break;
       if (it.entry >= 0 && it.action !== 'implicit') {
@@ -255,7 +255,7 @@ export function planTour(img: LoadedImage): TourStep[] {
       targets: [
         { selectors: [rowSelector(p)], label: p },
         { selectors: [bandSelector(best.layer)], label: `layer ${best.layer}` },
-        { selectors: [bandSelector(best.lowers[0])], label: `layer ${best.lowers[0]}` },
+        { selectors: [bandSelector(best.lowers[0]!)], label: `layer ${best.lowers[0]}` },
       ],
     });
   } else {
@@ -320,7 +320,7 @@ export function planTour(img: LoadedImage): TourStep[] {
         { selectors: [rowSelector(p)], label: `${p} (deleted)` },
         { selectors: [bandSelector(wh.layer)], label: `layer ${wh.layer}` },
         ...(wh.h.layers.length
-          ? [{ selectors: [bandSelector(wh.h.layers[wh.h.layers.length - 1])], label: `layer ${wh.h.layers[wh.h.layers.length - 1]}` }]
+          ? [{ selectors: [bandSelector(wh.h.layers[wh.h.layers.length - 1]!)], label: `layer ${wh.h.layers[wh.h.layers.length - 1]}` }]
           : []),
       ],
     });
@@ -382,7 +382,7 @@ export function planTour(img: LoadedImage): TourStep[] {
   const shared = image.layers.findIndex((l) => l.sharedWith.length > 0);
   const others = img.info.images.length - 1;
   if (shared >= 0) {
-    const ref = image.layers[shared];
+    const ref = image.layers[shared]!;
     const names = ref.sharedWith.map((i) => img.info.images[i]?.tags[0] ?? `image ${i + 1}`);
     steps.push({
       id: 'sharing',
@@ -437,7 +437,7 @@ function sumFileBytes(layers: readonly (LayerIndex | null)[]): number {
   let s = 0;
   for (const li of layers) {
     if (!li) continue;
-    for (let i = 0; i < li.count; i++) if (li.kinds[i] === EntryKind.File) s += li.sizes[i];
+    for (let i = 0; i < li.count; i++) if (li.kinds[i] === EntryKind.File) s += li.sizes[i]!;
   }
   return s;
 }

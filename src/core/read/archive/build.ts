@@ -102,8 +102,8 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
   const heads = await Promise.all(layerEntries.map((e) => readHead(outer, e, COMPRESSION_SNIFF_BYTES)));
   const layers: LayerRef[] = layerEntries.map((e, i) => {
     const diffId = cfg.diffIds[i] ?? null;
-    let digest = d.layers[i].digest;
-    let mediaType = d.layers[i].mediaType;
+    let digest = d.layers[i]!.digest;
+    let mediaType = d.layers[i]!.mediaType;
     // moby's LayerSources describe the registry blob; only trust them when they
     // describe the bytes actually stored here (same size).
     const src = diffId !== null ? d.layerSources?.get(diffId) : undefined;
@@ -112,8 +112,8 @@ async function buildImage(outer: OuterArchive, d: ImageDraft, index: number, war
       mediaType ??= src.mediaType;
     }
     digest ??= digestFromBlobPath(e.name);
-    const compression: Compression = sniffCompression(heads[i]);
-    return { index: i, digest, diffId, mediaType, blob: refOf(e), compression, createdBy: mapped.createdBy[i], sharedWith: [] };
+    const compression: Compression = sniffCompression(heads[i]!);
+    return { index: i, digest, diffId, mediaType, blob: refOf(e), compression, createdBy: mapped.createdBy[i] ?? null, sharedWith: [] };
   });
 
   return {
@@ -268,7 +268,7 @@ async function attachOciManifest(outer: OuterArchive, d: ImageDraft, oci: OciSca
   d.descriptorPlatform = m.platform;
   if (d.tags.length === 0) d.tags = [...m.tags];
   d.layers.forEach((l, i) => {
-    const ol = m.layers[i];
+    const ol = m.layers[i]!;
     const e = resolveEntry(outer.entries, l.path);
     // Take the descriptor only when it designates the same stored bytes.
     if (ol.path !== null && e !== null && e.name === ol.path) {

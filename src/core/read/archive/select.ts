@@ -21,7 +21,10 @@ export function parsePlatform(s: string): Platform {
   if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === '')) {
     throw new LayerscopeError('UNKNOWN_PLATFORM', `"${s}" is not a platform; write os/architecture[/variant], e.g. linux/amd64 or linux/arm/v7`);
   }
-  const [os, architecture, variant] = parts;
+  // two or three non-empty parts (checked above)
+  const os = parts[0]!;
+  const architecture = parts[1]!;
+  const variant = parts[2];
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
@@ -64,7 +67,7 @@ export function selectImage(info: ArchiveInfo, sel: { image?: number | string; p
     if (!Number.isInteger(i) || i < 0 || i >= info.images.length) {
       throw new LayerscopeError('UNKNOWN_IMAGE', `There is no image #${i}; this archive has ${info.images.length}: ${listImages(info)}`);
     }
-    return [info.images[i]];
+    return [info.images[i]!];
   };
   if (typeof sel.image === 'number') {
     cands = byIndex(sel.image);
@@ -94,11 +97,11 @@ export function selectImage(info: ArchiveInfo, sel: { image?: number | string; p
     throw new LayerscopeError('UNKNOWN_PLATFORM', `${why}; available: ${present}`);
   }
 
-  if (cands.length === 1) return cands[0];
+  if (cands.length === 1) return cands[0]!;
   // Images that are platform variants of one index: default to linux/amd64, else the first present.
   const variants = cands.filter((im) => info.platforms.some((p) => p.imageIndex === im.index));
   if (variants.length > 0 && variants[0] === cands[0]) {
-    return variants.find((im) => platformMatches(im.platform, DEFAULT_PLATFORM)) ?? variants[0];
+    return variants.find((im) => platformMatches(im.platform, DEFAULT_PLATFORM)) ?? variants[0]!;
   }
-  return cands[0];
+  return cands[0]!;
 }

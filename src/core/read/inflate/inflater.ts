@@ -89,10 +89,10 @@ function symbolEntry(kind: number, sym: number): number {
     if (sym === 256) return OP_EOB << 8;
     if (sym > 285) return INVALID_ENTRY;
     const i = sym - 257;
-    return (LEN_BASE[i] << 16) | ((OP_BASE | LEN_EXTRA[i]) << 8);
+    return (LEN_BASE[i]! << 16) | ((OP_BASE | LEN_EXTRA[i]!) << 8);
   }
   if (sym > 29) return INVALID_ENTRY;
-  return (DIST_BASE[sym] << 16) | ((OP_BASE | DIST_EXTRA[sym]) << 8);
+  return (DIST_BASE[sym]! << 16) | ((OP_BASE | DIST_EXTRA[sym]!) << 8);
 }
 
 const count = new Uint16Array(16);
@@ -119,8 +119,8 @@ function buildTable(kind: number, lens: Uint8Array, off: number, n: number, tabl
   count.fill(0);
   let max = 0;
   for (let i = 0; i < n; i++) {
-    const l = lens[off + i];
-    count[l]++;
+    const l = lens[off + i]!;
+    count[l]!++;
     if (l > max) max = l;
   }
   count[0] = 0;
@@ -134,14 +134,14 @@ function buildTable(kind: number, lens: Uint8Array, off: number, n: number, tabl
   }
   let left = 1;
   for (let len = 1; len <= 15; len++) {
-    left = (left << 1) - count[len];
+    left = (left << 1) - count[len]!;
     if (left < 0) return 'over-subscribed code set';
   }
   if (left > 0 && (kind === KIND_CODES || max !== 1)) return 'incomplete code set';
   if (left > 0) table.fill(INVALID_ENTRY | 1, 0, 1 << root);
   let code = 0;
   for (let len = 1; len <= 15; len++) {
-    code = (code + count[len - 1]) << 1;
+    code = (code + count[len - 1]!) << 1;
     nextCode[len] = code;
   }
   const rootSize = 1 << root;
@@ -152,28 +152,28 @@ function buildTable(kind: number, lens: Uint8Array, off: number, n: number, tabl
     subStart.fill(-1, 0, rootSize);
     const nc = nextCode.slice();
     for (let s = 0; s < n; s++) {
-      const l = lens[off + s];
+      const l = lens[off + s]!;
       if (l <= root) {
-        if (l) nc[l]++;
+        if (l) nc[l]!++;
         continue;
       }
-      const r = reverseBits(nc[l]++, l) & rootMask;
-      if (l - root > subBitsOf[r]) subBitsOf[r] = l - root;
+      const r = reverseBits(nc[l]!++, l) & rootMask;
+      if (l - root > subBitsOf[r]!) subBitsOf[r] = l - root;
     }
   }
   let nextSub = rootSize;
   for (let s = 0; s < n; s++) {
-    const l = lens[off + s];
+    const l = lens[off + s]!;
     if (l === 0) continue;
-    const r = reverseBits(nextCode[l]++, l);
+    const r = reverseBits(nextCode[l]!++, l);
     const e = symbolEntry(kind, s);
     if (l <= root) {
       for (let i = r; i < rootSize; i += 1 << l) table[i] = e | l;
       continue;
     }
     const prefix = r & rootMask;
-    const bits = subBitsOf[prefix];
-    let base = subStart[prefix];
+    const bits = subBitsOf[prefix]!;
+    let base = subStart[prefix]!;
     if (base < 0) {
       // First long code under this prefix: allocate its sub-table (entries not filled below stay invalid).
       base = nextSub;
@@ -210,7 +210,7 @@ const CRC8 = (() => {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
-  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
   return t;
 })();
 
@@ -219,18 +219,18 @@ export function crc32Update(crc: number, b: Uint8Array, start = 0, end = b.lengt
   let i = start;
   const t = CRC8;
   for (; i + 8 <= end; i += 8) {
-    const a = c ^ (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
+    const a = c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
     c =
-      t[1792 + (a & 0xff)] ^
-      t[1536 + ((a >>> 8) & 0xff)] ^
-      t[1280 + ((a >>> 16) & 0xff)] ^
-      t[1024 + (a >>> 24)] ^
-      t[768 + b[i + 4]] ^
-      t[512 + b[i + 5]] ^
-      t[256 + b[i + 6]] ^
-      t[b[i + 7]];
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^
+      t[512 + b[i + 5]!]! ^
+      t[256 + b[i + 6]!]! ^
+      t[b[i + 7]!]!;
   }
-  for (; i < end; i++) c = t[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -383,7 +383,7 @@ export class Inflater {
     this.final = final;
     if (this.skipBits) {
       if (this.inEnd === 0) return;
-      this.hold = this.inb[this.ip++] >>> this.skipBits;
+      this.hold = this.inb[this.ip++]! >>> this.skipBits;
       this.bits = 8 - this.skipBits;
       this.skipBits = 0;
     }
@@ -430,7 +430,7 @@ export class Inflater {
 
   private needBits(n: number): number {
     while (this.bits < n) {
-      this.hold |= this.inb[this.ip++] << this.bits;
+      this.hold |= this.inb[this.ip++]! << this.bits;
       this.bits += 8;
     }
     const v = this.hold & ((1 << n) - 1);
@@ -517,7 +517,7 @@ export class Inflater {
       this.bad('not a gzip stream (bad magic)');
     }
     if (b[p + 2] !== 8) this.bad('unknown compression method');
-    const flg = b[p + 3];
+    const flg = b[p + 3]!;
     if (flg & 0xe0) this.bad('unknown header flags set');
     if (this.cp && this.members > 0 && this.totalOut >= this.nextCheckpoint) {
       // A member start is a resume point needing no window.
@@ -527,7 +527,7 @@ export class Inflater {
     p += 10;
     if (flg & 4) {
       if (!need(2)) return this.headerWait();
-      const xlen = b[p] | (b[p + 1] << 8);
+      const xlen = b[p]! | (b[p + 1]! << 8);
       p += 2;
       if (!need(xlen)) return this.headerWait();
       p += xlen;
@@ -599,8 +599,8 @@ export class Inflater {
       }
       const b = this.inb;
       const p = this.ip;
-      const len = b[p] | (b[p + 1] << 8);
-      const nlen = b[p + 2] | (b[p + 3] << 8);
+      const len = b[p]! | (b[p + 1]! << 8);
+      const nlen = b[p + 2]! | (b[p + 3]! << 8);
       if ((len ^ 0xffff) !== nlen) this.bad('invalid stored block lengths');
       this.ip += 4;
       this.storedLeft = len;
@@ -621,7 +621,7 @@ export class Inflater {
     if (hlit > 286 || hdist > 30) this.bad('too many length or distance symbols');
     const lens = this.lens;
     lens.fill(0, 0, 19);
-    for (let i = 0; i < hclen; i++) lens[CLEN_ORDER[i]] = this.needBits(3);
+    for (let i = 0; i < hclen; i++) lens[CLEN_ORDER[i]!] = this.needBits(3);
     const ctab = this.dtab; // free until the distance table is built
     const ce = buildTable(KIND_CODES, lens, 0, 19, ctab, 7);
     if (ce) this.bad(`invalid code lengths set (${ce})`);
@@ -630,12 +630,12 @@ export class Inflater {
     let i = 0;
     while (i < n) {
       if (this.bits < 15) {
-        this.hold |= this.inb[this.ip++] << this.bits;
+        this.hold |= this.inb[this.ip++]! << this.bits;
         this.bits += 8;
-        this.hold |= this.inb[this.ip++] << this.bits;
+        this.hold |= this.inb[this.ip++]! << this.bits;
         this.bits += 8;
       }
-      const e = ctab[this.hold & 127];
+      const e = ctab[this.hold & 127]!;
       const l = e & 0xff;
       if ((e >>> 8) & OP_INVALID) this.bad('invalid code lengths set');
       this.hold >>>= l;
@@ -649,7 +649,7 @@ export class Inflater {
       let v = 0;
       if (sym === 16) {
         if (i === 0) this.bad('invalid bit length repeat');
-        v = all[i - 1];
+        v = all[i - 1]!;
         rep = 3 + this.needBits(2);
       } else if (sym === 17) rep = 3 + this.needBits(3);
       else rep = 11 + this.needBits(7);
@@ -724,8 +724,8 @@ export class Inflater {
     this.flush();
     const b = this.inb;
     const p = this.ip;
-    const crc = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-    const isize = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+    const crc = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+    const isize = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
     if (this.crcValid && this.checkCrc && (crc !== this.crc || isize !== this.memberOut % 2 ** 32)) {
       throw new LayerscopeError('BAD_GZIP', `gzip member ${this.members} fails its CRC-32/length check (corrupt or truncated data)`, { offset: this.totalOut });
     }
@@ -776,18 +776,18 @@ export class Inflater {
         outLast = out.length - MAX_MATCH;
       }
       if (bits < 15) {
-        hold += inb[ip++] << bits;
+        hold += inb[ip++]! << bits;
         bits += 8;
-        hold += inb[ip++] << bits;
+        hold += inb[ip++]! << bits;
         bits += 8;
       }
-      let here = lcode[hold & lmask];
+      let here = lcode[hold & lmask]!;
       let n = here & 0xff;
       hold >>>= n;
       bits -= n;
       let o = (here >>> 8) & 0xff;
       if (o !== 0 && (o & 0x70) === 0) {
-        here = lcode[(here >>> 16) + (hold & ((1 << o) - 1))];
+        here = lcode[(here >>> 16) + (hold & ((1 << o) - 1))]!;
         n = here & 0xff;
         hold >>>= n;
         bits -= n;
@@ -802,7 +802,7 @@ export class Inflater {
         let x = o & 15;
         if (x) {
           if (bits < x) {
-            hold += inb[ip++] << bits;
+            hold += inb[ip++]! << bits;
             bits += 8;
           }
           len += hold & ((1 << x) - 1);
@@ -810,18 +810,18 @@ export class Inflater {
           bits -= x;
         }
         if (bits < 15) {
-          hold += inb[ip++] << bits;
+          hold += inb[ip++]! << bits;
           bits += 8;
-          hold += inb[ip++] << bits;
+          hold += inb[ip++]! << bits;
           bits += 8;
         }
-        here = dcode[hold & dmask];
+        here = dcode[hold & dmask]!;
         n = here & 0xff;
         hold >>>= n;
         bits -= n;
         o = (here >>> 8) & 0xff;
         if (o !== 0 && (o & 0x70) === 0) {
-          here = dcode[(here >>> 16) + (hold & ((1 << o) - 1))];
+          here = dcode[(here >>> 16) + (hold & ((1 << o) - 1))]!;
           n = here & 0xff;
           hold >>>= n;
           bits -= n;
@@ -834,10 +834,10 @@ export class Inflater {
         let dist = here >>> 16;
         x = o & 15;
         if (bits < x) {
-          hold += inb[ip++] << bits;
+          hold += inb[ip++]! << bits;
           bits += 8;
           if (bits < x) {
-            hold += inb[ip++] << bits;
+            hold += inb[ip++]! << bits;
             bits += 8;
           }
         }
@@ -854,7 +854,7 @@ export class Inflater {
           op += len;
         } else {
           const end = op + len;
-          while (op < end) out[op++] = out[from++];
+          while (op < end) out[op++] = out[from++]!;
         }
         continue;
       }

@@ -27,7 +27,7 @@ describe('reads from checkpoints', () => {
       const stream = new Blob([src.subarray(0, 1), src.subarray(1)]).stream().pipeThrough(bitShifter(s));
       const got = await collect(stream);
       let big = 0n;
-      for (let i = src.length - 1; i >= 0; i--) big = (big << 8n) | BigInt(src[i]);
+      for (let i = src.length - 1; i >= 0; i--) big = (big << 8n) | BigInt(src[i]!);
       big >>= BigInt(s);
       for (let i = 0; i < got.length; i++) expect(got[i]).toBe(Number((big >> BigInt(8 * i)) & 0xffn));
     }
@@ -35,8 +35,8 @@ describe('reads from checkpoints', () => {
 
   it('finds the checkpoint at or before an offset', () => {
     expect(checkpointBefore(points, 0)).toBe(null);
-    expect(checkpointBefore(points, points[0].out)).toBe(points[0]);
-    expect(checkpointBefore(points, points[3].out - 1)).toBe(points[2]);
+    expect(checkpointBefore(points, points[0]!.out)).toBe(points[0]);
+    expect(checkpointBefore(points, points[3]!.out - 1)).toBe(points[2]);
     expect(checkpointBefore(points, Infinity)).toBe(points.at(-1));
   });
 
@@ -45,7 +45,7 @@ describe('reads from checkpoints', () => {
       let s = 5;
       for (let k = 0; k < 25; k++) {
         s = (s * 1103515245 + 12345) >>> 0;
-        const offset = points[0].out + (s % (data.length - points[0].out - 1));
+        const offset = points[0]!.out + (s % (data.length - points[0]!.out - 1));
         const want = Math.min(data.length - offset, 1 + (s % 300_000));
         const cp = checkpointBefore(points, offset)!;
         const got = await readFromCheckpoint(blob, cp, offset, want, { native });

@@ -26,8 +26,8 @@ export function checkpointBefore(points: readonly Checkpoint[], offset: number):
   let best: Checkpoint | null = null;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid].out <= offset) {
-      best = points[mid];
+    if (points[mid]!.out <= offset) {
+      best = points[mid]!;
       lo = mid + 1;
     } else hi = mid - 1;
   }
@@ -55,9 +55,9 @@ export function bitShifter(s: number): TransformStream<Uint8Array, Uint8Array> {
       if (c.length === 0) return;
       const out = new Uint8Array(carry < 0 ? c.length - 1 : c.length);
       let o = 0;
-      let prev = carry < 0 ? c[0] : carry;
+      let prev = carry < 0 ? c[0]! : carry;
       for (let i = carry < 0 ? 1 : 0; i < c.length; i++) {
-        const cur = c[i];
+        const cur = c[i]!;
         out[o++] = ((prev >>> s) | (cur << (8 - s))) & 0xff;
         prev = cur;
       }

@@ -17,12 +17,12 @@ export function sample(n: number, seed = 1): Uint8Array {
     const r = rnd() % 100;
     if (r < 50) {
       const w = new TextEncoder().encode(words[rnd() % words.length]);
-      for (let k = 0; k < w.length && i < n; k++) out[i++] = w[k];
+      for (let k = 0; k < w.length && i < n; k++) out[i++] = w[k]!;
     } else if (r < 70 && i > 300) {
       // a long repeat from far back
       const d = 1 + (rnd() % Math.min(i, 32768));
       const len = 3 + (rnd() % 300);
-      for (let k = 0; k < len && i < n; k++, i++) out[i] = out[i - d];
+      for (let k = 0; k < len && i < n; k++, i++) out[i] = out[i - d]!;
     } else if (r < 75) {
       const len = rnd() % 2000;
       const b = rnd() & 0xff;

@@ -85,7 +85,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodeName(b: Uint8Array): string {
   let ascii = true;
   for (let i = 0; i < b.length; i++) {
-    if (b[i] >= 0x80) {
+    if (b[i]! >= 0x80) {
       ascii = false;
       break;
     }
@@ -122,12 +122,12 @@ function cfield(b: Uint8Array, off: number, len: number): Uint8Array {
  * Returns NaN when the field is malformed or beyond 2^53.
  */
 export function parseNumeric(b: Uint8Array, off: number, len: number): number {
-  const first = b[off];
+  const first = b[off]!;
   if (first & 0x80) {
     const inv = first & 0x40 ? 0xff : 0;
     let v = 0;
     for (let i = 0; i < len; i++) {
-      let c = b[off + i] ^ inv;
+      let c = b[off + i]! ^ inv;
       if (i === 0) c &= 0x7f;
       v = v * 256 + c;
       if (v > Number.MAX_SAFE_INTEGER) return NaN;
@@ -140,7 +140,7 @@ export function parseNumeric(b: Uint8Array, off: number, len: number): number {
   let v = 0;
   let digits = 0;
   for (; i < end; i++) {
-    const c = b[i];
+    const c = b[i]!;
     if (c === 0x20 || c === 0) break;
     if (c < 0x30 || c > 0x37) return NaN;
     v = v * 8 + (c - 0x30);
@@ -171,7 +171,7 @@ function checksumOk(b: Uint8Array): boolean {
   if (stored === u) return true;
   // Some old tars (Sun, early GNU) summed signed bytes: each byte ≥ 0x80 counts 256 less.
   let high = 0;
-  for (let i = 0; i < BLOCK_SIZE; i++) if (i < 148 || i >= 156) high += b[i] >>> 7;
+  for (let i = 0; i < BLOCK_SIZE; i++) if (i < 148 || i >= 156) high += b[i]! >>> 7;
   return stored === u - 256 * high;
 }
 
@@ -188,17 +188,17 @@ function unsignedHeaderSum(b: Uint8Array): number {
     let acc = 0;
     // words 37 and 38 are the checksum field (148 / 4 = 37, 156 / 4 = 39)
     for (let i = 0; i < 37; i++) {
-      const x = w[i];
+      const x = w[i]!;
       acc = (acc + (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff)) | 0;
     }
     for (let i = 39; i < BLOCK_SIZE / 4; i++) {
-      const x = w[i];
+      const x = w[i]!;
       acc = (acc + (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff)) | 0;
     }
     return u + (acc & 0xffff) + (acc >>> 16);
   }
-  for (let i = 0; i < 148; i++) u += b[i];
-  for (let i = 156; i < BLOCK_SIZE; i++) u += b[i];
+  for (let i = 0; i < 148; i++) u += b[i]!;
+  for (let i = 156; i < BLOCK_SIZE; i++) u += b[i]!;
   return u;
 }
 
@@ -242,8 +242,8 @@ function parsePax(data: Uint8Array, into: Map<string, Uint8Array>, offset: numbe
     if (data[i] === 0) break;
     let len = 0;
     let j = i;
-    while (j < data.length && data[j] >= 0x30 && data[j] <= 0x39) {
-      len = len * 10 + (data[j] - 0x30);
+    while (j < data.length && data[j]! >= 0x30 && data[j]! <= 0x39) {
+      len = len * 10 + (data[j]! - 0x30);
       j++;
       if (len > data.length) break;
     }
@@ -286,9 +286,9 @@ function base64Decode(v: Uint8Array): Uint8Array | null {
   let acc = 0;
   let bits = 0;
   for (let i = 0; i < v.length; i++) {
-    const c = v[i];
+    const c = v[i]!;
     if (c === 0x3d) break; // '='
-    const d = B64_REV[c];
+    const d = B64_REV[c]!;
     if (d < 0) return null;
     acc = (acc << 6) | d;
     bits += 6;
@@ -489,7 +489,7 @@ export class TarParser {
         layer: this.layer,
       });
     }
-    const type = b[156];
+    const type = b[156]!;
     const size = parseNumeric(b, 124, 12);
     if (!Number.isFinite(size) || size < 0) {
       throw new LayerscopeError('BAD_HEADER', 'tar header has an invalid size field', { offset: off, layer: this.layer });
@@ -544,7 +544,7 @@ export class TarParser {
   /** A 32-byte uname (which 0) or gname (which 1) field, decoded once per distinct value in a row. */
   private ownerName(b: Uint8Array, off: number, which: 0 | 1): string {
     const raw = cfield(b, off, 32);
-    const cached = this.ownerCache[which];
+    const cached = this.ownerCache[which]!;
     const prev = cached[0];
     if (prev.length === raw.length) {
       let same = true;

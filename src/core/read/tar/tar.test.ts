@@ -154,18 +154,18 @@ describe('tar-quirks fixtures vs GNU tar', () => {
 
   it('specific values (tar-stream fixture docs)', () => {
     const get = (f: string) => parseWhole(new Uint8Array(readFileSync(join(QUIRKS, f))));
-    const pax = get('pax.tar').entries[0];
+    const pax = get('pax.tar').entries[0]!;
     expect(pax.path).toBe('pax.txt');
     expect(pax.uname).toBe('maf');
-    expect(get('latin1.tar').entries[0].path).toBe("En français, s'il vous plaît?.txt");
-    expect(get('unicode.tar').entries[0].path).toBe('høstål.txt');
-    expect(get('base-256-uid-gid.tar').entries[0].uid).toBe(116435139);
-    expect(get('base-256-uid-gid.tar').entries[0].gid).toBe(1876110778);
-    expect(get('base-256-size.tar').entries[0].size).toBe(12);
+    expect(get('latin1.tar').entries[0]!.path).toBe("En français, s'il vous plaît?.txt");
+    expect(get('unicode.tar').entries[0]!.path).toBe('høstål.txt');
+    expect(get('base-256-uid-gid.tar').entries[0]!.uid).toBe(116435139);
+    expect(get('base-256-uid-gid.tar').entries[0]!.gid).toBe(1876110778);
+    expect(get('base-256-size.tar').entries[0]!.size).toBe(12);
     const types = get('types.tar').entries;
     expect(types.map((e) => e.kind)).toEqual([EntryKind.Dir, EntryKind.Symlink]);
-    expect(types[1].linkname).toBe('directory');
-    expect(types[0].storedSize).toBe(0);
+    expect(types[1]!.linkname).toBe('directory');
+    expect(types[0]!.storedSize).toBe(0);
   });
 
   it('incomplete.tar: entry, then TRUNCATED at the end of the stream', async () => {
@@ -195,7 +195,7 @@ function rawMemberName(file: string, i: number): string {
   const names = execFileSync('tar', ['-tf', file], { env: { ...process.env, LC_ALL: 'C' } })
     .toString('latin1')
     .split('\n');
-  return Buffer.from(names[i], 'latin1').toString('latin1');
+  return Buffer.from(names[i]!, 'latin1').toString('latin1');
 }
 
 // ---------- archives built with GNU tar ----------
@@ -306,7 +306,7 @@ describe('archives built with GNU tar', () => {
     expect([a.uname, a.gname, a.uid, a.gid]).toEqual(['alice', 'staff', 1234, 99]);
     const h = ours.entries.find((e) => e.kind === EntryKind.Hardlink)!;
     expect(['dir/a.txt', 'dir/hard']).toContain(h.linkname);
-    expect(ours.entries[0].headerOffset).toBe(0);
+    expect(ours.entries[0]!.headerOffset).toBe(0);
     for (const e of ours.entries) expect(e.dataOffset).toBeGreaterThan(e.headerOffset);
   });
 });
@@ -398,7 +398,7 @@ describe('hand-encoded headers', () => {
     const c = parseWhole(bytes);
     expect(c.error).toBeNull();
     expect(c.entries.map((e) => e.path)).toEqual(['opt/ünï/' + 'p'.repeat(200), 'second']);
-    const e = c.entries[0];
+    const e = c.entries[0]!;
     expect(e.size).toBe(10);
     expect(e.mtime).toBe(1700000000.25);
     expect(e.uid).toBe(4294967295);
@@ -408,9 +408,9 @@ describe('hand-encoded headers', () => {
     expect(e.headerOffset).toBe(1024); // the 'x' header, after the 'g' header + its block
     expect(Buffer.from(concat(c.data.get(0))).toString()).toBe('0123456789');
     // global applies to the following entry too; local ones do not
-    expect(c.entries[1].uname).toBe('globaluser');
-    expect(c.entries[1].xattrs).toBeNull();
-    expect(c.entries[1].size).toBe(0);
+    expect(c.entries[1]!.uname).toBe('globaluser');
+    expect(c.entries[1]!.xattrs).toBeNull();
+    expect(c.entries[1]!.size).toBe(0);
     expect(stripForCompare(await scan(bytes))).toEqual(stripForCompare(c));
   });
 
@@ -447,8 +447,8 @@ describe('hand-encoded headers', () => {
       ['dd', EntryKind.Dir, 0],
       ['weird', EntryKind.Other, 2],
     ]);
-    expect(c.entries[4].linkname).toBe('a/c');
-    expect(c.entries[5].linkname).toBe('../../x/./y/');
+    expect(c.entries[4]!.linkname).toBe('a/c');
+    expect(c.entries[5]!.linkname).toBe('../../x/./y/');
     expect(c.warnings.map((w) => [w.code, w.offset])).toEqual([
       ['UNSAFE_PATH', 1024],
       ['UNSAFE_PATH', 1536],
@@ -472,7 +472,7 @@ describe('hand-encoded headers', () => {
     for (const x of signed) s += x >= 0x80 ? x - 256 : x;
     signed.set(Buffer.from(s.toString(8).padStart(6, '0') + '\0 '), 148);
     const bad = header({ name });
-    bad[0] ^= 1; // one bit off: neither sum matches
+    bad[0]! ^= 1; // one bit off: neither sum matches
     for (const [h, ok] of [
       [unsigned, true],
       [signed, true],
@@ -501,8 +501,8 @@ describe('hand-encoded headers', () => {
       Buffer.concat([header({ name: 'f', sizeField: size, uidField: uid, magic: 'gnu' }), padBlock(new Uint8Array(5).fill(65)), END]),
     );
     const c = parseWhole(bytes);
-    expect(c.entries[0].size).toBe(5);
-    expect(c.entries[0].uid).toBe(0x123456789a);
+    expect(c.entries[0]!.size).toBe(5);
+    expect(c.entries[0]!.uid).toBe(0x123456789a);
     const neg = new Uint8Array(8).fill(0xff);
     expect(parseNumeric(neg, 0, 8)).toBe(-1);
     expect(parseNumeric(new Uint8Array(Buffer.from(' 0000644\0')), 0, 8)).toBe(0o644);
@@ -511,7 +511,7 @@ describe('hand-encoded headers', () => {
   it('bad checksum → BAD_HEADER with the offset; absurd PAX size → LIMIT; malformed PAX → BAD_PAX', async () => {
     const good = header({ name: 'a' });
     const bad = header({ name: 'b' });
-    bad[5] ^= 1;
+    bad[5]! ^= 1;
     let c = parseWhole(new Uint8Array(Buffer.concat([good, bad, END])));
     expect(c.entries.length).toBe(1);
     expect((c.error as { code: string; offset: number }).code).toBe('BAD_HEADER');
