@@ -57,7 +57,7 @@ export function parseApkInstalled(text: string, source: string): ApkParse {
   };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    let line = lines[i];
+    let line = lines[i]!;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line === '') {
       flush();

@@ -137,7 +137,7 @@ describe('a Debian-like image built here', () => {
       const libc = byName(r, 'libc6');
       expect(libc).toHaveLength(1);
       expect(libc[0]).toMatchObject({ ecosystem: 'deb', version: '2.36-9+deb12u4', layer: 0, removedBy: null, size: 12100 * 1024, arch: 'amd64' });
-      expect(libc[0].history.map((h) => [h.layer, h.action, h.version])).toEqual([
+      expect(libc[0]!.history.map((h) => [h.layer, h.action, h.version])).toEqual([
         [0, 'installed', '2.36-9'],
         [1, 'upgraded', '2.36-9+deb12u4'],
       ]);
@@ -153,7 +153,7 @@ describe('a Debian-like image built here', () => {
         [0, 0, 0],
         [3, 0, 0],
       ]);
-      expect(r.perLayer[1].sizeDelta).toBe((500 + 100 - 50) * 1024);
+      expect(r.perLayer[1]!.sizeDelta).toBe((500 + 100 - 50) * 1024);
       // Files say which package they are from.
       const byKey = new Map(r.packages.map((p) => [p.key, p]));
       expect(ownerOfPath(r.fileOwners, byKey, '/usr/lib/x86_64-linux-gnu/libc.so.6')?.name).toBe('libc6');
@@ -169,7 +169,12 @@ describe('a Debian-like image built here', () => {
         ['history', 'history[4]', 'secretlint/npm/NPM_ACCESS_TOKEN'],
         ['config', 'Env:GITHUB_TOKEN', 'secretlint/github/GITHUB_TOKEN'],
       ]);
-      const [idRsa, env, buildArg, gh] = r.secrets;
+      const [idRsa, env, buildArg, gh] = r.secrets as [
+        (typeof r.secrets)[number],
+        (typeof r.secrets)[number],
+        (typeof r.secrets)[number],
+        (typeof r.secrets)[number],
+      ];
       expect(idRsa).toMatchObject({
         layer: 2,
         layers: [2],
@@ -232,7 +237,7 @@ describe('an Alpine-like image built here', () => {
       ['zlib', '1.2.13-r1', 0, 1],
       ['curl', '8.5.0-r0', 1, null],
     ]);
-    expect(byName(r, 'musl')[0].history.map((h) => h.action)).toEqual(['installed', 'upgraded']);
+    expect(byName(r, 'musl')[0]!.history.map((h) => h.action)).toEqual(['installed', 'upgraded']);
     expect(r.perLayer[1]).toMatchObject({ installed: 1, upgraded: 1, removed: 1, sizeDelta: 4096 + 10_000 - 4096 });
     expect(r.fileOwners.get('/usr/bin/curl')).toBe('apk:curl');
     expect(r.fileOwners.get('/lib/libz.so.1')).toBeUndefined();
@@ -327,7 +332,7 @@ describe('bad input', () => {
     const cands = selectCandidates(idx);
     expect(cands.map((c) => c.path)).toEqual(['app/.env', 'root/.netrc']);
     // The layer's bytes end before the second file's data (a layer cut short after it was indexed).
-    const cut = new Blob([tar.slice(0, cands[1].dataOffset - 10)]);
+    const cut = new Blob([tar.slice(0, cands[1]!.dataOffset - 10)]);
     const res = await auditLayerContents(cut, 'none', 0, cands);
     expect(res.secrets.map((s) => s.path)).toEqual(['/app/.env']);
     expect(res.notScanned).toEqual([{ path: '/root/.netrc', layer: 0, reason: expect.stringMatching(/ends before/) }]);

@@ -109,15 +109,15 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
 
   const results: (LayerAuditResult | null)[] = new Array(n).fill(null);
   // Most bytes to get through first: for a compressed layer, the decode up to the last candidate.
-  const work = (L: number) => (candidates[L].length ? candidates[L][candidates[L].length - 1].dataOffset : 0) + candidates[L].length * 4096;
-  const order = [...Array(n).keys()].filter((L) => candidates[L].length > 0).sort((a, b) => work(b) - work(a) || a - b);
+  const work = (L: number) => (candidates[L]!.length ? candidates[L]![candidates[L]!.length - 1]!.dataOffset : 0) + candidates[L]!.length * 4096;
+  const order = [...Array(n).keys()].filter((L) => candidates[L]!.length > 0).sort((a, b) => work(b) - work(a) || a - b);
   await runPool(order.length, host.concurrency, async (k) => {
-    const L = order[k];
+    const L = order[k]!;
     if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
     const idx = img.layers[L]!;
-    const ref = img.image.layers[L];
+    const ref = img.image.layers[L]!;
     try {
-      results[L] = await host.auditLayer(blobOf(img.outer, ref.blob), idx.compression, L, candidates[L], {
+      results[L] = await host.auditLayer(blobOf(img.outer, ref.blob), idx.compression, L, candidates[L]!, {
         signal: opts.signal,
         onProgress: (d) => {
           done[L] = d;
@@ -128,14 +128,14 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
       if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
       const why = e instanceof Error ? e.message : String(e);
       warnings.push({ code: 'LAYER_NOT_AUDITED', layer: L, message: `layer ${L}: its files could not be audited (${why})` });
-      for (const c of candidates[L]) notScanned.push({ path: `/${c.path}`, layer: L, reason: why });
+      for (const c of candidates[L]!) notScanned.push({ path: `/${c.path}`, layer: L, reason: why });
     }
-    done[L] = candidates[L].length;
+    done[L] = candidates[L]!.length;
     layersDone++;
     report();
   });
   // Layers without candidates count as audited (nothing in them needed reading).
-  for (let L = 0; L < n; L++) if (img.layers[L] && candidates[L].length === 0) results[L] = emptyResult(L);
+  for (let L = 0; L < n; L++) if (img.layers[L] && candidates[L]!.length === 0) results[L] = emptyResult(L);
 
   const meta = await scanMetadata(img.image);
   const hist = packageHistory(img.union, results);

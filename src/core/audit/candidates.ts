@@ -223,8 +223,8 @@ function isNpmPackageJson(p: string): boolean {
   if (i < 0 || (i > 0 && p[i - 1] !== '/')) return false;
   const rest = p.slice(i + 'node_modules/'.length, p.length - '/package.json'.length);
   const parts = rest.split('/');
-  if (parts.length === 1) return parts[0] !== '' && !parts[0].startsWith('.') && !parts[0].startsWith('@');
-  return parts.length === 2 && parts[0].startsWith('@') && parts[1] !== '' && !parts[1].startsWith('.');
+  if (parts.length === 1) return parts[0] !== '' && !parts[0]!.startsWith('.') && !parts[0]!.startsWith('@');
+  return parts.length === 2 && parts[0]!.startsWith('@') && parts[1] !== '' && !parts[1]!.startsWith('.');
 }
 
 function isSystemPath(p: string): boolean {
@@ -265,8 +265,8 @@ export function selectCandidates(idx: LayerIndex, from = 0, to = idx.count): Can
   const end = Math.min(to, idx.count);
   for (let i = from; i < end; i++) {
     if (idx.kinds[i] !== EntryKind.File) continue;
-    const p = idx.paths[i];
-    const size = idx.sizes[i];
+    const p = idx.paths[i]!;
+    const size = idx.sizes[i]!;
     const base = baseName(p);
     let roles = 0;
     if (p === DPKG_STATUS) roles |= Role.DpkgStatus;
@@ -284,7 +284,7 @@ export function selectCandidates(idx: LayerIndex, from = 0, to = idx.count): Can
     roles |= pythonMetadataRole(p, base);
 
     const strength = secretStrength(p);
-    const exec = (idx.modes[i] & 0o111) !== 0;
+    const exec = (idx.modes[i]! & 0o111) !== 0;
     // A large executable is a program, not a text file: looked at for Go build info instead of read whole.
     if (exec && size >= MIN_GO_BINARY_BYTES && roles === 0 && strength < 2) roles |= Role.GoBinary;
     else if (strength > 0 && (size <= MAX_SECRET_FILE_BYTES || strength === 2)) roles |= Role.Secret;
@@ -295,7 +295,7 @@ export function selectCandidates(idx: LayerIndex, from = 0, to = idx.count): Can
     // A credential-named file over the limit is reported as not scanned without reading it.
     else if (roles & Role.Secret) readBytes = size <= MAX_SECRET_FILE_BYTES ? size : 0;
     else readBytes = Math.min(size, GO_HEAD_BYTES);
-    out.push({ entry: i, path: p, roles, dataOffset: idx.dataOffsets[i], size, readBytes, strong: strength === 2 });
+    out.push({ entry: i, path: p, roles, dataOffset: idx.dataOffsets[i]!, size, readBytes, strong: strength === 2 });
   }
   return out;
 }

@@ -43,7 +43,7 @@ function recordOf(s: Stanza, source: string, requireStatus: boolean): PackageRec
   const src = field(s, 'Source');
   if (src) detail.source = src;
   const desc = field(s, 'Description');
-  if (desc) detail.summary = desc.split('\n')[0];
+  if (desc) detail.summary = desc.split('\n')[0]!;
   return { ecosystem: 'deb', name, version, arch, size, key: debKey(name, arch), source, detail };
 }
 

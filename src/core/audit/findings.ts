@@ -25,16 +25,16 @@ interface Group {
 
 /** What happened to the version (layer, entry) of `node` next: hidden by which layer, and how; null when it is the final visible one. */
 function fateOf(u: UnionModel, node: number, layer: number, entry: number): { layer: number; how: 'deleted' | 'overwritten' } | null {
-  const s = u.evStart[node];
-  const e = u.evStart[node + 1];
+  const s = u.evStart[node]!;
+  const e = u.evStart[node + 1]!;
   for (let j = s; j < e; j++) {
-    if (u.evLayer[j] < layer) continue;
+    if (u.evLayer[j]! < layer) continue;
     if (u.evLayer[j] === layer) {
       // The union keeps one event per layer: a path written twice in one tar shows its later entry.
       if (u.evKind[j] === UnionEvent.Set && u.evEntry[j] !== entry) return { layer, how: 'overwritten' };
       continue;
     }
-    return { layer: u.evLayer[j], how: u.evKind[j] === UnionEvent.Set || u.evKind[j] === UnionEvent.Implicit ? 'overwritten' : 'deleted' };
+    return { layer: u.evLayer[j]!, how: u.evKind[j] === UnionEvent.Set || u.evKind[j] === UnionEvent.Implicit ? 'overwritten' : 'deleted' };
   }
   return null;
 }
@@ -64,7 +64,7 @@ export function fileFindings(u: UnionModel, results: (LayerAuditResult | null)[]
   const out: SecretFinding[] = [];
   for (const g of groups.values()) {
     g.copies.sort((a, b) => a.layer - b.layer || a.entry - b.entry);
-    const last = g.copies[g.copies.length - 1];
+    const last = g.copies[g.copies.length - 1]!;
     const fate = g.node >= 0 ? fateOf(u, g.node, last.layer, last.entry) : null;
     const layers = [...new Set(g.copies.map((c) => c.layer))];
     out.push({
@@ -72,7 +72,7 @@ export function fileFindings(u: UnionModel, results: (LayerAuditResult | null)[]
       title: g.title,
       source: 'file',
       path: g.path,
-      layer: layers[0],
+      layer: layers[0]!,
       layers,
       deletedBy: fate ? fate.layer : null,
       visible: fate === null,

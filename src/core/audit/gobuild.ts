@@ -82,7 +82,7 @@ function uvarint(b: Uint8Array, o: number): [number, number] | null {
   let x = 0;
   let s = 1;
   for (let i = 0; i < 10 && o + i < b.length; i++) {
-    const c = b[o + i];
+    const c = b[o + i]!;
     x += (c & 0x7f) * s;
     if (c < 0x80) return [x, o + i + 1];
     s *= 128;
@@ -111,7 +111,7 @@ export function parseGoBuildInfo(seg: Uint8Array): GoBuildInfo | string {
     }
   }
   if (at < 0) return 'no build info found in the data segment';
-  const flags = seg[at + 15];
+  const flags = seg[at + 15]!;
   if ((flags & FLAG_VERSION_INLINE) === 0) return 'built with Go older than 1.18 (build info by pointer): not read';
   const dec = new TextDecoder();
   const v = uvarint(seg, at + 32);
@@ -128,7 +128,7 @@ export function parseGoBuildInfo(seg: Uint8Array): GoBuildInfo | string {
     if (f[0] === 'path') info.path = f[1] ?? null;
     else if (f[0] === 'mod' && f[1]) info.main = { path: f[1], version: f[2] || '(devel)' };
     else if (f[0] === 'dep' && f[1]) info.deps.push({ path: f[1], version: f[2] ?? '' });
-    else if (f[0] === '=>' && info.deps.length && f[1]) info.deps[info.deps.length - 1].replacedBy = `${f[1]}${f[2] ? `@${f[2]}` : ''}`;
+    else if (f[0] === '=>' && info.deps.length && f[1]) info.deps[info.deps.length - 1]!.replacedBy = `${f[1]}${f[2] ? `@${f[2]}` : ''}`;
     else if (f[0] === 'build' && f[1]) {
       const eq = f[1].indexOf('=');
       if (eq > 0) info.settings[f[1].slice(0, eq)] = f[1].slice(eq + 1);

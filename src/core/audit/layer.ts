@@ -48,7 +48,7 @@ export async function auditLayerContents(
   let broken: string | null = null;
   try {
     for (let k = 0; k < list.length; k++) {
-      const c = list[k];
+      const c = list[k]!;
       opts.onProgress?.(k, list.length);
       if (broken) {
         res.notScanned.push({ path: rooted(c.path), layer, reason: broken });

@@ -31,9 +31,9 @@ interface FileList {
 /** Per node: its events as (layer, entry-or--1-for-gone), in layer order. */
 function timeline(u: UnionModel, node: number): { layer: number; entry: number }[] {
   const out: { layer: number; entry: number }[] = [];
-  for (let j = u.evStart[node]; j < u.evStart[node + 1]; j++) {
+  for (let j = u.evStart[node]!; j < u.evStart[node + 1]!; j++) {
     const k = u.evKind[j];
-    out.push({ layer: u.evLayer[j], entry: k === UnionEvent.Set ? u.evEntry[j] : -1 });
+    out.push({ layer: u.evLayer[j]!, entry: k === UnionEvent.Set ? u.evEntry[j]! : -1 });
   }
   return out;
 }
@@ -65,9 +65,9 @@ export function packageHistory(u: UnionModel, results: (LayerAuditResult | null)
 
   // Events of the database nodes, grouped by layer.
   const changesByLayer: { node: number; entry: number }[][] = Array.from({ length: nL }, () => []);
-  for (const n of recordsAt.keys()) for (const ev of timeline(u, n)) if (ev.layer < nL) changesByLayer[ev.layer].push({ node: n, entry: ev.entry });
+  for (const n of recordsAt.keys()) for (const ev of timeline(u, n)) if (ev.layer < nL) changesByLayer[ev.layer]!.push({ node: n, entry: ev.entry });
   const listChanges: { node: number; entry: number }[][] = Array.from({ length: nL }, () => []);
-  for (const n of listsAt.keys()) for (const ev of timeline(u, n)) if (ev.layer < nL) listChanges[ev.layer].push({ node: n, entry: ev.entry });
+  for (const n of listsAt.keys()) for (const ev of timeline(u, n)) if (ev.layer < nL) listChanges[ev.layer]!.push({ node: n, entry: ev.entry });
 
   const nodeRecords = new Map<number, PackageRecord[]>();
   const nodeLists = new Map<number, { owner: string; list: FileList }>();
@@ -80,7 +80,7 @@ export function packageHistory(u: UnionModel, results: (LayerAuditResult | null)
 
   for (let L = 0; L < nL; L++) {
     const summary: LayerPackageSummary = { layer: L, installed: 0, upgraded: 0, removed: 0, sizeDelta: 0 };
-    for (const c of listChanges[L]) {
+    for (const c of listChanges[L]!) {
       if (c.entry < 0) nodeLists.delete(c.node);
       else {
         const l = listsAt.get(c.node)?.get(at(L, c.entry));
@@ -90,8 +90,8 @@ export function packageHistory(u: UnionModel, results: (LayerAuditResult | null)
         } else nodeLists.delete(c.node);
       }
     }
-    if (changesByLayer[L].length > 0) {
-      for (const c of changesByLayer[L]) {
+    if (changesByLayer[L]!.length > 0) {
+      for (const c of changesByLayer[L]!) {
         if (c.entry < 0) {
           nodeRecords.delete(c.node);
           continue;
@@ -183,7 +183,7 @@ export function ownerOfPath(owners: Map<string, string>, packagesByKey: Map<stri
   let i = path.lastIndexOf('/node_modules/');
   while (i >= 0) {
     const rest = path.slice(i + '/node_modules/'.length).split('/');
-    const dir = path.slice(0, i + '/node_modules/'.length) + (rest[0].startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : rest[0]);
+    const dir = path.slice(0, i + '/node_modules/'.length) + (rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : rest[0]);
     const p = packagesByKey.get(`npm:${dir}`);
     if (p && p.removedBy === null) return p;
     i = path.lastIndexOf('/node_modules/', i - 1);

@@ -37,8 +37,8 @@ describe('dpkg', () => {
       ['libc6', '2.36-9+deb12u4', 'amd64', 100 * 1024],
       ['half', '1.1', 'amd64', 100 * 1024],
     ]);
-    expect(r.records[1].detail?.source).toBe('glibc');
-    expect(r.records[0].detail?.summary).toBe('the bash package');
+    expect(r.records[1]!.detail?.source).toBe('glibc');
+    expect(r.records[0]!.detail?.summary).toBe('the bash package');
   });
 
   it('a truncated database keeps what was read before the damage and says where', () => {
@@ -83,7 +83,7 @@ describe('dpkg', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
       const ref = execFileSync('dpkg-query', ['--admindir', dir, '-W', '-f', '${db:Status-Abbrev}\t${Package}\t${Version}\n'], { encoding: 'utf8' })
         .split('\n')
-        .filter((l) => l && !['n', 'c'].includes(l[1]))
+        .filter((l) => l && !['n', 'c'].includes(l[1]!))
         .map((l) => l.split('\t').slice(1).join('\t'))
         .sort();
       const ours = parseDpkgStatus(text, '/var/lib/dpkg/status')
@@ -105,7 +105,7 @@ describe('apk', () => {
       ['musl', '1.2.4-r2', 'x86_64', 4096],
       ['busybox', '1.36.1-r5', 'x86_64', 4096],
     ]);
-    expect(r.records[0].files).toEqual(['/lib/ld-musl-x86_64.so.1', '/lib/libc.musl-x86_64.so.1']);
+    expect(r.records[0]!.files).toEqual(['/lib/ld-musl-x86_64.so.1', '/lib/libc.musl-x86_64.so.1']);
   });
   it('a damaged database keeps the records before the damage', () => {
     const text = `${apkRecord('musl', '1.2.4-r2')}\n\n${apkRecord('zlib', '1.3')}\nthis is not apk\nP:more`;
@@ -241,8 +241,8 @@ describe('go build info', () => {
       ['golang.org/x/sys', 'v0.20.0'],
       ['github.com/a/b', 'v1.0.0'],
     ]);
-    expect(recs[3].detail?.replacedBy).toBe('github.com/fork/b@v1.0.1');
-    expect(recs[0].arch).toBe('amd64');
+    expect(recs[3]!.detail?.replacedBy).toBe('github.com/fork/b@v1.0.1');
+    expect(recs[0]!.arch).toBe('amd64');
   });
   it('a C binary (no Go note) and garbage are not Go', () => {
     const bin = fakeGoBinary('x');
@@ -265,7 +265,7 @@ describe('go build info', () => {
 describe('version order', () => {
   it('dpkg (deb-version(7))', () => {
     const ordered = ['1.0~rc1', '1.0', '1.0-1', '1.0-1+b1', '1.0a', '1.0.1', '1.10', '1:0.1', '2:0'];
-    for (let i = 0; i + 1 < ordered.length; i++) expect(compareDebVersions(ordered[i], ordered[i + 1]), `${ordered[i]} < ${ordered[i + 1]}`).toBeLessThan(0);
+    for (let i = 0; i + 1 < ordered.length; i++) expect(compareDebVersions(ordered[i]!, ordered[i + 1]!), `${ordered[i]} < ${ordered[i + 1]}`).toBeLessThan(0);
     expect(compareDebVersions('2.36-9+deb12u4', '2.36-9')).toBeGreaterThan(0);
     expect(compareDebVersions('1.0', '1.0')).toBe(0);
     expect(compareDebVersions('1.01', '1.1')).toBe(0);

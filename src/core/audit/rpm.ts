@@ -100,7 +100,7 @@ export function parseRpmHeader(blob: Uint8Array, source: string): PackageRecord 
   const dirs = strings(TAG.DIRNAMES);
   const dirIdx = ints(TAG.DIRINDEXES);
   if (base && dirs && dirIdx && dirIdx.length === base.length) {
-    for (let k = 0; k < base.length; k++) files.push(`${dirs[dirIdx[k]] ?? ''}${base[k]}`);
+    for (let k = 0; k < base.length; k++) files.push(`${dirs[dirIdx[k]!] ?? ''}${base[k]}`);
   } else {
     for (const f of strings(TAG.OLDFILENAMES) ?? []) files.push(f);
   }

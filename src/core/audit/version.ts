@@ -21,9 +21,9 @@ function dpkgPart(a: string, b: string): number {
   let j = 0;
   while (i < a.length || j < b.length) {
     // non-digit run
-    while ((i < a.length && !/\d/.test(a[i])) || (j < b.length && !/\d/.test(b[j]))) {
-      const ac = i < a.length && !/\d/.test(a[i]) ? a[i] : undefined;
-      const bc = j < b.length && !/\d/.test(b[j]) ? b[j] : undefined;
+    while ((i < a.length && !/\d/.test(a[i]!)) || (j < b.length && !/\d/.test(b[j]!))) {
+      const ac = i < a.length && !/\d/.test(a[i]!) ? a[i] : undefined;
+      const bc = j < b.length && !/\d/.test(b[j]!) ? b[j] : undefined;
       const d = order(ac) - order(bc);
       if (d !== 0) return d;
       if (ac !== undefined) i++;
@@ -32,8 +32,8 @@ function dpkgPart(a: string, b: string): number {
     // digit run
     let an = '';
     let bn = '';
-    while (i < a.length && /\d/.test(a[i])) an += a[i++];
-    while (j < b.length && /\d/.test(b[j])) bn += b[j++];
+    while (i < a.length && /\d/.test(a[i]!)) an += a[i++];
+    while (j < b.length && /\d/.test(b[j]!)) bn += b[j++];
     const d = cmpNumeric(an, bn);
     if (d !== 0) return d;
   }

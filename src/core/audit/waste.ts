@@ -103,11 +103,11 @@ export function wasteItems(u: UnionModel, layers: readonly (LayerIndex | null)[]
       if (li.kinds[i] !== EntryKind.File || li.sizes[i] === 0) continue;
       const node = map?.[i] ?? -1;
       if (node <= 0) continue;
-      const s = u.evStart[node];
-      const e = u.evStart[node + 1];
+      const s = u.evStart[node]!;
+      const e = u.evStart[node + 1]!;
       // Find this layer's event and the next one.
       let j = s;
-      while (j < e && u.evLayer[j] < L) j++;
+      while (j < e && u.evLayer[j]! < L) j++;
       let hiddenBy: number;
       let next: number;
       if (j >= e || u.evLayer[j] !== L) {
@@ -119,7 +119,7 @@ export function wasteItems(u: UnionModel, layers: readonly (LayerIndex | null)[]
       } else {
         if (j + 1 >= e) continue; // the final version: not waste
         next = j + 1;
-        hiddenBy = u.evLayer[next];
+        hiddenBy = u.evLayer[next]!;
       }
       const k = next < 0 ? UnionEvent.Delete : u.evKind[next];
       let cause: WasteCause;
@@ -128,8 +128,8 @@ export function wasteItems(u: UnionModel, layers: readonly (LayerIndex | null)[]
       else if (k === UnionEvent.Replaced) cause = 'replaced';
       else {
         cause = 'overwritten';
-        const ul = layers[u.evLayer[next]];
-        const ue = u.evEntry[next];
+        const ul = layers[u.evLayer[next]!];
+        const ue = u.evEntry[next]!;
         if (k === UnionEvent.Set && ul && ue >= 0 && ul.kinds[ue] === EntryKind.File && ul.sizes[ue] === li.sizes[i]) {
           const chmodLike = ul.modes[ue] !== li.modes[i] || ul.uids[ue] !== li.uids[i] || ul.gids[ue] !== li.gids[i];
           if (chmodLike && /\bch(mod|own|grp)\b/.test(stepOf(image, hiddenBy))) cause = 'metadata-copy';
@@ -137,7 +137,7 @@ export function wasteItems(u: UnionModel, layers: readonly (LayerIndex | null)[]
       }
       const path = pathOf(u, node);
       const fix = fixFor(path, cause, stepOf(image, L), stepOf(image, hiddenBy));
-      items.push({ path, bytes: li.sizes[i], createdBy: L, hiddenBy, cause, advice: fix.advice, group: `${fix.kind}:${L}:${hiddenBy}:${groupDir(path)}` });
+      items.push({ path, bytes: li.sizes[i]!, createdBy: L, hiddenBy, cause, advice: fix.advice, group: `${fix.kind}:${L}:${hiddenBy}:${groupDir(path)}` });
     }
   }
   items.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));

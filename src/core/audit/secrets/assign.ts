@@ -105,7 +105,7 @@ export function isSecretName(name: string): boolean {
   if (w.some((x) => NOT_SECRET_WORDS.has(x))) return false;
   // `key` alone names something keyed (a sort key, a map key); with a qualifier it is one.
   if (w.length === 1 && w[0] === 'key') return false;
-  if (REFERENCE_SUFFIXES.has(w[w.length - 1])) return false;
+  if (REFERENCE_SUFFIXES.has(w[w.length - 1]!)) return false;
   return true;
 }
 
@@ -188,7 +188,7 @@ export function secretAssignment(name: string, value: string): string | null {
   let v = value.trim();
   const quoted = /^(['"])(.*?)\1/.exec(v);
   // A quoted value ends at its closing quote; an unquoted one at an inline comment (dotenv ignores ` #…`).
-  v = quoted ? quoted[2] : v.replace(/\s+#.*$/, '');
+  v = quoted ? quoted[2]! : v.replace(/\s+#.*$/, '');
   if (isPlaceholder(v)) return null;
   return v;
 }

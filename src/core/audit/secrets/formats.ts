@@ -59,9 +59,9 @@ function gitCredentials(text: string): Match[] {
   let off = 0;
   for (const line of text.split('\n')) {
     const m = /^\s*[a-z][a-z0-9+.-]*:\/\/([^:/@\s]*):([^@\s]+)@/i.exec(line);
-    if (m && !isPlaceholder(decodeURIComponentSafe(m[2]))) {
-      const start = off + line.indexOf(m[2], m[0].indexOf(':', m[0].indexOf('//') + 2));
-      out.push({ rule: 'layerscope/git-credentials', title: 'password in .git-credentials', value: m[2], start, end: start + m[2].length });
+    if (m && !isPlaceholder(decodeURIComponentSafe(m[2]!))) {
+      const start = off + line.indexOf(m[2]!, m[0].indexOf(':', m[0].indexOf('//') + 2));
+      out.push({ rule: 'layerscope/git-credentials', title: 'password in .git-credentials', value: m[2]!, start, end: start + m[2]!.length });
     }
     off += line.length + 1;
   }
@@ -83,10 +83,10 @@ function* iniPairs(text: string): Generator<[string, string, number, string | nu
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const sec = /^\s*\[([^\]]*)\]/.exec(line);
-    if (sec) section = sec[1].trim();
+    if (sec) section = sec[1]!.trim();
     else {
       const m = /^\s*([^=:#;\s][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line);
-      if (m && !/^\s*[#;]/.test(line)) yield [m[1], m[2], off + line.lastIndexOf(m[2]), section];
+      if (m && !/^\s*[#;]/.test(line)) yield [m[1]!, m[2]!, off + line.lastIndexOf(m[2]!), section];
     }
     off += raw.length + 1;
   }
@@ -178,9 +178,9 @@ function kubeconfig(text: string): Match[] {
   let off = 0;
   for (const line of text.split('\n')) {
     const m = KUBE_FIELDS.exec(line);
-    if (m && !isPlaceholder(m[2])) {
-      const start = off + line.lastIndexOf(m[2]);
-      out.push({ rule: 'layerscope/kubeconfig-credential', title: `kubeconfig ${m[1]}`, value: m[2], start, end: start + m[2].length });
+    if (m && !isPlaceholder(m[2]!)) {
+      const start = off + line.lastIndexOf(m[2]!);
+      out.push({ rule: 'layerscope/kubeconfig-credential', title: `kubeconfig ${m[1]}`, value: m[2]!, start, end: start + m[2]!.length });
     }
     off += line.length + 1;
   }
@@ -209,9 +209,9 @@ function envAssignments(path: string, text: string): Match[] {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const m = /^\s*[#;]/.test(line) ? null : re.exec(line);
     if (m) {
-      const v = secretAssignment(m[1], m[2]);
+      const v = secretAssignment(m[1]!, m[2]!);
       if (v !== null) {
-        const start = off + Math.max(0, line.indexOf(v, line.indexOf(m[1]) + m[1].length));
+        const start = off + Math.max(0, line.indexOf(v, line.indexOf(m[1]!) + m[1]!.length));
         out.push({ rule: 'layerscope/env-assignment', title: `credential assigned to ${m[1]}`, value: v, start, end: start + v.length });
       }
     }
@@ -278,7 +278,7 @@ export function lineOf(text: string, offset: number): number {
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
+    if (starts[mid]! <= offset) lo = mid;
     else hi = mid - 1;
   }
   return lo + 1;

@@ -82,7 +82,7 @@ export function buildArgsOf(createdBy: string): { name: string; value: string }[
     // The value runs to the next ` NAME=` (or, for the last one, to the command); values with spaces are ambiguous, as in `docker history`.
     const next = i + 1 < n ? /\s+[A-Za-z_][A-Za-z0-9_]*=/.exec(rest) : (/\s+(?=\/bin\/(?:ba)?sh\s+-c\s)/.exec(rest) ?? /\s/.exec(rest));
     const end = next ? next.index : rest.length;
-    out.push({ name: a[1], value: rest.slice(0, end) });
+    out.push({ name: a[1]!, value: rest.slice(0, end) });
     rest = rest.slice(end).trimStart();
   }
   return out;
@@ -93,18 +93,18 @@ function instructionPairs(createdBy: string): { kind: string; name: string; valu
   const s = createdBy.replace(/^\/bin\/sh -c #\(nop\)\s*/, '').trim();
   const m = /^(ENV|ARG|LABEL)\s+(.*)$/s.exec(s);
   if (!m) return [];
-  const kind = m[1];
-  const body = m[2].replace(/\s+#\s*buildkit$/, '');
+  const kind = m[1]!;
+  const body = m[2]!.replace(/\s+#\s*buildkit$/, '');
   const out: { kind: string; name: string; value: string }[] = [];
   const re = /([A-Za-z_][A-Za-z0-9_.-]*|"[^"]*")=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
   let any = false;
   for (const p of body.matchAll(re)) {
     any = true;
-    out.push({ kind, name: p[1].replace(/^"|"$/g, ''), value: p[2].replace(/^(["'])(.*)\1$/s, '$2') });
+    out.push({ kind, name: p[1]!.replace(/^"|"$/g, ''), value: p[2]!.replace(/^(["'])(.*)\1$/s, '$2') });
   }
   if (!any && kind === 'ENV') {
     const sp = /^(\S+)\s+(.*)$/s.exec(body);
-    if (sp) out.push({ kind, name: sp[1], value: sp[2] });
+    if (sp) out.push({ kind, name: sp[1]!, value: sp[2]! });
   }
   return out;
 }
@@ -124,7 +124,7 @@ export async function scanMetadata(image: ImageInfo): Promise<MetadataSecret[]> 
     push(await scanAssignment(`Label:${name}`, name, String(value)), 'config', `Label:${name}`);
   }
   for (let i = 0; i < image.history.length; i++) {
-    const cb = image.history[i].createdBy ?? '';
+    const cb = image.history[i]!.createdBy ?? '';
     if (!cb) continue;
     const found: Match[] = [];
     for (const a of buildArgsOf(cb)) found.push(...(await scanAssignment(`history[${i}]`, a.name, a.value)));

@@ -103,7 +103,7 @@ describe('file rules', () => {
       ['layerscope/env-assignment', 1],
       ['layerscope/env-assignment', 7],
     ]);
-    expect(found[0].value).toBe(pw);
+    expect(found[0]!.value).toBe(pw);
   });
 
   it('look-alikes: no findings', async () => {
