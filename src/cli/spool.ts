@@ -10,13 +10,12 @@
  * when the process ends however it ends — Ctrl+C, a crash, SIGKILL. Where unlinking
  * an open file is refused (Windows), it is removed when the process exits.
  */
-import { close, mkdtempSync, open, rmSync, unlinkSync, write } from 'node:fs';
+import { close, mkdtempSync, openSync, rmSync, unlinkSync, write } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FileHandleBlob } from './nodeIo';
 
-const openAsync = promisify(open);
 const writeAsync = promisify(write);
 const closeAsync = promisify(close);
 
@@ -50,11 +49,13 @@ export interface SpoolOptions {
 
 /** Everything `src` yields, in a temporary file already unlinked; close the blob when done. */
 export async function spoolToTempFile(src: AsyncIterable<Uint8Array>, opts: SpoolOptions = {}): Promise<FileHandleBlob> {
+  // Made, opened and unlinked synchronously: no await between mkdtemp and the removal,
+  // so no event-loop turn in which a SIGKILL (which no handler sees) could leave it behind.
   const dir = mkdtempSync(join(opts.parent ?? tmpdir(), 'layerscope-stdin-'));
   const path = join(dir, 'archive.tar');
   let fd: number;
   try {
-    fd = await openAsync(path, 'w+', 0o600);
+    fd = openSync(path, 'w+', 0o600);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
