@@ -12,10 +12,10 @@
 //   the least noisy estimate, and alternating keeps the ratios honest when the
 //   machine's load changes during the run.
 // - Contents: after `ready` and after the digest check has finished (it records the
-//   resume points reads use), the preview of each chosen file, from the URL hash naming
-//   it to the preview's bytes being shown (src/ui/Preview): 50 random files of the
-//   image plus the last 10 of its largest layer, each read once (the first read is the
-//   figure). Also one read of the largest layer's last file right after `ready`,
+//   resume points reads use), the preview of each chosen file, from a click on its row
+//   in the tree to the preview's bytes being shown (src/ui/Preview): 50 random files of
+//   the image plus the last 10 of its largest layer, each read once (the first read is
+//   the figure). Also one read of the largest layer's last file right after `ready`,
 //   before the digest check has reached it.
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -25,9 +25,9 @@ const BENCH_DIR = new URL('./bench/', import.meta.url);
 const CONTENT_TYPES = { '.html': 'text/html', '.js': 'text/javascript' };
 
 /** A vite preview of dist/ and a Chromium with /__bench/* answered from scripts/bench/. */
-export async function openBrowser(root) {
+export async function openBrowser(root, outDir = undefined) {
   const { preview } = await import('vite');
-  const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
+  const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent', ...(outDir ? { build: { outDir } } : {}) });
   const url = srv.resolvedUrls.local[0];
   const opts = chromiumLaunchOptions();
   const browser = await chromium.launch({ ...opts, args: [...opts.args, '--enable-precise-memory-info'] });
@@ -67,9 +67,39 @@ export async function measureFloors(b, file, gzipRanges) {
   }
 }
 
+/**
+ * Times every content read the page asks of its workers ('read' → 'bytes' in
+ * src/worker/protocol.ts), by wrapping Worker before the app starts: the data path
+ * of a preview without the rendering around it. window.__reads gets [ms, dataOffset].
+ */
+function recordReads() {
+  const W = window.Worker;
+  window.__reads = [];
+  window.Worker = class extends W {
+    constructor(...a) {
+      super(...a);
+      const started = new Map();
+      this.addEventListener('message', (e) => {
+        const m = e.data;
+        if (m && started.has(m.id) && (m.type === 'bytes' || m.type === 'error')) {
+          const s = started.get(m.id);
+          window.__reads.push({ ms: performance.now() - s.t, offset: s.offset, ok: m.type === 'bytes' });
+          started.delete(m.id);
+        }
+      });
+      const post = this.postMessage.bind(this);
+      this.postMessage = (m, t) => {
+        if (m && m.type === 'read') started.set(m.id, { t: performance.now(), offset: m.dataOffset });
+        return post(m, t);
+      };
+    }
+  };
+}
+
 /** Prepare a fresh page of the app for a timed load (long-task and timing hooks). */
 async function freshPage(b, hash = '') {
   const page = await b.context.newPage();
+  await page.addInitScript(recordReads);
   await page.goto(b.url + hash);
   await page.waitForSelector('[data-state="empty"]');
   await page.evaluate(() => {
@@ -124,14 +154,51 @@ export async function waitVerified(page) {
 }
 
 /**
- * Milliseconds from the URL hash naming `path` (in the view of `layer`, selected
- * beforehand so the layer switch is not counted) to its preview showing bytes.
+ * Milliseconds from a click on `path`'s row in the tree (in the view of `layer`) to its
+ * preview showing bytes: what a user waits for. Set-up, not timed: the URL hash selects
+ * the file's directory (the tree opens its ancestors and scrolls to it; a directory
+ * has no preview, so the file is not read before the click), the directory is opened
+ * and the tree scrolled until the file's row is rendered.
  */
 export async function previewLatency(page, layer, path) {
-  await page.evaluate((l) => {
-    location.hash = `#layer=${l}`;
-  }, layer);
-  await page.waitForFunction((l) => document.querySelector(`[data-testid="layer"][data-index="${l}"]`)?.getAttribute('aria-selected') === 'true', layer);
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const enc = (p) => encodeURIComponent(p).replace(/%2F/g, '/');
+  await page.evaluate(
+    (h) => {
+      location.hash = h;
+    },
+    `#layer=${layer}&path=${enc(dir)}`,
+  );
+  await page.waitForFunction(
+    ({ layer, dir }) =>
+      document.querySelector(`[data-testid="layer"][data-index="${layer}"]`)?.getAttribute('aria-selected') === 'true' &&
+      document.querySelector('[data-testid="details-path"]')?.textContent === dir,
+    { layer, dir },
+  );
+  const found = await page.evaluate(
+    async ({ dir, path }) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+      const rowOf = (p) => [...document.querySelectorAll('[data-testid="tree-row"]')].find((r) => r.getAttribute('data-path') === p);
+      const d = rowOf(dir);
+      if (d && d.getAttribute('aria-expanded') === 'false') d.querySelector('.ft-twisty')?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      await frame();
+      await frame();
+      const tree = document.querySelector('.ft-rows');
+      let scroller = tree?.parentElement;
+      while (scroller && scroller.scrollHeight <= scroller.clientHeight) scroller = scroller.parentElement;
+      for (let k = 0; k < 2000 && !rowOf(path); k++) {
+        if (!scroller || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight) break;
+        scroller.scrollTop += scroller.clientHeight * 0.8;
+        await frame();
+      }
+      const row = rowOf(path);
+      row?.scrollIntoView({ block: 'nearest' });
+      await frame();
+      return !!row;
+    },
+    { dir, path },
+  );
+  if (!found) throw new Error(`no row for ${path} in layer ${layer}`);
   return page.evaluate(
     ({ layer, path }) =>
       new Promise((resolve, reject) => {
@@ -142,9 +209,7 @@ export async function previewLatency(page, layer, path) {
             obs.disconnect();
             clearTimeout(timer);
             resolve({ ms: performance.now() - t0, kind });
-            return true;
           }
-          return false;
         };
         const obs = new MutationObserver(done);
         obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
@@ -152,8 +217,9 @@ export async function previewLatency(page, layer, path) {
           obs.disconnect();
           reject(new Error(`no preview of ${path} (layer ${layer}) after 600 s`));
         }, 600_000);
+        const row = [...document.querySelectorAll('[data-testid="tree-row"]')].find((r) => r.getAttribute('data-path') === path);
         const t0 = performance.now();
-        location.hash = `#layer=${layer}&path=${encodeURIComponent(path).replace(/%2F/g, '/')}`;
+        row.click();
       }),
     { layer, path },
   );
@@ -212,11 +278,13 @@ export async function measureContents(b, file, layers) {
     const lastOfLargest = choice.tail.at(-1);
     const early = lastOfLargest ? await previewLatency(page, lastOfLargest.layer, lastOfLargest.path) : null;
     const verifySeconds = await waitVerified(page);
+    const lastRead = () => page.evaluate(() => window.__reads.at(-1)?.ms ?? NaN);
     const random = [];
-    for (const f of choice.random) random.push({ ...f, ...(await previewLatency(page, f.layer, f.path)) });
+    for (const f of choice.random) random.push({ ...f, ...(await previewLatency(page, f.layer, f.path)), read: await lastRead() });
     const tail = [];
-    for (const f of choice.tail) tail.push({ ...f, ...(await previewLatency(page, f.layer, f.path)) });
+    for (const f of choice.tail) tail.push({ ...f, ...(await previewLatency(page, f.layer, f.path)), read: await lastRead() });
     const ms = random.map((r) => r.ms).sort((x, y) => x - y);
+    const reads = random.map((r) => r.read).sort((x, y) => x - y);
     return {
       early: early?.ms ?? null,
       verifySeconds,
@@ -224,6 +292,7 @@ export async function measureContents(b, file, layers) {
       p95: percentile(ms, 0.95),
       worst: ms.at(-1),
       tailWorst: Math.max(...tail.map((t) => t.ms)),
+      read: { p50: percentile(reads, 0.5), p95: percentile(reads, 0.95), worst: reads.at(-1), tailWorst: Math.max(...tail.map((t) => t.read)) },
       worstFile: [...random, ...tail].sort((x, y) => y.ms - x.ms)[0],
       largest: choice.largest,
     };

@@ -17,6 +17,8 @@ const args = process.argv.slice(2);
 const file = resolve(args.find((a) => !a.startsWith('--')) ?? 'bench-data/app-big.oci.tar');
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : null;
+// --unminified: profile a build without minification (readable function names), built into dist-profile/
+const unminified = args.includes('--unminified');
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
@@ -54,7 +56,8 @@ function analyse(trace, t0us, t1us) {
   const threads = new Map(); // "pid:tid" -> {name, tasks:[], samples: Map}
   const th = (pid, tid) => {
     const k = `${pid}:${tid}`;
-    if (!threads.has(k)) threads.set(k, { name: k, busy: 0, first: Infinity, last: -Infinity, self: new Map(), groups: new Map(), sampled: 0 });
+    if (!threads.has(k))
+      threads.set(k, { name: k, busy: 0, first: Infinity, last: -Infinity, self: new Map(), groups: new Map(), sampled: 0, slices: new Float64Array(SLICES) });
     return threads.get(k);
   };
   const profiles = new Map(); // id -> {thread, nodes: Map, lastTs}
@@ -68,6 +71,11 @@ function analyse(trace, t0us, t1us) {
       if (b > a) {
         const t = th(e.pid, e.tid);
         t.busy += b - a;
+        // busy time per twentieth of the load, for the timeline
+        const w = (t1us - t0us) / SLICES;
+        for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
+          t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
+        }
         t.first = Math.min(t.first, a);
         t.last = Math.max(t.last, b);
       }
@@ -102,8 +110,15 @@ function analyse(trace, t0us, t1us) {
 }
 
 const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
+/** The load is cut into this many slices for the per-thread timeline (each character: how busy the thread was). */
+const SLICES = 40;
+const shade = (f) => ' .:-=+*#%@'[Math.min(9, Math.round(f * 9))];
 
-const b = await openBrowser(root);
+if (unminified) {
+  const { build } = await import('vite');
+  await build({ root, logLevel: 'warn', build: { minify: false, outDir: 'dist-profile', emptyOutDir: true } });
+}
+const b = await openBrowser(root, unminified ? 'dist-profile' : undefined);
 try {
   const blob = await (await import('node:fs')).openAsBlob(file);
   const { info, outer } = await openArchive(blob);
@@ -156,6 +171,8 @@ try {
   for (const th of analyse(trace, t0, t1)) {
     console.log(`\n## ${th.name}: busy ${ms(th.busy)} from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`);
     const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
+    const w = (t1 - t0) / SLICES;
+    console.log(`   timeline |${[...th.slices].map((v) => shade(v / w)).join('')}|`);
     console.log(`   by kind: ${groups.map(([g, v]) => `${g} ${ms(v)}`).join('; ')}`);
     const top = [...th.self]
       .filter(([k]) => !k.startsWith('(idle)'))
