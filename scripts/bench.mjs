@@ -22,6 +22,7 @@ const skipContents = process.argv.includes('--no-contents');
 // Only the page, its floors and contents (no GNU tar, no timed Node runs): for iterating on the page.
 const browserOnly = process.argv.includes('--browser-only');
 const skipCompare = process.argv.includes('--no-compare');
+const skipAudit = process.argv.includes('--no-audit');
 const defaults = ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar', '../bench-data/app-big.docker.tar', '../bench-data/app-big.oci.tar']
   .map((p) => resolve(root, p))
   .filter(existsSync);
@@ -236,6 +237,11 @@ for (const file of archives) {
   console.log(`  layerscope, Node, index + sha256 of every layer and diff_id: ${fmt(node.verified)}  ratio ${(node.verified / native.seq).toFixed(2)}×`);
   if (!skipBrowser) printBrowser(await timeBrowser(file, node.layers), node.tarBytes, native);
   console.log('');
+}
+// The audit against the load of the same archives (issue 12, target ≤ 1.5×): scripts/bench-audit.mjs.
+if (!skipAudit && !browserOnly && archives.length) {
+  const { benchAuditNode } = await import(join(root, 'scripts/bench-audit.mjs'));
+  await benchAuditNode(archives);
 }
 if (!skipTree && existsSync(join(root, 'scripts/bench-tree.mjs'))) {
   await import(join(root, 'scripts/bench-tree.mjs'));
