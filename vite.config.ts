@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
@@ -31,10 +32,25 @@ function cspPlugin(): Plugin {
   };
 }
 
+/**
+ * The audit's secret rules (secretlint's preset, run in the scan workers) import
+ * `node:path` for `basename`; in a browser build Vite would replace it with an
+ * empty stub. Workers get a small shim instead (src/worker/nodePathShim.ts). Only
+ * the worker bundle is affected: Node (CLI, tests) keeps the real module.
+ */
+function nodePathForWorkers(): Plugin {
+  const shim = fileURLToPath(new URL('./src/worker/nodePathShim.ts', import.meta.url));
+  return {
+    name: 'layerscope-node-path-shim',
+    enforce: 'pre',
+    resolveId: (id) => (id === 'node:path' || id === 'path' ? shim : null),
+  };
+}
+
 export default defineConfig({
   plugins: [react(), cspPlugin()],
   base: './',
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [nodePathForWorkers()] },
   build: { target: 'es2022', sourcemap: true },
   preview: { port: 4173, strictPort: false },
   test: {

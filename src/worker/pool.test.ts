@@ -80,4 +80,23 @@ describe('WorkerPool scheduling', () => {
     expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS);
     pool.terminate();
   });
+
+  it('audit reads go ahead of queued digest hashing, behind file reads; progress counts files', async () => {
+    const pool = new WorkerPool(1);
+    const hashes = [pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {})];
+    const progress: number[] = [];
+    const audit = pool.auditLayer(blob, 'gzip', 3, [], { onProgress: (d) => progress.push(d) });
+    const [w0] = FakeWorker.all;
+    w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
+    expect(w0.current).toMatchObject({ type: 'auditLayer', layer: 3 });
+    w0.reply({ type: 'progress', id: w0.current.id, bytesRead: 1, bytesTotal: 2 });
+    const result = { layer: 3, packages: [], fileLists: [], secrets: [], notScanned: [], warnings: [], filesRead: 2, bytesRead: 10 };
+    w0.reply({ type: 'audited', id: w0.current.id, result });
+    expect(await audit).toEqual(result);
+    expect(progress).toEqual([1]);
+    expect(w0.current.type).toBe('hash');
+    for (let k = 0; k < 2; k++) w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
+    await Promise.all(hashes);
+    pool.terminate();
+  });
 });

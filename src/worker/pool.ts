@@ -11,6 +11,7 @@ import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
+import type { Candidate, LayerAuditResult } from '../core/audit/types';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
@@ -28,6 +29,9 @@ export const INTERACTIVE_EXTRA_WORKERS = 1;
 
 /** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
 const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'textDiff';
+
+/** Audit reads: background work someone is about to look at (the audit panel), ahead of the digest check. */
+const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer';
 
 type Job = {
   msg: ToWorker & { id: number };
@@ -127,6 +131,11 @@ export class WorkerPool implements LayerScanner {
       if (isInteractive(job)) {
         const firstBackground = this.queue.findIndex((j) => !isInteractive(j));
         this.queue.splice(firstBackground < 0 ? this.queue.length : firstBackground, 0, job);
+      } else if (isAudit(job)) {
+        // The audit runs after the image is shown, while the digest check hashes every layer again:
+        // its reads (a fraction of each layer) go ahead of queued hashing, behind interactive reads.
+        const firstLater = this.queue.findIndex((j) => !isInteractive(j) && !isAudit(j));
+        this.queue.splice(firstLater < 0 ? this.queue.length : firstLater, 0, job);
       } else {
         this.queue.push(job);
       }
@@ -178,6 +187,24 @@ export class WorkerPool implements LayerScanner {
     const m = await this.run({ type: 'hashRanges', id: 0, blob, compression, ranges }, opts.signal, (p) => opts.onProgress?.(p.bytesRead, p.bytesTotal));
     if (m.type !== 'rangesHashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.digests;
+  }
+
+  /**
+   * The audit's reads of one layer, in a worker (AuditHost, core/audit/audit.ts):
+   * the candidates are read in one pass and examined there; only the results come back.
+   */
+  async auditLayer(
+    blob: Blob,
+    compression: Compression,
+    layer: number,
+    candidates: Candidate[],
+    opts: { signal?: AbortSignal; onProgress?(done: number, total: number): void } = {},
+  ): Promise<LayerAuditResult> {
+    const m = await this.run({ type: 'auditLayer', id: 0, blob, compression, layer, candidates }, opts.signal, (p) =>
+      opts.onProgress?.(p.bytesRead, p.bytesTotal),
+    );
+    if (m.type !== 'audited') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.result;
   }
 
   /** The line diff of two texts, computed in a worker (it may take up to LINE_DIFF_TIMEOUT_MS). */

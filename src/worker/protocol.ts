@@ -10,6 +10,7 @@ import type { ImageStats } from '../core/model/stats';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
+import type { Candidate, LayerAuditResult } from '../core/audit/types';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
@@ -23,6 +24,8 @@ export type ToWorker =
   | { type: 'hashRanges'; id: number; blob: Blob; compression: Compression; ranges: HashRange[] }
   /** The line diff of two versions of a file (core/compare/contentDiff.ts): jsdiff is synchronous, so off the main thread. */
   | { type: 'textDiff'; id: number; a: string; b: string }
+  /** Read one layer's audit candidates in one pass and examine them (core/audit/layer.ts); progress counts files. */
+  | { type: 'auditLayer'; id: number; blob: Blob; compression: Compression; layer: number; candidates: Candidate[] }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
@@ -35,6 +38,7 @@ export type FromWorker =
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
   | { type: 'rangesHashed'; id: number; digests: string[] }
   | { type: 'textDiffed'; id: number; diff: TextDiff }
+  | { type: 'audited'; id: number; result: LayerAuditResult }
   | { type: 'error'; id: number; code: string; message: string };
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */

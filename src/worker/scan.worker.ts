@@ -13,6 +13,12 @@ import type { Checkpoint } from '../core/read/inflate/inflater';
 import { isLayerscopeError } from '../core/errors';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
+import { auditLayerContents } from '../core/audit/layer';
+import { sqlJsOpener } from '../core/audit/sqlite';
+// sql.js's WebAssembly as a URL the bundler emits (loaded only when an image has an rpmdb.sqlite).
+import sqlWasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
+
+const openSqlite = sqlJsOpener(sqlWasmUrl);
 import { layerIndexTransferables, unionTransferables, type FromWorker, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -36,6 +42,13 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     if (msg.type === 'scan') {
       const index = await scanLayer(msg.blob, { signal: ctl.signal, onProgress, hash: msg.hash, layer: msg.layer });
       post({ type: 'scanned', id: msg.id, index }, layerIndexTransferables(index));
+    } else if (msg.type === 'auditLayer') {
+      const result = await auditLayerContents(msg.blob, msg.compression, msg.layer, msg.candidates, {
+        signal: ctl.signal,
+        openSqlite,
+        onProgress: (done, total) => onProgress({ bytesRead: done, bytesTotal: total }),
+      });
+      post({ type: 'audited', id: msg.id, result });
     } else if (msg.type === 'hash') {
       const checkpoints = msg.checkpoints
         ? {
