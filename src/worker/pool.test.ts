@@ -86,7 +86,7 @@ describe('WorkerPool scheduling', () => {
     const hashes = [pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {})];
     const progress: number[] = [];
     const audit = pool.auditLayer(blob, 'gzip', 3, [], { onProgress: (d) => progress.push(d) });
-    const [w0] = FakeWorker.all;
+    const w0 = FakeWorker.all[0]!;
     w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
     expect(w0.current).toMatchObject({ type: 'auditLayer', layer: 3 });
     w0.reply({ type: 'progress', id: w0.current.id, bytesRead: 1, bytesTotal: 2 });
