@@ -169,6 +169,24 @@ export class Comparison {
     this.store.setState({ selected: path });
   }
 
+  /** sha256 of one version's bytes (known from the proof, or hashed now: that file only). */
+  async digestOf(side: SideName, layer: number, entry: number, size: number, signal?: AbortSignal): Promise<string> {
+    const s = side === 'a' ? this.state.sideA : this.state.sideB;
+    if (!s) throw new Error('no comparison');
+    const known = this.cache.get(s, layer, entry);
+    if (known) return known;
+    const li = s.layers[layer];
+    if (!li) throw new Error(`layer ${layer} was not read`);
+    const [d] = await this.host.hasher.hashRanges(side, layer, [{ offset: li.dataOffsets[entry]!, size }], { signal });
+    this.cache.set(s, layer, entry, d!);
+    return d!;
+  }
+
+  /** The host's reads and line diffs, for the content diff view. */
+  get engine(): CompareHost {
+    return this.host;
+  }
+
   /** Stop whatever runs and forget the comparison. */
   close(): void {
     this.ctl?.abort();
