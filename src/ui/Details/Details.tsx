@@ -11,6 +11,8 @@ import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { useMerged, type Layers } from '../../state/hooks';
 import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize } from '../../state/treeModel';
+import { VersionDiff, contentVersions } from '../Compare/VersionDiff';
+import { explorerDigest, explorerRead, explorerTextDiff } from '../Compare/explorerHost';
 import { lookup, NodeStatus, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
 import { resolveHardlink } from '../../core/model/listing';
 import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
@@ -99,6 +101,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
     return null;
   }, [u, node, st, merged]);
 
+  const contentVersionCount = useMemo(() => contentVersions(u, layers, node).length, [u, layers, node]);
   const versions = history.filter(
     (h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'),
   );
@@ -364,6 +367,13 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
           })}
         </ol>
       </section>
+
+      {contentVersionCount >= 2 && (
+        <section className="dt-section" aria-label="What changed between versions">
+          <h3>What changed between versions</h3>
+          <VersionDiff union={u} layers={layers} node={node} read={explorerRead} digest={explorerDigest} textDiff={explorerTextDiff} />
+        </section>
+      )}
 
       {previewTarget && (
         <section className="dt-section" aria-label="Contents">
