@@ -72,7 +72,7 @@ export function LayerStacks({ layers, a, b, topA, topB, onPickLayer }: Props) {
       <ol className="cmp-stacks__rows">
         {rows.map((r) => {
           const divergent = layers.divergence !== null && !r.shared && (r.a === layers.divergence || r.b === layers.divergence);
-          const crossA = r.a !== null && !r.shared ? layers.partnersA[r.a] : [];
+          const crossA = (r.a !== null && !r.shared ? layers.partnersA[r.a] : undefined) ?? [];
           return (
             <li
               key={`${r.a}-${r.b}`}
@@ -88,7 +88,11 @@ export function LayerStacks({ layers, a, b, topA, topB, onPickLayer }: Props) {
                 onClick={() => r.a !== null && onPickLayer?.('a', r.a)}
                 title={r.a !== null ? `A's tree as of layer ${r.a}` : undefined}
               >
-                {r.a !== null ? <LayerCell img={a} i={r.a} keyText={layers.keysA[r.a]} failed={failedA(r.a)} /> : <span className="cmp-layer cmp-layer--gap" />}
+                {r.a !== null ? (
+                  <LayerCell img={a} i={r.a} keyText={layers.keysA[r.a] ?? null} failed={failedA(r.a)} />
+                ) : (
+                  <span className="cmp-layer cmp-layer--gap" />
+                )}
               </button>
               <span
                 className="cmp-stacks__link"
@@ -109,7 +113,11 @@ export function LayerStacks({ layers, a, b, topA, topB, onPickLayer }: Props) {
                 onClick={() => r.b !== null && onPickLayer?.('b', r.b)}
                 title={r.b !== null ? `B's tree as of layer ${r.b}` : undefined}
               >
-                {r.b !== null ? <LayerCell img={b} i={r.b} keyText={layers.keysB[r.b]} failed={failedB(r.b)} /> : <span className="cmp-layer cmp-layer--gap" />}
+                {r.b !== null ? (
+                  <LayerCell img={b} i={r.b} keyText={layers.keysB[r.b] ?? null} failed={failedB(r.b)} />
+                ) : (
+                  <span className="cmp-layer cmp-layer--gap" />
+                )}
               </button>
               {divergent && <span className="cmp-stacks__mark">first difference</span>}
             </li>

@@ -33,7 +33,7 @@ function hostFor(imgs: { a: LoadedImage; b: LoadedImage }, counter: { files: num
     read: (side, layer, entry, size, maxBytes) => {
       const img = imgs[side];
       const idx = img.layers[layer]!;
-      return readEntryBytes(blobOf(img.outer, img.image.layers[layer].blob), idx.compression, idx.dataOffsets[entry], size, { maxBytes });
+      return readEntryBytes(blobOf(img.outer, img.image.layers[layer]!.blob), idx.compression, idx.dataOffsets[entry]!, size, { maxBytes });
     },
     textDiff: async (x, y) => textDiff(x, y),
   };
@@ -53,7 +53,7 @@ describe('Comparison (the page store)', () => {
     const s = c.state;
     expect(seen).toContain('hashing');
     expect(s.status).toBe('ready');
-    const cats = Object.fromEntries(Array.from({ length: s.diff!.count }, (_, i) => [s.diff!.paths[i], categoryOf(s.diff!.flags[i])]));
+    const cats = Object.fromEntries(Array.from({ length: s.diff!.count }, (_, i) => [s.diff!.paths[i], categoryOf(s.diff!.flags[i]!)]));
     expect(cats).toEqual({ '/etc/motd': 'changed', '/new': 'added' });
     expect(s.totals!.differing).toBe(2);
     expect(counter.files).toBe(4);
@@ -70,7 +70,7 @@ describe('Comparison (the page store)', () => {
     // mtime: /etc/conf now differs in its time only
     await c.setMtime(true);
     expect(counter.files).toBe(4);
-    const withMtime = Object.fromEntries(Array.from({ length: c.state.diff!.count }, (_, i) => [c.state.diff!.paths[i], categoryOf(c.state.diff!.flags[i])]));
+    const withMtime = Object.fromEntries(Array.from({ length: c.state.diff!.count }, (_, i) => [c.state.diff!.paths[i], categoryOf(c.state.diff!.flags[i]!)]));
     expect(withMtime['/etc/conf']).toBe('metadata');
 
     c.toggle('/etc');
@@ -92,6 +92,6 @@ describe('Comparison (the page store)', () => {
     // the hashing failed: those paths are unknown, the rest is known
     expect(c.state.status).toBe('ready');
     expect(c.state.failures.length).toBeGreaterThan(0);
-    expect(categoryOf(c.state.diff!.flags[c.state.diff!.paths.indexOf('/etc/motd')])).toBe('unknown');
+    expect(categoryOf(c.state.diff!.flags[c.state.diff!.paths.indexOf('/etc/motd')]!)).toBe('unknown');
   });
 });

@@ -61,44 +61,44 @@ export interface RowSource {
 
 const count = (t: DiffTree, v: number, filter: ReadonlySet<Category>) => {
   let k = 0;
-  for (const c of filter) k += t.counts[v * N_CATEGORIES + CATEGORY_INDEX[c]];
+  for (const c of filter) k += t.counts[v * N_CATEGORIES + CATEGORY_INDEX[c]]!;
   return k;
 };
 
 /** Differing paths below a tree node (not the node itself), every category but unchanged. */
 function differingBelow(src: RowSource, v: number): number {
   let k = 0;
-  for (let c = 0; c < N_CATEGORIES; c++) if (c !== CATEGORY_INDEX.unchanged) k += src.tree.counts[v * N_CATEGORIES + c];
-  const r = src.tree.record[v];
-  if (r >= 0 && categoryOf(src.diff.flags[r]) !== 'unchanged') k--;
+  for (let c = 0; c < N_CATEGORIES; c++) if (c !== CATEGORY_INDEX.unchanged) k += src.tree.counts[v * N_CATEGORIES + c]!;
+  const r = src.tree.record[v]!;
+  if (r >= 0 && categoryOf(src.diff.flags[r]!) !== 'unchanged') k--;
   return k;
 }
 
 function treeNodeRow(src: RowSource, v: number, path: string, depth: number, o: RowOptions): DiffRow {
   const { diff, tree } = src;
-  const r = tree.record[v];
-  const nodeA = r >= 0 ? diff.nodeA[r] : lookup(src.a.union, path);
-  const nodeB = r >= 0 ? diff.nodeB[r] : lookup(src.b.union, path);
-  const kind = r >= 0 ? (diff.kindB[r] !== ABSENT_KIND ? diff.kindB[r] : diff.kindA[r]) : EntryKind.Dir;
-  const dirOnSomeSide = r < 0 || diff.kindA[r] === EntryKind.Dir || diff.kindB[r] === EntryKind.Dir;
-  const kidsHere = tree.childStart[v + 1] > tree.childStart[v];
+  const r = tree.record[v]!;
+  const nodeA = r >= 0 ? diff.nodeA[r]! : lookup(src.a.union, path);
+  const nodeB = r >= 0 ? diff.nodeB[r]! : lookup(src.b.union, path);
+  const kind = r >= 0 ? (diff.kindB[r]! !== ABSENT_KIND ? diff.kindB[r]! : diff.kindA[r]!) : EntryKind.Dir;
+  const dirOnSomeSide = r < 0 || diff.kindA[r]! === EntryKind.Dir || diff.kindB[r]! === EntryKind.Dir;
+  const kidsHere = tree.childStart[v + 1]! > tree.childStart[v]!;
   let hasChildren = false;
-  for (let i = tree.childStart[v]; i < tree.childStart[v + 1] && !hasChildren; i++) hasChildren = count(tree, tree.children[i], o.filter) > 0;
+  for (let i = tree.childStart[v]!; i < tree.childStart[v + 1]! && !hasChildren; i++) hasChildren = count(tree, tree.children[i]!, o.filter) > 0;
   if (!hasChildren && o.filter.has('unchanged') && dirOnSomeSide) hasChildren = hasUnchangedChildren(src, nodeA, nodeB);
   return {
     path,
-    name: tree.names[v],
+    name: tree.names[v]!,
     depth,
     treeNode: v,
     record: r,
-    category: r >= 0 ? categoryOf(diff.flags[r]) : 'unchanged',
+    category: r >= 0 ? categoryOf(diff.flags[r]!) : 'unchanged',
     nodeA: nodeA,
     nodeB: nodeB,
     isDir: kind === EntryKind.Dir || kidsHere,
     hasChildren,
     expanded: hasChildren && o.expanded.has(path),
-    plus: tree.plus[v],
-    minus: tree.minus[v],
+    plus: tree.plus[v]!,
+    minus: tree.minus[v]!,
     below: differingBelow(src, v),
   };
 }
@@ -111,7 +111,7 @@ function hasUnchangedChildren(src: RowSource, na: number, nb: number): boolean {
   if (na < 0 || nb < 0) return false;
   for (const c of childrenOf(src.a.union, na)) {
     if (!isVisible(src.a, c)) continue;
-    const y = childNamed(src.b.union, nb, src.a.union.names[src.a.union.nameId[c]]);
+    const y = childNamed(src.b.union, nb, src.a.union.names[src.a.union.nameId[c]!]!);
     if (y >= 0 && isVisible(src.b, y)) return true;
   }
   return false;
@@ -127,7 +127,7 @@ function unchangedChildren(src: RowSource, na: number, nb: number, inDiff: Reado
   const ua = src.a.union;
   for (const c of childrenOf(ua, na)) {
     if (out.length >= MAX_UNCHANGED_CHILDREN) break;
-    const name = ua.names[ua.nameId[c]];
+    const name = ua.names[ua.nameId[c]!]!;
     if (inDiff.has(name) || !isVisible(src.a, c)) continue;
     const y = childNamed(src.b.union, nb, name);
     if (y >= 0 && isVisible(src.b, y)) out.push({ name, a: c, b: y });
@@ -179,11 +179,11 @@ export function diffRows(src: RowSource, o: RowOptions): DiffRow[] {
     const v = row ? row.treeNode : 0;
     const names = new Set<string>();
     if (v >= 0) {
-      for (let i = tree.childStart[v]; i < tree.childStart[v + 1]; i++) {
-        const c = tree.children[i];
-        names.add(tree.names[c]);
+      for (let i = tree.childStart[v]!; i < tree.childStart[v + 1]!; i++) {
+        const c = tree.children[i]!;
+        names.add(tree.names[c]!);
         if (count(tree, c, o.filter) === 0) continue;
-        rows.push(treeNodeRow(src, c, `${prefix}/${tree.names[c]}`, depth, o));
+        rows.push(treeNodeRow(src, c, `${prefix}/${tree.names[c]!}`, depth, o));
       }
     }
     if (o.filter.has('unchanged')) {
@@ -212,10 +212,10 @@ export function initialExpanded(src: RowSource, filter: ReadonlySet<Category>): 
   if (count(tree, 0, filter) > AUTO_EXPAND_MAX_ROWS) return out;
   const path = (v: number): string => {
     let s = '';
-    for (let x = v; x > 0; x = tree.parent[x]) s = `/${tree.names[x]}${s}`;
+    for (let x = v; x > 0; x = tree.parent[x]!) s = `/${tree.names[x]!}${s}`;
     return s;
   };
-  for (let v = 1; v < tree.count; v++) if (tree.childStart[v + 1] > tree.childStart[v] && count(tree, v, filter) > 0) out.add(path(v));
+  for (let v = 1; v < tree.count; v++) if (tree.childStart[v + 1]! > tree.childStart[v]! && count(tree, v, filter) > 0) out.add(path(v));
   return out;
 }
 
