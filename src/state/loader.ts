@@ -270,6 +270,8 @@ async function load(p: LoadParams): Promise<void> {
     if (!opened) {
       opened = await openArchive(p.file, {
         signal: ctl.signal,
+        // A .tar.gz is decompressed in a worker, into Blob parts (never held in this page's memory), within the expansion bound.
+        unpack: typeof Worker !== 'undefined' ? (b, c, o) => getPool().unpack(b, c, o) : undefined,
         onProgress: (bytesRead, bytesTotal) => {
           archiveProgress = { bytesRead, bytesTotal };
           schedule();

@@ -228,6 +228,13 @@ export class WorkerPool implements LayerScanner {
     return m.data;
   }
 
+  /** A whole compressed archive decompressed in a worker (within the expansion bound), as a Blob. */
+  async unpack(blob: Blob, compression: Compression, opts: { signal?: AbortSignal; onProgress?(p: Progress): void } = {}): Promise<Blob> {
+    const m = await this.run({ type: 'unpack', id: 0, blob, compression }, opts.signal, opts.onProgress);
+    if (m.type !== 'unpacked') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.blob;
+  }
+
   /**
    * Start the workers now instead of on first use: a module worker takes ~0.1–0.3 s
    * to start on the 2-core machine (fetch, compile, instantiate hash-wasm), which a

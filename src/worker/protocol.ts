@@ -18,6 +18,8 @@ export type ToWorker =
   | { type: 'hash'; id: number; blob: Blob; compression: Compression; checkpoints: boolean }
   /** `checkpoint`: the layer's last resume point at or before `dataOffset`, if any (read/inflate/resume.ts). */
   | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number; checkpoint: Checkpoint | null }
+  /** Decompress a whole compressed archive (`.tar.gz`) into a Blob of Blobs, within the expansion bound (core/read/compression.ts). */
+  | { type: 'unpack'; id: number; blob: Blob; compression: Compression }
   /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
   | { type: 'union'; id: number; layers: (LayerIndex | null)[]; stats: boolean }
   /** sha256 of files of one layer, for a comparison's content proof (core/compare/hashRanges.ts). */
@@ -35,6 +37,7 @@ export type FromWorker =
   /** Resume points recorded by a 'hash' job so far (their windows transferred); the job goes on. */
   | { type: 'checkpoints'; id: number; points: Checkpoint[] }
   | { type: 'bytes'; id: number; data: Uint8Array }
+  | { type: 'unpacked'; id: number; blob: Blob }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
   | { type: 'rangesHashed'; id: number; digests: string[] }
   | { type: 'textDiffed'; id: number; diff: TextDiff }

@@ -10,6 +10,7 @@ import { textDiff } from '../core/compare/contentDiff';
 import { readEntryBytes } from '../core/read/contents';
 import { hashLayer } from '../core/read/verify';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import { decompressToBlob } from '../core/read/compression';
 import { isLayerscopeError } from '../core/errors';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
@@ -74,6 +75,14 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       post({ type: 'rangesHashed', id: msg.id, digests });
     } else if (msg.type === 'textDiff') {
       post({ type: 'textDiffed', id: msg.id, diff: textDiff(msg.a, msg.b) });
+    } else if (msg.type === 'unpack') {
+      // Off the main thread: inflating a .tar.gz is seconds of CPU. The parts become
+      // Blobs as they fill (compression.ts blobSink), so this worker holds one part at a time.
+      const blob = await decompressToBlob(msg.blob, msg.compression, {
+        signal: ctl.signal,
+        onProgress: (bytesRead, bytesTotal) => onProgress({ bytesRead, bytesTotal }),
+      });
+      post({ type: 'unpacked', id: msg.id, blob });
     } else if (msg.type === 'read') {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,

@@ -41,6 +41,16 @@ export interface OpenOptions {
   gunzip?: Codecs['gunzip'];
   /** Where a gzipped/zstd archive is decompressed to (default: a Blob). */
   sink?: () => DecompressedSink;
+  /**
+   * The host's way to decompress a whole compressed archive (the page: in a worker,
+   * WorkerPool.unpack). Default: decompressToBlob here, with `gunzip` and `sink`.
+   * Either way the expansion bound of compression.ts applies.
+   */
+  unpack?: (
+    file: Blob,
+    compression: Compression,
+    o: { signal?: AbortSignal; onProgress?(p: { bytesRead: number; bytesTotal: number }): void },
+  ) => Promise<Blob>;
 }
 
 /** Header checksum field (ustar: 8 bytes at offset 148, octal). */
@@ -127,7 +137,9 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
   const outerCompression: Compression = sniffCompression(head);
   let blob = file;
   if (outerCompression !== 'none') {
-    blob = await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip, sink: opts.sink?.() });
+    blob = opts.unpack
+      ? await opts.unpack(file, outerCompression, { signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.bytesRead, p.bytesTotal) })
+      : await decompressToBlob(file, outerCompression, { signal: opts.signal, onProgress: opts.onProgress, gunzip: opts.gunzip, sink: opts.sink?.() });
     throwIfAborted(opts.signal);
   }
   let outer: OuterArchive;

@@ -1,8 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { gzipSync } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
+import { Duplex } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { decompressBlob, decompressToBlob, sniffCompression, decompressStream, crc32 } from './compression';
+import {
+  ARCHIVE_EXPANSION_FLOOR_BYTES,
+  ARCHIVE_EXPANSION_MAX_BYTES,
+  boundedThrough,
+  crc32,
+  decompressBlob,
+  decompressStream,
+  decompressToBlob,
+  expansionBound,
+  GZIP_INPUT_SLICE,
+  sniffCompression,
+  ZSTD_MAX_WINDOW_LOG,
+} from './compression';
+import { declaredWindow, ZSTD_OUTPUT_PIECE } from './zstd';
+import * as H from '../../../test/helpers/hostile.mjs';
 import { createHasher } from '../sha256';
 import { isLayerscopeError } from '../errors';
 
@@ -278,3 +293,132 @@ describe('compression: fallback, integrity, chunking', () => {
     expect(await codeOf(collect(decompressBlob(new Blob([gzipSync(payload)]), 'gzip', { signal: ac.signal })))).toBe('CANCELLED');
   });
 });
+
+/* ------------------------------------------------------------------ bounded output (issue 9, points 1–3) */
+
+/** Read `n` pieces of `s` (keeping none), return their sizes; then cancel. */
+async function firstPieces(s: ReadableStream<Uint8Array>, n: number): Promise<number[]> {
+  const r = s.getReader();
+  const sizes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { done, value } = await r.read();
+    if (done) break;
+    sizes.push(value.length);
+  }
+  await r.cancel();
+  return sizes;
+}
+
+/** Memory held outside the JS heap by ArrayBuffers (decoded output lives there). */
+const bufferMemory = () => {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.arrayBuffers + m.heapUsed;
+};
+
+/** One chunk holding the whole input: what a decoder without backpressure turns into all of its output at once. */
+const oneChunk = (b: Uint8Array) =>
+  new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(b);
+      c.close();
+    },
+  });
+
+describe('bounded output', () => {
+  it('zstd: 1 GiB of RLE blocks comes out in pieces of at most ZSTD_OUTPUT_PIECE, decoded only as they are read', async () => {
+    const z = H.zstdZeroTar(H.GiB);
+    const before = bufferMemory();
+    const sizes = await firstPieces(decompressStream(oneChunk(z), 'zstd'), 4);
+    expect(sizes).toHaveLength(4);
+    for (const n of sizes) expect(n).toBeLessThanOrEqual(ZSTD_OUTPUT_PIECE);
+    // before: the whole gigabyte was decoded (and held) for the first read
+    expect(bufferMemory() - before).toBeLessThan(64e6);
+  });
+
+  it('gzip (fflate): a 1 MB chunk of deflated zeros is inflated a slice at a time', async () => {
+    const g = H.gzipZeroTar(H.GiB);
+    const before = bufferMemory();
+    const sizes = await firstPieces(decompressStream(oneChunk(g), 'gzip'), 4);
+    expect(sizes.length).toBe(4);
+    // one slice of input is at most 1032:1 of output
+    for (const n of sizes) expect(n).toBeLessThanOrEqual(GZIP_INPUT_SLICE * 1040);
+    expect(bufferMemory() - before).toBeLessThan(256e6);
+  });
+
+  it('gzip (native pairs): a slice is fed only when output was asked for and none was left', async () => {
+    const g = H.gzipZeroTar(H.GiB);
+    const pairs: [string, () => ReadableWritablePair<Uint8Array, Uint8Array>][] = [
+      ['DecompressionStream', () => new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>],
+      ['node:zlib', () => Duplex.toWeb(createGunzip({ chunkSize: 1 << 20 })) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>],
+    ];
+    for (const [name, make] of pairs) {
+      // the compressed stream in 16 KiB chunks, counting what is pulled from it
+      let pulled = 0;
+      let off = 0;
+      const source = new ReadableStream<Uint8Array>(
+        {
+          pull(c) {
+            if (off >= g.length) return c.close();
+            const part = g.subarray(off, off + 16 * 1024);
+            off += part.length;
+            pulled += part.length;
+            c.enqueue(part);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const before = bufferMemory();
+      const sizes = await firstPieces(boundedThrough(source, make()), 8);
+      expect(sizes.length, name).toBe(8);
+      // 8 pieces of output need a few slices of input, not the whole megabyte (which is 1 GiB of zeros)
+      expect(pulled, name).toBeLessThanOrEqual(4 * GZIP_INPUT_SLICE);
+      expect(bufferMemory() - before, name).toBeLessThan(256e6);
+    }
+  });
+
+  it('zstd: a frame declaring a window above 2^27 is refused (LIMIT) with a sentence', async () => {
+    expect(declaredWindow(H.zstdZeroTar(H.MiB, { windowLog: 28 }))).toBe(2 ** 28);
+    expect(declaredWindow(H.zstdDeclaringContentSize(5 * H.GiB))).toBe(5 * H.GiB);
+    for (const z of [H.zstdZeroTar(H.MiB, { windowLog: 31 }), H.zstdDeclaringContentSize(32 * H.GiB)]) {
+      const e = await errorOf(collect(decompressBlob(new Blob([z as BlobPart]), 'zstd')));
+      expect(e?.code).toBe('LIMIT');
+      expect(e?.message).toMatch(/declares a window of \d+ MiB, more than the 128 MiB \(2\^27\) zstd itself accepts without --long/);
+    }
+    // 2^27 itself is what zstd accepts by default
+    const ok = await collect(decompressBlob(new Blob([H.zstdZeroTar(H.MiB, { windowLog: ZSTD_MAX_WINDOW_LOG }) as BlobPart]), 'zstd'));
+    expect(ok.length).toBe(H.MiB + 1536);
+  });
+
+  it('an archive expanding past the bound stops with LIMIT; the sink never gets a byte beyond it', async () => {
+    expect(expansionBound(10e6)).toBe(ARCHIVE_EXPANSION_FLOOR_BYTES);
+    expect(expansionBound(100e6)).toBe(100 * 100e6);
+    expect(expansionBound(1e12)).toBe(ARCHIVE_EXPANSION_MAX_BYTES);
+    const g = H.gzipZeroTar(64 * H.MiB);
+    const limit = { maxRatio: 100, floorBytes: 8 * H.MiB, maxBytes: H.GiB };
+    let written = 0;
+    let aborted = false;
+    const sink = {
+      write: (c: Uint8Array) => void (written += c.length),
+      finish: () => new Blob([]),
+      abort: () => void (aborted = true),
+    };
+    const e = await errorOf(decompressToBlob(new Blob([g as BlobPart]), 'gzip', { sink, limit }));
+    expect(e?.code).toBe('LIMIT');
+    expect(e?.message).toMatch(/gzip-compressed archive expands to more than 8\.4 MB .* decompress it first \(gunzip -k FILE/);
+    expect(written).toBeLessThanOrEqual(8 * H.MiB);
+    expect(aborted).toBe(true);
+    // within the bound it is whole
+    const b = await decompressToBlob(new Blob([g as BlobPart]), 'gzip', { limit: { ...limit, floorBytes: 128 * H.MiB } });
+    expect(b.size).toBe(64 * H.MiB + 1536);
+  });
+});
+
+async function errorOf(p: Promise<unknown>) {
+  try {
+    await p;
+    return null;
+  } catch (e) {
+    return isLayerscopeError(e) ? e : null;
+  }
+}

@@ -1,28 +1,41 @@
 /**
  * Layer and archive compression: detected by magic bytes only (never by a file
  * name or media type), decompressed as streams so a multi-GB layer never sits
- * in memory.
+ * in memory — and with BOUNDED output: a decoder produces the next piece only
+ * when the consumer has taken the previous one, so memory never depends on the
+ * decompressed size (issue 9: 1 MB of zstd RLE blocks is 32 GiB of zeros; a
+ * 1 MiB gzip chunk of zeros inflates to 1 GiB).
  *
  * gzip (RFC 1952) goes through the platform's native DecompressionStream — in
- * Chromium about 2–3× faster than a JS inflate — with fflate as the fallback:
- * a stream of several gzip members (pigz, `cat a.gz b.gz`; RFC 1952 §2.2 "a gzip
- * file consists of a series of members") is refused by some native
- * implementations as "trailing junk", so when the native stream errors we
- * restart with fflate, which decodes every member, and skip the bytes already
- * handed out. fflate does not check the gzip trailer (CRC-32 and ISIZE, RFC 1952
- * §2.3.1), so the fallback checks every member's trailer itself: without that, data
- * the native decoder rejected as corrupt ("incorrect data check") would come out of
- * the fallback as silent garbage, and a stream cut inside its last trailer would pass.
- * zstd (RFC 8878) goes through fzstd's streaming decoder.
+ * Chromium about 2–3× faster than a JS inflate — (or the host's own, node:zlib in
+ * the command line), fed GZIP_INPUT_SLICE bytes at a time and only when its
+ * output has been read (boundedThrough), with fflate as the fallback: a stream
+ * of several gzip members (pigz, `cat a.gz b.gz`; RFC 1952 §2.2 "a gzip file
+ * consists of a series of members") is refused by some native implementations
+ * as "trailing junk", so when the native stream errors we restart with fflate,
+ * which decodes every member, and skip the bytes already handed out. fflate does
+ * not check the gzip trailer (CRC-32 and ISIZE, RFC 1952 §2.3.1), so the fallback
+ * checks every member's trailer itself: without that, data the native decoder
+ * rejected as corrupt ("incorrect data check") would come out of the fallback as
+ * silent garbage, and a stream cut inside its last trailer would pass.
+ * zstd (RFC 8878) goes through libzstd compiled to WebAssembly (zstd.ts), whose
+ * streaming API produces at most one output piece per call.
+ *
+ * A whole compressed archive (`.tar.gz`) must be decompressed before its entries
+ * can be sliced; that expansion is bounded (ARCHIVE_EXPANSION_*), since nothing
+ * else stops 10 MB from filling a disk with 10 GiB.
  *
  * Errors: BAD_GZIP / BAD_ZSTD for corrupt data, TRUNCATED when the stream stops
- * early; `offset` is the number of uncompressed bytes produced before the failure
- * (where the damage shows in the tar stream); the message names the compressed offset.
+ * early, LIMIT past a bound; `offset` is the number of uncompressed bytes
+ * produced before the failure (where the damage shows in the tar stream); the
+ * message names the compressed offset.
  */
 import { Gunzip } from 'fflate';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { LayerscopeError, cancelled } from '../errors';
 import type { Compression } from '../types';
+import { createZstdDecoder, type PullDecoder } from './zstd';
+
+export { ZSTD_MAX_WINDOW, ZSTD_MAX_WINDOW_LOG, type PullDecoder } from './zstd';
 
 /** gzip member header: ID1 ID2 (RFC 1952 §2.3.1). */
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -49,51 +62,217 @@ export async function sniffBlob(blob: Blob): Promise<Compression> {
 
 type PushDecoder = { push(chunk: Uint8Array, final?: boolean): void };
 
-/** Maps a decoder exception to a LayerscopeError (fflate code 0 / fzstd code 5 = "unexpected EOF"). */
+/** Maps a decoder exception to a LayerscopeError (fflate code 0 = "unexpected EOF"). */
 function decodeError(e: unknown, code: 'BAD_GZIP' | 'BAD_ZSTD', produced: number, consumed: number): LayerscopeError {
   if (e instanceof LayerscopeError) return e;
   const name = code === 'BAD_GZIP' ? 'gzip' : 'zstd';
   const ecode = (e as { code?: unknown }).code;
-  const eof = code === 'BAD_GZIP' ? ecode === 0 : ecode === 5;
+  const eof = code === 'BAD_GZIP' && ecode === 0;
   if (eof) return new LayerscopeError('TRUNCATED', `the ${name} stream ends early (truncated)`, { offset: produced, cause: e });
   const msg = e instanceof Error ? e.message : String(e);
   return new LayerscopeError(code, `corrupt ${name} data near compressed byte ${consumed}: ${msg}`, { offset: produced, cause: e });
 }
 
-/** Wrap a push-style JS decoder (fflate, fzstd) as a TransformStream. */
-function pushTransform(make: (emit: (chunk: Uint8Array) => void) => PushDecoder, code: 'BAD_GZIP' | 'BAD_ZSTD'): TransformStream<Uint8Array, Uint8Array> {
-  let out: Uint8Array[] = [];
-  let dec: PushDecoder;
+/**
+ * A pull decoder as a stream: each read of the result asks the decoder for its
+ * next piece, reading input only when it needs more. highWaterMark 0: nothing is
+ * decoded ahead of the consumer, so at most one output piece exists at a time
+ * (plus what the consumer keeps). This is the backpressure the decoders need:
+ * a TransformStream's transform() must emit ALL output of an input chunk before
+ * the next, whatever its size.
+ */
+export function pullStream(
+  input: ReadableStream<Uint8Array>,
+  make: () => PullDecoder | Promise<PullDecoder>,
+  code: 'BAD_GZIP' | 'BAD_ZSTD',
+): ReadableStream<Uint8Array> {
+  let dec: PullDecoder | null = null;
+  const reader = input.getReader();
+  let inputDone = false;
   let consumed = 0;
   let produced = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start() {
-      dec = make((c) => {
-        produced += c.length;
-        out.push(c);
-      });
+  const release = () => {
+    dec?.free();
+    dec = null;
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          dec ??= await make();
+          for (;;) {
+            const out = dec.next();
+            if (out) {
+              produced += out.length;
+              controller.enqueue(out);
+              return;
+            }
+            if (inputDone) {
+              release();
+              controller.close();
+              return;
+            }
+            const r = await reader.read();
+            if (r.done) {
+              inputDone = true;
+              if (consumed === 0) throw new LayerscopeError('TRUNCATED', `the ${code === 'BAD_GZIP' ? 'gzip' : 'zstd'} stream is empty`, { offset: 0 });
+              dec.end();
+              continue;
+            }
+            consumed += r.value.length;
+            dec.push(r.value);
+          }
+        } catch (e) {
+          release();
+          reader.cancel().catch(() => {});
+          throw decodeError(e, code, produced, consumed);
+        }
+      },
+      cancel(reason) {
+        release();
+        return reader.cancel(reason).catch(() => {});
+      },
     },
-    transform(chunk, controller) {
-      consumed += chunk.length;
-      try {
-        dec.push(chunk, false);
-      } catch (e) {
-        throw decodeError(e, code, produced, consumed);
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Compressed bytes handed to a gzip decoder at a time. Deflate expands at most
+ * 1032:1 (RFC 1951: a 258-byte match coded in 2 bits… of which a block of zeros
+ * gets close), so one slice is at most ~66 MiB of output queued, whatever the
+ * data; normal layers (3–5:1) see no difference. Measured on the 501 MB gzip
+ * benchmark layer through node:zlib, slices of 64 KiB cost no time against the
+ * 1 MiB chunks of a file stream; 16 KiB ones add ~10 %.
+ */
+export const GZIP_INPUT_SLICE = 64 * 1024;
+
+/**
+ * Decoded bytes read ahead of the consumer from a native decoder, at most: enough
+ * to keep the decoder busy while the consumer works (Node's zlib runs on another
+ * thread), little enough not to matter.
+ */
+export const NATIVE_READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/** Input slices handed to a native decoder and not yet taken by it, at most. */
+const NATIVE_SLICES_IN_FLIGHT = 2;
+
+/**
+ * Feed `input` through a native transform pair (DecompressionStream, node:zlib)
+ * with a bound on what is decoded ahead of the consumer: decoded output is read
+ * into a queue of at most NATIVE_READ_AHEAD_BYTES, and input is written (one
+ * GZIP_INPUT_SLICE at a time, at most NATIVE_SLICES_IN_FLIGHT at once) only while
+ * that queue has room. So at most the queue plus the output of the slices in
+ * flight (≤ 1032:1 each) exists ahead of the consumer, whatever the platform's own
+ * queueing does — Node's DecompressionStream adapter, for one, lets writes run
+ * ahead of reads. Cancelling the result cancels the source.
+ */
+export function boundedThrough(
+  input: ReadableStream<Uint8Array>,
+  pair: ReadableWritablePair<Uint8Array, Uint8Array>,
+  slice = GZIP_INPUT_SLICE,
+): ReadableStream<Uint8Array> {
+  const writer = pair.writable.getWriter();
+  const source = input.getReader();
+  const out = pair.readable.getReader();
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let outDone = false;
+  let failure: unknown = null;
+  let stopped = false;
+  /** Whoever waits for a change (the consumer, the reader loop, the writer loop), woken together. */
+  let waiters: (() => void)[] = [];
+  const changed = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const waitChange = () => new Promise<void>((r) => waiters.push(r));
+  const room = () => queued < NATIVE_READ_AHEAD_BYTES;
+  // Hysteresis: once full, the loops wait until half of the queue was consumed, so
+  // they wake once per few MB instead of once per chunk.
+  const refill = () => queued <= NATIVE_READ_AHEAD_BYTES / 2;
+  let full = false;
+  // The writer: slices of input, while there is room for their output.
+  void (async () => {
+    let inFlight = 0;
+    try {
+      for (;;) {
+        const r = await source.read();
+        if (r.done) break;
+        for (let o = 0; o < r.value.length; o += slice) {
+          while ((full || !room() || inFlight >= NATIVE_SLICES_IN_FLIGHT) && !stopped && !failure) await waitChange();
+          if (stopped || failure) return;
+          await writer.ready;
+          inFlight++;
+          writer.write(r.value.subarray(o, Math.min(r.value.length, o + slice))).then(
+            () => {
+              inFlight--;
+              changed();
+            },
+            () => {},
+          );
+        }
       }
-      for (const c of out) controller.enqueue(c);
-      out = [];
-    },
-    flush(controller) {
-      if (consumed === 0) throw new LayerscopeError('TRUNCATED', `the ${code === 'BAD_GZIP' ? 'gzip' : 'zstd'} stream is empty`, { offset: 0 });
-      try {
-        dec.push(new Uint8Array(0), true);
-      } catch (e) {
-        throw decodeError(e, code, produced, consumed);
+      await writer.close();
+    } catch (e) {
+      // the decoder failed: its readable side reports it
+      source.cancel(e).catch(() => {});
+    }
+  })();
+  // The reader: decoded output into the queue, while there is room.
+  void (async () => {
+    try {
+      for (;;) {
+        if (!room()) {
+          full = true;
+          while (!refill() && !stopped) await waitChange();
+          full = false;
+        }
+        if (stopped) return;
+        const r = await out.read();
+        if (r.done) {
+          outDone = true;
+          changed();
+          return;
+        }
+        queue.push(r.value);
+        queued += r.value.length;
+        changed();
       }
-      for (const c of out) controller.enqueue(c);
-      out = [];
+    } catch (e) {
+      failure = e;
+      changed();
+    }
+  })();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const v = queue.shift();
+          if (v) {
+            queued -= v.length;
+            if (!full || refill()) changed();
+            controller.enqueue(v);
+            return;
+          }
+          if (failure) throw failure;
+          if (outDone) {
+            controller.close();
+            return;
+          }
+          await waitChange();
+        }
+      },
+      cancel(reason) {
+        stopped = true;
+        changed();
+        source.cancel(reason).catch(() => {});
+        writer.abort(reason).catch(() => {});
+        return out.cancel(reason).catch(() => {});
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /** CRC-32 (IEEE 802.3 polynomial, reflected), the gzip trailer's checksum (RFC 1952 §8). */
@@ -197,19 +376,55 @@ class CheckedGunzip implements PushDecoder {
   }
 }
 
-/** fflate's streaming gunzip with trailer checks; decodes every member of a multi-member stream. */
-export function fflateGunzip(): TransformStream<Uint8Array, Uint8Array> {
-  return pushTransform((emit) => new CheckedGunzip(emit), 'BAD_GZIP');
+/**
+ * fflate's gunzip (with trailer checks) as a pull decoder: input is pushed to it
+ * GZIP_INPUT_SLICE at a time, so one step emits at most ~66 MiB (1032:1).
+ */
+class FflatePull implements PullDecoder {
+  private readonly out: Uint8Array[] = [];
+  private readonly g = new CheckedGunzip((c) => this.out.push(c));
+  private pending: Uint8Array | null = null;
+  push(chunk: Uint8Array): void {
+    this.pending = this.pending?.length ? concatBytes(this.pending, chunk) : chunk;
+  }
+  next(): Uint8Array | null {
+    for (;;) {
+      const o = this.out.shift();
+      if (o) return o;
+      const p = this.pending;
+      if (!p || p.length === 0) return null;
+      const n = Math.min(p.length, GZIP_INPUT_SLICE);
+      this.pending = n < p.length ? p.subarray(n) : null;
+      this.g.push(p.subarray(0, n), false);
+    }
+  }
+  end(): void {
+    this.g.push(new Uint8Array(0), true);
+  }
+  free(): void {}
 }
 
-export function zstdDecoder(): TransformStream<Uint8Array, Uint8Array> {
-  return pushTransform((emit) => new ZstdDecompress((chunk) => emit(chunk)), 'BAD_ZSTD');
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+}
+
+/** fflate's streaming gunzip with trailer checks; decodes every member of a multi-member stream. */
+export function fflateGunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return pullStream(input, () => new FflatePull(), 'BAD_GZIP');
+}
+
+/** zstd through libzstd (zstd.ts), one bounded piece per read. */
+export function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return pullStream(input, createZstdDecoder, 'BAD_ZSTD');
 }
 
 function nativeGunzip(input: ReadableStream<Uint8Array>, gunzip?: () => ReadableWritablePair<Uint8Array, Uint8Array>): ReadableStream<Uint8Array> | null {
-  if (gunzip) return input.pipeThrough(gunzip());
+  if (gunzip) return boundedThrough(input, gunzip());
   if (typeof DecompressionStream === 'undefined') return null;
-  return input.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  return boundedThrough(input, new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
 }
 
 /**
@@ -219,8 +434,8 @@ function nativeGunzip(input: ReadableStream<Uint8Array>, gunzip?: () => Readable
  */
 export function decompressStream(input: ReadableStream<Uint8Array>, c: Compression): ReadableStream<Uint8Array> {
   if (c === 'none') return input;
-  if (c === 'zstd') return input.pipeThrough(zstdDecoder());
-  return input.pipeThrough(fflateGunzip());
+  if (c === 'zstd') return zstdStream(input);
+  return fflateGunzipStream(input);
 }
 
 /**
@@ -266,84 +481,126 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
     );
   };
   if (c === 'none') return source();
-  if (c === 'zstd') return source().pipeThrough(zstdDecoder());
-  let reader = (nativeGunzip(source(), opts.gunzip) ?? source().pipeThrough(fflateGunzip())).getReader();
+  if (c === 'zstd') return zstdStream(source());
+  let reader = (nativeGunzip(source(), opts.gunzip) ?? fflateGunzipStream(source())).getReader();
   let usingFallback = !opts.gunzip && typeof DecompressionStream === 'undefined';
   let nativeError: string | null = null;
   let emitted = 0;
   let skip = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (opts.signal?.aborted) {
-          reader.cancel().catch(() => {});
-          controller.error(cancelled());
-          return;
-        }
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await reader.read();
-        } catch (e) {
-          if (usingFallback || (e instanceof LayerscopeError && e.code !== 'BAD_GZIP')) {
-            let err =
-              e instanceof LayerscopeError
-                ? e
-                : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-            // When both decoders fail, the native one's verdict on truncation is the
-            // better one: fflate cannot tell "cut short" from "garbage that parses as a
-            // long deflate block", and a cut last member only shows as a bad trailer.
-            if (nativeError !== null && err.code !== 'CANCELLED' && err.code !== 'IO') {
-              const nativeSaysTruncated = NATIVE_TRUNCATED_RE.test(nativeError);
-              if (nativeSaysTruncated && err.code !== 'TRUNCATED') {
-                err = new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: err.offset, cause: err });
-              } else if (!nativeSaysTruncated && err.code === 'TRUNCATED') {
-                err = new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${nativeError}`, { offset: err.offset, cause: err });
-              }
-            }
-            controller.error(err);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (opts.signal?.aborted) {
+            reader.cancel().catch(() => {});
+            controller.error(cancelled());
             return;
           }
-          nativeError = e instanceof Error ? e.message : String(e);
-          usingFallback = true;
-          skip = emitted;
-          reader = source().pipeThrough(fflateGunzip()).getReader();
-          continue;
-        }
-        if (r.done) {
-          controller.close();
-          return;
-        }
-        let v = r.value;
-        if (skip > 0) {
-          if (v.length <= skip) {
-            skip -= v.length;
+          let r: ReadableStreamReadResult<Uint8Array>;
+          try {
+            r = await reader.read();
+          } catch (e) {
+            if (usingFallback || (e instanceof LayerscopeError && e.code !== 'BAD_GZIP')) {
+              let err =
+                e instanceof LayerscopeError
+                  ? e
+                  : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+              // When both decoders fail, the native one's verdict on truncation is the
+              // better one: fflate cannot tell "cut short" from "garbage that parses as a
+              // long deflate block", and a cut last member only shows as a bad trailer.
+              if (nativeError !== null && err.code !== 'CANCELLED' && err.code !== 'IO') {
+                const nativeSaysTruncated = NATIVE_TRUNCATED_RE.test(nativeError);
+                if (nativeSaysTruncated && err.code !== 'TRUNCATED') {
+                  err = new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: err.offset, cause: err });
+                } else if (!nativeSaysTruncated && err.code === 'TRUNCATED') {
+                  err = new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${nativeError}`, { offset: err.offset, cause: err });
+                }
+              }
+              controller.error(err);
+              return;
+            }
+            nativeError = e instanceof Error ? e.message : String(e);
+            usingFallback = true;
+            skip = emitted;
+            reader = fflateGunzipStream(source()).getReader();
             continue;
           }
-          v = v.subarray(skip);
-          skip = 0;
+          if (r.done) {
+            controller.close();
+            return;
+          }
+          let v = r.value;
+          if (skip > 0) {
+            if (v.length <= skip) {
+              skip -= v.length;
+              continue;
+            }
+            v = v.subarray(skip);
+            skip = 0;
+          }
+          emitted += v.length;
+          controller.enqueue(v);
+          return;
         }
-        emitted += v.length;
-        controller.enqueue(v);
-        return;
-      }
+      },
+      cancel() {
+        return reader.cancel().catch(() => {});
+      },
     },
-    cancel() {
-      return reader.cancel().catch(() => {});
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /**
- * Chunks gathered into one Blob: for a whole `.tar.gz` archive, which must be
- * decompressed before its entries can be sliced. Browsers back large Blobs with
- * disk; 8 MiB parts keep the number of parts small without large copies.
+ * Bounds on decompressing a whole archive (`.tar.gz`, `.tar.zst`) before its
+ * entries can be read: the expanded size may be at most
+ *   min(ARCHIVE_EXPANSION_MAX_BYTES, max(ARCHIVE_EXPANSION_FLOOR_BYTES, ARCHIVE_EXPANSION_MAX_RATIO × stored size)).
+ * Why these: gzip of real image content (binaries, text, already-compressed
+ * layers) stays under ~10:1; deflate's own maximum is 1032:1, reached only by
+ * runs of one byte value — a decompression bomb — so 100:1 leaves a 10× margin.
+ * The floor lets any archive expand to 1 GiB whatever its ratio (a small image
+ * of mostly empty files). The cap, 32 GiB, is above the largest images seen
+ * (CUDA and model images reach ~20 GB) and is what the page asks the browser to
+ * keep on disk. Past the bound the decompression stops with a sentence saying
+ * what was found and what to do: decompress the file first, since an
+ * uncompressed archive is read by offset and never unpacked.
+ */
+export const ARCHIVE_EXPANSION_MAX_RATIO = 100;
+export const ARCHIVE_EXPANSION_FLOOR_BYTES = 1024 ** 3;
+export const ARCHIVE_EXPANSION_MAX_BYTES = 32 * 1024 ** 3;
+
+export interface ExpansionLimit {
+  maxRatio: number;
+  floorBytes: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_EXPANSION_LIMIT: ExpansionLimit = {
+  maxRatio: ARCHIVE_EXPANSION_MAX_RATIO,
+  floorBytes: ARCHIVE_EXPANSION_FLOOR_BYTES,
+  maxBytes: ARCHIVE_EXPANSION_MAX_BYTES,
+};
+
+/** The most a `storedSize`-byte compressed archive may expand to under `limit`. */
+export function expansionBound(storedSize: number, limit: ExpansionLimit = DEFAULT_EXPANSION_LIMIT): number {
+  return Math.min(limit.maxBytes, Math.max(limit.floorBytes, limit.maxRatio * storedSize));
+}
+
+const gb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)} MB`);
+
+/**
+ * Parts of the Blob a decompressed archive is gathered into: 8 MiB keeps the
+ * number of parts small without large copies. Each part becomes a Blob of its
+ * own as soon as it is full, so the page holds at most one part in JS memory;
+ * browsers keep Blob data outside the page's heap (Chromium: in the browser
+ * process, paged to disk past its in-memory quota).
  */
 export const BLOB_PART_BYTES = 8 * 1024 * 1024;
 
 /**
- * Where a decompressed archive is kept. The default gathers it into a Blob, which
- * browsers back with disk; Node's Blobs live in memory, so the command line passes
- * a temporary file instead (src/cli/nodeIo.ts `tempFileSink`).
+ * Where a decompressed archive is kept. The default gathers it into a Blob of
+ * Blobs; Node's Blobs live in memory, so the command line passes a temporary
+ * file instead (src/cli/nodeIo.ts `tempFileSink`).
  */
 export interface DecompressedSink {
   write(chunk: Uint8Array): void;
@@ -353,9 +610,9 @@ export interface DecompressedSink {
   abort(): void;
 }
 
-/** The default sink: 8 MiB parts of one Blob. */
+/** The default sink: 8 MiB parts, each handed to a Blob as soon as it is full. */
 export function blobSink(): DecompressedSink {
-  const parts: Uint8Array[] = [];
+  let parts: Blob[] = [];
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = () => {
@@ -366,40 +623,49 @@ export function blobSink(): DecompressedSink {
       part.set(p, o);
       o += p.length;
     }
-    parts.push(part);
+    parts.push(new Blob([part as BlobPart]));
     pending = [];
     pendingBytes = 0;
   };
   return {
     write(chunk) {
+      // Decoders may reuse their output buffer: keep a copy (of at most one chunk) until the part is full.
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= BLOB_PART_BYTES) flush();
     },
     finish() {
       flush();
-      return new Blob(parts as BlobPart[]);
+      return new Blob(parts);
     },
     abort() {
-      parts.length = 0;
+      parts = [];
       pending = [];
+      pendingBytes = 0;
     },
   };
 }
 
-export async function decompressToBlob(
-  blob: Blob,
-  c: Compression,
-  opts: {
-    signal?: AbortSignal;
-    onProgress?(storedBytesRead: number, storedBytesTotal: number): void;
-    gunzip?: DecompressBlobOptions['gunzip'];
-    sink?: DecompressedSink;
-  } = {},
-): Promise<Blob> {
+export interface DecompressToBlobOptions {
+  signal?: AbortSignal;
+  onProgress?(storedBytesRead: number, storedBytesTotal: number): void;
+  gunzip?: DecompressBlobOptions['gunzip'];
+  sink?: DecompressedSink;
+  /** Bounds on the expanded size (default DEFAULT_EXPANSION_LIMIT). */
+  limit?: ExpansionLimit;
+}
+
+/**
+ * Decompress a whole archive into `opts.sink` (default a Blob), stopping with a
+ * LIMIT error before the output passes expansionBound(): the sink never receives
+ * a byte beyond it (the command line's temporary file stays within the bound).
+ */
+export async function decompressToBlob(blob: Blob, c: Compression, opts: DecompressToBlobOptions = {}): Promise<Blob> {
   if (c === 'none') return blob;
   const sink = opts.sink ?? blobSink();
+  const bound = expansionBound(blob.size, opts.limit);
   let storedRead = 0;
+  let written = 0;
   const reader = decompressBlob(blob, c, {
     signal: opts.signal,
     gunzip: opts.gunzip,
@@ -411,7 +677,17 @@ export async function decompressToBlob(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (written + value.length > bound) {
+        reader.cancel().catch(() => {});
+        const name = c === 'gzip' ? 'gzip' : 'zstd';
+        throw new LayerscopeError(
+          'LIMIT',
+          `This ${name}-compressed archive expands to more than ${gb(bound)} (its first ${gb(storedRead)} of ${gb(blob.size)} already gave ${gb(written + value.length)}, ${Math.round((written + value.length) / Math.max(1, storedRead))}:1; real images compress about 2–10:1), so decompressing it was stopped there. If it is a genuine image, decompress it first (gunzip -k FILE, or zstd -d FILE) and open the .tar: an uncompressed archive is read in place, without unpacking.`,
+          { offset: written },
+        );
+      }
       sink.write(value);
+      written += value.length;
       opts.onProgress?.(storedRead, blob.size);
     }
   } catch (e) {
