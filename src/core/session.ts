@@ -133,8 +133,22 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   // layer is usually the critical path, and started last it would run alone at the
   // end while the other workers idle. On the 366 MB gzip benchmark image the 220 MB
   // layer is 5th of 6 in the stack.
-  const order = largestFirst(image);
-  await runPool(n, scanner.concurrency, async (k) => {
+  // A layer listed several times (the same stored bytes) is read once: its other
+  // positions get the same index (issue 9, point 6: one layer listed 10,000 times
+  // was read 10,000 times).
+  const copies = sameBlobs(image);
+  const order = largestFirst(image).filter((i) => copies.has(i));
+  /** Give the copies of layer `i` what it got. */
+  const shareResult = (i: number, idx: LayerIndex | null) => {
+    for (const c of copies.get(i)!) {
+      if (c === i) continue;
+      layers[c] = idx;
+      layerErrors[c] = layerErrors[i]!;
+      opts.onLayerState?.(c, layerErrors[c] ? 'failed' : 'indexed', layerErrors[c] ?? undefined);
+      opts.onLayerDone?.(c, idx, layerErrors[c]!);
+    }
+  };
+  await runPool(order.length, scanner.concurrency, async (k) => {
     const i = order[k]!;
     throwIfAborted(opts.signal);
     const ref = image.layers[i]!;
@@ -150,18 +164,25 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       layers[i] = idx;
       for (const w of idx.warnings) warnings.push({ ...w, layer: i });
       if (idx.error) {
-        layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${idx.count} entries before it were kept`;
+        // The count is what was indexed; when the damage lies past the tar's end, every entry was.
+        const kept =
+          idx.error.offset >= idx.tarSize && idx.tarSize > 0
+            ? `all ${idx.count} entries of the tar were read before it`
+            : `${idx.count} entries before it were kept`;
+        layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${kept}`;
         opts.onLayerState?.(i, 'failed', layerErrors[i]!);
       } else {
         opts.onLayerState?.(i, 'indexed');
       }
       opts.onLayerDone?.(i, idx, layerErrors[i]!);
+      shareResult(i, idx);
     } catch (e) {
       if (isCancelled(e)) throw e;
       throwIfAborted(opts.signal);
       layerErrors[i] = `layer ${i}: ${describeError(e)}`;
       opts.onLayerState?.(i, 'failed', layerErrors[i]!);
       opts.onLayerDone?.(i, null, layerErrors[i]);
+      shareResult(i, null);
     }
   });
 
@@ -223,13 +244,13 @@ export async function verifyImage(
   } = {},
 ): Promise<LoadedImage> {
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
-  const n = img.image.layers.length;
   const layers = img.layers.slice();
   const warnings = img.warnings.filter((w) => w.code !== 'DIFF_ID_MISMATCH' && w.code !== 'DIGEST_MISMATCH');
   // Largest first, as in openImage: the largest layer is the longest to check, and the
   // one whose files cost most to read until its resume points exist.
-  const order = largestFirst(img.image);
-  await runPool(n, scanner.concurrency, async (k) => {
+  const copies = sameBlobs(img.image);
+  const order = largestFirst(img.image).filter((i) => copies.has(i));
+  await runPool(order.length, scanner.concurrency, async (k) => {
     const i = order[k]!;
     const idx = layers[i];
     if (!idx || idx.error || (idx.diffIdComputed && idx.digestComputed)) return;
@@ -237,9 +258,14 @@ export async function verifyImage(
       const d = await scanner.hashLayer(blobOf(img.outer, img.image.layers[i]!.blob), idx.compression, {
         signal: opts.signal,
         onProgress: (p) => opts.onLayerProgress?.(i, p),
-        onCheckpoints: opts.onCheckpoints ? (points) => opts.onCheckpoints!(i, points) : undefined,
+        onCheckpoints: opts.onCheckpoints
+          ? (points) => {
+              for (const c of copies.get(i)!) opts.onCheckpoints!(c, points);
+            }
+          : undefined,
       });
-      layers[i] = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
+      const hashed = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
+      for (const c of copies.get(i)!) if (layers[c] === idx) layers[c] = hashed;
     } catch (e) {
       throwIfAborted(opts.signal);
       warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
@@ -247,6 +273,25 @@ export async function verifyImage(
   });
   const integrity = checkIntegrity(img.image, layers);
   return { ...img, layers, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+}
+
+/**
+ * Layers that are the same stored bytes (the same range of the archive), keyed by
+ * the first of them: each first one maps to every position holding those bytes,
+ * itself included. Positions that repeat an earlier one are not keys.
+ */
+export function sameBlobs(image: ImageInfo): Map<number, number[]> {
+  const first = new Map<string, number>();
+  const out = new Map<number, number[]>();
+  image.layers.forEach((l, i) => {
+    const key = `${l.blob.offset}:${l.blob.size}`;
+    const f = first.get(key);
+    if (f === undefined) {
+      first.set(key, i);
+      out.set(i, [i]);
+    } else out.get(f)!.push(i);
+  });
+  return out;
 }
 
 /** Layer indexes by stored size, largest first (ties in stack order). */

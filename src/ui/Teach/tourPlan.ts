@@ -383,13 +383,17 @@ export function planTour(img: LoadedImage): TourStep[] {
   const others = img.info.images.length - 1;
   if (shared >= 0) {
     const ref = image.layers[shared]!;
-    const names = ref.sharedWith.map((i) => img.info.images[i]?.tags[0] ?? `image ${i + 1}`);
+    // at most a few names: an archive may list thousands of images sharing one layer
+    const named = ref.sharedWith.slice(0, 3).map((i) => img.info.images[i]?.tags[0] ?? `image ${i + 1}`);
+    const more = ref.sharedWith.length - named.length;
+    const names = named.map((x) => `\`${x}\``);
+    if (more > 0) names.push(`${more.toLocaleString('en-US')} more images`);
     steps.push({
       id: 'sharing',
       concept: 'sharing',
       title: 'Layers are shared',
       body: [
-        `Layer ${shared} is also a layer of ${list(names.map((x) => `\`${x}\``))} in this archive: same content, same digest${ref.diffId ? ` (\`${ref.diffId.slice(0, 19)}…\`)` : ''}. It is stored once, here and in any registry or Docker host.`,
+        `Layer ${shared} is also a layer of ${list(names)} in this archive: same content, same digest${ref.diffId ? ` (\`${ref.diffId.slice(0, 19)}…\`)` : ''}. It is stored once, here and in any registry or Docker host.`,
         'Images built `FROM` the same base share its layers the same way: pulling a second one downloads only the layers it does not share.',
       ],
       present: true,
