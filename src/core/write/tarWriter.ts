@@ -189,7 +189,11 @@ function asciiFallback(s: string, max: number): string {
   return out.length > max ? out.slice(out.length - max) : out;
 }
 
-function planEntry(e: TarWriteEntry): Planned {
+/**
+ * `size`: for a 'file' whose data the caller streams itself (memberHeader):
+ * the header says `size` bytes follow, and no data is planned.
+ */
+function planEntry(e: TarWriteEntry, size_?: number): Planned {
   const name = memberName(e);
   if (name === '') throw new LayerscopeError('BAD_HEADER', 'tar writer: empty member name');
   checkNoNul('path', name, name);
@@ -198,11 +202,11 @@ function planEntry(e: TarWriteEntry): Planned {
   if ((e.kind === 'symlink' || e.kind === 'hardlink') && linkname === '') {
     throw new LayerscopeError('BAD_HEADER', `tar writer: ${e.kind} "${name}" needs a linkname`);
   }
-  const data = e.kind === 'file' ? (e.data ?? new Uint8Array(0)) : null;
+  const data = e.kind === 'file' && size_ === undefined ? (e.data ?? new Uint8Array(0)) : null;
   if (e.kind !== 'file' && e.data && e.data.length > 0) {
     throw new LayerscopeError('BAD_HEADER', `tar writer: ${e.kind} "${name}" cannot carry data`);
   }
-  const size = data ? data.length : 0;
+  const size = data ? data.length : e.kind === 'file' ? (size_ ?? 0) : 0;
   const mode = e.mode & 0o7777;
   checkUint('uid', e.uid, name);
   checkUint('gid', e.gid, name);
@@ -317,9 +321,34 @@ function padded(n: number): number {
   return Math.ceil(n / TAR_BLOCK) * TAR_BLOCK;
 }
 
+/**
+ * The header blocks of one member (a pax extended header when ustar cannot hold
+ * it, then the ustar header) for a 'file' of `size` bytes whose data the caller
+ * writes itself, followed by tarPadding(size) zero bytes: for archives assembled
+ * from data that is not in memory (a directory of an image, downloaded from the
+ * page as Blob slices). Other kinds have no data (`size` is ignored).
+ */
+export function memberHeader(e: Omit<TarWriteEntry, 'data'>, size: number): Uint8Array {
+  if (e.kind === 'file' && !(Number.isSafeInteger(size) && size >= 0)) throw new LayerscopeError('BAD_HEADER', `tar writer: bad size ${size}`);
+  const p = planEntry(e, e.kind === 'file' ? size : undefined);
+  if (!p.pax) return p.header;
+  const out = new Uint8Array(p.pax.length + TAR_BLOCK);
+  out.set(p.pax, 0);
+  out.set(p.header, p.pax.length);
+  return out;
+}
+
+/** Zero bytes after `size` bytes of member data, up to the next 512-byte block. */
+export function tarPadding(size: number): number {
+  return padded(size) - size;
+}
+
+/** The end-of-archive marker: two zero blocks (see END_BLOCKS). */
+export const TAR_END_BYTES = END_BLOCKS * TAR_BLOCK;
+
 /** Serialises `entries`, in order, into one tar stream ending with two zero blocks. */
 export function writeTar(entries: TarWriteEntry[]): Uint8Array {
-  const planned = entries.map(planEntry);
+  const planned = entries.map((e) => planEntry(e));
   let total = END_BLOCKS * TAR_BLOCK;
   for (const p of planned) total += (p.pax ? p.pax.length : 0) + TAR_BLOCK + (p.data ? padded(p.data.length) : 0);
   const out = new Uint8Array(total); // zero-filled: padding and end blocks come for free

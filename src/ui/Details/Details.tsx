@@ -22,6 +22,9 @@ import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import { Preview, type PreviewTarget } from '../Preview/Preview';
 import { xattrText } from '../Preview/sniff';
+import { PreparedDownload } from '../Download/DownloadButton';
+import { directoryTar } from '../../core/write/blobTar';
+import { blobOf } from '../../core/read/archive';
 import './Details.css';
 
 const ACTION_LABEL: Record<HistoryItem['action'], string> = {
@@ -229,6 +232,9 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 <dt>Contents</dt>
                 <dd>
                   {formatCount(visibleChildren)} entr{visibleChildren === 1 ? 'y' : 'ies'}, {formatBytes(subtreeSize(u, layers, merged, node))} in all
+                  <div className="dt-dirtar">
+                    <DirectoryDownload u={u} layers={layers} merged={merged} node={node} name={name} />
+                  </div>
                 </dd>
               </>
             )}
@@ -513,4 +519,31 @@ function resolveSymlinkPath(linkPath: string, target: string): string | null {
     else base.push(seg);
   }
   return '/' + base.join('/');
+}
+
+/**
+ * "Download this directory as .tar": the merged view of the directory as of the
+ * layer shown, assembled from slices of the archive and (for compressed layers)
+ * one decoding pass per layer (core/write/blobTar.ts).
+ */
+function DirectoryDownload({ u, layers, merged, node, name }: { u: UnionModel; layers: Layers; merged: MergedView; node: number; name: string }) {
+  const bytes = subtreeSize(u, layers, merged, node);
+  return (
+    <PreparedDownload
+      testId="download-dir"
+      label={`Download as .tar (${formatBytes(bytes)} of files)`}
+      title={`The directory as the tree shows it at layer ${merged.layer}, as a tar archive`}
+      prepare={async (signal, progress) => {
+        const loaded = useStore.getState().loaded;
+        if (!loaded) throw new Error('the image is not loaded');
+        const source = (l: number) => {
+          const ref = loaded.image.layers[l];
+          const idx = loaded.layers[l];
+          return ref && idx ? { blob: blobOf(loaded.outer, ref.blob), compression: idx.compression } : null;
+        };
+        const { blob } = await directoryTar(u, layers, merged, node, source, { signal, onProgress: progress });
+        return { blob, name: `${node === 0 ? 'rootfs' : name}-layer${merged.layer}.tar` };
+      }}
+    />
+  );
 }

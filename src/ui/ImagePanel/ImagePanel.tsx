@@ -36,6 +36,7 @@ import { imageName } from '../Choosers/Choosers';
 import { dockerfileText, reconstructDockerfile } from './dockerfile';
 import { Totals } from './Totals';
 import { Row, Section } from './Section';
+import { RawJson } from './RawJson';
 import './ImagePanel.css';
 
 export function ImagePanel() {
@@ -53,6 +54,7 @@ export function ImagePanel() {
       <Totals />
       <Config config={image.config} />
       <Dockerfile image={image} />
+      <RawJson image={image} />
     </div>
   );
 }

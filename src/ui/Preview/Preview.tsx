@@ -13,10 +13,10 @@
 import { useEffect, useState } from 'react';
 import { useResetState } from '../hooks/useResetState';
 import { readEntry } from '../../state/loader';
-import { formatBytes, formatCount } from '../format/format';
-import { countContentTokens, displayName, downloadName } from '../format/displayName';
-import { SafeText } from '../format/SafeText';
-import { decodeText, hexDump, sniff, type Sniffed } from './sniff';
+import { formatBytes } from '../format/format';
+import { displayName, downloadName } from '../format/displayName';
+import { sniff, type Sniffed } from './sniff';
+import { ElfView, GzipView, HexView, TextView, isElf, isGzip } from './Views';
 import './Preview.css';
 
 /** Text previews show the first 256 KiB: enough for any config or script, small enough to render at once. */
@@ -34,7 +34,10 @@ export interface PreviewTarget {
   size: number;
 }
 
-type State = { s: 'loading' } | { s: 'error'; message: string } | { s: 'ready'; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
+type State =
+  | { s: 'loading' }
+  | { s: 'error'; message: string }
+  | { s: 'ready'; layer: number; entry: number; bytes: Uint8Array; truncated: boolean; kind: Sniffed; imageTooBig: boolean };
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -60,7 +63,7 @@ export function Preview({ target }: { target: PreviewTarget }) {
           truncated = false;
         } else imageTooBig = true;
       }
-      if (!ctl.signal.aborted) setState({ s: 'ready', bytes, truncated, kind, imageTooBig });
+      if (!ctl.signal.aborted) setState({ s: 'ready', layer, entry, bytes, truncated, kind, imageTooBig });
     })().catch((e) => {
       if (!ctl.signal.aborted) setState({ s: 'error', message: messageOf(e) });
     });
@@ -73,7 +76,7 @@ export function Preview({ target }: { target: PreviewTarget }) {
         <span className="pv-kind" data-testid="preview-kind">
           {state.s === 'ready' ? kindLabel(state.kind) : state.s === 'loading' ? 'Reading…' : 'Unreadable'}
         </span>
-        {state.s === 'ready' && state.kind.kind === 'text' && (
+        {state.s === 'ready' && (state.kind.kind === 'text' || isGzip(state.bytes)) && (
           <label className="pv-wrap">
             <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} /> Wrap
           </label>
@@ -109,7 +112,7 @@ function kindLabel(k: Sniffed): string {
 }
 
 function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; size: number; wrap: boolean }) {
-  const { bytes, kind, truncated } = state;
+  const { bytes, kind } = state;
   if (kind.kind === 'empty') return <div className="pv-note">This file is empty (0 bytes).</div>;
   if (kind.kind === 'image') {
     if (state.imageTooBig)
@@ -120,41 +123,14 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
       );
     return <ImageView bytes={bytes} mime={kind.mime} />;
   }
-  if (kind.kind === 'text') {
-    const text = decodeText(bytes, kind);
-    const hidden = countContentTokens(text);
-    return (
-      <>
-        {truncated && (
-          <div className="pv-note">
-            The first {formatBytes(bytes.length)} of {formatBytes(size)} are shown.
-          </div>
-        )}
-        {hidden > 0 && (
-          <div className="pv-note pv-warn" data-testid="preview-hidden-chars">
-            This text holds {formatCount(hidden)} bidirectional, invisible or control character{hidden === 1 ? '' : 's'} that can make it read differently than
-            it runs; each is shown as a marked token such as ⟨U+202E⟩.
-          </div>
-        )}
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
-        <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" role="region" tabIndex={0} aria-label="File contents">
-          {hidden > 0 ? <SafeText text={text} content /> : text}
-        </pre>
-      </>
-    );
-  }
-  const shown = bytes.subarray(0, PREVIEW_HEX_MAX);
+  const where = { layer: state.layer, entry: state.entry, size };
+  // Text and hex views page past the first bytes (Views.tsx); a binary may be an ELF (summary above the dump) or gzip (its text).
+  if (kind.kind === 'text') return <TextView first={bytes} kind={kind} wrap={wrap} where={where} />;
+  if (isGzip(bytes)) return <GzipView first={bytes} wrap={wrap} where={where} />;
   return (
     <>
-      {size > shown.length && (
-        <div className="pv-note">
-          The first {formatBytes(shown.length)} of {formatBytes(size)} are shown.
-        </div>
-      )}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
-      <pre className="pv-hex" data-testid="preview-hex" role="region" tabIndex={0} aria-label="Hex dump">
-        {hexDump(shown)}
-      </pre>
+      {isElf(bytes) && <ElfView first={bytes} where={where} />}
+      <HexView first={bytes} where={where} />
     </>
   );
 }

@@ -23,6 +23,7 @@ import { displayName } from '../format/displayName';
 import { bandHeights, metadataMarkers, stackLayout, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
 import { layerFigures } from './figures';
 import { ExplainButton } from '../Teach/Explain';
+import { SHOW_LAYER_DETAILS } from '../App/RightPane';
 import './StackDiagram.css';
 
 /** A hidden-bytes hatch narrower than this (percent of the band) would be invisible. */
@@ -139,6 +140,10 @@ export function StackDiagram() {
     } else if ((e.key === 'Enter' || e.key === ' ') && focused && at !== selected) {
       e.preventDefault();
       move(at);
+    } else if (e.key === 'Enter' && focused) {
+      // Enter on the selected band: its details (digests, sizes, downloads) in the right pane.
+      e.preventDefault();
+      document.dispatchEvent(new CustomEvent(SHOW_LAYER_DETAILS));
     }
   };
 
@@ -178,6 +183,7 @@ export function StackDiagram() {
       above={i > selected}
       base={i <= baseTop}
       onSelect={() => selectLayer(i)}
+      onOpen={() => document.dispatchEvent(new CustomEvent(SHOW_LAYER_DETAILS))}
     />
   );
   const renderMarkers = (below: number, which: 'all' | 'base' | 'own' = 'all') =>
@@ -336,9 +342,11 @@ interface BandProps {
   /** One of the base image's layers (inherited from FROM). */
   base: boolean;
   onSelect(): void;
+  /** Double click: the layer's details in the right pane. */
+  onOpen(): void;
 }
 
-function Band({ index, image, images, figures: f, load, error, height, selected, above, base, onSelect }: BandProps) {
+function Band({ index, image, images, figures: f, load, error, height, selected, above, base, onSelect, onOpen }: BandProps) {
   const ref = image.layers[index]!;
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
@@ -435,6 +443,7 @@ function Band({ index, image, images, figures: f, load, error, height, selected,
       style={style}
       title={title}
       onClick={onSelect}
+      onDoubleClick={onOpen}
     >
       {hatch > 0 && <div className="sd-hatch" aria-hidden="true" />}
       {state === 'decompressing' && <div className="sd-progress" aria-hidden="true" />}
