@@ -662,6 +662,12 @@ describe('"-": the archive from stdin', () => {
     expect(await main(['inspect', '-'], empty.io)).toBe(2);
     expect(empty.result().err).toMatch(/^layerscope: stdin was empty/);
     expect(empty.result().out).toBe('');
+    // A command with two ARCHIVE arguments (diff) cannot read stdin twice.
+    const { openArchiveArg } = await import('./input');
+    const twice = stdinIo(readFileSync(img('legacy-overwritten-file.tar')));
+    const first = await openArchiveArg('-', twice.io);
+    first.close();
+    await expect(openArchiveArg('-', twice.io)).rejects.toThrow(/only one ARCHIVE can be -/);
   });
 
   it(

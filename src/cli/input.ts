@@ -45,8 +45,13 @@ export async function openArchiveArg(arg: string, io: Io): Promise<ArchiveInput>
   return { blob, source: 'file', label: arg, name: arg.split(/[\\/]/).pop() || arg, close: () => blob.close() };
 }
 
+/** Streams already read for a `-`: a second `-` (e.g. `diff - -`) would find stdin empty. */
+const consumed = new WeakSet<object>();
+
 async function openStdin(io: Io): Promise<ArchiveInput> {
   const stdin = stdinOf(io);
+  if (consumed.has(stdin)) throw new UsageError('only one ARCHIVE can be - (stdin)');
+  consumed.add(stdin);
   if (stdin.isTTY) throw new UsageError('"-" reads the archive from stdin, but stdin is a terminal: pipe one in (docker save IMAGE | layerscope COMMAND -)');
   const line = io.isTTY ? new TtyLine(io) : null;
   let blob: FileHandleBlob;

@@ -7,7 +7,6 @@
  * rule or integrity check failed, 2 a user error (one line on stderr, never a
  * stack trace).
  */
-import { version } from '../../package.json';
 import { describeError, isLayerscopeError } from '../core/errors';
 import { parseArgs, UsageError } from './args';
 import type { Command } from './command';
@@ -19,6 +18,8 @@ import { ls } from './commands/ls';
 import { ci } from './commands/ci';
 import { diff } from './commands/diff';
 import { audit } from './commands/audit';
+import { view } from './commands/view';
+import { VERSION } from './version';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
 export { openImage, verifyImage } from '../core/session';
@@ -29,11 +30,10 @@ export { inProcessScanner, DEFAULT_NODE_CONCURRENCY } from '../core/session';
 export { auditImage, inProcessAuditHost } from '../core/audit/audit';
 export type { Io } from './io';
 
-/** From package.json, so a published package cannot report another version. */
-export const VERSION: string = version;
+export { VERSION } from './version';
 
 /** Every command, in the order `--help` lists them. Add yours here (see OWNERS.md). */
-export const COMMANDS: readonly Command[] = [inspect, ls, ci, diff, audit];
+export const COMMANDS: readonly Command[] = [view, inspect, ls, ci, diff, audit];
 
 const findCommand = (name: string) => COMMANDS.find((c) => c.name === name);
 

@@ -11,6 +11,7 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { useStore } from '../../state/store';
 import { installLoader, openExample, openFile } from '../../state/loader';
+import { openServed, viewToken } from '../../state/served';
 import { Header } from '../Header/Header';
 import { Landing } from '../DropZone/DropZone';
 import { DropOverlay, useWindowFileDrop } from '../DropZone/DropOverlay';
@@ -29,7 +30,12 @@ export function App() {
 
   useEffect(() => {
     if (exampleRequested) return;
-    if (new URLSearchParams(window.location.search).has('example')) {
+    const served = viewToken(window.location.search);
+    if (served) {
+      // Opened by `layerscope view`: the archive comes from the local server that served the page.
+      exampleRequested = true;
+      void openServed(served);
+    } else if (new URLSearchParams(window.location.search).has('example')) {
       exampleRequested = true;
       void openExample();
     }

@@ -9,6 +9,7 @@ import { Choosers } from '../Choosers/Choosers';
 import { TeachPanel } from '../Teach/TeachPanel';
 import { StackIcon } from '../DropZone/DropOverlay';
 import { formatBytes } from '../format/format';
+import { useServedSource } from '../../state/served';
 import './Header.css';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
@@ -29,6 +30,7 @@ export function Header({ onOpen }: { onOpen(): void }) {
   const fileName = useStore((s) => s.fileName);
   const size = useStore((s) => s.file?.size ?? 0);
   const archive = useStore((s) => s.archive);
+  const served = useServedSource();
 
   return (
     <header className="header">
@@ -44,6 +46,15 @@ export function Header({ onOpen }: { onOpen(): void }) {
           {formatBytes(size)}
         </span>
         {archive && <span className="chip header__format">{formatName(archive.format, archive.outerCompression)}</span>}
+        {served && (
+          <span
+            className="chip header__source"
+            data-testid="served-source"
+            title={`${served.label}: served by layerscope ${served.version} on this machine, nothing was uploaded`}
+          >
+            from layerscope view: {served.label}
+          </span>
+        )}
       </div>
       <Choosers />
       <div className="header__spacer" />
