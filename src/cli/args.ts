@@ -82,19 +82,25 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** go-humanize's units (bytes.go bytesSizeTable): decimal for `kB`/`k`, binary for `KiB`/`Ki`. */
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1 };
+for (const [i, letter] of ['k', 'm', 'g', 't', 'p', 'e'].entries()) {
+  SIZE_UNITS[letter] = SIZE_UNITS[`${letter}b`] = 1000 ** (i + 1);
+  SIZE_UNITS[`${letter}i`] = SIZE_UNITS[`${letter}ib`] = 1024 ** (i + 1);
+}
+
 /**
- * Human sizes as dive reads them (go-humanize ParseBytes: "20MB" is 20 000 000,
- * "1.5 GiB" is 1.5 × 2^30, "4096" is bytes).
+ * Human sizes as dive reads them (go-humanize ParseBytes, which dive's
+ * highestWastedBytes rule uses): a number (commas allowed, "1,000") and a
+ * case-insensitive unit — "20MB" and "20Mb" are 20 000 000, "1.5 GiB" is
+ * 1.5 × 2^30, "4096" is bytes.
  */
 export function parseSize(s: string, what = 'a size'): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgtpe]?i?b?)?\s*$/i.exec(s);
-  if (!m) throw new UsageError(`not ${what}: ${s} (e.g. 20MB, 1.5GiB, 4096)`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const base = unit.includes('i') ? 1024 : 1000;
-  const letter = unit.replace(/i?b$/, '').replace('i', '');
-  const pow = { '': 0, k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 }[letter] ?? 0;
-  return Math.round(n * base ** pow);
+  const m = /^\s*([0-9][0-9.,]*)\s*([a-z]*)\s*$/i.exec(s);
+  const n = m ? Number((m[1] as string).replaceAll(',', '')) : Number.NaN;
+  const unit = m ? SIZE_UNITS[(m[2] as string).toLowerCase()] : undefined;
+  if (!Number.isFinite(n) || unit === undefined) throw new UsageError(`not ${what}: ${s} (e.g. 20MB, 1.5GiB, 4096)`);
+  return Math.round(n * unit);
 }
 
 export function parseRatio(name: string, s: string): number {

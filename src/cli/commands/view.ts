@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { stringFlag, UsageError } from '../args';
+import { escapeText } from '../escape';
 import type { Command } from '../command';
 import { envOf, EXIT_OK, type Io } from '../io';
 import { openArchiveArg, STDIN_ARG, type ArchiveInput } from '../input';
@@ -11,7 +12,7 @@ import { ENGINES, looksLikeImageRef, saveImage, type Engine } from '../view/engi
 import { pageDir } from '../view/pageDir';
 import { startViewServer } from '../view/server';
 import { openBrowser } from '../view/openBrowser';
-import { forTerminal, humanBytes } from '../format';
+import { formatBytes } from '../../core/formatBytes';
 import { VERSION } from '../version';
 
 export const view: Command = {
@@ -36,14 +37,14 @@ by their \`save\` with progress. Without an argument the page opens empty (drop 
     { line: 'layerscope view image.tar --no-open --port 8080', note: 'on a fixed port, for a browser elsewhere on this machine' },
   ],
   async run(args, io) {
-    if (args.positional.length > 1) throw new UsageError(`unexpected argument "${forTerminal(args.positional[1] as string)}"`);
+    if (args.positional.length > 1) throw new UsageError(`unexpected argument "${escapeText(args.positional[1] as string)}"`);
     const env = envOf(io);
     const portFlag = stringFlag(args, 'port');
     if (portFlag !== undefined && !(/^\d+$/.test(portFlag) && Number(portFlag) <= 65535))
-      throw new UsageError(`--port takes a port number (0–65535), got ${forTerminal(portFlag)}`);
+      throw new UsageError(`--port takes a port number (0–65535), got ${escapeText(portFlag)}`);
     const engineFlag = stringFlag(args, 'engine');
     if (engineFlag !== undefined && !(ENGINES as readonly string[]).includes(engineFlag))
-      throw new UsageError(`--engine takes ${ENGINES.join(' or ')}, got ${forTerminal(engineFlag)}`);
+      throw new UsageError(`--engine takes ${ENGINES.join(' or ')}, got ${escapeText(engineFlag)}`);
     // Found before anything is read: a missing build is reported at once, not after a long save.
     const dir = pageDir(env);
     const input = await resolveInput(args.positional[0], io, engineFlag as Engine | undefined);
@@ -56,11 +57,11 @@ by their \`save\` with progress. Without an argument the page opens empty (drop 
       }).catch((e: NodeJS.ErrnoException) => {
         throw new UsageError(e.code === 'EADDRINUSE' ? `port ${portFlag} is in use` : `cannot listen: ${e.message}`);
       });
-      const what = input ? `${forTerminal(input.label)} (${humanBytes(input.blob.size)})` : 'the page (no archive: drop one on it)';
+      const what = input ? `${escapeText(input.label)} (${formatBytes(input.blob.size)})` : 'the page (no archive: drop one on it)';
       io.out(`Layerscope is showing ${what}\n  ${server.url}\nCtrl+C stops it.\n`);
       if (!args.flags.has('no-open')) {
         const why = await openBrowser(server.url, env);
-        if (why) io.err(`layerscope: could not open a browser (${forTerminal(why)}); open the URL above yourself\n`);
+        if (why) io.err(`layerscope: could not open a browser (${escapeText(why)}); open the URL above yourself\n`);
       }
       await untilStopped(io, server.url);
       await server.close();

@@ -8,11 +8,12 @@ import { spawn, execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UsageError } from '../args';
+import { escapeText } from '../escape';
 import { type Io, envOf } from '../io';
 import type { ArchiveInput } from '../input';
 import { spoolToTempFile } from '../spool';
 import { TtyLine } from '../progress';
-import { forTerminal, humanBytes } from '../format';
+import { formatBytes } from '../../core/formatBytes';
 
 export const ENGINES = ['docker', 'podman'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -72,8 +73,8 @@ export async function saveImage(ref: string, io: Io, wanted?: Engine): Promise<A
   if (!found)
     throw new UsageError(
       wanted
-        ? `"${forTerminal(ref)}" is not a file, and ${wanted} is not on PATH to save it as an image`
-        : `"${forTerminal(ref)}" is not a file, and neither docker nor podman is on PATH to save it as an image`,
+        ? `"${escapeText(ref)}" is not a file, and ${wanted} is not on PATH to save it as an image`
+        : `"${escapeText(ref)}" is not a file, and neither docker nor podman is on PATH to save it as an image`,
     );
   const { engine, path } = found;
   const total = await imageSize(path, ref, env);
@@ -94,12 +95,14 @@ export async function saveImage(ref: string, io: Io, wanted?: Engine): Promise<A
   try {
     blob = await spoolToTempFile(child.stdout, {
       onBytes: (n) =>
-        line?.draw(`${forTerminal(what)}  ${humanBytes(n)}${total ? ` of about ${humanBytes(total)} (${Math.min(99, Math.floor((100 * n) / total))} %)` : ''}`),
+        line?.draw(
+          `${escapeText(what)}  ${formatBytes(n)}${total ? ` of about ${formatBytes(total)} (${Math.min(99, Math.floor((100 * n) / total))} %)` : ''}`,
+        ),
     });
   } catch (e) {
     child.kill();
     line?.clear();
-    throw new UsageError(`${forTerminal(what)}: ${(e as Error).message}`);
+    throw new UsageError(`${escapeText(what)}: ${(e as Error).message}`);
   }
   let code: number | null;
   try {
@@ -113,11 +116,11 @@ export async function saveImage(ref: string, io: Io, wanted?: Engine): Promise<A
   if (code !== 0) {
     blob.close();
     const last = stderr.trim().split('\n').filter(Boolean).pop();
-    throw new UsageError(`${forTerminal(what)} failed${last ? `: ${forTerminal(last.trim())}` : code === null ? ' (killed)' : ` (exit ${code})`}`);
+    throw new UsageError(`${escapeText(what)} failed${last ? `: ${escapeText(last.trim())}` : code === null ? ' (killed)' : ` (exit ${code})`}`);
   }
   if (blob.size === 0) {
     blob.close();
-    throw new UsageError(`${forTerminal(what)} wrote nothing`);
+    throw new UsageError(`${escapeText(what)} wrote nothing`);
   }
   const safeName = ref.replace(/[^a-z0-9._-]+/gi, '_');
   return { blob, source: engine, label: what, name: `${safeName}.tar`, close: () => blob.close() };

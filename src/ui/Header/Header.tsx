@@ -50,9 +50,9 @@ export function Header({ onOpen }: { onOpen(): void }) {
           <span
             className="chip header__source"
             data-testid="served-source"
-            title={`${served.label}: served by layerscope ${served.version} on this machine, nothing was uploaded`}
+            title={`${displayName(served.label)}: served by layerscope ${served.version} on this machine, nothing was uploaded`}
           >
-            from layerscope view: {served.label}
+            from layerscope view: <SafeText text={served.label} />
           </span>
         )}
       </div>
