@@ -5,6 +5,7 @@
  * must already be there, as for `docker save`.
  */
 import { spawn, execFile } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { UsageError } from '../args';
@@ -20,6 +21,8 @@ export type Engine = (typeof ENGINES)[number];
 
 /** `docker image inspect` answers at once when the daemon is up; a hung daemon must not hang `view`. */
 export const INSPECT_TIMEOUT_MS = 15_000;
+/** Bytes held between the engine's stdout and the spool file before the engine is paused (backpressure). */
+const SPOOL_BUFFER_BYTES = 1024 * 1024;
 /** The last lines of `save`'s stderr kept for the error message (an engine may print a lot). */
 const STDERR_KEEP_BYTES = 4096;
 
@@ -82,6 +85,10 @@ export async function saveImage(ref: string, io: Io, wanted?: Engine): Promise<A
   const what = `${engine} save ${ref}`;
   // `--` keeps a reference that starts with a dash from being read as an option.
   const child = spawn(path, ['save', '--', ref], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Read from the start: when a child exits while nobody listens to its stdout, Node
+  // resumes the stream and drops what was buffered (child_process flushStdio), so a
+  // small save that finished before the spool file was open would arrive empty.
+  const body = child.stdout.pipe(new PassThrough({ highWaterMark: SPOOL_BUFFER_BYTES }));
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -93,7 +100,7 @@ export async function saveImage(ref: string, io: Io, wanted?: Engine): Promise<A
   });
   let blob: Awaited<ReturnType<typeof spoolToTempFile>>;
   try {
-    blob = await spoolToTempFile(child.stdout, {
+    blob = await spoolToTempFile(body, {
       onBytes: (n) =>
         line?.draw(
           `${escapeText(what)}  ${formatBytes(n)}${total ? ` of about ${formatBytes(total)} (${Math.min(99, Math.floor((100 * n) / total))} %)` : ''}`,

@@ -21,6 +21,11 @@ const T = 20_000;
 let tmp: string;
 let page: string;
 let bin: string;
+/**
+ * Stand-in tools, all written before anything is spawned: writing an executable while
+ * another thread forks can leave the child holding it open for writing, and exec then
+ * fails with ETXTBSY.
+ */
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'layerscope-view-'));
   page = join(tmp, 'page');
@@ -30,6 +35,10 @@ beforeAll(() => {
   writeFileSync(join(tmp, 'secret.txt'), 'outside the page');
   bin = join(tmp, 'bin');
   mkdirSync(bin);
+  engine('docker', join(tmp, 'docker-bin'));
+  engine('podman', join(tmp, 'podman-bin'));
+  tool(join(tmp, 'opener-bin'), 'xdg-open', `echo "$1" > "${join(tmp, 'opened.tmp')}" && mv "${join(tmp, 'opened.tmp')}" "${join(tmp, 'opened.txt')}"`);
+  mkdirSync(join(tmp, 'empty'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -38,6 +47,27 @@ function tool(dir: string, name: string, script: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, name), `#!/bin/sh\n${script}\n`);
   chmodSync(join(dir, name), 0o755);
+}
+
+/**
+ * Like the real CLIs: `image inspect --format {{.Size}} REF` prints a size,
+ * `save -- REF` writes a docker-archive on stdout, an unknown reference is an
+ * error on stderr with exit 1.
+ */
+function engine(name: string, dir: string): void {
+  tool(
+    dir,
+    name,
+    `echo "$@" >> "${join(tmp, `${name}.calls`)}"
+case "$1 $2" in
+"image inspect") [ "$5" = "busybox:latest" ] && echo 1234567 && exit 0; echo "Error: No such image: $5" >&2; exit 1;;
+esac
+if [ "$1" = save ]; then
+[ "$3" = "busybox:latest" ] || { echo "Error response from daemon: reference does not exist" >&2; exit 1; }
+cat "${FIXTURE}"; exit 0
+fi
+exit 3`,
+  );
 }
 
 interface Session {
@@ -208,31 +238,10 @@ describe('layerscope view -', () => {
 });
 
 describe('layerscope view IMAGE[:TAG] (stand-in docker and podman on PATH)', () => {
-  /**
-   * Like the real CLIs: `image inspect --format {{.Size}} REF` prints a size,
-   * `save -- REF` writes a docker-archive on stdout, an unknown reference is an
-   * error on stderr with exit 1.
-   */
-  const engine = (name: string, dir: string) =>
-    tool(
-      dir,
-      name,
-      `echo "$@" >> "${join(tmp, `${name}.calls`)}"
-case "$1 $2" in
-  "image inspect") [ "$5" = "busybox:latest" ] && echo 1234567 && exit 0; echo "Error: No such image: $5" >&2; exit 1;;
-esac
-if [ "$1" = save ]; then
-  [ "$3" = "busybox:latest" ] || { echo "Error response from daemon: reference does not exist" >&2; exit 1; }
-  cat "${FIXTURE}"; exit 0
-fi
-exit 3`,
-    );
-
   it(
     'docker save REF is streamed into the served archive; the page is told where it came from',
     async () => {
       const dir = join(tmp, 'docker-bin');
-      engine('docker', dir);
       const s = asSession(await serve(['busybox:latest', '--no-open'], { env: { PATH: `${dir}:/usr/bin:/bin`, LAYERSCOPE_PAGE_DIR: page } }));
       try {
         const base = new URL(`/__layerscope/${tokenOf(s.url)}/`, s.url);
@@ -252,7 +261,6 @@ exit 3`,
     'an image the engine does not have: its error in one line, exit 2',
     async () => {
       const dir = join(tmp, 'docker-bin');
-      engine('docker', dir);
       const r = await serve(['nosuch:tag', '--no-open'], { env: { PATH: `${dir}:/usr/bin:/bin`, LAYERSCOPE_PAGE_DIR: page } });
       expect(r).toMatchObject({ code: 2, out: '' });
       expect((r as { err: string }).err).toBe('layerscope: docker save nosuch:tag failed: Error response from daemon: reference does not exist\n');
@@ -264,13 +272,11 @@ exit 3`,
     'podman when docker is absent, or when asked with --engine; neither on PATH: one clear line',
     async () => {
       const dir = join(tmp, 'podman-bin');
-      engine('podman', dir);
       const s = asSession(await serve(['busybox:latest', '--no-open'], { env: { PATH: `${dir}:/usr/bin:/bin`, LAYERSCOPE_PAGE_DIR: page } }));
       const info = await (await fetch(new URL(`/__layerscope/${tokenOf(s.url)}/view.json`, s.url))).json();
       expect(info).toMatchObject({ source: 'podman', label: 'podman save busybox:latest' });
       await s.stop();
       const both = `${join(tmp, 'docker-bin')}:${dir}:/usr/bin:/bin`;
-      engine('docker', join(tmp, 'docker-bin'));
       const p = asSession(await serve(['busybox:latest', '--no-open', '--engine', 'podman'], { env: { PATH: both, LAYERSCOPE_PAGE_DIR: page } }));
       expect(p.out).toContain('podman save busybox:latest');
       await p.stop();
@@ -296,7 +302,6 @@ describe('opening the browser', () => {
     async () => {
       const dir = join(tmp, 'opener-bin');
       const log = join(tmp, 'opened.txt');
-      tool(dir, 'xdg-open', `echo "$1" > "${log}"`);
       const s = asSession(await serve([FIXTURE], { env: { PATH: `${dir}:/usr/bin:/bin`, LAYERSCOPE_PAGE_DIR: page } }));
       try {
         for (let i = 0; i < 50 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 50));
