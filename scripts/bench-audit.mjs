@@ -49,6 +49,8 @@ export async function benchAuditNode(files) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const files = args.length ? args.map((a) => resolve(a)) : ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar'].map((p) => resolve(root, p)).filter(existsSync);
+  const files = args.length
+    ? args.map((a) => resolve(a))
+    : ['bench-data/app-big.docker.tar', 'bench-data/app-big.oci.tar'].map((p) => resolve(root, p)).filter(existsSync);
   await benchAuditNode(files);
 }

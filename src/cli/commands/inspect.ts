@@ -12,21 +12,29 @@ import { auditCounts, auditSummaryLine, loadAndAudit } from './audit';
 import { escapeLines, jsonForTerminal } from '../escape';
 import { isRfc3339 } from '../../core/dates';
 import { formatBytes } from '../../core/formatBytes';
+import { diveJsonPieces } from '../dive/diveJson';
 
-export const INSPECT_FORMATS = ['text', 'json'] as const;
+export const INSPECT_FORMATS = ['text', 'json', 'dive-json'] as const;
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
 
 export const inspect: Command = {
   name: 'inspect',
   summary: "images, layers, totals, dive's efficiency and wasted bytes, integrity of every layer",
-  synopsis: 'ARCHIVE [--format text|json] [--image N|TAG] [--platform P] [--no-verify]',
+  synopsis: 'ARCHIVE [--format text|json|dive-json] [--image N|TAG] [--platform P] [--no-verify]',
   description: `Describes the archive (its format and the images in it) and one image: tags, digests, every
 layer (digest, compression, stored and uncompressed size, entries, what it added, modified and
 deleted, the build step that made it), the total size, the bytes hidden by later layers, dive's
 efficiency score and wasted bytes, and whether every layer matches its digests.
+--format dive-json writes instead the document \`dive IMAGE --json FILE\` writes (layer[] with each
+layer's file list, image with sizeBytes, inefficientBytes, efficiencyScore, fileReference[]), so
+scripts that parse dive's export work unchanged.
 ARCHIVE is a file, or - to read it from stdin.`,
   options: [
-    { name: 'format', value: 'FORMAT', description: `output format: ${INSPECT_FORMATS.join(', ')} (default: text)` },
+    {
+      name: 'format',
+      value: 'FORMAT',
+      description: "text (default), json (layerscope's fields) or dive-json (the shape of dive --json, field for field)",
+    },
     { name: 'json', description: 'the same as --format json' },
     { name: 'no-verify', description: "skip checking the layers' sha256 digests (faster; integrity then says unchecked)" },
     { name: 'no-audit', description: 'skip the audit counts (packages, secrets, wasted bytes: see layerscope audit)' },
@@ -35,11 +43,19 @@ ARCHIVE is a file, or - to read it from stdin.`,
   examples: [
     { line: 'layerscope inspect image.tar', note: 'the summary for a terminal' },
     { line: 'layerscope inspect image.tar --format json | jq .totals', note: 'the figures for a script' },
+    { line: 'layerscope inspect image.tar --format dive-json > dive.json', note: "what dive --json writes, for tools that read dive's export" },
     { line: 'layerscope inspect multi.tar --image 1 --platform linux/arm64', note: 'one image and platform of several' },
     { line: 'docker save nginx | layerscope inspect -', note: 'straight from docker save' },
   ],
   async run(args, io) {
     const format = inspectFormat(args.flags.has('json') ? 'json' : stringFlag(args, 'format'));
+    if (format === 'dive-json') {
+      // dive's export has no integrity or audit fields: neither is computed.
+      const img = await loadArchiveArg(args, io, 'inspect', { verify: false });
+      for (const piece of diveJsonPieces(img)) io.out(piece);
+      io.out('\n');
+      return reportLayerErrors(img, io, EXIT_OK);
+    }
     const verify = !args.flags.has('no-verify');
     const { img, report } = args.flags.has('no-audit')
       ? { img: await loadArchiveArg(args, io, 'inspect', { verify }), report: null }

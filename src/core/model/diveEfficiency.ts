@@ -100,7 +100,12 @@ const DIVE_DOUBLE_WHITEOUT_PREFIX = '.wh..wh..';
  * every ordinary path with the same segments, so only whiteout and AUFS names
  * need string work here.
  */
-export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: UnionModel): DiveStats {
+export function diveEfficiency(
+  layers: readonly (LayerIndex | null)[],
+  u?: UnionModel,
+  /** How many inefficiencies to list (dive's --json export wants all of them). */
+  opts: { maxListed?: number } = {},
+): DiveStats {
   const nL = layers.length;
   let total = 0;
   for (const l of layers) total += l ? l.count : 0;
@@ -354,7 +359,7 @@ export function diveEfficiency(layers: readonly (LayerIndex | null)[], u?: Union
   }
   const inefficiencyCount = ineff.length;
   ineff.sort((a, b) => cum[b]! - cum[a]! || a - b);
-  const listed = ineff.slice(0, MAX_DIVE_INEFFICIENCIES_LISTED);
+  const listed = ineff.slice(0, opts.maxListed ?? MAX_DIVE_INEFFICIENCIES_LISTED);
   const layersOf = new Map<number, number[]>(listed.map((n) => [n, []]));
   for (let v = 0; v < visits; v++) layersOf.get(visitKey[v]!)?.push(visitLayer[v]!);
   const inefficiencies: DiveInefficiency[] = listed.map((n) => ({ path: divePath(n), cumulativeSize: cum[n]!, minSize: minS[n]!, layers: layersOf.get(n)! }));
