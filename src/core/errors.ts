@@ -5,7 +5,8 @@
  */
 export type ErrorCode =
   | 'NOT_A_TAR' // the dropped file is not a tar (nor a gzipped tar)
-  | 'NOT_AN_IMAGE' // a tar, but no manifest.json / index.json we understand
+  | 'NOT_AN_IMAGE' // a tar, but no manifest.json / index.json at all, or none listing an image
+  | 'BAD_MANIFEST' // manifest.json / index.json present but not of the shape the formats define
   | 'TRUNCATED' // the stream ends inside a header or a file's data
   | 'BAD_HEADER' // a tar header fails its checksum or has an impossible field
   | 'BAD_PAX' // malformed PAX extended header record

@@ -567,6 +567,9 @@ export function describeLoadError(e: unknown, head: Uint8Array | null, fileName:
       }
       return `${name} is not a tar archive${what ? `: it looks like ${what}` : ''}, so it is not a docker save or OCI image archive. ${FORMATS_HINT}`;
     }
+    case 'BAD_MANIFEST':
+      // It HAS the document: say what is wrong with it (issue 9, point 12).
+      return `${name} is a tar archive with an image manifest Layerscope cannot use: ${sentence(detail)} ${FORMATS_HINT}`;
     case 'NOT_AN_IMAGE':
       return `${name} is a tar archive but has no manifest.json or index.json, so it is not a docker save or OCI image archive. ${sentence(detail)}`;
     case 'TRUNCATED':

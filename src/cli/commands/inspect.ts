@@ -11,6 +11,7 @@ import type { AuditReport } from '../../core/audit/types';
 import { auditCounts, auditSummaryLine, loadAndAudit } from './audit';
 import { escapeLines, jsonForTerminal } from '../escape';
 import { isRfc3339 } from '../../core/dates';
+import { definedUserWasted, ratioText } from '../ci/rules';
 import { formatBytes } from '../../core/formatBytes';
 import { diveJsonPieces } from '../dive/diveJson';
 
@@ -111,7 +112,7 @@ export function inspectText(img: LoadedImage, audit: AuditReport | null = null):
   lines.push(`total size: ${formatBytes(s.imageSize)} of files in ${img.image.layers.length} layers`);
   lines.push(`hidden bytes: ${formatBytes(s.hiddenBytes)} (versions overwritten or deleted by a later layer, still shipped)`);
   lines.push(
-    `dive efficiency score: ${(s.dive.score * 100).toFixed(4)} %  wasted bytes: ${formatBytes(s.dive.wastedBytes)}  user wasted: ${(s.dive.userWastedPercent * 100).toFixed(2)} %  (computed as dive does)`,
+    `dive efficiency score: ${ratioText(s.dive.score)}  wasted bytes: ${formatBytes(s.dive.wastedBytes)}  user wasted: ${ratioText(definedUserWasted(s.dive.userWastedPercent), 2)}  (computed as dive does)`,
   );
   const bad = img.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch');
   const checked = img.integrity.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length;

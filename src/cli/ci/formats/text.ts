@@ -2,14 +2,16 @@
 import { escapeLines } from '../../escape';
 import { formatBytes } from '../../../core/formatBytes';
 import type { CiOutcome } from '../outcome';
+import { definedUserWasted, ratioText } from '../rules';
 
 export function ciText(o: CiOutcome): string {
   const f = o.figures;
   const lines = [
     `image: ${o.image.title}${o.image.platform ? `  (${o.image.platform})` : ''}`,
-    `  efficiency: ${(f.efficiency * 100).toFixed(4)} %`,
+    `  efficiency: ${ratioText(f.efficiency)}`,
     `  wastedBytes: ${f.wastedBytes} bytes (${formatBytes(f.wastedBytes)})`,
-    `  userWastedPercent: ${(f.userWastedPercent * 100).toFixed(4)} %`,
+    // never NaN % (no bytes above the base layer): issue 9, point 12
+    `  userWastedPercent: ${ratioText(definedUserWasted(f.userWastedPercent))}`,
     `config: ${o.config.file ?? `none (no .dive-ci here): defaults and flags`}`,
     '',
   ];

@@ -28,12 +28,12 @@ export interface DockerManifestEntry {
 export async function readDockerManifest(outer: OuterArchive, entry: OuterEntry): Promise<DockerManifestEntry[]> {
   const json = await readJson(outer, entry);
   if (!Array.isArray(json)) {
-    throw new LayerscopeError('NOT_AN_IMAGE', '"manifest.json" is not a JSON array of images (as docker save writes it)');
+    throw new LayerscopeError('BAD_MANIFEST', '"manifest.json" is not a JSON array of images (as docker save writes it)');
   }
   const out: DockerManifestEntry[] = [];
   json.forEach((item, position) => {
     if (!isObject(item) || typeof item.Config !== 'string' || !Array.isArray(item.Layers)) {
-      throw new LayerscopeError('NOT_AN_IMAGE', `"manifest.json" entry ${position} has no Config/Layers`);
+      throw new LayerscopeError('BAD_MANIFEST', `"manifest.json" entry ${position} has no Config/Layers`);
     }
     const layerSources = new Map<string, LayerSource>();
     if (isObject(item.LayerSources)) {

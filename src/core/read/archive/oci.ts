@@ -114,7 +114,7 @@ export function tagsOf(d: Descriptor): string[] {
 /** Walk index.json and every index below it, collecting image manifests and platform listings. */
 export async function scanOciLayout(outer: OuterArchive, indexEntry: OuterEntry, warnings: EngineWarning[]): Promise<OciScan> {
   const index = await readJson(outer, indexEntry);
-  if (!isObject(index)) throw new LayerscopeError('NOT_AN_IMAGE', '"index.json" is not a JSON object (OCI image-layout.md requires an image index)');
+  if (!isObject(index)) throw new LayerscopeError('BAD_MANIFEST', '"index.json" is not a JSON object (OCI image-layout.md requires an image index)');
   const scan: OciScan = { manifests: [], platforms: [], missingTop: [] };
   const byDigest = new Map<string, OciManifest>();
   // Each blob is parsed once, however often indexes name it (diamonds, repeats).
