@@ -102,3 +102,46 @@ test('teaching texts: BuildKit, and who turns a whiteout into what the mount und
   await expect(pop.getByTestId('concept')).toContainText('union of all the image');
   await expect(pop.getByTestId('concept')).toContainText('rootfs.diff_ids');
 });
+
+test('playground: a binary is refused with the reason, / is the root, counts agree, the panel leaves the tree uncovered', async ({ page }) => {
+  for (const [w, h] of [
+    [1024, 700],
+    [1440, 900],
+    [1920, 1080],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await openExample(page);
+    await page.getByTestId('pg-toggle').click();
+    await page.getByTestId('pg-start').click();
+    await expect(band(page, 5)).toBeVisible();
+    // The panel floats over the details pane, never over the tree's toolbar or column header.
+    const pg = (await page.getByTestId('playground').boundingBox())!;
+    for (const sel of ['.ft-toolbar', '.ft-head']) {
+      const b = (await page.locator(sel).boundingBox())!;
+      expect(b.x + b.width, `${w}: ${sel} left of the panel`).toBeLessThanOrEqual(pg.x + 0.5);
+    }
+    // Counts: 5 image layers plus the container's, everywhere.
+    await expect(page.getByTestId('load-summary')).toContainText('5 layers + the container’s read-write layer');
+    await expect(page.getByTestId('integrity-status')).toHaveText('5/5 layers verified', { timeout: 30_000 });
+    await expect(page.locator('.sd-total')).toContainText('5 layers');
+  }
+  await page.getByTestId('pg-path').fill('/');
+  await expect(page.getByTestId('pg-path-state')).toHaveText(/^the root directory/);
+  await page.getByTestId('pg-path').fill('/bin/busybox');
+  await expect(page.getByTestId('pg-path-state')).toContainText('from layer 0');
+  await page.getByTestId('pg-edit').click();
+  await expect(page.getByTestId('playground').getByRole('alert')).toContainText('1.98 MB');
+  await expect(page.getByTestId('pg-editor')).toHaveCount(0);
+});
+
+test('playground at 390 px: a bottom sheet, and the tree header can still be scrolled into view above it', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openExample(page);
+  await page.getByTestId('pg-toggle').click();
+  await page.getByTestId('pg-start').click();
+  const head = page.locator('.ft-head');
+  await head.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  const pg = (await page.getByTestId('playground').boundingBox())!;
+  const b = (await head.boundingBox())!;
+  expect(b.y + b.height).toBeLessThanOrEqual(pg.y + 0.5);
+});

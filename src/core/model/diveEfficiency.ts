@@ -12,9 +12,11 @@ import type { UnionModel } from './union';
 /**
  * How many of dive's inefficiencies are listed (largest first). An image that
  * rewrites a big directory has hundreds of thousands; the totals always cover
- * all of them, the list is for display.
+ * all of them, the list is for display and export (the page's inefficient-file
+ * table and its CSV/JSON): 50,000 entries are a few MB, cloned once from the
+ * statistics worker.
  */
-export const MAX_DIVE_INEFFICIENCIES_LISTED = 1000;
+export const MAX_DIVE_INEFFICIENCIES_LISTED = 50_000;
 
 export interface DiveInefficiency {
   /** dive's path ('/a/b'). */

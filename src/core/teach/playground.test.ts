@@ -14,6 +14,9 @@ import { emptyLayerIndex } from '../read/layerScan';
 import { buildUnion, lookup, mergedAt, stateAt } from '../model/union';
 import {
   buildLayer,
+  chmodPath,
+  renamePath,
+  touchPath,
   makeDir,
   makeSymlink,
   removePath,
@@ -309,5 +312,67 @@ describe('container playground: the read-write layer', () => {
     const sorted = [...names].sort(compareBytewise);
     const bytes = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     expect(sorted).toEqual(bytes);
+  });
+
+  it('chmod of a lower file copies it up whole (no metacopy), new mode, same bytes; GNU tar agrees', () => {
+    const bytes = enc('x'.repeat(30));
+    expect(() => chmodPath(startContainer(lower), '/etc/passwd', 0o600, NOW)).toThrow(/30 bytes are needed/);
+    const r = chmodPath(startContainer(lower), '/etc/passwd', 0o600, NOW, bytes);
+    expect(r.record).toMatchObject({ op: 'chmod', modeBefore: 0o644, modeAfter: 0o600, copyUp: { layer: 0, size: 30 }, parentsCopiedUp: ['/etc'] });
+    const m = merged(r.container);
+    // The union sees a metadata-only change: same size, new mode (dive calls it modified).
+    expect(m.at('/etc/passwd')).toMatchObject({ status: VISIBLE, provider: 2 });
+    const list = tarList(m.built.tar);
+    expect(list[1]).toMatch(/^-rw------- 0\/0 +30 .* etc\/passwd$/);
+    expect(tarCat(m.built.tar, 'etc/passwd').toString()).toBe('x'.repeat(30));
+    // Again on the copy: no second copy-up.
+    expect(chmodPath(r.container, '/etc/passwd', 0o640, NOW).record).toMatchObject({ copyUp: null, modeBefore: 0o600 });
+  });
+
+  it('chmod of a lower directory copies up the directory entry alone; its lower children still show', () => {
+    const r = chmodPath(startContainer(lower), '/app/config', 0o700, NOW);
+    expect(r.record).toMatchObject({ copyUp: { layer: 0, size: 0 }, kind: 'dir' });
+    const m = merged(r.container);
+    expect(m.built.paths).toEqual(['app', 'app/config']);
+    expect(m.at('/app/config/default.conf')).toMatchObject({ status: VISIBLE, provider: 0 });
+    expect(m.built.index.modes[m.built.paths.indexOf('app/config')]).toBe(0o700);
+    expect(m.built.index.uids[m.built.paths.indexOf('app/config')]).toBe(1000);
+    expect(() => chmodPath(startContainer(lower), '/bin/sh', 0o755, NOW)).toThrow(/symlink/);
+  });
+
+  it('touch: a missing path becomes an empty file; an existing lower file is copied up with a new mtime', () => {
+    const a = touchPath(startContainer(lower), '/etc/new.conf', NOW);
+    expect(a.record).toMatchObject({ op: 'touch', created: true });
+    expect(merged(a.container).at('/etc/new.conf')).toMatchObject({ status: VISIBLE, change: CH_ADDED });
+    const b = touchPath(startContainer(lower), '/usr/share/doc/small.txt', NOW, enc('s'.repeat(24)));
+    expect(b.record).toMatchObject({ created: false, copyUp: { layer: 0, size: 24 } });
+    const m = merged(b.container);
+    const e = m.built.paths.indexOf('usr/share/doc/small.txt');
+    expect(m.built.index.mtimes[e]).toBe(NOW);
+    expect(m.built.index.sizes[e]).toBe(24);
+  });
+
+  it('rename of a lower file: a copy under the new name and a whiteout at the old one', () => {
+    const r = renamePath(startContainer(lower), '/etc/passwd', '/etc/passwd.old', NOW, enc('p'.repeat(30)));
+    expect(r.record).toMatchObject({ op: 'rename', from: '/etc/passwd', path: '/etc/passwd.old', whiteout: '/etc/.wh.passwd', copyUp: { layer: 0, size: 30 } });
+    const m = merged(r.container);
+    expect(m.at('/etc/passwd')).toMatchObject({ status: DELETED, provider: 2, change: CH_DELETED });
+    expect(m.at('/etc/passwd.old')).toMatchObject({ status: VISIBLE, provider: 2, change: CH_ADDED });
+    const e = m.built.paths.indexOf('etc/passwd.old');
+    expect(m.built.index.mtimes[e]).toBe(1_700_000_000); // rename keeps the mtime
+    expect(tarList(m.built.tar).map((l) => l.split(/\s+/).pop())).toEqual(['etc/', 'etc/.wh.passwd', 'etc/passwd.old']);
+  });
+
+  it('rename inside the read-write layer moves entries; a lower directory is refused as overlayfs refuses it (EXDEV)', () => {
+    let c = makeDir(startContainer(lower), '/srv', NOW).container;
+    c = writeFile(c, '/srv/a.txt', enc('a'), NOW).container;
+    const r = renamePath(c, '/srv', '/opt', NOW);
+    expect(r.record).toMatchObject({ whiteout: null, moved: 2 });
+    const m = merged(r.container);
+    expect(m.at('/srv')).toMatchObject({ status: 0 });
+    expect(m.at('/opt/a.txt')).toMatchObject({ status: VISIBLE, change: CH_ADDED });
+    expect(() => renamePath(startContainer(lower), '/app/config', '/app/conf', NOW)).toThrow(/EXDEV/);
+    expect(() => renamePath(startContainer(lower), '/etc', '/etc/x', NOW)).toThrow(/into itself/);
+    expect(() => renamePath(startContainer(lower), '/etc/motd', '/etc/passwd', NOW, enc('x'))).toThrow(/already exists/);
   });
 });

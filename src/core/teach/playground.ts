@@ -137,6 +137,32 @@ export type OpRecord =
       /** Entries of the read-write layer that were simply dropped. */
       removedFromRw: number;
       parentsCopiedUp: string[];
+    }
+  | {
+      /** chmod or touch: only attributes change, yet a lower file is copied up whole (overlayfs without metacopy). */
+      op: 'chmod' | 'touch';
+      path: string;
+      kind: Resolved['kind'];
+      /** touch of a missing path: an empty file was created. */
+      created: boolean;
+      modeBefore: number;
+      modeAfter: number;
+      copyUp: { layer: number; size: number } | null;
+      parentsCopiedUp: string[];
+    }
+  | {
+      op: 'rename';
+      /** The new path. */
+      path: string;
+      from: string;
+      kind: Resolved['kind'];
+      /** The lower version was copied up under the new name. */
+      copyUp: { layer: number; size: number } | null;
+      /** Whiteout written at the old name (the lower version there stays in its layer). */
+      whiteout: string | null;
+      /** Entries of the read-write layer moved to the new name. */
+      moved: number;
+      parentsCopiedUp: string[];
     };
 
 export interface OpResult {
@@ -464,6 +490,163 @@ export function removePath(c: Container, userPath: string, now: number): OpResul
       removedFromRw: removed,
       parentsCopiedUp,
     },
+  };
+}
+
+/**
+ * The read-write copy of `path` for an attribute change (chmod, touch): the
+ * upper entry if there is one, else a copy-up of the lower version. overlayfs
+ * without `metacopy=on` (Docker's overlay2 default) copies a lower file up
+ * whole even when only its mode or mtime changes (overlayfs.rst "Metadata only
+ * copy up"), so the caller passes the lower file's bytes (`lowerData`).
+ */
+function upperCopy(
+  c: Container,
+  path: string,
+  r: Resolved,
+  lowerData: Uint8Array | undefined,
+): { entry: RwEntry; copyUp: { layer: number; size: number } | null } {
+  if (r.rw) return { entry: r.rw, copyUp: null };
+  const lower = r.lower!;
+  if (lower.kind === 'file' || lower.kind === 'hardlink') {
+    const content = lowerContent(c.lower, path);
+    const size = content?.size ?? lower.size;
+    if (!lowerData || lowerData.length !== size) throw new LayerscopeError('NOT_FOUND', `/${path}: its ${size} bytes are needed for the copy-up`);
+    const src = lower.kind === 'hardlink' ? (lowerStat(c.lower, lower.linkname) ?? lower) : lower;
+    return {
+      entry: { path, kind: 'file', data: lowerData, mode: src.mode, uid: src.uid, gid: src.gid, mtime: src.mtime, linkname: '' },
+      copyUp: { layer: lower.layer, size },
+    };
+  }
+  if (lower.kind === 'dir') {
+    // A directory is copied up as an empty directory: its lower children stay below and still show (overlayfs merges them).
+    return {
+      entry: { path, kind: 'dir', data: null, mode: lower.mode, uid: lower.uid, gid: lower.gid, mtime: lower.mtime, linkname: '' },
+      copyUp: { layer: lower.layer, size: 0 },
+    };
+  }
+  if (lower.kind === 'symlink') {
+    return {
+      entry: { path, kind: 'symlink', data: null, mode: 0o777, uid: lower.uid, gid: lower.gid, mtime: lower.mtime, linkname: lower.linkname },
+      copyUp: { layer: lower.layer, size: 0 },
+    };
+  }
+  throw new LayerscopeError('NOT_FOUND', `/${path} is a ${lower.kind}; the playground changes files, directories and symlinks`);
+}
+
+/** `chmod MODE path`: a symlink's own mode cannot be changed (Linux has no lchmod; chmod follows the link). */
+export function chmodPath(c: Container, userPath: string, mode: number, now: number, lowerData?: Uint8Array): OpResult {
+  const path = normalizeUserPath(userPath);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new LayerscopeError('NOT_FOUND', `invalid mode ${mode.toString(8)}`);
+  const r = resolvePath(c, path);
+  if (!r) throw new LayerscopeError('NOT_FOUND', `/${path}: no such file or directory`);
+  if (r.kind === 'symlink') throw new LayerscopeError('NOT_FOUND', `/${path} is a symlink: chmod changes the file it points to; pick that file`);
+  if (path === '') throw new LayerscopeError('NOT_FOUND', 'the playground does not change / itself');
+  const entries = new Map(c.entries);
+  const { entry, copyUp } = upperCopy(c, path, r, lowerData);
+  const parentsCopiedUp = copyUpParents(c, entries, path, now);
+  entries.set(path, { ...entry, mode });
+  return {
+    container: { lower: c.lower, entries },
+    record: { op: 'chmod', path: '/' + path, kind: r.kind, created: false, modeBefore: entry.mode & 0o7777, modeAfter: mode, copyUp, parentsCopiedUp },
+  };
+}
+
+/** `touch path`: a new empty file, or the mtime of an existing one set to now (a lower file is copied up for it). */
+export function touchPath(c: Container, userPath: string, now: number, lowerData?: Uint8Array): OpResult {
+  const path = normalizeUserPath(userPath);
+  if (path === '') throw new LayerscopeError('NOT_FOUND', 'the playground does not change / itself');
+  const r = resolvePath(c, path);
+  if (!r) {
+    const w = writeFile(c, userPath, new Uint8Array(0), now);
+    const rec = w.record as Extract<OpRecord, { op: 'write' }>;
+    return {
+      container: w.container,
+      record: {
+        op: 'touch',
+        path: rec.path,
+        kind: 'file',
+        created: true,
+        modeBefore: NEW_FILE_MODE,
+        modeAfter: NEW_FILE_MODE,
+        copyUp: null,
+        parentsCopiedUp: rec.parentsCopiedUp,
+      },
+    };
+  }
+  const entries = new Map(c.entries);
+  const { entry, copyUp } = upperCopy(c, path, r, lowerData);
+  const parentsCopiedUp = copyUpParents(c, entries, path, now);
+  entries.set(path, { ...entry, mtime: now });
+  return {
+    container: { lower: c.lower, entries },
+    record: {
+      op: 'touch',
+      path: '/' + path,
+      kind: r.kind,
+      created: false,
+      modeBefore: entry.mode & 0o7777,
+      modeAfter: entry.mode & 0o7777,
+      copyUp,
+      parentsCopiedUp,
+    },
+  };
+}
+
+/**
+ * `mv from to` for a file or symlink (from a lower layer: copied up under the
+ * new name, the old name whited out), or for a directory that exists only in
+ * the read-write layer. A lower directory is refused as overlayfs refuses it:
+ * without `redirect_dir` (off in Docker's overlay2) rename(2) fails with EXDEV
+ * and `mv` falls back to copying the tree and deleting the original.
+ */
+export function renamePath(c: Container, fromPath: string, toPath: string, now: number, lowerData?: Uint8Array): OpResult {
+  const from = normalizeUserPath(fromPath);
+  const to = normalizeUserPath(toPath);
+  if (from === '' || to === '') throw new LayerscopeError('NOT_FOUND', 'cannot rename /');
+  if (from === to) throw new LayerscopeError('NOT_FOUND', 'the new name is the old one');
+  if (to.startsWith(from + '/')) throw new LayerscopeError('NOT_FOUND', `cannot move /${from} into itself`);
+  const r = resolvePath(c, from);
+  if (!r) throw new LayerscopeError('NOT_FOUND', `/${from}: no such file or directory`);
+  if (resolvePath(c, to)) throw new LayerscopeError('NOT_FOUND', `/${to} already exists`);
+  requireParentDir(c, to);
+  if (r.kind === 'dir' && r.lower)
+    throw new LayerscopeError(
+      'NOT_FOUND',
+      `/${from} is a directory from layer ${r.lower.layer}: overlayfs refuses to rename it (EXDEV, redirect_dir is off in Docker), so mv copies the whole tree and deletes the original. Do that here: create the new directory and files, then delete /${from}.`,
+    );
+  let entries = new Map(c.entries);
+  let copyUp: { layer: number; size: number } | null = null;
+  let moved = 0;
+  if (r.kind === 'dir') {
+    // Only in the read-write layer: move its entries (markers included) to the new prefix.
+    const next = new Map<string, RwEntry>();
+    for (const [k, e] of entries) {
+      if (k === from || k.startsWith(from + '/')) {
+        const nk = to + k.slice(from.length);
+        next.set(nk, { ...e, path: nk });
+        moved++;
+      } else next.set(k, e);
+    }
+    entries = next;
+  } else {
+    const { entry, copyUp: cu } = upperCopy(c, from, r, lowerData);
+    copyUp = r.rw ? null : cu;
+    entries.delete(from);
+    if (r.rw) moved = 1;
+    const wht = whiteoutPath(to);
+    if (entries.get(wht)?.kind === 'whiteout') entries.delete(wht);
+    entries.set(to, { ...entry, path: to }); // rename keeps the mtime
+  }
+  let whiteout: string | null = null;
+  if (r.lower) {
+    whiteout = whiteoutPath(from);
+    entries.set(whiteout, { path: whiteout, kind: 'whiteout', data: null, mode: WHITEOUT_MODE, uid: 0, gid: 0, mtime: now, linkname: '' });
+  }
+  const parentsCopiedUp = [...new Set([...copyUpParents(c, entries, to, now), ...copyUpParents(c, entries, from, now)])];
+  return {
+    container: { lower: c.lower, entries },
+    record: { op: 'rename', path: '/' + to, from: '/' + from, kind: r.kind, copyUp, whiteout: whiteout && '/' + whiteout, moved, parentsCopiedUp },
   };
 }
 

@@ -48,6 +48,7 @@ export function Choosers() {
             className="select chooser__select"
             data-testid="image-chooser"
             aria-label={`Image (${archive.images.length} in this archive)`}
+            title={image ? displayName(image.tags.join(', ')) || image.manifestDigest || '' : undefined}
             value={image ? String(image.index) : ''}
             onChange={(e) => void chooseImage(Number(e.target.value))}
           >

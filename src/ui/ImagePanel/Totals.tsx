@@ -14,6 +14,9 @@ import { formatBytes, formatCount, formatPercent, shortDigest } from '../format/
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import { Section } from './Section';
+import { InefficientFiles } from './InefficientFiles';
+import { userWastedExplanation } from './inefficient';
+import { Rich } from '../Teach/Rich';
 
 /** How many of the files with the most hidden bytes are listed (the stats engine computes DEFAULT_TOP_HIDDEN = 20). */
 const TOP_FILES = 20;
@@ -32,6 +35,7 @@ export function Totals() {
     <>
       <Figures stats={loaded.stats} loaded={loaded} />
       <TopHidden loaded={loaded} />
+      <InefficientFiles loaded={loaded} />
       <Integrity loaded={loaded} />
     </>
   );
@@ -74,8 +78,16 @@ function Figures({ stats, loaded }: { stats: ImageStats; loaded: LoadedImage }) 
             {formatBytes(d.wastedBytes)}
           </dd>
           <dt title="dive --ci's highestUserWastedPercent: wasted bytes divided by the bytes of every layer but the first">Wasted / bytes above layer 0</dt>
-          <dd className="num">{Number.isFinite(d.userWastedPercent) ? formatPercent(d.userWastedPercent, 2) : 'n/a (no layers above the base)'}</dd>
+          <dd className="num" data-testid="user-wasted">
+            {Number.isFinite(d.userWastedPercent) ? formatPercent(d.userWastedPercent, 2) : 'n/a (no layers above the base)'}
+          </dd>
         </dl>
+        {userWastedExplanation(d) && (
+          <p className="muted ip-note" data-testid="user-wasted-explained">
+            <Rich text={userWastedExplanation(d)!} /> Here: {formatBytes(d.wastedBytes)} wasted against {formatBytes(d.userSizeBytes)} in the layers above layer
+            0.
+          </p>
+        )}
         {d.abortedLayers.length > 0 && (
           <p className="muted ip-note">
             dive stops walking layer{d.abortedLayers.length > 1 ? 's' : ''} {d.abortedLayers.join(', ')} at a whiteout of a path absent below, so these figures

@@ -5,7 +5,7 @@
  * (paneSizes.ts). Below STACKED_MAX_WIDTH the panes stack vertically and the
  * page scrolls (Explorer.css); selecting a row then brings its details into view.
  */
-import { useEffect, useState, type CSSProperties } from 'react';
+import { useEffect, useLayoutEffect, useState, type CSSProperties } from 'react';
 import { KeyHelp } from '../Keys/KeyHelp';
 import { OPEN_KEY_HELP, matchShortcut } from '../Keys/keys';
 import { StackDiagram } from '../StackDiagram/StackDiagram';
@@ -44,6 +44,16 @@ export function Explorer() {
     '--pane-right-w': `${widths.right}px`,
     '--splitter-w': `${SPLITTER_PX}px`,
   } as CSSProperties;
+  // Panels that float over the details pane (the playground, in a portal outside this grid) take its width from the root.
+  useLayoutEffect(() => {
+    const root = document.documentElement.style;
+    root.setProperty('--pane-right-w', `${widths.right}px`);
+    root.setProperty('--pane-left-w', `${widths.left}px`);
+    return () => {
+      root.removeProperty('--pane-right-w');
+      root.removeProperty('--pane-left-w');
+    };
+  }, [widths.right, widths.left]);
   const lb = boundsOf('left', widths.right, windowWidth);
   const rb = boundsOf('right', widths.left, windowWidth);
 

@@ -147,7 +147,11 @@ function Ready() {
   const uncompressed = loaded.layers.reduce((n, l) => n + (l?.tarSize ?? 0), 0);
   const ms = finishedAt - startedAt;
   const warnings = loaded.warnings;
-  const mismatches = loaded.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
+  // A running playground container's read-write layer is not an image layer: it has no digest and is counted apart.
+  const containerLayer = loaded.image.layers.findIndex((l) => l.synthetic === 'container');
+  const imageChecks = loaded.integrity.filter((c) => c.layer !== containerLayer);
+  const imageLayers = imageChecks.length;
+  const mismatches = imageChecks.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
   const problems = warnings.length + failed.length;
 
   return (
@@ -160,7 +164,8 @@ function Ready() {
           </>
         ) : (
           <>
-            {formatCount(loads.length)} layer{loads.length === 1 ? '' : 's'} · {formatCount(Math.max(0, loaded.union.nodeCount - 1))} paths ·{' '}
+            {formatCount(imageLayers)} layer{imageLayers === 1 ? '' : 's'}
+            {containerLayer >= 0 && ' + the container’s read-write layer'} · {formatCount(Math.max(0, loaded.union.nodeCount - 1))} paths ·{' '}
             <span title={`${formatCount(loaded.stats.imageSize)} bytes of files in all layers; ${formatCount(uncompressed)} bytes of uncompressed tar`}>
               {formatBytes(loaded.stats.imageSize)} of files
             </span>
@@ -187,8 +192,8 @@ function Ready() {
         {verifying
           ? 'checking layer digests…'
           : mismatches > 0
-            ? `${mismatches} layer${mismatches === 1 ? '' : 's'} fail their digest check`
-            : `${loaded.integrity.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length}/${loaded.integrity.length} layers verified`}
+            ? `${mismatches} layer${mismatches === 1 ? ' fails its' : 's fail their'} digest check`
+            : `${imageChecks.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length}/${imageLayers} layers verified`}
       </span>
       <div className="statusbar__spacer" />
       {problems > 0 && (

@@ -10,8 +10,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useStore } from '../../state/store';
 import { MAX_EDIT_BYTES, defaultCommitTag, type PlaygroundEvent } from '../../state/playgroundSlice';
-import { normalizeUserPath, resolvePath, type Container } from '../../core/teach/playground';
+import { normalizeUserPath, resolvePath, type Container, type OpRecord } from '../../core/teach/playground';
 import { EntryKind } from '../../core/types';
+import { modeOctal } from '../../state/treeModel';
 import { describeError } from '../../core/errors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';
 import { layerColor } from '../colors';
@@ -92,7 +93,21 @@ export function describeEvent(e: PlaygroundEvent): {
           };
         return { text: `Created directory ${code(r.path)}.${parents}`, concept: 'container', tone: 'info' };
       }
-      if (r.whiteout)
+      if (r.op === 'chmod' || r.op === 'touch') return describeAttrs(r, parents);
+      if (r.op === 'rename') {
+        if (r.whiteout)
+          return {
+            text: `Renamed ${code(r.from)} to ${code(r.path)}: layer ${r.copyUp?.layer ?? '?'} cannot change, so the file was copied up under its new name (${formatBytes(r.copyUp?.size ?? 0)}) and the old name whited out with ${code(r.whiteout)} — a rename of a lower file costs its whole size.${parents}`,
+            concept: 'whiteout',
+            tone: 'whiteout',
+          };
+        return {
+          text: `Renamed ${code(r.from)} to ${code(r.path)} inside the read-write layer (${formatCount(r.moved)} ${r.moved === 1 ? 'entry' : 'entries'} moved; nothing below to hide).${parents}`,
+          concept: 'container',
+          tone: 'info',
+        };
+      }
+      if (r.op === 'delete' && r.whiteout)
         return {
           text: `Whiteout: ${code(r.path)} is in layer ${r.hidesLayer}, which cannot change, so the read-write layer records ${code(r.whiteout)}. The ${r.kind === 'dir' ? 'directory is' : 'file is'} gone from the merged view, but ${formatBytes(r.hiddenBytes)} still ship in layer ${r.hidesLayer}.${parents}`,
           concept: 'whiteout',
@@ -105,6 +120,25 @@ export function describeEvent(e: PlaygroundEvent): {
       };
     }
   }
+}
+
+/** chmod and touch: the copy-up an attribute change costs. */
+function describeAttrs(r: Extract<OpRecord, { op: 'chmod' | 'touch' }>, parents: string): ReturnType<typeof describeEvent> {
+  const what = r.op === 'chmod' ? `mode ${modeOctal(r.modeBefore)} → ${modeOctal(r.modeAfter)}` : 'modification time set to now';
+  if (r.created) return { text: `Created the empty file ${code(r.path)} (touch).${parents}`, concept: 'container', tone: 'info' };
+  if (r.copyUp && r.kind === 'file')
+    return {
+      text: `Metadata-only change, whole copy-up: ${code(r.path)} (${what}) comes from layer ${r.copyUp.layer}, so overlayfs first copied all ${formatBytes(r.copyUp.size)} of it into the read-write layer — Docker's overlay2 does not use metacopy. Committing this stores the whole file again for a change of a few bits.${parents}`,
+      concept: 'cow',
+      tone: 'copyup',
+    };
+  if (r.copyUp)
+    return {
+      text: `${code(r.path)} (${what}) was copied up from layer ${r.copyUp.layer}: the ${r.kind === 'dir' ? 'directory entry alone (its lower contents still show through)' : 'link'} now sits in the read-write layer.${parents}`,
+      concept: 'cow',
+      tone: 'copyup',
+    };
+  return { text: `${code(r.path)}: ${what}, in the read-write layer already (no copy-up).`, concept: 'cow', tone: 'info' };
 }
 
 const MEMBER_KIND: Record<number, string> = {
@@ -139,6 +173,12 @@ export function Playground({ onClose }: { onClose(): void }) {
   const logRef = useRef<HTMLOListElement>(null);
   const panel = useRef<HTMLElement>(null);
 
+  // While open, the page keeps room under its content for the bottom sheet (stacked layout, Teach.css).
+  useEffect(() => {
+    const root = document.documentElement;
+    root.classList.toggle('pg-open', !minimized);
+    return () => root.classList.remove('pg-open');
+  }, [minimized]);
   // Follow the tree's selection: select a row, then act on it here.
   useEffect(() => {
     if (selectedPath) setPath(selectedPath);
@@ -180,7 +220,22 @@ export function Playground({ onClose }: { onClose(): void }) {
     if (!c || !target?.p) return;
     setError(null);
     try {
+      const shown = displayName('/' + target.p);
+      const lowerSize = target.r?.rw ? (target.r.rw.data?.length ?? 0) : (target.r?.lower?.size ?? 0);
+      if (lowerSize > MAX_EDIT_BYTES) {
+        setError(
+          `${shown} is ${formatBytes(lowerSize)}: the editor opens text files up to ${formatBytes(MAX_EDIT_BYTES)}. Its contents are in the details pane.`,
+        );
+        return;
+      }
       const t = await useStore.getState().pgReadText('/' + target.p);
+      if (t.binary) {
+        // Text editing would replace the binary with garbled bytes: refuse, and say where its bytes can be seen.
+        setError(
+          `${shown} is not text (${formatBytes(t.size)} of binary data): the editor changes text files only. Its bytes are shown as hex in the details pane.`,
+        );
+        return;
+      }
       setEditor({ path: '/' + target.p, text: t.text, mode: 'edit', binary: t.binary, truncated: t.truncated, size: t.size });
     } catch (e) {
       setError(describeError(e));
@@ -297,9 +352,11 @@ export function Playground({ onClose }: { onClose(): void }) {
                     ? target.err
                     : !target?.r
                       ? 'does not exist: create it as a file or a folder'
-                      : target.r.rw
-                        ? `${target.r.kind}, in the read-write layer${target.r.lower ? ` (copied up from layer ${target.r.lower.layer})` : ''}`
-                        : `${target.r.kind}, from layer ${target.r.lower!.layer} (read-only)`}
+                      : target.p === ''
+                        ? 'the root directory: every layer below merged, plus this container’s changes'
+                        : target.r.rw
+                          ? `${target.r.kind}, in the read-write layer${target.r.lower ? ` (copied up from layer ${target.r.lower.layer})` : ''}`
+                          : `${target.r.kind}, from layer ${target.r.lower!.layer} (read-only)`}
                 </p>
                 <div className="teach-pg-buttons">
                   <button type="button" className="btn btn-sm" data-testid="pg-edit" disabled={!canAct || !isFile} onClick={() => void openEditor()}>
