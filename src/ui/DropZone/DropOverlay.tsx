@@ -4,7 +4,17 @@
  * file is dragged over the window.
  */
 import { useEffect, useRef, useState } from 'react';
+import { SafeText } from '../format/SafeText';
 import './DropZone.css';
+
+/** Window event when several files were dropped at once (only the first is opened). */
+export const DROPPED_EXTRA = 'layerscope:dropped-extra';
+export interface DroppedExtra {
+  opened: string;
+  others: string[];
+}
+/** How long the "only the first was opened" note stays. */
+export const DROP_NOTICE_MS = 12_000;
 
 function hasFiles(e: DragEvent): boolean {
   const types = e.dataTransfer?.types;
@@ -40,10 +50,18 @@ export function useWindowFileDrop(onFile: (f: File) => void): boolean {
     const drop = (e: DragEvent) => {
       depth.current = 0;
       setDragging(false);
-      const f = e.dataTransfer?.files?.[0];
+      const files = e.dataTransfer?.files;
+      const f = files?.[0];
       if (!f) return;
       e.preventDefault(); // not: navigate to the file
       cb.current(f);
+      // More than one file: say which one was opened (the comparison flow, #11, will offer to compare them).
+      if (files.length > 1) {
+        const others = Array.from(files)
+          .slice(1)
+          .map((x) => x.name);
+        window.dispatchEvent(new CustomEvent<DroppedExtra>(DROPPED_EXTRA, { detail: { opened: f.name, others } }));
+      }
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragover', over);
@@ -60,6 +78,45 @@ export function useWindowFileDrop(onFile: (f: File) => void): boolean {
 }
 
 export function DropOverlay({ visible }: { visible: boolean }) {
+  const [extra, setExtra] = useState<DroppedExtra | null>(null);
+  useEffect(() => {
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const on = (e: Event) => {
+      setExtra((e as CustomEvent<DroppedExtra>).detail);
+      clearTimeout(t);
+      t = setTimeout(() => setExtra(null), DROP_NOTICE_MS);
+    };
+    window.addEventListener(DROPPED_EXTRA, on);
+    return () => {
+      window.removeEventListener(DROPPED_EXTRA, on);
+      clearTimeout(t);
+    };
+  }, []);
+  return (
+    <>
+      {extra && (
+        <div className="drop-notice" role="status" data-testid="drop-notice">
+          <span>
+            {extra.others.length + 1} files were dropped: only the first, “<SafeText text={extra.opened} />
+            ”, was opened (
+            {extra.others.map((o, i) => (
+              <span key={o}>
+                {i > 0 && ', '}“<SafeText text={o} />”
+              </span>
+            ))}{' '}
+            {extra.others.length === 1 ? 'was' : 'were'} not). Drop one file at a time.
+          </span>
+          <button type="button" className="btn btn-sm btn-ghost" aria-label="Dismiss" onClick={() => setExtra(null)}>
+            ×
+          </button>
+        </div>
+      )}
+      <DropLayer visible={visible} />
+    </>
+  );
+}
+
+function DropLayer({ visible }: { visible: boolean }) {
   return (
     <div className={`drop-overlay${visible ? ' drop-overlay--on' : ''}`} aria-hidden={!visible} data-testid="drop-overlay">
       <div className="drop-overlay__card">
