@@ -18,7 +18,7 @@ test('two files dropped: the first is opened, the page says the second was not',
       document.body.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
       document.body.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
     },
-    { files: [a, b].map((f) => [f.split('/').pop()!, readFileSync(f).toString('base64')]) },
+    { files: [a, b].map((f): [string, string] => [f.split('/').pop()!, readFileSync(f).toString('base64')]) },
   );
   await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect(page.getByTestId('file-name')).toContainText('skopeo-busybox.tar');
