@@ -223,11 +223,12 @@ export function StackDiagram() {
         <button
           type="button"
           className="sd-scale"
+          aria-label="log scale"
           aria-pressed={logScale}
           title="Band heights in proportion to each layer's size, or to its logarithm (small layers stay visible next to a large base)"
           onClick={() => setView({ logScale: !logScale })}
         >
-          log scale
+          log
         </button>
       </header>
 
