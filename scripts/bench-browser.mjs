@@ -119,8 +119,8 @@ async function freshPage(b, hash = '') {
 }
 
 /** One timed load of `file` in the page: seconds from `change` to `ready`, the longest main-thread task, peak heap. */
-export async function measurePage(b, file, { keep = false } = {}) {
-  const page = await freshPage(b);
+export async function measurePage(b, file, { keep = false, query = '' } = {}) {
+  const page = await freshPage(b, query);
   let peak = 0;
   const sampler = setInterval(async () => {
     try {

@@ -240,8 +240,9 @@ for (const file of archives) {
 }
 // The audit against the load of the same archives (issue 12, target ≤ 1.5×): scripts/bench-audit.mjs.
 if (!skipAudit && !browserOnly && archives.length) {
-  const { benchAuditNode } = await import(join(root, 'scripts/bench-audit.mjs'));
+  const { benchAuditNode, benchAuditPage } = await import(join(root, 'scripts/bench-audit.mjs'));
   await benchAuditNode(archives);
+  if (!skipBrowser) await benchAuditPage(archives);
 }
 if (!skipTree && existsSync(join(root, 'scripts/bench-tree.mjs'))) {
   await import(join(root, 'scripts/bench-tree.mjs'));

@@ -7,7 +7,7 @@ import type { AppState } from './store';
 
 export type SearchMode = 'substring' | 'glob' | 'regex';
 export type SortKey = 'name' | 'size';
-export type RightPane = 'details' | 'image';
+export type RightPane = 'details' | 'image' | 'audit';
 
 export interface ChangeFilters {
   added: boolean;

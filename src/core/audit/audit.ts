@@ -19,7 +19,7 @@ import type { UnionModel } from '../model/union';
 import { selectCandidates } from './candidates';
 import { fileFindings, metadataFindings, sortFindings } from './findings';
 import { auditLayerContents, type AuditLayerOptions } from './layer';
-import { packageHistory, type PackageHistory } from './packages';
+import { fileOwnersOf, packageHistory, type PackageHistory } from './packages';
 import type { OpenSqlite } from './rpm';
 import { scanMetadata } from './secrets/scan';
 import { sqlJsOpener } from './sqlite';
@@ -49,7 +49,7 @@ export function inProcessAuditHost(concurrency: number, opts: { gunzip?: AuditLa
 }
 
 /** How many entries are examined between yields when choosing candidates (the page keeps its frames under ~10 ms). */
-export const CANDIDATE_SLICE = 50_000;
+export const CANDIDATE_SLICE = 25_000;
 
 export interface AuditProgress {
   layersDone: number;
@@ -86,7 +86,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
     if (idx) {
       for (let from = 0; from < idx.count; from += CANDIDATE_SLICE) {
         list.push(...selectCandidates(idx, from, from + CANDIDATE_SLICE));
-        if (opts.yieldToHost && idx.count > CANDIDATE_SLICE) await opts.yieldToHost();
+        if (opts.yieldToHost) await opts.yieldToHost();
         if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
       }
     }
@@ -137,10 +137,21 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   // Layers without candidates count as audited (nothing in them needed reading).
   for (let L = 0; L < n; L++) if (img.layers[L] && candidates[L]!.length === 0) results[L] = emptyResult(L);
 
+  // Joining the layers runs where the caller is (the page's main thread): a pause between the steps
+  // keeps each one a task of its own.
+  const pause = async () => {
+    if (opts.yieldToHost) await opts.yieldToHost();
+    if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  };
   const meta = await scanMetadata(img.image);
+  await pause();
   const hist = packageHistory(img.union, results);
-  const secrets = sortFindings([...dropPackagedDefaults(fileFindings(img.union, results), hist), ...metadataFindings(img.image, meta)]);
-  const waste = wasteItems(img.union, img.layers, img.image);
+  await pause();
+  const fileOwners = fileOwnersOf(hist.packages);
+  await pause();
+  const secrets = sortFindings([...dropPackagedDefaults(fileFindings(img.union, results), hist, fileOwners), ...metadataFindings(img.image, meta)]);
+  await pause();
+  const waste = await wasteItems(img.union, img.layers, img.image, opts.yieldToHost ? pause : undefined);
   const databases: AuditReport['databases'] = [];
   for (const r of results) {
     if (!r) continue;
@@ -160,7 +171,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
     secrets,
     waste: waste.items,
     wasteGroups: waste.groups,
-    fileOwners: hist.fileOwners,
+    fileOwners,
     notScanned,
     warnings,
     databases,
@@ -184,11 +195,11 @@ const OS_ECOSYSTEMS = new Set(['deb', 'apk', 'rpm']);
  * whose step installed or upgraded the owning package. The same file rewritten
  * by a later step keeps its findings, and token/key rules are never dropped.
  */
-function dropPackagedDefaults(fs: SecretFinding[], hist: PackageHistory): SecretFinding[] {
+function dropPackagedDefaults(fs: SecretFinding[], hist: PackageHistory, fileOwners: Map<string, string>): SecretFinding[] {
   const byKey = new Map(hist.packages.map((p) => [p.key, p]));
   return fs.filter((f) => {
     if (f.rule !== 'layerscope/env-assignment') return true;
-    const k = hist.fileOwners.get(f.path);
+    const k = fileOwners.get(f.path);
     const p = k ? byKey.get(k) : undefined;
     if (!p || !OS_ECOSYSTEMS.has(p.ecosystem)) return true;
     const writers = new Set(p.history.filter((h) => h.action !== 'removed').map((h) => h.layer));

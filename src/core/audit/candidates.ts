@@ -232,15 +232,28 @@ function isSystemPath(p: string): boolean {
   return false;
 }
 
+/** Whether a directory of the path is one of SKIP_SEGMENTS (no split: this runs once per entry of every layer). */
+function inSkippedSegment(p: string): boolean {
+  const end = p.lastIndexOf('/');
+  let start = 0;
+  while (start < end) {
+    let slash = p.indexOf('/', start);
+    if (slash < 0 || slash > end) slash = end;
+    // A segment's first character says whether it can be one (all of them start with '.', '_', 'n', 's' or 'd').
+    const c = p.charCodeAt(start);
+    if ((c === 46 || c === 95 || c === 110 || c === 115 || c === 100) && SKIP_SEGMENTS.has(p.slice(start, slash))) return true;
+    start = slash + 1;
+  }
+  return false;
+}
+
 /** Secret role of a regular file: 0 = not a candidate, 1 = weak (by type), 2 = strong (by name). */
 export function secretStrength(p: string): 0 | 1 | 2 {
   const base = baseName(p);
   const lower = base.toLowerCase();
   const ext = extOf(lower);
   const parent = dirBase(p).toLowerCase();
-  let skipped = false;
-  for (const seg of p.split('/').slice(0, -1)) if (SKIP_SEGMENTS.has(seg)) skipped = true;
-  if (skipped) {
+  if (inSkippedSegment(p)) {
     // `.git/config` can hold `https://user:token@host` remotes; a package's own files cannot be the image's credentials.
     if (p.endsWith('.git/config') || (KEEP_IN_SKIPPED.has(lower) && (parent === '.npm' || parent === '.cargo' || parent === '.git'))) return 2;
     return 0;

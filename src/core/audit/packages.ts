@@ -19,8 +19,6 @@ import { compareVersions } from './version';
 export interface PackageHistory {
   packages: AuditPackage[];
   perLayer: LayerPackageSummary[];
-  /** '/'-rooted file path -> package key, for the final image. */
-  fileOwners: Map<string, string>;
 }
 
 interface FileList {
@@ -151,12 +149,17 @@ export function packageHistory(u: UnionModel, results: (LayerAuditResult | null)
   }
   packages.sort((a, b) => a.layer - b.layer || a.ecosystem.localeCompare(b.ecosystem) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
+  return { packages, perLayer };
+}
+
+/** '/'-rooted file path -> key of the package in the final image that lists it (a separate step: tens of thousands of paths). */
+export function fileOwnersOf(packages: readonly AuditPackage[]): Map<string, string> {
   const fileOwners = new Map<string, string>();
   for (const p of packages) {
     if (p.removedBy !== null) continue;
     for (const f of p.files) if (!fileOwners.has(f)) fileOwners.set(f, p.key);
   }
-  return { packages, perLayer, fileOwners };
+  return fileOwners;
 }
 
 function pkgOf(r: PackageRecord, layer: number): Omit<AuditPackage, 'history'> {

@@ -93,13 +93,26 @@ function groupDir(path: string): string {
   return parts.slice(0, Math.min(parts.length - 1, GROUP_DIR_DEPTH + 1)).join('/') || '/';
 }
 
-export function wasteItems(u: UnionModel, layers: readonly (LayerIndex | null)[], image: ImageInfo | null): { items: WasteItem[]; groups: WasteGroup[] } {
+/** Entries examined between pauses (the page yields to the event loop there: a million-entry image stays responsive). */
+export const WASTE_SLICE = 50_000;
+
+export async function wasteItems(
+  u: UnionModel,
+  layers: readonly (LayerIndex | null)[],
+  image: ImageInfo | null,
+  pause?: () => Promise<void>,
+): Promise<{ items: WasteItem[]; groups: WasteGroup[] }> {
   const items: WasteItem[] = [];
+  let sinceYield = 0;
   for (let L = 0; L < layers.length; L++) {
     const li = layers[L];
     if (!li) continue;
     const map = u.entryNode[L];
     for (let i = 0; i < li.count; i++) {
+      if (pause && ++sinceYield >= WASTE_SLICE) {
+        sinceYield = 0;
+        await pause();
+      }
       if (li.kinds[i] !== EntryKind.File || li.sizes[i] === 0) continue;
       const node = map?.[i] ?? -1;
       if (node <= 0) continue;

@@ -17,6 +17,7 @@ import { Landing } from '../DropZone/DropZone';
 import { DropOverlay, useWindowFileDrop } from '../DropZone/DropOverlay';
 import { LoadProgress } from '../LoadProgress/LoadProgress';
 import { Explorer } from '../Layout/Explorer';
+import { installAudit } from '../Audit/auditRun';
 import './App.css';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
@@ -27,6 +28,8 @@ export function App() {
   const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => installLoader(window), []);
+  // The audit (packages, secrets, waste) starts in the workers once an image is shown.
+  useEffect(() => installAudit(), []);
 
   useEffect(() => {
     if (exampleRequested) return;

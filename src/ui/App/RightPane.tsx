@@ -14,9 +14,10 @@ import { useStore } from '../../state/store';
 import { effectiveLayer } from '../../state/hooks';
 import { Details } from '../Details/Details';
 import { ImagePanel } from '../ImagePanel/ImagePanel';
+import { AuditPanel } from '../Audit/AuditPanel';
 import { LayerDetails } from '../LayerDetails/LayerDetails';
 
-type Tab = 'details' | 'layer' | 'image';
+type Tab = 'details' | 'layer' | 'image' | 'audit';
 
 /** A document event that opens the Layer tab (double click or Enter on a band). */
 export const SHOW_LAYER_DETAILS = 'layerscope:layer-details';
@@ -45,6 +46,7 @@ export function RightPane() {
     { id: 'details', label: 'Path' },
     { id: 'layer', label: layer >= 0 ? `Layer ${layer}` : 'Layer' },
     { id: 'image', label: 'Image' },
+    { id: 'audit', label: 'Audit' },
   ];
   const choose = (t: Tab) => {
     if (t === 'layer') setLayerTab(true);
@@ -92,7 +94,7 @@ export function RightPane() {
         ))}
       </div>
       <div className="tabpanel" role="tabpanel" id={`tabpanel-${pane}`} aria-labelledby={`tab-${pane}`} tabIndex={-1} data-pane-focus>
-        {pane === 'details' ? <Details /> : pane === 'layer' ? <LayerDetails /> : <ImagePanel />}
+        {pane === 'details' ? <Details /> : pane === 'layer' ? <LayerDetails /> : pane === 'audit' ? <AuditPanel /> : <ImagePanel />}
       </div>
     </div>
   );

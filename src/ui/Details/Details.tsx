@@ -25,6 +25,7 @@ import { xattrText } from '../Preview/sniff';
 import { PreparedDownload } from '../Download/DownloadButton';
 import { directoryTar } from '../../core/write/blobTar';
 import { blobOf } from '../../core/read/archive';
+import { PackageOwnerRow } from '../Audit/PackageOwner';
 import './Details.css';
 
 const ACTION_LABEL: Record<HistoryItem['action'], string> = {
@@ -219,6 +220,7 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
             <dd className="mono">
               {li ? `${li.uids[e]}:${li.gids[e]}` : '0:0'} <span className="muted">uid:gid</span>
             </dd>
+            <PackageOwnerRow path={path} />
             {size !== null && (
               <>
                 <dt>Size</dt>
