@@ -98,6 +98,10 @@ test('the package list: per-layer counts, search, sort by size, history, and "fr
   await expect(selectedRow(page)).toHaveAttribute('data-path', '/usr/lib/libc.so.6');
   await page.getByTestId('tab-details').click();
   await expect(page.getByTestId('file-package')).toContainText('libc6');
+  // The layer details say what its step did to the packages.
+  await page.locator('[data-testid="layer"][data-index="1"]').click();
+  await page.getByTestId('tab-layer').click();
+  await expect(page.getByTestId('layer-audit')).toContainText('This step installed 1 package, upgraded 1, +922 kB installed size.');
 });
 
 test('a secret deleted by a later layer: redacted until asked, never in the URL, revealed in the layer that added it', async ({ page }) => {

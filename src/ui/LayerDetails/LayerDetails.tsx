@@ -16,6 +16,7 @@ import { formatCount, formatTimestamp, shortDigest } from '../format/format';
 import { SafeText } from '../format/SafeText';
 import { sharedCaption, stackLayout } from '../StackDiagram/stackModel';
 import { PreparedDownload } from '../Download/DownloadButton';
+import { LayerAuditSection } from '../Audit/LayerAudit';
 import './LayerDetails.css';
 
 const EXTENSION: Record<string, string> = { none: '.tar', gzip: '.tar.gz', zstd: '.tar.zst' };
@@ -83,6 +84,8 @@ export function LayerDetails() {
         )}
         {step?.created && <p className="muted ld-small">Created {formatTimestamp(step.created)}</p>}
       </section>
+
+      <LayerAuditSection layer={layer} />
 
       <section className="ld-section" aria-label="Blob">
         <h3>Blob</h3>
