@@ -285,11 +285,26 @@ export function ContentDiffView({ a, b, view, onView, textDiff }: Props) {
       {!d.tooComplex && d.hunks.length === 0 && <p className="cmp-note">The text is the same{state.truncated ? ' in the bytes read' : ''}.</p>}
       <div className="cmp-content__scroll">
         <table className={`cmp-lines cmp-lines--${view}`}>
+          {/* fixed layout takes the columns' widths from here (the first row is a hunk header spanning them) */}
+          {view === 'split' ? (
+            <colgroup>
+              <col className="cmp-col--no" />
+              <col />
+              <col className="cmp-col--no" />
+              <col />
+            </colgroup>
+          ) : (
+            <colgroup>
+              <col className="cmp-col--no" />
+              <col className="cmp-col--no" />
+              <col />
+            </colgroup>
+          )}
           {groups.map((g, i) => (
             <tbody key={i}>
               {g.hunk && (
                 <tr className="cmp-hunk">
-                  <td colSpan={4}>
+                  <td colSpan={view === 'split' ? 4 : 3}>
                     @@ −{g.hunk.aStart},{g.hunk.aLines} +{g.hunk.bStart},{g.hunk.bLines} @@
                   </td>
                 </tr>

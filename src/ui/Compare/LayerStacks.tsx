@@ -40,7 +40,7 @@ function LayerCell({ img, i, keyText, failed }: { img: LoadedImage; i: number; k
   );
 }
 
-function Figures({ label, f, note }: { label: string; f: SharedBytes; note: string }) {
+function Figures({ label, f }: { label: string; f: SharedBytes }) {
   return (
     <tr>
       <th scope="row">{label}</th>
@@ -49,8 +49,6 @@ function Figures({ label, f, note }: { label: string; f: SharedBytes; note: stri
       <td>{formatBytes(f.shared)}</td>
       <td>{formatBytes(f.uniqueA)}</td>
       <td>{formatBytes(f.uniqueB)}</td>
-      <td title={note}>{formatBytes(f.sum)}</td>
-      <td>{formatBytes(label === 'files' ? f.disk : f.distinct)}</td>
     </tr>
   );
 }
@@ -134,22 +132,35 @@ export function LayerStacks({ layers, a, b, topA, topB, onPickLayer }: Props) {
             <th scope="col">shared</th>
             <th scope="col">only A</th>
             <th scope="col">only B</th>
-            <th scope="col" title="what `docker images` lists for the two, added up">
-              A + B
-            </th>
-            <th scope="col" title="files: on disk together (a common base is unpacked once); stored: what a registry keeps (each blob once)">
-              together
-            </th>
           </tr>
         </thead>
         <tbody>
-          <Figures label="files" f={layers.files} note="the two sizes docker images lists, added up" />
-          <Figures label="stored" f={layers.stored} note="the two archives' layer blobs, added up" />
+          <Figures label="files" f={layers.files} />
+          <Figures label="stored" f={layers.stored} />
         </tbody>
       </table>
+      <dl className="cmp-bytes__sums" data-testid="compare-sums">
+        <div>
+          <dt>
+            <code>docker images</code> lists
+          </dt>
+          <dd>
+            {formatBytes(layers.files.a)} + {formatBytes(layers.files.b)} = {formatBytes(layers.files.sum)}
+          </dd>
+        </div>
+        <div>
+          <dt>on disk together</dt>
+          <dd>{formatBytes(layers.files.disk)}</dd>
+        </div>
+        <div>
+          <dt>pulled / stored as blobs</dt>
+          <dd>{formatBytes(layers.stored.distinct)}</dd>
+        </div>
+      </dl>
       <p className="cmp-bytes__note">
-        A shared layer is stored and pulled once: the sum of the two sizes (what <code>docker images</code> lists) overstates the{' '}
-        {formatBytes(layers.files.disk)} they use on disk together by {formatBytes(layers.files.sum - layers.files.disk)}.
+        A shared layer is stored and pulled once, so the sum of the two sizes overstates the disk they use by{' '}
+        {formatBytes(layers.files.sum - layers.files.disk)}. Docker and containerd unpack a layer once per base it sits on (its ChainID): a layer shared on a
+        different base is pulled once but unpacked twice.
       </p>
     </section>
   );
