@@ -14,6 +14,7 @@ import { main, type Io } from '../main';
 import { writeTar } from '../../core/write/tarWriter';
 import { dockerArchive, tdir, tfile, tlink } from '../../../test/helpers/imageArchive';
 import { CAN_UNPACK, diffRootfs, unpackedRootfs } from '../../../test/helpers/rootfsDiff';
+import { ociIndexArchive } from '../../../test/helpers/ociIndex';
 
 const ROOT = join(__dirname, '../../..');
 const IMAGES = join(ROOT, 'test/fixtures/images');
@@ -260,6 +261,27 @@ describe('layerscope diff: output forms', () => {
     const r = await run('diff', x, y, '--mtime');
     expect(r.code).toBe(1);
     expect(r.out).toBe('/f\tmetadata\t4\t4\t0\t0\n');
+  });
+
+  it('two platforms of one index: the base stored once is shared without hashing it', async () => {
+    const common = writeTar([tdir('bin'), tfile('bin/sh', 'shell'), tfile('etc/os-release', 'ID=test\n')]);
+    const f = save(
+      ociIndexArchive([
+        { os: 'linux', architecture: 'amd64', layers: [common, writeTar([tfile('bin/tool', 'x86-64 code'), tfile('etc/arch', 'amd64\n')])] },
+        { os: 'linux', architecture: 'arm64', variant: 'v8', layers: [common, writeTar([tfile('bin/tool', 'aarch64 code!'), tfile('etc/arch', 'arm64\n')])] },
+      ]),
+    );
+    const r = await run('diff', f, f, '--platform-a', 'linux/amd64', '--platform-b', 'linux/arm64/v8');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('/bin/tool\tchanged\t11\t13\t1\t1\n/etc/arch\tchanged\t6\t6\t1\t1\n');
+    const j = JSON.parse((await run('diff', f, f, '--platform-a', 'linux/amd64', '--platform-b', 'linux/arm64/v8', '--json', '--summary')).out);
+    expect(j.a.platform).toBe('linux/amd64');
+    expect(j.b.platform).toBe('linux/arm64/v8');
+    expect(j.layers.commonBase).toBe(1);
+    // the same stored blob of one archive: no hashing needed to know it is the same layer
+    expect(j.proof.layersHashed).toEqual([]);
+    expect(j.proof.filesHashed).toBe(2);
   });
 
   it('two layers of one image (--layer-a / --layer-b)', async () => {
