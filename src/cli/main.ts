@@ -25,6 +25,7 @@ import { VERSION } from './version';
 export { openImage, verifyImage } from '../core/session';
 export { openArchive, selectImage, blobOf } from '../core/read/archive';
 export { sniffCompression } from '../core/read/compression';
+export { hashRanges } from '../core/compare/hashRanges';
 export { FileHandleBlob, nodeCodecs } from './nodeIo';
 export { inProcessScanner, DEFAULT_NODE_CONCURRENCY } from '../core/session';
 export { auditImage, inProcessAuditHost } from '../core/audit/audit';

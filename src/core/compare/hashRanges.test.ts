@@ -71,6 +71,23 @@ describe('hashRanges', () => {
     expect(await hashRanges(blob, 'none', await rangesOf(blobOf(tar)))).toEqual(expected);
   });
 
+  it('uncompressed from a source with cheap reads (pread): piece by piece, never through a stream', async () => {
+    const reads: [number, number][] = [];
+    const blob = Object.assign(blobOf(tar), {
+      cheapReads: true,
+      read: (s: number, e: number) => {
+        reads.push([s, e]);
+        return tar.subarray(s, e);
+      },
+      stream: () => {
+        throw new Error('streamed');
+      },
+    });
+    expect(await hashRanges(blob, 'none', await rangesOf(blobOf(tar)))).toEqual(expected);
+    // only the files' bytes were read (the far gap was not)
+    expect(reads.reduce((n, [s, e]) => n + e - s, 0)).toBe(10 + 700 + 3 + 7_000);
+  });
+
   it('gzip: one decode pass, stopped after the last file', async () => {
     const gz = blobOf(gzipSync(tar));
     const ranges = await rangesOf(blobOf(tar));
