@@ -12,29 +12,16 @@
  *    is computed once per UnionModel, what depends on the merged view (kinds,
  *    sizes, subtree sizes, size-sorted children) once per MergedView (WeakMaps, so
  *    they go away with the model);
- *  - search tests the interned name segments (`UnionModel.names`, far fewer than
- *    nodes in a real image) once, then maps nodes to them; patterns containing '/'
- *    are matched segment by segment along a preorder walk (a small NFA whose state
- *    per node is a bitmask), so no full path string is built, except for regexes
- *    with '/', which need the text: there the path of each node is its parent's plus
- *    one segment, kept on a per-depth stack (one short concatenation per node);
+ *  - search (core/model/search.ts) tests the interned names once and walks the
+ *    preorder (core/model/preorder.ts) with typed-array state, in budgeted slices;
  *  - flattening visits only expanded directories.
- *
- * Search semantics (shown in the UI's help text):
- *  - a pattern WITHOUT '/' is tested against each name (the last path segment);
- *  - a pattern WITH '/' is tested against the full absolute path ('/etc/ssl/x'):
- *    substring: the path contains it and the occurrence ends in the node's own name
- *    (so '/etc/ss' finds /etc/ssl, not every file below it);
- *    glob: the whole path matches; `*` `?` `[...]` stay within a segment, `**` spans
- *    segments; a pattern not starting with '/' may start at any depth ('etc/*.conf'
- *    is '**' + '/etc/*.conf');
- *    regex: the path matches and its parent's path does not (same reason as above).
- *  - matching is case-insensitive unless asked otherwise.
  */
 import { EntryKind, type LayerIndex } from '../core/types';
 import { Change, NodeStatus, pathHistory, stateAt, UnionEvent, type MergedView, type UnionModel } from '../core/model/union';
 import { resolveHardlink } from '../core/model/listing';
-import type { ChangeFilters, SearchMode, SortKey } from './viewSlice';
+import type { ChangeFilters, SortKey } from './viewSlice';
+import { preorder as prepUnion } from '../core/model/preorder';
+import { compileSearch, matchNodes } from '../core/model/search';
 
 /* ------------------------------------------------------------ merged view codes */
 
@@ -54,57 +41,6 @@ export function changeName(mv: MergedView, node: number): ChangeName {
 }
 
 /* ------------------------------------------------------------ per-union data */
-
-interface UnionPrep {
-  /** Node ids in depth-first preorder from the root, children in name order. */
-  pre: Int32Array;
-  /** For preorder position p: the position just after p's subtree. */
-  skip: Int32Array;
-  /** Depth per node (root 0, top-level entries 1). */
-  depth: Uint16Array;
-  maxDepth: number;
-}
-
-const unionPreps = new WeakMap<UnionModel, UnionPrep>();
-
-function prepUnion(u: UnionModel): UnionPrep {
-  let p = unionPreps.get(u);
-  if (p) return p;
-  const n = u.nodeCount;
-  const pre = new Int32Array(n);
-  const skip = new Int32Array(n);
-  const depth = new Uint16Array(n);
-  // Iterative DFS: image paths can be thousands of segments deep (PAX has no
-  // length limit), too deep for recursion. `open` holds preorder positions of the
-  // nodes whose subtree is still being filled; stack holds nodes to visit.
-  const stack = new Int32Array(n);
-  let sp = 0;
-  let pos = 0;
-  let maxDepth = 0;
-  if (n > 0) stack[sp++] = 0;
-  while (sp > 0) {
-    const node = stack[--sp]!;
-    pre[pos++] = node;
-    if (node !== 0) {
-      const d = depth[u.parent[node]!]! + 1;
-      depth[node] = d;
-      if (d > maxDepth) maxDepth = d;
-    }
-    // push children in reverse so the first name is visited first
-    for (let c = u.childStart[node + 1]! - 1; c >= u.childStart[node]!; c--) stack[sp++] = u.children[c]!;
-  }
-  // Subtree sizes bottom-up (reverse preorder), then a subtree spans [q, q + size).
-  const size = new Int32Array(n);
-  for (let q = pos - 1; q >= 0; q--) {
-    const node = pre[q]!;
-    size[node]! += 1;
-    if (node !== 0) size[u.parent[node]!]! += size[node]!;
-  }
-  for (let q = 0; q < pos; q++) skip[q] = q + size[pre[q]!]!;
-  p = { pre, skip, depth, maxDepth };
-  unionPreps.set(u, p);
-  return p;
-}
 
 /**
  * Do the per-union work ahead of the first search (the preorder walk), and let
@@ -190,210 +126,21 @@ function orderedChildren(u: UnionModel, vp: ViewPrep, node: number, sort: SortKe
 
 /* ------------------------------------------------------------ search */
 
-export interface SearchSpec {
-  text: string;
-  mode: SearchMode;
-  caseSensitive: boolean;
-}
-
-/**
- * Segments in a path pattern: positions of the NFA are bits of a 32-bit state.
- * 30 segments (plus the implicit leading '**') is deeper than any path one types.
- */
-export const MAX_PATTERN_SEGMENTS = 30;
-
-type Compiled =
-  | { kind: 'name'; re: RegExp }
-  | { kind: 'glob'; segs: (RegExp | null)[] /* null = '**' */ }
-  | { kind: 'substring-path'; first: RegExp; middle: RegExp[]; last: RegExp }
-  | { kind: 'regex-path'; re: RegExp };
-
-export type CompiledSearch = { ok: true; c: Compiled } | { ok: false; error: string };
-
-// Only regex syntax characters: with the 'u' flag, escaping anything else (e.g. '-') is a syntax error.
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** One glob segment (no '/') as regex source: `*` `?` `[...]` (`[!...]`/`[^...]` negate), rest literal. */
-export function globSegmentSource(seg: string): string {
-  let out = '';
-  for (let i = 0; i < seg.length; i++) {
-    const ch = seg[i]!;
-    if (ch === '*') {
-      while (seg[i + 1] === '*') i++; // '**' inside a segment is just '*'
-      out += '[^/]*';
-    } else if (ch === '?') out += '[^/]';
-    else if (ch === '[') {
-      const close = seg.indexOf(']', i + 2); // a ']' right after '[' (or '[!') is literal
-      if (close < 0) {
-        out += '\\[';
-        continue;
-      }
-      let body = seg.slice(i + 1, close);
-      let neg = false;
-      if (body[0] === '!' || body[0] === '^') {
-        neg = true;
-        body = body.slice(1);
-      }
-      // keep ranges (a-z), escape what is special inside a regex class
-      const cls = body.replace(/[\\\]^[]/g, '\\$&');
-      out += `[${neg ? '^' : ''}${cls}]`;
-      i = close;
-    } else out += escapeRe(ch);
-  }
-  return out;
-}
-
-/**
- * Compile the search field (null when empty). Everything becomes regexes, case
- * folding included (the 'i' flag): V8 tests a case-insensitive regex about as
- * fast as String.includes, without lower-casing a million names first.
- */
-export function compileSearch(spec: SearchSpec): CompiledSearch | null {
-  const text = spec.text;
-  if (text.trim() === '') return null;
-  const flags = spec.caseSensitive ? 'u' : 'iu';
-  const hasSlash = text.includes('/');
-  try {
-    if (spec.mode === 'substring') {
-      if (!hasSlash) return { ok: true, c: { kind: 'name', re: new RegExp(escapeRe(text), flags) } };
-      const parts = text.split('/');
-      if (parts.length - 1 > MAX_PATTERN_SEGMENTS) return { ok: false, error: `at most ${MAX_PATTERN_SEGMENTS} '/' in a search` };
-      return {
-        ok: true,
-        c: {
-          kind: 'substring-path',
-          first: new RegExp(`${escapeRe(parts[0]!)}$`, flags),
-          middle: parts.slice(1, -1).map((p) => new RegExp(`^${escapeRe(p)}$`, flags)),
-          last: new RegExp(`^${escapeRe(parts[parts.length - 1]!)}`, flags),
-        },
-      };
-    }
-    if (spec.mode === 'glob') {
-      if (!hasSlash) return { ok: true, c: { kind: 'name', re: new RegExp(`^${globSegmentSource(text)}$`, flags) } };
-      const anchored = text.startsWith('/');
-      const raw = text.split('/').filter((s) => s !== '');
-      const segs: (RegExp | null)[] = anchored ? [] : [null];
-      for (const s of raw) {
-        if (s === '**') {
-          if (segs[segs.length - 1] !== null) segs.push(null); // '**/**' = '**'
-        } else segs.push(new RegExp(`^${globSegmentSource(s)}$`, flags));
-      }
-      if (segs.length > MAX_PATTERN_SEGMENTS) return { ok: false, error: `at most ${MAX_PATTERN_SEGMENTS} segments in a glob` };
-      return { ok: true, c: { kind: 'glob', segs } };
-    }
-    // regex: the user's syntax (no 'u' flag: it rejects escapes people write, like '\-')
-    const re = new RegExp(text, spec.caseSensitive ? '' : 'i');
-    return { ok: true, c: hasSlash ? { kind: 'regex-path', re } : { kind: 'name', re } };
-  } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e) };
-  }
-}
-
-/** A regex tested against name ids, each name at most once (results memoized: 0 unknown, 1 yes, 2 no). */
-function nameTester(names: readonly string[], re: RegExp): (nameId: number) => boolean {
-  let memo: Uint8Array | null = null;
-  return (id) => {
-    memo ??= new Uint8Array(names.length);
-    let v = memo[id];
-    if (v === 0) v = memo[id] = re.test(names[id]!) ? 1 : 2;
-    return v === 1;
-  };
-}
-
-/** Per-node match flags (1 = the node matches), root never matches. */
-export function matchNodes(u: UnionModel, c: Compiled): Uint8Array {
-  const up = prepUnion(u);
-  const n = u.nodeCount;
-  const out = new Uint8Array(n);
-  if (n === 0) return out;
-  const { pre, skip, depth } = up;
-  const nameId = u.nameId;
-  const parent = u.parent;
-  switch (c.kind) {
-    case 'name': {
-      const names = u.names;
-      const re = c.re;
-      const nm = new Uint8Array(names.length);
-      for (let i = 0; i < names.length; i++) nm[i] = re.test(names[i]!) ? 1 : 0;
-      for (let i = 1; i < n; i++) out[i] = nm[nameId[i]!]!;
-      return out;
-    }
-    case 'glob': {
-      const segs = c.segs;
-      const k = segs.length;
-      const test = segs.map((r) => (r ? nameTester(u.names, r) : null));
-      const closure = (s: number): number => {
-        // '**' may match zero segments: reaching it also reaches the next position.
-        for (let i = 0; i < k; i++) if (s & (1 << i) && segs[i] === null) s |= 1 << (i + 1);
-        return s;
-      };
-      const state = new Uint32Array(n);
-      state[0] = closure(1);
-      const full = 1 << k;
-      for (let q = 1; q < n; ) {
-        const node = pre[q]!;
-        const ps = state[parent[node]!]!;
-        let s = 0;
-        const nid = nameId[node]!;
-        for (let i = 0; i < k; i++) {
-          if (!(ps & (1 << i))) continue;
-          const t = test[i]!;
-          if (t === null) s |= 1 << i;
-          else if (t(nid)) s |= 1 << (i + 1);
-        }
-        if (s === 0) {
-          q = skip[q]!; // nothing below can match
-          continue;
-        }
-        s = closure(s);
-        state[node] = s;
-        if (s & full) out[node] = 1;
-        q++;
-      }
-      return out;
-    }
-    case 'substring-path': {
-      // parts p0/p1/…/pk: some segment ends with p0, the next ones equal p1…p(k-1),
-      // and the node's own name starts with pk. State bit i (1..k) at a node: the
-      // path so far ends with p0/…/p(i-1), the next segment must continue with pi.
-      const k = c.middle.length + 1;
-      const first = nameTester(u.names, c.first);
-      const middle = c.middle.map((r) => nameTester(u.names, r));
-      const last = nameTester(u.names, c.last);
-      const state = new Uint32Array(n);
-      state[0] = first(nameId[0]!) ? 1 << 1 : 0; // the root is the empty segment before the first '/'
-      for (let q = 1; q < n; q++) {
-        const node = pre[q]!;
-        const nid = nameId[node]!;
-        const ps = state[parent[node]!]!;
-        let s = first(nid) ? 1 << 1 : 0;
-        if (ps !== 0) {
-          if (ps & (1 << k) && last(nid)) out[node] = 1;
-          for (let i = 1; i < k; i++) if (ps & (1 << i) && middle[i - 1]!(nid)) s |= 1 << (i + 1);
-        }
-        state[node] = s;
-      }
-      return out;
-    }
-    case 'regex-path': {
-      const re = c.re;
-      const names = u.names;
-      const stack: string[] = new Array(up.maxDepth + 1).fill('');
-      const pathMatch = new Uint8Array(n);
-      for (let q = 1; q < n; q++) {
-        const node = pre[q]!;
-        const d = depth[node]!;
-        const p = stack[d - 1] + '/' + names[nameId[node]!];
-        stack[d] = p;
-        if (re.test(p)) {
-          pathMatch[node] = 1;
-          if (!pathMatch[parent[node]!]) out[node] = 1;
-        }
-      }
-      return out;
-    }
-  }
-}
+// The search engine is core/model/search.ts (linear-time, resumable, budgeted); re-exported for the view.
+export {
+  compileSearch,
+  globSegmentSource,
+  matchNodes,
+  matchNodesWithin,
+  MAX_PATTERN_SEGMENTS,
+  SEARCH_BUDGET_MS,
+  searchCursor,
+  type CompiledSearch,
+  type SearchCursor,
+  type SearchProgress,
+  type SearchSpec,
+  type SearchStopped,
+} from '../core/model/search';
 
 /* ------------------------------------------------------------ filtering */
 

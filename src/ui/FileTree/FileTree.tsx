@@ -21,7 +21,8 @@ import {
   expandedFlags,
   filterTree,
   flattenTree,
-  matchNodes,
+  type SearchProgress,
+  type SearchStopped,
   modeString,
   isOpen,
   nodeFlags,
@@ -41,10 +42,11 @@ import { ancestorsOf, lookup, pathOf, type MergedView, type UnionModel } from '.
 import { EntryKind } from '../../core/types';
 import type { SearchMode, SortKey } from '../../state/viewSlice';
 import { layerColor, layerTint } from '../colors';
-import { formatBytes, formatCount } from '../format/format';
+import { formatBytes, formatCount, formatDuration } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import { descendantsChanged, firstLayerWithMatch, splitName } from './rowModel';
+import { useTreeSearch } from './useTreeSearch';
 import { revealDetailsIfStacked } from '../Layout/Explorer';
 import { OPEN_KEY_HELP, TYPEAHEAD_RESET_MS, findByPrefix, isTypeaheadKey, matchShortcut } from '../Keys/keys';
 import './FileTree.css';
@@ -144,7 +146,9 @@ export function FileTree() {
 
   /* ---- search, filters, rows (each step memoized on what it depends on) */
   const compiled = useMemo(() => compileSearch({ text: search, mode: searchMode, caseSensitive }), [search, searchMode, caseSensitive]);
-  const match = useMemo(() => (union && compiled?.ok ? matchNodes(union, compiled.c) : null), [union, compiled]);
+  // In slices, within a budget: no pattern or image freezes the page (useTreeSearch.ts).
+  const searched = useTreeSearch(union, compiled);
+  const match = searched.match;
   const flt = useMemo(
     () => (union && merged ? filterTree(union, merged, { filters, onlyLayerChanges, showDeleted, match }) : null),
     [union, merged, filters, onlyLayerChanges, showDeleted, match],
@@ -368,6 +372,8 @@ export function FileTree() {
         caseSensitive={caseSensitive}
         setCaseSensitive={setCaseSensitive}
         searchError={compiled && !compiled.ok ? compiled.error : null}
+        searchStopped={searched.stopped}
+        searchPending={searched.pending}
         matchCount={compiled?.ok && flt ? flt.matchCount : null}
         onSearchDone={(first) => {
           if (first && rows && rows.count > 0) {
@@ -514,6 +520,10 @@ interface ToolbarProps {
   caseSensitive: boolean;
   setCaseSensitive(v: boolean): void;
   searchError: string | null;
+  /** The search passed its budget (SEARCH_BUDGET_MS): what it covered. */
+  searchStopped: SearchStopped | null;
+  /** The search is still running: how far it got. */
+  searchPending: SearchProgress | null;
   matchCount: number | null;
   onSearchDone(first: boolean): void;
   onExpandAll(): void;
@@ -624,8 +634,20 @@ function Toolbar(p: ToolbarProps) {
           Aa
         </button>
         <span id="ft-search-status" className="ft-count" data-testid="search-count" aria-live="polite">
-          {p.searchError ? 'invalid' : p.matchCount !== null ? `${formatCount(p.matchCount)} ${p.matchCount === 1 ? 'match' : 'matches'}` : ''}
+          {p.searchError
+            ? 'invalid'
+            : p.searchPending
+              ? `searching… ${p.searchPending.total > 0 ? Math.floor((100 * p.searchPending.tested) / p.searchPending.total) : 0} %`
+              : p.matchCount !== null
+                ? `${formatCount(p.matchCount)}${p.searchStopped ? '+' : ''} ${p.matchCount === 1 && !p.searchStopped ? 'match' : 'matches'}`
+                : ''}
         </span>
+        {!p.searchError && p.searchStopped && (
+          <span className="ft-search-error ft-search-stopped" role="status" data-testid="search-stopped">
+            Search stopped after {formatDuration(p.searchStopped.ms)} of work, {formatCount(p.searchStopped.tested)} of {formatCount(p.searchStopped.total)}{' '}
+            {p.searchStopped.unit} searched: more may match. A pattern without “/” searches names only, which is faster.
+          </span>
+        )}
         {p.searchError && (
           // Over the filter row, not in it: an error message must not move the layout.
           <span className="ft-search-error" role="status" data-testid="search-error">
