@@ -27,6 +27,7 @@ import { WorkerPool } from '../worker/pool';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import { checkpointBefore } from '../core/read/inflate/resume';
 import { setPartialUnionBuilder } from './hooks';
+import { imageForLink } from './linkIdentity';
 import { beginLoadView, installHashSync, loadAbandoned, loadFinished, structureKnown, type HashState } from './urlHash';
 
 /**
@@ -146,7 +147,7 @@ export async function openFile(file: File | Blob, opts: OpenFileOptions = {}): P
   const pending = beginLoadView(restore ? 'restore' : 'reset');
   const fileName = typeof File !== 'undefined' && file instanceof File ? file.name : 'archive';
   // An image named by the URL only applies if the archive has it (checked once the index is read).
-  await load({ file, fileName, opened: null, image: opts.image, platform: opts.platform, hashImage: pending?.image });
+  await load({ file, fileName, opened: null, image: opts.image, platform: opts.platform, link: pending ?? undefined });
 }
 
 /** Show another image of the archive that is open (no re-read of its index). */
@@ -190,8 +191,8 @@ interface LoadParams {
   opened: { info: ArchiveInfo; outer: OuterArchive } | null;
   image?: number | string;
   platform?: string;
-  /** Image index from the URL hash: used only when the archive has it. */
-  hashImage?: number;
+  /** The URL hash's view: its image (by identity, else index) is opened when the archive has it. */
+  link?: HashState;
 }
 
 async function load(p: LoadParams): Promise<void> {
@@ -283,9 +284,7 @@ async function load(p: LoadParams): Promise<void> {
       archiveProgress = null;
     }
     let image = p.image;
-    if (image === undefined && p.platform === undefined && p.hashImage !== undefined && p.hashImage < opened.info.images.length) {
-      image = p.hashImage;
-    }
+    if (image === undefined && p.platform === undefined && p.link) image = imageForLink(opened.info.images, p.link);
 
     const loaded = await openImage(p.file, {
       opened,

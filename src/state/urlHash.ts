@@ -2,11 +2,14 @@
  * The view in the URL hash, so a selection can be shared, bookmarked, restored
  * after a reload (drop the same file again) and walked with Back/Forward:
  *
- *   #image=0&layer=3&path=/etc/motd&q=conf&mode=glob&show=amd&only=1&deleted=0&sort=size
+ *   #id=0123456789ab&image=0&layer=3&path=/etc/motd&q=conf&mode=glob&show=amd&only=1&deleted=0&sort=size
  *
  * Only what differs from the defaults is written. The file itself is never in
  * the URL: it never leaves the machine, so the hash describes a view of "the
- * file you drop", and is applied when an archive is opened.
+ * file you drop", and is applied when an archive is opened. `id` names the
+ * image the view is of (a config digest prefix, state/linkIdentity.ts): opened
+ * on another image, the view is not applied and the page says so
+ * (state/linkNotice.ts) until that image is opened.
  *
  * The first half of this module is pure (parse/serialize/compare, unit-tested);
  * the second half syncs the store and `window.history` both ways:
@@ -20,8 +23,12 @@ import type { StoreApi } from 'zustand';
 import type { AppState } from './store';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode, type SortKey } from './viewSlice';
 import { lookup, ancestorsOf } from '../core/model/union';
+import { imageForLink, linkIdOf, linkMatches, pageStorage, parseLinkId, rememberLinkFile } from './linkIdentity';
+import { setLinkMismatch } from './linkNotice';
 
 export interface HashState {
+  /** The image the view is of: a prefix of its config digest's hex (linkIdentity.ts). */
+  id?: string;
   image?: number;
   layer?: number;
   /** Absolute path, '/'-separated, no trailing slash (except the root '/'). */
@@ -106,6 +113,8 @@ export function parseHash(hash: string): HashState {
     kv.set(k, v);
   }
   const out: HashState = {};
+  const id = parseLinkId(kv.get('id'));
+  if (id !== undefined) out.id = id;
   const image = parseIndex(kv.get('image'));
   if (image !== undefined) out.image = image;
   const layer = parseIndex(kv.get('layer'));
@@ -138,6 +147,7 @@ function allFilters(f: ChangeFilters): boolean {
 /** Serialise to '#k=v&…' in a fixed key order, defaults omitted; '' when nothing is set. */
 export function serializeHash(s: HashState): string {
   const parts: string[] = [];
+  if (s.id !== undefined) parts.push(`id=${s.id}`);
   if (s.image !== undefined) parts.push(`image=${s.image}`);
   if (s.layer !== undefined) parts.push(`layer=${s.layer}`);
   if (s.path !== undefined) parts.push(`path=${encode(s.path)}`);
@@ -163,13 +173,15 @@ export function sameHashState(a: HashState, b: HashState): boolean {
 
 /** True when the states differ in what Back/Forward should step through: image, layer or path. */
 export function isSelectionChange(a: HashState, b: HashState): boolean {
-  return a.image !== b.image || a.layer !== b.layer || a.path !== b.path;
+  return a.id !== b.id || a.image !== b.image || a.layer !== b.layer || a.path !== b.path;
 }
 
 /** The view part of the store as a HashState (undefined fields = not applicable yet). */
 export function hashStateFromStore(s: AppState): HashState {
   const out: HashState = {};
   if (s.image) {
+    const id = linkIdOf(s.image.configDigest);
+    if (id !== undefined) out.id = id;
     out.image = s.image.index;
     if (s.selectedLayer >= 0) out.layer = s.selectedLayer;
   }
@@ -274,6 +286,8 @@ interface HashSyncState {
   pending: HashState | null;
   /** When the last path-only change was written (PATH_COALESCE_MS), -Infinity after any other. */
   lastPathChangeAt: number;
+  /** A link made for another image than the one opened: kept for the next image opened (linkNotice.ts). */
+  unmatched: HashState | null;
 }
 
 let sync: HashSyncState | null = null;
@@ -312,9 +326,20 @@ function onLocationChange(st: HashSyncState) {
   st.last = h;
   const s = st.deps.store.getState();
   if (s.status !== 'ready' || !s.archive || !s.image) return; // applied when a file is opened
-  if (h.image !== undefined && h.image !== s.image.index && h.image < s.archive.images.length) {
+  const target = imageForLink(s.archive.images, h);
+  if (h.id !== undefined && target === undefined) {
+    // A link for an image this archive does not hold: the view stays, the page says so.
+    st.unmatched = h;
+    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(s.image.configDigest) ?? null });
+    return;
+  }
+  if (h.id !== undefined) {
+    st.unmatched = null;
+    setLinkMismatch(null);
+  }
+  if (target !== undefined && target !== s.image.index) {
     st.pending = h;
-    st.deps.chooseImage(h.image, h);
+    st.deps.chooseImage(target, h);
     return;
   }
   st.applying = true;
@@ -328,7 +353,14 @@ function onLocationChange(st: HashSyncState) {
 
 /** Start syncing (once per page). Returns a function that stops it. */
 export function installHashSync(deps: HashSyncDeps): () => void {
-  const st: HashSyncState = { deps, last: parseHash(deps.win.location.hash), applying: false, pending: null, lastPathChangeAt: -Infinity };
+  const st: HashSyncState = {
+    deps,
+    last: parseHash(deps.win.location.hash),
+    applying: false,
+    pending: null,
+    lastPathChangeAt: -Infinity,
+    unmatched: null,
+  };
   sync = st;
   const unsub = deps.store.subscribe((s) => onStoreChange(st, s));
   const onLoc = () => onLocationChange(st);
@@ -349,10 +381,16 @@ export function installHashSync(deps: HashSyncDeps): () => void {
  *  - 'reset': a different file: the old view is cleared from the URL;
  *  - 'switch': another image of the same archive, chosen by the user (the
  *    URL moves to it with pushState when it has loaded).
+ * A link that did not match the image opened before (its `id`) is offered to
+ * every load until an image matches it: it is what the user was asked to open.
  */
 export function beginLoadView(mode: 'restore' | 'reset' | 'switch'): HashState | null {
   const st = sync;
   if (!st) return null;
+  if (st.unmatched) {
+    st.pending = st.unmatched;
+    return st.pending;
+  }
   if (mode === 'switch') {
     st.pending = null;
     return null;
@@ -373,10 +411,37 @@ export function pendingView(): HashState | null {
   return sync?.pending ?? null;
 }
 
-/** The image's structure is known: apply layer, search, filters (or the defaults). */
+/** Forget a link that matched no image (the user dismissed its notice). */
+export function dismissUnmatchedLink(): void {
+  if (sync) sync.unmatched = null;
+  setLinkMismatch(null);
+}
+
+/**
+ * A pending view with an `id` applies only to that image; another image keeps the
+ * link for later (beginLoadView) and the page names the image it was made for.
+ */
+function checkLinkIdentity(st: HashSyncState, store: StoreApi<AppState>): void {
+  const h = st.pending;
+  if (h?.id === undefined) return;
+  const digest = store.getState().image?.configDigest;
+  if (linkMatches(h.id, digest)) {
+    st.unmatched = null;
+    setLinkMismatch(null);
+  } else {
+    st.unmatched = h;
+    st.pending = null;
+    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(digest) ?? null });
+  }
+}
+
+/** The image's structure is known: apply layer, search, filters (or the defaults) — if the view is of this image. */
 export function structureKnown(store: StoreApi<AppState>): void {
   const st = sync;
-  if (st) st.applying = true;
+  if (st) {
+    checkLinkIdentity(st, store);
+    st.applying = true;
+  }
   try {
     applyStructureView(store, st?.pending ?? null);
   } finally {
@@ -398,11 +463,19 @@ export function loadFinished(store: StoreApi<AppState>): void {
     }
   }
   if (st && store.getState().status === 'ready') {
+    rememberOpenedFile(store.getState());
     const next = hashStateFromStore(store.getState());
     // Another image of the same archive is a new place to go back from.
     const switched = st.last.image !== undefined && st.last.layer !== undefined && st.last.image !== next.image;
     writeHistory(st, next, switched ? 'push' : 'replace');
   }
+}
+
+/** Which file the image came from, so that a reloaded page's landing can name the file its link needs. */
+function rememberOpenedFile(s: AppState): void {
+  const id = linkIdOf(s.image?.configDigest);
+  if (id === undefined || !s.fileName) return;
+  rememberLinkFile(pageStorage(), { id, fileName: s.fileName, image: s.image?.tags[0] ?? null });
 }
 
 /** A load ended without a new view (cancelled or failed): forget the pending hash. */

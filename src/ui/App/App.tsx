@@ -18,6 +18,7 @@ import { DropOverlay, useWindowFileDrop } from '../DropZone/DropOverlay';
 import { LoadProgress } from '../LoadProgress/LoadProgress';
 import { Explorer } from '../Layout/Explorer';
 import { installAudit } from '../Audit/auditRun';
+import { LinkMismatchNotice } from '../LinkNotice/LinkNotice';
 import './App.css';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
@@ -71,6 +72,7 @@ export function App() {
           <Header onOpen={pickFile} />
           <Explorer />
           <LoadProgress />
+          <LinkMismatchNotice />
         </>
       ) : (
         <Landing onPick={pickFile} />

@@ -9,6 +9,7 @@ import { useStore } from '../../state/store';
 import { exampleAvailable, openExample } from '../../state/loader';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StackIcon } from './DropOverlay';
+import { LinkPendingNotice } from '../LinkNotice/LinkNotice';
 import './DropZone.css';
 
 const FORMATS: ReadonlyArray<{ name: string; how: string }> = [
@@ -46,6 +47,7 @@ export function Landing({ onPick }: { onPick(): void }) {
       </div>
 
       {status === 'error' && error && <ErrorAlert message={error} />}
+      <LinkPendingNotice />
 
       <section className="landing__drop" aria-label="Open an image archive">
         <div className="landing__drop-art" aria-hidden="true">
