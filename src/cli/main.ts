@@ -19,6 +19,7 @@ import { ci } from './commands/ci';
 import { diff } from './commands/diff';
 import { audit } from './commands/audit';
 import { view } from './commands/view';
+import { report } from './commands/report';
 import { VERSION } from './version';
 
 // Re-exported for scripts/bench.mjs, which drives the engine through this bundle.
@@ -34,7 +35,7 @@ export type { Io } from './io';
 export { VERSION } from './version';
 
 /** Every command, in the order `--help` lists them. Add yours here (see OWNERS.md). */
-export const COMMANDS: readonly Command[] = [view, inspect, ls, ci, diff, audit];
+export const COMMANDS: readonly Command[] = [view, inspect, ls, ci, diff, audit, report];
 
 const findCommand = (name: string) => COMMANDS.find((c) => c.name === name);
 
