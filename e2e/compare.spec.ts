@@ -1,9 +1,18 @@
 /**
- * Comparing (issue 11) in the page. Truth from GNU tar (tarTruth.ts): the bytes of
- * each version as tar extracts them from the layer that wrote it.
+ * Comparing (issue 11) in the page. Two versions of one path inside one image,
+ * with the truth from GNU tar (tarTruth.ts): the bytes of each version as tar
+ * extracts them from the layer that wrote it. Two images built here with the
+ * engine's writers (a shared base layer, a top layer each): dropped together,
+ * one after the other, through Compare…; a side with a layer that cannot be read;
+ * a second file that is not an image.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { writeDockerArchive } from '../src/core/write/dockerArchive';
+import { layerTar, type FileSpec } from '../test/helpers/auditImage';
 import { fileBytes, truthOf } from './tarTruth';
 
 const EXAMPLE = resolve(process.cwd(), 'public/example.tar');
@@ -39,5 +48,213 @@ test.describe('two versions of one path inside one image', () => {
     // word-level highlights mark only part of the line
     expect(await row.locator('.cmp-line__text--add mark').count()).toBeGreaterThan(0);
     expect((await row.locator('.cmp-line__text--add mark').allTextContents()).join('').length).toBeLessThan(after.length);
+  });
+});
+
+/* ------------------------------------------------------ two images (issue 11) */
+
+const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-compare-'));
+test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const BASE: FileSpec[] = [
+  { path: 'etc/motd', data: 'Welcome to the base image\n' },
+  { path: 'etc/app.conf', data: 'mode=fast\nlevel=3\n' },
+  { path: 'usr/bin/tool', data: Uint8Array.from({ length: 4000 }, (_, i) => (i * 31) & 0xff), mode: 0o755 },
+];
+const BUILD_41: FileSpec[] = [
+  { path: 'app/main.py', data: "import sys\nprint('build 41')\nsys.exit(0)\n" },
+  { path: 'app/data.bin', data: new Uint8Array(1000) },
+];
+const BUILD_42: FileSpec[] = [
+  // the same size as build 41's: only hashing can tell them apart
+  { path: 'app/main.py', data: "import sys\nprint('build 42')\nsys.exit(0)\n" },
+  { path: 'app/data.bin', data: new Uint8Array(2000) },
+  { path: 'app/new.txt', data: 'new in 42\n' },
+  { path: 'etc/.wh.motd' },
+];
+
+async function archive(name: string, layers: Uint8Array[], tag = `layerscope/compare-${name}:1`): Promise<string> {
+  const bytes = await writeDockerArchive({
+    layers: layers.map((tar) => ({ tar })),
+    config: { architecture: 'amd64', os: 'linux', config: {} },
+    history: layers.map((_, i) => ({ created_by: i === 0 ? '/bin/sh -c #(nop) ADD file:base in / ' : `/bin/sh -c build step ${i} of ${name}` })),
+    repoTag: tag,
+  });
+  const f = join(tmp, `${name}.tar`);
+  writeFileSync(f, bytes);
+  return f;
+}
+
+const build41 = () => archive('build-41', [layerTar(BASE), layerTar(BUILD_41)]);
+const build42 = () => archive('build-42', [layerTar(BASE), layerTar(BUILD_42)]);
+
+/** Drop files on the page as a user drags them from a file manager. */
+async function dropFiles(page: Page, files: string[]) {
+  await page.evaluate(
+    ({ files }) => {
+      const dt = new DataTransfer();
+      for (const [name, b64] of files) dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'application/x-tar' }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    },
+    { files: files.map((f): [string, string] => [basename(f), readFileSync(f).toString('base64')]) },
+  );
+}
+
+const row = (page: Page, path: string) => page.locator(`[data-testid="compare-tree"] [role="treeitem"][data-path="${path}"]`);
+
+async function openRow(page: Page, path: string) {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const dir = row(page, `/${parts.slice(0, i).join('/')}`);
+    if ((await dir.getAttribute('aria-expanded')) === 'false') await dir.dblclick();
+  }
+  await row(page, path).click();
+}
+
+test.describe('two images', () => {
+  // Two archives opened, a worker pool started and files hashed per test: more than the default on a shared 2-core machine.
+  test.describe.configure({ timeout: 120_000 });
+  test('drop two files: shared layers aligned, filter to changed, a changed text file’s diff; the hash keeps the view, never the files', async ({ page }) => {
+    const [a, b] = [await build41(), await build42()];
+    await page.goto('./');
+    await dropFiles(page, [a, b]);
+    const cmp = page.getByTestId('compare');
+    await expect(cmp).toBeVisible({ timeout: 60_000 });
+    await expect(cmp.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready');
+    await expect(cmp.locator('.cmp-side--a')).toContainText('build-41.tar');
+    await expect(cmp.locator('.cmp-side--b')).toContainText('build-42.tar');
+
+    // the base is the same layer in both (the same diff_id), aligned on one row; the top differs
+    const stacks = cmp.getByTestId('compare-stacks');
+    await expect(stacks.locator('li[data-a="0"][data-b="0"]')).toHaveAttribute('data-shared', 'true');
+    await expect(stacks.locator('li[data-a="1"][data-b="1"]')).toHaveAttribute('data-shared', 'false');
+    await expect(stacks.locator('li[data-a="1"][data-b="1"]')).toContainText('first difference');
+    await expect(stacks).toContainText('1 shared layer; the same base of 1, diverging at layer 1');
+
+    // every category, as the engine computes it: added, removed, changed by size and by content
+    await expect(row(page, '/app/new.txt')).toHaveAttribute('data-category', 'added');
+    await expect(row(page, '/etc/motd')).toHaveAttribute('data-category', 'removed');
+    await expect(row(page, '/app/data.bin')).toHaveAttribute('data-category', 'changed');
+    await expect(row(page, '/app/main.py')).toHaveAttribute('data-category', 'changed');
+    await expect(cmp.getByTestId('compare-totals')).toContainText('4 of');
+
+    // filter to changed only
+    // (the chips are labels over visually hidden checkboxes: a user clicks the chip)
+    for (const c of ['added', 'removed', 'metadata']) {
+      await cmp.getByTestId(`compare-filter-${c}`).locator('..').click();
+      await expect(cmp.getByTestId(`compare-filter-${c}`)).not.toBeChecked();
+    }
+    await expect(row(page, '/app/new.txt')).toHaveCount(0);
+    await expect(row(page, '/etc/motd')).toHaveCount(0);
+    await expect(row(page, '/app/main.py')).toBeVisible();
+    // every file row left is a changed one (directories stay as the parents of what is shown)
+    const files = await page
+      .locator('[data-testid="compare-tree"] [role="treeitem"]:not([aria-expanded])')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-path')} ${e.getAttribute('data-category')}`));
+    expect(files.sort()).toEqual(['/app/data.bin changed', '/app/main.py changed']);
+
+    // the changed text file of equal size: proven different by sha256, then its line diff
+    await openRow(page, '/app/main.py');
+    const path = cmp.getByTestId('compare-path');
+    await expect(path).toHaveAttribute('data-category', 'changed');
+    const content = path.getByTestId('compare-content');
+    await expect(content).toHaveAttribute('data-kind', 'text');
+    await expect(content.locator('.cmp-line--change .cmp-line__text--del')).toHaveText("print('build 41')");
+    await expect(content.locator('.cmp-line--change .cmp-line__text--add')).toHaveText("print('build 42')");
+    await content.getByRole('radio', { name: 'Unified' }).click();
+    await expect(content.locator('.cmp-line--del .cmp-line__text')).toHaveText("−print('build 41')");
+    await expect(content.locator('.cmp-line--add .cmp-line__text')).toHaveText("+print('build 42')");
+
+    // the URL keeps the comparison's view, never the files
+    const url = decodeURIComponent(page.url());
+    expect(url).toContain('cmp=files');
+    expect(url).toContain('cpath=/app/main.py');
+    expect(url).toContain('cshow=c');
+    expect(url).not.toContain('build-41');
+
+    // closing gives the explorer back, as it was
+    await cmp.getByTestId('compare-close').click();
+    await expect(page.getByTestId('compare')).toHaveCount(0);
+    await expect(page.getByTestId('file-name')).toContainText('build-41.tar');
+    expect(decodeURIComponent(page.url())).not.toContain('cmp=');
+  });
+
+  test('a file dropped while an image is open: compare with it, or open it instead', async ({ page }) => {
+    const [a, b] = [await build41(), await build42()];
+    await page.goto('./');
+    await page.getByTestId('file-input').setInputFiles(a);
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await dropFiles(page, [b]);
+    const choice = page.getByTestId('second-file-choice');
+    await expect(choice).toBeVisible();
+    await expect(choice).toContainText('build-41.tar is open');
+    await choice.getByTestId('choice-compare').click();
+    await expect(page.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(row(page, '/app/new.txt')).toHaveAttribute('data-category', 'added');
+    await page.getByTestId('compare-close').click();
+
+    await dropFiles(page, [b]);
+    await choice.getByTestId('choice-open').click();
+    await expect(page.getByTestId('file-name')).toContainText('build-42.tar', { timeout: 60_000 });
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('compare')).toHaveCount(0);
+  });
+
+  test('Compare…: another file through the picker, and two layers of the image shown', async ({ page }) => {
+    const [a, b] = [await build41(), await build42()];
+    await page.goto('./');
+    await page.getByTestId('file-input').setInputFiles(b);
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('compare-open').click();
+    await page.getByTestId('compare-layer-a').selectOption('0');
+    await page.getByTestId('compare-layer-b').selectOption('1');
+    await page.getByTestId('compare-layers-go').click();
+    // what layer 1 changed
+    await expect(page.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready');
+    await expect(row(page, '/etc/motd')).toHaveAttribute('data-category', 'removed');
+    await expect(row(page, '/app/main.py')).toHaveAttribute('data-category', 'added');
+    expect(decodeURIComponent(page.url())).toContain('cmp=layers&la=0&lb=1');
+    // a reload with the same file dropped again restores it
+    await page.reload();
+    await page.getByTestId('file-input').setInputFiles(b);
+    await expect(page.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(row(page, '/etc/motd')).toHaveAttribute('data-category', 'removed');
+    await page.getByTestId('compare-close').click();
+
+    await page.getByTestId('compare-open').click();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('compare-pick-file').click()]);
+    await chooser.setFiles(a);
+    await expect(page.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    // A is the image shown (42), B the one picked (41)
+    await expect(row(page, '/app/new.txt')).toHaveAttribute('data-category', 'removed');
+  });
+
+  test('a side with a layer that cannot be read: that layer marked, the paths it may have changed unknown, never unchanged', async ({ page }) => {
+    const good = await build41();
+    const top = new Uint8Array(gzipSync(layerTar(BUILD_42)));
+    const broken = await archive('broken-42', [layerTar(BASE), top.subarray(0, Math.floor(top.length / 2))]);
+    await page.goto('./');
+    await dropFiles(page, [good, broken]);
+    const cmp = page.getByTestId('compare');
+    await expect(cmp.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(cmp.getByTestId('compare-unread')).toContainText('Layer 1 of B could not be read');
+    await expect(cmp.getByTestId('compare-stacks').locator('li[data-b="1"] .cmp-layer--failed')).toContainText('could not be read');
+    // build 41's own files may have been changed by the unread layer: unknown, not unchanged and not removed
+    await expect(row(page, '/app/main.py')).toHaveAttribute('data-category', 'unknown');
+    await expect(row(page, '/etc/motd')).toHaveAttribute('data-category', 'unknown');
+  });
+
+  test('a second file that is not an image: the error names side B and the explorer stays', async ({ page }) => {
+    const a = await build41();
+    const junk = join(tmp, 'notes.txt');
+    writeFileSync(junk, 'just some notes\n');
+    await page.goto('./');
+    await dropFiles(page, [a, junk]);
+    const err = page.getByTestId('compare-error');
+    await expect(err).toContainText('B: “notes.txt” is not a tar archive', { timeout: 60_000 });
+    await expect(page.getByTestId('compare')).toHaveCount(0);
+    await expect(page.getByTestId('file-name')).toContainText('build-41.tar');
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready');
   });
 });

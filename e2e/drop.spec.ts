@@ -1,14 +1,13 @@
 /**
- * Dropping two files at once: the first opens, and the page says so and names
- * the other (until the comparison flow of #11 offers to compare them).
+ * Dropping several files at once: the first two are opened and compared (issue
+ * 11, e2e/compare.spec.ts), and the page names the ones it did not use.
  */
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-test('two files dropped: the first is opened, the page says the second was not', async ({ page }) => {
-  const a = join(process.cwd(), 'test/fixtures/images/skopeo-busybox.tar');
-  const b = join(process.cwd(), 'test/fixtures/images/docker25-hello-world.tar');
+test('three files dropped: the first is opened and compared with the second, the page says the third was not used', async ({ page }) => {
+  const names = ['skopeo-busybox.tar', 'docker25-hello-world.tar', 'legacy-overwritten-file.tar'];
   await page.goto('./');
   await page.evaluate(
     ({ files }) => {
@@ -18,13 +17,15 @@ test('two files dropped: the first is opened, the page says the second was not',
       document.body.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt }));
       document.body.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
     },
-    { files: [a, b].map((f): [string, string] => [f.split('/').pop()!, readFileSync(f).toString('base64')]) },
+    { files: names.map((n): [string, string] => [n, readFileSync(join(process.cwd(), 'test/fixtures/images', n)).toString('base64')]) },
   );
+  const note = page.getByTestId('drop-notice');
+  await expect(note).toContainText('3 files were dropped: only the first two, “skopeo-busybox.tar” and “docker25-hello-world.tar”, were opened and compared');
+  await expect(note).toContainText('“legacy-overwritten-file.tar” was not');
   await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect(page.getByTestId('file-name')).toContainText('skopeo-busybox.tar');
-  const note = page.getByTestId('drop-notice');
-  await expect(note).toContainText('2 files were dropped: only the first, “skopeo-busybox.tar”, was opened');
-  await expect(note).toContainText('“docker25-hello-world.tar” was not');
+  await expect(page.getByTestId('compare')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('compare').locator('.cmp-side--b')).toContainText('docker25-hello-world.tar');
   await note.getByRole('button', { name: 'Dismiss' }).click();
   await expect(note).toHaveCount(0);
 });

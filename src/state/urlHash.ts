@@ -292,9 +292,18 @@ interface HashSyncState {
 
 let sync: HashSyncState | null = null;
 
+/** The hash keys this module writes; any other key (a comparison's, ui/Compare/compareHash.ts) is kept as it is. */
+const OWN_KEYS = new Set(['id', 'image', 'layer', 'path', 'q', 'mode', 'show', 'only', 'deleted', 'sort']);
+
+function foreignKeys(hash: string): string[] {
+  return (hash.startsWith('#') ? hash.slice(1) : hash).split('&').filter((p) => p && !OWN_KEYS.has(decode(p.split('=')[0] ?? '')));
+}
+
 function writeHistory(st: HashSyncState, next: HashState, mode: 'push' | 'replace') {
   const { win } = st.deps;
-  const hash = serializeHash(next);
+  const own = serializeHash(next);
+  const rest = foreignKeys(win.location.hash);
+  const hash = rest.length ? `${own || '#'}${own ? '&' : ''}${rest.join('&')}` : own;
   const url = win.location.pathname + win.location.search + hash;
   if (mode === 'push') win.history.pushState(null, '', url);
   else win.history.replaceState(null, '', url);

@@ -19,6 +19,8 @@ import { LoadProgress } from '../LoadProgress/LoadProgress';
 import { Explorer } from '../Layout/Explorer';
 import { installAudit } from '../Audit/auditRun';
 import { LinkMismatchNotice } from '../LinkNotice/LinkNotice';
+import { ComparePage, CompareOverlays } from '../Compare/CompareMount';
+import { compareDropped, fileArrived, installCompare, useCompareRun } from '../Compare/compareRun';
 import './App.css';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
@@ -31,6 +33,9 @@ export function App() {
   useEffect(() => installLoader(window), []);
   // The audit (packages, secrets, waste) starts in the workers once an image is shown.
   useEffect(() => installAudit(), []);
+  // A comparison of two layers named by the URL is restored once the image is shown.
+  useEffect(() => installCompare(), []);
+  const comparing = useCompareRun((s) => s.comparison !== null);
 
   useEffect(() => {
     if (exampleRequested) return;
@@ -46,7 +51,8 @@ export function App() {
   }, []);
 
   const pickFile = useCallback(() => inputRef.current?.click(), []);
-  const dragging = useWindowFileDrop((file) => void openFile(file));
+  // One file: opened, or offered for comparison when an image is shown; two: the first opened, compared with the second.
+  const dragging = useWindowFileDrop((files) => (files.length > 1 ? void compareDropped(files) : files[0] && fileArrived(files[0])));
 
   const explorer = status === 'loading' || status === 'ready';
 
@@ -70,13 +76,14 @@ export function App() {
       {explorer ? (
         <>
           <Header onOpen={pickFile} />
-          <Explorer />
+          {comparing ? <ComparePage /> : <Explorer />}
           <LoadProgress />
           <LinkMismatchNotice />
         </>
       ) : (
         <Landing onPick={pickFile} />
       )}
+      <CompareOverlays />
       <DropOverlay visible={dragging} />
     </div>
   );

@@ -41,7 +41,24 @@ export function CompareView({ cmp, onClose, onPickLayer, onSwap }: Props) {
   const layers = useStore(cmp.store, (s) => s.layers);
   const status = useStore(cmp.store, (s) => s.status);
   const error = useStore(cmp.store, (s) => s.error);
+  const failures = useStore(cmp.store, (s) => s.failures);
   if (!a || !b) return null;
+  // Layers that could not be read (when the side was opened, or to hash their files for the proof).
+  const unread: { side: 'A' | 'B'; layer: number; message: string }[] = [];
+  for (const [name, t] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
+    t.img.image.layers.forEach((_, i) => {
+      if (i > t.layer) return;
+      const msg = t.img.layerErrors[i] ?? (t.img.layers[i] === null ? 'not read' : null);
+      if (msg) unread.push({ side: name, layer: i, message: msg });
+    });
+  }
+  for (const f of failures) {
+    const side = f.side === 'a' ? 'A' : 'B';
+    if (!unread.some((u) => u.side === side && u.layer === f.layer)) unread.push({ side, layer: f.layer, message: f.message });
+  }
   const sub = (t: typeof a) => {
     const n = t.img.image.layers.length;
     const tags = t.img.image.tags.join(', ') || 'untagged';
@@ -70,6 +87,16 @@ export function CompareView({ cmp, onClose, onPickLayer, onSwap }: Props) {
         <p className="cmp-note cmp-note--error" role="alert">
           The comparison failed: {error}
         </p>
+      )}
+      {unread.length > 0 && (
+        <div className="cmp-note cmp-note--warn" role="status" data-testid="compare-unread">
+          {unread.map((u) => (
+            <p key={`${u.side}${u.layer}`}>
+              Layer {u.layer} of {u.side} could not be read (<SafeText text={u.message} />
+              ): every path it may have changed is marked unknown, never claimed unchanged.
+            </p>
+          ))}
+        </div>
       )}
       <div className="cmp__body">
         <div className="cmp__pane cmp__pane--layers">

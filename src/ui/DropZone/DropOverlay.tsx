@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { SafeText } from '../format/SafeText';
 import './DropZone.css';
 
-/** Window event when several files were dropped at once (only the first is opened). */
+/** Window event when more files were dropped at once than are used (the first two: opened and compared). */
 export const DROPPED_EXTRA = 'layerscope:dropped-extra';
 export interface DroppedExtra {
   opened: string;
@@ -21,12 +21,15 @@ function hasFiles(e: DragEvent): boolean {
   return !!types && Array.from(types).includes('Files');
 }
 
-/** Calls `onFile` with the first dropped file; returns whether a file is being dragged over the window. */
-export function useWindowFileDrop(onFile: (f: File) => void): boolean {
+/** How many dropped files are used: the first is opened, the second compared with it (issue 11). */
+export const DROP_FILES_USED = 2;
+
+/** Calls `onFiles` with the dropped files (at most DROP_FILES_USED); returns whether a file is being dragged over the window. */
+export function useWindowFileDrop(onFiles: (f: File[]) => void): boolean {
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
-  const cb = useRef(onFile);
-  cb.current = onFile;
+  const cb = useRef(onFiles);
+  cb.current = onFiles;
 
   useEffect(() => {
     // dragenter/dragleave fire for every child element crossed: count them, so
@@ -54,13 +57,16 @@ export function useWindowFileDrop(onFile: (f: File) => void): boolean {
       const f = files?.[0];
       if (!f) return;
       e.preventDefault(); // not: navigate to the file
-      cb.current(f);
-      // More than one file: say which one was opened (the comparison flow, #11, will offer to compare them).
-      if (files.length > 1) {
-        const others = Array.from(files)
-          .slice(1)
-          .map((x) => x.name);
-        window.dispatchEvent(new CustomEvent<DroppedExtra>(DROPPED_EXTRA, { detail: { opened: f.name, others } }));
+      const all = Array.from(files);
+      cb.current(all.slice(0, DROP_FILES_USED));
+      // More than two: say which ones are used and which are not.
+      if (all.length > DROP_FILES_USED) {
+        const others = all.slice(DROP_FILES_USED).map((x) => x.name);
+        const used = all
+          .slice(0, DROP_FILES_USED)
+          .map((x) => x.name)
+          .join('” and “');
+        window.dispatchEvent(new CustomEvent<DroppedExtra>(DROPPED_EXTRA, { detail: { opened: used, others } }));
       }
     };
     window.addEventListener('dragenter', enter);
@@ -97,14 +103,14 @@ export function DropOverlay({ visible }: { visible: boolean }) {
       {extra && (
         <div className="drop-notice" role="status" data-testid="drop-notice">
           <span>
-            {extra.others.length + 1} files were dropped: only the first, “<SafeText text={extra.opened} />
-            ”, was opened (
+            {extra.others.length + DROP_FILES_USED} files were dropped: only the first two, “<SafeText text={extra.opened} />
+            ”, were opened and compared (
             {extra.others.map((o, i) => (
               <span key={o}>
                 {i > 0 && ', '}“<SafeText text={o} />”
               </span>
             ))}{' '}
-            {extra.others.length === 1 ? 'was' : 'were'} not). Drop one file at a time.
+            {extra.others.length === 1 ? 'was' : 'were'} not). Drop one or two files at a time.
           </span>
           <button type="button" className="btn btn-sm btn-ghost" aria-label="Dismiss" onClick={() => setExtra(null)}>
             ×

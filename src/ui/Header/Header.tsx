@@ -13,6 +13,7 @@ import { useServedSource } from '../../state/served';
 import './Header.css';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
+import { HeaderCompare } from '../Compare/CompareMount';
 
 const FORMAT_NAMES: Record<ArchiveFormat, string> = {
   'docker-legacy': 'docker save (Docker ≤ 24)',
@@ -60,6 +61,7 @@ export function Header({ onOpen }: { onOpen(): void }) {
       <div className="header__spacer" />
       <div className="header__actions" data-testid="header-actions">
         <TeachPanel />
+        <HeaderCompare />
         <button type="button" className="btn" onClick={onOpen} data-testid="open-another" aria-label="Open another image archive">
           <OpenIcon />
           <span className="header__open-text">Open…</span>
