@@ -12,7 +12,7 @@ import { openArchive, blobOf, selectImage, type OuterArchive } from './read/arch
 import { scanLayer } from './read/layerScan';
 import { buildUnion, type UnionModel } from './model/union';
 import { computeStats, type ImageStats } from './model/stats';
-import { hardlinkWarnings } from './model/listing';
+import { hardlinkWarnings, throughLinkWarnings } from './model/listing';
 import { describeError, isCancelled, throwIfAborted } from './errors';
 import { hashLayer, type LayerDigests } from './read/verify';
 import type { Checkpoint } from './read/inflate/inflater';
@@ -198,7 +198,7 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   }
   throwIfAborted(opts.signal);
   const integrity = checkIntegrity(image, layers);
-  warnings.push(...hardlinkWarnings(union, layers));
+  warnings.push(...throughLinkWarnings(union, layers), ...hardlinkWarnings(union, layers));
   return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
 }
 

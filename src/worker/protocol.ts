@@ -51,7 +51,22 @@ export function layerIndexTransferables(idx: LayerIndex): ArrayBuffer[] {
 
 /** The buffers of a UnionModel, handed over (not copied) when it is posted. */
 export function unionTransferables(u: UnionModel): ArrayBuffer[] {
-  const arrays = [u.parent, u.nameId, u.childStart, u.children, u.evStart, u.evLayer, u.evKind, u.evEntry, ...u.entryNode];
+  const arrays = [
+    u.parent,
+    u.nameId,
+    u.childStart,
+    u.children,
+    u.evStart,
+    u.evLayer,
+    u.evKind,
+    u.evEntry,
+    ...u.entryNode,
+    u.through.layer,
+    u.through.entry,
+    u.through.link,
+    u.through.dir,
+    u.through.flags,
+  ];
   // entryNode arrays may share a buffer only if someone built them so; transfer each buffer once
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -111,3 +111,17 @@ export function diffRootfs(a: Map<string, FsEntry>, b: Map<string, FsEntry>): Ma
   for (const p of b.keys()) if (!a.has(p)) out.set(p, 'added');
   return out;
 }
+
+/**
+ * The reference listing of an archive, in the form of test/fixtures/expected (what
+ * /work/shared/tools/oracle-listing.sh prints, without reading it): the rootfs
+ * skopeo + umoci unpack, one line per path but the root, sorted bytewise,
+ * `path type size mode uid gid link` (mode: 4 octal digits).
+ */
+export function oracleListing(archive: string, work: string, transport: 'docker-archive' | 'oci-archive' = 'docker-archive'): string[] {
+  const fs = unpackedRootfs(archive, work, transport);
+  return [...fs]
+    .map(([p, e]) => [p, `${p}\t${e.type}\t${e.size}\t${e.mode.toString(8).padStart(4, '0')}\t${e.uid}\t${e.gid}\t${e.link}`] as const)
+    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map(([, l]) => l);
+}

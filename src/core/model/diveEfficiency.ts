@@ -7,7 +7,7 @@
  */
 import { EntryKind, type LayerIndex } from '../types';
 import { PathTrie, growArray } from './pathTrie';
-import type { UnionModel } from './union';
+import { throughIndex, type UnionModel } from './union';
 
 /**
  * How many of dive's inefficiencies are listed (largest first). An image that
@@ -136,8 +136,17 @@ export function diveEfficiency(
       let n: number;
       let truncated = false;
       const kind = idx.kinds[i];
-      if (u && !path.includes(DIVE_WHITEOUT_PREFIX) && kind !== EntryKind.Whiteout && kind !== EntryKind.Opaque && kind !== EntryKind.WhiteoutMeta) {
-        n = u.entryNode[L]![i]!; // an ordinary entry: the union's node for the same segments
+      if (
+        u &&
+        !path.includes(DIVE_WHITEOUT_PREFIX) &&
+        kind !== EntryKind.Whiteout &&
+        kind !== EntryKind.Opaque &&
+        kind !== EntryKind.WhiteoutMeta &&
+        (u.through.layer.length === 0 || throughIndex(u, L, i) < 0)
+      ) {
+        // an ordinary entry: the union's node for the same segments (not for one the
+        // union wrote through a symlinked parent: dive builds its trees from the paths)
+        n = u.entryNode[L]![i]!;
       } else if (!path.includes(DIVE_DOUBLE_WHITEOUT_PREFIX)) {
         n = trie.child(trie.dirOf(path), path.slice(path.lastIndexOf('/') + 1));
       } else {

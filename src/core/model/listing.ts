@@ -23,7 +23,18 @@
 import { ENTRY_KIND_NAMES, EntryKind, type EngineWarning, type LayerIndex } from '../types';
 import { BLOCK_SIZE } from '../read/tar/parser';
 import { compareBytewise } from './pathTrie';
-import { IMPLICIT_DIR_MODE, NodeStatus, lookup, mergedAt, stateAt, type MergedView, type UnionModel } from './union';
+import {
+  IMPLICIT_DIR_MODE,
+  MAX_SYMLINK_FOLLOWS,
+  NodeStatus,
+  lookup,
+  mergedAt,
+  pathOf,
+  stateAt,
+  writtenThrough,
+  type MergedView,
+  type UnionModel,
+} from './union';
 
 /** Longest hardlink-to-hardlink chain followed (tar forbids none, real images have 1); beyond it, or on a cycle, we stop. */
 export const MAX_HARDLINK_CHAIN = 64;
@@ -138,6 +149,60 @@ export function hardlinkWarnings(u: UnionModel, layers: readonly (LayerIndex | n
   }
   if (more > 0)
     out.push({ code: 'HARDLINK_UNRESOLVED', message: `${more} more hardlinks cannot be created (only the first ${MAX_HARDLINK_WARNINGS} are listed)` });
+  return out;
+}
+
+/** Entries written through a linked parent listed one by one in the warnings; beyond this, one summary line (a hostile layer can route thousands). */
+export const MAX_THROUGH_LINK_WARNINGS = 20;
+
+/**
+ * Every entry whose parent path went through a symlink (union.ts: followed inside
+ * the root, as umoci and containerd apply a layer), naming the entry, the link and
+ * where the entry went; and those not applied at all because the links loop.
+ * Someone reviewing /etc must learn that `etc2/evil` is there.
+ */
+export function throughLinkWarnings(u: UnionModel, layers: readonly (LayerIndex | null)[]): EngineWarning[] {
+  const out: EngineWarning[] = [];
+  const t = u.through;
+  let more = 0;
+  for (let k = 0; k < t.layer.length; k++) {
+    if (out.length >= MAX_THROUGH_LINK_WARNINGS) {
+      more++;
+      continue;
+    }
+    const L = t.layer[k]!;
+    const e = t.entry[k]!;
+    const li = layers[L];
+    const w = li ? writtenThrough(u, layers, L, e) : null;
+    if (!li || !w) continue;
+    const kind = li.kinds[e];
+    const what = kind === EntryKind.Whiteout ? 'the whiteout ' : kind === EntryKind.Opaque ? 'the opaque marker ' : '';
+    const via = `the symlink ${w.link} → ${w.target}`;
+    const offset = Math.max(0, li.dataOffsets[e]! - BLOCK_SIZE);
+    if (w.loop) {
+      out.push({
+        code: 'SYMLINK_LOOP',
+        layer: L,
+        offset,
+        message: `layer ${L}: ${what}/${li.paths[e]} is not applied: its parent path follows more than ${MAX_SYMLINK_FOLLOWS} symlinks, starting at ${via} (a loop; umoci and containerd refuse such a layer)`,
+      });
+      continue;
+    }
+    const n = u.entryNode[L]![e]!;
+    const lands = kind === EntryKind.Opaque ? `applies to ${w.dir}` : `lands at ${n >= 0 ? pathOf(u, n) : w.dir}`;
+    const clamp = w.clamped ? '; the link points above the root and is kept inside it' : '';
+    out.push({
+      code: 'WRITTEN_THROUGH_SYMLINK',
+      layer: L,
+      offset,
+      message: `layer ${L}: ${what}/${li.paths[e]} is written through ${via}: it ${lands}, as umoci and containerd apply the layer, and ${w.link} stays a symlink${clamp}`,
+    });
+  }
+  if (more > 0)
+    out.push({
+      code: 'WRITTEN_THROUGH_SYMLINK',
+      message: `${more} more entries are written through symlinks (only the first ${MAX_THROUGH_LINK_WARNINGS} are listed)`,
+    });
   return out;
 }
 

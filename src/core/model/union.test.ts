@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerIndex } from '../types';
-import { Change, NodeStatus, UnionEvent, buildUnion, childrenOf, lookup, mergedAt, pathHistory, pathOf, stateAt, type UnionModel, ancestorsOf } from './union';
+import {
+  Change,
+  MAX_SYMLINK_FOLLOWS,
+  NodeStatus,
+  THROUGH_LOOP,
+  UnionEvent,
+  buildUnion,
+  childrenOf,
+  lookup,
+  mergedAt,
+  pathHistory,
+  pathOf,
+  stateAt,
+  type UnionModel,
+  ancestorsOf,
+} from './union';
 import { compareBytewise } from './pathTrie';
 import { layer, type EntrySpec, type KindName } from './union.testkit';
 
@@ -392,6 +407,8 @@ interface NaiveVersion {
   layer: number;
   entry: number; // -1 implicit
   dir: boolean;
+  /** Symlink target. */
+  link?: string;
 }
 function naiveApply(layers: EntrySpec[][]): Map<string, NaiveVersion>[] {
   const states: Map<string, NaiveVersion>[] = [];
@@ -401,6 +418,29 @@ function naiveApply(layers: EntrySpec[][]): Map<string, NaiveVersion>[] {
   };
   layers.forEach((spec, L) => {
     fs = new Map(fs);
+    // a parent path with symlinks followed inside the root (securejoin), null after 40 links
+    const resolve = (dir: string): string | null => {
+      const pending = dir.split('/').reverse();
+      const cur: string[] = [];
+      let follows = 0;
+      while (pending.length > 0) {
+        const seg = pending.pop()!;
+        if (seg === '' || seg === '.') continue;
+        if (seg === '..') {
+          cur.pop();
+          continue;
+        }
+        const v = fs.get([...cur, seg].join('/'));
+        if (v?.link === undefined) {
+          cur.push(seg);
+          continue;
+        }
+        if (++follows > MAX_SYMLINK_FOLLOWS) return null;
+        if (v.link.startsWith('/')) cur.length = 0;
+        pending.push(...v.link.split('/').reverse());
+      }
+      return cur.join('/');
+    };
     const ensure = (dir: string) => {
       if (dir === '') return;
       const parts = dir.split('/');
@@ -413,8 +453,10 @@ function naiveApply(layers: EntrySpec[][]): Map<string, NaiveVersion>[] {
     spec.forEach(([raw, kind], i) => {
       const p = raw.replace(/\/+$/, '');
       const slash = p.lastIndexOf('/');
-      const dir = slash < 0 ? '' : p.slice(0, slash);
       const base = p.slice(slash + 1);
+      if (kind !== 'whiteout' && kind !== 'opaque') return;
+      const dir = resolve(slash < 0 ? '' : p.slice(0, slash));
+      if (dir === null) return;
       if (kind === 'whiteout') {
         ensure(dir);
         const t = (dir ? dir + '/' : '') + base.slice(4);
@@ -427,14 +469,17 @@ function naiveApply(layers: EntrySpec[][]): Map<string, NaiveVersion>[] {
       }
       void i;
     });
-    spec.forEach(([raw, kind], i) => {
+    spec.forEach(([raw, kind, , o], i) => {
       if (kind === 'whiteout' || kind === 'opaque') return;
-      const p = raw.replace(/\/+$/, '');
-      const slash = p.lastIndexOf('/');
-      ensure(slash < 0 ? '' : p.slice(0, slash));
+      const lexical = raw.replace(/\/+$/, '');
+      const slash = lexical.lastIndexOf('/');
+      const parent = resolve(slash < 0 ? '' : lexical.slice(0, slash));
+      if (parent === null) return;
+      ensure(parent);
+      const p = (parent ? parent + '/' : '') + lexical.slice(slash + 1);
       const dir = kind === 'dir';
       if (!dir && fs.get(p)?.dir) dropUnder(p);
-      fs.set(p, { layer: L, entry: i, dir });
+      fs.set(p, { layer: L, entry: i, dir, ...(kind === 'symlink' ? { link: o?.link ?? '' } : {}) });
     });
     states.push(fs);
   });
@@ -453,6 +498,8 @@ describe('randomized: union model = naive application of layer.md', () => {
   it('agrees on status, provider, entry and change at every layer of 400 random images', () => {
     const segs = ['a', 'b', 'a-b', 'é', 'c'];
     const kinds: KindName[] = ['file', 'file', 'dir', 'dir', 'symlink', 'whiteout', 'opaque'];
+    let through = 0;
+    let loops = 0;
     for (let iter = 0; iter < 400; iter++) {
       const r = rng(iter + 1);
       const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
@@ -467,12 +514,16 @@ describe('randomized: union model = naive application of layer.md', () => {
           const kind = pick(kinds);
           if (kind === 'whiteout') parts[parts.length - 1] = '.wh.' + parts[parts.length - 1];
           if (kind === 'opaque') parts[parts.length - 1] = '.wh..wh..opq';
-          spec.push([parts.join('/'), kind, Math.floor(r() * 100), { mode: pick([0o755, 0o700]) }]);
+          // symlink targets: relative, absolute, above the root, back into itself (loops)
+          const link = kind === 'symlink' ? pick(['a', 'b/c', '../a', '/a/b', '', '.', '../../../c', '/', 'a-b/..', parts.join('/')]) : undefined;
+          spec.push([parts.join('/'), kind, Math.floor(r() * 100), { mode: pick([0o755, 0o700]), ...(link !== undefined ? { link } : {}) }]);
         }
         specs.push(spec);
       }
       const layers = specs.map(layer);
       const u = buildUnion(layers);
+      through += u.through.layer.length;
+      for (const fl of u.through.flags) if (fl & THROUGH_LOOP) loops++;
       const naive = naiveApply(specs);
       const everVisible = new Set<string>();
       for (let L = 0; L < nLayers; L++) {
@@ -512,6 +563,9 @@ describe('randomized: union model = naive application of layer.md', () => {
         }
       }
     }
+    // the images did go through symlinked parents, loops included
+    expect(through).toBeGreaterThan(50);
+    expect(loops).toBeGreaterThan(5);
   });
 });
 

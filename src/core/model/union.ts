@@ -15,6 +15,15 @@
  *  - "Opaque Whiteout": `.wh..wh..opq` hides every lower child of its directory.
  *  - Other `.wh..wh.*` names (AUFS `.wh..wh.plnk`, `.wh..wh.aufs`) are metadata of
  *    the layer format, never part of the filesystem.
+ * Symlinks in an entry's PARENT path are followed inside the root filesystem, as
+ * umoci (oci/layer/tar_extract.go: securejoin.SecureJoinVFS on the parent) and
+ * containerd (archive/tar.go: fs.RootPath) do while applying a layer: with layer 0
+ * holding `etc/` and `etc2 -> /etc`, a layer-1 entry `etc2/evil` lands at
+ * /etc/evil and /etc2 stays a link. The entry's own last segment is never
+ * followed (a file written at a symlink's path replaces the link). Links resolve
+ * relative to the root, never escaping it (`..` at the root stays at the root);
+ * absolute targets restart at the root. Such entries are recorded in
+ * UnionModel.through (writtenThrough()) so hosts can warn and mark them.
  * Parent directories without an entry still exist (tar extractors, e.g. Docker's
  * pkg/archive UnpackLayer, MkdirAll every header's parent with 0755 root:root);
  * we call them implicit. A path twice in one layer: the later entry wins (tar
@@ -59,6 +68,41 @@ export interface UnionModel {
   evEntry: Int32Array;
   /** Per layer: entry index -> node (whiteouts: the node they delete; opaque markers: their directory; AUFS metadata: -1). */
   entryNode: Int32Array[];
+  /**
+   * Entries whose parent path went through a symlink (see the header), sorted by
+   * (layer, entry); columns. `link`: the first symlink followed; `dir`: the
+   * directory the entry was written in (-1 when the links loop); `flags`:
+   * THROUGH_CLAMPED, THROUGH_LOOP. Usually empty.
+   */
+  through: ThroughLinks;
+}
+
+/** Columns of UnionModel.through. */
+export interface ThroughLinks {
+  layer: Uint16Array;
+  entry: Int32Array;
+  link: Int32Array;
+  dir: Int32Array;
+  flags: Uint8Array;
+}
+
+/** ThroughLinks.flags: a `..` in a link target climbed above the root and stayed there (a link pointing outside the root). */
+export const THROUGH_CLAMPED = 1;
+/** ThroughLinks.flags: resolving the parent followed more than MAX_SYMLINK_FOLLOWS links; the entry is not applied. */
+export const THROUGH_LOOP = 2;
+
+/** What writtenThrough() says about one entry. */
+export interface WrittenThrough {
+  /** Absolute path of the first symlink the entry's parent path went through ('/etc2'). */
+  link: string;
+  /** That symlink's target as written in its layer ('/etc', '../d'). */
+  target: string;
+  /** The directory it was written in instead ('/etc'); '' when the links loop (not applied). */
+  dir: string;
+  /** A link pointed above the root and was kept inside it. */
+  clamped: boolean;
+  /** Too many links (a loop): the entry is in no directory of the merged filesystem. */
+  loop: boolean;
 }
 
 /** Event kinds (UnionModel.evKind). */
@@ -130,6 +174,14 @@ export const IMPLICIT_DIR_MODE = 0o755;
 /** Starting capacity of the growable arrays; they double as needed. */
 const INITIAL_CAPACITY = 1024;
 
+/**
+ * Symlinks followed while resolving one parent path before we give up: Linux's
+ * MAXSYMLINKS (40, include/linux/namei.h), what path lookup in the running
+ * container allows. (securejoin and containerd's fs.RootPath allow 255 and then
+ * refuse the whole layer; a chain of 41..255 links is hostile either way.)
+ */
+export const MAX_SYMLINK_FOLLOWS = 40;
+
 /** evKind value of a discarded event slot (a path added and removed within one layer); never stored in the model. */
 const EV_NONE = 255;
 
@@ -151,6 +203,23 @@ class UnionBuilder {
   private evEntry: Int32Array;
   private stack = new Int32Array(INITIAL_CAPACITY);
   private chain = new Int32Array(64);
+  // symlinks among the visible nodes (for following parent paths, see the header)
+  private isLink: Uint8Array;
+  private linkText = new Map<number, string>();
+  /** Bumped whenever a node becomes or stops being a symlink: resolutions cached before are stale. */
+  private linkEpoch = 0;
+  private resDir = -1;
+  private resEpoch = -1;
+  private resOut = 0;
+  private resLink = -1;
+  private resFlags = 0;
+  // UnionModel.through, appended
+  private thCount = 0;
+  private thLayer = new Uint16Array(16);
+  private thEntry = new Int32Array(16);
+  private thLink = new Int32Array(16);
+  private thDir = new Int32Array(16);
+  private thFlags = new Uint8Array(16);
 
   /** `entries`: total entries of all layers, the usual size of both the trie and the event list. */
   constructor(entries: number) {
@@ -165,6 +234,7 @@ class UnionBuilder {
     this.evLayer = new Uint16Array(cap);
     this.evKind = new Uint8Array(cap);
     this.evEntry = new Int32Array(cap);
+    this.isLink = new Uint8Array(cap);
     this.vis[0] = 1; // the root always exists
     this.isDir[0] = 1;
   }
@@ -177,6 +247,7 @@ class UnionBuilder {
       this.slotLayer = growArray(this.slotLayer, cap, -1);
       this.startVis = growArray(this.startVis, cap);
       this.slot = growArray(this.slot, cap);
+      this.isLink = growArray(this.isLink, cap);
     }
   }
 
@@ -224,12 +295,24 @@ class UnionBuilder {
     return e;
   }
 
-  private set(n: number, L: number, entry: number, dir: boolean): void {
+  /** `link`: the symlink target when the entry is a symlink, else null. */
+  private set(n: number, L: number, entry: number, dir: boolean, link: string | null = null): void {
     const e = this.touch(n, L);
     this.evKind[e] = UnionEvent.Set;
     this.evEntry[e] = entry;
     this.vis[n] = 1;
     this.isDir[n] = dir ? 1 : 0;
+    if (link !== null) {
+      this.isLink[n] = 1;
+      this.linkText.set(n, link);
+      this.linkEpoch++;
+    } else if (this.isLink[n]) this.unlink(n);
+  }
+
+  private unlink(n: number): void {
+    this.isLink[n] = 0;
+    this.linkText.delete(n);
+    this.linkEpoch++;
   }
 
   private implicit(n: number, L: number): void {
@@ -238,9 +321,11 @@ class UnionBuilder {
     this.evEntry[e] = -1;
     this.vis[n] = 1;
     this.isDir[n] = 1;
+    if (this.isLink[n]) this.unlink(n);
   }
 
   private remove(n: number, L: number, kind: UnionEvent, entry: number): void {
+    if (this.isLink[n]) this.unlink(n);
     const e = this.touch(n, L);
     // visible before this layer: a real removal; added earlier in this same layer: as if never there
     this.evKind[e] = this.startVis[n] ? kind : EV_NONE;
@@ -284,6 +369,89 @@ class UnionBuilder {
     while (k > 0) this.implicit(this.chain[--k]!, L);
   }
 
+  /**
+   * The directory an entry whose lexical parent is `p` is written in: p's path
+   * with every symlink in it followed inside the root (securejoin's rule, see the
+   * header), or -1 when more than MAX_SYMLINK_FOLLOWS links are followed. Sets
+   * resLink (first link followed, -1 if none) and resFlags. Nodes of missing
+   * components are created (as securejoin treats them as plain names; they
+   * become implied directories, or stay absent).
+   */
+  private resolveDir(p: number): number {
+    if (this.linkText.size === 0) {
+      this.resLink = -1;
+      this.resFlags = 0;
+      return p;
+    }
+    if (p === this.resDir && this.linkEpoch === this.resEpoch) return this.resOut;
+    const parent = this.trie.parent;
+    let a = p;
+    while (a > 0 && !this.isLink[a]) a = parent[a]!;
+    let out = p;
+    let first = -1;
+    let flags = 0;
+    if (a > 0) {
+      // segments still to walk, as a stack (top = next); starts with p's path
+      const pending: string[] = [];
+      const { names, nameId } = this.trie;
+      for (let n = p; n > 0; n = parent[n]!) pending.push(names[nameId[n]!]!);
+      let cur = 0;
+      let follows = 0;
+      while (pending.length > 0) {
+        const seg = pending.pop()!;
+        if (seg === '' || seg === '.') continue;
+        if (seg === '..') {
+          // lexical: cur holds no symlinks; at the root `..` is the root (securejoin, path_resolution(7))
+          if (cur === 0) flags |= THROUGH_CLAMPED;
+          else cur = parent[cur]!;
+          continue;
+        }
+        const next = this.child(cur, seg);
+        if (!this.isLink[next]) {
+          cur = next;
+          continue;
+        }
+        if (first < 0) first = next;
+        if (++follows > MAX_SYMLINK_FOLLOWS) {
+          flags |= THROUGH_LOOP;
+          cur = -1;
+          break;
+        }
+        const target = this.linkText.get(next)!;
+        if (target.startsWith('/')) cur = 0; // absolute: from the root of the image, not the host's
+        const parts = target.split('/');
+        for (let k = parts.length - 1; k >= 0; k--) pending.push(parts[k]!);
+      }
+      out = cur;
+    }
+    this.resDir = p;
+    this.resEpoch = this.linkEpoch;
+    this.resOut = out;
+    this.resLink = first;
+    this.resFlags = flags;
+    return out;
+  }
+
+  /** resolveDir for entry i of layer L, recording it in `through` when a link was followed; -1: not applied (a loop). */
+  private parentFor(p: number, L: number, i: number): number {
+    const d = this.resolveDir(p);
+    if (this.resLink < 0) return d;
+    const k = this.thCount++;
+    if (k >= this.thLayer.length) {
+      this.thLayer = growArray(this.thLayer, k + 1);
+      this.thEntry = growArray(this.thEntry, k + 1);
+      this.thLink = growArray(this.thLink, k + 1);
+      this.thDir = growArray(this.thDir, k + 1);
+      this.thFlags = growArray(this.thFlags, k + 1);
+    }
+    this.thLayer[k] = L;
+    this.thEntry[k] = i;
+    this.thLink[k] = this.resLink;
+    this.thDir[k] = d;
+    this.thFlags[k] = this.resFlags;
+    return d;
+  }
+
   applyLayer(L: number, idx: LayerIndex): Int32Array {
     const count = idx.count;
     const entryNode = new Int32Array(count).fill(-1);
@@ -305,18 +473,23 @@ class UnionBuilder {
         // inside an AUFS metadata directory (.wh..wh.plnk/...): not part of the filesystem;
         // its parent exists like any header's parent
         role[i] = WhiteoutRole.Meta;
-        this.ensureDir(this.dir(metaAt === 0 ? '' : path.slice(0, metaAt - 1)), L);
+        const m = this.parentFor(this.dir(metaAt === 0 ? '' : path.slice(0, metaAt - 1)), L, i);
+        if (m >= 0) this.ensureDir(m, L);
         continue;
       }
       const base = path.slice(path.lastIndexOf('/') + 1);
-      const p = this.dirOf(path);
-      dirNode[i] = p;
+      const lexical = this.dirOf(path);
+      dirNode[i] = lexical;
       const r = whiteoutRole(base, kinds[i]!);
       role[i] = r;
       if (r === WhiteoutRole.None) {
         baseId[i] = this.trie.intern(base);
         continue;
       }
+      // through a linked parent, against the lower layers (umoci resolves each
+      // whiteout's directory with securejoin as it meets it; this pass runs first)
+      const p = this.parentFor(lexical, L, i);
+      if (p < 0) continue; // a symlink loop: applies nowhere
       this.ensureDir(p, L);
       if (r === WhiteoutRole.Whiteout) {
         const name = whiteoutTarget(base);
@@ -349,12 +522,19 @@ class UnionBuilder {
         if (isDir) this.set(0, L, i, true);
         continue;
       }
-      const p = dirNode[i]!;
+      // the parent as it stands now (lower layers, this layer's whiteouts and its earlier entries)
+      const p = this.parentFor(dirNode[i]!, L, i);
+      if (p < 0) continue; // a symlink loop: applies nowhere
       const n = this.childId(p, baseId[i]!);
       entryNode[i] = n;
       this.ensureDir(p, L);
       if (!isDir && this.vis[n] && this.isDir[n]) this.removeBelow(n, L, UnionEvent.Replaced, i);
-      this.set(n, L, i, isDir);
+      let link: string | null = null;
+      if (kind === EntryKind.Symlink) {
+        const id = idx.linkIds[i]!;
+        link = id >= 0 ? idx.links[id]! : '';
+      }
+      this.set(n, L, i, isDir, link);
     }
     return entryNode;
   }
@@ -379,6 +559,16 @@ class UnionBuilder {
       evEntry[j] = this.evEntry[e]!;
     }
     const { childStart, children } = t.sortedChildren();
+    // by (layer, entry): within a layer whiteouts were resolved before the other entries
+    const k = this.thCount;
+    const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => this.thLayer[a]! - this.thLayer[b]! || this.thEntry[a]! - this.thEntry[b]!);
+    const through: ThroughLinks = {
+      layer: Uint16Array.from(order, (j) => this.thLayer[j]!),
+      entry: Int32Array.from(order, (j) => this.thEntry[j]!),
+      link: Int32Array.from(order, (j) => this.thLink[j]!),
+      dir: Int32Array.from(order, (j) => this.thDir[j]!),
+      flags: Uint8Array.from(order, (j) => this.thFlags[j]!),
+    };
     return {
       layerCount,
       nodeCount: n,
@@ -392,6 +582,7 @@ class UnionBuilder {
       evKind,
       evEntry,
       entryNode,
+      through,
     };
   }
 }
@@ -451,6 +642,40 @@ export function ancestorsOf(path: string): string[] {
     out.push(p);
   }
   return out;
+}
+
+/** Index into u.through of entry `entry` of `layer`, or -1 (binary search). */
+export function throughIndex(u: UnionModel, layer: number, entry: number): number {
+  const t = u.through;
+  let lo = 0;
+  let hi = t.layer.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = t.layer[mid]! - layer || t.entry[mid]! - entry;
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+/** When the entry's parent path went through a symlink: which link and where the entry went (null otherwise). */
+export function writtenThrough(u: UnionModel, layers: readonly (LayerIndex | null)[], layer: number, entry: number): WrittenThrough | null {
+  const k = throughIndex(u, layer, entry);
+  if (k < 0) return null;
+  const t = u.through;
+  const flags = t.flags[k]!;
+  // the link as it stood when the entry was applied (a later layer may have changed it)
+  const st = stateAt(u, t.link[k]!, layer);
+  const li = st.entry >= 0 ? layers[st.layer] : null;
+  const id = li && li.kinds[st.entry] === EntryKind.Symlink ? li.linkIds[st.entry]! : -1;
+  return {
+    link: pathOf(u, t.link[k]!),
+    target: id >= 0 ? li!.links[id]! : '',
+    dir: t.dir[k]! >= 0 ? pathOf(u, t.dir[k]!) : '',
+    clamped: (flags & THROUGH_CLAMPED) !== 0,
+    loop: (flags & THROUGH_LOOP) !== 0,
+  };
 }
 
 /** Children of a node (sorted bytewise by name). */

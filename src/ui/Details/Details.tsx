@@ -14,6 +14,7 @@ import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSi
 import { VersionDiff, contentVersions } from '../Compare/VersionDiff';
 import { explorerDigest, explorerRead, explorerTextDiff } from '../Compare/explorerHost';
 import { lookup, NodeStatus, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
+import { throughOf } from '../FileTree/rowModel';
 import { resolveHardlink } from '../../core/model/listing';
 import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
@@ -138,6 +139,8 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   }, [u, node, isDir, st, merged]);
 
   const symlinkTarget = kind === EntryKind.Symlink && link ? resolveSymlinkPath(path, link) : null;
+  // the shown version's parent path went through a symlink (issue 9, point 13)
+  const through = shown ? throughOf(u, layers, shown.layer, shown.entry) : null;
   // opaque whiteouts (`.wh..wh..opq`, OCI layer.md "Opaque Whiteout") that target this directory, up to the layer shown
   const opaque = useMemo(() => {
     const out: Array<{ layer: number; marker: string }> = [];
@@ -186,6 +189,15 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
               opaque in layer {o.layer}
             </span>
           ))}
+          {through && (
+            <span
+              className="dt-chip through"
+              data-testid="details-through"
+              title={`The layer's tar names this ${displayName(through.tarPath)}; ${displayName(through.link)} is a symlink, so extracting the layer writes it here`}
+            >
+              <SafeText text={`written through ${through.link} → ${through.target}`} />
+            </span>
+          )}
           {hidden && hidden.versions > 0 && (
             <span className="dt-chip hides" title="Lower versions are hidden by this one but still ship in their layers">
               hides {hidden.versions} lower version{hidden.versions === 1 ? '' : 's'} · {formatBytes(hidden.bytes)}
@@ -316,6 +328,16 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                 </dd>
               </>
             )}
+            {through && (
+              <>
+                <dt>Written through</dt>
+                <dd>
+                  the tar entry is <SafeText className="mono" text={through.tarPath} />; its parent path goes through the symlink{' '}
+                  <SafeText className="mono" text={through.link} /> → <SafeText className="mono" text={through.target} />, so extracting the layer (umoci,
+                  containerd) writes it here and <SafeText className="mono" text={through.link} /> stays a link
+                </dd>
+              </>
+            )}
             {li && (
               <>
                 <dt>Tar entry</dt>
@@ -357,6 +379,9 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
                   <span className="dt-hact">{ACTION_LABEL[h.action]}</span>
                   {verSize !== null && <span className="dt-hsize num">{formatBytes(verSize)}</span>}
                   {cause && <SafeText className="dt-hcause mono" text={cause} />}
+                  {h.entry >= 0 && throughOf(u, layers, h.layer, h.entry) && (
+                    <SafeText className="dt-hcause mono" text={`via ${throughOf(u, layers, h.layer, h.entry)!.link}`} />
+                  )}
                   <SafeText className="dt-hstep" text={stepLabel(createdBy(h.layer))} />
                 </button>
                 {isVersion && hl && (hl.kinds[h.entry] === EntryKind.File || hl.kinds[h.entry] === EntryKind.Hardlink) && (

@@ -45,7 +45,7 @@ import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount, formatDuration } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
-import { descendantsChanged, firstLayerWithMatch, splitName } from './rowModel';
+import { descendantsChanged, firstLayerWithMatch, splitName, throughOf } from './rowModel';
 import { useTreeSearch } from './useTreeSearch';
 import { revealDetailsIfStacked } from '../Layout/Explorer';
 import { OPEN_KEY_HELP, TYPEAHEAD_RESET_MS, findByPrefix, isTypeaheadKey, matchShortcut } from '../Keys/keys';
@@ -754,6 +754,8 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
   const linkText =
     info.link !== null ? (info.kind === EntryKind.Hardlink ? `⇒ ${info.link.startsWith('/') ? info.link : '/' + info.link}` : `→ ${info.link}`) : null;
   const sizeText = isDir ? (deleted ? '' : formatBytes(info.size)) : info.kind === EntryKind.File || deleted ? formatBytes(info.size) : '';
+  // an entry whose parent path went through a symlink (union.ts): where the tar put it
+  const through = throughOf(p.union, p.layers, info.versionLayer, info.entry);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useFocusableInteractive: the tree has focus and names the active row by aria-activedescendant; its onKeyDown moves the selection (WAI-ARIA APG tree view)
     <div
@@ -805,6 +807,15 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
         </span>
         {linkText && <SafeText className="ft-link" text={linkText} />}
         {deleted && <span className="ft-deleted-note">deleted in layer {info.layer}</span>}
+        {through && (
+          <span
+            className="ft-badge ft-through"
+            data-testid="tree-through"
+            title={`Written through the symlink ${displayName(through.link)} → ${displayName(through.target)}: the layer's tar names it ${displayName(through.tarPath)}; extracted, it is here (as umoci and containerd apply the layer)`}
+          >
+            via <SafeText text={through.link} />
+          </span>
+        )}
         {info.hiddenVersions > 0 && (
           <span
             className="ft-badge"

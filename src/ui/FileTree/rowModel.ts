@@ -5,9 +5,11 @@
  *    version — tells files apart as often as the start);
  *  - dive's aggregated "modified" marker on directories (something below changed);
  *  - the first layer from which a searched-for path exists, when it is absent
- *    from the layer shown.
+ *    from the layer shown;
+ *  - the symlink a version was written through (issue 9, point 13).
  */
-import { UnionEvent, type MergedView, type UnionModel } from '../../core/model/union';
+import { UnionEvent, writtenThrough, type MergedView, type UnionModel } from '../../core/model/union';
+import type { LayerIndex } from '../../core/types';
 
 /** Names of at least this many characters are split so that their end always shows. */
 export const NAME_SPLIT_MIN = 16;
@@ -96,4 +98,23 @@ export function firstLayerWithMatch(u: UnionModel, mv: MergedView, match: Uint8A
     }
   }
   return best;
+}
+
+/**
+ * The symlink the version (layer, entry) was written through, with the path the
+ * layer's tar gives it, or null (nearly always: one binary search in an empty
+ * array). Shown as "via /etc2" so that a file planted in /etc through /etc2 is
+ * never mistaken for an ordinary one.
+ */
+export function throughOf(
+  u: UnionModel,
+  layers: readonly (LayerIndex | null)[],
+  layer: number,
+  entry: number,
+): { link: string; target: string; tarPath: string } | null {
+  if (layer < 0 || entry < 0 || u.through.layer.length === 0) return null;
+  const w = writtenThrough(u, layers, layer, entry);
+  const li = layers[layer];
+  if (!w || !li) return null;
+  return { link: w.link, target: w.target, tarPath: '/' + li.paths[entry] };
 }
