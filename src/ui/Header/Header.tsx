@@ -7,6 +7,7 @@ import { useStore } from '../../state/store';
 import type { ArchiveFormat, Compression } from '../../core/types';
 import { Choosers } from '../Choosers/Choosers';
 import { TeachPanel } from '../Teach/TeachPanel';
+import { ExportReport } from '../Report/ExportReport';
 import { StackIcon } from '../DropZone/DropOverlay';
 import { formatBytes } from '../format/format';
 import { useServedSource } from '../../state/served';
@@ -62,6 +63,7 @@ export function Header({ onOpen }: { onOpen(): void }) {
       <div className="header__actions" data-testid="header-actions">
         <TeachPanel />
         <HeaderCompare />
+        <ExportReport />
         <button type="button" className="btn" onClick={onOpen} data-testid="open-another" aria-label="Open another image archive">
           <OpenIcon />
           <span className="header__open-text">Open…</span>
