@@ -138,6 +138,8 @@ test.describe('two images', () => {
     await expect(row(page, '/app/data.bin')).toHaveAttribute('data-category', 'changed');
     await expect(row(page, '/app/main.py')).toHaveAttribute('data-category', 'changed');
     await expect(cmp.getByTestId('compare-totals')).toContainText('4 of');
+    // both sides' digests checked behind the view: the shared base is then proven, not taken at its config's word
+    await expect(cmp.getByTestId('compare-totals')).not.toContainText('not yet verified');
 
     // filter to changed only
     // (the chips are labels over visually hidden checkboxes: a user clicks the chip)

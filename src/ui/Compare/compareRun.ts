@@ -312,6 +312,10 @@ async function openSide(
 }
 
 async function begin(sides: Sides, me: AbortController): Promise<void> {
+  // The explorer's digest check may have replaced A's image while B was opening: take the checked copy.
+  const shown = explorerImage();
+  if (shown && shown.union === sides.a.img.union) sides.a = { ...sides.a, img: shown };
+  if (shown && sides.bFromExplorer && shown.union === sides.b.img.union) sides.b = { ...sides.b, img: shown };
   const cmp = new Comparison(pageCompareHost(getPool(), () => ({ a: current?.a.img ?? null, b: current?.b.img ?? null })));
   current = sides;
   useCompareRun.setState({ comparison: cmp, opening: null, error: null, kind: sides.hash.kind });
