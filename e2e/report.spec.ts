@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { buildImage, dpkgStanza, dpkgStatus, pseudoRandom } from '../test/helpers/auditImage';
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-report-'));
@@ -52,10 +53,12 @@ async function image(): Promise<string> {
   return f;
 }
 
-async function exportReport(page: Page): Promise<{ path: string; name: string }> {
+async function exportReport(page: Page, file: string): Promise<{ path: string; name: string }> {
   await page.goto('./');
-  await page.getByTestId('file-input').setInputFiles(await image());
+  await page.getByTestId('file-input').setInputFiles(file);
   await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  // the digests are checked behind the view: wait, so the report says verified as the command's does
+  await expect(page.getByTestId('integrity-status')).toHaveText('4/4 layers verified');
   const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report').getByRole('button', { name: 'Export report' }).click()]);
   const path = join(tmp, d.suggestedFilename());
   await d.saveAs(path);
@@ -65,7 +68,8 @@ async function exportReport(page: Page): Promise<{ path: string; name: string }>
 test('Export report: one HTML file that opens offline, renders every layer, requests nothing, shows no secret', async ({ page, browser }) => {
   // Building the image, loading, auditing, then a second browser context: ~10 s alone, several times that on a shared machine.
   test.setTimeout(120_000);
-  const { path, name } = await exportReport(page);
+  const file = await image();
+  const { path, name } = await exportReport(page, file);
   expect(name).toBe('layerscope_audit-test_1-report.html');
   const doc = readFileSync(path, 'utf8');
   expect(doc).not.toContain(PW);
@@ -103,4 +107,20 @@ test('Export report: one HTML file that opens offline, renders every layer, requ
   expect(problems).toEqual([]);
   expect(requests).toEqual([url]);
   await ctx.close();
+});
+
+test('the page exports the same document layerscope report writes (but for the time and the host)', async ({ page }) => {
+  test.setTimeout(120_000);
+  const file = await image();
+  // dist-cli/ is built with the page (npm test: build, then e2e)
+  const cli = execFileSync(process.execPath, [join(process.cwd(), 'bin/layerscope.mjs'), 'report', file, '-o', '-'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const { path } = await exportReport(page, file);
+  const normal = (d: string) =>
+    d
+      .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, 'TIME')
+      .replace(' (Export report, in the browser)', ' HOST')
+      .replace(' (layerscope report)', ' HOST');
+  const fromPage = normal(readFileSync(path, 'utf8'));
+  expect(fromPage).toContain('data-testid="report-secrets"');
+  expect(fromPage).toBe(normal(cli));
 });
