@@ -216,7 +216,6 @@ describe('renderReport', () => {
     expect(values).toEqual(expect.arrayContaining([PW, GH_TOKEN]));
     expect(report.secrets.some((s) => s.path === '/root/.ssh/id_rsa' && s.deletedBy === 2)).toBe(true);
     const doc = await renderReport(base(loaded, { status: 'done', report }));
-    if (process.env.REPORT_DUMP) (await import('node:fs')).writeFileSync(process.env.REPORT_DUMP, doc);
     const { tags } = checkDocument(doc);
     for (const v of [PW, GH_TOKEN, KEY_BODY, ...values]) expect(doc).not.toContain(v);
     expect(bodyRows(tags, 'report-secrets')).toHaveLength(report.secrets.length);
@@ -265,6 +264,19 @@ describe('renderReport', () => {
     expect(doc).toContain('125 more paths not listed here');
     // one text longer than the limit is clipped
     expect(clip('a'.repeat(MAX_TEXT_CHARS + 7))).toBe(`${'a'.repeat(MAX_TEXT_CHARS)}… (7 more characters)`);
+  });
+
+  it('a layer that could not be read: named in its row, the diagram and the notes, its stored size shown as such', async () => {
+    const loaded = await hostileImage();
+    const layers = [...loaded.layers];
+    layers[1] = null;
+    const layerErrors = [null, 'layer 1: not a valid gzip stream <at 10>', null];
+    const doc = await renderReport(base({ ...loaded, layers, layerErrors }, { status: 'skipped', reason: 'test' }));
+    const { tags } = checkDocument(doc);
+    expect(bodyRows(tags, 'report-layers')).toHaveLength(3);
+    expect(doc).toContain('could not be read: <bdi>layer 1: not a valid gzip stream &lt;at 10&gt;</bdi>');
+    expect(doc).toContain('1 layer could not be read; the figures leave it out.');
+    expect(doc).toContain('title="not read: the stored (compressed) size"');
   });
 
   it('the scrubber replaces longer values first and ignores very short ones', () => {
