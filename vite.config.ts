@@ -49,6 +49,9 @@ function nodePathForWorkers(): Plugin {
 
 export default defineConfig({
   plugins: [react(), cspPlugin()],
+  // Relative URLs everywhere (the bundle, new URL(..., import.meta.url) for the worker and
+  // the wasm, ./example.tar, ./__layerscope/ of `layerscope view`): dist/ works under any
+  // base path, e.g. a project-pages subfolder (e2e/basePath.spec.ts serves it under /sub/).
   base: './',
   worker: { format: 'es', plugins: () => [nodePathForWorkers()] },
   build: { target: 'es2022', sourcemap: true },
