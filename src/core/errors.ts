@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'BAD_GZIP' // gzip stream corrupt
   | 'BAD_ZSTD' // zstd stream corrupt
   | 'BAD_JSON' // manifest/index/config is not valid JSON
+  | 'BAD_TOC' // a layer's table of contents (eStargz, zstd:chunked) is unusable, or a chunk does not match it
   | 'MISSING_BLOB' // a manifest names a blob the archive lacks
   | 'LIMIT' // an absurd size or count, refused to protect memory
   | 'LOOP' // index, symlink or hardlink cycle

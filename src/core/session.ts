@@ -15,7 +15,7 @@ import { computeStats, type ImageStats } from './model/stats';
 import { hardlinkWarnings, throughLinkWarnings } from './model/listing';
 import { describeError, isCancelled, throwIfAborted } from './errors';
 import { hashLayer, type LayerDigests } from './read/verify';
-import type { Checkpoint } from './read/inflate/inflater';
+import type { ResumePoint } from './read/toc/types';
 import type { Codecs } from './codecs';
 import type { DecompressedSink } from './read/compression';
 import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, EngineWarning } from './types';
@@ -32,7 +32,13 @@ export interface LayerScanner {
   hashLayer(
     blob: Blob,
     compression: Compression,
-    opts: { signal?: AbortSignal; onProgress?(p: Progress): void; onCheckpoints?(points: Checkpoint[]): void },
+    opts: {
+      signal?: AbortSignal;
+      onProgress?(p: Progress): void;
+      onCheckpoints?(points: ResumePoint[]): void;
+      /** The layer was listed from its TOC (read/toc/): compare the tar's listing, and return it when it differs. */
+      tocFingerprint?: string | null;
+    },
   ): Promise<LayerDigests>;
   /** How many layers to scan at once. */
   readonly concurrency: number;
@@ -240,7 +246,9 @@ export async function verifyImage(
      * their digests (read/inflate): given, this pass records them, and each batch
      * arrives here as soon as it is made.
      */
-    onCheckpoints?(layer: number, points: Checkpoint[]): void;
+    onCheckpoints?(layer: number, points: ResumePoint[]): void;
+    /** A layer listed from its TOC turned out to differ from its tar: the tar's listing replaced it (with a TOC_MISMATCH warning). */
+    onListingReplaced?(layer: number): void;
   } = {},
 ): Promise<LoadedImage> {
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
@@ -249,6 +257,7 @@ export async function verifyImage(
   // Largest first, as in openImage: the largest layer is the longest to check, and the
   // one whose files cost most to read until its resume points exist.
   const copies = sameBlobs(img.image);
+  const replaced: number[] = [];
   const order = largestFirst(img.image).filter((i) => copies.has(i));
   await runPool(order.length, scanner.concurrency, async (k) => {
     const i = order[k]!;
@@ -263,16 +272,46 @@ export async function verifyImage(
               for (const c of copies.get(i)!) opts.onCheckpoints!(c, points);
             }
           : undefined,
+        tocFingerprint: idx.toc?.fingerprint ?? null,
       });
-      const hashed = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
+      let hashed: LayerIndex = { ...idx, digestComputed: d.digest, diffIdComputed: d.diffId };
+      if (d.listing) {
+        // The TOC the layer was listed from does not describe its tar (read/toc/tocScan.ts):
+        // the tar is what a runtime unpacks and what the diff_id covers, so its listing wins.
+        hashed = { ...d.listing, warnings: [...d.listing.warnings, tocMismatch(i, idx)] };
+        replaced.push(i);
+      }
       for (const c of copies.get(i)!) if (layers[c] === idx) layers[c] = hashed;
     } catch (e) {
       throwIfAborted(opts.signal);
       warnings.push({ code: 'VERIFY_FAILED', message: `could not hash layer ${i}: ${describeError(e)}`, layer: i });
     }
   });
+  let { union, stats } = img;
+  if (replaced.length > 0) {
+    // A layer's listing changed: the union and statistics are rebuilt from the tars' listings.
+    for (const i of replaced) for (const c of copies.get(i)!) opts.onListingReplaced?.(c);
+    if (scanner.summarize) {
+      const r = await scanner.summarize(layers, { signal: opts.signal, stats: true });
+      union = r.union;
+      stats = r.stats!;
+    } else {
+      union = buildUnion(layers);
+      stats = computeStats(union, layers);
+    }
+    warnings.push(...layers.flatMap((l, i) => (l && replaced.includes(i) ? l.warnings.filter((w) => w.code === 'TOC_MISMATCH') : [])));
+  }
   const integrity = checkIntegrity(img.image, layers);
-  return { ...img, layers, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+  return { ...img, layers, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+}
+
+function tocMismatch(layer: number, idx: LayerIndex): EngineWarning {
+  const what = idx.toc?.format === 'estargz' ? 'eStargz TOC (stargz.index.json)' : 'zstd:chunked TOC (its tar-split)';
+  return {
+    code: 'TOC_MISMATCH',
+    layer,
+    message: `layer ${layer}: its ${what} does not describe the tar it is stored with; the listing shown first came from the TOC and was replaced by the tar's own (${idx.count} entries in the TOC)`,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
  * million-entry image must fit in a few hundred MB of heap and cross the worker
  * boundary cheaply (typed arrays are transferable).
  */
+import type { TocInfo } from './read/toc/types';
 
 /** Kinds of tar entry the engine distinguishes (tar typeflag, POSIX.1-2001 ustar). */
 export const EntryKind = {
@@ -225,4 +226,10 @@ export interface LayerIndex {
   warnings: EngineWarning[];
   /** Set when the layer could not be read to the end; entries before the failure are kept. */
   error: { code: string; message: string; offset: number } | null;
+  /**
+   * Independent gzip members / zstd frames known without decoding, from the layer's
+   * table of contents (eStargz, zstd:chunked: then the listing came from it too) or a
+   * zstd seek table: content reads start there (read/toc/).
+   */
+  toc?: TocInfo | null;
 }

@@ -25,7 +25,8 @@ import { LayerscopeError, describeError, isLayerscopeError, isCancelled } from '
 import type { ArchiveInfo, LayerIndex, LayerRef } from '../core/types';
 import { WorkerPool } from '../worker/pool';
 import type { Checkpoint } from '../core/read/inflate/inflater';
-import { checkpointBefore } from '../core/read/inflate/resume';
+import { pointBefore as checkpointBefore, pointsFor } from '../core/read/toc/frames';
+import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/toc/types';
 import { setPartialUnionBuilder } from './hooks';
 import { imageForLink } from './linkIdentity';
 import { beginLoadView, installHashSync, loadAbandoned, loadFinished, structureKnown, type HashState } from './urlHash';
@@ -381,7 +382,21 @@ async function load(p: LoadParams): Promise<void> {
  * it. Kept beside the store, not in it: they are large (1.6% of the layer's
  * uncompressed size), never rendered, and grow while the check runs.
  */
-const resumePoints = new WeakMap<LayerRef, Checkpoint[]>();
+const resumePoints = new WeakMap<LayerRef, ResumePoint[]>();
+
+/**
+ * Where a read of [offset, offset + want) of a layer starts: the closest of the zran
+ * checkpoints and zstd frame ends the digest check recorded, and the members/frames
+ * the layer's TOC or seek table names (idx.toc, read/toc/). Null/null: from the start.
+ */
+export function readStart(ref: LayerRef, idx: LayerIndex, offset: number, want: number): { checkpoint: Checkpoint | null; frames: FramePoint[] | null } {
+  const recorded = resumePoints.get(ref);
+  const rp = recorded ? checkpointBefore(recorded, offset) : null;
+  const toc = idx.toc?.points.length ? pointsFor(idx.toc.points, offset, want) : [];
+  if (rp && isFramePoint(rp) && (toc.length === 0 || rp.out > toc[0]!.out)) return { checkpoint: null, frames: [rp] };
+  const checkpoint = rp && !isFramePoint(rp) ? rp : null;
+  return { checkpoint, frames: toc.length ? toc : null };
+}
 
 /** Aborts the background digest check when another file or image is opened. */
 let verifyCtl: AbortController | null = null;
@@ -454,9 +469,8 @@ export async function readEntry(layer: number, entry: number, maxBytes?: number,
   const want = Math.max(0, Math.min(size, maxBytes ?? size));
   if (want === 0) return new Uint8Array(0);
   const ref = image.layers[layer]!;
-  const points = resumePoints.get(ref);
-  const checkpoint = points ? checkpointBefore(points, idx.dataOffsets[entry]!) : null;
-  return getPool().read(blobOf(outer, ref.blob), idx.compression, idx.dataOffsets[entry]!, size, want, opts.signal, checkpoint);
+  const { checkpoint, frames } = readStart(ref, idx, idx.dataOffsets[entry]!, want);
+  return getPool().read(blobOf(outer, ref.blob), idx.compression, idx.dataOffsets[entry]!, size, want, opts.signal, checkpoint, frames);
 }
 
 /* ------------------------------------------------------------------ example */

@@ -54,7 +54,7 @@ describe('WorkerPool scheduling', () => {
     expect(Array.from(await read)).toEqual([1, 2, 3, 4, 5]);
     // the queued background job runs on the next free worker, the extra one included
     expect(extra.current.type).toBe('hash');
-    for (const w of FakeWorker.all) w.reply({ type: 'hashed', id: w.current.id, digest: 'sha256:d', diffId: 'sha256:t' });
+    for (const w of FakeWorker.all) w.reply({ type: 'hashed', id: w.current.id, digest: 'sha256:d', diffId: 'sha256:t', listing: null });
     expect(await Promise.all([h1, h2, h3])).toEqual(Array(3).fill({ digest: 'sha256:d', diffId: 'sha256:t' }));
     pool.terminate();
   });
@@ -67,7 +67,7 @@ describe('WorkerPool scheduling', () => {
     const r2 = pool.read(blob, 'none', 1, 1, 1); // queued, but ahead of the two waiting hashes
     expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS);
     const [w0, w1] = FakeWorker.all as [FakeWorker, FakeWorker];
-    w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
+    w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a', listing: null });
     expect(w0.current.type).toBe('read'); // r2 before the queued hashes
     w0.reply({ type: 'bytes', id: w0.current.id, data: new Uint8Array([9]) });
     w1.reply({ type: 'bytes', id: w1.current.id, data: new Uint8Array([8]) });
@@ -75,7 +75,7 @@ describe('WorkerPool scheduling', () => {
     expect(Array.from(await r2)).toEqual([9]);
     // the two waiting hashes now run, one on each worker
     expect(FakeWorker.all.map((w) => w.current.type)).toEqual(['hash', 'hash']);
-    for (const w of FakeWorker.all) w.reply({ type: 'hashed', id: w.current.id, digest: 'a', diffId: 'a' });
+    for (const w of FakeWorker.all) w.reply({ type: 'hashed', id: w.current.id, digest: 'a', diffId: 'a', listing: null });
     await Promise.all(jobs);
     expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS);
     pool.terminate();
@@ -87,7 +87,7 @@ describe('WorkerPool scheduling', () => {
     const progress: number[] = [];
     const audit = pool.auditLayer(blob, 'gzip', 3, [], { onProgress: (d) => progress.push(d) });
     const w0 = FakeWorker.all[0]!;
-    w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
+    w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a', listing: null });
     expect(w0.current).toMatchObject({ type: 'auditLayer', layer: 3 });
     w0.reply({ type: 'progress', id: w0.current.id, bytesRead: 1, bytesTotal: 2 });
     const result = { layer: 3, packages: [], fileLists: [], secrets: [], notScanned: [], warnings: [], filesRead: 2, bytesRead: 10 };
@@ -95,7 +95,7 @@ describe('WorkerPool scheduling', () => {
     expect(await audit).toEqual(result);
     expect(progress).toEqual([1]);
     expect(w0.current.type).toBe('hash');
-    for (let k = 0; k < 2; k++) w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a' });
+    for (let k = 0; k < 2; k++) w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a', listing: null });
     await Promise.all(hashes);
     pool.terminate();
   });

@@ -13,6 +13,7 @@ import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
 
@@ -152,17 +153,17 @@ export class WorkerPool implements LayerScanner {
   async hashLayer(
     blob: Blob,
     compression: Compression,
-    opts: { signal?: AbortSignal; onProgress?(p: Progress): void; onCheckpoints?(points: Checkpoint[]): void },
+    opts: { signal?: AbortSignal; onProgress?(p: Progress): void; onCheckpoints?(points: ResumePoint[]): void; tocFingerprint?: string | null },
   ): Promise<LayerDigests> {
     const onCheckpoints = opts.onCheckpoints;
     const m = await this.run(
-      { type: 'hash', id: 0, blob, compression, checkpoints: !!onCheckpoints },
+      { type: 'hash', id: 0, blob, compression, checkpoints: !!onCheckpoints, tocFingerprint: opts.tocFingerprint ?? null },
       opts.signal,
       opts.onProgress,
       onCheckpoints ? (r) => r.type === 'checkpoints' && onCheckpoints(r.points) : undefined,
     );
     if (m.type !== 'hashed') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
-    return { digest: m.digest, diffId: m.diffId };
+    return m.listing ? { digest: m.digest, diffId: m.diffId, listing: m.listing } : { digest: m.digest, diffId: m.diffId };
   }
 
   /**
@@ -222,8 +223,9 @@ export class WorkerPool implements LayerScanner {
     maxBytes: number,
     signal?: AbortSignal,
     checkpoint: Checkpoint | null = null,
+    frames: FramePoint[] | null = null,
   ): Promise<Uint8Array> {
-    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint }, signal);
+    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, frames }, signal);
     if (m.type !== 'bytes') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.data;
   }

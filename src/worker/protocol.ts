@@ -8,6 +8,7 @@ import type { Compression, LayerIndex } from '../core/types';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
@@ -15,9 +16,23 @@ import type { Candidate, LayerAuditResult } from '../core/audit/types';
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
   /** `checkpoints`: record resume points for content reads while hashing (replies 'checkpoints' as they come). */
-  | { type: 'hash'; id: number; blob: Blob; compression: Compression; checkpoints: boolean }
-  /** `checkpoint`: the layer's last resume point at or before `dataOffset`, if any (read/inflate/resume.ts). */
-  | { type: 'read'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; maxBytes: number; checkpoint: Checkpoint | null }
+  /** `tocFingerprint`: the layer was listed from its TOC; the tar's listing comes back in 'hashed' when it differs (read/verify.ts). */
+  | { type: 'hash'; id: number; blob: Blob; compression: Compression; checkpoints: boolean; tocFingerprint: string | null }
+  /**
+   * `checkpoint`: the layer's last zran resume point at or before `dataOffset`, if any (read/inflate/resume.ts);
+   * `frames`: the independent members/frames the read can start from (read/toc/frames.ts), if known.
+   */
+  | {
+      type: 'read';
+      id: number;
+      blob: Blob;
+      compression: Compression;
+      dataOffset: number;
+      size: number;
+      maxBytes: number;
+      checkpoint: Checkpoint | null;
+      frames: FramePoint[] | null;
+    }
   /** Decompress a whole compressed archive (`.tar.gz`) into a Blob of Blobs, within the expansion bound (core/read/compression.ts). */
   | { type: 'unpack'; id: number; blob: Blob; compression: Compression }
   /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
@@ -33,9 +48,9 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; id: number; bytesRead: number; bytesTotal: number }
   | { type: 'scanned'; id: number; index: LayerIndex }
-  | { type: 'hashed'; id: number; digest: string; diffId: string }
+  | { type: 'hashed'; id: number; digest: string; diffId: string; listing: LayerIndex | null }
   /** Resume points recorded by a 'hash' job so far (their windows transferred); the job goes on. */
-  | { type: 'checkpoints'; id: number; points: Checkpoint[] }
+  | { type: 'checkpoints'; id: number; points: ResumePoint[] }
   | { type: 'bytes'; id: number; data: Uint8Array }
   | { type: 'unpacked'; id: number; blob: Blob }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }

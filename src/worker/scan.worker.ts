@@ -9,7 +9,7 @@ import { hashRanges } from '../core/compare/hashRanges';
 import { textDiff } from '../core/compare/contentDiff';
 import { readEntryBytes } from '../core/read/contents';
 import { hashLayer } from '../core/read/verify';
-import type { Checkpoint } from '../core/read/inflate/inflater';
+import { isFramePoint, type ResumePoint } from '../core/read/toc/types';
 import { decompressToBlob } from '../core/read/compression';
 import { isLayerscopeError } from '../core/errors';
 import { buildUnion } from '../core/model/union';
@@ -53,15 +53,16 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     } else if (msg.type === 'hash') {
       const checkpoints = msg.checkpoints
         ? {
-            onCheckpoints: (points: Checkpoint[]) =>
+            onCheckpoints: (points: ResumePoint[]) =>
               post(
                 { type: 'checkpoints', id: msg.id, points },
-                points.map((p) => p.window.buffer as ArrayBuffer),
+                points.flatMap((p) => (isFramePoint(p) ? [] : [p.window.buffer as ArrayBuffer])),
               ),
           }
         : undefined;
-      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress, checkpoints });
-      post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId });
+      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress, checkpoints, tocFingerprint: msg.tocFingerprint });
+      const listing = d.listing ?? null;
+      post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId, listing }, listing ? layerIndexTransferables(listing) : []);
     } else if (msg.type === 'union') {
       const union = buildUnion(msg.layers);
       const stats = msg.stats ? computeStats(union, msg.layers) : null;
@@ -88,6 +89,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         maxBytes: msg.maxBytes,
         signal: ctl.signal,
         checkpoint: msg.checkpoint,
+        frames: msg.frames,
       });
       post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);
     }

@@ -417,8 +417,8 @@ export function fflateGunzipStream(input: ReadableStream<Uint8Array>): ReadableS
 }
 
 /** zstd through libzstd (zstd.ts), one bounded piece per read. */
-export function zstdStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return pullStream(input, createZstdDecoder, 'BAD_ZSTD');
+export function zstdStream(input: ReadableStream<Uint8Array>, onFrameEnd?: (consumed: number, produced: number) => void): ReadableStream<Uint8Array> {
+  return pullStream(input, () => createZstdDecoder({ onFrameEnd }), 'BAD_ZSTD');
 }
 
 function nativeGunzip(input: ReadableStream<Uint8Array>, gunzip?: () => ReadableWritablePair<Uint8Array, Uint8Array>): ReadableStream<Uint8Array> | null {
@@ -453,6 +453,8 @@ export interface DecompressBlobOptions {
   onInput?(chunk: Uint8Array, offset: number): void;
   /** The host's own whole-stream gzip decoder (codecs.ts), tried before fflate instead of DecompressionStream. */
   gunzip?: () => ReadableWritablePair<Uint8Array, Uint8Array>;
+  /** zstd only: where each frame ends, in compressed bytes consumed and uncompressed bytes produced (zstd.ts). */
+  onFrameEnd?(consumed: number, produced: number): void;
 }
 
 /** Native decoders' words for a stream cut short (Node/zlib: "unexpected end of file"; Chromium: "Compressed input was truncated"). */
@@ -481,7 +483,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
     );
   };
   if (c === 'none') return source();
-  if (c === 'zstd') return zstdStream(source());
+  if (c === 'zstd') return zstdStream(source(), opts.onFrameEnd);
   let reader = (nativeGunzip(source(), opts.gunzip) ?? fflateGunzipStream(source())).getReader();
   let usingFallback = !opts.gunzip && typeof DecompressionStream === 'undefined';
   let nativeError: string | null = null;

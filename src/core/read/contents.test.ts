@@ -91,7 +91,7 @@ describe('reads from resume points recorded by the digest check', () => {
     const blob = new Blob([gzipSync(tarBytes)]);
     const points: Checkpoint[] = [];
     const plain = await hashLayer(blob, 'gzip');
-    const recorded = await hashLayer(blob, 'gzip', { checkpoints: { onCheckpoints: (p) => points.push(...p) } });
+    const recorded = await hashLayer(blob, 'gzip', { checkpoints: { onCheckpoints: (p) => points.push(...(p as Checkpoint[])) } });
     expect(recorded).toEqual(plain);
     expect(points.length).toBeGreaterThanOrEqual(Math.floor(tarBytes.length / CHECKPOINT_SPACING) - 1);
     const windows = points.reduce((n, p) => n + p.window.length, 0);

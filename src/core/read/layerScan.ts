@@ -27,6 +27,8 @@ import { hashBlob } from './verify';
 import { LayerscopeError, isLayerscopeError, cancelled, isCancelled, throwIfAborted } from '../errors';
 import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type TarEntry } from '../types';
 import { classifyWhiteout } from '../model/whiteout';
+import { scanTocLayer, seekTableOf, tocUnusable } from './toc/tocScan';
+import type { TocInfo } from './toc/types';
 
 /** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
 export const MAX_LAYER_ENTRIES = 5_000_000;
@@ -159,6 +161,13 @@ export interface ScanLayerOptions {
   layer?: number;
   /** The host's sha256 and gzip (codecs.ts); default hash-wasm and DecompressionStream. */
   codecs?: Codecs;
+  /**
+   * List an eStargz / zstd:chunked layer from its table of contents instead of
+   * decoding it (read/toc/tocScan.ts), when it is not hashed now (`hash`: the
+   * command line decodes every layer to hash it anyway, so it reads the tar itself).
+   * Default true.
+   */
+  toc?: boolean;
 }
 
 export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promise<LayerIndex> {
@@ -181,6 +190,20 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
       opts.onProgress?.({ bytesRead: read, bytesTotal: total });
     }
   };
+  let toc: TocInfo | null = null;
+  if (compression !== 'none' && !opts.hash && opts.toc !== false) {
+    try {
+      const listed = await scanTocLayer(blob, compression, { signal: opts.signal, layer: opts.layer, codecs: opts.codecs });
+      if (listed) {
+        progress(total);
+        return listed;
+      }
+      if (compression === 'zstd') toc = await seekTableOf(blob);
+    } catch (e) {
+      if (opts.signal?.aborted || isCancelled(e)) throw cancelled();
+      warnings.push(tocUnusable(compression, e, opts.layer));
+    }
+  }
   let tarSize = 0;
   let diffId: string | null = null;
   let digest: string | null = null;
@@ -260,7 +283,8 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
   }
   throwIfAborted(opts.signal);
   progress(total);
-  return b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
+  const index = b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
+  return toc ? { ...index, toc } : index;
 }
 
 function toLayerError(e: unknown, signal: AbortSignal | undefined, offset = 0): NonNullable<LayerIndex['error']> {

@@ -17,7 +17,11 @@ import { defaultCodecs, type Codecs } from '../codecs';
 import { decompressBlob } from './compression';
 import { LayerscopeError, isLayerscopeError, throwIfAborted } from '../errors';
 import { type Checkpoint, Inflater } from './inflate/inflater';
-import type { Compression } from '../types';
+import type { Compression, EngineWarning, LayerIndex } from '../types';
+import { LayerIndexBuilder } from './layerScan';
+import { TarParser } from './tar/parser';
+import { listingFingerprint } from './toc/fingerprint';
+import type { FramePoint, ResumePoint } from './toc/types';
 
 /** Report progress at most this often, in bytes (keeps worker messages few). */
 export const HASH_PROGRESS_BYTES = 4 * 1024 * 1024;
@@ -32,7 +36,13 @@ export interface HashOptions {
    * instead of the platform's, and `onCheckpoints` receives them in batches, in order,
    * as the pass goes (a read can use the first ones before the pass ends).
    */
-  checkpoints?: { onCheckpoints(points: Checkpoint[]): void };
+  checkpoints?: { onCheckpoints(points: ResumePoint[]): void };
+  /**
+   * The layer was listed from its table of contents, whose listing has this
+   * fingerprint (toc/fingerprint.ts): the tar decoded here is parsed too, and when
+   * its listing differs, it is returned (`LayerDigests.listing`) to replace the TOC's.
+   */
+  tocFingerprint?: string | null;
 }
 
 /**
@@ -76,6 +86,8 @@ export interface LayerDigests {
   digest: string;
   /** sha256 of the uncompressed tar (equal to `digest` for an uncompressed layer). */
   diffId: string;
+  /** The tar's own listing, when it differs from the TOC's the layer was listed from (see HashOptions.tocFingerprint). */
+  listing?: LayerIndex;
 }
 
 /**
@@ -88,7 +100,7 @@ export async function hashLayer(blob: Blob, compression: Compression, opts: Hash
     return { digest: d, diffId: d };
   }
   const codecs = opts.codecs ?? defaultCodecs;
-  if (compression === 'gzip' && opts.checkpoints) {
+  if (compression === 'gzip' && opts.checkpoints && !opts.tocFingerprint) {
     try {
       return await hashGzipRecording(blob, opts, codecs);
     } catch (e) {
@@ -102,9 +114,30 @@ export async function hashLayer(blob: Blob, compression: Compression, opts: Hash
   const tar = await codecs.createHasher();
   let storedSeen = 0;
   let reported = 0;
+  // zstd: each frame end at least CHECKPOINT_SPACING past the last point recorded is a
+  // place reads can start (no window needed: frames are independent, RFC 8878 §3.1).
+  let frames: FramePoint[] = [];
+  let lastFrameOut = 0;
+  const sendFrames = () => {
+    if (frames.length === 0) return;
+    opts.checkpoints?.onCheckpoints(frames);
+    frames = [];
+  };
+  const onFrameEnd =
+    compression === 'zstd' && opts.checkpoints
+      ? (consumed: number, produced: number) => {
+          if (produced - lastFrameOut < CHECKPOINT_SPACING || consumed >= blob.size) return;
+          lastFrameOut = produced;
+          frames.push({ kind: 'frame', in: consumed, inEnd: blob.size, out: produced, size: -1, digest: null });
+          if (frames.length >= CHECKPOINT_BATCH) sendFrames();
+        }
+      : undefined;
+  // A TOC-listed layer: its tar is listed here as well, to compare.
+  const listed = opts.tocFingerprint ? new TarListing(opts.signal) : null;
   const reader = decompressBlob(blob, compression, {
     signal: opts.signal,
     gunzip: codecs.gunzip,
+    onFrameEnd,
     onInput: (chunk, off) => {
       stored.update(chunk);
       storedSeen = off + chunk.length;
@@ -120,14 +153,67 @@ export async function hashLayer(blob: Blob, compression: Compression, opts: Hash
       const { done, value } = await reader.read();
       if (done) break;
       tar.update(value);
+      listed?.push(value);
     }
   } catch (e) {
     reader.cancel().catch(() => {});
+    sendFrames();
     throw e;
   }
+  sendFrames();
   if (storedSeen !== blob.size) throw new LayerscopeError('TRUNCATED', `read ${storedSeen} of ${blob.size} bytes`, { offset: storedSeen });
   opts.onProgress?.({ bytesRead: blob.size, bytesTotal: blob.size });
-  return { digest: stored.digest(), diffId: tar.digest() };
+  const d: LayerDigests = { digest: stored.digest(), diffId: tar.digest() };
+  if (listed) {
+    const index = listed.finish(blob.size, compression, d);
+    if (listingFingerprint(index, await codecs.createHasher()) !== opts.tocFingerprint) d.listing = index;
+  }
+  return d;
+}
+
+/** The tar's listing built while the digest pass decodes it (as layerScan.ts builds it at indexing). */
+class TarListing {
+  private readonly b = new LayerIndexBuilder();
+  private readonly warnings: EngineWarning[] = [];
+  private readonly parser: TarParser;
+  private error: LayerIndex['error'] = null;
+  private size = 0;
+  constructor(private readonly signal?: AbortSignal) {
+    this.parser = new TarParser({ onEntry: (e) => void this.b.add(e), onWarning: (w) => void this.warnings.push(w) });
+  }
+  push(chunk: Uint8Array): void {
+    this.size += chunk.length;
+    if (this.error || this.parser.finished) return;
+    try {
+      this.parser.push(chunk);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+  private fail(e: unknown): void {
+    throwIfAborted(this.signal);
+    this.error = isLayerscopeError(e)
+      ? { code: e.code, message: e.message, offset: e.offset ?? this.size }
+      : { code: 'IO', message: String(e), offset: this.size };
+  }
+  finish(storedSize: number, compression: Compression, d: LayerDigests): LayerIndex {
+    if (!this.error) {
+      try {
+        this.parser.end();
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+    return this.b.finish({
+      tarSize: this.size,
+      storedSize,
+      compression,
+      diffIdComputed: d.diffId,
+      digestComputed: d.digest,
+      warnings: this.warnings,
+      error: this.error,
+    });
+  }
 }
 
 /**

@@ -146,8 +146,14 @@ export interface PullDecoder {
   free(): void;
 }
 
-/** One zstd stream (any number of frames, skippable frames included). */
-export async function createZstdDecoder(): Promise<PullDecoder> {
+/**
+ * One zstd stream (any number of frames, skippable frames included). `onFrameEnd`
+ * hears where each frame ends — compressed bytes consumed and bytes produced up to
+ * there — from ZSTD_decompressStream returning 0 ("a frame is completely decoded and
+ * fully flushed", zstd.h), which it does with the input position just past the frame:
+ * each such place is where an independent decode can start (RFC 8878 §3.1).
+ */
+export async function createZstdDecoder(opts: { onFrameEnd?(consumed: number, produced: number): void } = {}): Promise<PullDecoder> {
   const x = await zstdWasm();
   const dctx = x.ZSTD_createDCtx();
   if (!dctx) throw new LayerscopeError('IO', 'the zstd decoder could not allocate its state');
@@ -162,6 +168,7 @@ export async function createZstdDecoder(): Promise<PullDecoder> {
   let consumed = 0;
   let produced = 0;
   let lastRet = 0;
+  let lastFrameEnd = -1;
   let first: Uint8Array | null = null;
   let freed = false;
   const view = () => new DataView(x.memory.buffer);
@@ -206,10 +213,12 @@ export async function createZstdDecoder(): Promise<PullDecoder> {
         if (ret > 2 ** 32 - 1 - ZSTD_ERROR_MAX_CODE) throw zstdError(2 ** 32 - ret, produced, consumed, first);
         lastRet = ret;
         const n = v2.getUint32(outStruct + 8, true);
-        if (n > 0) {
-          produced += n;
-          return new Uint8Array(x.memory.buffer, outBuf, n).slice();
+        produced += n;
+        if (ret === 0 && consumed !== lastFrameEnd) {
+          lastFrameEnd = consumed;
+          opts.onFrameEnd?.(consumed, produced);
         }
+        if (n > 0) return new Uint8Array(x.memory.buffer, outBuf, n).slice();
         // No output: the input slice was used up (or a frame ended exactly here); go on.
       }
     },

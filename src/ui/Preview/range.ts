@@ -1,13 +1,13 @@
 /**
  * Bytes of a file version at an offset, for "load more" and "jump to offset":
  * the same read as the loader's readEntry (the page's worker pool: a slice of
- * an uncompressed layer, a decoding from the layer's start for a compressed one,
+ * an uncompressed layer, a decoding from the closest resume point for a compressed one,
  * stopped after the range), starting `offset` bytes into the file.
  *
  * TODO(#10): move next to readEntry in the engine host once src/state is redesigned.
  */
 import { useStore } from '../../state/store';
-import { getPool } from '../../state/loader';
+import { getPool, readStart } from '../../state/loader';
 import { blobOf } from '../../core/read/archive';
 import { LayerscopeError } from '../../core/errors';
 
@@ -23,7 +23,10 @@ export async function readRange(layer: number, entry: number, offset: number, le
   const from = Math.max(0, Math.min(size, Math.floor(offset)));
   const want = Math.max(0, Math.min(size - from, Math.floor(length)));
   if (want === 0) return new Uint8Array(0);
-  return getPool().read(blobOf(outer, ref.blob), idx.compression, (idx.dataOffsets[entry] ?? 0) + from, size - from, want, signal);
+  const at = (idx.dataOffsets[entry] ?? 0) + from;
+  // From the closest resume point or TOC member/frame, as readEntry does.
+  const { checkpoint, frames } = readStart(ref, idx, at, want);
+  return getPool().read(blobOf(outer, ref.blob), idx.compression, at, size - from, want, signal, checkpoint, frames);
 }
 
 /** "0x1f00", "7936", "64k", "1M" → a byte offset; null when unreadable. */
