@@ -11,7 +11,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, dpkgStanza, dpkgStatus, pseudoRandom } from '../test/helpers/auditImage';
+import { gzipSync } from 'node:zlib';
+import { writeDockerArchive } from '../src/core/write/dockerArchive';
+import { apkRecord, buildImage, dpkgStanza, dpkgStatus, layerTar, pseudoRandom } from '../test/helpers/auditImage';
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-audit-'));
 test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -140,4 +142,49 @@ test('the treemap: sized by bytes, hidden bytes as their own cells, a folder ope
   const groups = page.getByTestId('advice-group');
   await expect(groups.first()).toContainText('/var/lib/apt/lists');
   await expect(groups.first()).toContainText('rm -rf /var/lib/apt/lists/*');
+});
+
+test('bad input: a damaged database is a warning naming it while the others are read; an unreadable file is "not scanned", never clean', async ({ page }) => {
+  const top = new Uint8Array(
+    gzipSync(
+      layerTar([
+        // cut short in this first file: what lies after the damage (the .env) cannot be read
+        { path: 'app/blob', data: Uint8Array.from(pseudoRandom(200_000, 3), (c) => c.charCodeAt(0)) },
+        { path: 'app/.env', data: `API_TOKEN=${pseudoRandom(24, 7)}\n` },
+      ]),
+    ),
+  );
+  const bytes = await writeDockerArchive({
+    layers: [
+      {
+        tar: layerTar([
+          // cut off in the middle of a stanza
+          { path: 'var/lib/dpkg/status', data: `${dpkgStatus(dpkgStanza('base-files', '12.4'))}\nPackage: libc6\nStatus: install ok installed\nVers` },
+          { path: 'lib/apk/db/installed', data: `${apkRecord('musl', '1.2.4-r2')}\n\n` },
+        ]),
+      },
+      // a gzip layer cut short: its files cannot be read
+      { tar: top.subarray(0, Math.floor(top.length / 2)) },
+    ],
+    config: { architecture: 'amd64', os: 'linux', config: {} },
+    history: [{ created_by: 'ADD rootfs' }, { created_by: 'COPY . /app' }],
+    repoTag: 'layerscope/audit-bad:1',
+  });
+  const f = join(tmp, 'bad.tar');
+  writeFileSync(f, bytes);
+  await page.goto('./');
+  await page.getByTestId('file-input').setInputFiles(f);
+  await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready');
+  await page.getByTestId('tab-audit').click();
+  await expect(page.getByTestId('audit-panel')).toHaveAttribute('data-state', 'done');
+  // both databases' packages listed, the damaged one's before the damage
+  await expect(page.locator('[data-testid="package-row"][data-name="musl"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="package-row"][data-name="base-files"]')).toHaveCount(1);
+  const problems = page.getByTestId('audit-problems');
+  await problems.locator('summary').click();
+  await expect(problems).toContainText('/var/lib/dpkg/status');
+  await expect(problems).toContainText('damaged');
+  await page.getByTestId('audit-tab-secrets').click();
+  await expect(page.getByTestId('audit-problems')).toContainText('not scanned');
+  await expect(page.getByTestId('secrets-empty')).toContainText('not known to be clean');
 });

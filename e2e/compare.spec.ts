@@ -247,6 +247,32 @@ test.describe('two images', () => {
     await expect(row(page, '/etc/motd')).toHaveAttribute('data-category', 'unknown');
   });
 
+  test('two images of one archive (podman save -m, a shared first layer) through Compare…; the diff tree by keyboard', async ({ page }) => {
+    await page.goto('./');
+    await page.getByTestId('file-input').setInputFiles(resolve(process.cwd(), 'test/fixtures/images/podman-two-images-shared-layer.docker.tar'));
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('compare-open').click();
+    const menu = page.getByTestId('compare-menu');
+    await menu.getByRole('heading', { name: 'With another image of this archive' }).waitFor();
+    await menu.locator('.cmp-dialog__list button').first().click();
+    const cmp = page.getByTestId('compare');
+    await expect(cmp.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(cmp.getByTestId('compare-stacks').locator('li[data-a="0"][data-b="0"]')).toHaveAttribute('data-shared', 'true');
+    // keyboard: the tree takes focus, ↓ moves the selection, → opens a directory, ← goes back to its parent
+    const tree = cmp.locator('[role="tree"]');
+    await tree.focus();
+    const active = cmp.locator('[role="treeitem"][aria-selected="true"]');
+    const first = await active.getAttribute('data-path');
+    expect(first).toBeTruthy();
+    await page.keyboard.press('End');
+    const last = await active.getAttribute('data-path');
+    await page.keyboard.press('Home');
+    await expect(active).toHaveAttribute('data-path', first!);
+    await page.keyboard.press('ArrowDown');
+    if (last !== first) await expect(active).not.toHaveAttribute('data-path', first!);
+    await expect(page.getByTestId('compare-path')).toBeVisible();
+  });
+
   test('a second file that is not an image: the error names side B and the explorer stays', async ({ page }) => {
     const a = await build41();
     const junk = join(tmp, 'notes.txt');

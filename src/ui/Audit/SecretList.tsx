@@ -19,7 +19,7 @@ export function SecretList({ report }: { report: AuditReport }) {
     return (
       <p className="muted" data-testid="secrets-empty">
         No secret found in {formatCount(report.stats.secretCandidates)} candidate files (every version in every layer), the config and the history.
-        {report.notScanned.length > 0 && ` ${formatCount(report.notScanned.length)} could not be scanned: see below.`}
+        {report.notScanned.length > 0 && ` But ${formatCount(report.notScanned.length)} could not be scanned (see below): the image is not known to be clean.`}
       </p>
     );
   return (
