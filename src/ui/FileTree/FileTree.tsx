@@ -49,6 +49,7 @@ import { descendantsChanged, firstLayerWithMatch, splitName, throughOf } from '.
 import { useTreeSearch } from './useTreeSearch';
 import { revealDetailsIfStacked } from '../Layout/Explorer';
 import { OPEN_KEY_HELP, TYPEAHEAD_RESET_MS, findByPrefix, isTypeaheadKey, matchShortcut } from '../Keys/keys';
+import { failingLayers } from '../StackDiagram/integrity';
 import './FileTree.css';
 
 /** Indentation per tree level; it shrinks (down to INDENT_MIN_PX) before a name gives way. */
@@ -112,6 +113,9 @@ export function FileTree() {
   const union = ms?.union ?? null;
   const [attrs, setAttrs] = useState(() => readAttrsPref());
   const loadedUnion = useStore((s) => s.loaded?.union === union);
+  // Layers whose bytes fail their digest check: the rows they provide are flagged.
+  const integrity = useStore((s) => s.loaded?.integrity);
+  const badLayers = useMemo(() => failingLayers(integrity), [integrity]);
   const layers = ms?.layers ?? null;
   const merged = ms?.merged ?? null;
   const layer = ms?.layer ?? -1;
@@ -458,6 +462,7 @@ export function FileTree() {
                   layerCount={layerCount}
                   createdBy={image?.layers[merged.provider[node]!]?.createdBy ?? null}
                   belowChanged={!!below?.[node]}
+                  untrusted={badLayers.has(merged.provider[node]!)}
                   onSelect={selectNode}
                   onToggle={setOpen}
                 />
@@ -727,6 +732,8 @@ interface RowProps {
   createdBy: string | null;
   /** Something below this directory changed in the layer shown (dive's aggregated marker). */
   belowChanged: boolean;
+  /** Provided by a layer that fails its digest check (integrity.ts). */
+  untrusted: boolean;
   onSelect(node: number): void;
   onToggle(node: number, open: boolean): void;
 }
@@ -768,10 +775,11 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
       data-status={info.status}
       data-match={p.searching && p.flags & F_MATCH ? 'true' : undefined}
       data-below-changed={aggregated ? 'true' : undefined}
+      data-integrity={p.untrusted ? 'mismatch' : undefined}
       aria-level={p.depth + 1}
       aria-expanded={hasChildren ? p.open : undefined}
       aria-selected={p.selected}
-      aria-label={`${displayName(info.name)}${deleted ? `, deleted in layer ${info.layer}` : ''}${info.change !== 'unchanged' ? `, ${info.change}` : ''}`}
+      aria-label={`${displayName(info.name)}${deleted ? `, deleted in layer ${info.layer}` : ''}${info.change !== 'unchanged' ? `, ${info.change}` : ''}${p.untrusted ? `, from layer ${info.layer}, which fails its digest check` : ''}`}
       className={cls}
       style={{ transform: `translateY(${p.top}px)`, height: ROW_HEIGHT }}
       onMouseDown={(e) => e.preventDefault() /* keep focus on the tree element */}
@@ -814,6 +822,15 @@ const TreeRow = memo(function TreeRow(p: RowProps) {
             title={`Written through the symlink ${displayName(through.link)} → ${displayName(through.target)}: the layer's tar names it ${displayName(through.tarPath)}; extracted, it is here (as umoci and containerd apply the layer)`}
           >
             via <SafeText text={through.link} />
+          </span>
+        )}
+        {p.untrusted && (
+          <span
+            className="ft-badge ft-badge-bad"
+            data-testid="row-integrity"
+            title={`Layer ${info.layer}, which ${deleted ? 'deletes' : 'provides'} this path, fails its digest check: what is shown is not necessarily what the image's digests name`}
+          >
+            ⚠ digest
           </span>
         )}
         {info.hiddenVersions > 0 && (

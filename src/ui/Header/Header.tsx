@@ -15,6 +15,8 @@ import './Header.css';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import { HeaderCompare } from '../Compare/CompareMount';
+import { failingLayers, failingSentence } from '../StackDiagram/integrity';
+import { SHOW_LAYER_DETAILS } from '../App/RightPane';
 
 const FORMAT_NAMES: Record<ArchiveFormat, string> = {
   'docker-legacy': 'docker save (Docker ≤ 24)',
@@ -57,6 +59,7 @@ export function Header({ onOpen }: { onOpen(): void }) {
             from layerscope view: <SafeText text={served.label} />
           </span>
         )}
+        <IntegrityBadge />
       </div>
       <Choosers />
       <div className="header__spacer" />
@@ -70,6 +73,31 @@ export function Header({ onOpen }: { onOpen(): void }) {
         </button>
       </div>
     </header>
+  );
+}
+
+/**
+ * The image shown has layers whose bytes fail their digest check: said where the
+ * file is named, not only in the status bar. A click shows the first such layer.
+ */
+function IntegrityBadge() {
+  const integrity = useStore((s) => s.loaded?.integrity);
+  const containerLayer = useStore((s) => s.loaded?.image.layers.findIndex((l) => l.synthetic === 'container') ?? -1);
+  const bad = [...failingLayers(integrity)].filter((l) => l !== containerLayer);
+  if (bad.length === 0) return null;
+  return (
+    <button
+      type="button"
+      className="chip header__integrity"
+      data-testid="header-integrity"
+      title={`Layer${bad.length === 1 ? '' : 's'} ${bad.join(', ')}: the bytes in this archive are not those the image's digests name (altered or damaged). Click to see the first.`}
+      onClick={() => {
+        useStore.getState().selectLayer(bad[0]!);
+        document.dispatchEvent(new CustomEvent(SHOW_LAYER_DETAILS));
+      }}
+    >
+      ⚠ {failingSentence(bad.length)}
+    </button>
   );
 }
 

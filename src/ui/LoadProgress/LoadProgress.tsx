@@ -5,6 +5,7 @@
  * failed layers, and the engine's warnings one click away. Fixed height in
  * both states, so the panes above never move.
  */
+import { failingSentence, withoutLayerPrefix } from '../StackDiagram/integrity';
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../../state/store';
 import { cancelLoad } from '../../state/loader';
@@ -192,7 +193,7 @@ function Ready() {
         {verifying
           ? 'checking layer digests…'
           : mismatches > 0
-            ? `${mismatches} layer${mismatches === 1 ? ' fails its' : 's fail their'} digest check`
+            ? failingSentence(mismatches)
             : `${imageChecks.filter((c) => c.diffId === 'ok' || c.digest === 'ok').length}/${imageLayers} layers verified`}
       </span>
       <div className="statusbar__spacer" />
@@ -217,12 +218,12 @@ function Ready() {
               <ul>
                 {failed.map(({ l, i }) => (
                   <li key={`f${i}`} className="statusbar__panel-failed">
-                    <strong>Layer {i} could not be read to the end.</strong> <SafeText text={l.error ?? ''} />
+                    <strong>Layer {i} could not be read to the end.</strong> <SafeText text={withoutLayerPrefix(l.error ?? '', i)} />
                   </li>
                 ))}
                 {warnings.map((w, i) => (
                   <li key={i}>
-                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} <SafeText text={w.message} />
+                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} <SafeText text={withoutLayerPrefix(w.message, w.layer)} />
                   </li>
                 ))}
               </ul>

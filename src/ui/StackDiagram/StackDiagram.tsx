@@ -22,6 +22,7 @@ import { formatBytes, formatCount, shortDigest } from '../format/format';
 import { displayName } from '../format/displayName';
 import { bandHeights, metadataMarkers, stackLayout, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
 import { layerFigures } from './figures';
+import { layerIntegrity, mismatchText, type IntegrityState } from './integrity';
 import { ExplainButton } from '../Teach/Explain';
 import { SHOW_LAYER_DETAILS } from '../App/RightPane';
 import './StackDiagram.css';
@@ -38,6 +39,7 @@ export function StackDiagram() {
   const loads = useStore((s) => s.layerLoads);
   const partial = useStore((s) => s.partialLayers);
   const status = useStore((s) => s.status);
+  const verifying = useStore((s) => s.verifying);
   const selectedLayer = useStore((s) => s.selectedLayer);
   const logScale = useStore((s) => s.logScale);
   const selectLayer = useStore((s) => s.selectLayer);
@@ -178,6 +180,8 @@ export function StackDiagram() {
       figures={figures[i]!}
       load={loaded ? undefined : loads[i]}
       error={errorOf(i)}
+      integrity={image.layers[i]?.synthetic === 'container' ? 'unchecked' : layerIntegrity(loaded?.integrity[i], !loaded || verifying)}
+      mismatch={loaded?.integrity[i] ? mismatchText(loaded.integrity[i]) : ''}
       height={heights[i]!}
       selected={i === selected}
       above={i > selected}
@@ -336,6 +340,9 @@ interface BandProps {
   figures: LayerFigures;
   load: LayerLoad | undefined;
   error: string | null;
+  /** Its digests against the image's (integrity.ts); `mismatch` says what failed. */
+  integrity: IntegrityState;
+  mismatch: string;
   height: number;
   selected: boolean;
   /** Above the selected layer: not part of the filesystem the tree shows. */
@@ -347,7 +354,7 @@ interface BandProps {
   onOpen(): void;
 }
 
-function Band({ index, image, images, figures: f, load, error, height, selected, above, base, onSelect, onOpen }: BandProps) {
+function Band({ index, image, images, figures: f, load, error, integrity, mismatch, height, selected, above, base, onSelect, onOpen }: BandProps) {
   const ref = image.layers[index]!;
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
@@ -375,6 +382,7 @@ function Band({ index, image, images, figures: f, load, error, height, selected,
     hidden > 0 ? `${formatBytes(hidden)} hidden by later layers` : '',
     shared,
     base ? 'from the base image' : '',
+    integrity === 'mismatch' ? 'fails its digest check' : '',
     state === 'failed' ? `failed: ${error ? displayName(error) : 'could not be read'}` : stateText,
   ]
     .filter(Boolean)
@@ -391,14 +399,21 @@ function Band({ index, image, images, figures: f, load, error, height, selected,
     hidden > 0 ? `Hidden: ${formatBytes(hidden)} of this layer is overwritten or deleted by later layers, but still ships in the image` : '',
     shared ? `Shared: ${shared} (stored once in this archive)` : '',
     ref.diffId ? `diff_id: ${ref.diffId}` : '',
+    integrity === 'mismatch' ? `Digest check failed: ${mismatch}. These bytes are not the layer the image names: altered or damaged.` : '',
     state === 'failed' ? `Failed: ${error ? displayName(error) : 'could not be read'}` : '',
   ]
     .filter(Boolean)
     .join('\n');
 
-  const badges = committed || shared !== '' || stateText !== '';
+  const bad = integrity === 'mismatch';
+  const badges = committed || shared !== '' || stateText !== '' || bad;
   const badgeEls = (
     <>
+      {bad && (
+        <span className="sd-badge sd-integrity-bad" data-testid="integrity-badge">
+          ⚠ digest mismatch
+        </span>
+      )}
       {committed && <span className="sd-badge sd-committed">committed</span>}
       {shared && (
         <span className="sd-badge sd-shared" data-testid="shared-marker">
@@ -432,6 +447,7 @@ function Band({ index, image, images, figures: f, load, error, height, selected,
       data-testid="layer"
       data-index={index}
       data-load={state}
+      data-integrity={integrity}
       data-base={base || undefined}
       data-above={above || undefined}
       data-shared={ref.sharedWith.length > 0 || undefined}

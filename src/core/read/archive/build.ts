@@ -41,6 +41,11 @@ function digestFromBlobPath(name: string): string | null {
   return m ? `${m[1]}:${m[2]}` : null;
 }
 
+/** "1 layer", "3 layers". */
+function layersWord(n: number): string {
+  return `${n} layer${n === 1 ? '' : 's'}`;
+}
+
 function missingBlob(label: string, what: string, name: string): LayerscopeError {
   return new LayerscopeError('MISSING_BLOB', `${label}: ${what} "${name}" is not in the archive`);
 }
@@ -99,7 +104,7 @@ async function buildImage(
   if (cfg.diffIds.length !== n) {
     warnings.push({
       code: 'LAYER_COUNT_MISMATCH',
-      message: `${d.label}: the manifest lists ${n} layers but the config's rootfs.diff_ids has ${cfg.diffIds.length}`,
+      message: `${d.label}: the manifest lists ${layersWord(n)} but the config's rootfs.diff_ids has ${cfg.diffIds.length}`,
     });
   }
 
@@ -120,7 +125,7 @@ async function buildImage(
     const made = raw.filter((s) => !s.emptyLayer).length;
     warnings.push({
       code: 'HISTORY_MISMATCH',
-      message: `${d.label}: history has ${made} layer-making steps for ${n} layers; build commands may be misattributed`,
+      message: `${d.label}: history has ${made} layer-making step${made === 1 ? '' : 's'} for ${layersWord(n)}; build commands may be misattributed`,
     });
   }
 
@@ -255,7 +260,8 @@ export async function readArchiveInfo(outer: OuterArchive, outerCompression: Com
     } catch (err) {
       if (!isLayerscopeError(err) || err.code === 'CANCELLED') throw err;
       failures.push(err);
-      warnings.push({ code: err.code, message: `${err.message}; this image cannot be opened` });
+      // Said while another image of the archive is shown: "this image" would name the wrong one.
+      warnings.push({ code: err.code, message: `${err.message}; that image cannot be opened (the archive's other images can)` });
     }
   }
 
