@@ -29,7 +29,11 @@ function members(buf: Buffer, base = 0, end = buf.length): Member[] {
   for (let at = base; at + BLOCK <= end; ) {
     const h = buf.subarray(at, at + BLOCK);
     if (h.every((b) => b === 0)) break;
-    const str = (o: number, n: number) => h.subarray(o, o + n).toString('latin1').replace(/\0.*$/s, '');
+    const str = (o: number, n: number) =>
+      h
+        .subarray(o, o + n)
+        .toString('latin1')
+        .replace(/\0.*$/s, '');
     const prefix = str(345, 155);
     const name = (prefix ? `${prefix}/` : '') + str(0, 100);
     const size = Number.parseInt(str(124, 12).trim() || '0', 8);
@@ -43,7 +47,12 @@ function members(buf: Buffer, base = 0, end = buf.length): Member[] {
 function tampered(layer: number): { path: string; file: string } {
   const buf = Buffer.from(readFileSync(join(FIXTURES, 'dive-legacy-14-layers.tar')));
   const outer = members(buf);
-  const manifest = JSON.parse(buf.subarray(outer.find((m) => m.name === 'manifest.json')!.data).toString('utf8').replace(/\0.*$/s, ''));
+  const manifest = JSON.parse(
+    buf
+      .subarray(outer.find((m) => m.name === 'manifest.json')!.data)
+      .toString('utf8')
+      .replace(/\0.*$/s, ''),
+  );
   const layerTar = outer.find((m) => m.name === manifest[0].Layers[layer])!;
   const file = members(buf, layerTar.data, layerTar.data + layerTar.size).find((m) => m.type === '0' && m.size > 0)!;
   buf[file.data] = buf[file.data]! ^ 0x20;

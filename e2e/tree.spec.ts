@@ -244,6 +244,27 @@ test.describe('search', () => {
     });
   }
 
+  test('a match on a directory shows what it holds; a path absent at the layer says where it exists', async ({ page }) => {
+    await openFixture(page, 'dive-legacy-14-layers.tar');
+    const treeRow = (p: string) => page.locator(`[data-testid="tree-row"][data-path="${p}"]`);
+    await page.locator('[data-testid="layer"][data-index="5"]').click();
+    await page.getByTestId('search').fill('example');
+    await expect(page.getByTestId('search-count')).toHaveText('1 match');
+    await expect(treeRow('/root/example')).toHaveAttribute('data-match', 'true');
+    await expect(treeRow('/root/example')).toHaveAttribute('aria-expanded', 'true');
+    // Its file is shown, as context (not counted as a match).
+    await expect(treeRow('/root/example/somefile2.txt')).toBeVisible();
+    await expect(treeRow('/root/example/somefile2.txt')).not.toHaveAttribute('data-match', 'true');
+    // At layer 0 the file does not exist yet: the page says from which layer it does.
+    await page.locator('[data-testid="layer"][data-index="0"]').click();
+    await page.getByTestId('search').fill('somefile2');
+    await expect(page.getByTestId('tree-empty')).toContainText('No path matches the search in layer 0.');
+    await expect(page.getByTestId('exists-from-layer')).toContainText('A matching path exists from layer 5.');
+    await page.getByTestId('exists-from-layer').getByRole('button', { name: 'Show layer 5' }).click();
+    await expect(page.locator('[data-testid="layer"][data-index="5"]')).toHaveAttribute('aria-selected', 'true');
+    await expect(treeRow('/root/example/somefile2.txt')).toHaveAttribute('data-match', 'true');
+  });
+
   test('an invalid regex says so instead of searching', async ({ page }) => {
     await openFixture(page, 'dive-legacy-14-layers.tar');
     await page.getByLabel('Search mode').selectOption('regex');

@@ -15,6 +15,9 @@ import {
   nodeInfo,
   shippedBelow,
   F_MATCH,
+  F_HAS_CHILD,
+  F_UNDER_MATCH,
+  autoOpen,
   type SearchSpec,
 } from './treeModel';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode } from './viewSlice';
@@ -349,6 +352,36 @@ describe('search', () => {
     expect(compileSearch({ text: '(', mode: 'regex', caseSensitive: false })).toMatchObject({ ok: false });
   });
 
+  it('a match on a directory shows what it holds; its subdirectories start closed unless they lead to a match', () => {
+    // "usr" matches /usr only: its contents are shown as context, not as matches.
+    const r = paths({ layer: 2, search: { text: 'usr' } });
+    // (/usr/lib is shown deleted: layer 1's opaque /usr hides it.)
+    expect(r.paths).toEqual(['/usr', '/usr/lib', '/usr/local']);
+    expect(r.flt.matchCount).toBe(1);
+    expect(r.flt.passCount).toBe(1);
+    const local = r.rows.flags[2]!;
+    expect(local & F_MATCH).toBe(0);
+    expect(local & F_UNDER_MATCH).toBeTruthy();
+    expect(local & F_HAS_CHILD).toBeTruthy();
+    expect(autoOpen(local)).toBe(false);
+    // Opened by hand (the flipped set), /usr/local shows its file.
+    const mv = r.mv;
+    const opened = flattenTree(U, LAYERS, mv, r.flt, {
+      sort: 'name',
+      expanded: new Uint8Array(U.nodeCount),
+      autoExpand: true,
+      collapsed: new Set([lookup(U, '/usr/local')]),
+    });
+    expect(Array.from(opened.nodes.subarray(0, opened.count), (n) => pathOf(U, n))).toEqual(['/usr', '/usr/lib', '/usr/local', '/usr/local/x']);
+    // A subdirectory that leads to another match opens by itself.
+    const etc = paths({ layer: 2, search: { text: '/etc', mode: 'glob' } });
+    expect(etc.paths).toEqual(['/etc', '/etc/motd', '/etc/passwd']);
+    const both = paths({ layer: 2, search: { text: '^(usr|x)$', mode: 'regex' } });
+    expect(both.paths).toEqual(['/usr', '/usr/lib', '/usr/local', '/usr/local/x']);
+    // The other filters still apply inside: only added paths under /etc at layer 1 (none).
+    expect(paths({ layer: 1, filters: { unchanged: false, modified: false, deleted: false }, search: { text: 'etc' } }).paths).toEqual([]);
+  });
+
   it('counts only matches that pass the other filters', () => {
     expect(paths({ layer: 2, search: { text: 'passwd' } }).flt.matchCount).toBe(1);
     expect(paths({ layer: 2, showDeleted: false, search: { text: 'passwd' } }).flt.matchCount).toBe(0);
@@ -529,12 +562,15 @@ describe('filters against a naive oracle on random images', () => {
           const got = Array.from(rows.nodes.subarray(0, rows.count), (n) => P[n]);
           // oracle: a node passes if present (a path deleted by a lower layer counts as unchanged
           // and needs show-deleted), its change kind is enabled, it changed when only-changes is on,
-          // and it matches; it is shown if it or a descendant passes.
+          // and it matches — or lies inside a present directory that matches (a match on a
+          // directory shows what it holds); it is shown if it or a descendant passes.
+          const matches = (i: number) => !cs.search || new RegExp(cs.search, 'i').test(u.names[u.nameId[i]!]!);
+          const insideMatch = (i: number) => P.some((q, j) => j > 0 && P[i]!.startsWith(q + '/') && mv.status[j] !== 0 && matches(j));
           const passes = (i: number) => {
             if (mv.status[i] === 0) return false;
             if (mv.status[i] === 2 && !cs.showDeleted) return false;
             if (cs.only && mv.change[i] === 0) return false;
-            if (cs.search && !new RegExp(cs.search, 'i').test(u.names[u.nameId[i]!]!)) return false;
+            if (cs.search && !matches(i) && !insideMatch(i)) return false;
             return cs.filters[changeName(mv, i)];
           };
           const shown = P.map((p, i) => i > 0 && P.some((q, j) => (j === i || q.startsWith(p + '/')) && passes(j)));

@@ -157,6 +157,14 @@ export const F_INCLUDED = 1; // the row is shown (passes, or leads to rows that 
 export const F_PASS = 2; // the node itself passes the filters (others are context: ancestors)
 export const F_HAS_CHILD = 4; // at least one child is shown
 export const F_MATCH = 8; // the node matches the search (and passes the filters)
+/**
+ * Inside a directory that matches the search: shown (as context) so that a match
+ * on a directory shows what it holds; its own subdirectories start closed unless
+ * they lead to another match (F_LEADS).
+ */
+export const F_UNDER_MATCH = 32;
+/** A match lies at or below this node (while searching). */
+export const F_LEADS = 64;
 
 export interface TreeFilter {
   /**
@@ -213,6 +221,16 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
   let passCount = 0;
   let matchCount = 0;
   let includedCount = 0;
+  // A match on a directory shows its contents: mark every node below a matching
+  // directory (preorder: a parent is marked before its children).
+  if (match) {
+    for (let p = 1; p < n; p++) {
+      const node = pre[p]!;
+      const par = parent[node]!;
+      if (par !== 0 && (match[par] || flags[par]! & F_UNDER_MATCH) && status[par] !== NodeStatus.Absent) flags[node] = F_UNDER_MATCH;
+    }
+  }
+  let under = false;
   for (let p = n - 1; p > 0; p--) {
     const node = pre[p]!;
     let fl = flags[node]!;
@@ -230,20 +248,25 @@ export function filterTree(u: UnionModel, mv: MergedView, q: TreeQuery): TreeFil
       if (pass && q.onlyLayerChanges && ch === Change.Unchanged) pass = false;
       if (pass && match) {
         if (match[node]) {
-          fl |= F_MATCH;
+          fl |= F_MATCH | F_LEADS;
           matchCount++;
-        } else pass = false;
+        } else {
+          // Context inside a matching directory: shown if it passes the other filters.
+          if (fl & F_UNDER_MATCH) under = true;
+          pass = false;
+        }
       }
       if (pass) {
         fl |= F_PASS;
         passCount++;
       }
     }
-    if (fl & (F_PASS | F_HAS_CHILD)) {
+    if (fl & (F_PASS | F_HAS_CHILD) || under) {
       fl |= F_INCLUDED;
       includedCount++;
-      flags[parent[node]!]! |= F_HAS_CHILD;
+      flags[parent[node]!]! |= F_HAS_CHILD | (fl & F_LEADS);
     }
+    under = false;
     flags[node] = fl;
   }
   if (n > 0) flags[0]! |= F_INCLUDED;
@@ -258,7 +281,10 @@ export interface FlattenOptions {
   expanded: Uint8Array;
   /** Expand every shown directory (search results, small change sets), except `collapsed`. */
   autoExpand: boolean;
-  /** Nodes the user collapsed while auto-expanded. */
+  /**
+   * Nodes whose auto-expanded state the user flipped: collapsed where they open by
+   * default, opened where they start closed (context inside a matching directory).
+   */
   collapsed: ReadonlySet<number> | null;
 }
 
@@ -288,10 +314,15 @@ export function expandedFlags(u: UnionModel, paths: Iterable<string>, lookupFn: 
   return out;
 }
 
+/** Auto-expanded (search, small change sets): every directory opens, but those inside a matching directory that lead to no other match. */
+export function autoOpen(flags: number): boolean {
+  return !(flags & F_UNDER_MATCH) || !!(flags & F_LEADS);
+}
+
 /** Whether a directory with these flags is shown expanded. */
 export function isOpen(node: number, flags: number, o: FlattenOptions): boolean {
   if (!(flags & F_HAS_CHILD)) return false;
-  if (o.autoExpand) return !o.collapsed?.has(node);
+  if (o.autoExpand) return autoOpen(flags) !== !!o.collapsed?.has(node);
   return o.expanded[node] === 1;
 }
 

@@ -31,6 +31,8 @@ import {
   subtreeSize,
   warmUp,
   F_HAS_CHILD,
+  F_INCLUDED,
+  autoOpen,
   F_OPEN,
   F_MATCH,
   F_PASS,
@@ -185,8 +187,9 @@ export function FileTree() {
       if (!union || !(flagsOf(node) & F_HAS_CHILD)) return;
       if (isNodeOpen(node) === open) return;
       if (autoExpand) {
+        // `collapsed` holds the directories flipped from their automatic state (treeModel.isOpen).
         const next = new Set(collapsed);
-        if (open) next.delete(node);
+        if (next.has(node)) next.delete(node);
         else next.add(node);
         setCollapsed(next);
       } else toggleExpandedPath(pathOf(union, node));
@@ -300,8 +303,15 @@ export function FileTree() {
 
   const expandAll = () => {
     if (!union) return;
-    if (autoExpand) setCollapsed(new Set());
-    else expandSubtree(union, 0, flagsOf, expanded, setExpanded, false);
+    if (autoExpand) {
+      // Open everything, the directories inside a matching one included (they start closed).
+      const flip = new Set<number>();
+      for (let node = 1; node < union.nodeCount; node++) {
+        const fl = flagsOf(node);
+        if (fl & F_INCLUDED && fl & F_HAS_CHILD && !autoOpen(fl)) flip.add(node);
+      }
+      setCollapsed(flip);
+    } else expandSubtree(union, 0, flagsOf, expanded, setExpanded, false);
   };
   const collapseAll = () => {
     if (autoExpand && rows) {
