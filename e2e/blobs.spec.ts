@@ -17,6 +17,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeTar } from '../src/core/write/tarWriter';
 import { dockerArchive, tdir, tfile } from '../test/helpers/imageArchive';
+import { withoutSavePicker } from './browserDownload';
+
+// the downloads checked here are the browser's own (the picker path: download.spec.ts)
+test.beforeEach(({ page }) => withoutSavePicker(page));
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const ELF = readFileSync(join(process.cwd(), 'test/fixtures/preview/elf/hello-pie'));

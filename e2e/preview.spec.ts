@@ -9,6 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileBytes, truthOf } from './tarTruth';
+import { withoutSavePicker } from './browserDownload';
+
+// the downloads checked here are the browser's own (the picker path: download.spec.ts)
+test.beforeEach(({ page }) => withoutSavePicker(page));
 
 const EXAMPLE = resolve(process.cwd(), 'public/example.tar');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

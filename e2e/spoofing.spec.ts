@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTar } from '../src/core/write/tarWriter';
 import { dockerArchive, tdir, tfile, tlink } from '../test/helpers/imageArchive';
+import { withoutSavePicker } from './browserDownload';
+
+// the downloads checked here are the browser's own (the picker path: download.spec.ts)
+test.beforeEach(({ page }) => withoutSavePicker(page));
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-spoof-'));
 test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -161,7 +161,11 @@ async function page() {
     server = await preview({ root, build: { outDir: join(dist, 'dist') }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent' });
     browser = await chromium.launch({ ...chromiumLaunchOptions(), args: [...chromiumLaunchOptions().args, '--enable-precise-memory-info'] });
   }
-  return browser.newPage();
+  const p = await browser.newPage();
+  // Downloads go through showSaveFilePicker where Chromium has it, which cannot be driven
+  // headless: case 4 measures the browser's own download (the path of browsers without it).
+  await p.addInitScript(() => Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true }));
+  return p;
 }
 const browserPid = () => childrenOf(process.pid).find((p) => cmdline(p).includes('chromium')) ?? -1;
 

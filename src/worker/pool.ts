@@ -29,7 +29,7 @@ export const MAX_WORKERS = 8;
 export const INTERACTIVE_EXTRA_WORKERS = 1;
 
 /** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
-const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'textDiff';
+const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'readStream' || job.msg.type === 'textDiff';
 
 /** Audit reads: background work someone is about to look at (the audit panel), ahead of the digest check. */
 const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer';
@@ -82,7 +82,7 @@ export class WorkerPool implements LayerScanner {
       a.job.onProgress?.({ bytesRead: m.bytesRead, bytesTotal: m.bytesTotal });
       return;
     }
-    if (m.type === 'checkpoints') {
+    if (m.type === 'checkpoints' || m.type === 'chunk') {
       a.job.onInterim?.(m);
       return;
     }
@@ -110,8 +110,15 @@ export class WorkerPool implements LayerScanner {
     }
   }
 
-  private run(msg: ToWorker, signal?: AbortSignal, onProgress?: (p: Progress) => void, onInterim?: (m: FromWorker) => void): Promise<FromWorker> {
+  private run(
+    msg: ToWorker,
+    signal?: AbortSignal,
+    onProgress?: (p: Progress) => void,
+    onInterim?: (m: FromWorker) => void,
+    onId?: (id: number) => void,
+  ): Promise<FromWorker> {
     const id = this.nextId++;
+    onId?.(id);
     const full = { ...msg, id } as ToWorker & { id: number };
     return new Promise<FromWorker>((resolve, reject) => {
       const job: Job = { msg: full, signal, onProgress, onInterim, resolve, reject };
@@ -228,6 +235,71 @@ export class WorkerPool implements LayerScanner {
     const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, frames }, signal);
     if (m.type !== 'bytes') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.data;
+  }
+
+  /**
+   * `size` bytes from `dataOffset` of a layer's uncompressed stream, as a stream of
+   * chunks read in a worker (core/read/entryStream.ts). Backpressure crosses the
+   * message channel: the worker sends at most STREAM_WINDOW_CHUNKS chunks ahead, and
+   * each chunk the consumer takes returns one credit — so however slowly the bytes
+   * are written, at most that many wait here. Cancelling the stream stops the worker.
+   */
+  readStream(blob: Blob, compression: Compression, dataOffset: number, size: number, checkpoint: Checkpoint | null = null): ReadableStream<Uint8Array> {
+    const ctl = new AbortController();
+    const queue: Uint8Array[] = [];
+    let jobId = -1;
+    let finished = false;
+    let failure: unknown = null;
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const done = this.run(
+      { type: 'readStream', id: 0, blob, compression, dataOffset, size, checkpoint },
+      ctl.signal,
+      undefined,
+      (m) => {
+        if (m.type === 'chunk') {
+          queue.push(m.data);
+          notify();
+        }
+      },
+      (id) => {
+        jobId = id;
+      },
+    );
+    done.then(
+      () => {
+        finished = true;
+        notify();
+      },
+      (e) => {
+        failure = e;
+        finished = true;
+        notify();
+      },
+    );
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          while (queue.length === 0 && !finished) await new Promise<void>((r) => (wake = r));
+          const next = queue.shift();
+          if (next) {
+            controller.enqueue(next);
+            const a = this.active.get(jobId);
+            if (a) a.worker.postMessage({ type: 'more', id: jobId, n: 1 } satisfies ToWorker);
+          } else if (failure) controller.error(failure);
+          else controller.close();
+        },
+        cancel: () => {
+          ctl.abort();
+          queue.length = 0;
+        },
+      },
+      { highWaterMark: 0 },
+    );
   }
 
   /** A whole compressed archive decompressed in a worker (within the expansion bound), as a Blob. */

@@ -43,6 +43,14 @@ export type ToWorker =
   | { type: 'textDiff'; id: number; a: string; b: string }
   /** Read one layer's audit candidates in one pass and examine them (core/audit/layer.ts); progress counts files. */
   | { type: 'auditLayer'; id: number; blob: Blob; compression: Compression; layer: number; candidates: Candidate[] }
+  /**
+   * `size` bytes from `dataOffset` of the layer's uncompressed stream as 'chunk' replies of
+   * STREAM_CHUNK_BYTES (core/read/entryStream.ts), at most STREAM_WINDOW_CHUNKS ahead of the
+   * page's 'more' acknowledgements; then 'streamed'. For downloads of any size.
+   */
+  | { type: 'readStream'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; checkpoint: Checkpoint | null }
+  /** The page consumed `n` chunks of stream `id`: the worker may send that many more. */
+  | { type: 'more'; id: number; n: number }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =
@@ -52,6 +60,10 @@ export type FromWorker =
   /** Resume points recorded by a 'hash' job so far (their windows transferred); the job goes on. */
   | { type: 'checkpoints'; id: number; points: ResumePoint[] }
   | { type: 'bytes'; id: number; data: Uint8Array }
+  /** One chunk of a 'readStream' (its buffer transferred); the job goes on. */
+  | { type: 'chunk'; id: number; data: Uint8Array }
+  /** A 'readStream' sent its last chunk. */
+  | { type: 'streamed'; id: number; bytes: number }
   | { type: 'unpacked'; id: number; blob: Blob }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
   | { type: 'rangesHashed'; id: number; digests: string[] }

@@ -8,6 +8,7 @@ import { scanLayer } from '../core/read/layerScan';
 import { hashRanges } from '../core/compare/hashRanges';
 import { textDiff } from '../core/compare/contentDiff';
 import { readEntryBytes } from '../core/read/contents';
+import { CreditGate, pumpWithCredit, readEntryStream } from '../core/read/entryStream';
 import { hashLayer } from '../core/read/verify';
 import { isFramePoint, type ResumePoint } from '../core/read/toc/types';
 import { decompressToBlob } from '../core/read/compression';
@@ -25,6 +26,8 @@ import { layerIndexTransferables, unionTransferables, type FromWorker, type ToWo
 declare const self: DedicatedWorkerGlobalScope;
 
 const running = new Map<number, AbortController>();
+/** Flow control of the running 'readStream' jobs, fed by the page's 'more' messages. */
+const gates = new Map<number, CreditGate>();
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -34,6 +37,11 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'cancel') {
     running.get(msg.id)?.abort();
+    gates.get(msg.id)?.close();
+    return;
+  }
+  if (msg.type === 'more') {
+    gates.get(msg.id)?.give(msg.n);
     return;
   }
   const ctl = new AbortController();
@@ -84,6 +92,12 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         onProgress: (bytesRead, bytesTotal) => onProgress({ bytesRead, bytesTotal }),
       });
       post({ type: 'unpacked', id: msg.id, blob });
+    } else if (msg.type === 'readStream') {
+      const gate = new CreditGate();
+      gates.set(msg.id, gate);
+      const stream = readEntryStream(msg.blob, msg.compression, msg.dataOffset, msg.size, { signal: ctl.signal, checkpoint: msg.checkpoint });
+      const bytes = await pumpWithCredit(stream, gate, (data) => post({ type: 'chunk', id: msg.id, data }, [data.buffer as ArrayBuffer]), ctl.signal);
+      post({ type: 'streamed', id: msg.id, bytes });
     } else if (msg.type === 'read') {
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
@@ -98,5 +112,6 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     post({ type: 'error', id: msg.id, code, message: e instanceof Error ? e.message : String(e) });
   } finally {
     running.delete(msg.id);
+    gates.delete(msg.id);
   }
 };

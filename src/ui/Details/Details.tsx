@@ -560,6 +560,9 @@ function DirectoryDownload({ u, layers, merged, node, name }: { u: UnionModel; l
       testId="download-dir"
       label={`Download as .tar (${formatBytes(bytes)} of files)`}
       title={`The directory as the tree shows it at layer ${merged.layer}, as a tar archive`}
+      name={`${node === 0 ? 'rootfs' : name}-layer${merged.layer}.tar`}
+      type="application/x-tar"
+      size={0}
       prepare={async (signal, progress) => {
         const loaded = useStore.getState().loaded;
         if (!loaded) throw new Error('the image is not loaded');
@@ -568,8 +571,8 @@ function DirectoryDownload({ u, layers, merged, node, name }: { u: UnionModel; l
           const idx = loaded.layers[l];
           return ref && idx ? { blob: blobOf(loaded.outer, ref.blob), compression: idx.compression } : null;
         };
-        const { blob } = await directoryTar(u, layers, merged, node, source, { signal, onProgress: progress });
-        return { blob, name: `${node === 0 ? 'rootfs' : name}-layer${merged.layer}.tar` };
+        // the files gathered as Blobs (on disk past the browser's quota), then written out chunk by chunk
+        return (await directoryTar(u, layers, merged, node, source, { signal, onProgress: progress })).blob;
       }}
     />
   );

@@ -8,7 +8,6 @@ import { useStore } from '../../state/store';
 import { effectiveLayer } from '../../state/hooks';
 import { blobOf } from '../../core/read/archive';
 import { stepInstruction } from '../../core/model/buildStep';
-import { layerTar } from '../../core/write/blobTar';
 import { formatBytes } from '../../core/formatBytes';
 import type { LoadedImage } from '../../core/session';
 import { layerColor, layerTint } from '../colors';
@@ -16,6 +15,7 @@ import { formatCount, formatTimestamp, shortDigest } from '../format/format';
 import { SafeText } from '../format/SafeText';
 import { sharedCaption, stackLayout } from '../StackDiagram/stackModel';
 import { PreparedDownload } from '../Download/DownloadButton';
+import { readLayerTarStream } from '../../state/loader';
 import { LayerAuditSection } from '../Audit/LayerAudit';
 import './LayerDetails.css';
 
@@ -169,10 +169,7 @@ function Digest({ k, v, state, verifying }: { k: string; v: string | null; state
 }
 
 function Downloads({ loaded, layer, compression, stem }: { loaded: LoadedImage; layer: number; compression: string; stem: string }) {
-  const source = () => {
-    const ref = loaded.image.layers[layer]!;
-    return { blob: blobOf(loaded.outer, ref.blob), compression: loaded.layers[layer]?.compression ?? ref.compression ?? 'none' };
-  };
+  const source = () => ({ blob: blobOf(loaded.outer, loaded.image.layers[layer]!.blob) });
   const tarSize = loaded.layers[layer]?.tarSize ?? 0;
   return (
     <section className="ld-section" aria-label="Download">
@@ -182,14 +179,20 @@ function Downloads({ loaded, layer, compression, stem }: { loaded: LoadedImage; 
           testId="download-layer-stored"
           label={`Layer as stored (${formatBytes(loaded.image.layers[layer]!.blob.size)}, ${EXTENSION[compression]})`}
           title="The blob exactly as the archive stores it (its sha256 is the layer's digest)"
-          prepare={async () => ({ blob: source().blob, name: `${stem}${EXTENSION[compression] ?? '.tar'}` })}
+          name={`${stem}${EXTENSION[compression] ?? '.tar'}`}
+          size={loaded.image.layers[layer]!.blob.size}
+          prepare={async () => source().blob}
         />
         {compression !== 'none' && (
           <PreparedDownload
             testId="download-layer-tar"
             label={`Uncompressed tar (${formatBytes(tarSize)})`}
             title="The layer decompressed: the tar whose sha256 is its diff_id"
-            prepare={async (signal, progress) => ({ blob: await layerTar(source(), { signal, size: tarSize, onProgress: progress }), name: `${stem}.tar` })}
+            name={`${stem}.tar`}
+            type="application/x-tar"
+            size={tarSize}
+            // decoded in a worker and written chunk by chunk (core/read/entryStream.ts)
+            prepare={async () => readLayerTarStream(layer)}
           />
         )}
       </div>

@@ -11,10 +11,10 @@
  * page's CSP allows images from blob: only.
  */
 import { useEffect, useState } from 'react';
-import { useResetState } from '../hooks/useResetState';
-import { readEntry } from '../../state/loader';
+import { readEntry, readEntryStream } from '../../state/loader';
+import { PreparedDownload } from '../Download/DownloadButton';
 import { formatBytes } from '../format/format';
-import { displayName, downloadName } from '../format/displayName';
+import { displayName } from '../format/displayName';
 import { sniff, type Sniffed } from './sniff';
 import { ElfView, GzipView, HexView, TextView, isElf, isGzip } from './Views';
 import './Preview.css';
@@ -164,48 +164,23 @@ function ImageView({ bytes, mime }: { bytes: Uint8Array; mime: string }) {
   );
 }
 
-/** Read the whole version and hand it to the browser as a download named like the file. */
+/**
+ * The whole version as a download named like the file: read by a worker in chunks
+ * with backpressure and written to the picked file or a disk-backed Blob
+ * (Download/save.ts), so any size works in bounded memory; always as
+ * application/octet-stream (never a URL the browser would render).
+ */
 export function DownloadButton({ target }: { target: PreviewTarget }) {
-  const [busy, setBusy] = useState(false);
-  // A failed download's message belongs to that version: gone when another is targeted.
-  const [err, setErr] = useResetState<string | null>(null, [target.layer, target.entry]);
   return (
-    <>
-      <button
-        type="button"
-        className="btn btn-sm"
-        data-testid="download"
-        disabled={busy}
-        aria-label={`Download ${displayName(target.name)} from layer ${target.layer}`}
-        onClick={async () => {
-          setBusy(true);
-          setErr(null);
-          try {
-            const bytes = await readEntry(target.layer, target.entry);
-            const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-            const a = document.createElement('a');
-            a.href = url;
-            // The suggested name shows hidden characters too (it could otherwise pose as another type).
-            a.download = downloadName(target.name);
-            document.body.appendChild(a);
-            a.click();
-            a.remove();
-            // the download has started once click() returns; keep the URL a moment for slow browsers
-            setTimeout(() => URL.revokeObjectURL(url), 60_000);
-          } catch (e) {
-            setErr(messageOf(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        {busy ? 'Preparing…' : `Download (${formatBytes(target.size)})`}
-      </button>
-      {err && (
-        <span className="pv-error" role="alert">
-          {err}
-        </span>
-      )}
-    </>
+    <PreparedDownload
+      key={`${target.layer}/${target.entry}`}
+      testId="download-file"
+      buttonTestId="download"
+      label={`Download (${formatBytes(target.size)})`}
+      ariaLabel={`Download ${displayName(target.name)} from layer ${target.layer}`}
+      name={target.name}
+      size={target.size}
+      prepare={async () => readEntryStream(target.layer, target.entry)}
+    />
   );
 }
