@@ -933,3 +933,46 @@ describe('not an image', () => {
     T,
   );
 });
+
+describe('what a failed layer still shows (issue 9, point 12)', () => {
+  const layerTar = writeTar(
+    ['a', 'b', 'c'].map((n): TarWriteEntry => ({ path: n, kind: 'file', data: new TextEncoder().encode(n), mode: 0o644, uid: 0, gid: 0, mtime: 0 })),
+  );
+  const gz = new Uint8Array(gzipSync(layerTar));
+  const withLayer = async (layer: Uint8Array) => {
+    const { dockerArchive } = await import('../../test/helpers/imageArchive');
+    return openImage(new Blob([dockerArchive([layer], { diffIds: ['sha256:' + '0'.repeat(64)] }) as BlobPart]));
+  };
+  const cases: [string, () => Uint8Array, RegExp][] = [
+    // the whole tar decoded, then junk after the gzip member: its entries used to be dropped ("0 entries")
+    ['junk after the gzip member', () => new Uint8Array([...gz, 1, 2, 3, 4, 5]), /; all 3 entries of the tar were read before it$/],
+    [
+      'a bad CRC-32 in the trailer',
+      () => {
+        const b = gz.slice();
+        b[b.length - 6]! ^= 0xff;
+        return b;
+      },
+      /CRC-32.*; all 3 entries of the tar were read before it$/,
+    ],
+    // cut inside the tar: not "all 1 entries were read", which said the tar was whole
+    ['a tar cut inside its second header', () => layerTar.slice(0, 1024 + 100), /ends inside a header.*; 1 entry before it was kept$/],
+    ['the same, gzipped', () => new Uint8Array(gzipSync(layerTar.slice(0, 1024 + 100))), /ends inside a header.*; 1 entry before it was kept$/],
+  ];
+  for (const [name, make, want] of cases) {
+    it(
+      name,
+      async () => {
+        const img = await withLayer(make());
+        expect(img.layerErrors[0]).toMatch(want);
+        const count = Number(/(\d+) entr/.exec(img.layerErrors[0]!)![1]);
+        expect(img.layers[0]!.count).toBe(count);
+      },
+      T,
+    );
+  }
+  it('keptText: singular and plural', () => {
+    expect(session.keptText(0, false)).toBe('0 entries before it were kept');
+    expect(session.keptText(1, true)).toBe('the 1 entry of the tar was read before it');
+  });
+});

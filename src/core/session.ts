@@ -170,11 +170,8 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       layers[i] = idx;
       for (const w of idx.warnings) warnings.push({ ...w, layer: i });
       if (idx.error) {
-        // The count is what was indexed; when the damage lies past the tar's end, every entry was.
-        const kept =
-          idx.error.offset >= idx.tarSize && idx.tarSize > 0
-            ? `all ${idx.count} entries of the tar were read before it`
-            : `${idx.count} entries before it were kept`;
+        // the count is what was indexed: all of the tar when the damage lies past its end marker
+        const kept = keptText(idx.count, idx.error.afterTarEnd === true);
         layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${kept}`;
         opts.onLayerState?.(i, 'failed', layerErrors[i]!);
       } else {
@@ -206,6 +203,13 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const integrity = checkIntegrity(image, layers);
   warnings.push(...throughLinkWarnings(union, layers), ...hardlinkWarnings(union, layers));
   return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+}
+
+/** What a failed layer still shows: "all 3 entries of the tar were read before it", "1 entry before it was kept". */
+export function keptText(count: number, whole: boolean): string {
+  const entries = `${count} entr${count === 1 ? 'y' : 'ies'}`;
+  if (whole) return count === 1 ? 'the 1 entry of the tar was read before it' : `all ${entries} of the tar were read before it`;
+  return `${entries} before it ${count === 1 ? 'was' : 'were'} kept`;
 }
 
 function integrityWarnings(integrity: IntegrityCheck[]): EngineWarning[] {

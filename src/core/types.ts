@@ -224,8 +224,12 @@ export interface LayerIndex {
   digestComputed: string | null;
   /** What was odd but readable in this layer (unsafe paths, unknown entry types, …), in stream order. */
   warnings: EngineWarning[];
-  /** Set when the layer could not be read to the end; entries before the failure are kept. */
-  error: { code: string; message: string; offset: number } | null;
+  /**
+   * Set when the layer could not be read to the end; entries before the failure are kept.
+   * `afterTarEnd`: the tar's end-of-archive marker had been read before the failure (a bad
+   * gzip trailer, junk after the stream): every entry of the tar is in this index.
+   */
+  error: { code: string; message: string; offset: number; afterTarEnd?: boolean } | null;
   /**
    * Independent gzip members / zstd frames known without decoding, from the layer's
    * table of contents (eStargz, zstd:chunked: then the listing came from it too) or a

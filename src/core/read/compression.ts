@@ -384,6 +384,13 @@ class FflatePull implements PullDecoder {
   private readonly out: Uint8Array[] = [];
   private readonly g = new CheckedGunzip((c) => this.out.push(c));
   private pending: Uint8Array | null = null;
+  /**
+   * An error of the slice just pushed, held back until the output decoded before it
+   * is taken: a whole small layer fits in one slice, and throwing at once dropped the
+   * complete tar in front of trailing junk or a bad trailer ("0 entries before it
+   * were kept", issue 9 point 12).
+   */
+  private failure: { e: unknown } | null = null;
   push(chunk: Uint8Array): void {
     this.pending = this.pending?.length ? concatBytes(this.pending, chunk) : chunk;
   }
@@ -391,15 +398,25 @@ class FflatePull implements PullDecoder {
     for (;;) {
       const o = this.out.shift();
       if (o) return o;
+      if (this.failure) throw this.failure.e;
       const p = this.pending;
       if (!p || p.length === 0) return null;
       const n = Math.min(p.length, GZIP_INPUT_SLICE);
       this.pending = n < p.length ? p.subarray(n) : null;
-      this.g.push(p.subarray(0, n), false);
+      this.pushHeld(p.subarray(0, n), false);
     }
   }
   end(): void {
-    this.g.push(new Uint8Array(0), true);
+    this.pushHeld(new Uint8Array(0), true);
+    if (this.failure && this.out.length === 0) throw this.failure.e;
+  }
+  private pushHeld(chunk: Uint8Array, final: boolean): void {
+    try {
+      this.g.push(chunk, final);
+    } catch (e) {
+      this.failure = { e };
+      this.pending = null;
+    }
   }
   free(): void {}
 }

@@ -273,7 +273,9 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
             message: `${streamError.message}; the data decoded before that was already not a valid tar: ${tarError.message}`,
             offset: tarError.offset,
           }
-        : streamError;
+        : parser.finished
+          ? { ...streamError, afterTarEnd: true }
+          : streamError;
     }
     if (!error && tarError) {
       // The compressed stream is sound: the tar inside it is what is broken.

@@ -12,7 +12,8 @@ import { useStore } from '../../state/store';
 import { formatPlatform } from '../../core/read/archive';
 import type { ImageConfigSummary, ImageInfo } from '../../core/types';
 import { layerColor } from '../colors';
-import { formatBytes, formatTimestamp, isRfc3339 } from '../format/format';
+import { formatBytes } from '../format/format';
+import { CreatedValue, createdText } from '../format/CreatedValue';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 
@@ -21,17 +22,6 @@ function safe(t: string | null | undefined): React.ReactNode {
   return t ? <SafeText text={t} /> : null;
 }
 
-/** The config's `created`: a date as UTC when it is one (RFC 3339), else the text as given, marked invalid. */
-function CreatedValue({ created }: { created: string | null }) {
-  if (!created) return null;
-  if (!isRfc3339(created))
-    return (
-      <span data-testid="created-invalid">
-        <SafeText text={created} /> <span className="chip chip--warn">not a valid date</span>
-      </span>
-    );
-  return <>{formatTimestamp(created)}</>;
-}
 import { imageName } from '../Choosers/Choosers';
 import { dockerfileText, reconstructDockerfile } from './dockerfile';
 import { Totals } from './Totals';
@@ -295,7 +285,7 @@ function Dockerfile({ image }: { image: ImageInfo }) {
               <li
                 key={l.step}
                 className={`ip-df-line${l.layer === null ? ' ip-df-line--meta' : ''}${l.layer !== null && l.layer === selected ? ' ip-df-line--selected' : ''}`}
-                title={displayName([l.raw, l.created ? `created ${formatTimestamp(l.created)}` : '', l.comment ?? ''].filter(Boolean).join('\n')).replace(
+                title={displayName([l.raw, l.created ? `created ${createdText(l.created)}` : '', l.comment ?? ''].filter(Boolean).join('\n')).replace(
                   /⟨U\+000A⟩/g,
                   '\n',
                 )}

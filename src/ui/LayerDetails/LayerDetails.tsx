@@ -11,7 +11,8 @@ import { stepInstruction } from '../../core/model/buildStep';
 import { formatBytes } from '../../core/formatBytes';
 import type { LoadedImage } from '../../core/session';
 import { layerColor, layerTint } from '../colors';
-import { formatCount, formatTimestamp, shortDigest } from '../format/format';
+import { formatCount, shortDigest } from '../format/format';
+import { CreatedValue } from '../format/CreatedValue';
 import { SafeText } from '../format/SafeText';
 import { sharedCaption, stackLayout } from '../StackDiagram/stackModel';
 import { PreparedDownload } from '../Download/DownloadButton';
@@ -82,7 +83,11 @@ export function LayerDetails() {
             </pre>
           </details>
         )}
-        {step?.created && <p className="muted ld-small">Created {formatTimestamp(step.created)}</p>}
+        {step?.created && (
+          <p className="muted ld-small" data-testid="layer-created">
+            Created <CreatedValue created={step.created} />
+          </p>
+        )}
       </section>
 
       <LayerAuditSection layer={layer} />
