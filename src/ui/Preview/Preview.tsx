@@ -6,11 +6,17 @@
  * preview reads at most PREVIEW_TEXT_MAX bytes unless the file is an image.
  *
  * Nothing from the image runs in the page: text is a React text node, binary a
- * hex dump, images (SVG included) only ever an <img src="blob:…"> with a MIME
- * type chosen from the magic bytes — an SVG in an <img> runs no script — and the
- * page's CSP allows images from blob: only.
+ * hex dump, raster images an <img src="blob:…"> typed from their magic bytes (a
+ * PNG opened as a page is still an image), and the page's CSP allows images from
+ * blob: only. SVG is active content: its blob: URL opened as a top-level page
+ * (the image's "open in new tab", a pasted address) would run its script in this
+ * origin (issue 9 point 10). So an SVG is rasterized — decoded by an <img> that
+ * is never in the document (an SVG image runs no script), drawn onto a canvas,
+ * its URL revoked at once — and the page never holds a URL to it. Downloads are
+ * application/octet-stream (Download/save.ts). Every preview URL is revoked when
+ * the preview goes.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { readEntry, readEntryStream } from '../../state/loader';
 import { PreparedDownload } from '../Download/DownloadButton';
 import { formatBytes } from '../format/format';
@@ -25,6 +31,10 @@ export const PREVIEW_TEXT_MAX = 256 * 1024;
 export const PREVIEW_HEX_MAX = 64 * 1024;
 /** Images are read whole up to 16 MiB; beyond, the preview offers the download instead of holding it in memory. */
 export const PREVIEW_IMAGE_MAX = 16 * 1024 * 1024;
+/** An SVG is drawn at most this many pixels on a side (device pixels): a canvas of 4096² is 64 MB. */
+export const SVG_RASTER_MAX_PX = 4096;
+/** An SVG with no size of its own is drawn at the CSS default object size (300 × 150), scaled up to this width. */
+const SVG_DEFAULT_WIDTH = 600;
 
 export interface PreviewTarget {
   layer: number;
@@ -121,7 +131,7 @@ function Body({ state, size, wrap }: { state: Extract<State, { s: 'ready' }>; si
           This image is {formatBytes(size)}: larger than the {formatBytes(PREVIEW_IMAGE_MAX)} previewed. Download it to view it.
         </div>
       );
-    return <ImageView bytes={bytes} mime={kind.mime} />;
+    return kind.mime === 'image/svg+xml' ? <SvgView bytes={bytes} /> : <ImageView bytes={bytes} mime={kind.mime} />;
   }
   const where = { layer: state.layer, entry: state.entry, size };
   // Text and hex views page past the first bytes (Views.tsx); a binary may be an ELF (summary above the dump) or gzip (its text).
@@ -160,6 +170,60 @@ function ImageView({ bytes, mime }: { bytes: Uint8Array; mime: string }) {
         />
       )}
       {dims && <figcaption>{dims}</figcaption>}
+    </figure>
+  );
+}
+
+/**
+ * An SVG as pixels (see the module comment): the only URL to it lives for the
+ * decode, in a detached <img>, and the page shows a canvas.
+ */
+function SvgView({ bytes }: { bytes: Uint8Array }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [state, setState] = useState<{ s: 'loading' } | { s: 'broken' } | { s: 'ok'; w: number; h: number; intrinsic: boolean }>({ s: 'loading' });
+  useEffect(() => {
+    let live = true;
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'image/svg+xml' }));
+    const img = new Image();
+    const done = () => URL.revokeObjectURL(url);
+    img.onload = () => {
+      done();
+      const c = canvas.current;
+      if (!live || !c) return;
+      const intrinsic = img.naturalWidth > 0 && img.naturalHeight > 0;
+      const w0 = intrinsic ? img.naturalWidth : SVG_DEFAULT_WIDTH;
+      const h0 = intrinsic ? img.naturalHeight : SVG_DEFAULT_WIDTH / 2;
+      const dpr = Math.max(1, window.devicePixelRatio || 1);
+      const scale = Math.min(dpr, SVG_RASTER_MAX_PX / w0, SVG_RASTER_MAX_PX / h0);
+      c.width = Math.max(1, Math.round(w0 * scale));
+      c.height = Math.max(1, Math.round(h0 * scale));
+      // width and height auto (the canvas's own ratio), capped: CSS 2.1 §10.4 keeps the ratio under max-width/max-height
+      c.style.maxWidth = `min(100%, ${Math.round(c.width / dpr)}px)`;
+      const g = c.getContext('2d');
+      if (!g) return setState({ s: 'broken' });
+      g.drawImage(img, 0, 0, c.width, c.height);
+      setState({ s: 'ok', w: w0, h: h0, intrinsic });
+    };
+    img.onerror = () => {
+      done();
+      if (live) setState({ s: 'broken' });
+    };
+    img.src = url;
+    return () => {
+      live = false;
+      img.onload = null;
+      img.onerror = null;
+      img.removeAttribute('src');
+      done();
+    };
+  }, [bytes]);
+  return (
+    <figure className="pv-image">
+      {state.s === 'broken' && <div className="pv-note">The browser could not decode this SVG.</div>}
+      <canvas ref={canvas} data-testid="preview-svg" role="img" aria-label="Preview of the SVG, as pixels" hidden={state.s !== 'ok'} />
+      {state.s === 'ok' && (
+        <figcaption>{state.intrinsic ? `${state.w} × ${state.h} px` : 'no size of its own'} · SVG shown as pixels: its scripts and links do not run</figcaption>
+      )}
     </figure>
   );
 }
