@@ -21,6 +21,9 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}/`,
     launchOptions: chromiumLaunchOptions(),
     viewport: { width: 1280, height: 800 },
+    // The page's service worker (offline shell) would answer requests before page.route()
+    // sees them and cache across a test's reloads: only e2e/offline.spec.ts allows it.
+    serviceWorkers: 'block',
   },
   webServer: {
     command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -47,8 +50,55 @@ function nodePathForWorkers(): Plugin {
   };
 }
 
+/** Files of the build a service worker does not cache: source maps are for developers' tools, fetched only by them. */
+const NOT_PRECACHED = /\.map$/;
+
+/**
+ * dist/sw.js, the service worker that keeps the app shell for offline use
+ * (src/sw/sw.template.js): the template with the list of every emitted file (the
+ * bundle, the worker, the wasm, index.html, and public/ — the example image too, so
+ * it opens offline) and a version hashed from all their bytes, so any change to the
+ * build changes sw.js and the browser installs the new one. Production build only
+ * (not the dev server, not `--mode bench`: the benchmarks time the network path).
+ * Hand-written rather than vite-plugin-pwa: that pulls in workbox-build (37 direct
+ * dependencies: babel, rollup, terser…) for what is ~60 lines here.
+ */
+function serviceWorkerPlugin(): Plugin {
+  let publicDir = '';
+  let mode = '';
+  return {
+    name: 'layerscope-service-worker',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(c) {
+      publicDir = c.publicDir;
+      mode = c.mode;
+    },
+    generateBundle(_options, bundle) {
+      if (mode !== 'production') return;
+      const files = new Map<string, Uint8Array | string>();
+      for (const [name, out] of Object.entries(bundle)) if (!NOT_PRECACHED.test(name)) files.set(name, out.type === 'chunk' ? out.code : out.source);
+      const walk = (dir: string) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const p = join(dir, e.name);
+          if (e.isDirectory()) walk(p);
+          else if (!NOT_PRECACHED.test(e.name)) files.set(relative(publicDir, p).split('\\').join('/'), readFileSync(p));
+        }
+      };
+      if (publicDir) walk(publicDir);
+      if (!files.has('index.html')) this.error('service worker: index.html is not in the bundle');
+      const names = [...files.keys()].sort();
+      const h = createHash('sha256');
+      for (const n of names) h.update(`${n}\0`).update(files.get(n)!).update('\0');
+      const template = readFileSync(fileURLToPath(new URL('./src/sw/sw.template.js', import.meta.url)), 'utf8');
+      const source = template.replace('__LAYERSCOPE_SW_VERSION__', h.digest('hex').slice(0, 16)).replace('__LAYERSCOPE_SW_FILES__', JSON.stringify(names));
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), cspPlugin()],
+  plugins: [react(), cspPlugin(), serviceWorkerPlugin()],
   // Relative URLs everywhere (the bundle, new URL(..., import.meta.url) for the worker and
   // the wasm, ./example.tar, ./__layerscope/ of `layerscope view`): dist/ works under any
   // base path, e.g. a project-pages subfolder (e2e/basePath.spec.ts serves it under /sub/).

@@ -23,6 +23,19 @@ import type { ArchiveSource } from '../input';
 
 /** The prefix of everything that is not a static file of the page. */
 export const VIEW_API_PREFIX = '/__layerscope/';
+
+/**
+ * What this server answers for /sw.js instead of the page's service worker: one that
+ * removes itself and the shell caches. The page does not register a worker when opened
+ * by `view` (src/ui/Update/serviceWorker.ts); but a --port used before by a hosted copy
+ * or an older page could have one, which would serve its cached page instead of ours.
+ * The browser checks /sw.js on navigation, gets this, and it takes over and unregisters.
+ */
+export const SELF_REMOVING_SW = `self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.registration.unregister()
+  .then(() => caches.keys())
+  .then((keys) => Promise.all(keys.filter((k) => k.startsWith('layerscope-shell-')).map((k) => caches.delete(k))))));
+`;
 /** 128 random bits: not guessable by a page probing the port. */
 const TOKEN_BYTES = 16;
 
@@ -118,6 +131,14 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
 
   function staticFile(path: string, req: IncomingMessage, res: ServerResponse) {
     const rel = path === '/' ? 'index.html' : path.slice(1);
+    if (rel === 'sw.js') {
+      res.writeHead(200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        'Content-Length': Buffer.byteLength(SELF_REMOVING_SW),
+      });
+      return void res.end(req.method === 'HEAD' ? undefined : SELF_REMOVING_SW);
+    }
     // No dotfiles, no traversal: the path must stay inside dist/.
     if (rel.split('/').some((seg) => seg.startsWith('.') || seg === '') && rel !== 'index.html') return send(res, 404, 'not found');
     const file = normalize(join(opts.pageDir, rel));

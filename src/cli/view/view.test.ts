@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { main, type Io } from '../main';
 import { browserOpener } from './openBrowser';
 import { looksLikeImageRef } from './engines';
+import { SELF_REMOVING_SW } from './server';
 
 const ROOT = join(__dirname, '../../..');
 const FIXTURE = join(ROOT, 'test/fixtures/images/crane-gzip-whiteout-dir.tar');
@@ -154,6 +155,11 @@ describe('layerscope view ARCHIVE', () => {
       expect(await html.text()).toContain('stand-in page');
       const js = await fetch(new URL('/assets/app.js', s.url));
       expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+      // Never the page's caching service worker: one that removes itself (a stale one on a reused --port).
+      const sw = await fetch(new URL('/sw.js', s.url));
+      expect(sw.status).toBe(200);
+      expect(sw.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(await sw.text()).toBe(SELF_REMOVING_SW);
 
       const base = new URL(`/__layerscope/${tokenOf(s.url)}/`, s.url);
       const info = await (await fetch(new URL('view.json', base))).json();

@@ -21,6 +21,8 @@ import { installAudit } from '../Audit/auditRun';
 import { LinkMismatchNotice } from '../LinkNotice/LinkNotice';
 import { ComparePage, CompareOverlays } from '../Compare/CompareMount';
 import { compareDropped, fileArrived, installCompare, useCompareRun } from '../Compare/compareRun';
+import { installServiceWorker } from '../Update/serviceWorker';
+import { UpdatePrompt } from '../Update/UpdatePrompt';
 import './App.css';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
@@ -35,6 +37,8 @@ export function App() {
   useEffect(() => installAudit(), []);
   // A comparison of two layers named by the URL is restored once the image is shown.
   useEffect(() => installCompare(), []);
+  // The app shell cached for offline use, and the prompt when a new version is ready.
+  useEffect(() => installServiceWorker(window), []);
   const comparing = useCompareRun((s) => s.comparison !== null);
 
   useEffect(() => {
@@ -85,6 +89,7 @@ export function App() {
       )}
       <CompareOverlays />
       <DropOverlay visible={dragging} />
+      <UpdatePrompt />
     </div>
   );
 }
