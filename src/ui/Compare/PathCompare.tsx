@@ -43,7 +43,7 @@ function attrs(v: Version): [string, string][] {
 
 const DIFF_OF_ATTR: Record<string, number> = {
   type: Diff.Type,
-  size: Diff.Size | Diff.Content,
+  size: Diff.Size,
   mode: Diff.Mode,
   owner: Diff.Uid | Diff.Gid,
   mtime: Diff.Mtime,
