@@ -294,6 +294,15 @@ describe('hash sync', () => {
     stop();
   });
 
+  it("keys it does not own (a comparison's, ui/Compare/compareHash.ts) are kept when it writes", () => {
+    const { store, win, stop } = setup('#layer=1&cmp=layers&la=0&lb=1&cpath=/etc/motd');
+    simulateLoad(store, 'restore');
+    expect(win.location.hash).toBe('#image=0&layer=1&cmp=layers&la=0&lb=1&cpath=/etc/motd');
+    store.getState().selectLayer(0);
+    expect(win.location.hash).toBe('#image=0&layer=0&cmp=layers&la=0&lb=1&cpath=/etc/motd');
+    stop();
+  });
+
   it('a different file clears the previous view from the URL', () => {
     const { store, win, stop } = setup('#layer=0&path=/etc/motd');
     simulateLoad(store, 'reset');
