@@ -183,6 +183,8 @@ export async function previewLatency(page, layer, path) {
       if (d && d.getAttribute('aria-expanded') === 'false') d.querySelector('.ft-twisty')?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
       await frame();
       await frame();
+      // On a loaded machine the expansion may take more than two frames to render its rows.
+      for (let k = 0; k < 300 && rowOf(dir)?.getAttribute('aria-expanded') === 'false'; k++) await frame();
       const tree = document.querySelector('.ft-rows');
       let scroller = tree?.parentElement;
       while (scroller && scroller.scrollHeight <= scroller.clientHeight) scroller = scroller.parentElement;
