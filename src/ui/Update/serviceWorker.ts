@@ -53,7 +53,11 @@ export function installServiceWorker(win: Window = window): void {
     win.location.reload();
   });
   sw.register('./sw.js').then(
-    (reg) => watch(reg, win),
+    // Playwright's `serviceWorkers: 'block'` resolves register() with no registration
+    // (the e2e suite runs so); a browser that refuses one may do the same. Nothing to watch.
+    (reg: ServiceWorkerRegistration | undefined) => {
+      if (reg) watch(reg, win);
+    },
     // No service worker (private mode, storage refused): the page works online as before.
     () => {},
   );
