@@ -26,7 +26,6 @@ test('a PNG gets an alert saying it is an image, not a tar', async ({ page }) =>
   await expect(alert).toContainText('is not a tar archive');
   await expect(alert).toContainText('PNG image');
   await expect(alert).toContainText('not a docker save or OCI image archive');
-  await page.screenshot({ path: '/tmp/layerscope-error.png' });
 });
 
 test('random bytes get an alert saying the file is not a tar', async ({ page }) => {
@@ -118,5 +117,4 @@ test('a damaged gzip layer: the image still opens, that layer is marked failed',
   }
   await page.getByTestId('warnings-button').click();
   await expect(page.getByRole('region', { name: 'Warnings' })).toContainText(`Layer ${victim} could not be read to the end`);
-  await page.screenshot({ path: '/tmp/layerscope-failed-layer.png' });
 });

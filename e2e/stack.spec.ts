@@ -273,7 +273,6 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   await expect(failed.locator('[data-testid="layer-state"]')).toContainText('failed');
   for (const i of [0, 1, 3]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
   await expect(failed).toHaveAttribute('title', /Failed: /);
-  await page.locator('[data-part="stack"]').screenshot({ path: '/tmp/stack-failed.png' });
   await page.locator('[data-testid="layer"][data-index="1"]').click();
   await expect(page.locator('[data-testid="tree-row"]').first()).toBeVisible();
   rmSync(dir, { recursive: true, force: true });
@@ -343,7 +342,6 @@ test('while loading, each band shows its state: the structure first, then decomp
   await expect(slow.locator('[data-testid="layer-state"]')).toContainText(/reading \d+%/);
   // Until it is read, its size is the stored (compressed) one, and says so.
   await expect(slow.locator('.sd-size')).toContainText('stored');
-  await page.screenshot({ path: '/tmp/stack-loading.png' });
   await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready', { timeout: 100_000 });
   for (const i of [0, 1, 2]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
   await expect(slow.locator('.sd-progress')).toHaveCount(0);
@@ -377,7 +375,6 @@ test("playground: the running container's layer takes the dashed band's place; a
   await page.getByTestId('pg-editor').fill('written in the container\n');
   await page.getByTestId('pg-save').click();
   await expect(rw.locator('.sd-counts')).toContainText('+');
-  await page.screenshot({ path: '/tmp/stack-container.png' });
 
   await page.getByTestId('pg-commit').click();
   const committed = page.locator(`[data-testid="layer"][data-synthetic="commit"]`);
@@ -387,18 +384,15 @@ test("playground: the running container's layer takes the dashed band's place; a
   await expect(page.locator('.sd-total')).toContainText(`${n + 1} layers`);
 });
 
-test('screenshots: light and dark', async ({ page }) => {
+test('the stack fits the left pane in light and dark, at 768 px and with shared layers', async ({ page }) => {
   await open(page, fixture('dive-legacy-14-layers.tar'));
   await page.locator('[data-testid="layer"][data-index="7"]').click();
-  await page.screenshot({ path: '/tmp/stack-light.png' });
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: '/tmp/stack-dark.png' });
   await page.setViewportSize({ width: 768, height: 1000 });
-  await page.screenshot({ path: '/tmp/stack-768-dark.png' });
+  for (const right of await bands(page).evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right))) expect(right).toBeLessThanOrEqual(768);
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 800 });
   await open(page, fixture('podman-two-images-shared-layer.docker.tar'));
-  await page.screenshot({ path: '/tmp/stack-shared-light.png' });
   // Every band is inside the viewport horizontally at 1280 px (no overflow of the left pane).
   for (const box of await bands(page).evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right))) expect(box).toBeLessThanOrEqual(1280);
 });

@@ -13,7 +13,7 @@ import { dockerArchive, tfile } from '../../test/helpers/imageArchive';
 import { definedUserWasted, evaluateCi, ratioText } from './ci/rules';
 import { openArchive } from '../core/read/archive';
 import { isLayerscopeError } from '../core/errors';
-import { describeLoadError } from '../state/loader';
+import { describeLoadError } from '../state/loadErrors';
 
 let tmp: string;
 beforeAll(() => {

@@ -8,13 +8,14 @@
  * and a layer that fails to read does not take down the others: it is kept as
  * `null` (treated as empty by the union) with its error recorded.
  */
-import { openArchive, blobOf, selectImage, type OuterArchive } from './read/archive';
+import { openArchive, blobOf, selectImage, type OuterArchive, type OpenOptions as ArchiveOpenOptions } from './read/archive';
 import { scanLayer } from './read/layerScan';
 import { buildUnion, type UnionModel } from './model/union';
 import { computeStats, type ImageStats } from './model/stats';
 import { hardlinkWarnings, throughLinkWarnings } from './model/listing';
 import { describeError, isCancelled, throwIfAborted } from './errors';
 import { hashLayer, type LayerDigests } from './read/verify';
+import { PartialUnions, inThreadUnionBuilder, type PartialUnion } from './partialUnions';
 import type { ResumePoint } from './read/toc/types';
 import type { Codecs } from './codecs';
 import type { DecompressedSink } from './read/compression';
@@ -84,17 +85,25 @@ export interface LoadedImage {
 
 export interface OpenCallbacks {
   /** The archive's structure is known: images, layers, configs (before any layer is scanned). */
-  onStructure?(info: ArchiveInfo, image: ImageInfo): void;
+  onStructure?(info: ArchiveInfo, image: ImageInfo, outer: OuterArchive): void;
   onLayerState?(layer: number, state: LayerState, detail?: string): void;
   onLayerProgress?(layer: number, p: Progress): void;
   /** A layer finished: its index, or null and the error that stopped it. */
   onLayerDone?(layer: number, index: LayerIndex | null, error: string | null): void;
   /** Archive-level progress (reading the outer index, or decompressing a .tar.gz). */
   onArchiveProgress?(p: Progress): void;
+  /**
+   * The union of the layers finished so far, while the others are read (partialUnions.ts:
+   * its rebuild policy, one build at a time). Given, the engine builds them (through
+   * `scanner.summarize` when the scanner has it); absent, none are built.
+   */
+  onPartial?(p: PartialUnion): void;
 }
 
 export interface OpenOptions extends OpenCallbacks {
   image?: number | string;
+  /** When `image` and `platform` are not given: the image to open, once the archive's images are known (a shared link's); undefined = the default. */
+  pickImage?(info: ArchiveInfo): number | undefined;
   platform?: string;
   scanner?: LayerScanner;
   signal?: AbortSignal;
@@ -110,6 +119,8 @@ export interface OpenOptions extends OpenCallbacks {
   gunzip?: Codecs['gunzip'];
   /** Where a compressed archive is decompressed to (read/archive.ts OpenOptions.sink). */
   sink?: () => DecompressedSink;
+  /** Decompress a compressed archive elsewhere (the page: in a worker; read/archive.ts OpenOptions.unpack). */
+  unpack?: ArchiveOpenOptions['unpack'];
   /** An archive already opened (e.g. to switch image without re-reading the outer index). */
   opened?: { info: ArchiveInfo; outer: OuterArchive };
 }
@@ -124,16 +135,26 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       signal: opts.signal,
       gunzip: opts.gunzip,
       sink: opts.sink,
+      unpack: opts.unpack,
       onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }),
     }));
-  const image = selectImage(info, { image: opts.image, platform: opts.platform });
-  opts.onStructure?.(info, image);
+  const picked = opts.image === undefined && opts.platform === undefined ? opts.pickImage?.(info) : undefined;
+  const image = selectImage(info, { image: opts.image ?? picked, platform: opts.platform });
+  opts.onStructure?.(info, image, outer);
 
   const n = image.layers.length;
   const layers: (LayerIndex | null)[] = new Array(n).fill(null);
   const layerErrors: (string | null)[] = new Array(n).fill(null);
   const warnings: EngineWarning[] = [...info.warnings];
   for (let i = 0; i < n; i++) opts.onLayerState?.(i, 'waiting');
+  const summarize = scanner.summarize?.bind(scanner);
+  const partials = opts.onPartial
+    ? new PartialUnions(layers, {
+        build: summarize ? (ls, signal) => summarize(ls, { signal, stats: false }).then((r) => r.union) : inThreadUnionBuilder,
+        emit: opts.onPartial,
+        signal: opts.signal,
+      })
+    : null;
 
   // Largest layer first (longest-processing-time-first scheduling): the biggest
   // layer is usually the critical path, and started last it would run alone at the
@@ -153,41 +174,47 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       opts.onLayerState?.(c, layerErrors[c] ? 'failed' : 'indexed', layerErrors[c] ?? undefined);
       opts.onLayerDone?.(c, idx, layerErrors[c]!);
     }
+    partials?.layerDone();
   };
-  await runPool(order.length, scanner.concurrency, async (k) => {
-    const i = order[k]!;
-    throwIfAborted(opts.signal);
-    const ref = image.layers[i]!;
-    opts.onLayerState?.(i, 'decompressing');
-    try {
-      const blob = blobOf(outer, ref.blob);
-      const compressed = ref.compression !== null && ref.compression !== 'none';
-      const idx = await scanner.scan(blob, i, {
-        signal: opts.signal,
-        hash: verify && compressed,
-        onProgress: (p) => opts.onLayerProgress?.(i, p),
-      });
-      layers[i] = idx;
-      for (const w of idx.warnings) warnings.push({ ...w, layer: i });
-      if (idx.error) {
-        // the count is what was indexed: all of the tar when the damage lies past its end marker
-        const kept = keptText(idx.count, idx.error.afterTarEnd === true);
-        layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${kept}`;
-        opts.onLayerState?.(i, 'failed', layerErrors[i]!);
-      } else {
-        opts.onLayerState?.(i, 'indexed');
-      }
-      opts.onLayerDone?.(i, idx, layerErrors[i]!);
-      shareResult(i, idx);
-    } catch (e) {
-      if (isCancelled(e)) throw e;
+  try {
+    await runPool(order.length, scanner.concurrency, async (k) => {
+      const i = order[k]!;
       throwIfAborted(opts.signal);
-      layerErrors[i] = `layer ${i}: ${describeError(e)}`;
-      opts.onLayerState?.(i, 'failed', layerErrors[i]!);
-      opts.onLayerDone?.(i, null, layerErrors[i]);
-      shareResult(i, null);
-    }
-  });
+      const ref = image.layers[i]!;
+      opts.onLayerState?.(i, 'decompressing');
+      try {
+        const blob = blobOf(outer, ref.blob);
+        const compressed = ref.compression !== null && ref.compression !== 'none';
+        const idx = await scanner.scan(blob, i, {
+          signal: opts.signal,
+          hash: verify && compressed,
+          onProgress: (p) => opts.onLayerProgress?.(i, p),
+        });
+        layers[i] = idx;
+        for (const w of idx.warnings) warnings.push({ ...w, layer: i });
+        if (idx.error) {
+          // the count is what was indexed: all of the tar when the damage lies past its end marker
+          const kept = keptText(idx.count, idx.error.afterTarEnd === true);
+          layerErrors[i] = `${idx.error.message} (layer ${i}, offset ${idx.error.offset}); ${kept}`;
+          opts.onLayerState?.(i, 'failed', layerErrors[i]!);
+        } else {
+          opts.onLayerState?.(i, 'indexed');
+        }
+        opts.onLayerDone?.(i, idx, layerErrors[i]!);
+        shareResult(i, idx);
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        throwIfAborted(opts.signal);
+        layerErrors[i] = `layer ${i}: ${describeError(e)}`;
+        opts.onLayerState?.(i, 'failed', layerErrors[i]!);
+        opts.onLayerDone?.(i, null, layerErrors[i]);
+        shareResult(i, null);
+      }
+    });
+  } finally {
+    // Every layer is in (or the load failed): the final union is built next, no partial one.
+    partials?.stop();
+  }
 
   let union: UnionModel;
   let stats: ImageStats;

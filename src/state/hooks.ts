@@ -1,126 +1,20 @@
 /**
- * Selectors derived from the store: the layers in view, their union model, the
- * effective selected layer and its merged view. Derived values are cached at
- * module level (keyed by the objects they come from), so every component asking
- * for the union or a merged view shares one computation instead of making its own.
- *
- * While an archive loads, the tree is built from the layers finished so far
- * (`partialLayers`, null for the rest): buildUnion on a partial stack. Rebuilding
- * after every finished layer would be quadratic on big images, so rebuilds are
- * spaced by a multiple of how long the last one took (PARTIAL_REBUILD_FACTOR).
+ * Hooks over the selectors: the union in view (the shown image's, or the
+ * engine's partial one while loading: selectors.ts selectUnionState), the
+ * effective selected layer and its merged view. Merged views are cached at
+ * module level keyed by the union they come from (WeakMap: they go with it), so
+ * every component asking for a merged view shares one computation.
  */
-import { useEffect, useState } from 'react';
 import { useStore } from './store';
-import { buildUnion, mergedAt, type MergedView, type UnionModel } from '../core/model/union';
+import { mergedAt, type MergedView, type UnionModel } from '../core/model/union';
 import type { LayerIndex } from '../core/types';
+import { selectUnionState } from './selectors';
 
 export type Layers = readonly (LayerIndex | null)[];
 
-const EMPTY: Layers = [];
-
-/** Layer indexes in view: the loaded image's, or those finished so far while loading. */
-export function useLayers(): Layers {
-  const loaded = useStore((s) => s.loaded);
-  const partial = useStore((s) => s.partialLayers);
-  return loaded ? loaded.layers : partial.length ? partial : EMPTY;
-}
-
-/** Number of layers of the image in view (also while loading), for colors and labels. */
-export function useLayerCount(): number {
-  const loaded = useStore((s) => s.loaded);
-  const image = useStore((s) => s.image);
-  return loaded ? loaded.layers.length : image ? image.layers.length : 0;
-}
-
-/* ------------------------------------------------------------ union */
-
-/**
- * A partial union costs about as much as a full one; waiting this many times the
- * last build's duration between rebuilds keeps loading at most ~1/(1+factor)
- * slower while the tree still fills in as layers finish.
- */
-export const PARTIAL_REBUILD_FACTOR = 3;
-
-const unionCache = new WeakMap<Layers, UnionModel>();
-let lastBuildMs = 0;
-let lastBuildEnd = 0;
-
-/**
- * Where partial unions are built while an image loads. The loader points this at
- * its worker pool (a partial union of a million entries takes ~3 s, which on the
- * main thread would freeze the page each time); unset (tests, no Worker), they are
- * built here.
- */
-type PartialUnionBuilder = (layers: (LayerIndex | null)[]) => Promise<UnionModel>;
-let partialBuilder: PartialUnionBuilder | null = null;
-export function setPartialUnionBuilder(fn: PartialUnionBuilder | null): void {
-  partialBuilder = fn;
-}
-/** Orders results from the pool: a slower, older partial union must not replace a newer one. */
-let partialSeq = 0;
-let partialShown = 0;
-
-/** The union of `layers`, built once per layers array. */
-export function unionOf(layers: Layers): UnionModel {
-  let u = unionCache.get(layers);
-  if (!u) {
-    const t0 = performance.now();
-    u = buildUnion(layers as (LayerIndex | null)[]);
-    lastBuildEnd = performance.now();
-    lastBuildMs = lastBuildEnd - t0;
-    unionCache.set(layers, u);
-  }
-  return u;
-}
-
 /** The union model in view with the layers it was built from: the loaded image's, or a partial one while loading. */
 export function useUnionState(): { union: UnionModel; layers: Layers } | null {
-  const loaded = useStore((s) => s.loaded);
-  const partial = useStore((s) => s.partialLayers);
-  const [partialUnion, setPartialUnion] = useState<{ union: UnionModel; layers: Layers } | null>(null);
-  useEffect(() => {
-    if (loaded || partial.length === 0 || !partial.some((l) => l)) return;
-    // Every layer is in: openImage is building the full union right now, and this
-    // one would cost as much again (~0.1 s per 15k entries, seconds on 1M) for a
-    // view shown only until that one lands.
-    if (partial.every((l) => l)) return;
-    const cached = unionCache.get(partial);
-    if (cached) {
-      setPartialUnion({ layers: partial, union: cached });
-      return;
-    }
-    const wait = Math.max(0, lastBuildEnd + PARTIAL_REBUILD_FACTOR * lastBuildMs - performance.now());
-    const t = setTimeout(() => {
-      const build = partialBuilder;
-      if (!build) {
-        setPartialUnion({ layers: partial, union: unionOf(partial) });
-        return;
-      }
-      const seq = ++partialSeq;
-      const t0 = performance.now();
-      build(partial as (LayerIndex | null)[]).then(
-        (union) => {
-          lastBuildEnd = performance.now();
-          lastBuildMs = lastBuildEnd - t0;
-          unionCache.set(partial, union);
-          if (seq < partialShown) return;
-          partialShown = seq;
-          setPartialUnion({ layers: partial, union });
-        },
-        () => {}, // a failed or cancelled partial view is simply not shown; the final one comes from openImage
-      );
-    }, wait);
-    return () => clearTimeout(t);
-  }, [loaded, partial]);
-  if (loaded) return { union: loaded.union, layers: loaded.layers };
-  // a partial union of an earlier load (other image) must not show: same stack height is the check
-  if (partialUnion && partial.length > 0 && partialUnion.layers.length === partial.length) return partialUnion;
-  return null;
-}
-
-/** The union model in view (null before any layer is known). */
-export function useUnion(): UnionModel | null {
-  return useUnionState()?.union ?? null;
+  return useStore(selectUnionState);
 }
 
 /* ------------------------------------------------------------ selection */
@@ -129,12 +23,6 @@ export function useUnion(): UnionModel | null {
 export function effectiveLayer(selected: number, count: number): number {
   if (count <= 0) return -1;
   return selected < 0 || selected >= count ? count - 1 : selected;
-}
-
-export function useSelectedLayer(): number {
-  const sel = useStore((s) => s.selectedLayer);
-  const count = useLayerCount();
-  return effectiveLayer(sel, count);
 }
 
 /* ------------------------------------------------------------ merged views */

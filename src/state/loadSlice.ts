@@ -1,15 +1,53 @@
 /**
- * Loading an archive: file, progress per layer, cancel, errors, and the
- * LoadedImage the rest of the page reads. Results are replaced whole (new
- * objects), never mutated, so components re-render by reference equality.
+ * The loaded images: one load state per slot ('a' the explorer's image, 'b' a
+ * second image for a comparison), each a value replaced whole, never mutated:
+ *
+ *   empty ──openFile──▶ loading ──▶ ready   (failed layers: still ready, marked failed)
+ *                          │  └────▶ error  (a plain sentence saying what was recognized)
+ *                          └─cancelLoad──▶ empty, or the image shown before
+ *
+ * The actions are made with their engine host injected (createLoadSlice(host):
+ * the worker pools in the page, inProcessHost in Node tests), and go through
+ * the engine's one entry (core/session.openImage), which also builds the
+ * partial unions while layers are read and hands them over as data.
+ *
+ * - The structure (archive, image, layer list) is published as soon as it is
+ *   known; per-layer state and progress, and the finished layers' indexes, are
+ *   batched and published at most every FLUSH_INTERVAL_MS; a partial union as it
+ *   arrives.
+ * - The opened archive is kept so that switching image or platform re-uses its
+ *   index instead of re-reading the file.
+ * - A ready image's digests are checked behind it (`digests: 'checking'`), and
+ *   the state replaced with the checked image when done.
+ * - For slot 'a' the view fields (viewSlice) are the slot's view: a load resets
+ *   them, Cancel restores them with the image shown before. The URL hash
+ *   (urlHash.ts) follows the slot by subscribing; the loader never calls it.
  */
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
-import type { ArchiveInfo, ImageInfo, LayerIndex } from '../core/types';
-import type { LayerState, LoadedImage, Progress } from '../core/session';
+import type { EngineHost } from './engineHost';
+import { DEFAULT_FILTERS, type ViewSlice } from './viewSlice';
+import { describeLoadError, readHead } from './loadErrors';
+import { openImage, verifyImage, type LayerState, type LoadedImage, type Progress } from '../core/session';
+import type { PartialUnion } from '../core/partialUnions';
 import type { OuterArchive } from '../core/read/archive';
+import { blobOf } from '../core/read/archive';
+import { LayerscopeError, isCancelled } from '../core/errors';
+import type { ArchiveInfo, ImageInfo, LayerIndex, LayerRef } from '../core/types';
+import type { Checkpoint } from '../core/read/inflate/inflater';
+import { pointBefore, pointsFor } from '../core/read/toc/frames';
+import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/toc/types';
+import { layerSource } from './selectors';
+import { imageForLink } from './linkIdentity';
 
-export type LoadStatus = 'empty' | 'loading' | 'ready' | 'error';
+/**
+ * Progress arrives per MiB per layer from every worker; publishing each one
+ * would re-render the page hundreds of times a second. 100 ms (10 updates/s)
+ * still looks continuous on a progress bar and leaves the main thread idle.
+ */
+export const FLUSH_INTERVAL_MS = 100;
+
+export type SlotName = 'a' | 'b';
 
 export interface LayerLoad {
   state: LayerState;
@@ -18,44 +56,492 @@ export interface LayerLoad {
   error: string | null;
 }
 
-export interface LoadSlice {
-  status: LoadStatus;
+/** The archive as opened: its index and entry map (to switch image without re-reading it, and to read file contents). */
+export interface OpenedArchive {
+  info: ArchiveInfo;
+  outer: OuterArchive;
+}
+
+/**
+ * How a load of slot 'a' relates to the view in the URL (urlHash.ts acts on it):
+ * 'restore' the URL's view applies (the first file in this page, or the same file
+ * dropped again); 'reset' another file: the old view is cleared; 'switch' another
+ * image chosen in the page; 'url' another image named by the URL (Back/Forward).
+ */
+export type ViewIntent = 'restore' | 'reset' | 'switch' | 'url';
+
+interface LoadCommon {
+  /** Unique per load (a new id for every openFile/chooseImage; kept when the state is replaced with its checked digests). */
+  id: number;
+  file: File | Blob;
+  fileName: string;
+  startedAt: number;
+  view: ViewIntent;
+}
+
+export interface EmptyLoad {
+  kind: 'empty';
+}
+
+export interface LoadingLoad extends LoadCommon {
+  kind: 'loading';
+  /** Known once the archive's index is read (at once for an image switch). */
+  opened: OpenedArchive | null;
+  /** Outer archive progress (index read / .tar.gz decompression); null once the structure is known. */
+  archiveProgress: Progress | null;
+  /** The image being loaded, once known. */
+  structure: ImageInfo | null;
+  layers: LayerLoad[];
+  /** Layer indexes finished so far (null for the rest). */
+  indexes: (LayerIndex | null)[];
+  /** The union of the layers finished so far, built by the engine (core/partialUnions.ts). */
+  partial: PartialUnion | null;
+}
+
+export interface ReadyLoad extends LoadCommon {
+  kind: 'ready';
+  opened: OpenedArchive;
+  loaded: LoadedImage;
+  layers: LayerLoad[];
+  finishedAt: number;
+  /** The digest check behind the shown image: running, or done (then `loaded` holds its result). */
+  digests: 'checking' | 'checked';
+}
+
+export interface ErrorLoad {
+  kind: 'error';
+  id: number;
   file: File | Blob | null;
   fileName: string | null;
   /** A plain-words message for role="alert" (what was recognized and what went wrong). */
-  error: string | null;
-  archive: ArchiveInfo | null;
-  image: ImageInfo | null;
-  layerLoads: LayerLoad[];
-  /** Layer indexes known so far (filled as layers finish), for the partial view while loading. */
-  partialLayers: (LayerIndex | null)[];
-  /** Outer archive progress (index read / .tar.gz decompression). */
-  archiveProgress: Progress | null;
-  startedAt: number;
+  message: string;
   finishedAt: number;
-  loaded: LoadedImage | null;
-  /** The archive as opened (its index and entry map), kept to switch image or platform without re-reading it, and to read file contents. */
-  opened: { info: ArchiveInfo; outer: OuterArchive } | null;
-  /** True after every layer is indexed while the engine still hashes uncompressed layers (a pass it reports no progress for). */
-  verifying: boolean;
-
-  setLoadState(patch: Partial<Omit<LoadSlice, 'setLoadState'>>): void;
 }
 
-export const createLoadSlice: StateCreator<AppState, [], [], LoadSlice> = (set) => ({
-  status: 'empty',
-  file: null,
-  fileName: null,
-  error: null,
-  archive: null,
-  image: null,
-  layerLoads: [],
-  partialLayers: [],
-  archiveProgress: null,
-  startedAt: 0,
-  finishedAt: 0,
-  loaded: null,
-  opened: null,
-  verifying: false,
-  setLoadState: (patch) => set(patch),
-});
+export type LoadState = EmptyLoad | LoadingLoad | ReadyLoad | ErrorLoad;
+
+export const EMPTY_LOAD: EmptyLoad = { kind: 'empty' };
+
+export interface OpenFileOptions {
+  /** Image index or tag (archives holding several images). */
+  image?: number | string;
+  /** `os/arch[/variant]` (archives holding an index of several platforms). */
+  platform?: string;
+  /** Which slot to load into (default 'a', the explorer). */
+  slot?: SlotName;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  slot?: SlotName;
+  /** Start this many bytes into the file ("load more", "jump to offset"); default 0. */
+  from?: number;
+}
+
+export interface LoadSlice {
+  slots: Readonly<Record<SlotName, LoadState>>;
+  /** Open a file the user dropped or picked. Resolves when it is loaded, failed or was cancelled (never rejects). */
+  openFile(file: File | Blob, opts?: OpenFileOptions): Promise<void>;
+  /** Show another image of slot a's archive (no re-read of its index); `fromUrl`: the URL named it. */
+  chooseImage(index: number, opts?: { fromUrl?: boolean }): Promise<void>;
+  /** Show another platform of slot a's image index (`os/arch[/variant]`). */
+  choosePlatform(platform: string): Promise<void>;
+  /** Stop the load in progress: back to the empty page, or to the image shown before it. */
+  cancelLoad(slot?: SlotName): void;
+  /** Forget a slot's image (closing a comparison). */
+  clearSlot(slot: SlotName): void;
+  /** Show an image built elsewhere (the bench harness) as ready, its digests taken as checked. */
+  showLoaded(loaded: LoadedImage, opts: { fileName: string; file?: File | Blob; slot?: SlotName }): void;
+  /** Show an error that did not come from the engine (the example or a served archive could not be fetched). */
+  loadFailed(message: string, fileName: string | null, slot?: SlotName): void;
+  /**
+   * Bytes of entry `entry` of layer `layer` of the image shown (up to `maxBytes`,
+   * default the whole file). Compressed layers are decompressed from their start
+   * (or the resume point before the file) up to it (see core/read/contents.ts).
+   */
+  readEntry(layer: number, entry: number, maxBytes?: number, opts?: ReadOptions): Promise<Uint8Array>;
+  /** Where a read of [offset, offset + want) of layer `layer` of the image shown starts (resume points, TOC frames). */
+  readStartOf(layer: number, offset: number, want: number, slot?: SlotName): { checkpoint: Checkpoint | null; frames: FramePoint[] | null };
+}
+
+/** The view fields a load of slot 'a' resets, and Cancel restores. */
+type SlotView = Pick<
+  ViewSlice,
+  'selectedLayer' | 'selectedPath' | 'expanded' | 'filters' | 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode'
+>;
+
+function viewOf(s: AppState): SlotView {
+  const { selectedLayer, selectedPath, expanded, filters, onlyLayerChanges, showDeleted, sort, search, searchMode } = s;
+  return { selectedLayer, selectedPath, expanded, filters, onlyLayerChanges, showDeleted, sort, search, searchMode };
+}
+
+/** What a new file starts with (the URL's view, if it applies, sets them once the structure is known). */
+export const DEFAULT_SLOT_VIEW: SlotView = {
+  selectedLayer: -1,
+  selectedPath: null,
+  expanded: new Set(['/']),
+  filters: DEFAULT_FILTERS,
+  onlyLayerChanges: false,
+  showDeleted: true,
+  sort: 'name',
+  search: '',
+  searchMode: 'substring',
+};
+
+interface Run {
+  id: number;
+  ctl: AbortController;
+  /** What the slot showed before this load started (and its view, for slot a), restored by Cancel. */
+  previous: { load: ReadyLoad; view: SlotView | null } | null;
+}
+
+interface LoadParams {
+  slot: SlotName;
+  file: File | Blob;
+  fileName: string;
+  opened: OpenedArchive | null;
+  image?: number | string;
+  platform?: string;
+  view: ViewIntent;
+}
+
+function identityOf(file: File | Blob): string | null {
+  if (typeof File !== 'undefined' && file instanceof File) return `${file.name}\u0000${file.size}\u0000${file.lastModified}`;
+  return null;
+}
+
+const fileNameOf = (file: File | Blob) => (typeof File !== 'undefined' && file instanceof File ? file.name : 'archive');
+
+/** The load slice with its engine host. */
+export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], [], LoadSlice> {
+  return (set, get) => {
+    const runs: Record<SlotName, Run | null> = { a: null, b: null };
+    /** Aborts a slot's background digest check when another file or image is opened into it. */
+    const verifies: Record<SlotName, AbortController | null> = { a: null, b: null };
+    let nextId = 1;
+    /** Identity (name, size, mtime) of the last file that loaded into slot a, to recognize "the same file dropped again". */
+    let lastIdentity: string | null = null;
+    /** Whether any file has been opened in this page: the URL's view applies to the first one. */
+    let openedInPage = false;
+    /**
+     * Resume points for content reads in gzip layers, recorded by the digest check as
+     * it decodes each layer (core/read/inflate): with them a read decodes at most
+     * 2 MiB before its file instead of the whole layer up to it. Kept beside the
+     * state, not in it: they are large (1.6% of the layer's uncompressed size), never
+     * rendered, and grow while the check runs.
+     */
+    const resumePoints = new WeakMap<LayerRef, ResumePoint[]>();
+
+    /**
+     * Where a read of [offset, offset + want) of a layer starts: the closest of the zran
+     * checkpoints and zstd frame ends the digest check recorded, and the members/frames
+     * the layer's TOC or seek table names (idx.toc, read/toc/). Null/null: from the start.
+     */
+    const readStart = (ref: LayerRef, idx: LayerIndex, offset: number, want: number): { checkpoint: Checkpoint | null; frames: FramePoint[] | null } => {
+      const recorded = resumePoints.get(ref);
+      const rp = recorded ? pointBefore(recorded, offset) : null;
+      const toc = idx.toc?.points.length ? pointsFor(idx.toc.points, offset, want) : [];
+      if (rp && isFramePoint(rp) && (toc.length === 0 || rp.out > toc[0]!.out)) return { checkpoint: null, frames: [rp] };
+      const checkpoint = rp && !isFramePoint(rp) ? rp : null;
+      return { checkpoint, frames: toc.length ? toc : null };
+    };
+
+    const setSlot = (slot: SlotName, st: LoadState, extra: Partial<AppState> = {}) => set((s) => ({ slots: { ...s.slots, [slot]: st }, ...extra }));
+
+    const abortSlot = (slot: SlotName) => {
+      runs[slot]?.ctl.abort();
+      runs[slot] = null;
+      verifies[slot]?.abort();
+      verifies[slot] = null;
+    };
+
+    /**
+     * The integrity pass after the image is shown: uncompressed layers were indexed
+     * from their headers only, so their bytes are hashed now, in the workers, while
+     * the page is already usable. The result replaces the slot's state only if it
+     * still shows that load.
+     */
+    const verify = async (slot: SlotName, ready: ReadyLoad): Promise<void> => {
+      const ctl = new AbortController();
+      verifies[slot] = ctl;
+      let verified: LoadedImage | null = null;
+      try {
+        verified = await verifyImage(ready.loaded, {
+          scanner: host.verifier,
+          signal: ctl.signal,
+          onCheckpoints: (i, points) => {
+            const ref = ready.loaded.image.layers[i];
+            if (!ref) return;
+            const list = resumePoints.get(ref);
+            if (list) list.push(...points);
+            else resumePoints.set(ref, points.slice());
+          },
+        });
+      } catch {
+        // Cancelled, or a read failed: integrity stays "unchecked" for those layers.
+      }
+      if (verifies[slot] === ctl) verifies[slot] = null;
+      if (ctl.signal.aborted) return;
+      const cur = get().slots[slot];
+      if (cur.kind === 'ready' && cur.id === ready.id) setSlot(slot, { ...cur, loaded: verified ?? cur.loaded, digests: 'checked' });
+    };
+
+    const load = async (p: LoadParams): Promise<void> => {
+      const { slot } = p;
+      const before = get();
+      const prev = before.slots[slot];
+      // A load replacing another load keeps the *original* page for Cancel.
+      const previous = runs[slot]?.previous ?? (prev.kind === 'ready' ? { load: prev, view: slot === 'a' ? viewOf(before) : null } : null);
+      abortSlot(slot);
+      const id = nextId++;
+      const ctl = new AbortController();
+      runs[slot] = { id, ctl, previous };
+      const live = () => runs[slot]?.id === id;
+
+      let state: LoadingLoad = {
+        kind: 'loading',
+        id,
+        file: p.file,
+        fileName: p.fileName,
+        startedAt: performance.now(),
+        view: p.view,
+        opened: p.opened,
+        archiveProgress: p.opened ? null : { bytesRead: 0, bytesTotal: p.file.size },
+        structure: null,
+        layers: [],
+        indexes: [],
+        partial: null,
+      };
+      // Another image of the same archive keeps the filters and search; a new file starts from the defaults.
+      const view: Partial<AppState> =
+        slot !== 'a' ? {} : p.opened ? { selectedLayer: -1, selectedPath: null, expanded: new Set(['/']) } : { ...DEFAULT_SLOT_VIEW, expanded: new Set(['/']) };
+      setSlot(slot, state, view);
+      const publish = (patch: Partial<LoadingLoad>) => {
+        state = { ...state, ...patch };
+        if (live()) setSlot(slot, state);
+      };
+
+      // Mutable working copies; published by flush() (copied: the store never holds these arrays).
+      let loads: LayerLoad[] = [];
+      let indexes: (LayerIndex | null)[] = [];
+      let archiveProgress: Progress | null = null;
+      // What changed since the last flush: progress is frequent and cheap to render; the
+      // layer indexes only when a layer has finished.
+      let dirty = false;
+      let indexesDirty = false;
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const flush = () => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        if (!dirty || !live()) return;
+        dirty = false;
+        const patch: Partial<LoadingLoad> = { layers: loads.map((l) => ({ ...l })) };
+        if (indexesDirty) {
+          patch.indexes = indexes.slice();
+          indexesDirty = false;
+        }
+        if (archiveProgress) patch.archiveProgress = { ...archiveProgress };
+        publish(patch);
+      };
+      const schedule = () => {
+        dirty = true;
+        if (timer === null) timer = setTimeout(flush, FLUSH_INTERVAL_MS);
+      };
+
+      // The union worker is first needed when a layer finishes: start it now, while the
+      // archive's structure is read, so its start-up is not added to the load.
+      host.prestart?.();
+      // The image a link names (urlHash.ts keeps the URL's view in `urlLink`; by identity, else index)
+      // is opened when the archive has it, by a load that restores the URL's view.
+      const u = get().urlLink;
+      const link = p.image === undefined && p.platform === undefined && u && (u.anyLoad || p.view === 'restore') ? u.view : null;
+      try {
+        const loaded = await openImage(p.file, {
+          opened: p.opened ?? undefined,
+          image: p.image,
+          pickImage: link ? (info) => imageForLink(info.images, link) : undefined,
+          platform: p.platform,
+          scanner: host.scanner,
+          unpack: host.unpack,
+          signal: ctl.signal,
+          // Digests come from the check behind the shown image: sha256 in a browser is
+          // WebAssembly (~190 MB/s) and would hold the tree back (core/read/verify.ts).
+          verify: false,
+          onArchiveProgress(pr) {
+            archiveProgress = { ...pr };
+            schedule();
+          },
+          onStructure(info, im, outer) {
+            if (!live()) return;
+            loads = im.layers.map((l) => ({ state: 'waiting' as LayerState, bytesRead: 0, bytesTotal: l.blob.size, error: null }));
+            indexes = new Array(im.layers.length).fill(null);
+            archiveProgress = null;
+            flush();
+            publish({ opened: { info, outer }, structure: im, archiveProgress: null, layers: loads.map((l) => ({ ...l })), indexes: indexes.slice() });
+          },
+          onLayerState(i, st, detail) {
+            const l = loads[i];
+            if (!live() || !l) return;
+            l.state = st;
+            if (st === 'failed') l.error = detail ?? 'failed';
+            if (st === 'indexed') l.bytesRead = l.bytesTotal;
+            schedule();
+          },
+          onLayerProgress(i, pr) {
+            const l = loads[i];
+            if (!live() || !l) return;
+            l.bytesRead = pr.bytesRead;
+            if (pr.bytesTotal > 0) l.bytesTotal = pr.bytesTotal;
+            schedule();
+          },
+          onLayerDone(i, index) {
+            if (!live()) return;
+            indexes[i] = index;
+            indexesDirty = true;
+            schedule();
+          },
+          onPartial(partial) {
+            if (!live()) return;
+            flush();
+            publish({ partial });
+          },
+        });
+        if (timer !== null) clearTimeout(timer);
+        if (!live()) return;
+        const ready: ReadyLoad = {
+          kind: 'ready',
+          id,
+          file: p.file,
+          fileName: p.fileName,
+          startedAt: state.startedAt,
+          view: p.view,
+          opened: { info: loaded.info, outer: loaded.outer },
+          loaded,
+          layers: loads.map((l, i) => ({
+            ...l,
+            state: loaded.layerErrors[i] ? 'failed' : 'indexed',
+            bytesRead: loaded.layerErrors[i] ? l.bytesRead : l.bytesTotal,
+            error: loaded.layerErrors[i] ?? null,
+          })),
+          finishedAt: performance.now(),
+          digests: 'checking',
+        };
+        runs[slot] = null;
+        if (slot === 'a') {
+          lastIdentity = identityOf(p.file);
+          openedInPage = true;
+        }
+        setSlot(slot, ready);
+        void verify(slot, ready);
+      } catch (e) {
+        if (timer !== null) clearTimeout(timer);
+        if (!live()) return; // cancelled or superseded: whoever did that has set the state
+        runs[slot] = null;
+        if (isCancelled(e)) return;
+        // openedInPage stays as it was: after a wrong file, the URL's view still applies to the right one.
+        const head = await readHead(p.file);
+        if (get().slots[slot] !== state) return;
+        setSlot(slot, {
+          kind: 'error',
+          id,
+          file: p.file,
+          fileName: p.fileName,
+          message: describeLoadError(e, head, p.fileName),
+          finishedAt: performance.now(),
+        });
+      }
+    };
+
+    const reopen = (sel: { image?: number; platform?: string }, view: ViewIntent): Promise<void> => {
+      const a = get().slots.a;
+      if (a.kind !== 'ready' && a.kind !== 'loading') return Promise.resolve();
+      return load({ slot: 'a', file: a.file, fileName: a.fileName, opened: a.opened, image: sel.image, platform: sel.platform, view });
+    };
+
+    return {
+      slots: { a: EMPTY_LOAD, b: EMPTY_LOAD },
+
+      openFile: (file, opts = {}) => {
+        const slot = opts.slot ?? 'a';
+        const id = identityOf(file);
+        const restore = slot === 'a' && (!openedInPage || (id !== null && id === lastIdentity));
+        return load({ slot, file, fileName: fileNameOf(file), opened: null, image: opts.image, platform: opts.platform, view: restore ? 'restore' : 'reset' });
+      },
+
+      chooseImage: (index, opts = {}) => reopen({ image: index }, opts.fromUrl ? 'url' : 'switch'),
+      choosePlatform: (platform) => reopen({ platform }, 'switch'),
+
+      cancelLoad: (slot = 'a') => {
+        const r = runs[slot];
+        if (!r) return;
+        runs[slot] = null;
+        r.ctl.abort();
+        if (r.previous) {
+          setSlot(slot, r.previous.load, r.previous.view ?? {});
+          // Its digest check was stopped by the load: run it again.
+          if (r.previous.load.digests === 'checking') void verify(slot, r.previous.load);
+        } else {
+          setSlot(slot, EMPTY_LOAD, slot === 'a' ? { ...DEFAULT_SLOT_VIEW, expanded: new Set(['/']) } : {});
+        }
+      },
+
+      clearSlot: (slot) => {
+        abortSlot(slot);
+        setSlot(slot, EMPTY_LOAD);
+      },
+
+      showLoaded: (loaded, opts) => {
+        const slot = opts.slot ?? 'a';
+        abortSlot(slot);
+        const now = performance.now();
+        setSlot(slot, {
+          kind: 'ready',
+          id: nextId++,
+          file: opts.file ?? new Blob([]),
+          fileName: opts.fileName,
+          startedAt: now,
+          finishedAt: now,
+          view: 'reset',
+          opened: { info: loaded.info, outer: loaded.outer },
+          loaded,
+          layers: loaded.layers.map((l, i) => ({
+            state: loaded.layerErrors[i] ? 'failed' : 'indexed',
+            bytesRead: l?.storedSize ?? 0,
+            bytesTotal: l?.storedSize ?? 0,
+            error: loaded.layerErrors[i] ?? null,
+          })),
+          digests: 'checked',
+        });
+      },
+
+      loadFailed: (message, fileName, slot = 'a') => {
+        abortSlot(slot);
+        setSlot(slot, { kind: 'error', id: nextId++, file: null, fileName, message, finishedAt: performance.now() });
+      },
+
+      readStartOf: (layer, offset, want, slot = 'a') => {
+        const { ref, idx } = layerSource(get(), layer, slot);
+        return ref && idx ? readStart(ref, idx, offset, want) : { checkpoint: null, frames: null };
+      },
+
+      readEntry: async (layer, entry, maxBytes, opts = {}) => {
+        const s = get();
+        const slot = opts.slot ?? 'a';
+        const { outer, ref, idx } = layerSource(s, layer, slot);
+        if (!outer || !ref) throw new LayerscopeError('UNKNOWN_LAYER', `There is no layer ${layer} in the image shown`, { layer });
+        if (!idx) throw new LayerscopeError('NOT_FOUND', `Layer ${layer} has not been read (it failed or is still loading)`, { layer });
+        if (!Number.isInteger(entry) || entry < 0 || entry >= idx.count) {
+          throw new LayerscopeError('NOT_FOUND', `Layer ${layer} has no entry ${entry}`, { layer });
+        }
+        const size = idx.sizes[entry]!;
+        const from = Math.max(0, Math.min(size, Math.floor(opts.from ?? 0)));
+        const want = Math.max(0, Math.min(size - from, Math.floor(maxBytes ?? size)));
+        if (want === 0) return new Uint8Array(0);
+        const at = idx.dataOffsets[entry]! + from;
+        // From the closest resume point or TOC member/frame.
+        const { checkpoint, frames } = readStart(ref, idx, at, want);
+        return host.read(blobOf(outer, ref.blob), idx.compression, at, size - from, want, opts.signal, checkpoint, frames);
+      },
+    };
+  };
+}

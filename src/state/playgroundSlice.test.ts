@@ -1,16 +1,34 @@
 /**
- * The playground in the store: what it publishes as `loaded` (the image the
- * whole page renders) while a container runs, after a commit and after the
- * container is removed, and that a new load ends it. The image is the real
- * example, opened with the engine in-process.
+ * The playground in the store: the overlay it puts on the loaded image (what
+ * selectShown composes: the image the whole page renders) while a container
+ * runs, after a commit and after the container is removed, and that a new load
+ * ends it. The image is the real example, opened with the engine in-process.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useStore } from './store';
+import { createAppStore } from './store';
+import { inProcessHost } from './inProcessHost';
+import { selectImageInfo, selectOpened, selectPlaygroundBase, selectShown } from './selectors';
 import { openImage, type LoadedImage, verifyImage } from '../core/session';
 import { listMerged } from '../core/model/listing';
 import { lookup, mergedAt } from '../core/model/union';
+import { EMPTY_LOAD, type LoadingLoad } from './loadSlice';
+
+const EMPTY_LOADING: LoadingLoad = {
+  kind: 'loading',
+  id: 0,
+  file: new Blob([]),
+  fileName: 'next.tar',
+  startedAt: 0,
+  view: 'reset',
+  opened: null,
+  archiveProgress: null,
+  structure: null,
+  layers: [],
+  indexes: [],
+  partial: null,
+};
 
 const EXAMPLE = join(__dirname, '../../public/example.tar');
 let example: LoadedImage;
@@ -20,21 +38,15 @@ async function load(): Promise<LoadedImage> {
   return example;
 }
 
+let useStore = createAppStore(inProcessHost());
+
 function setLoaded(img: LoadedImage) {
-  useStore.setState({
-    status: 'ready',
-    loaded: img,
-    image: img.image,
-    archive: img.info,
-    opened: { info: img.info, outer: img.outer },
-    partialLayers: img.layers,
-    layerLoads: img.layers.map(() => ({ state: 'indexed' as const, bytesRead: 0, bytesTotal: 0, error: null })),
-    selectedLayer: img.layers.length - 1,
-  });
+  useStore.getState().showLoaded(img, { fileName: 'example.tar' });
+  useStore.setState({ selectedLayer: img.layers.length - 1 });
 }
 
 beforeEach(() => {
-  useStore.setState(useStore.getInitialState(), true);
+  useStore = createAppStore(inProcessHost());
 });
 
 describe('playground slice', () => {
@@ -44,13 +56,13 @@ describe('playground slice', () => {
     useStore.getState().pgStart();
     const s = useStore.getState();
     expect(s.pg.container).not.toBeNull();
-    expect(s.pg.original).toBe(img);
-    expect(s.loaded!.layers).toHaveLength(img.layers.length + 1);
-    expect(s.image!.layers.at(-1)!.synthetic).toBe('container');
+    expect(selectPlaygroundBase(s)).toBe(img);
+    expect(selectShown(s)!.layers).toHaveLength(img.layers.length + 1);
+    expect(selectImageInfo(s)!.layers.at(-1)!.synthetic).toBe('container');
     expect(s.selectedLayer).toBe(img.layers.length);
-    expect(s.opened!.outer.blob.size).toBe(img.outer.blob.size + 1024); // the empty layer: two zero blocks
+    expect(selectOpened(s)!.outer.blob.size).toBe(img.outer.blob.size + 1024); // the empty layer: two zero blocks
     // Nothing changed yet: the container sees the image's top layer exactly.
-    expect(listMerged(s.loaded!.union, s.loaded!.layers, img.layers.length)).toBe(listMerged(img.union, img.layers, img.layers.length - 1));
+    expect(listMerged(selectShown(s)!.union, selectShown(s)!.layers, img.layers.length)).toBe(listMerged(img.union, img.layers, img.layers.length - 1));
   });
 
   it('operations show in the published union: copy-up, whiteout, and the log says which', async () => {
@@ -63,11 +75,11 @@ describe('playground slice', () => {
     const r2 = useStore.getState().pgRemove('/usr/share/doc/example/manual.txt');
     expect(r2).toMatchObject({ op: 'delete', whiteout: '/usr/share/doc/example/.wh.manual.txt', hidesLayer: 0 });
     const s = useStore.getState();
-    const top = s.loaded!.layers.length - 1;
-    const v = mergedAt(s.loaded!.union, s.loaded!.layers, top);
-    const motd = lookup(s.loaded!.union, '/etc/motd');
+    const top = selectShown(s)!.layers.length - 1;
+    const v = mergedAt(selectShown(s)!.union, selectShown(s)!.layers, top);
+    const motd = lookup(selectShown(s)!.union, '/etc/motd');
     expect([v.status[motd], v.provider[motd], v.change[motd]]).toEqual([1, top, 2]);
-    const manual = lookup(s.loaded!.union, '/usr/share/doc/example/manual.txt');
+    const manual = lookup(selectShown(s)!.union, '/usr/share/doc/example/manual.txt');
     expect([v.status[manual], v.provider[manual], v.change[manual]]).toEqual([2, top, 3]);
     expect(s.pg.events.map((e) => e.type)).toEqual(['start', 'op', 'op']);
     expect(await s.pgReadText('/etc/motd')).toMatchObject({ text: 'edited\n', binary: false, size: 7 });
@@ -87,20 +99,20 @@ describe('playground slice', () => {
     expect(s.pg.container).toBeNull();
     expect(s.pg.commits).toHaveLength(1);
     expect(s.pg.commits[0]!.diffId).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(s.loaded!.layers).toHaveLength(img.layers.length + 1);
-    const ref = s.image!.layers.at(-1)!;
+    expect(selectShown(s)!.layers).toHaveLength(img.layers.length + 1);
+    const ref = selectImageInfo(s)!.layers.at(-1)!;
     expect(ref).toMatchObject({ synthetic: 'commit', createdBy: 'docker commit -m "my change"', diffId: s.pg.commits[0]!.diffId });
-    expect(s.image!.history.at(-1)).toMatchObject({ createdBy: 'docker commit -m "my change"', emptyLayer: false, layerIndex: img.layers.length });
-    expect((s.image!.rawConfig as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids.at(-1)).toBe(s.pg.commits[0]!.diffId);
-    expect(s.loaded!.integrity.at(-1)!.diffId).toBe('ok');
+    expect(selectImageInfo(s)!.history.at(-1)).toMatchObject({ createdBy: 'docker commit -m "my change"', emptyLayer: false, layerIndex: img.layers.length });
+    expect((selectImageInfo(s)!.rawConfig as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids.at(-1)).toBe(s.pg.commits[0]!.diffId);
+    expect(selectShown(s)!.integrity.at(-1)!.diffId).toBe('ok');
 
     // A second container starts on the committed image; removing it goes back to the committed image.
     s.pgStart();
     s = useStore.getState();
-    expect(s.loaded!.layers).toHaveLength(img.layers.length + 2);
+    expect(selectShown(s)!.layers).toHaveLength(img.layers.length + 2);
     s.pgStop();
     s = useStore.getState();
-    expect(s.loaded!.layers).toHaveLength(img.layers.length + 1);
+    expect(selectShown(s)!.layers).toHaveLength(img.layers.length + 1);
     expect(s.selectedLayer).toBe(img.layers.length);
     expect(s.pg.commits).toHaveLength(1);
   });
@@ -109,17 +121,23 @@ describe('playground slice', () => {
     const img = await load();
     setLoaded(img);
     useStore.getState().pgStart();
-    const published = useStore.getState().loaded;
-    // A load starts (loaded null while loading) and is cancelled: the page is restored.
-    useStore.setState({ status: 'loading', loaded: null });
+    const ready = useStore.getState().slots.a;
+    const shown = selectShown(useStore.getState());
+    expect(shown!.layers).toHaveLength(img.layers.length + 1);
+    // A load starts and is cancelled: the page is restored, and the overlay with it.
+    useStore.setState({ slots: { a: { ...EMPTY_LOADING, id: 9999 }, b: EMPTY_LOAD } });
     expect(useStore.getState().pg.container).not.toBeNull();
-    useStore.setState({ status: 'ready', loaded: published });
+    expect(selectShown(useStore.getState())).toBeNull();
+    useStore.setState({ slots: { a: ready, b: EMPTY_LOAD } });
     expect(useStore.getState().pg.container).not.toBeNull();
+    expect(selectShown(useStore.getState())).toBe(shown);
+    // The load's own fields were never rewritten.
+    expect(ready.kind === 'ready' && ready.loaded).toBe(img);
     // Another image arrives.
-    const other = { ...img };
-    useStore.setState({ status: 'ready', loaded: other });
+    useStore.getState().showLoaded({ ...img }, { fileName: 'other.tar' });
     expect(useStore.getState().pg.container).toBeNull();
-    expect(useStore.getState().pg.original).toBeNull();
+    expect(useStore.getState().pg.loadId).toBeNull();
+    expect(selectShown(useStore.getState())!.layers).toHaveLength(img.layers.length);
   });
 
   it('export writes a docker-archive of the original plus the commits', async () => {
@@ -136,7 +154,7 @@ describe('playground slice', () => {
     expect(reopened.image.tags).toEqual(['example/exported:1']);
     expect(reopened.integrity.every((c) => c.diffId === 'ok')).toBe(true);
     expect(listMerged(reopened.union, reopened.layers, img.layers.length)).toBe(
-      listMerged(useStore.getState().loaded!.union, useStore.getState().loaded!.layers, img.layers.length),
+      listMerged(selectShown(useStore.getState())!.union, selectShown(useStore.getState())!.layers, img.layers.length),
     );
   });
 });

@@ -3,13 +3,12 @@
  * image (a read-write layer on top, src/core/teach/playground.ts), the layers
  * committed from it, and the log of what each operation did.
  *
- * The rest of the page is not told about the playground: whenever it changes,
- * the image with the extra layers on top (core/teach/playgroundImage.composeImage)
- * is published as `loaded` (and `image`, `opened.outer`, the layer list), so
- * the stack diagram, tree, details, statistics and content reads show the
- * container's layer like any other. The image as the loader loaded it is kept
- * in `pg.original`; a new load (a `loaded` we did not publish) resets the
- * playground.
+ * The playground is an overlay: `pg.overlay` (the commits, then the running
+ * container's layer) sits on top of slot a's ready image, and the selectors
+ * (selectors.ts selectShown) compose the two, so the stack diagram, tree,
+ * details, statistics and content reads show the container's layer like any
+ * other. It never rewrites the load; it belongs to one load (`pg.loadId`), and
+ * a load that replaces it (or fails) ends it.
  */
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
@@ -43,16 +42,16 @@ export type PlaygroundEvent =
 type EventInput = PlaygroundEvent extends infer E ? (E extends PlaygroundEvent ? Omit<E, 'id' | 'at'> : never) : never;
 
 export interface PlaygroundState {
-  /** The image as the loader loaded it (before any playground layer); null until the playground is first used on it. */
-  original: LoadedImage | null;
+  /** The load (slot a's `id`) the playground is on; null until the playground is first used. */
+  loadId: number | null;
   /** Layers committed in the page, bottom first, above the original layers. */
   commits: ExtraLayer[];
   /** The running container, or null. */
   container: Container | null;
   /** The container's read-write layer as a tar and index (rebuilt after each operation). */
   layer: BuiltLayer | null;
-  /** What we last published as `loaded`, to recognize a load that replaced it. */
-  published: LoadedImage | null;
+  /** The layers shown on top of the load: the commits, then the container's layer while one runs. Replaced when they change. */
+  overlay: readonly ExtraLayer[];
   events: PlaygroundEvent[];
   /** An operation in flight (reading a lower file, hashing, writing the archive). */
   busy: string | null;
@@ -87,39 +86,37 @@ export const MAX_EVENTS = 200;
 /** What the container's layer is called in the diagram (its "created_by"). */
 export const CONTAINER_LAYER_LABEL = 'container layer (read-write) — docker run';
 
-const EMPTY: PlaygroundState = { original: null, commits: [], container: null, layer: null, published: null, events: [], busy: null, open: false };
+const EMPTY: PlaygroundState = { loadId: null, commits: [], container: null, layer: null, overlay: [], events: [], busy: null, open: false };
 
-let nextEventId = 1;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** Lazily injected so that the slice does not import the loader (and its worker pool) at store creation. */
-type ReadEntry = (layer: number, entry: number, maxBytes?: number) => Promise<Uint8Array>;
-let readEntryImpl: ReadEntry | null = null;
-async function readEntry(layer: number, entry: number, maxBytes?: number): Promise<Uint8Array> {
-  if (!readEntryImpl) readEntryImpl = (await import('./loader')).readEntry;
-  return readEntryImpl(layer, entry, maxBytes);
-}
-
 export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSlice> = (set, get, api) => {
-  // A load the playground did not publish (a new file, another image or platform,
-  // a cancel restoring an older page) ends the playground for the old image.
-  // While a load runs `loaded` is null: wait for its outcome (Cancel restores what we published).
+  let nextEventId = 1;
+  // A load that replaces the one the playground is on (a new file, another image or
+  // platform), or fails, ends the playground. While a load runs, wait for its outcome
+  // (Cancel restores the load the playground is on).
   api.subscribe((s, prev) => {
-    if (!s.pg?.original) return;
-    const failed = s.status === 'error' && prev.status !== 'error';
-    const replaced = s.loaded !== prev.loaded && s.loaded !== null && s.loaded !== s.pg.published && s.loaded !== s.pg.original;
-    if (failed || replaced) set({ pg: { ...EMPTY, open: s.pg.open } });
+    const a = s.slots.a;
+    if (s.pg.loadId === null || a === prev.slots.a || a.kind === 'loading') return;
+    if (a.kind !== 'ready' || a.id !== s.pg.loadId) set({ pg: { ...EMPTY, open: s.pg.open } });
   });
+
+  /** The load the playground is on (slot a's image as loaded), if it still shows. */
+  const original = (loadId = get().pg.loadId): LoadedImage | null => {
+    const s = get();
+    return s.slots.a.kind === 'ready' && s.slots.a.id === loadId ? s.slots.a.loaded : null;
+  };
 
   const log = (pg: PlaygroundState, e: EventInput): PlaygroundEvent[] =>
     [...pg.events, { ...e, id: nextEventId++, at: Date.now() } as PlaygroundEvent].slice(-MAX_EVENTS);
 
-  /** Publish `original + commits (+ container layer)` as the image the page shows. */
+  /** Show `original + commits (+ container layer)`: the overlay replaced, the top layer selected if asked. */
   const publish = (pg: PlaygroundState, selectTop: boolean): PlaygroundState => {
-    const original = pg.original!;
-    const extras: ExtraLayer[] = [...pg.commits];
+    const base = original(pg.loadId);
+    if (!base) return pg;
+    const overlay: ExtraLayer[] = [...pg.commits];
     if (pg.container && pg.layer) {
-      extras.push({
+      overlay.push({
         kind: 'container',
         tar: pg.layer.tar,
         index: pg.layer.index,
@@ -128,23 +125,9 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
         diffId: null,
       });
     }
-    const composed = composeImage(original, extras);
-    const s = get();
-    const next = { ...pg, published: composed };
-    const top = composed.layers.length - 1;
-    const loads = composed.layers.map(
-      (l, i) => s.layerLoads[i] ?? { state: 'indexed' as const, bytesRead: l?.storedSize ?? 0, bytesTotal: l?.storedSize ?? 0, error: null },
-    );
-    set({
-      pg: next,
-      loaded: composed,
-      image: composed.image,
-      archive: composed.info,
-      opened: s.opened ? { info: s.opened.info, outer: composed.outer } : { info: composed.info, outer: composed.outer },
-      partialLayers: composed.layers,
-      layerLoads: loads.slice(0, composed.layers.length),
-      ...(selectTop || s.selectedLayer > top ? { selectedLayer: top } : {}),
-    });
+    const next = { ...pg, overlay };
+    const top = base.layers.length + overlay.length - 1;
+    set({ pg: next, ...(selectTop || get().selectedLayer > top ? { selectedLayer: top } : {}) });
     return next;
   };
 
@@ -154,7 +137,7 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
     try {
       const r = op(pg.container);
       const layer = buildLayer(r.container.entries);
-      const idx = pg.original!.layers.length + pg.commits.length;
+      const idx = (original()?.layers.length ?? 0) + pg.commits.length;
       publish({ ...pg, container: r.container, layer, events: log(pg, { type: 'op', record: r.record, layer: idx }) }, false);
       return r.record;
     } catch (e) {
@@ -169,20 +152,20 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
 
     pgStart: () => {
       const s = get();
-      if (s.status !== 'ready' || !s.loaded || s.pg.container) return;
-      const original = s.pg.original && s.loaded === s.pg.published ? s.pg.original : s.loaded;
-      const commits = s.pg.original === original ? s.pg.commits : [];
-      const below = composeImage(original, commits);
+      const a = s.slots.a;
+      if (a.kind !== 'ready' || s.pg.container) return;
+      const commits = s.pg.loadId === a.id ? s.pg.commits : [];
+      const below = composeImage(a.loaded, commits);
       const top = below.layers.length - 1;
       const container = startContainer({ union: below.union, layers: below.layers, view: mergedAt(below.union, below.layers, top) });
-      const pg: PlaygroundState = { ...s.pg, original, commits, container, layer: buildLayer(container.entries), open: true };
+      const pg: PlaygroundState = { ...s.pg, loadId: a.id, commits, container, layer: buildLayer(container.entries), open: true };
       const base = below.image.tags[0] ?? 'the image';
       publish({ ...pg, events: log(pg, { type: 'start', layer: top + 1, base }) }, true);
     },
 
     pgStop: () => {
       const pg = get().pg;
-      if (!pg.container || !pg.original) return;
+      if (!pg.container || !original()) return;
       const discarded = pg.layer?.index.count ?? 0;
       publish({ ...pg, container: null, layer: null, events: log(pg, { type: 'stop', discarded }) }, true);
     },
@@ -202,7 +185,7 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
         const createdBy = msg ? `docker commit -m ${JSON.stringify(msg)}` : 'docker commit';
         const commit: ExtraLayer = { kind: 'commit', tar, index, createdBy, created: new Date().toISOString(), comment: msg || undefined, diffId };
         const cur = get().pg;
-        const layerIdx = cur.original!.layers.length + cur.commits.length;
+        const layerIdx = (original()?.layers.length ?? 0) + cur.commits.length;
         const next: PlaygroundState = {
           ...cur,
           commits: [...cur.commits, commit],
@@ -220,10 +203,11 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
 
     pgExport: async (repoTag) => {
       const pg = get().pg;
-      if (!pg.original || pg.busy) return null;
+      const base = original();
+      if (!base || pg.busy) return null;
       set({ pg: { ...pg, busy: 'Writing the archive…' } });
       try {
-        const bytes = await exportDockerArchive(pg.original, pg.commits, { repoTag: repoTag.trim() || defaultCommitTag(pg.original.image) });
+        const bytes = await exportDockerArchive(base, pg.commits, { repoTag: repoTag.trim() || defaultCommitTag(base.image) });
         set((s) => ({ pg: { ...s.pg, busy: null } }));
         return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/x-tar' });
       } catch (e) {
@@ -246,7 +230,7 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
         const ref = lowerContent(pg.container.lower, path);
         if (!ref) return { text: '', binary: false, size: 0, truncated: false };
         size = ref.size;
-        bytes = await readEntry(ref.layer, ref.entry, MAX_EDIT_BYTES);
+        bytes = await get().readEntry(ref.layer, ref.entry, MAX_EDIT_BYTES);
       }
       return { ...decodeText(bytes), size, truncated: size > bytes.length };
     },

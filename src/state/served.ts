@@ -12,7 +12,8 @@
  */
 import { create } from 'zustand';
 import { useStore } from './store';
-import { openFile } from './loader';
+import { openFile } from './actions';
+import { selectFile } from './selectors';
 import { describeError } from '../core/errors';
 
 /** Mirrors ViewInfo in src/cli/view/server.ts. */
@@ -33,7 +34,7 @@ const useServed = create<ServedState>(() => ({ served: null }));
 
 /** The source of the image on screen when it came from `layerscope view`, else null. */
 export function useServedSource(): ServedInfo | null {
-  const file = useStore((s) => s.file);
+  const file = useStore(selectFile);
   const served = useServed((s) => s.served);
   return served && served.file === file ? served.info : null;
 }
@@ -59,11 +60,12 @@ export async function openServed(token: string): Promise<void> {
     if (!a.ok) throw new Error(`HTTP ${a.status}`);
     blob = await a.blob();
   } catch (e) {
-    useStore.setState({
-      status: 'error',
-      error: `The archive from \`layerscope view\` could not be fetched (${describeError(e)}). Is the command still running? Start it again, or drop the file here.`,
-      fileName: null,
-    });
+    useStore
+      .getState()
+      .loadFailed(
+        `The archive from \`layerscope view\` could not be fetched (${describeError(e)}). Is the command still running? Start it again, or drop the file here.`,
+        null,
+      );
     return;
   }
   const file = new File([blob], info.name, { type: 'application/x-tar', lastModified: 0 });

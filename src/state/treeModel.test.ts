@@ -594,7 +594,9 @@ describe('formatting', () => {
 });
 
 describe('scale', () => {
-  it('handles a million nodes', () => {
+  // Correctness at a million nodes (counts, matches). How fast search, filter and flatten are at this
+  // size is measured by the benchmark (npm run bench: bench-tree.mjs), not by a timed unit test.
+  it('a million nodes: search, filter and flatten give the right counts', () => {
     // 1000 directories x 1000 files in one layer, a second layer rewriting every 10th file
     const N = 1000;
     const mk = (step: number) => {
@@ -633,13 +635,11 @@ describe('scale', () => {
     const u = buildUnion(ls);
     expect(u.nodeCount).toBe(1 + 1 + N + N * N);
     const mv = mergedAt(u, ls, 1);
-    const t0 = performance.now();
     const c = compileSearch({ text: 'file-99', mode: 'substring', caseSensitive: false })!;
     if (!c.ok) throw new Error();
     const match = matchNodes(u, c.c);
     const flt = filterTree(u, mv, { filters: DEFAULT_FILTERS, onlyLayerChanges: false, showDeleted: true, match });
     const rows = flattenTree(u, ls, mv, flt, { sort: 'name', expanded: new Uint8Array(u.nodeCount), autoExpand: true, collapsed: null });
-    const t1 = performance.now();
     // file-99, file-990..999 in each directory
     expect(flt.matchCount).toBe(N * 11);
     expect(rows.count).toBe(1 + N + N * 11);
@@ -648,6 +648,5 @@ describe('scale', () => {
     const g = matchNodes(u, glob.c);
     // d1, d10..d19, d100..d199: 111 directories x 10 files
     expect(g.reduce((a, b) => a + b, 0)).toBe(111 * 10);
-    console.log(`search + filter + flatten over ${u.nodeCount} nodes: ${(t1 - t0).toFixed(0)} ms`);
   });
 });

@@ -4,15 +4,15 @@
  * the notice, and keeps the link for the next image opened.
  */
 import { describe, expect, it } from 'vitest';
-import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createLoadSlice } from './loadSlice';
-import { createViewSlice } from './viewSlice';
-import type { AppState } from './store';
+import type { StoreApi } from 'zustand/vanilla';
+import { createAppStore, type AppState } from './store';
+import { inProcessHost } from './inProcessHost';
+import type { LoadState } from './loadSlice';
 import { buildUnion } from '../core/model/union';
 import { layer } from '../core/model/union.testkit';
 import type { ImageInfo, LayerIndex } from '../core/types';
 import type { LoadedImage } from '../core/session';
-import { beginLoadView, dismissUnmatchedLink, installHashSync, loadFinished, structureKnown } from './urlHash';
+import { dismissUnmatchedLink, installHashSync } from './urlHash';
 import { useLinkNotice } from './linkNotice';
 
 const A = `sha256:${'ab12cd34ef56'.padEnd(64, '0')}`;
@@ -76,28 +76,36 @@ class FakeWindow {
 }
 
 function setup(initialHash: string) {
-  const store = createStore<AppState>()((...a) => ({ ...createLoadSlice(...a), ...createViewSlice(...a) }) as AppState);
+  const store = createAppStore(inProcessHost());
   const win = new FakeWindow();
   win.location.hash = initialHash;
   const chosen: number[] = [];
   useLinkNotice.setState({ mismatch: null });
-  const stop = installHashSync({ store, win: win as unknown as Window, chooseImage: (i) => chosen.push(i) });
+  // The load action the sync calls when the URL names another image: recorded here.
+  store.setState({
+    chooseImage: (i: number) => {
+      chosen.push(i);
+      return Promise.resolve();
+    },
+  });
+  const stop = installHashSync({ store, win: win as unknown as Window });
   return { store, win, chosen, stop };
 }
 
-/** What the loader does around a load of one image (archive: images with these digests). */
+let nextId = 1;
+
+/** The states slot a goes through in a load of one image (archive: images with these digests); the sync only watches them. */
 function simulateLoad(store: StoreApi<AppState>, mode: 'restore' | 'reset', digests: string[], index = 0) {
-  beginLoadView(mode);
+  const id = nextId++;
   const image = imageInfo(index, digests[index]!);
-  store.setState({ status: 'loading', image });
-  structureKnown(store);
-  store.setState({
-    status: 'ready',
-    image,
-    archive: { format: 'oci', outerCompression: 'none', images: digests.map((d, i) => imageInfo(i, d)), platforms: [], warnings: [] },
-    loaded: { union: buildUnion(LAYERS), image, layers: LAYERS } as unknown as LoadedImage,
-  });
-  loadFinished(store);
+  const info = { format: 'oci' as const, outerCompression: 'none' as const, images: digests.map((d, i) => imageInfo(i, d)), platforms: [], warnings: [] };
+  const loaded = { union: buildUnion(LAYERS), image, layers: LAYERS, info } as unknown as LoadedImage;
+  const common = { id, file: new Blob([]), fileName: 'x.tar', startedAt: 0, view: mode };
+  const set = (a: LoadState) => store.setState({ slots: { ...store.getState().slots, a } });
+  const loading = { ...common, kind: 'loading' as const, opened: null, archiveProgress: null, structure: null, layers: [], indexes: [], partial: null };
+  set(loading);
+  set({ ...loading, structure: image });
+  set({ ...common, kind: 'ready', finishedAt: 0, opened: { info, outer: loaded.outer }, loaded, layers: [], digests: 'checked' });
 }
 
 describe('a link with an image identity', () => {

@@ -112,18 +112,18 @@ describe('paths', () => {
 
 /* ------------------------------------------------ applying to a store, and the sync */
 
-import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createLoadSlice } from './loadSlice';
-import { createViewSlice } from './viewSlice';
-import type { AppState } from './store';
+import type { StoreApi } from 'zustand/vanilla';
+import { createAppStore, type AppState } from './store';
+import { inProcessHost } from './inProcessHost';
+import type { LoadingLoad, ReadyLoad, ViewIntent } from './loadSlice';
 import { buildUnion } from '../core/model/union';
 import { layer } from '../core/model/union.testkit';
 import type { ImageInfo, LayerIndex } from '../core/types';
 import type { LoadedImage } from '../core/session';
-import { applyPathView, applyStructureView, beginLoadView, installHashSync, PATH_COALESCE_MS, loadFinished, structureKnown } from './urlHash';
+import { applyPathView, applyStructureView, installHashSync, PATH_COALESCE_MS } from './urlHash';
 
 function makeStore(): StoreApi<AppState> {
-  return createStore<AppState>()((...a) => ({ ...createLoadSlice(...a), ...createViewSlice(...a) }) as AppState);
+  return createAppStore(inProcessHost());
 }
 
 const LAYERS: LayerIndex[] = [
@@ -164,15 +164,47 @@ function imageInfo(index = 0, n = LAYERS.length): ImageInfo {
   };
 }
 
-function loadInto(store: StoreApi<AppState>, index = 0) {
+const ARCHIVE = { format: 'oci' as const, outerCompression: 'none' as const, images: [imageInfo(0), imageInfo(1)], platforms: [], warnings: [] };
+let nextId = 100;
+
+/** Slot a as a load of image `index` (with the `id` of the load it ends) ready. */
+function loadInto(store: StoreApi<AppState>, index = 0, id = nextId++, view: ViewIntent = 'restore') {
   const union = buildUnion(LAYERS);
   const image = imageInfo(index);
-  store.setState({
-    status: 'ready',
-    image,
-    archive: { format: 'oci', outerCompression: 'none', images: [imageInfo(0), imageInfo(1)], platforms: [], warnings: [] },
-    loaded: { union, image, layers: LAYERS } as unknown as LoadedImage,
-  });
+  const loaded = { union, image, layers: LAYERS, info: ARCHIVE } as unknown as LoadedImage;
+  const ready: ReadyLoad = {
+    kind: 'ready',
+    id,
+    file: new Blob([]),
+    fileName: 'x.tar',
+    startedAt: 0,
+    finishedAt: 0,
+    view,
+    opened: { info: ARCHIVE, outer: loaded.outer },
+    loaded,
+    layers: [],
+    digests: 'checked',
+  };
+  store.setState({ slots: { ...store.getState().slots, a: ready } });
+}
+
+/** Slot a loading image `index` (its structure known, or not yet). */
+function loadingInto(store: StoreApi<AppState>, id: number, view: ViewIntent, index: number | null) {
+  const loading: LoadingLoad = {
+    kind: 'loading',
+    id,
+    file: new Blob([]),
+    fileName: 'x.tar',
+    startedAt: 0,
+    view,
+    opened: null,
+    archiveProgress: null,
+    structure: index === null ? null : imageInfo(index),
+    layers: [],
+    indexes: [],
+    partial: null,
+  };
+  store.setState({ slots: { ...store.getState().slots, a: loading } });
 }
 
 describe('applying a hash to the store', () => {
@@ -268,17 +300,23 @@ describe('hash sync', () => {
     win.location.hash = initialHash;
     const chosen: number[] = [];
     const clock = { t: 0 };
-    const stop = installHashSync({ store, win: win as unknown as Window, chooseImage: (i) => chosen.push(i), now: () => clock.t });
+    // The load action the sync calls when the URL names another image: recorded here.
+    store.setState({
+      chooseImage: (i: number) => {
+        chosen.push(i);
+        return Promise.resolve();
+      },
+    });
+    const stop = installHashSync({ store, win: win as unknown as Window, now: () => clock.t });
     return { store, win, chosen, stop, clock };
   }
 
-  /** What the loader does around a load. */
+  /** The states slot a goes through in a load (the sync only watches them): started, structure known, ready. */
   function simulateLoad(store: StoreApi<AppState>, mode: 'restore' | 'reset') {
-    beginLoadView(mode);
-    store.setState({ status: 'loading', image: imageInfo(0) });
-    structureKnown(store);
-    loadInto(store);
-    loadFinished(store);
+    const id = nextId++;
+    loadingInto(store, id, mode, null);
+    loadingInto(store, id, mode, 0);
+    loadInto(store, 0, id, mode);
   }
 
   it('restores #layer=N&path=… on load: selects the layer, reveals and selects the path', () => {
@@ -384,11 +422,11 @@ describe('hash sync', () => {
     win.navigate('#image=1&layer=0&path=/usr/bin/tool');
     expect(chosen).toEqual([1]);
     // The loader re-opens image 1 (the pending view is kept for it) …
-    store.setState({ status: 'loading', image: imageInfo(1) });
-    structureKnown(store);
+    const id = nextId++;
+    loadingInto(store, id, 'url', null);
+    loadingInto(store, id, 'url', 1);
     expect(store.getState().selectedLayer).toBe(0);
-    loadInto(store, 1);
-    loadFinished(store);
+    loadInto(store, 1, id, 'url');
     // … and the path is revealed once it is loaded.
     expect(store.getState().selectedPath).toBe('/usr/bin/tool');
     expect(win.location.hash).toBe('#image=1&layer=0&path=/usr/bin/tool');
@@ -407,9 +445,8 @@ describe('hash sync', () => {
 
   it('does not write the URL while loading (the pending path would be lost)', () => {
     const { store, win, stop } = setup('#layer=1&path=/usr/bin/tool');
-    beginLoadView('restore');
-    store.setState({ status: 'loading', image: imageInfo(0) });
-    structureKnown(store);
+    loadingInto(store, 1, 'restore', null);
+    loadingInto(store, 1, 'restore', 0);
     store.getState().selectLayer(0);
     expect(win.location.hash).toBe('#layer=1&path=/usr/bin/tool');
     stop();

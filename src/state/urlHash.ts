@@ -23,6 +23,8 @@ import type { StoreApi } from 'zustand';
 import type { AppState } from './store';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode, type SortKey } from './viewSlice';
 import { lookup, ancestorsOf } from '../core/model/union';
+import type { LoadState } from './loadSlice';
+import { selectImageInfo, selectShown, selectStatus } from './selectors';
 import { imageForLink, linkIdOf, linkMatches, pageStorage, parseLinkId, rememberLinkFile } from './linkIdentity';
 import { setLinkMismatch } from './linkNotice';
 
@@ -179,10 +181,11 @@ export function isSelectionChange(a: HashState, b: HashState): boolean {
 /** The view part of the store as a HashState (undefined fields = not applicable yet). */
 export function hashStateFromStore(s: AppState): HashState {
   const out: HashState = {};
-  if (s.image) {
-    const id = linkIdOf(s.image.configDigest);
+  const image = selectImageInfo(s);
+  if (image) {
+    const id = linkIdOf(image.configDigest);
     if (id !== undefined) out.id = id;
-    out.image = s.image.index;
+    out.image = image.index;
     if (s.selectedLayer >= 0) out.layer = s.selectedLayer;
   }
   if (s.selectedPath) out.path = normalizeHashPath(s.selectedPath);
@@ -205,7 +208,7 @@ export function hashStateFromStore(s: AppState): HashState {
  */
 export function applyStructureView(store: StoreApi<AppState>, h: HashState | null): void {
   const s = store.getState();
-  const n = s.image?.layers.length ?? 0;
+  const n = selectImageInfo(s)?.layers.length ?? 0;
   const layer = h?.layer !== undefined && h.layer < n ? h.layer : n - 1;
   if (!h) {
     // No view to restore (e.g. another image of the same archive): the top layer,
@@ -231,7 +234,7 @@ export function applyStructureView(store: StoreApi<AppState>, h: HashState | nul
  */
 export function applyPathView(store: StoreApi<AppState>, h: HashState | null): void {
   const s = store.getState();
-  const union = s.loaded?.union;
+  const union = selectShown(s)?.union;
   if (!h?.path) {
     if (s.selectedPath !== null) store.setState({ selectedPath: null });
     return;
@@ -262,8 +265,6 @@ export function revealPath(store: StoreApi<AppState>, path: string): void {
 export interface HashSyncDeps {
   store: StoreApi<AppState>;
   win: Window;
-  /** Re-open the current archive with another image (the hash named a different one). */
-  chooseImage(index: number, pending: HashState): void;
   /** Milliseconds clock for coalescing path changes (tests pass their own); default performance.now. */
   now?(): number;
 }
@@ -288,8 +289,11 @@ interface HashSyncState {
   lastPathChangeAt: number;
   /** A link made for another image than the one opened: kept for the next image opened (linkNotice.ts). */
   unmatched: HashState | null;
+  /** The id of the last ready load seen: a load that becomes ready with it again was restored by Cancel. */
+  readyId: number | null;
 }
 
+/** The page's sync (one per window), for dismissUnmatchedLink. */
 let sync: HashSyncState | null = null;
 
 /** The hash keys this module writes; any other key (a comparison's, ui/Compare/compareHash.ts) is kept as it is. */
@@ -297,6 +301,40 @@ const OWN_KEYS = new Set(['id', 'image', 'layer', 'path', 'q', 'mode', 'show', '
 
 function foreignKeys(hash: string): string[] {
   return (hash.startsWith('#') ? hash.slice(1) : hash).split('&').filter((p) => p && !OWN_KEYS.has(decode(p.split('=')[0] ?? '')));
+}
+
+function withApplying(st: HashSyncState, f: () => void) {
+  const was = st.applying;
+  st.applying = true;
+  try {
+    f();
+  } finally {
+    st.applying = was;
+  }
+}
+
+/**
+ * The URL's view for the next load, in the store (`urlLink`): a load restoring the
+ * URL's view opens the image it names; a link made for another image applies to
+ * any load until one matches it.
+ */
+function publishLink(st: HashSyncState) {
+  const { store } = st.deps;
+  const next = st.unmatched ? { view: st.unmatched, anyLoad: true } : { view: st.last, anyLoad: false };
+  const cur = store.getState().urlLink;
+  if (cur && cur.anyLoad === next.anyLoad && sameHashState(cur.view, next.view)) return;
+  // Not a view change to write back: applying while it is stored.
+  withApplying(st, () => store.setState({ urlLink: next }));
+}
+
+function setLast(st: HashSyncState, h: HashState) {
+  st.last = h;
+  publishLink(st);
+}
+
+function setUnmatched(st: HashSyncState, h: HashState | null) {
+  st.unmatched = h;
+  publishLink(st);
 }
 
 function writeHistory(st: HashSyncState, next: HashState, mode: 'push' | 'replace') {
@@ -307,13 +345,100 @@ function writeHistory(st: HashSyncState, next: HashState, mode: 'push' | 'replac
   const url = win.location.pathname + win.location.search + hash;
   if (mode === 'push') win.history.pushState(null, '', url);
   else win.history.replaceState(null, '', url);
-  st.last = next;
+  setLast(st, next);
 }
 
-function onStoreChange(st: HashSyncState, s: AppState) {
+/**
+ * A pending view with an `id` applies only to that image; another image keeps the
+ * link for later and the page names the image it was made for.
+ */
+function checkLinkIdentity(st: HashSyncState): void {
+  const h = st.pending;
+  if (h?.id === undefined) return;
+  const digest = selectImageInfo(st.deps.store.getState())?.configDigest;
+  if (linkMatches(h.id, digest)) {
+    setUnmatched(st, null);
+    setLinkMismatch(null);
+  } else {
+    setUnmatched(st, h);
+    st.pending = null;
+    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(digest) ?? null });
+  }
+}
+
+/** Which file the image came from, so that a reloaded page's landing can name the file its link needs. */
+function rememberOpenedFile(s: AppState): void {
+  const image = selectImageInfo(s);
+  const id = linkIdOf(image?.configDigest);
+  const a = s.slots.a;
+  if (id === undefined || a.kind !== 'ready') return;
+  rememberLinkFile(pageStorage(), { id, fileName: a.fileName, image: image?.tags[0] ?? null });
+}
+
+/**
+ * Slot a's load changed: the URL follows it.
+ *  - a load starts: a link that matched no image so far is pending for it;
+ *    otherwise 'restore' (the first file in this page, the same file again)
+ *    takes the URL's view as pending; 'reset' (another file) clears the URL;
+ *    'switch' (another image chosen in the page) drops any pending view; 'url'
+ *    (another image named by the URL) keeps the one that asked for it;
+ *  - its structure is known: the link's identity checked, then the pending
+ *    layer, search and filters (or the defaults);
+ *  - it is ready: the pending path revealed, then the canonical hash written
+ *    (pushState when the image changed: a new place to go back from);
+ *  - it failed or was cancelled: the pending view is forgotten.
+ */
+function onLoadChange(st: HashSyncState, a: LoadState, pa: LoadState) {
+  const { store, win } = st.deps;
+  const began = a.kind === 'loading' && (pa.kind !== 'loading' || pa.id !== a.id);
+  if (a.kind === 'loading') {
+    if (began) {
+      if (st.unmatched) {
+        st.pending = st.unmatched;
+      } else if (a.view === 'restore') {
+        const h = parseHash(win.location.hash);
+        setLast(st, h);
+        st.pending = Object.keys(h).length ? h : null;
+      } else if (a.view === 'reset') {
+        st.pending = null;
+        writeHistory(st, {}, 'replace');
+      } else if (a.view === 'switch') {
+        st.pending = null;
+      }
+    }
+    if (a.structure && (began || pa.kind !== 'loading' || !pa.structure)) {
+      checkLinkIdentity(st);
+      withApplying(st, () => applyStructureView(store, st.pending));
+    }
+    return;
+  }
+  if (a.kind === 'ready') {
+    if (pa.kind === 'ready' && pa.id === a.id) return; // the same load (its digests checked)
+    const restored = a.id === st.readyId;
+    st.readyId = a.id;
+    const h = st.pending;
+    st.pending = null;
+    if (restored) return; // Cancel put back the page shown before, view included
+    withApplying(st, () => applyPathView(store, h));
+    const s = store.getState();
+    rememberOpenedFile(s);
+    const next = hashStateFromStore(s);
+    const switched = st.last.image !== undefined && st.last.layer !== undefined && st.last.image !== next.image;
+    writeHistory(st, next, switched ? 'push' : 'replace');
+    return;
+  }
+  st.pending = null;
+}
+
+function onStoreChange(st: HashSyncState, changed: AppState, prev: AppState) {
+  let s = changed;
+  if (s.slots.a !== prev.slots.a) {
+    onLoadChange(st, s.slots.a, prev.slots.a);
+    s = st.deps.store.getState(); // what applying the load's view made of it
+  }
   // While loading (or with a hash still waiting to be applied) the store does not
   // yet reflect the intended view: writing it now would erase the hash's path.
-  if (st.applying || st.pending || s.status !== 'ready') return;
+  if (st.applying || st.pending || selectStatus(s) !== 'ready') return;
   const next = hashStateFromStore(s);
   if (sameHashState(next, st.last)) return;
   const firstView = st.last.image === undefined || st.last.layer === undefined;
@@ -332,46 +457,39 @@ function onStoreChange(st: HashSyncState, s: AppState) {
 function onLocationChange(st: HashSyncState) {
   const h = parseHash(st.deps.win.location.hash);
   if (sameHashState(h, st.last)) return;
-  st.last = h;
+  setLast(st, h);
   const s = st.deps.store.getState();
-  if (s.status !== 'ready' || !s.archive || !s.image) return; // applied when a file is opened
-  const target = imageForLink(s.archive.images, h);
+  const archive = s.slots.a.kind === 'ready' ? s.slots.a.loaded.info : null;
+  const image = selectImageInfo(s);
+  if (!archive || !image) return; // applied when a file is opened
+  const target = imageForLink(archive.images, h);
   if (h.id !== undefined && target === undefined) {
     // A link for an image this archive does not hold: the view stays, the page says so.
-    st.unmatched = h;
-    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(s.image.configDigest) ?? null });
+    setUnmatched(st, h);
+    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(image.configDigest) ?? null });
     return;
   }
   if (h.id !== undefined) {
-    st.unmatched = null;
+    setUnmatched(st, null);
     setLinkMismatch(null);
   }
-  if (target !== undefined && target !== s.image.index) {
+  if (target !== undefined && target !== image.index) {
     st.pending = h;
-    st.deps.chooseImage(target, h);
+    void s.chooseImage(target, { fromUrl: true });
     return;
   }
-  st.applying = true;
-  try {
+  withApplying(st, () => {
     applyStructureView(st.deps.store, h);
     applyPathView(st.deps.store, h);
-  } finally {
-    st.applying = false;
-  }
+  });
 }
 
 /** Start syncing (once per page). Returns a function that stops it. */
 export function installHashSync(deps: HashSyncDeps): () => void {
-  const st: HashSyncState = {
-    deps,
-    last: parseHash(deps.win.location.hash),
-    applying: false,
-    pending: null,
-    lastPathChangeAt: -Infinity,
-    unmatched: null,
-  };
+  const st: HashSyncState = { deps, last: {}, applying: false, pending: null, lastPathChangeAt: -Infinity, unmatched: null, readyId: null };
   sync = st;
-  const unsub = deps.store.subscribe((s) => onStoreChange(st, s));
+  setLast(st, parseHash(deps.win.location.hash));
+  const unsub = deps.store.subscribe((s, prev) => onStoreChange(st, s, prev));
   const onLoc = () => onLocationChange(st);
   deps.win.addEventListener('popstate', onLoc);
   deps.win.addEventListener('hashchange', onLoc);
@@ -383,111 +501,8 @@ export function installHashSync(deps: HashSyncDeps): () => void {
   };
 }
 
-/**
- * Called by the loader when a load starts:
- *  - 'restore': apply the URL's view to it (first file in this page, or the same
- *    file dropped again); returns that view (its `image` picks the image to open);
- *  - 'reset': a different file: the old view is cleared from the URL;
- *  - 'switch': another image of the same archive, chosen by the user (the
- *    URL moves to it with pushState when it has loaded).
- * A link that did not match the image opened before (its `id`) is offered to
- * every load until an image matches it: it is what the user was asked to open.
- */
-export function beginLoadView(mode: 'restore' | 'reset' | 'switch'): HashState | null {
-  const st = sync;
-  if (!st) return null;
-  if (st.unmatched) {
-    st.pending = st.unmatched;
-    return st.pending;
-  }
-  if (mode === 'switch') {
-    st.pending = null;
-    return null;
-  }
-  if (mode === 'reset') {
-    st.pending = null;
-    writeHistory(st, {}, 'replace');
-    return null;
-  }
-  const h = parseHash(st.deps.win.location.hash);
-  st.last = h;
-  st.pending = Object.keys(h).length ? h : null;
-  return st.pending;
-}
-
-/** The hash a load (or an image switch) should apply, if any. */
-export function pendingView(): HashState | null {
-  return sync?.pending ?? null;
-}
-
 /** Forget a link that matched no image (the user dismissed its notice). */
 export function dismissUnmatchedLink(): void {
-  if (sync) sync.unmatched = null;
+  if (sync) setUnmatched(sync, null);
   setLinkMismatch(null);
-}
-
-/**
- * A pending view with an `id` applies only to that image; another image keeps the
- * link for later (beginLoadView) and the page names the image it was made for.
- */
-function checkLinkIdentity(st: HashSyncState, store: StoreApi<AppState>): void {
-  const h = st.pending;
-  if (h?.id === undefined) return;
-  const digest = store.getState().image?.configDigest;
-  if (linkMatches(h.id, digest)) {
-    st.unmatched = null;
-    setLinkMismatch(null);
-  } else {
-    st.unmatched = h;
-    st.pending = null;
-    setLinkMismatch({ linkId: h.id, openedId: linkIdOf(digest) ?? null });
-  }
-}
-
-/** The image's structure is known: apply layer, search, filters (or the defaults) — if the view is of this image. */
-export function structureKnown(store: StoreApi<AppState>): void {
-  const st = sync;
-  if (st) {
-    checkLinkIdentity(st, store);
-    st.applying = true;
-  }
-  try {
-    applyStructureView(store, st?.pending ?? null);
-  } finally {
-    if (st) st.applying = false;
-  }
-}
-
-/** The archive is loaded (status ready): reveal the pending path, then write the canonical hash. */
-export function loadFinished(store: StoreApi<AppState>): void {
-  const st = sync;
-  const h = st?.pending ?? null;
-  if (st) st.applying = true;
-  try {
-    applyPathView(store, h);
-  } finally {
-    if (st) {
-      st.applying = false;
-      st.pending = null;
-    }
-  }
-  if (st && store.getState().status === 'ready') {
-    rememberOpenedFile(store.getState());
-    const next = hashStateFromStore(store.getState());
-    // Another image of the same archive is a new place to go back from.
-    const switched = st.last.image !== undefined && st.last.layer !== undefined && st.last.image !== next.image;
-    writeHistory(st, next, switched ? 'push' : 'replace');
-  }
-}
-
-/** Which file the image came from, so that a reloaded page's landing can name the file its link needs. */
-function rememberOpenedFile(s: AppState): void {
-  const id = linkIdOf(s.image?.configDigest);
-  if (id === undefined || !s.fileName) return;
-  rememberLinkFile(pageStorage(), { id, fileName: s.fileName, image: s.image?.tags[0] ?? null });
-}
-
-/** A load ended without a new view (cancelled or failed): forget the pending hash. */
-export function loadAbandoned(): void {
-  if (sync) sync.pending = null;
 }

@@ -4,6 +4,7 @@
  */
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
+import type { HashState } from './urlHash';
 
 export type SearchMode = 'substring' | 'glob' | 'regex';
 export type SortKey = 'name' | 'size';
@@ -35,6 +36,12 @@ export interface ViewSlice {
   logScale: boolean;
   /** What the right-hand pane shows: the selected path's details, or the image panel. */
   rightPane: RightPane;
+  /**
+   * The URL's view for the next load (written only by the hash sync, urlHash.ts): a
+   * load that restores the URL's view opens the image it names; a link made for
+   * another image (`anyLoad`) applies to any load until one matches it.
+   */
+  urlLink: { view: HashState; anyLoad: boolean } | null;
 
   selectLayer(n: number): void;
   selectPath(p: string | null): void;
@@ -43,7 +50,6 @@ export interface ViewSlice {
   setFilters(f: Partial<ChangeFilters>): void;
   setView(patch: Partial<Pick<ViewSlice, 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode' | 'logScale'>>): void;
   setRightPane(p: RightPane): void;
-  resetView(): void;
 }
 
 export const DEFAULT_FILTERS: ChangeFilters = { added: true, modified: true, deleted: true, unchanged: true };
@@ -60,6 +66,7 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) 
   searchMode: 'substring',
   logScale: false,
   rightPane: 'details',
+  urlLink: null,
   selectLayer: (n) => set({ selectedLayer: n }),
   selectPath: (p) => set({ selectedPath: p }),
   setExpanded: (s) => set({ expanded: s }),
@@ -73,13 +80,4 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) 
   setFilters: (f) => set((st) => ({ filters: { ...st.filters, ...f } })),
   setView: (patch) => set(patch),
   setRightPane: (p) => set({ rightPane: p }),
-  resetView: () =>
-    set({
-      selectedLayer: -1,
-      selectedPath: null,
-      expanded: new Set(['/']),
-      filters: DEFAULT_FILTERS,
-      onlyLayerChanges: false,
-      search: '',
-    }),
 });

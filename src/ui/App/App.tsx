@@ -10,7 +10,7 @@
  */
 import { useCallback, useEffect, useRef } from 'react';
 import { useStore } from '../../state/store';
-import { installLoader, openExample, openFile } from '../../state/loader';
+import { installLoader, openExample, openFile } from '../../state/actions';
 import { openServed, viewToken } from '../../state/served';
 import { Header } from '../Header/Header';
 import { Landing } from '../DropZone/DropZone';
@@ -24,12 +24,13 @@ import { compareDropped, fileArrived, installCompare, useCompareRun } from '../C
 import { installServiceWorker } from '../Update/serviceWorker';
 import { UpdatePrompt } from '../Update/UpdatePrompt';
 import './App.css';
+import { selectStatus } from '../../state/selectors';
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
 let exampleRequested = false;
 
 export function App() {
-  const status = useStore((s) => s.status);
+  const status = useStore(selectStatus);
   const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => installLoader(window), []);

@@ -16,6 +16,7 @@ import { Details } from '../Details/Details';
 import { ImagePanel } from '../ImagePanel/ImagePanel';
 import { AuditPanel } from '../Audit/AuditPanel';
 import { LayerDetails } from '../LayerDetails/LayerDetails';
+import { selectImageInfo, selectShown } from '../../state/selectors';
 
 type Tab = 'details' | 'layer' | 'image' | 'audit';
 
@@ -25,7 +26,7 @@ export const SHOW_LAYER_DETAILS = 'layerscope:layer-details';
 export function RightPane() {
   const storePane = useStore((s) => s.rightPane);
   const setPane = useStore((s) => s.setRightPane);
-  const layer = useStore((s) => effectiveLayer(s.selectedLayer, s.loaded?.image.layers.length ?? s.image?.layers.length ?? 0));
+  const layer = useStore((s) => effectiveLayer(s.selectedLayer, selectShown(s)?.image.layers.length ?? selectImageInfo(s)?.layers.length ?? 0));
   const [layerTab, setLayerTab] = useState(false);
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
   const pane: Tab = layerTab ? 'layer' : storePane;

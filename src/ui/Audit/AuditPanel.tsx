@@ -16,6 +16,7 @@ import { LayerSummary, PackageList } from './PackageList';
 import { SecretList } from './SecretList';
 import { SpaceTreemap } from './SpaceTreemap';
 import './Audit.css';
+import { selectShown, selectStatus } from '../../state/selectors';
 
 type Tab = 'packages' | 'secrets' | 'space' | 'advice';
 
@@ -24,8 +25,8 @@ export function AuditPanel() {
   const progress = useAudit((s) => s.progress);
   const report = useAudit((s) => s.report);
   const error = useAudit((s) => s.error);
-  const loaded = useStore((s) => s.loaded);
-  const loadStatus = useStore((s) => s.status);
+  const loaded = useStore(selectShown);
+  const loadStatus = useStore(selectStatus);
   const [tab, setTab] = useState<Tab>('packages');
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
 

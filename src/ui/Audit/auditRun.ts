@@ -17,8 +17,9 @@ import { spaceModel, type SpaceModel } from '../../core/audit/space';
 import type { AuditPackage, AuditReport } from '../../core/audit/types';
 import { describeError, isCancelled } from '../../core/errors';
 import type { LoadedImage } from '../../core/session';
-import { getPool } from '../../state/loader';
+import { getPool } from '../../state/engineHost';
 import { useStore } from '../../state/store';
+import { selectShown, selectStatus } from '../../state/selectors';
 
 export type AuditStatus = 'idle' | 'running' | 'done' | 'error';
 
@@ -120,7 +121,7 @@ export function installAudit(): () => void {
   let current: object | null = null;
   const check = () => {
     const s = useStore.getState();
-    const loaded = s.status === 'ready' ? s.loaded : null;
+    const loaded = selectStatus(s) === 'ready' ? selectShown(s) : null;
     const key = loaded ? keyOf(loaded) : null;
     if (key === current) return;
     current = key;

@@ -4,11 +4,12 @@ import { stepLabel } from '../../core/model/buildStep';
 import { useStore } from '../../state/store';
 import { layerColor } from '../colors';
 import { SafeText } from '../format/SafeText';
+import { selectImageInfo } from '../../state/selectors';
 
 /** "layer 3" with its colour swatch; a button that shows the filesystem as of that layer. */
 export function LayerChip({ layer, title }: { layer: number; title?: string }) {
   const selectLayer = useStore((s) => s.selectLayer);
-  const step = useStore((s) => s.image?.layers[layer]?.createdBy ?? null);
+  const step = useStore((s) => selectImageInfo(s)?.layers[layer]?.createdBy ?? null);
   return (
     <button
       type="button"
@@ -25,7 +26,7 @@ export function LayerChip({ layer, title }: { layer: number; title?: string }) {
 
 /** The build step of a layer, one line, escaped for display. */
 export function StepText({ layer }: { layer: number }) {
-  const step = useStore((s) => s.image?.layers[layer]?.createdBy ?? null);
+  const step = useStore((s) => selectImageInfo(s)?.layers[layer]?.createdBy ?? null);
   if (!step) return null;
   return (
     <span className="au-step mono">

@@ -5,12 +5,13 @@
  * reader behaviour for free. Switching re-uses the opened archive's index.
  */
 import { useStore } from '../../state/store';
-import { chooseImage, choosePlatform } from '../../state/loader';
+import { chooseImage, choosePlatform } from '../../state/actions';
 import { formatPlatform } from '../../core/read/archive';
 import type { ArchiveInfo, ImageInfo } from '../../core/types';
 import { shortDigest } from '../format/format';
 import { displayName } from '../format/displayName';
 import './Choosers.css';
+import { selectArchive, selectImageInfo, selectStatus } from '../../state/selectors';
 
 /** "nginx:1.25", "nginx:1.25 +2 tags", or "untagged 1a2b3c4d5e6f"; hidden characters of a tag shown (displayName). */
 export function imageName(im: ImageInfo): string {
@@ -27,9 +28,9 @@ function platformVariants(info: ArchiveInfo): Set<number> {
 }
 
 export function Choosers() {
-  const archive = useStore((s) => s.archive);
-  const image = useStore((s) => s.image);
-  const busy = useStore((s) => s.status === 'loading');
+  const archive = useStore(selectArchive);
+  const image = useStore(selectImageInfo);
+  const busy = useStore((s) => selectStatus(s) === 'loading');
   if (!archive) return null;
 
   const variants = platformVariants(archive);

@@ -23,6 +23,7 @@ import {
   swapSides,
   useCompareRun,
 } from './compareRun';
+import { selectArchive, selectFileName, selectImageInfo, selectStatus } from '../../state/selectors';
 
 export function ComparePage() {
   const cmp = useCompareRun((s) => s.comparison);
@@ -31,9 +32,9 @@ export function ComparePage() {
 }
 
 export function HeaderCompare() {
-  const info = useStore((s) => s.archive);
-  const image = useStore((s) => s.image);
-  const ready = useStore((s) => s.status === 'ready');
+  const info = useStore(selectArchive);
+  const image = useStore(selectImageInfo);
+  const ready = useStore((s) => selectStatus(s) === 'ready');
   const input = useRef<HTMLInputElement>(null);
   if (!ready) return null;
   return (
@@ -66,7 +67,7 @@ export function CompareOverlays() {
   const offered = useCompareRun((s) => s.offered);
   const opening = useCompareRun((s) => s.opening);
   const error = useCompareRun((s) => s.error);
-  const openName = useStore((s) => s.fileName ?? 'An image');
+  const openName = useStore((s) => selectFileName(s) ?? 'An image');
   return (
     <>
       <SecondFileChoice fileName={offered?.name ?? null} openName={openName} onCompare={chooseCompare} onOpen={chooseOpenInstead} onCancel={dismissOffer} />

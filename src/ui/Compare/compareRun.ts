@@ -20,11 +20,14 @@ import { openArchive, type OuterArchive } from '../../core/read/archive';
 import type { ArchiveInfo } from '../../core/types';
 import { openImage, verifyImage, type LoadedImage } from '../../core/session';
 import { isCancelled } from '../../core/errors';
-import { describeLoadError, FILE_KIND_SNIFF_BYTES, getPool, openFile } from '../../state/loader';
+import { describeLoadError, FILE_KIND_SNIFF_BYTES } from '../../state/loadErrors';
+import { getPool } from '../../state/engineHost';
+import { openFile } from '../../state/actions';
 import { useStore } from '../../state/store';
 import { Comparison, type CompareTargetInput } from './compareStore';
 import { pageCompareHost } from './pageHost';
 import { parseCompareHash, withCompareHash, type CompareHashState, type CompareKind } from './compareHash';
+import { selectFile, selectFileName, selectOpened, selectShown, selectStatus } from '../../state/selectors';
 
 export interface OpeningB {
   name: string;
@@ -81,7 +84,7 @@ function input(side: Sides['a']): CompareTargetInput {
 
 function explorerImage(): LoadedImage | null {
   const s = useStore.getState();
-  return s.status === 'ready' ? s.loaded : null;
+  return selectStatus(s) === 'ready' ? selectShown(s) : null;
 }
 
 function reset(patch: Partial<CompareRunState> = {}) {
@@ -118,7 +121,7 @@ export async function compareDropped(files: File[]): Promise<void> {
   await openFile(first);
   // openFile never rejects: a first file that failed leaves the explorer's error shown.
   const s = useStore.getState();
-  if (second && s.status === 'ready' && s.file === first) await compareWithFile(second);
+  if (second && selectStatus(s) === 'ready' && selectFile(s) === first) await compareWithFile(second);
 }
 
 export function chooseCompare(): void {
@@ -146,7 +149,7 @@ export function closeComparison(): void {
 export async function compareWithFile(file: File, sel: { image?: number; platform?: string } = {}): Promise<void> {
   const a = explorerImage();
   if (!a) return;
-  const aName = useStore.getState().fileName ?? 'archive';
+  const aName = selectFileName(useStore.getState()) ?? 'archive';
   reset({ opening: { name: file.name, bytesRead: 0, bytesTotal: file.size }, kind: 'files' });
   const me = new AbortController();
   ctl = me;
@@ -184,13 +187,15 @@ export async function compareWithFile(file: File, sel: { image?: number; platfor
 export async function compareOtherImage(sel: { image?: number; platform?: string }): Promise<void> {
   const a = explorerImage();
   const s = useStore.getState();
-  if (!a || !s.opened || !s.file) return;
-  const name = s.fileName ?? 'archive';
+  const file = selectFile(s);
+  const opened = selectOpened(s);
+  if (!a || !opened || !file) return;
+  const name = selectFileName(s) ?? 'archive';
   reset({ opening: { name, bytesRead: 0, bytesTotal: 0 }, kind: 'files' });
   const me = new AbortController();
   ctl = me;
   try {
-    const b = await openSide(s.file, name, me, { opened: s.opened, ...sel });
+    const b = await openSide(file, name, me, { opened, ...sel });
     if (ctl !== me) return;
     await begin(
       {
@@ -214,7 +219,7 @@ export async function compareLayers(la: number, lb: number): Promise<void> {
   if (!img) return;
   const n = img.image.layers.length;
   if (!(la >= 0 && la < n && lb >= 0 && lb < n)) return;
-  const name = useStore.getState().fileName ?? 'archive';
+  const name = selectFileName(useStore.getState()) ?? 'archive';
   reset({ kind: 'layers' });
   const me = new AbortController();
   ctl = me;
@@ -341,8 +346,8 @@ async function begin(sides: Sides, me: AbortController): Promise<void> {
   // A's digest check (the explorer's) replaces its `loaded`: re-derive with the computed diff_ids.
   unsubs.push(
     useStore.subscribe((s, prev) => {
-      if (s.loaded === prev.loaded || !current || ctl !== me) return;
-      const next = s.status === 'ready' ? s.loaded : null;
+      if (selectShown(s) === selectShown(prev) || !current || ctl !== me) return;
+      const next = selectStatus(s) === 'ready' ? selectShown(s) : null;
       if (!next || next.union !== current.a.img.union) {
         // Another image or file in the explorer: this comparison no longer describes it.
         closeComparison();

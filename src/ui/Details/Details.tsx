@@ -28,6 +28,7 @@ import { directoryTar } from '../../core/write/blobTar';
 import { blobOf } from '../../core/read/archive';
 import { PackageOwnerRow } from '../Audit/PackageOwner';
 import './Details.css';
+import { selectImageInfo, selectShown } from '../../state/selectors';
 
 const ACTION_LABEL: Record<HistoryItem['action'], string> = {
   added: 'added',
@@ -54,7 +55,7 @@ const KIND_LABEL: Record<number, string> = {
 export function Details() {
   const ms = useMerged();
   const selectedPath = useStore((s) => s.selectedPath);
-  const image = useStore((s) => s.loaded?.image ?? s.image);
+  const image = useStore(selectImageInfo);
   const union = ms?.union ?? null;
   const node = useMemo(() => (union && selectedPath ? lookup(union, selectedPath) : -1), [union, selectedPath]);
 
@@ -564,7 +565,7 @@ function DirectoryDownload({ u, layers, merged, node, name }: { u: UnionModel; l
       type="application/x-tar"
       size={0}
       prepare={async (signal, progress) => {
-        const loaded = useStore.getState().loaded;
+        const loaded = selectShown(useStore.getState());
         if (!loaded) throw new Error('the image is not loaded');
         const source = (l: number) => {
           const ref = loaded.image.layers[l];

@@ -6,11 +6,12 @@
  */
 import { useEffect, useState } from 'react';
 import { useStore } from '../../state/store';
-import { exampleAvailable, openExample } from '../../state/loader';
+import { exampleAvailable, openExample } from '../../state/actions';
 import { ErrorAlert } from '../ErrorAlert/ErrorAlert';
 import { StackIcon } from './DropOverlay';
 import { LinkPendingNotice } from '../LinkNotice/LinkNotice';
 import './DropZone.css';
+import { selectError, selectStatus } from '../../state/selectors';
 
 const FORMATS: ReadonlyArray<{ name: string; how: string }> = [
   { name: 'docker save', how: 'docker save IMAGE -o image.tar' },
@@ -22,8 +23,8 @@ const FORMATS: ReadonlyArray<{ name: string; how: string }> = [
 ];
 
 export function Landing({ onPick }: { onPick(): void }) {
-  const status = useStore((s) => s.status);
-  const error = useStore((s) => s.error);
+  const status = useStore(selectStatus);
+  const error = useStore(selectError);
   const [example, setExample] = useState(false);
 
   useEffect(() => {

@@ -53,6 +53,7 @@ import { revealDetailsIfStacked } from '../Layout/Explorer';
 import { OPEN_KEY_HELP, TYPEAHEAD_RESET_MS, findByPrefix, isTypeaheadKey, matchShortcut } from '../Keys/keys';
 import { failingLayers } from '../StackDiagram/integrity';
 import './FileTree.css';
+import { selectImageInfo, selectShown, selectStatus } from '../../state/selectors';
 
 /** Indentation per tree level; it shrinks (down to INDENT_MIN_PX) before a name gives way. */
 const INDENT_PX = 16;
@@ -100,8 +101,8 @@ const SEARCH_HELP =
 
 export function FileTree() {
   const ms = useMerged();
-  const image = useStore((s) => s.loaded?.image ?? s.image);
-  const status = useStore((s) => s.status);
+  const image = useStore(selectImageInfo);
+  const status = useStore(selectStatus);
   const expanded = useStore((s) => s.expanded);
   const selectedPath = useStore((s) => s.selectedPath);
   const filters = useStore((s) => s.filters);
@@ -114,9 +115,9 @@ export function FileTree() {
 
   const union = ms?.union ?? null;
   const [attrs, setAttrs] = useState(() => readAttrsPref());
-  const loadedUnion = useStore((s) => s.loaded?.union === union);
+  const loadedUnion = useStore((s) => selectShown(s)?.union === union);
   // Layers whose bytes fail their digest check: the rows they provide are flagged.
-  const integrity = useStore((s) => s.loaded?.integrity);
+  const integrity = useStore((s) => selectShown(s)?.integrity);
   const badLayers = useMemo(() => failingLayers(integrity), [integrity]);
   const layers = ms?.layers ?? null;
   const merged = ms?.merged ?? null;
@@ -338,7 +339,8 @@ export function FileTree() {
       const act = matchShortcut(e);
       if (!act || act === 'help') return;
       const st = useStore.getState();
-      if (st.status !== 'ready' && st.status !== 'loading') return;
+      const status = selectStatus(st);
+      if (status !== 'ready' && status !== 'loading') return;
       if (document.querySelector('dialog[open]')) return; // a modal (the key list) has the keyboard
       e.preventDefault();
       switch (act) {

@@ -7,6 +7,7 @@
  * node count measured in the same run.
  */
 import { useStore } from '../../state/store';
+import { selectShown } from '../../state/selectors';
 import { buildUnion, lookup, mergedAt } from '../../core/model/union';
 import { computeStats } from '../../core/model/stats';
 import { checkIntegrity, type LoadedImage } from '../../core/session';
@@ -187,17 +188,8 @@ export async function loadGenerated(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
     warnings: [],
   };
   const t4 = performance.now();
+  useStore.getState().showLoaded(loaded, { fileName: 'generated (benchmark)' });
   useStore.setState({
-    status: 'ready',
-    file: null,
-    fileName: 'generated (benchmark)',
-    error: null,
-    archive: info,
-    image,
-    opened: { info, outer },
-    layerLoads: layers.map(() => ({ state: 'indexed', bytesRead: 0, bytesTotal: 0, error: null })),
-    partialLayers: layers,
-    loaded,
     selectedLayer: -1,
     selectedPath: null,
     expanded: new Set(['/']),
@@ -225,8 +217,8 @@ export async function runBench(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
   const load = await loadGenerated(spec);
   const s = useStore.getState;
   const st = useStore.getState();
-  const u = st.loaded!.union;
-  const layers = st.loaded!.layers;
+  const u = selectShown(st)!.union;
+  const layers = selectShown(st)!.layers;
   const top = layers.length - 1;
 
   // Baseline: the cheapest possible pass over the same nodes (read two columns, sum).

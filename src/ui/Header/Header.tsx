@@ -17,6 +17,7 @@ import { SafeText } from '../format/SafeText';
 import { HeaderCompare } from '../Compare/CompareMount';
 import { failingLayers, failingSentence } from '../StackDiagram/integrity';
 import { SHOW_LAYER_DETAILS } from '../App/RightPane';
+import { selectArchive, selectFile, selectFileName, selectShown } from '../../state/selectors';
 
 const FORMAT_NAMES: Record<ArchiveFormat, string> = {
   'docker-legacy': 'docker save (Docker ≤ 24)',
@@ -31,9 +32,9 @@ export function formatName(format: ArchiveFormat, outer: Compression): string {
 }
 
 export function Header({ onOpen }: { onOpen(): void }) {
-  const fileName = useStore((s) => s.fileName);
-  const size = useStore((s) => s.file?.size ?? 0);
-  const archive = useStore((s) => s.archive);
+  const fileName = useStore(selectFileName);
+  const size = useStore((s) => selectFile(s)?.size ?? 0);
+  const archive = useStore(selectArchive);
   const served = useServedSource();
 
   return (
@@ -81,8 +82,8 @@ export function Header({ onOpen }: { onOpen(): void }) {
  * file is named, not only in the status bar. A click shows the first such layer.
  */
 function IntegrityBadge() {
-  const integrity = useStore((s) => s.loaded?.integrity);
-  const containerLayer = useStore((s) => s.loaded?.image.layers.findIndex((l) => l.synthetic === 'container') ?? -1);
+  const integrity = useStore((s) => selectShown(s)?.integrity);
+  const containerLayer = useStore((s) => selectShown(s)?.image.layers.findIndex((l) => l.synthetic === 'container') ?? -1);
   const bad = [...failingLayers(integrity)].filter((l) => l !== containerLayer);
   if (bad.length === 0) return null;
   return (

@@ -28,9 +28,10 @@ import { Totals } from './Totals';
 import { Row, Section } from './Section';
 import { RawJson } from './RawJson';
 import './ImagePanel.css';
+import { selectArchive, selectImageInfo, selectShown } from '../../state/selectors';
 
 export function ImagePanel() {
-  const image = useStore((s) => s.loaded?.image ?? s.image);
+  const image = useStore(selectImageInfo);
   if (!image) {
     return (
       <div className="image-panel image-panel--empty">
@@ -65,7 +66,7 @@ function Digest({ value }: { value: string | null }) {
 }
 
 function Identity({ image }: { image: ImageInfo }) {
-  const archive = useStore((s) => s.archive);
+  const archive = useStore(selectArchive);
   return (
     <Section title="Image" id="ip-identity">
       <div className="ip-tags">
@@ -239,7 +240,7 @@ function Config({ config: c }: { config: ImageConfigSummary }) {
 }
 
 function Dockerfile({ image }: { image: ImageInfo }) {
-  const layerStats = useStore((s) => s.loaded?.stats.layers);
+  const layerStats = useStore((s) => selectShown(s)?.stats.layers);
   const selectLayer = useStore((s) => s.selectLayer);
   const selected = useStore((s) => s.selectedLayer);
   const [copied, setCopied] = useState(false);

@@ -17,11 +17,12 @@ import { SafeText } from '../format/SafeText';
 import { SHOW_LAYER_DETAILS } from '../App/RightPane';
 import { RAW_TREE_MAX_BYTES, rawDocsOf, readRawDoc, refTarget, type RawDoc } from './rawDocs';
 import { Section } from './Section';
+import { selectOpened, selectShown } from '../../state/selectors';
 
 type Loaded = { s: 'loading' } | { s: 'error'; message: string } | { s: 'ready'; text: string; value: unknown; bytes: number };
 
 export function RawJson({ image }: { image: ImageInfo }) {
-  const outer = useStore((s) => s.opened?.outer ?? s.loaded?.outer ?? null);
+  const outer = useStore((s) => selectOpened(s)?.outer ?? selectShown(s)?.outer ?? null);
   const docs = useMemo(() => (outer ? rawDocsOf(outer, image) : []), [outer, image]);
   const [extra, setExtra] = useState<RawDoc | null>(null);
   const [key, setKey] = useState<string | null>(null);

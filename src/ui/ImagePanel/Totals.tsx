@@ -17,13 +17,14 @@ import { Section } from './Section';
 import { InefficientFiles } from './InefficientFiles';
 import { userWastedExplanation } from './inefficient';
 import { Rich } from '../Teach/Rich';
+import { selectDigestsChecking, selectShown, selectStatus } from '../../state/selectors';
 
 /** How many of the files with the most hidden bytes are listed (the stats engine computes DEFAULT_TOP_HIDDEN = 20). */
 const TOP_FILES = 20;
 
 export function Totals() {
-  const loaded = useStore((s) => s.loaded);
-  const status = useStore((s) => s.status);
+  const loaded = useStore(selectShown);
+  const status = useStore(selectStatus);
   if (!loaded) {
     return (
       <Section title="Totals" id="ip-totals">
@@ -209,7 +210,7 @@ function CheckCell({
 }
 
 function Integrity({ loaded }: { loaded: LoadedImage }) {
-  const verifying = useStore((s) => s.verifying && s.status === 'ready');
+  const verifying = useStore(selectDigestsChecking);
   const bad = loaded.integrity.filter((c) => c.diffId === 'mismatch' || c.digest === 'mismatch').length;
   const failed = loaded.layerErrors.filter(Boolean).length;
   const checked = loaded.integrity.filter((c) => c.diffId !== 'unchecked' || c.digest !== 'unchecked').length;

@@ -16,17 +16,18 @@ import { CreatedValue } from '../format/CreatedValue';
 import { SafeText } from '../format/SafeText';
 import { sharedCaption, stackLayout } from '../StackDiagram/stackModel';
 import { PreparedDownload } from '../Download/DownloadButton';
-import { readLayerTarStream } from '../../state/loader';
+import { readLayerTarStream } from '../../state/actions';
 import { LayerAuditSection } from '../Audit/LayerAudit';
 import './LayerDetails.css';
+import { selectDigestsChecking, selectImageInfo, selectShown } from '../../state/selectors';
 
 const EXTENSION: Record<string, string> = { none: '.tar', gzip: '.tar.gz', zstd: '.tar.zst' };
 
 export function LayerDetails() {
-  const loaded = useStore((s) => s.loaded);
-  const image = useStore((s) => s.loaded?.image ?? s.image);
+  const loaded = useStore(selectShown);
+  const image = useStore(selectImageInfo);
   const selected = useStore((s) => s.selectedLayer);
-  const verifying = useStore((s) => s.verifying && s.status === 'ready');
+  const verifying = useStore(selectDigestsChecking);
   const n = image?.layers.length ?? 0;
   const layer = effectiveLayer(selected, n);
   if (!image || layer < 0) {

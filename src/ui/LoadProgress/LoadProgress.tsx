@@ -8,12 +8,23 @@
 import { failingSentence, withoutLayerPrefix } from '../StackDiagram/integrity';
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../../state/store';
-import { cancelLoad } from '../../state/loader';
+import { cancelLoad } from '../../state/actions';
 import type { LayerLoad } from '../../state/loadSlice';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../format/format';
 import './LoadProgress.css';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
+import {
+  selectArchiveProgress,
+  selectBuilding,
+  selectDigestsChecking,
+  selectFinishedAt,
+  selectImageInfo,
+  selectLayerLoads,
+  selectShown,
+  selectStartedAt,
+  selectStatus,
+} from '../../state/selectors';
 
 const STATE_TEXT: Record<LayerLoad['state'], string> = {
   waiting: 'waiting',
@@ -23,7 +34,7 @@ const STATE_TEXT: Record<LayerLoad['state'], string> = {
 };
 
 export function LoadProgress() {
-  const status = useStore((s) => s.status);
+  const status = useStore(selectStatus);
   return (
     <footer className="statusbar" data-testid="statusbar">
       {status === 'loading' ? <Loading /> : status === 'ready' ? <Ready /> : null}
@@ -38,11 +49,11 @@ function sum(loads: readonly LayerLoad[], f: (l: LayerLoad) => number): number {
 }
 
 function Loading() {
-  const image = useStore((s) => s.image);
-  const loads = useStore((s) => s.layerLoads);
-  const archiveProgress = useStore((s) => s.archiveProgress);
-  const startedAt = useStore((s) => s.startedAt);
-  const verifying = useStore((s) => s.verifying);
+  const image = useStore(selectImageInfo);
+  const loads = useStore(selectLayerLoads);
+  const archiveProgress = useStore(selectArchiveProgress);
+  const startedAt = useStore(selectStartedAt);
+  const building = useStore(selectBuilding);
 
   let read: number;
   let total: number;
@@ -55,7 +66,7 @@ function Loading() {
     read = sum(loads, (l) => Math.min(l.bytesRead, l.bytesTotal));
     total = sum(loads, (l) => l.bytesTotal);
     const done = loads.filter((l) => l.state === 'indexed' || l.state === 'failed').length;
-    stage = verifying ? 'Building the merged view' : `Reading layers: ${done} of ${loads.length} done`;
+    stage = building ? 'Building the merged view' : `Reading layers: ${done} of ${loads.length} done`;
   }
   const elapsed = Math.max(1, performance.now() - startedAt);
   const ratio = total > 0 ? Math.min(1, read / total) : 0;
@@ -64,16 +75,16 @@ function Loading() {
   return (
     <div className="statusbar__row">
       <div
-        className={`progress${verifying || total === 0 ? ' progress--indeterminate' : ''}`}
+        className={`progress${building || total === 0 ? ' progress--indeterminate' : ''}`}
         role="progressbar"
         aria-label={stage}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={verifying || total === 0 ? undefined : Math.round(ratio * 100)}
+        aria-valuenow={building || total === 0 ? undefined : Math.round(ratio * 100)}
         aria-valuetext={total > 0 ? `${formatBytes(read)} of ${formatBytes(total)}` : undefined}
         data-testid="load-progress"
       >
-        <div className="progress__fill" style={verifying || total === 0 ? undefined : { transform: `scaleX(${ratio})` }} />
+        <div className="progress__fill" style={building || total === 0 ? undefined : { transform: `scaleX(${ratio})` }} />
       </div>
       <span className="statusbar__stage" aria-live="polite">
         {stage}
@@ -84,7 +95,7 @@ function Loading() {
         {elapsed > 250 && read > 0 && <> · {formatRate(rate)}</>}
       </span>
       {loads.length > 0 && <LayerStates loads={loads} />}
-      <button type="button" className="btn btn-sm statusbar__cancel" onClick={cancelLoad} data-testid="cancel-load" aria-label="Cancel loading">
+      <button type="button" className="btn btn-sm statusbar__cancel" onClick={() => cancelLoad()} data-testid="cancel-load" aria-label="Cancel loading">
         Cancel
       </button>
     </div>
@@ -113,11 +124,11 @@ function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
 }
 
 function Ready() {
-  const loaded = useStore((s) => s.loaded);
-  const verifying = useStore((s) => s.verifying);
-  const loads = useStore((s) => s.layerLoads);
-  const startedAt = useStore((s) => s.startedAt);
-  const finishedAt = useStore((s) => s.finishedAt);
+  const loaded = useStore(selectShown);
+  const verifying = useStore(selectDigestsChecking);
+  const loads = useStore(selectLayerLoads);
+  const startedAt = useStore(selectStartedAt);
+  const finishedAt = useStore(selectFinishedAt);
   const [open, setOpen] = useState(false);
   const panelRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);

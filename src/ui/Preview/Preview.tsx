@@ -17,7 +17,7 @@
  * the preview goes.
  */
 import { useEffect, useRef, useState } from 'react';
-import { readEntry, readEntryStream } from '../../state/loader';
+import { readEntry, readEntryStream } from '../../state/actions';
 import { PreparedDownload } from '../Download/DownloadButton';
 import { formatBytes } from '../format/format';
 import { displayName } from '../format/displayName';

@@ -11,9 +11,10 @@ import { saveBlob } from '../Download/save';
 import { useAudit } from '../Audit/auditRun';
 import { exportReport } from './exportReport';
 import './Report.css';
+import { selectShown, selectStatus } from '../../state/selectors';
 
 export function ExportReport() {
-  const ready = useStore((s) => s.status === 'ready' && s.loaded !== null);
+  const ready = useStore((s) => selectStatus(s) === 'ready' && selectShown(s) !== null);
   const auditRunning = useAudit((s) => s.status === 'running');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);

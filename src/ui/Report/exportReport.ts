@@ -13,6 +13,7 @@ import type { LoadedImage } from '../../core/session';
 import { VERSION } from '../../cli/version';
 import { useStore } from '../../state/store';
 import { useAudit, type AuditState } from '../Audit/auditRun';
+import { selectFileName, selectShown } from '../../state/selectors';
 
 /** Resolves with the audit's state once it is not running; rejects when `signal` aborts. */
 export function settledAudit(signal: AbortSignal): Promise<AuditState> {
@@ -49,19 +50,19 @@ export function reportFileName(loaded: LoadedImage, fileName: string | null): st
 
 export async function exportReport(signal: AbortSignal): Promise<{ blob: Blob; name: string }> {
   const s = useStore.getState();
-  const loaded = s.loaded;
+  const loaded = selectShown(s);
   if (!loaded) throw new Error('No image is loaded.');
   const audit = reportAuditOf(await settledAudit(signal));
   // A new image while we waited: its report is not what was asked for.
-  if (useStore.getState().loaded?.union !== loaded.union) throw cancelled();
+  if (selectShown(useStore.getState())?.union !== loaded.union) throw cancelled();
   const html = await renderReport({
     // the digest check may have replaced `loaded` with a verified copy meanwhile: report the latest
-    image: useStore.getState().loaded ?? loaded,
+    image: selectShown(useStore.getState()) ?? loaded,
     audit,
     version: VERSION,
     generatedAt: new Date().toISOString(),
-    source: s.fileName,
+    source: selectFileName(s),
     host: 'page',
   });
-  return { blob: new Blob([html], { type: 'text/html;charset=utf-8' }), name: reportFileName(loaded, s.fileName) };
+  return { blob: new Blob([html], { type: 'text/html;charset=utf-8' }), name: reportFileName(loaded, selectFileName(s)) };
 }

@@ -26,6 +26,7 @@ import { layerIntegrity, mismatchText, type IntegrityState } from './integrity';
 import { ExplainButton } from '../Teach/Explain';
 import { SHOW_LAYER_DETAILS } from '../App/RightPane';
 import './StackDiagram.css';
+import { selectArchive, selectDigestsChecking, selectImageInfo, selectIndexes, selectLayerLoads, selectShown, selectStatus } from '../../state/selectors';
 
 /** A hidden-bytes hatch narrower than this (percent of the band) would be invisible. */
 const MIN_HATCH_PERCENT = 3;
@@ -33,13 +34,13 @@ const MIN_HATCH_PERCENT = 3;
 const PAGE_LAYERS = 5;
 
 export function StackDiagram() {
-  const loaded = useStore((s) => s.loaded);
-  const storeImage = useStore((s) => s.image);
-  const archive = useStore((s) => s.archive);
-  const loads = useStore((s) => s.layerLoads);
-  const partial = useStore((s) => s.partialLayers);
-  const status = useStore((s) => s.status);
-  const verifying = useStore((s) => s.verifying);
+  const loaded = useStore(selectShown);
+  const storeImage = useStore(selectImageInfo);
+  const archive = useStore(selectArchive);
+  const loads = useStore(selectLayerLoads);
+  const partial = useStore(selectIndexes);
+  const status = useStore(selectStatus);
+  const digestsChecking = useStore(selectDigestsChecking);
   const selectedLayer = useStore((s) => s.selectedLayer);
   const logScale = useStore((s) => s.logScale);
   const selectLayer = useStore((s) => s.selectLayer);
@@ -180,7 +181,7 @@ export function StackDiagram() {
       figures={figures[i]!}
       load={loaded ? undefined : loads[i]}
       error={errorOf(i)}
-      integrity={image.layers[i]?.synthetic === 'container' ? 'unchecked' : layerIntegrity(loaded?.integrity[i], !loaded || verifying)}
+      integrity={image.layers[i]?.synthetic === 'container' ? 'unchecked' : layerIntegrity(loaded?.integrity[i], !loaded || digestsChecking)}
       mismatch={loaded?.integrity[i] ? mismatchText(loaded.integrity[i]) : ''}
       height={heights[i]!}
       selected={i === selected}

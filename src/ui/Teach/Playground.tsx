@@ -23,6 +23,7 @@ import type { ConceptId } from './concepts';
 import './Teach.css';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
+import { selectPlaygroundBase, selectShown, selectStatus } from '../../state/selectors';
 
 type Editor = { path: string; text: string; mode: 'edit' | 'new'; binary: boolean; truncated: boolean; size: number };
 
@@ -161,8 +162,9 @@ function memberNote(c: Container, path: string, kind: string): string {
 
 export function Playground({ onClose }: { onClose(): void }) {
   const pg = useStore((s) => s.pg);
-  const status = useStore((s) => s.status);
-  const loaded = useStore((s) => s.loaded);
+  const status = useStore(selectStatus);
+  const loaded = useStore(selectShown);
+  const original = useStore(selectPlaygroundBase);
   const selectedPath = useStore((s) => s.selectedPath);
   const [path, setPath] = useState(selectedPath ?? '/');
   const [editor, setEditor] = useState<Editor | null>(null);
@@ -190,11 +192,11 @@ export function Playground({ onClose }: { onClose(): void }) {
     if (ol && eventCount > 0) ol.scrollTop = ol.scrollHeight;
   }, [eventCount]);
   useEffect(() => {
-    if (pg.original && !tag) setTag(defaultCommitTag(pg.original.image));
-  }, [pg.original, tag]);
+    if (original && !tag) setTag(defaultCommitTag(original.image));
+  }, [original, tag]);
 
   const c = pg.container;
-  const layerIndex = pg.original ? pg.original.layers.length + pg.commits.length : (loaded?.layers.length ?? 0);
+  const layerIndex = original ? original.layers.length + pg.commits.length : (loaded?.layers.length ?? 0);
   const layerCount = loaded?.layers.length ?? 0;
 
   const target = useMemo(() => {
@@ -252,7 +254,7 @@ export function Playground({ onClose }: { onClose(): void }) {
   };
 
   const download = async () => {
-    const t = tag.trim() || (pg.original ? defaultCommitTag(pg.original.image) : 'layerscope/playground:committed');
+    const t = tag.trim() || (original ? defaultCommitTag(original.image) : 'layerscope/playground:committed');
     const blob = await useStore.getState().pgExport(t);
     if (!blob) return;
     const url = URL.createObjectURL(blob);
@@ -529,7 +531,7 @@ export function Playground({ onClose }: { onClose(): void }) {
               <ul className="teach-members">
                 {pg.commits.map((x, k) => (
                   <li key={k} className="teach-member" data-testid="pg-committed">
-                    <span className="mono">layer {pg.original!.layers.length + k}</span>
+                    <span className="mono">layer {(original?.layers.length ?? 0) + k}</span>
                     <span className="teach-member-note">
                       {x.comment ?? 'no message'} · {formatCount(x.index.count)} members · <code>{shortDigest(x.diffId, 19)}</code>
                     </span>

@@ -9,9 +9,10 @@ import { Tour } from './Tour';
 import { Playground } from './Playground';
 import { ConceptsMenu } from './Explain';
 import './Teach.css';
+import { selectStatus } from '../../state/selectors';
 
 export function TeachPanel() {
-  const status = useStore((s) => s.status);
+  const status = useStore(selectStatus);
   const pgOpen = useStore((s) => s.pg.open);
   const running = useStore((s) => s.pg.container !== null);
   const [tour, setTour] = useState(false);

@@ -13,6 +13,7 @@ import { Spotlight } from './Spotlight';
 import { Rich } from './Rich';
 import { CONCEPT_BY_ID } from './concepts';
 import './Teach.css';
+import { selectShown } from '../../state/selectors';
 
 /** Put the page in the state a step describes: its layer selected, its path revealed and selected. */
 export function applyStep(step: TourStep): void {
@@ -33,7 +34,7 @@ const TOP_RESERVE = 64;
 const CARD_MARGIN = 12;
 
 export function Tour({ onClose }: { onClose(): void }) {
-  const loaded = useStore((s) => s.loaded);
+  const loaded = useStore(selectShown);
   const steps = useMemo(() => (loaded ? planTour(loaded) : []), [loaded]);
   const [i, setI] = useState(0);
   const [found, setFound] = useState(true);

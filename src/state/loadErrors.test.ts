@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describeLoadError, recognizeFile, FILE_KIND_SNIFF_BYTES } from './loader';
+import { describeLoadError, recognizeFile, FILE_KIND_SNIFF_BYTES } from './loadErrors';
 import { openArchive } from '../core/read/archive';
 
 const head = (path: string) => new Uint8Array(readFileSync(path).subarray(0, FILE_KIND_SNIFF_BYTES));

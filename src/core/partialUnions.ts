@@ -1,0 +1,110 @@
+/**
+ * Partial unions while an image loads: the tree of the layers finished so far
+ * (null for the rest), built by the engine as layers finish and handed to the
+ * host as data (session.openImage's `onPartial`). One build per set of finished
+ * layers, whoever shows it.
+ *
+ * The rebuild policy: a partial union costs about as much as a full one, so
+ * rebuilding after every finished layer would be quadratic on big images. One
+ * build runs at a time, and the next starts no sooner than PARTIAL_REBUILD_FACTOR
+ * times the last build's duration after it ended: loading is at most
+ * ~1/(1+factor) slower while the tree still fills in as layers finish. Once
+ * every layer is in, no partial union is built: the final one is being built
+ * and a partial one would cost as much again (seconds on a million entries)
+ * for a view shown only until it lands.
+ */
+import { buildUnion, type UnionModel } from './model/union';
+import type { LayerIndex } from './types';
+
+export const PARTIAL_REBUILD_FACTOR = 3;
+
+export interface PartialUnion {
+  /** The layers it was built from (a snapshot: null = not finished when it was taken). */
+  layers: (LayerIndex | null)[];
+  union: UnionModel;
+}
+
+export type UnionBuilder = (layers: (LayerIndex | null)[], signal?: AbortSignal) => Promise<UnionModel>;
+
+/** Builds in this thread (Node, tests): buildUnion of the snapshot. */
+export const inThreadUnionBuilder: UnionBuilder = async (layers) => buildUnion(layers);
+
+export interface PartialUnionsOptions {
+  build: UnionBuilder;
+  emit(p: PartialUnion): void;
+  signal?: AbortSignal;
+  factor?: number;
+  now?(): number;
+}
+
+export class PartialUnions {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private building = false;
+  /** A layer finished since the last snapshot was taken. */
+  private dirty = false;
+  private stopped = false;
+  private lastMs = 0;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  /** Partial unions built (for tests and the bench). */
+  builds = 0;
+
+  constructor(
+    private readonly layers: readonly (LayerIndex | null)[],
+    private readonly opts: PartialUnionsOptions,
+  ) {
+    opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  private now(): number {
+    return (this.opts.now ?? (() => performance.now()))();
+  }
+
+  /** A layer finished (its index is in `layers` already). */
+  layerDone(): void {
+    if (this.stopped) return;
+    this.dirty = true;
+    this.schedule();
+  }
+
+  /** No more partial unions (the load finished, failed or was cancelled). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.building || this.timer !== null || !this.dirty) return;
+    const factor = this.opts.factor ?? PARTIAL_REBUILD_FACTOR;
+    const wait = Math.max(0, this.lastEnd + factor * this.lastMs - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, wait);
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    const snapshot = this.layers.slice();
+    this.dirty = false;
+    if (snapshot.every((l) => l) || !snapshot.some((l) => l)) return;
+    this.building = true;
+    const t0 = this.now();
+    this.builds++;
+    this.opts.build(snapshot, this.opts.signal).then(
+      (union) => {
+        this.lastEnd = this.now();
+        this.lastMs = this.lastEnd - t0;
+        this.building = false;
+        if (this.stopped) return;
+        this.opts.emit({ layers: snapshot, union });
+        this.schedule();
+      },
+      () => {
+        // A failed or cancelled partial view is simply not shown; the final one comes from openImage.
+        this.building = false;
+        this.schedule();
+      },
+    );
+  }
+}
