@@ -75,8 +75,11 @@ test.describe('opening a file', () => {
     await dropFile(page, join(FIXTURES, 'skopeo-busybox.tar'), 'h1');
     await expect(root(page)).toHaveAttribute('data-state', 'ready');
     await expect(page.getByTestId('file-name')).toContainText('skopeo-busybox.tar');
-    // Dropping another file on the explorer (over the tree) replaces the image.
+    // Dropping another file on the explorer (over the tree) asks whether to compare the two
+    // or open the new one in its place (issue 11); "Open instead" replaces the image.
     await dropFile(page, join(FIXTURES, 'legacy-overwritten-file.tar'), '.pane--centre');
+    await expect(page.getByTestId('second-file-choice')).toBeVisible();
+    await page.getByTestId('choice-open').click();
     await expect(page.getByTestId('file-name')).toContainText('legacy-overwritten-file.tar');
     await expect(root(page)).toHaveAttribute('data-state', 'ready');
     await expect(page.locator('.drop-overlay--on')).toHaveCount(0);
