@@ -139,7 +139,12 @@ test('the details pane grows with the window', async ({ page }) => {
       await page.goto('./?example');
       await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     }
-    widths.push((await page.locator('#pane-details').boundingBox())!.width);
+    const measure = async () => (await page.locator('#pane-details').boundingBox())!.width;
+    const previous = widths.at(-1);
+    // The pane sizes follow the window's resize event through a React render, so the
+    // width right after setViewportSize may still be the old one: wait for it to grow.
+    if (previous !== undefined) await expect.poll(measure).toBeGreaterThan(previous);
+    widths.push(await measure());
   }
   expect(widths[1]!).toBeGreaterThan(widths[0]!);
   expect(widths[2]!).toBeGreaterThan(widths[1]!);
