@@ -31,7 +31,11 @@ export async function openBrowser(root, outDir = undefined) {
   const url = srv.resolvedUrls.local[0];
   const opts = chromiumLaunchOptions();
   const browser = await chromium.launch({ ...opts, args: [...opts.args, '--enable-precise-memory-info'] });
-  const context = await browser.newContext();
+  // No service worker (as in the e2e suite): the app's worker answers every navigation
+  // in its scope with the cached index.html, so /__bench/floor.html became the app page
+  // (the floors timed out waiting for its #file input), and a cached shell is not what a
+  // first drop costs.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   await context.route('**/__bench/**', (route) => {
     const name = new URL(route.request().url()).pathname.replace(/^.*\/__bench\//, '');
     if (!/^[\w.-]+$/.test(name)) return route.fulfill({ status: 404 });
