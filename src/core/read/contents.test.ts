@@ -15,7 +15,7 @@ import { hashLayer, CHECKPOINT_SPACING } from './verify';
 import { writeTar } from '../write/tarWriter';
 import { sample } from './inflate/sample.testkit';
 import type { Checkpoint } from './inflate/inflater';
-import { checkpointBefore } from './inflate/resume';
+import { pointBefore } from './inflate/resume';
 
 let tmp: string;
 let tar: Buffer;
@@ -99,7 +99,7 @@ describe('reads from resume points recorded by the digest check', () => {
     const idx = await scanLayer(blob);
     let used = 0;
     for (let i = 0; i < idx.count; i += 7) {
-      const cp = checkpointBefore(points, idx.dataOffsets[i]!);
+      const cp = pointBefore(points, idx.dataOffsets[i]!);
       if (cp) used++;
       const a = await readEntryBytes(blob, 'gzip', idx.dataOffsets[i]!, idx.sizes[i]!, { checkpoint: cp });
       expect(Buffer.from(a).equals(Buffer.from(entries[i]!.data)), idx.paths[i]).toBe(true);

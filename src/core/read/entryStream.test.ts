@@ -14,7 +14,7 @@ import { ChunkAssembler, CreditGate, STREAM_CHUNK_BYTES, chunkedStream, pumpWith
 import { readEntryBytes } from './contents';
 import { scanLayer } from './layerScan';
 import { hashLayer } from './verify';
-import { checkpointBefore } from './inflate/resume';
+import { pointBefore } from './inflate/resume';
 import type { Checkpoint } from './inflate/inflater';
 import { EntryKind } from '../types';
 import { writeTar } from '../write/tarWriter';
@@ -265,7 +265,7 @@ describe('readEntryStream', () => {
     let used = 0;
     for (let i = 0; i < idx.count; i++) {
       if (idx.kinds[i] !== EntryKind.File) continue;
-      const cp = checkpointBefore(points, idx.dataOffsets[i]!);
+      const cp = pointBefore(points, idx.dataOffsets[i]!);
       if (cp) used++;
       for (const native of [true, false]) {
         const { bytes } = await drain(readEntryStream(blob, 'gzip', idx.dataOffsets[i]!, idx.sizes[i]!, { checkpoint: cp, native }));

@@ -16,7 +16,7 @@
 import { decompressBlob } from './compression';
 import type { Checkpoint } from './inflate/inflater';
 import { Inflater } from './inflate/inflater';
-import { bitShifter, primingBlock } from './inflate/resume';
+import { primedNativeDecoder } from './inflate/resume';
 import { LayerscopeError, cancelled, throwIfAborted } from '../errors';
 import type { Compression } from '../types';
 
@@ -212,25 +212,7 @@ function nativeRawDeflate(): boolean {
 
 /** The platform decoder primed from `cp` (resume.ts explains the priming); ends quietly where it cannot go on. */
 async function* nativeFrom(blob: Blob, cp: Checkpoint, offset: number, want: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  let compressed = blob.slice(Math.floor(cp.bit / 8)).stream() as ReadableStream<Uint8Array>;
-  const s = cp.bit & 7;
-  if (s) compressed = compressed.pipeThrough(bitShifter(s));
-  const primer = primingBlock(cp.window);
-  const input = compressed.getReader();
-  const raw = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(primer);
-    },
-    async pull(controller) {
-      const { done, value } = await input.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel() {
-      return input.cancel();
-    },
-  });
-  const dec = raw.pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
+  const dec = primedNativeDecoder(blob, cp);
   let pos = cp.out - cp.window.length;
   let got = 0;
   try {

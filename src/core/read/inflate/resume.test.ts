@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { type Checkpoint, Inflater } from './inflater';
-import { bitShifter, checkpointBefore, readFromCheckpoint } from './resume';
+import { bitShifter, pointBefore, readFromCheckpoint } from './resume';
 import { sample } from './sample.testkit';
 
 function record(gz: Uint8Array, spacing: number): Checkpoint[] {
@@ -34,10 +34,10 @@ describe('reads from checkpoints', () => {
   });
 
   it('finds the checkpoint at or before an offset', () => {
-    expect(checkpointBefore(points, 0)).toBe(null);
-    expect(checkpointBefore(points, points[0]!.out)).toBe(points[0]);
-    expect(checkpointBefore(points, points[3]!.out - 1)).toBe(points[2]);
-    expect(checkpointBefore(points, Infinity)).toBe(points.at(-1));
+    expect(pointBefore(points, 0)).toBe(null);
+    expect(pointBefore(points, points[0]!.out)).toBe(points[0]);
+    expect(pointBefore(points, points[3]!.out - 1)).toBe(points[2]);
+    expect(pointBefore(points, Infinity)).toBe(points.at(-1));
   });
 
   for (const native of [true, false]) {
@@ -47,7 +47,7 @@ describe('reads from checkpoints', () => {
         s = (s * 1103515245 + 12345) >>> 0;
         const offset = points[0]!.out + (s % (data.length - points[0]!.out - 1));
         const want = Math.min(data.length - offset, 1 + (s % 300_000));
-        const cp = checkpointBefore(points, offset)!;
+        const cp = pointBefore(points, offset)!;
         const got = await readFromCheckpoint(blob, cp, offset, want, { native });
         expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + want)))).toBe(true);
       }
@@ -60,7 +60,7 @@ describe('reads from checkpoints', () => {
     const b = data.subarray(1_000_000, 2_000_000);
     const gz2 = new Uint8Array([...gzipSync(a), ...gzipSync(b)]);
     const pts = record(gz2, 200_000);
-    const cp = checkpointBefore(pts, 990_000)!;
+    const cp = pointBefore(pts, 990_000)!;
     expect(cp.member).toBe(false);
     const got = await readFromCheckpoint(new Blob([gz2]), cp, 990_000, 20_000);
     expect(Buffer.from(got).equals(Buffer.from(data.subarray(990_000, 1_010_000)))).toBe(true);

@@ -19,11 +19,11 @@
 import { LayerscopeError } from '../../errors';
 import { type Checkpoint, Inflater } from './inflater';
 
-/** The checkpoint with the largest `out` ≤ `offset` (checkpoints sorted by `out`), or null. */
-export function checkpointBefore(points: readonly Checkpoint[], offset: number): Checkpoint | null {
+/** The point with the largest `out` ≤ `offset` (points sorted by `out`), or null: a gzip checkpoint, or a zstd frame point. */
+export function pointBefore<T extends { out: number }>(points: readonly T[], offset: number): T | null {
   let lo = 0;
   let hi = points.length - 1;
-  let best: Checkpoint | null = null;
+  let best: T | null = null;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     if (points[mid]!.out <= offset) {
@@ -116,11 +116,14 @@ function take(chunk: Uint8Array, pos: number, offset: number, out: Uint8Array, g
   return n;
 }
 
-/** The platform decoder from `cp` (see the module comment). Returns the bytes it filled; fewer than asked when it stopped early. */
-async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8Array, signal?: AbortSignal): Promise<number> {
-  const startByte = Math.floor(cp.bit / 8);
+/**
+ * The platform's raw-deflate decoder over `blob` from checkpoint `cp`: the compressed bytes
+ * from `cp.bit` (shifted when it is not on a byte boundary), after a stored block holding
+ * `cp.window` (see the module comment). Its output starts `cp.window.length` bytes before `cp.out`.
+ */
+export function primedNativeDecoder(blob: Blob, cp: Checkpoint): ReadableStreamDefaultReader<Uint8Array> {
+  let compressed = blob.slice(Math.floor(cp.bit / 8)).stream() as ReadableStream<Uint8Array>;
   const s = cp.bit & 7;
-  let compressed = blob.slice(startByte).stream() as ReadableStream<Uint8Array>;
   if (s) compressed = compressed.pipeThrough(bitShifter(s));
   const primer = primingBlock(cp.window);
   const reader = compressed.getReader();
@@ -137,7 +140,12 @@ async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8
       return reader.cancel();
     },
   });
-  const dec = input.pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
+  return input.pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
+}
+
+/** The platform decoder from `cp` (see the module comment). Returns the bytes it filled; fewer than asked when it stopped early. */
+async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8Array, signal?: AbortSignal): Promise<number> {
+  const dec = primedNativeDecoder(blob, cp);
   // decoder output position, counted from the start of the primed window
   let pos = cp.out - cp.window.length;
   let got = 0;

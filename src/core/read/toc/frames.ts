@@ -14,6 +14,7 @@ import { LayerscopeError, throwIfAborted } from '../../errors';
 import type { Hasher } from '../../sha256';
 import type { Compression } from '../../types';
 import { decompressBlob } from '../compression';
+import { pointBefore } from '../inflate/resume';
 import type { FramePoint } from './types';
 
 /**
@@ -24,21 +25,6 @@ import type { FramePoint } from './types';
  * digest pass, which covers every byte of the layer.
  */
 export const VERIFY_CHUNK_MAX = 16 * 1024 * 1024;
-
-/** The last point with `out` ≤ `offset` (points sorted by `out`), or null. */
-export function pointBefore<T extends { out: number }>(points: readonly T[], offset: number): T | null {
-  let lo = 0;
-  let hi = points.length - 1;
-  let best: T | null = null;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (points[mid]!.out <= offset) {
-      best = points[mid]!;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return best;
-}
 
 /** Points a read of [offset, offset + want) decodes through: the one at or before `offset`, then each that starts inside the range. */
 export function pointsFor(points: readonly FramePoint[], offset: number, want: number): FramePoint[] {
