@@ -26,7 +26,7 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 import type { EngineHost } from './engineHost';
-import { DEFAULT_FILTERS, type ViewSlice } from './viewSlice';
+import { defaultView, type TreeView } from './viewSlice';
 import { describeLoadError, readHead } from './loadErrors';
 import { openImage, verifyImage, type LayerState, type LoadedImage, type Progress } from '../core/session';
 import type { PartialUnion } from '../core/partialUnions';
@@ -165,29 +165,12 @@ export interface LoadSlice {
   readStartOf(layer: number, offset: number, want: number, slot?: SlotName): { checkpoint: Checkpoint | null; frames: FramePoint[] | null };
 }
 
-/** The view fields a load of slot 'a' resets, and Cancel restores. */
-type SlotView = Pick<
-  ViewSlice,
-  'selectedLayer' | 'selectedPath' | 'expanded' | 'filters' | 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode'
->;
+type SlotView = TreeView;
 
 function viewOf(s: AppState): SlotView {
   const { selectedLayer, selectedPath, expanded, filters, onlyLayerChanges, showDeleted, sort, search, searchMode } = s;
   return { selectedLayer, selectedPath, expanded, filters, onlyLayerChanges, showDeleted, sort, search, searchMode };
 }
-
-/** What a new file starts with (the URL's view, if it applies, sets them once the structure is known). */
-export const DEFAULT_SLOT_VIEW: SlotView = {
-  selectedLayer: -1,
-  selectedPath: null,
-  expanded: new Set(['/']),
-  filters: DEFAULT_FILTERS,
-  onlyLayerChanges: false,
-  showDeleted: true,
-  sort: 'name',
-  search: '',
-  searchMode: 'substring',
-};
 
 interface Run {
   id: number;
@@ -314,8 +297,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         partial: null,
       };
       // Another image of the same archive keeps the filters and search; a new file starts from the defaults.
-      const view: Partial<AppState> =
-        slot !== 'a' ? {} : p.opened ? { selectedLayer: -1, selectedPath: null, expanded: new Set(['/']) } : { ...DEFAULT_SLOT_VIEW, expanded: new Set(['/']) };
+      const view: Partial<AppState> = slot !== 'a' ? {} : p.opened ? { selectedLayer: -1, selectedPath: null, expanded: new Set(['/']) } : defaultView();
       setSlot(slot, state, view);
       const publish = (patch: Partial<LoadingLoad>) => {
         state = { ...state, ...patch };
@@ -482,7 +464,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
           // Its digest check was stopped by the load: run it again.
           if (r.previous.load.digests === 'checking') void verify(slot, r.previous.load);
         } else {
-          setSlot(slot, EMPTY_LOAD, slot === 'a' ? { ...DEFAULT_SLOT_VIEW, expanded: new Set(['/']) } : {});
+          setSlot(slot, EMPTY_LOAD, slot === 'a' ? defaultView() : {});
         }
       },
 

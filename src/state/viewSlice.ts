@@ -54,16 +54,33 @@ export interface ViewSlice {
 
 export const DEFAULT_FILTERS: ChangeFilters = { added: true, modified: true, deleted: true, unchanged: true };
 
+/** The tree's view: what a load of slot 'a' resets, and Cancel restores. */
+export type TreeView = Pick<
+  ViewSlice,
+  'selectedLayer' | 'selectedPath' | 'expanded' | 'filters' | 'onlyLayerChanges' | 'showDeleted' | 'sort' | 'search' | 'searchMode'
+>;
+
+/**
+ * The view a new file starts with (the URL's view, if it applies, sets it once the
+ * structure is known): the store's start, a new load and the bench harness use this one
+ * definition. A fresh `expanded` each time, so no two states share the Set.
+ */
+export function defaultView(): TreeView {
+  return {
+    selectedLayer: -1,
+    selectedPath: null,
+    expanded: new Set(['/']),
+    filters: DEFAULT_FILTERS,
+    onlyLayerChanges: false,
+    showDeleted: true,
+    sort: 'name',
+    search: '',
+    searchMode: 'substring',
+  };
+}
+
 export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) => ({
-  selectedLayer: -1,
-  selectedPath: null,
-  expanded: new Set(['/']),
-  filters: DEFAULT_FILTERS,
-  onlyLayerChanges: false,
-  showDeleted: true,
-  sort: 'name',
-  search: '',
-  searchMode: 'substring',
+  ...defaultView(),
   logScale: false,
   rightPane: 'details',
   urlLink: null,

@@ -13,7 +13,7 @@ import { computeStats } from '../../core/model/stats';
 import { checkIntegrity, type LoadedImage } from '../../core/session';
 import { EntryKind, type ArchiveInfo, type ImageInfo, type LayerIndex, type LayerRef } from '../../core/types';
 import { compileSearch, expandedFlags, filterTree, flattenTree, matchNodes } from '../../state/treeModel';
-import { DEFAULT_FILTERS } from '../../state/viewSlice';
+import { DEFAULT_FILTERS, defaultView } from '../../state/viewSlice';
 
 export interface BenchSpec {
   /** Directories under /usr/share, each with `filesPerDir` files, in the base layer. */
@@ -189,17 +189,7 @@ export async function loadGenerated(spec: BenchSpec = DEFAULT_BENCH_SPEC) {
   };
   const t4 = performance.now();
   useStore.getState().showLoaded(loaded, { fileName: 'generated (benchmark)' });
-  useStore.setState({
-    selectedLayer: -1,
-    selectedPath: null,
-    expanded: new Set(['/']),
-    filters: DEFAULT_FILTERS,
-    onlyLayerChanges: false,
-    showDeleted: true,
-    sort: 'name',
-    search: '',
-    searchMode: 'substring',
-  });
+  useStore.setState(defaultView());
   await nextPaint();
   const t5 = performance.now();
   return {
