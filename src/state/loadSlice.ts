@@ -19,6 +19,9 @@
  *   index instead of re-reading the file.
  * - A ready image's digests are checked behind it (`digests: 'checking'`), and
  *   the state replaced with the checked image when done.
+ * - Slot 'b' is a comparison's second image (ui/Compare/compareRun.ts): loaded,
+ *   digest-checked, cancelled and failed the same way, with no view of its own; it
+ *   may reuse the archive slot a opened (`opened`: two images of one archive).
  * - For slot 'a' the view fields (viewSlice) are the slot's view: a load resets
  *   them, Cancel restores them with the image shown before. The URL hash
  *   (urlHash.ts) follows the slot by subscribing; the loader never calls it.
@@ -130,6 +133,18 @@ export interface OpenFileOptions {
   platform?: string;
   /** Which slot to load into (default 'a', the explorer). */
   slot?: SlotName;
+  /**
+   * When neither `image` nor `platform` is given: the image to open once the archive's
+   * images are known (a comparison's URL naming B's image, which another file may not
+   * have); undefined = the default. Slot a's shared link takes precedence over it.
+   */
+  pickImage?(info: ArchiveInfo): number | undefined;
+  /**
+   * `file`'s archive as another slot already opened it (comparing two images or two
+   * platforms of one archive): its index is not read again, and both slots then read
+   * the very same stored layers (which the comparison recognizes as the same bytes).
+   */
+  opened?: OpenedArchive;
 }
 
 export interface ReadOptions {
@@ -186,6 +201,7 @@ interface LoadParams {
   opened: OpenedArchive | null;
   image?: number | string;
   platform?: string;
+  pickImage?: OpenFileOptions['pickImage'];
   view: ViewIntent;
 }
 
@@ -335,14 +351,15 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
       // archive's structure is read, so its start-up is not added to the load.
       host.prestart?.();
       // The image a link names (urlHash.ts keeps the URL's view in `urlLink`; by identity, else index)
-      // is opened when the archive has it, by a load that restores the URL's view.
+      // is opened when the archive has it, by a load that restores the URL's view. The link is
+      // slot a's view: it never picks the image of a second slot.
       const u = get().urlLink;
-      const link = p.image === undefined && p.platform === undefined && u && (u.anyLoad || p.view === 'restore') ? u.view : null;
+      const link = slot === 'a' && p.image === undefined && p.platform === undefined && u && (u.anyLoad || p.view === 'restore') ? u.view : null;
       try {
         const loaded = await openImage(p.file, {
           opened: p.opened ?? undefined,
           image: p.image,
-          pickImage: link ? (info) => imageForLink(info.images, link) : undefined,
+          pickImage: link ? (info) => imageForLink(info.images, link) : p.pickImage,
           platform: p.platform,
           scanner: host.scanner,
           unpack: host.unpack,
@@ -448,7 +465,16 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const slot = opts.slot ?? 'a';
         const id = identityOf(file);
         const restore = slot === 'a' && (!openedInPage || (id !== null && id === lastIdentity));
-        return load({ slot, file, fileName: fileNameOf(file), opened: null, image: opts.image, platform: opts.platform, view: restore ? 'restore' : 'reset' });
+        return load({
+          slot,
+          file,
+          fileName: fileNameOf(file),
+          opened: opts.opened ?? null,
+          image: opts.image,
+          platform: opts.platform,
+          pickImage: opts.pickImage,
+          view: restore ? 'restore' : 'reset',
+        });
       },
 
       chooseImage: (index, opts = {}) => reopen({ image: index }, opts.fromUrl ? 'url' : 'switch'),

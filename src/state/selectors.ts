@@ -199,3 +199,38 @@ export function selectPlaygroundBase(s: AppState): LoadedImage | null {
   const a = s.slots.a;
   return a.kind === 'ready' && s.pg.loadId === a.id ? a.loaded : null;
 }
+
+const progressOf = new WeakMap<LoadState, Progress>();
+
+/**
+ * How far a slot's load has read, in bytes: the archive's own progress while its index
+ * is read (or a .tar.gz decompressed), then the sum over its layers. Null unless loading.
+ */
+export function selectLoadProgress(s: AppState, slot: SlotName = 'a'): Progress | null {
+  const l = s.slots[slot];
+  if (l.kind !== 'loading') return null;
+  let p = progressOf.get(l);
+  if (!p) {
+    if (l.archiveProgress) p = l.archiveProgress;
+    else {
+      let bytesRead = 0;
+      let bytesTotal = 0;
+      for (const x of l.layers) {
+        bytesRead += x.bytesRead;
+        bytesTotal += x.bytesTotal;
+      }
+      p = { bytesRead, bytesTotal };
+    }
+    progressOf.set(l, p);
+  }
+  return p;
+}
+
+/**
+ * A slot's failed load as a comparison names it: slot b's message starts "B: " (the
+ * explorer's own, slot a's, is shown as it is). Null unless the load failed.
+ */
+export function selectSideError(s: AppState, slot: SlotName): string | null {
+  const m = selectError(s, slot);
+  return m === null ? null : slot === 'b' ? `B: ${m}` : m;
+}

@@ -3,7 +3,8 @@
  *  - ComparePage: the comparison in place of the explorer while one is open;
  *  - HeaderCompare: the header's "Compare…" control (and its file picker);
  *  - CompareOverlays: the choice offered for a second dropped file, and a status
- *    line while side B opens or when it could not be opened (naming the side).
+ *    line while side B (the store's slot b) opens or when it could not be opened
+ *    (naming the side), both read through the selectors.
  */
 import { useRef } from 'react';
 import { useStore } from '../../state/store';
@@ -12,18 +13,20 @@ import { SafeText } from '../format/SafeText';
 import { CompareMenu, SecondFileChoice } from './CompareLaunch';
 import { CompareView } from './CompareView';
 import {
+  cancelCompare,
   chooseCompare,
   chooseOpenInstead,
   closeComparison,
   compareLayers,
   compareOtherImage,
   compareWithFile,
+  dismissCompareError,
   dismissOffer,
   pickLayer,
   swapSides,
   useCompareRun,
 } from './compareRun';
-import { selectArchive, selectFileName, selectImageInfo, selectStatus } from '../../state/selectors';
+import { selectArchive, selectFileName, selectImageInfo, selectLoadProgress, selectSideError, selectStatus } from '../../state/selectors';
 
 export function ComparePage() {
   const cmp = useCompareRun((s) => s.comparison);
@@ -65,17 +68,19 @@ export function HeaderCompare() {
 
 export function CompareOverlays() {
   const offered = useCompareRun((s) => s.offered);
-  const opening = useCompareRun((s) => s.opening);
-  const error = useCompareRun((s) => s.error);
+  // Side B is the store's slot b: its load's progress and error are the slice's.
+  const openingName = useStore((s) => (selectStatus(s, 'b') === 'loading' ? selectFileName(s, 'b') : null));
+  const progress = useStore((s) => selectLoadProgress(s, 'b'));
+  const error = useStore((s) => selectSideError(s, 'b'));
   const openName = useStore((s) => selectFileName(s) ?? 'An image');
   return (
     <>
       <SecondFileChoice fileName={offered?.name ?? null} openName={openName} onCompare={chooseCompare} onOpen={chooseOpenInstead} onCancel={dismissOffer} />
-      {opening && (
+      {openingName !== null && (
         <div className="cmp-banner" role="status" data-testid="compare-opening">
-          Opening B, <SafeText text={opening.name} />, to compare
-          {opening.bytesTotal > 0 ? ` — ${formatBytes(opening.bytesRead)} of ${formatBytes(opening.bytesTotal)}` : '…'}
-          <button type="button" className="btn btn-sm btn-ghost" onClick={closeComparison}>
+          Opening B, <SafeText text={openingName} />, to compare
+          {progress && progress.bytesTotal > 0 ? ` — ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesTotal)}` : '…'}
+          <button type="button" className="btn btn-sm btn-ghost" onClick={cancelCompare}>
             Cancel
           </button>
         </div>
@@ -85,7 +90,7 @@ export function CompareOverlays() {
           <span>
             <SafeText text={error} />
           </span>
-          <button type="button" className="btn btn-sm btn-ghost" aria-label="Dismiss" onClick={() => useCompareRun.setState({ error: null })}>
+          <button type="button" className="btn btn-sm btn-ghost" aria-label="Dismiss" onClick={dismissCompareError}>
             ×
           </button>
         </div>

@@ -1,55 +1,43 @@
 /**
  * Running a comparison in the page (issue 11): the ways in (a second file dropped
  * while an image is open, the "Compare…" menu: another file, another image or
- * platform of the open archive, two layers of the image shown), opening side B,
- * and keeping the comparison's part of the URL hash.
+ * platform of the open archive, two layers of the image shown), and keeping the
+ * comparison's part of the URL hash.
  *
- * Side A is always the image the explorer shows (the load state's `loaded`); side
- * B is opened here, with the same engine and worker pool, and kept in this store
- * of its own — not in the explorer's load state — so the explorer stays as it was
- * underneath and comes back unchanged when the comparison is closed. Both sides
- * are re-derived when their digest check finishes (the computed diff_ids then
- * replace the configs' claims: see compareStore.ts).
+ * The store (state/loadSlice.ts) is the one owner of loaded images: side A is
+ * slot a (the image the explorer shows), side B is loaded into slot b by the same
+ * action and engine (`openFile(file, { slot: 'b' })`), and read back through the
+ * selectors. So slot b's progress, its Cancel (`cancelLoad('b')`), its error (shown
+ * as "B: …", selectSideError) and its digest check behind the comparison are the
+ * slice's, tested in Node (state/loadSlice.slotB.test.ts); the explorer stays as it
+ * was underneath and comes back unchanged when the comparison is closed
+ * (`clearSlot('b')`). Two layers of one image need no slot b: both sides are slot a.
  *
- * Errors name the side: "B: “x.tar” is not a tar archive…"; a side with a layer
- * that could not be read is still compared, with the paths that layer may have
- * changed marked unknown (core/compare/tree.ts), never claimed unchanged.
+ * Each side is re-derived when its slot's image is replaced (its digest check done:
+ * the computed diff_ids then replace the configs' claims, see compareStore.ts). A
+ * side with a layer that could not be read is still compared, with the paths that
+ * layer may have changed marked unknown (core/compare/tree.ts), never unchanged.
  */
 import { create } from 'zustand';
-import { openArchive, type OuterArchive } from '../../core/read/archive';
-import type { ArchiveInfo } from '../../core/types';
-import { openImage, verifyImage, type LoadedImage } from '../../core/session';
-import { isCancelled } from '../../core/errors';
-import { describeLoadError, FILE_KIND_SNIFF_BYTES } from '../../state/loadErrors';
-import { getPool } from '../../state/engineHost';
+import type { LoadedImage } from '../../core/session';
+import type { ArchiveInfo, ImageInfo } from '../../core/types';
+import type { SlotName } from '../../state/loadSlice';
 import { openFile } from '../../state/actions';
 import { useStore } from '../../state/store';
 import { Comparison, type CompareTargetInput } from './compareStore';
 import { pageCompareHost } from './pageHost';
+import { getPool } from '../../state/engineHost';
 import { parseCompareHash, withCompareHash, type CompareHashState, type CompareKind } from './compareHash';
-import { selectFile, selectFileName, selectOpened, selectShown, selectStatus } from '../../state/selectors';
-
-export interface OpeningB {
-  name: string;
-  bytesRead: number;
-  bytesTotal: number;
-}
+import { selectFile, selectFileName, selectShown, selectSlot, selectStatus } from '../../state/selectors';
 
 export interface CompareRunState {
   /** A file dropped while an image is open: waiting for "Compare" or "Open instead". */
   offered: File | null;
   kind: CompareKind | null;
   comparison: Comparison | null;
-  /** Side B being opened (file name and bytes read over every layer). */
-  opening: OpeningB | null;
-  /** Why the comparison could not start, naming the side. */
-  error: string | null;
 }
 
-export const useCompareRun = create<CompareRunState>()(() => ({ offered: null, kind: null, comparison: null, opening: null, error: null }));
-
-/** Progress of side B's load is published at most this often (ms), as the explorer's loader does. */
-const OPEN_PROGRESS_MS = 100;
+export const useCompareRun = create<CompareRunState>()(() => ({ offered: null, kind: null, comparison: null }));
 
 /** Ids for the digest cache: one per image (a digest-checked copy keeps its union, so it keeps its id). */
 const ids = new WeakMap<object, string>();
@@ -63,39 +51,55 @@ function idOf(img: LoadedImage): string {
   return id;
 }
 
+interface Side {
+  /** The store's slot the side's image is in ('a' for both sides of two layers of one image). */
+  slot: SlotName;
+  layer: number;
+  label: string;
+  /** The union of the image compared: a slot showing another image ends the comparison. */
+  union: object;
+}
+
 interface Sides {
-  a: { img: LoadedImage; layer: number; label: string };
-  b: { img: LoadedImage; layer: number; label: string };
-  /** Where each side's image comes from: the explorer's, or one opened here. */
-  bFromExplorer: boolean;
+  a: Side;
+  b: Side;
   hash: Omit<CompareHashState, 'path' | 'filter' | 'sort' | 'mtime' | 'view'>;
 }
 
-let ctl: AbortController | null = null;
+/** Bumped by every reset: a comparison being started that sees another run is stale and stops. */
+let run = 0;
 let current: Sides | null = null;
 let unsubs: (() => void)[] = [];
 
 const top = (img: LoadedImage) => img.image.layers.length - 1;
 const tagOf = (img: LoadedImage) => img.image.tags[0] ?? `image ${img.image.index}`;
 
-function input(side: Sides['a']): CompareTargetInput {
-  return { id: idOf(side.img), img: side.img, layer: side.layer, label: side.label };
+/** The ready image of a slot (slot a: what the explorer shows, the playground's layers included). */
+function imageIn(slot: SlotName): LoadedImage | null {
+  const s = useStore.getState();
+  return selectStatus(s, slot) === 'ready' ? selectShown(s, slot) : null;
+}
+
+function input(side: Side): CompareTargetInput | null {
+  const img = imageIn(side.slot);
+  return img ? { id: idOf(img), img, layer: side.layer, label: side.label } : null;
 }
 
 function explorerImage(): LoadedImage | null {
-  const s = useStore.getState();
-  return selectStatus(s) === 'ready' ? selectShown(s) : null;
+  return imageIn('a');
 }
 
+/** Forget the comparison (and slot b's image, whatever state its load is in). */
 function reset(patch: Partial<CompareRunState> = {}) {
-  ctl?.abort();
-  ctl = null;
+  run++;
   for (const u of unsubs) u();
   unsubs = [];
   current = null;
   const old = useCompareRun.getState().comparison;
   old?.close();
-  useCompareRun.setState({ offered: null, kind: null, comparison: null, opening: null, error: null, ...patch });
+  const st = useStore.getState();
+  if (selectStatus(st, 'b') !== 'empty') st.clearSlot('b');
+  useCompareRun.setState({ offered: null, kind: null, comparison: null, ...patch });
 }
 
 /** Open a dropped or picked file: offered for comparison when an image is shown (or compared at once when the URL asks for it). */
@@ -145,75 +149,67 @@ export function closeComparison(): void {
   writeHash(null);
 }
 
-/** Compare the image shown (A) with the image of another archive (B). */
+/** Compare the image shown (A) with the image of another archive (B), loaded into slot b. */
 export async function compareWithFile(file: File, sel: { image?: number; platform?: string } = {}): Promise<void> {
   const a = explorerImage();
   if (!a) return;
   const aName = selectFileName(useStore.getState()) ?? 'archive';
-  reset({ opening: { name: file.name, bytesRead: 0, bytesTotal: file.size }, kind: 'files' });
-  const me = new AbortController();
-  ctl = me;
+  reset({ kind: 'files' });
+  const me = run;
   const h = parseCompareHash(typeof location !== 'undefined' ? location.hash : '');
-  const want = sel.image !== undefined || sel.platform !== undefined ? sel : { image: h?.imageB, platform: h?.platformB };
-  try {
-    const opened = await openArchive(file, {
-      signal: me.signal,
-      unpack: (b, c, o) => getPool().unpack(b, c, o),
-      onProgress: (bytesRead, bytesTotal) => {
-        if (ctl === me) useCompareRun.setState({ opening: { name: file.name, bytesRead, bytesTotal } });
-      },
-    });
-    const image = want.image !== undefined && want.image < opened.info.images.length ? want.image : undefined;
-    const b = await openSide(file, file.name, me, { opened, image, platform: image === undefined ? want.platform : undefined });
-    if (ctl !== me) return;
-    await begin(
-      {
-        a: { img: a, layer: top(a), label: aName },
-        b: { img: b, layer: top(b), label: file.name },
-        bFromExplorer: false,
-        hash: { kind: 'files', imageB: b.image.index || undefined, platformB: want.platform },
-      },
-      me,
-    );
-  } catch (e) {
-    if (ctl !== me || isCancelled(e)) return;
-    ctl = null;
-    const head = await readHead(file);
-    useCompareRun.setState({ opening: null, kind: null, error: `B: ${describeLoadError(e, head, file.name)}` });
-  }
+  const explicit = sel.image !== undefined || sel.platform !== undefined;
+  // The URL's B (a reload, a shared link) names an image of a file the URL does not hold:
+  // taken when the file dropped has it, else B's default image.
+  const pickImage = explicit ? undefined : hashPick(h?.imageB, h?.platformB);
+  await useStore.getState().openFile(file, { slot: 'b', image: sel.image, platform: sel.platform, pickImage });
+  const b = imageIn('b');
+  if (run !== me || !b || selectFile(useStore.getState(), 'b') !== file) return; // failed (slot b says why), cancelled, or superseded
+  await begin(
+    {
+      a: { slot: 'a', layer: top(a), label: aName, union: a.union },
+      b: { slot: 'b', layer: top(b), label: file.name, union: b.union },
+      hash: { kind: 'files', imageB: b.image.index || undefined, platformB: b.image.platform && isVariant(b) ? platformName(b) : undefined },
+    },
+    me,
+  );
 }
 
-/** Compare the image shown with another image or platform of the same archive. */
+/** The image the URL's imageB / platformB name, when the archive has it (else the default). */
+function hashPick(image: number | undefined, platform: string | undefined) {
+  if (image === undefined && platform === undefined) return undefined;
+  return (info: ArchiveInfo): number | undefined => {
+    if (platform !== undefined) {
+      const hit = info.images.find((im) => platformText(im.platform) === platform);
+      if (hit) return hit.index;
+    }
+    return image !== undefined && image < info.images.length ? image : undefined;
+  };
+}
+
+/** Compare the image shown with another image or platform of the same archive (its index not read again). */
 export async function compareOtherImage(sel: { image?: number; platform?: string }): Promise<void> {
   const a = explorerImage();
   const s = useStore.getState();
   const file = selectFile(s);
-  const opened = selectOpened(s);
-  if (!a || !opened || !file) return;
+  const slotA = selectSlot(s);
+  if (!a || !file || slotA.kind !== 'ready') return;
   const name = selectFileName(s) ?? 'archive';
-  reset({ opening: { name, bytesRead: 0, bytesTotal: 0 }, kind: 'files' });
-  const me = new AbortController();
-  ctl = me;
-  try {
-    const b = await openSide(file, name, me, { opened, ...sel });
-    if (ctl !== me) return;
-    await begin(
-      {
-        a: { img: a, layer: top(a), label: `${name} · ${tagOf(a)}${a.image.platform ? ` (${platformName(a)})` : ''}` },
-        b: { img: b, layer: top(b), label: `${name} · ${tagOf(b)}${b.image.platform ? ` (${platformName(b)})` : ''}` },
-        bFromExplorer: false,
-        hash: { kind: 'files', imageA: a.image.index, imageB: sel.image, platformB: sel.platform },
-      },
-      me,
-    );
-  } catch (e) {
-    if (ctl !== me || isCancelled(e)) return;
-    ctl = null;
-    useCompareRun.setState({ opening: null, kind: null, error: `B: ${describeLoadError(e, null, name)}` });
-  }
+  reset({ kind: 'files' });
+  const me = run;
+  await useStore.getState().openFile(file, { slot: 'b', opened: slotA.opened, ...sel });
+  const b = imageIn('b');
+  if (run !== me || !b) return;
+  await begin(
+    {
+      a: { slot: 'a', layer: top(a), label: `${name} · ${tagOf(a)}${a.image.platform ? ` (${platformName(a)})` : ''}`, union: a.union },
+      b: { slot: 'b', layer: top(b), label: `${name} · ${tagOf(b)}${b.image.platform ? ` (${platformName(b)})` : ''}`, union: b.union },
+      hash: { kind: 'files', imageA: a.image.index, imageB: sel.image, platformB: sel.platform },
+    },
+    me,
+  );
 }
 
-/** The tree of the image shown as of layer `la` (A) against as of layer `lb` (B). */
+/** The tree of the image shown as of layer `la` (A) against as of layer `lb` (B): both sides are slot a. */
 export async function compareLayers(la: number, lb: number): Promise<void> {
   const img = explorerImage();
   if (!img) return;
@@ -221,17 +217,25 @@ export async function compareLayers(la: number, lb: number): Promise<void> {
   if (!(la >= 0 && la < n && lb >= 0 && lb < n)) return;
   const name = selectFileName(useStore.getState()) ?? 'archive';
   reset({ kind: 'layers' });
-  const me = new AbortController();
-  ctl = me;
   await begin(
     {
-      a: { img, layer: la, label: `${name} as of layer ${la}` },
-      b: { img, layer: lb, label: `${name} as of layer ${lb}` },
-      bFromExplorer: true,
+      a: { slot: 'a', layer: la, label: `${name} as of layer ${la}`, union: img.union },
+      b: { slot: 'a', layer: lb, label: `${name} as of layer ${lb}`, union: img.union },
       hash: { kind: 'layers', layerA: la, layerB: lb },
     },
-    me,
+    run,
   );
+}
+
+/** Stop opening B (the slice's cancel) and give up the comparison it was for. */
+export function cancelCompare(): void {
+  useStore.getState().cancelLoad('b');
+  closeComparison();
+}
+
+/** Dismiss B's error: slot b forgets the failed load. */
+export function dismissCompareError(): void {
+  if (selectStatus(useStore.getState(), 'b') === 'error') useStore.getState().clearSlot('b');
 }
 
 /** Another layer of one side (the stacks' layers are buttons): the tree of that side as of it. */
@@ -240,19 +244,22 @@ export function pickLayer(side: 'a' | 'b', layer: number): void {
   const cmp = useCompareRun.getState().comparison;
   if (!c || !cmp) return;
   const s = c[side];
-  if (layer < 0 || layer > top(s.img)) return;
+  const img = imageIn(s.slot);
+  if (!img || layer < 0 || layer > top(img)) return;
   c[side] = { ...s, layer };
   if (c.hash.kind === 'layers') {
     c.a.label = `${c.a.label.replace(/ as of layer \d+$/, '')} as of layer ${c.a.layer}`;
     c.b.label = `${c.b.label.replace(/ as of layer \d+$/, '')} as of layer ${c.b.layer}`;
   }
-  const la = c.a.layer === top(c.a.img) && c.hash.kind === 'files' ? undefined : c.a.layer;
-  const lb = c.b.layer === top(c.b.img) && c.hash.kind === 'files' ? undefined : c.b.layer;
+  const ia = imageIn(c.a.slot);
+  const ib = imageIn(c.b.slot);
+  const la = ia && c.a.layer === top(ia) && c.hash.kind === 'files' ? undefined : c.a.layer;
+  const lb = ib && c.b.layer === top(ib) && c.hash.kind === 'files' ? undefined : c.b.layer;
   c.hash = { ...c.hash, layerA: la, layerB: lb };
-  void cmp.start(input(c.a), input(c.b), { keepView: true });
+  startBoth(cmp, c, { keepView: true });
 }
 
-/** Swap the two sides. */
+/** Swap the two sides (A reads slot b, B slot a). */
 export function swapSides(): void {
   const c = current;
   const cmp = useCompareRun.getState().comparison;
@@ -271,59 +278,31 @@ export function swapSides(): void {
       layerB: c.hash.layerA,
     },
   };
-  void cmp.start(input(current.a), input(current.b), { keepView: true });
+  startBoth(cmp, current, { keepView: true });
 }
 
-function platformName(img: LoadedImage): string {
-  const p = img.image.platform;
+function startBoth(cmp: Comparison, c: Sides, opts: { keepView?: boolean } = {}): Promise<void> {
+  const a = input(c.a);
+  const b = input(c.b);
+  return a && b ? cmp.start(a, b, opts) : Promise.resolve();
+}
+
+function platformText(p: ImageInfo['platform']): string {
   return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '';
 }
 
-/** Open one side's image (side B), its layers scanned in the pool; its digests checked behind the comparison. */
-async function openSide(
-  file: Blob,
-  name: string,
-  me: AbortController,
-  o: { opened: { info: ArchiveInfo; outer: OuterArchive }; image?: number; platform?: string },
-): Promise<LoadedImage> {
-  const pool = getPool();
-  let totals: number[] = [];
-  let reads: number[] = [];
-  let last = 0;
-  const publish = () => {
-    const now = performance.now();
-    if (now - last < OPEN_PROGRESS_MS || ctl !== me) return;
-    last = now;
-    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
-    useCompareRun.setState({ opening: { name, bytesRead: sum(reads), bytesTotal: sum(totals) } });
-  };
-  return openImage(file, {
-    opened: o.opened,
-    image: o.image,
-    platform: o.platform,
-    scanner: pool,
-    signal: me.signal,
-    verify: false,
-    onStructure(_info, im) {
-      totals = im.layers.map((l) => l.blob.size);
-      reads = im.layers.map(() => 0);
-    },
-    onLayerProgress(i, p) {
-      reads[i] = p.bytesRead;
-      if (p.bytesTotal > 0) totals[i] = p.bytesTotal;
-      publish();
-    },
-  });
+const platformName = (img: LoadedImage): string => platformText(img.image.platform);
+
+/** An image that is one platform of an index (its platform then names it in the URL). */
+function isVariant(img: LoadedImage): boolean {
+  return img.info.platforms.some((p) => p.imageIndex === img.image.index);
 }
 
-async function begin(sides: Sides, me: AbortController): Promise<void> {
-  // The explorer's digest check may have replaced A's image while B was opening: take the checked copy.
-  const shown = explorerImage();
-  if (shown && shown.union === sides.a.img.union) sides.a = { ...sides.a, img: shown };
-  if (shown && sides.bFromExplorer && shown.union === sides.b.img.union) sides.b = { ...sides.b, img: shown };
-  const cmp = new Comparison(pageCompareHost(getPool(), () => ({ a: current?.a.img ?? null, b: current?.b.img ?? null })));
+async function begin(sides: Sides, me: number): Promise<void> {
+  if (run !== me) return;
+  const cmp = new Comparison(pageCompareHost(getPool(), () => ({ a: current ? imageIn(current.a.slot) : null, b: current ? imageIn(current.b.slot) : null })));
   current = sides;
-  useCompareRun.setState({ comparison: cmp, opening: null, error: null, kind: sides.hash.kind });
+  useCompareRun.setState({ comparison: cmp, kind: sides.hash.kind });
   // The URL's view of this comparison (a reload, a shared link) applies once.
   const h = parseCompareHash(typeof location !== 'undefined' ? location.hash : '');
   const view = h && h.kind === sides.hash.kind ? h : null;
@@ -332,7 +311,7 @@ async function begin(sides: Sides, me: AbortController): Promise<void> {
     if (view.sort) cmp.setSort(view.sort);
     if (view.view) cmp.setDiffView(view.view);
   }
-  const started = cmp.start(input(sides.a), input(sides.b));
+  const started = startBoth(cmp, sides);
   if (view?.mtime) void cmp.setMtime(true);
   if (view?.path) {
     const path = view.path;
@@ -343,38 +322,28 @@ async function begin(sides: Sides, me: AbortController): Promise<void> {
   // The hash follows the view (replaceState: filters and selections are not places to go Back to).
   unsubs.push(cmp.store.subscribe(() => writeHash(hashOf(cmp))));
   writeHash(hashOf(cmp));
-  // A's digest check (the explorer's) replaces its `loaded`: re-derive with the computed diff_ids.
+  // A slot's image replaced: its digest check done (the computed diff_ids then prove the shared
+  // layers: re-derive), or another image or file there (this comparison no longer describes it: close).
   unsubs.push(
     useStore.subscribe((s, prev) => {
-      if (selectShown(s) === selectShown(prev) || !current || ctl !== me) return;
-      const next = selectStatus(s) === 'ready' ? selectShown(s) : null;
-      if (!next || next.union !== current.a.img.union) {
-        // Another image or file in the explorer: this comparison no longer describes it.
-        closeComparison();
-        return;
-      }
-      current.a = { ...current.a, img: next };
-      void cmp.update('a', input(current.a));
-      if (current.bFromExplorer) {
-        current.b = { ...current.b, img: next };
-        void cmp.update('b', input(current.b));
+      if (!current || run !== me) return;
+      for (const slot of ['a', 'b'] as const) {
+        if (selectShown(s, slot) === selectShown(prev, slot)) continue;
+        const users = (['a', 'b'] as const).filter((side) => current![side].slot === slot);
+        if (users.length === 0) continue;
+        const next = imageIn(slot);
+        if (!next || users.some((side) => current![side].union !== next.union)) {
+          closeComparison();
+          return;
+        }
+        for (const side of users) {
+          const i = input(current[side]);
+          if (i) void cmp.update(side, i);
+        }
       }
     }),
   );
   await started;
-  if (!sides.bFromExplorer) void verifyB(sides.b.img, cmp, me);
-}
-
-/** B's digest check, in the workers, behind the comparison shown: computed diff_ids prove shared layers. */
-async function verifyB(img: LoadedImage, cmp: Comparison, me: AbortController): Promise<void> {
-  try {
-    const verified = await verifyImage(img, { scanner: getPool(), signal: me.signal });
-    if (ctl !== me || !current || current.b.img !== img) return;
-    current.b = { ...current.b, img: verified };
-    await cmp.update('b', input(current.b));
-  } catch {
-    // Cancelled or unreadable: the proof then hashes the candidates it needs itself.
-  }
 }
 
 function hashOf(cmp: Comparison): CompareHashState | null {
@@ -388,14 +357,6 @@ function writeHash(h: CompareHashState | null): void {
   const next = withCompareHash(window.location.hash, h);
   if (next === window.location.hash || (next === '' && window.location.hash === '')) return;
   window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search + next);
-}
-
-async function readHead(file: Blob): Promise<Uint8Array | null> {
-  try {
-    return new Uint8Array(await file.slice(0, FILE_KIND_SNIFF_BYTES).arrayBuffer());
-  } catch {
-    return null;
-  }
 }
 
 /**
