@@ -131,6 +131,21 @@ test.describe('two images', () => {
     await expect(stacks.locator('li[data-a="1"][data-b="1"]')).toHaveAttribute('data-shared', 'false');
     await expect(stacks.locator('li[data-a="1"][data-b="1"]')).toContainText('first difference');
     await expect(stacks).toContainText('1 shared layer; the same base of 1, diverging at layer 1');
+    // the "first difference" rule is a line of its own: it covers neither cell of its row, at any width
+    for (const width of [390, 1024, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      const divergent = stacks.locator('li[data-a="1"][data-b="1"]');
+      await divergent.scrollIntoViewIfNeeded();
+      const mark = await divergent.locator('.cmp-stacks__mark').boundingBox();
+      expect(mark, `mark shown at ${width}px`).not.toBeNull();
+      for (const cell of await divergent.locator('.cmp-stacks__side').all()) {
+        const c = (await cell.boundingBox())!;
+        const overlap = Math.min(mark!.x + mark!.width, c.x + c.width) - Math.max(mark!.x, c.x) > 0 && Math.min(mark!.y + mark!.height, c.y + c.height) - Math.max(mark!.y, c.y) > 0;
+        expect(overlap, `mark over a cell at ${width}px`).toBe(false);
+      }
+      if (process.env.LAYERSCOPE_SHOTS) writeFileSync(join(process.env.LAYERSCOPE_SHOTS, `compare-stacks-${width}.png`), await page.screenshot());
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // every category, as the engine computes it: added, removed, changed by size and by content
     await expect(row(page, '/app/new.txt')).toHaveAttribute('data-category', 'added');

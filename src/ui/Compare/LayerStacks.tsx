@@ -117,7 +117,13 @@ export function LayerStacks({ layers, a, b, topA, topB, onPickLayer }: Props) {
                   <span className="cmp-layer cmp-layer--gap" />
                 )}
               </button>
-              {divergent && <span className="cmp-stacks__mark">first difference</span>}
+              {divergent && (
+                // A line of its own under the row (the rows run top first, so the boundary with the
+                // shared base is below it), never over a cell: drawn over B's corner it hid the size.
+                <span className="cmp-stacks__mark" title="The lowest layer where the two stacks differ: the rows below it are shared">
+                  <span aria-hidden="true">↑ </span>first difference
+                </span>
+              )}
             </li>
           );
         })}
