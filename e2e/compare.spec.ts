@@ -140,7 +140,9 @@ test.describe('two images', () => {
       expect(mark, `mark shown at ${width}px`).not.toBeNull();
       for (const cell of await divergent.locator('.cmp-stacks__side').all()) {
         const c = (await cell.boundingBox())!;
-        const overlap = Math.min(mark!.x + mark!.width, c.x + c.width) - Math.max(mark!.x, c.x) > 0 && Math.min(mark!.y + mark!.height, c.y + c.height) - Math.max(mark!.y, c.y) > 0;
+        const overlap =
+          Math.min(mark!.x + mark!.width, c.x + c.width) - Math.max(mark!.x, c.x) > 0 &&
+          Math.min(mark!.y + mark!.height, c.y + c.height) - Math.max(mark!.y, c.y) > 0;
         expect(overlap, `mark over a cell at ${width}px`).toBe(false);
       }
       if (process.env.LAYERSCOPE_SHOTS) writeFileSync(join(process.env.LAYERSCOPE_SHOTS, `compare-stacks-${width}.png`), await page.screenshot());
