@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openImage } from '../session';
-import { auditImage } from './audit';
+import { auditImage, inProcessAuditHost, type AuditHost } from './audit';
 import { selectCandidates } from './candidates';
 import { auditLayerContents } from './layer';
 import { ownerOfPath } from './packages';
@@ -351,6 +351,94 @@ describe('bad input', () => {
     const r = await auditImage(broken);
     expect(r.warnings.map((w) => w.code)).toEqual(['LAYER_NOT_AUDITED']);
     expect(r.notScanned).toHaveLength(1);
+    expect(r.secrets).toEqual([]);
+  });
+});
+
+describe('one blob listed many times (issue 9, point 6)', () => {
+  /** The in-process host, counting the layers it is asked to read. */
+  const countingHost = () => {
+    const inner = inProcessAuditHost(2);
+    const host: AuditHost & { layers: number[] } = {
+      concurrency: inner.concurrency,
+      layers: [],
+      auditLayer: (blob, compression, layer, candidates, o) => {
+        host.layers.push(layer);
+        return inner.auditLayer(blob, compression, layer, candidates, o);
+      },
+    };
+    return host;
+  };
+
+  it('is read and examined once; every position reports what auditing it on its own reports', async () => {
+    const COPIES = 6;
+    // A secret, a damaged database (a warning naming its layer), an unsupported one
+    // (a warning and "not scanned"), a binary credential file (not scanned).
+    const files = [
+      { path: 'app/.env', data: `DB_PASSWORD=${DBPW}\n` },
+      { path: 'var/lib/dpkg/status', data: `${dpkgStatus(dpkgStanza('a', '1'))}\nPackage: b\nStatus: install ok installed\nVers` },
+      { path: 'var/lib/rpm/Packages.db', data: new Uint8Array(64) },
+      { path: 'root/.netrc', data: new Uint8Array([0, 1, 2, 0, 0, 3, 0, 4]) },
+    ];
+    for (const gzip of [false, true]) {
+      // The same bytes stored COPIES times (distinct blobs: each position is audited on its own)...
+      const separate = await openBuilt(await buildImage({ layers: Array.from({ length: COPIES }, () => ({ createdBy: 'COPY . /', gzip, files })) }));
+      expect(new Set(separate.image.layers.map((l) => l.blob.offset)).size).toBe(COPIES);
+      // ...and one blob that the manifest lists COPIES times (what session.ts gives: one index for all).
+      const first = separate.image.layers[0]!;
+      const listed = {
+        ...separate,
+        image: { ...separate.image, layers: separate.image.layers.map((l) => ({ ...l, blob: first.blob, digest: first.digest })) },
+        layers: separate.layers.map(() => separate.layers[0]!),
+      };
+      const a = countingHost();
+      const b = countingHost();
+      const ra = await auditImage(separate, { host: a });
+      const rb = await auditImage(listed, { host: b });
+      expect(a.layers.sort()).toEqual([...Array(COPIES).keys()]);
+      expect(b.layers).toEqual([0]);
+      // the findings name every layer, as each layer's own audit did
+      expect(ra.secrets.map((x) => x.layers)).toEqual([[0, 1, 2, 3, 4, 5]]);
+      expect(ra.warnings.filter((w) => w.code === 'PACKAGE_DB_CORRUPT').map((w) => w.message)).toEqual(
+        [...Array(COPIES).keys()].map((L) => expect.stringContaining(`/var/lib/dpkg/status in layer ${L} is damaged`)),
+      );
+      expect(ra.notScanned.length).toBeGreaterThanOrEqual(2 * COPIES);
+      const { stats: sa, ...restA } = ra;
+      const { stats: sb, ...restB } = rb;
+      expect(restB).toEqual(restA);
+      expect(sb.candidates).toBe(sa.candidates);
+      // the bytes were read once
+      expect(sb.filesRead * COPIES).toBe(sa.filesRead);
+      expect(sb.bytesRead * COPIES).toBe(sa.bytesRead);
+    }
+  });
+
+  it('a copy of a layer whose audit failed is reported as not audited too', async () => {
+    const img = await openBuilt(await buildImage({ layers: [{ createdBy: 'x', files: [{ path: 'app/.env', data: `DB_PASSWORD=${DBPW}\n` }] }] }));
+    const ref = img.image.layers[0]!;
+    const listed = {
+      ...img,
+      image: { ...img.image, layers: [ref, { ...ref, index: 1 }, { ...ref, index: 2 }] },
+      layers: [img.layers[0]!, img.layers[0]!, img.layers[0]!],
+    };
+    let calls = 0;
+    const host: AuditHost = {
+      concurrency: 1,
+      auditLayer: async () => {
+        calls++;
+        throw new Error('the worker went away');
+      },
+    };
+    const r = await auditImage(listed, { host });
+    expect(calls).toBe(1);
+    expect(r.warnings.map((w) => [w.code, w.layer, w.message])).toEqual(
+      [0, 1, 2].map((L) => ['LAYER_NOT_AUDITED', L, `layer ${L}: its files could not be audited (the worker went away)`]),
+    );
+    expect(r.notScanned.map((n) => [n.path, n.layer])).toEqual([
+      ['/app/.env', 0],
+      ['/app/.env', 1],
+      ['/app/.env', 2],
+    ]);
     expect(r.secrets).toEqual([]);
   });
 });

@@ -13,12 +13,12 @@
  */
 import { blobOf, type OuterArchive } from '../read/archive';
 import { LayerscopeError } from '../errors';
-import { runPool } from '../session';
+import { runPool, sameBlobs } from '../session';
 import type { Compression, ImageInfo, LayerIndex } from '../types';
 import type { UnionModel } from '../model/union';
 import { selectCandidates } from './candidates';
 import { fileFindings, metadataFindings, sortFindings } from './findings';
-import { auditLayerContents, type AuditLayerOptions } from './layer';
+import { auditLayerContents, auditResultForLayer, type AuditLayerOptions } from './layer';
 import { fileOwnersOf, packageHistory, type PackageHistory } from './packages';
 import type { OpenSqlite } from './rpm';
 import { scanMetadata } from './secrets/scan';
@@ -87,10 +87,17 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   const warnings: AuditWarning[] = [];
   const notScanned: NotScanned[] = [];
   const candidates: Candidate[][] = [];
+  // A layer whose stored bytes an earlier position already holds (the same range of the
+  // archive, hence the same index: session.ts reads such a blob once) is audited once, at
+  // its first position; the others get that result moved to their layer. An archive
+  // listing one blob 1,000 times was otherwise read and examined 1,000 times (issue 9, point 6).
+  const firstOf = copiesOf(img);
   for (let L = 0; L < n; L++) {
     const idx = img.layers[L];
-    const list: Candidate[] = [];
-    if (idx) {
+    const f = firstOf[L]!;
+    // a copy's candidates are its first position's (the same index)
+    const list: Candidate[] = f !== L ? candidates[f]! : [];
+    if (idx && f === L) {
       let t0 = performance.now();
       for (let from = 0; from < idx.count; from += CANDIDATE_CHUNK) {
         for (const c of selectCandidates(idx, from, from + CANDIDATE_CHUNK)) list.push(c);
@@ -120,9 +127,15 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   report();
 
   const results: (LayerAuditResult | null)[] = new Array(n).fill(null);
+  /** Why a layer's audit failed, by layer. */
+  const failed = new Map<number, string>();
+  const notAudited = (L: number, why: string) => {
+    warnings.push({ code: 'LAYER_NOT_AUDITED', layer: L, message: `layer ${L}: its files could not be audited (${why})` });
+    for (const c of candidates[L]!) notScanned.push({ path: `/${c.path}`, layer: L, reason: why });
+  };
   // Most bytes to get through first: for a compressed layer, the decode up to the last candidate.
   const work = (L: number) => (candidates[L]!.length ? candidates[L]![candidates[L]!.length - 1]!.dataOffset : 0) + candidates[L]!.length * 4096;
-  const order = [...Array(n).keys()].filter((L) => candidates[L]!.length > 0).sort((a, b) => work(b) - work(a) || a - b);
+  const order = [...Array(n).keys()].filter((L) => candidates[L]!.length > 0 && firstOf[L] === L).sort((a, b) => work(b) - work(a) || a - b);
   await runPool(order.length, host.concurrency, async (k) => {
     const L = order[k]!;
     if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
@@ -139,8 +152,8 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
     } catch (e) {
       if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
       const why = e instanceof Error ? e.message : String(e);
-      warnings.push({ code: 'LAYER_NOT_AUDITED', layer: L, message: `layer ${L}: its files could not be audited (${why})` });
-      for (const c of candidates[L]!) notScanned.push({ path: `/${c.path}`, layer: L, reason: why });
+      failed.set(L, why);
+      notAudited(L, why);
     }
     done[L] = candidates[L]!.length;
     layersDone++;
@@ -148,6 +161,19 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   });
   // Layers without candidates count as audited (nothing in them needed reading).
   for (let L = 0; L < n; L++) if (img.layers[L] && candidates[L]!.length === 0) results[L] = emptyResult(L);
+  for (let L = 0; L < n; L++) {
+    const f = firstOf[L]!;
+    if (f === L) continue;
+    const r = results[f];
+    results[L] = r ? auditResultForLayer(r, L) : null;
+    const why = failed.get(f);
+    if (why !== undefined) notAudited(L, why); // its first position could not be audited: neither can this one
+    if (candidates[L]!.length) {
+      done[L] = candidates[L]!.length;
+      layersDone++;
+    }
+  }
+  report();
 
   // Joining the layers runs where the caller is (the page's main thread): a pause between the steps
   // keeps each one a task of its own.
@@ -217,6 +243,19 @@ function dropPackagedDefaults(fs: SecretFinding[], hist: PackageHistory, fileOwn
     const writers = new Set(p.history.filter((h) => h.action !== 'removed').map((h) => h.layer));
     return !f.layers.every((L) => writers.has(L));
   });
+}
+
+/**
+ * For each layer, the first position holding the same stored bytes and the same
+ * index (itself when none before it does).
+ */
+function copiesOf(img: AuditInput): number[] {
+  const firstOf: number[] = img.image.layers.map((_, L) => L);
+  for (const positions of sameBlobs(img.image).values()) {
+    const f = positions[0]!;
+    for (const L of positions) if (img.layers[L] === img.layers[f]) firstOf[L] = f;
+  }
+  return firstOf;
 }
 
 function emptyResult(layer: number): LayerAuditResult {

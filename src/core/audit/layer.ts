@@ -34,6 +34,39 @@ export interface AuditLayerOptions {
 }
 
 const rooted = (p: string) => `/${p}`;
+/**
+ * How every warning of this file names its file and layer: one spelling, so that
+ * auditResultForLayer can move a result to another layer holding the same bytes.
+ */
+const inLayer = (path: string, layer: number) => `${path} in layer ${layer}`;
+
+/**
+ * The result of auditing the same stored bytes (the same LayerIndex) at layer
+ * `to` instead of `r.layer`: the findings are the same, only the layer they are
+ * reported at differs (issue 9 point 6: an archive listing one blob 1,000 times was
+ * read and examined 1,000 times by the audit). Package records, file lists and
+ * secrets are shared with `r`, not copied (nothing downstream mutates them). The
+ * files were read once, for `r`: the copy reads none.
+ *
+ * Each warning message here names its file and layer once, through inLayer(), and
+ * starts with the path or a fixed phrase without '/', so the first occurrence of
+ * inLayer(path, from) is the one written here, even when the path itself contains
+ * such text.
+ */
+export function auditResultForLayer(r: LayerAuditResult, to: number): LayerAuditResult {
+  if (r.layer === to) return r;
+  const from = r.layer;
+  return {
+    ...r,
+    layer: to,
+    notScanned: r.notScanned.map((n) => ({ ...n, layer: to })),
+    warnings: r.warnings.map((w) =>
+      w.layer === from && w.path !== undefined ? { ...w, layer: to, message: w.message.replace(inLayer(w.path, from), inLayer(w.path, to)) } : w,
+    ),
+    filesRead: 0,
+    bytesRead: 0,
+  };
+}
 
 export async function auditLayerContents(
   blob: Blob,
@@ -61,7 +94,7 @@ export async function auditLayerContents(
           code: 'PACKAGE_DB_TOO_LARGE',
           layer,
           path: rooted(c.path),
-          message: `${rooted(c.path)} in layer ${layer} is ${c.size} bytes: not read`,
+          message: `${inLayer(rooted(c.path), layer)} is ${c.size} bytes: not read`,
         });
         continue;
       }
@@ -90,7 +123,7 @@ export async function auditLayerContents(
           code: 'AUDIT_FILE_FAILED',
           layer,
           path: rooted(c.path),
-          message: `${rooted(c.path)} in layer ${layer} could not be examined: ${describeError(e)}`,
+          message: `${inLayer(rooted(c.path), layer)} could not be examined: ${describeError(e)}`,
         });
       }
     }
@@ -106,7 +139,7 @@ function corrupt(res: LayerAuditResult, layer: number, path: string, what: strin
     code: 'PACKAGE_DB_CORRUPT',
     layer,
     path: rooted(path),
-    message: `${what} ${rooted(path)} in layer ${layer} is damaged (${problem}); ${kept} package${kept === 1 ? '' : 's'} before the damage were read`,
+    message: `${what} ${inLayer(rooted(path), layer)} is damaged (${problem}); ${kept} package${kept === 1 ? '' : 's'} before the damage were read`,
   });
 }
 
@@ -163,13 +196,13 @@ async function examine(
       code: 'PACKAGE_DB_NOT_READ',
       layer,
       path: src,
-      message: `${src} in layer ${layer} is rpm's "ndb" database (SUSE), which layerscope does not read: its packages are not listed`,
+      message: `${inLayer(src, layer)} is rpm's "ndb" database (SUSE), which layerscope does not read: its packages are not listed`,
     });
     res.notScanned.push({ path: src, layer, reason: 'rpm ndb database format is not supported' });
   }
   if (c.roles & Role.PythonMetadata) {
     const r = parsePythonMetadata(decodeText(bytes), src);
-    if (typeof r === 'string') res.warnings.push({ code: 'PACKAGE_METADATA_BAD', layer, path: src, message: `${src} in layer ${layer}: ${r}` });
+    if (typeof r === 'string') res.warnings.push({ code: 'PACKAGE_METADATA_BAD', layer, path: src, message: `${inLayer(src, layer)}: ${r}` });
     else addRecords([r]);
   }
   if (c.roles & Role.PythonRecord) {
@@ -191,7 +224,7 @@ async function examine(
       res.bytesRead += data.length;
       const info = parseGoBuildInfo(data);
       if (typeof info === 'string')
-        res.warnings.push({ code: 'GO_BUILDINFO_NOT_READ', layer, path: src, message: `${src} in layer ${layer} is a Go binary: ${info}` });
+        res.warnings.push({ code: 'GO_BUILDINFO_NOT_READ', layer, path: src, message: `${inLayer(src, layer)} is a Go binary: ${info}` });
       else addRecords(goRecords(info, src));
     }
   }

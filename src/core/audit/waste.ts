@@ -14,7 +14,7 @@
 import type { ImageInfo, LayerIndex } from '../types';
 import { stepInstruction } from '../model/buildStep';
 import { EntryKind } from '../types';
-import { pathOf, UnionEvent, type UnionModel } from '../model/union';
+import { firstEventFrom, pathOf, UnionEvent, type UnionModel } from '../model/union';
 import type { WasteCause, WasteGroup, WasteItem } from './types';
 
 /** The advice list shows groups; items are grouped by their first three directories (`/usr/share/doc`, `/var/lib/apt`), then shown with their common directory. */
@@ -109,6 +109,11 @@ export async function wasteItems(
   pause?: () => Promise<void>,
 ): Promise<{ items: WasteItem[]; groups: WasteGroup[] }> {
   const items: WasteItem[] = [];
+  /**
+   * Path and group directory by node: a path rewritten by many layers has a waste item
+   * per version (one blob listed 1,000 times: 1,000 per file), built once.
+   */
+  const names = new Map<number, { path: string; dir: string }>();
   let sinceClock = 0;
   let t0 = performance.now();
   for (let L = 0; L < layers.length; L++) {
@@ -126,11 +131,9 @@ export async function wasteItems(
       if (li.kinds[i] !== EntryKind.File || li.sizes[i] === 0) continue;
       const node = map?.[i] ?? -1;
       if (node <= 0) continue;
-      const s = u.evStart[node]!;
       const e = u.evStart[node + 1]!;
       // Find this layer's event and the next one.
-      let j = s;
-      while (j < e && u.evLayer[j]! < L) j++;
+      const j = firstEventFrom(u, node, L);
       let hiddenBy: number;
       let next: number;
       if (j >= e || u.evLayer[j] !== L) {
@@ -158,9 +161,15 @@ export async function wasteItems(
           if (chmodLike && /\bch(mod|own|grp)\b/.test(stepOf(image, hiddenBy))) cause = 'metadata-copy';
         }
       }
-      const path = pathOf(u, node);
+      let named = names.get(node);
+      if (!named) {
+        const path = pathOf(u, node);
+        named = { path, dir: groupDir(path) };
+        names.set(node, named);
+      }
+      const path = named.path;
       const fix = fixFor(path, cause, stepOf(image, L), stepOf(image, hiddenBy));
-      items.push({ path, bytes: li.sizes[i]!, createdBy: L, hiddenBy, cause, advice: fix.advice, group: `${fix.kind}:${L}:${hiddenBy}:${groupDir(path)}` });
+      items.push({ path, bytes: li.sizes[i]!, createdBy: L, hiddenBy, cause, advice: fix.advice, group: `${fix.kind}:${L}:${hiddenBy}:${named.dir}` });
     }
   }
   items.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));

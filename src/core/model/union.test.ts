@@ -8,6 +8,7 @@ import {
   UnionEvent,
   buildUnion,
   childrenOf,
+  firstEventFrom,
   lookup,
   mergedAt,
   pathHistory,
@@ -17,7 +18,7 @@ import {
   ancestorsOf,
 } from './union';
 import { compareBytewise } from './pathTrie';
-import { layer, type EntrySpec, type KindName } from './union.testkit';
+import { countingEvLayer, layer, type EntrySpec, type KindName } from './union.testkit';
 
 const node = (u: UnionModel, p: string) => {
   const n = lookup(u, p);
@@ -393,6 +394,31 @@ describe('mergedAt at each layer, history, hidden versions', () => {
   it('the root is always visible', () => {
     expect(stateAt(u, 0, 0).status).toBe('visible');
     expect(mergedAt(u, layers, 0).status[0]).toBe(NodeStatus.Visible);
+  });
+});
+
+describe('a path written by many layers (issue 9, point 6: one blob listed 1,000 times)', () => {
+  const COPIES = 1024;
+  const one = layer([
+    ['d/', 'dir'],
+    ['d/a', 'file', 1],
+    ['d/b', 'file', 2],
+  ]);
+  const layers = new Array<LayerIndex>(COPIES).fill(one);
+  const u = buildUnion(layers);
+
+  it('finds the event of a layer by binary search, not by walking the events', () => {
+    const a = node(u, '/d/a');
+    expect(u.evStart[a + 1]! - u.evStart[a]!).toBe(COPIES);
+    for (const L of [0, 1, 511, COPIES - 1, COPIES]) expect(firstEventFrom(u, a, L)).toBe(u.evStart[a]! + L);
+    const c = countingEvLayer(u);
+    const views = [0, 7, COPIES - 1].map((L) => mergedAt(c.u, layers, L));
+    // a walk from the top reads up to COPIES events per node and view
+    expect(c.reads()).toBeLessThan(views.length * u.nodeCount * (Math.log2(COPIES) + 3));
+    expect(views.map((v) => [...v.provider])).toEqual([0, 7, COPIES - 1].map((L) => [...mergedAt(u, layers, L).provider]));
+    const r0 = c.reads();
+    expect(stateAt(c.u, a, 3)).toMatchObject({ status: 'visible', layer: 3, entry: 1 });
+    expect(c.reads() - r0).toBeLessThan(Math.log2(COPIES) + 3);
   });
 });
 

@@ -685,12 +685,28 @@ export function childrenOf(u: UnionModel, node: number): Uint32Array {
 
 const isPresent = (k: number) => k === UnionEvent.Set || k === UnionEvent.Implicit;
 
+/**
+ * Index of the node's first event at a layer ≥ `layer` (evStart[node + 1] when
+ * none). A binary search: a node's events are in layer order, and a node can have
+ * one per layer, so a walk made every per-entry pass over an image quadratic in
+ * its layer count (issue 9, point 6: one blob listed 1,000 times).
+ */
+export function firstEventFrom(u: UnionModel, node: number, layer: number): number {
+  let lo = u.evStart[node]!;
+  let hi = u.evStart[node + 1]!;
+  const evLayer = u.evLayer;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (evLayer[mid]! < layer) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Index of the node's last event at or below `layer`, or -1. */
 function lastEventAt(u: UnionModel, node: number, layer: number): number {
-  const s = u.evStart[node]!;
-  let j = u.evStart[node + 1]! - 1;
-  while (j >= s && u.evLayer[j]! > layer) j--;
-  return j >= s ? j : -1;
+  const j = firstEventFrom(u, node, layer + 1) - 1;
+  return j >= u.evStart[node]! ? j : -1;
 }
 
 /** SET events in the visible run that ends at event j (inclusive of j when `inclusive`). */
@@ -782,8 +798,7 @@ export function mergedAt(u: UnionModel, layers: readonly (LayerIndex | null)[], 
   const { evStart, evLayer, evKind, evEntry } = u;
   for (let node = 0; node < n; node++) {
     const s = evStart[node]!;
-    let j = evStart[node + 1]! - 1;
-    while (j >= s && evLayer[j]! > layer) j--;
+    const j = firstEventFrom(u, node, layer + 1) - 1;
     if (j < s) {
       if (node === 0) status[0] = NodeStatus.Visible;
       continue;
