@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeDockerArchive } from '../src/core/write/dockerArchive';
 import { layerTar, type FileSpec } from '../test/helpers/auditImage';
+import { ociIndexArchive } from '../test/helpers/ociIndex';
 import { fileBytes, truthOf } from './tarTruth';
 
 const EXAMPLE = resolve(process.cwd(), 'public/example.tar');
@@ -288,6 +289,165 @@ test.describe('two images', () => {
     await page.keyboard.press('ArrowDown');
     if (last !== first) await expect(active).not.toHaveAttribute('data-path', first!);
     await expect(page.getByTestId('compare-path')).toBeVisible();
+  });
+
+  test('the diff tree by keyboard: ↑ ↓ ← → Home End PageUp PageDown Enter Space and type-ahead, as in the explorer’s tree', async ({ page }) => {
+    // B adds a directory of 80 files: more rows than a page, so PageDown/PageUp differ from End/Home
+    const many: FileSpec[] = Array.from({ length: 80 }, (_, i) => ({ path: `many/file-${String(i).padStart(2, '0')}`, data: `${i}\n` }));
+    const a = await archive('keys-a', [layerTar(BASE)]);
+    const b = await archive('keys-b', [
+      layerTar(BASE),
+      layerTar([{ path: 'etc/app.conf', data: 'mode=slow\nlevel=12\n' }, ...many, { path: 'zz.txt', data: 'last\n' }]),
+    ]);
+    await page.setViewportSize({ width: 1280, height: 700 });
+    await page.goto('./');
+    await dropFiles(page, [a, b]);
+    const cmp = page.getByTestId('compare');
+    await expect(cmp.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    const tree = cmp.locator('[role="tree"]');
+    const active = cmp.locator('[role="treeitem"][aria-selected="true"]');
+    /** The active row's position among the rows shown (its id is cmp-row-N). */
+    const at = async () => Number((await active.getAttribute('id'))!.replace('cmp-row-', ''));
+    const key = async (k: string) => {
+      await page.keyboard.press(k);
+      await expect(tree).toBeFocused();
+    };
+
+    // focus selects the first row: /etc (a directory, shown open: it holds a change)
+    await tree.focus();
+    await expect(active).toHaveAttribute('data-path', '/etc');
+    await expect(active).toHaveAttribute('aria-expanded', 'true');
+    // ← closes an open directory, → opens it again, → on an open one goes to its first child, ← on a child back to its parent
+    await key('ArrowLeft');
+    await expect(active).toHaveAttribute('aria-expanded', 'false');
+    await expect(row(page, '/etc/app.conf')).toHaveCount(0);
+    await key('ArrowRight');
+    await expect(active).toHaveAttribute('aria-expanded', 'true');
+    await key('ArrowRight');
+    await expect(active).toHaveAttribute('data-path', '/etc/app.conf');
+    await expect(cmp.getByTestId('compare-path')).toContainText('app.conf');
+    await key('ArrowLeft');
+    await expect(active).toHaveAttribute('data-path', '/etc');
+    // Enter and Space toggle a directory
+    await key('Enter');
+    await expect(active).toHaveAttribute('aria-expanded', 'false');
+    await key(' ');
+    await expect(active).toHaveAttribute('aria-expanded', 'true');
+    // ↓ / ↑ one row
+    await key('ArrowDown');
+    await expect(active).toHaveAttribute('data-path', '/etc/app.conf');
+    await key('ArrowUp');
+    await expect(active).toHaveAttribute('data-path', '/etc');
+    // /many opened (→), so the list is longer than the tree's height
+    await key('ArrowDown');
+    await key('ArrowDown');
+    await expect(active).toHaveAttribute('data-path', '/many');
+    if ((await active.getAttribute('aria-expanded')) === 'false') await key('ArrowRight');
+    await expect(active).toHaveAttribute('aria-expanded', 'true');
+    // Home / End: the first and the last row
+    await key('End');
+    await expect(active).toHaveAttribute('data-path', '/zz.txt');
+    const last = await at();
+    expect(last).toBe(1 + 1 + 1 + 80 + 1 - 1); // /etc, /etc/app.conf, /many, its 80 files, /zz.txt
+    await key('Home');
+    await expect(active).toHaveAttribute('data-path', '/etc');
+    // PageDown: a screenful of rows less one (kept for context), the row scrolled into view; PageUp back
+    const perPage = await tree.evaluate((el) => {
+      const scroller = el.parentElement!;
+      const rowHeight = (el.querySelector('[role="treeitem"]') as HTMLElement).getBoundingClientRect().height;
+      return Math.max(1, Math.floor(scroller.clientHeight / rowHeight) - 1);
+    });
+    expect(perPage).toBeGreaterThan(1);
+    expect(perPage).toBeLessThan(last);
+    await key('PageDown');
+    await expect.poll(at).toBe(perPage);
+    await expect(active).toBeInViewport();
+    await key('PageDown');
+    await expect.poll(at).toBe(Math.min(last, 2 * perPage));
+    await expect(active).toBeInViewport();
+    await key('PageUp');
+    await expect.poll(at).toBe(perPage);
+    await key('PageUp');
+    await expect.poll(at).toBe(0);
+    // type-ahead: the next row whose name starts with what was typed
+    await key('z');
+    await expect(active).toHaveAttribute('data-path', '/zz.txt');
+    await page.waitForTimeout(1100); // longer than the type-ahead's reset: a fresh search
+    await page.keyboard.type('file-4');
+    await expect(active).toHaveAttribute('data-path', '/many/file-40');
+    await expect(active).toBeInViewport();
+    // the selection is the comparison's: the details follow, the URL keeps it
+    await expect(cmp.getByTestId('compare-path')).toContainText('file-40');
+    expect(decodeURIComponent(page.url())).toContain('cpath=/many/file-40');
+  });
+
+  test('two platforms of one index (linux/amd64 against linux/arm64/v8) through Compare…: the base stored once is shared', async ({ page }) => {
+    const base = layerTar(BASE);
+    const bytes = ociIndexArchive([
+      {
+        os: 'linux',
+        architecture: 'amd64',
+        layers: [
+          base,
+          layerTar([
+            { path: 'bin/tool', data: 'x86-64 code' },
+            { path: 'etc/arch', data: 'amd64\n' },
+          ]),
+        ],
+      },
+      {
+        os: 'linux',
+        architecture: 'arm64',
+        variant: 'v8',
+        layers: [
+          base,
+          layerTar([
+            { path: 'bin/tool', data: 'aarch64 code!' },
+            { path: 'etc/arch', data: 'arm64\n' },
+            { path: 'etc/arm-only', data: 'v8\n' },
+          ]),
+        ],
+      },
+    ]);
+    const f = join(tmp, 'multi-platform.oci.tar');
+    writeFileSync(f, bytes);
+    await page.goto('./');
+    await page.getByTestId('file-input').setInputFiles(f);
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('compare-open').click();
+    const menu = page.getByTestId('compare-menu');
+    await menu.getByRole('heading', { name: 'With another image of this archive' }).waitFor();
+    // the platform shown (linux/amd64, the default) is not offered against itself
+    await expect(menu.getByRole('button', { name: /linux\/amd64/ })).toHaveCount(0);
+    await menu.getByRole('button', { name: /linux\/arm64\/v8/ }).click();
+    const cmp = page.getByTestId('compare');
+    await expect(cmp.getByTestId('compare-tree')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(cmp.locator('.cmp-side--a')).toContainText('linux/amd64');
+    await expect(cmp.locator('.cmp-side--b')).toContainText('linux/arm64/v8');
+    // the base layer is the same stored blob of one archive: shared; the platforms' own layers differ from there
+    const stacks = cmp.getByTestId('compare-stacks');
+    await expect(stacks.locator('li[data-a="0"][data-b="0"]')).toHaveAttribute('data-shared', 'true');
+    await expect(stacks.locator('li[data-a="1"][data-b="1"]')).toHaveAttribute('data-shared', 'false');
+    await expect(stacks).toContainText('1 shared layer; the same base of 1, diverging at layer 1');
+    // by size, by content (the same 6 bytes: hashed to tell), and a file of one platform only
+    await expect(row(page, '/bin/tool')).toHaveAttribute('data-category', 'changed');
+    await expect(row(page, '/etc/arch')).toHaveAttribute('data-category', 'changed');
+    await expect(row(page, '/etc/arm-only')).toHaveAttribute('data-category', 'added');
+    await expect(row(page, '/etc/motd')).toHaveCount(0); // unchanged: hidden by the default filter
+    await expect(cmp.getByTestId('compare-totals')).toContainText('3 of');
+    await openRow(page, '/etc/arch');
+    const content = cmp.getByTestId('compare-path').getByTestId('compare-content');
+    await expect(content.locator('.cmp-line--change .cmp-line__text--del')).toHaveText('amd64');
+    await expect(content.locator('.cmp-line--change .cmp-line__text--add')).toHaveText('arm64');
+    // the URL names B's platform (never the file)
+    const url = decodeURIComponent(page.url());
+    expect(url).toContain('cmp=files');
+    expect(url).toContain('pb=linux/arm64/v8');
+    expect(url).not.toContain('multi-platform');
+    // closed: the explorer still shows linux/amd64
+    await cmp.getByTestId('compare-close').click();
+    await expect(page.getByTestId('compare')).toHaveCount(0);
+    await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready');
   });
 
   test('a second file that is not an image: the error names side B and the explorer stays', async ({ page }) => {
