@@ -14,6 +14,8 @@ import { openImage, type LoadedImage, verifyImage } from '../core/session';
 import { listMerged } from '../core/model/listing';
 import { lookup, mergedAt } from '../core/model/union';
 import { EMPTY_LOAD, type LoadingLoad } from './loadSlice';
+import { MAX_COPY_UP_BYTES } from './playgroundSlice';
+import { formatBytes } from '../core/formatBytes';
 
 const EMPTY_LOADING: LoadingLoad = {
   kind: 'loading',
@@ -86,6 +88,74 @@ describe('playground slice', () => {
     // A refused operation is logged and thrown.
     expect(() => useStore.getState().pgWrite('/missing/x', '')).toThrow(/no such directory/);
     expect(useStore.getState().pg.events.at(-1)!.type).toBe('error');
+  });
+
+  it('chmod, touch and rename copy a file from the image up whole (its bytes read from its layer); rename whites out the old name', async () => {
+    const img = await load();
+    setLoaded(img);
+    useStore.getState().pgStart();
+    const motdLower = await useStore.getState().readEntry(2, img.layers[2]!.paths.indexOf('etc/motd'));
+    expect(motdLower.length).toBeGreaterThan(0);
+
+    const r1 = await useStore.getState().pgChmod('/etc/motd', 0o600);
+    expect(r1).toMatchObject({ op: 'chmod', copyUp: { layer: 2, size: motdLower.length }, modeAfter: 0o600 });
+    let s = useStore.getState();
+    expect(s.pg.busy).toBeNull();
+    const motd = s.pg.container!.entries.get('etc/motd')!;
+    expect([motd.kind, motd.mode, motd.data]).toEqual(['file', 0o600, motdLower]);
+    const top = selectShown(s)!.layers.length - 1;
+    const v = mergedAt(selectShown(s)!.union, selectShown(s)!.layers, top);
+    const n = lookup(selectShown(s)!.union, '/etc/motd');
+    expect([v.provider[n], v.change[n]]).toEqual([top, 2]); // shown as a new version in the container's layer
+    expect(await s.pgReadText('/etc/motd')).toMatchObject({ text: new TextDecoder().decode(motdLower) });
+
+    // touch of a file already in the read-write layer: no second copy-up.
+    expect(await useStore.getState().pgTouch('/etc/motd')).toMatchObject({ op: 'touch', copyUp: null, created: false });
+    // touch of a missing path makes an empty file.
+    expect(await useStore.getState().pgTouch('/etc/new')).toMatchObject({ op: 'touch', created: true });
+
+    // rename of a lower file: copy-up under the new name + whiteout at the old one.
+    const readme = img.layers[0]!.paths.indexOf('usr/share/doc/example/README');
+    const readmeLower = await useStore.getState().readEntry(0, readme);
+    const r2 = await useStore.getState().pgRename('/usr/share/doc/example/README', '/usr/share/doc/example/README.old');
+    expect(r2).toMatchObject({ op: 'rename', whiteout: '/usr/share/doc/example/.wh.README', copyUp: { layer: 0, size: readmeLower.length } });
+    s = useStore.getState();
+    expect(s.pg.container!.entries.get('usr/share/doc/example/README.old')!.data).toEqual(readmeLower);
+    expect(s.pg.container!.entries.get('usr/share/doc/example/.wh.README')!.kind).toBe('whiteout');
+    expect(s.pg.events.map((e) => e.type)).toEqual(['start', 'op', 'op', 'op', 'op']);
+
+    // A refused operation rejects with the reason, logs it, and leaves the playground idle.
+    await expect(useStore.getState().pgRename('/app', '/app2')).rejects.toThrow(/EXDEV/);
+    expect(useStore.getState().pg.events.at(-1)!.type).toBe('error');
+    expect(useStore.getState().pg.busy).toBeNull();
+  });
+
+  it('a copy-up larger than MAX_COPY_UP_BYTES is refused before any byte is read', async () => {
+    const img = await load();
+    setLoaded(img);
+    useStore.getState().pgStart();
+    const reads: number[] = [];
+    const readEntry = useStore.getState().readEntry;
+    useStore.setState({
+      readEntry: (l, e, m, o) => {
+        reads.push(l);
+        return readEntry(l, e, m, o);
+      },
+    });
+    // busybox is 1.98 MB: under the limit, read once.
+    await useStore.getState().pgChmod('/bin/busybox', 0o700);
+    expect(reads).toEqual([0]);
+    const big = { ...useStore.getState().pg.container!.lower };
+    const idx = img.layers[0]!;
+    const i = idx.paths.indexOf('usr/share/doc/example/manual.txt');
+    const sizes = Float64Array.from(idx.sizes);
+    sizes[i] = MAX_COPY_UP_BYTES + 1;
+    big.layers = [{ ...idx, sizes }, ...big.layers.slice(1)];
+    useStore.setState((s) => ({ pg: { ...s.pg, container: { ...s.pg.container!, lower: big } } }));
+    await expect(useStore.getState().pgChmod('/usr/share/doc/example/manual.txt', 0o600)).rejects.toThrow(
+      `copies up files up to ${formatBytes(MAX_COPY_UP_BYTES)}`,
+    );
+    expect(reads).toEqual([0]);
   });
 
   it('commit makes a read-only layer (with its diff_id) and ends the container; stop restores the image', async () => {

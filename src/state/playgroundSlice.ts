@@ -16,11 +16,14 @@ import type { LoadedImage } from '../core/session';
 import { mergedAt } from '../core/model/union';
 import {
   buildLayer,
+  chmodPath,
   lowerContent,
   makeDir,
   removePath,
+  renamePath,
   resolvePath,
   startContainer,
+  touchPath,
   writeFile,
   normalizeUserPath,
   type BuiltLayer,
@@ -29,7 +32,8 @@ import {
   type OpResult,
 } from '../core/teach/playground';
 import { composeImage, defaultCommitTag, exportDockerArchive, sha256Digest, type ExtraLayer } from '../core/teach/playgroundImage';
-import { describeError } from '../core/errors';
+import { describeError, LayerscopeError } from '../core/errors';
+import { formatBytes } from '../core/formatBytes';
 
 export type PlaygroundEvent =
   | { id: number; at: number; type: 'start'; layer: number; base: string }
@@ -70,6 +74,15 @@ export interface PlaygroundSlice {
   pgWrite(path: string, text: string): OpRecord | null;
   pgMkdir(path: string): OpRecord | null;
   pgRemove(path: string): OpRecord | null;
+  /**
+   * `chmod MODE path`, `touch path`, `mv from to`: attribute changes and renames.
+   * Async because a file from the image is copied up whole first (its bytes are
+   * read from its layer), as overlayfs without metacopy does. Rejects with the
+   * reason (also logged) when the operation is refused.
+   */
+  pgChmod(path: string, mode: number): Promise<OpRecord | null>;
+  pgTouch(path: string): Promise<OpRecord | null>;
+  pgRename(from: string, to: string): Promise<OpRecord | null>;
   /** Turn the read-write layer into a new read-only image layer (`docker commit`). */
   pgCommit(message: string): Promise<void>;
   /** A `docker save` archive of the image plus the committed layers. */
@@ -80,6 +93,13 @@ export interface PlaygroundSlice {
 
 /** Files larger than this are not opened in the editor: a textarea with megabytes of text is unusable, and this is a teaching tool. */
 export const MAX_EDIT_BYTES = 256 * 1024;
+/**
+ * Largest lower file chmod, touch or rename copies up in the page. The
+ * read-write layer lives in memory and is rewritten as a tar after every
+ * operation (buildLayer), so each later click would copy this much again; the
+ * playground is for seeing what a copy-up costs, which a few MB already show.
+ */
+export const MAX_COPY_UP_BYTES = 16 * 1024 * 1024;
 /** Events kept in the log: enough for a session, bounded so a script of thousands of operations cannot grow it forever. */
 export const MAX_EVENTS = 200;
 
@@ -146,6 +166,46 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
     }
   };
 
+  /**
+   * The bytes a copy-up of `userPath` needs: its lower file's contents when the
+   * path is a file (or hardlink) from the image not yet in the read-write layer;
+   * undefined when nothing is copied up (already in the layer, a directory, a
+   * symlink, a path that does not exist: the operation itself says what is wrong).
+   */
+  const copyUpBytes = async (c: Container, userPath: string): Promise<Uint8Array | undefined> => {
+    const path = normalizeUserPath(userPath);
+    const r = resolvePath(c, path);
+    if (!r || r.rw || !r.lower || (r.lower.kind !== 'file' && r.lower.kind !== 'hardlink')) return undefined;
+    const ref = lowerContent(c.lower, path);
+    if (!ref) return undefined;
+    if (ref.size > MAX_COPY_UP_BYTES)
+      throw new LayerscopeError(
+        'LIMIT',
+        `/${path} is ${formatBytes(ref.size)}: the playground copies up files up to ${formatBytes(MAX_COPY_UP_BYTES)} (overlayfs would copy all of it into the read-write layer first)`,
+      );
+    // Layer indexes of the container's lower image are those of the image shown (the overlay sits above them).
+    return get().readEntry(ref.layer, ref.entry);
+  };
+
+  /** An operation that may need a lower file's bytes first: read them (busy meanwhile), then apply to the same container. */
+  const applyWithCopyUp = async (label: string, paths: string[], op: (c: Container, data: Uint8Array | undefined) => OpResult): Promise<OpRecord | null> => {
+    const pg = get().pg;
+    const c = pg.container;
+    if (!c || pg.busy) return null;
+    let data: Uint8Array | undefined;
+    try {
+      set({ pg: { ...pg, busy: label } });
+      for (const p of paths) data ??= await copyUpBytes(c, p);
+    } catch (e) {
+      set((s) => ({ pg: { ...s.pg, busy: null, events: log(s.pg, { type: 'error', message: describeError(e) }) } }));
+      throw e;
+    }
+    set((s) => ({ pg: { ...s.pg, busy: null } }));
+    // Removed or restarted while the bytes were read: they belong to another container's view.
+    if (get().pg.container?.lower !== c.lower) return null;
+    return apply((cur) => op(cur, data));
+  };
+
   return {
     pg: EMPTY,
     pgSetOpen: (open) => set((s) => ({ pg: { ...s.pg, open } })),
@@ -173,6 +233,9 @@ export const createPlaygroundSlice: StateCreator<AppState, [], [], PlaygroundSli
     pgWrite: (path, text) => apply((c) => writeFile(c, path, new TextEncoder().encode(text), nowSeconds())),
     pgMkdir: (path) => apply((c) => makeDir(c, path, nowSeconds())),
     pgRemove: (path) => apply((c) => removePath(c, path, nowSeconds())),
+    pgChmod: (path, mode) => applyWithCopyUp('Copying up…', [path], (c, data) => chmodPath(c, path, mode, nowSeconds(), data)),
+    pgTouch: (path) => applyWithCopyUp('Copying up…', [path], (c, data) => touchPath(c, path, nowSeconds(), data)),
+    pgRename: (from, to) => applyWithCopyUp('Copying up…', [from], (c, data) => renamePath(c, from, to, nowSeconds(), data)),
 
     pgCommit: async (message) => {
       const pg = get().pg;

@@ -361,6 +361,10 @@ describe('container playground: the read-write layer', () => {
     const e = m.built.paths.indexOf('etc/passwd.old');
     expect(m.built.index.mtimes[e]).toBe(1_700_000_000); // rename keeps the mtime
     expect(tarList(m.built.tar).map((l) => l.split(/\s+/).pop())).toEqual(['etc/', 'etc/.wh.passwd', 'etc/passwd.old']);
+    // The copy remembers where it came from (the page says so), through a second rename too.
+    expect(r.container.entries.get('etc/passwd.old')!.copiedFrom).toEqual({ layer: 0, path: 'etc/passwd' });
+    const again = renamePath(r.container, '/etc/passwd.old', '/etc/passwd.bak', NOW);
+    expect(again.container.entries.get('etc/passwd.bak')!.copiedFrom).toEqual({ layer: 0, path: 'etc/passwd' });
   });
 
   it('rename inside the read-write layer moves entries; a lower directory is refused as overlayfs refuses it (EXDEV)', () => {

@@ -63,6 +63,12 @@ export interface RwEntry {
   mtime: number;
   /** Symlink target (raw). */
   linkname: string;
+  /**
+   * Where a copy-up took this entry from (set by chmod/touch/rename, kept when it
+   * is renamed again): a renamed copy has no lower version at its own path, yet
+   * its bytes are a lower layer's. Not written to the tar.
+   */
+  copiedFrom?: { layer: number; path: string };
 }
 
 /** The image below the container: read-only, fixed for the container's life. */
@@ -514,20 +520,50 @@ function upperCopy(
     if (!lowerData || lowerData.length !== size) throw new LayerscopeError('NOT_FOUND', `/${path}: its ${size} bytes are needed for the copy-up`);
     const src = lower.kind === 'hardlink' ? (lowerStat(c.lower, lower.linkname) ?? lower) : lower;
     return {
-      entry: { path, kind: 'file', data: lowerData, mode: src.mode, uid: src.uid, gid: src.gid, mtime: src.mtime, linkname: '' },
+      entry: {
+        path,
+        kind: 'file',
+        data: lowerData,
+        mode: src.mode,
+        uid: src.uid,
+        gid: src.gid,
+        mtime: src.mtime,
+        linkname: '',
+        copiedFrom: { layer: lower.layer, path },
+      },
       copyUp: { layer: lower.layer, size },
     };
   }
   if (lower.kind === 'dir') {
     // A directory is copied up as an empty directory: its lower children stay below and still show (overlayfs merges them).
     return {
-      entry: { path, kind: 'dir', data: null, mode: lower.mode, uid: lower.uid, gid: lower.gid, mtime: lower.mtime, linkname: '' },
+      entry: {
+        path,
+        kind: 'dir',
+        data: null,
+        mode: lower.mode,
+        uid: lower.uid,
+        gid: lower.gid,
+        mtime: lower.mtime,
+        linkname: '',
+        copiedFrom: { layer: lower.layer, path },
+      },
       copyUp: { layer: lower.layer, size: 0 },
     };
   }
   if (lower.kind === 'symlink') {
     return {
-      entry: { path, kind: 'symlink', data: null, mode: 0o777, uid: lower.uid, gid: lower.gid, mtime: lower.mtime, linkname: lower.linkname },
+      entry: {
+        path,
+        kind: 'symlink',
+        data: null,
+        mode: 0o777,
+        uid: lower.uid,
+        gid: lower.gid,
+        mtime: lower.mtime,
+        linkname: lower.linkname,
+        copiedFrom: { layer: lower.layer, path },
+      },
       copyUp: { layer: lower.layer, size: 0 },
     };
   }

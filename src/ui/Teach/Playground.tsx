@@ -1,6 +1,7 @@
 /**
  * The container playground panel: start a container from the image shown,
- * create, edit and delete files and directories in its read-write layer, and
+ * create, edit, delete, chmod, touch and rename files and directories in its
+ * read-write layer, and
  * watch the layer fill with copied-up files, whiteouts and opaque markers (the
  * diagram and tree show the same layer, published through the store). Commit
  * turns it into an image layer; Download writes the result as a `docker save`
@@ -10,7 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useStore } from '../../state/store';
 import { MAX_EDIT_BYTES, defaultCommitTag, type PlaygroundEvent } from '../../state/playgroundSlice';
-import { normalizeUserPath, resolvePath, type Container, type OpRecord } from '../../core/teach/playground';
+import { normalizeUserPath, resolvePath, type Container, type OpRecord, type Resolved } from '../../core/teach/playground';
 import { EntryKind } from '../../core/types';
 import { modeOctal } from '../../state/treeModel';
 import { describeError } from '../../core/errors';
@@ -26,6 +27,50 @@ import { SafeText } from '../format/SafeText';
 import { selectPlaygroundBase, selectShown, selectStatus } from '../../state/selectors';
 
 type Editor = { path: string; text: string; mode: 'edit' | 'new'; binary: boolean; truncated: boolean; size: number };
+/** The chmod or rename form under the buttons, for the path it was opened on. */
+type AttrForm = { op: 'chmod' | 'rename'; path: string; value: string };
+
+/** What `chmod` accepts here: 3 or 4 octal digits (the permission bits, optionally setuid/setgid/sticky). */
+const OCTAL_MODE = /^[0-7]{3,4}$/;
+
+/**
+ * What a chmod or rename of `r` is about to do to the layers, said before it
+ * is done (the same rules core/teach/playground.ts applies).
+ */
+export function attrPlan(op: 'chmod' | 'rename', r: Resolved, layerIndex: number): { text: string; refused: boolean } {
+  const sizeOf = r.lower ? formatBytes(r.lower.size) : '';
+  if (r.rw)
+    return {
+      text:
+        op === 'chmod'
+          ? `Already in the read-write layer: only its mode changes, nothing is copied.`
+          : `Already in the read-write layer: it simply moves${r.lower ? `, and a whiteout hides layer ${r.lower.layer}’s version at the old name` : ''}.`,
+      refused: false,
+    };
+  const lower = r.lower!;
+  if (op === 'chmod') {
+    if (lower.kind === 'file' || lower.kind === 'hardlink')
+      return {
+        text: `From layer ${lower.layer}, read-only: overlayfs copies the whole file (${sizeOf}) up into layer ${layerIndex} first, then changes the copy’s mode — Docker’s overlay2 does not use metacopy.`,
+        refused: false,
+      };
+    if (lower.kind === 'dir')
+      return {
+        text: `From layer ${lower.layer}: the directory entry alone is copied up into layer ${layerIndex}; its contents stay below and still show through.`,
+        refused: false,
+      };
+    return { text: `A ${lower.kind} from layer ${lower.layer}.`, refused: false };
+  }
+  if (lower.kind === 'dir')
+    return {
+      text: `A directory from layer ${lower.layer}: overlayfs refuses to rename it (EXDEV; redirect_dir is off in Docker’s overlay2), so \`mv\` copies the whole tree and deletes the original. Do that by hand: create the new directory and files, then delete this one.`,
+      refused: true,
+    };
+  return {
+    text: `From layer ${lower.layer}, read-only: rename cannot change that layer, so the ${lower.kind === 'symlink' ? 'link' : `whole file (${sizeOf})`} is copied up under the new name and the old name gets a whiteout (\`.wh.<name>\`) — both land in layer ${layerIndex}.`,
+    refused: false,
+  };
+}
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 
@@ -157,6 +202,9 @@ function memberNote(c: Container, path: string, kind: string): string {
   const r = resolvePath(c, path);
   if (kind === 'dir') return r?.lower ? `copied up from layer ${r.lower.layer}` : 'new directory';
   if (r?.lower) return `copy-up of layer ${r.lower.layer}\u2019s file`;
+  // Renamed: no lower version at this path, but the bytes are a lower layer's copy.
+  const from = c.entries.get(path)?.copiedFrom;
+  if (from && from.path !== path) return `copy-up of layer ${from.layer}\u2019s /${from.path}, renamed`;
   return 'new';
 }
 
@@ -168,6 +216,7 @@ export function Playground({ onClose }: { onClose(): void }) {
   const selectedPath = useStore((s) => s.selectedPath);
   const [path, setPath] = useState(selectedPath ?? '/');
   const [editor, setEditor] = useState<Editor | null>(null);
+  const [form, setForm] = useState<AttrForm | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState('');
   const [tag, setTag] = useState('');
@@ -218,6 +267,44 @@ export function Playground({ onClose }: { onClose(): void }) {
     }
   };
 
+  const runAsync = async (f: () => Promise<void>) => {
+    setError(null);
+    try {
+      await f();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  const chmod = () =>
+    form?.op === 'chmod' &&
+    void runAsync(async () => {
+      const v = form.value.trim();
+      if (!OCTAL_MODE.test(v)) throw new Error(`"${v}" is not an octal mode: use 3 or 4 digits 0–7, e.g. 600 or 0755`);
+      const r = await useStore.getState().pgChmod(form.path, Number.parseInt(v, 8));
+      setForm(null);
+      // A directory's own entry was copied up: open it, its lower contents still show through.
+      if (r?.op === 'chmod') revealPath(r.path, { expand: r.kind === 'dir' });
+    });
+
+  const rename = () =>
+    form?.op === 'rename' &&
+    void runAsync(async () => {
+      const r = await useStore.getState().pgRename(form.path, form.value);
+      setForm(null);
+      if (r?.op !== 'rename') return;
+      // The old name stays in the tree as deleted when a whiteout hides a lower version there.
+      if (r.whiteout && !useStore.getState().showDeleted) useStore.getState().setView({ showDeleted: true });
+      revealPath(r.path);
+      setPath(r.path);
+    });
+
+  const touch = () =>
+    void runAsync(async () => {
+      const r = await useStore.getState().pgTouch(path);
+      if (r) revealPath(r.path);
+    });
+
   const openEditor = async () => {
     if (!c || !target?.p) return;
     setError(null);
@@ -238,6 +325,7 @@ export function Playground({ onClose }: { onClose(): void }) {
         );
         return;
       }
+      setForm(null);
       setEditor({ path: '/' + target.p, text: t.text, mode: 'edit', binary: t.binary, truncated: t.truncated, size: t.size });
     } catch (e) {
       setError(describeError(e));
@@ -275,6 +363,10 @@ export function Playground({ onClose }: { onClose(): void }) {
   const canAct = status === 'ready' && !pg.busy;
   const isFile = target?.r && (target.r.kind === 'file' || target.r.kind === 'hardlink');
   const isDir = target?.r?.kind === 'dir';
+  // The form acts on the path it was opened for; typing another path closes it.
+  const formTarget = form && target?.p !== undefined && target.p !== null && '/' + target.p === form.path ? target.r : null;
+  const plan = form && formTarget ? attrPlan(form.op, formTarget, layerIndex) : null;
+  const modeOf = (r: Resolved) => ((r.rw ? r.rw.mode : (r.lower?.mode ?? 0)) & 0o7777).toString(8).padStart(3, '0');
 
   return createPortal(
     <aside
@@ -357,8 +449,8 @@ export function Playground({ onClose }: { onClose(): void }) {
                       : target.p === ''
                         ? 'the root directory: every layer below merged, plus this container’s changes'
                         : target.r.rw
-                          ? `${target.r.kind}, in the read-write layer${target.r.lower ? ` (copied up from layer ${target.r.lower.layer})` : ''}`
-                          : `${target.r.kind}, from layer ${target.r.lower!.layer} (read-only)`}
+                          ? `${target.r.kind}, in the read-write layer${target.r.lower ? ` (copied up from layer ${target.r.lower.layer})` : ''} · mode ${modeOf(target.r)}`
+                          : `${target.r.kind}, from layer ${target.r.lower!.layer} (read-only) · mode ${modeOf(target.r)}`}
                 </p>
                 <div className="teach-pg-buttons">
                   <button type="button" className="btn btn-sm" data-testid="pg-edit" disabled={!canAct || !isFile} onClick={() => void openEditor()}>
@@ -369,7 +461,11 @@ export function Playground({ onClose }: { onClose(): void }) {
                     className="btn btn-sm"
                     data-testid="pg-new-file"
                     disabled={!canAct || !!target?.r || !target?.p}
-                    onClick={() => target?.p && setEditor({ path: '/' + target.p, text: '', mode: 'new', binary: false, truncated: false, size: 0 })}
+                    onClick={() => {
+                      if (!target?.p) return;
+                      setForm(null);
+                      setEditor({ path: '/' + target.p, text: '', mode: 'new', binary: false, truncated: false, size: 0 });
+                    }}
                   >
                     New file
                   </button>
@@ -407,6 +503,98 @@ export function Playground({ onClose }: { onClose(): void }) {
                     Delete{isDir ? ' (rm -rf)' : ''}
                   </button>
                 </div>
+                <div className="teach-pg-buttons teach-pg-attrs">
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    data-testid="pg-chmod"
+                    aria-expanded={form?.op === 'chmod' && !!formTarget}
+                    disabled={!canAct || !target?.r || !target?.p || target.r.kind === 'symlink'}
+                    title={
+                      target?.r?.kind === 'symlink'
+                        ? 'chmod follows a symlink to its target: select the target'
+                        : 'Change the mode (a file from the image is copied up whole first)'
+                    }
+                    onClick={() => {
+                      if (!target?.p || !target.r) return;
+                      setEditor(null);
+                      setError(null);
+                      setForm(form?.op === 'chmod' && formTarget ? null : { op: 'chmod', path: '/' + target.p, value: modeOf(target.r) });
+                    }}
+                  >
+                    chmod…
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    data-testid="pg-touch"
+                    disabled={!canAct || !target?.p || (!!target.r && target.r.kind === 'symlink')}
+                    title={target?.r ? 'Set the modification time to now (a file from the image is copied up whole first)' : 'Create an empty file'}
+                    onClick={touch}
+                  >
+                    Touch
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    data-testid="pg-rename"
+                    aria-expanded={form?.op === 'rename' && !!formTarget}
+                    disabled={!canAct || !target?.r || !target?.p}
+                    title="Rename or move (a file from the image: copy-up under the new name + a whiteout at the old one)"
+                    onClick={() => {
+                      if (!target?.p) return;
+                      setEditor(null);
+                      setError(null);
+                      setForm(form?.op === 'rename' && formTarget ? null : { op: 'rename', path: '/' + target.p, value: '/' + target.p });
+                    }}
+                  >
+                    Rename…
+                  </button>
+                </div>
+                {form && formTarget && plan && (
+                  <form
+                    className="teach-editor teach-pg-form"
+                    data-testid="pg-form"
+                    data-op={form.op}
+                    aria-label={form.op === 'chmod' ? `chmod ${displayName(form.path)}` : `Rename ${displayName(form.path)}`}
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      if (form.op === 'chmod') chmod();
+                      else rename();
+                    }}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Escape') {
+                        e.stopPropagation();
+                        setForm(null);
+                      }
+                    }}
+                  >
+                    <label className="teach-field">
+                      <span>{form.op === 'chmod' ? `New mode of ${displayName(form.path)} (octal)` : `New path for ${displayName(form.path)}`}</span>
+                      <input
+                        className="input mono"
+                        data-testid="pg-form-value"
+                        value={form.value}
+                        spellCheck={false}
+                        inputMode={form.op === 'chmod' ? 'numeric' : undefined}
+                        onChange={(e) => setForm({ ...form, value: e.target.value })}
+                        // biome-ignore lint/a11y/noAutofocus: focus moves into the form the user has just opened
+                        autoFocus
+                      />
+                    </label>
+                    <p className="teach-note" data-testid="pg-form-plan">
+                      <Rich text={plan.text} />
+                    </p>
+                    <div className="teach-pg-buttons">
+                      <button type="submit" className="btn btn-sm btn-primary" data-testid="pg-form-apply" disabled={!canAct || plan.refused}>
+                        {form.op === 'chmod' ? 'chmod' : 'Rename'}
+                      </button>
+                      <button type="button" className="btn btn-sm" onClick={() => setForm(null)}>
+                        Cancel
+                      </button>
+                    </div>
+                  </form>
+                )}
                 {error && (
                   <p className="teach-error" role="alert">
                     {error}

@@ -74,7 +74,7 @@ export const CONCEPTS: Concept[] = [
     title: 'Copy-on-write (copy-up)',
     body: [
       'Lower layers are read-only and shared, so they are never written. The first time a container changes a file that comes from a lower layer (its contents, or with overlayfs\u2019s default settings even just its mode or owner), overlayfs first copies the whole file up into the container\u2019s read-write layer, then changes the copy. From then on the copy covers the original.',
-      'Consequences: a one-byte change to a 100 MB file costs 100 MB in the container layer, and in the image if the change is committed; the original bytes stay in their layer.',
+      'Consequences: a one-byte change to a 100 MB file costs 100 MB in the container layer, and in the image if the change is committed; the original bytes stay in their layer. A `chmod` or `touch` alone costs the same (Docker\u2019s overlay2 mounts without `metacopy=on`), and renaming a lower file copies it up under the new name and writes a whiteout at the old one, since the lower layer cannot change.',
     ],
     source: 'Linux Documentation/filesystems/overlayfs.rst "Non-directories" (copy_up)',
     shows: ['[data-part="container"]', '[data-testid="pg-start"]'],

@@ -426,7 +426,7 @@ export function planTour(img: LoadedImage): TourStep[] {
     concept: 'cow',
     title: 'Containers add a read-write layer',
     body: [
-      '`docker run` puts a thin, empty, writable layer on top \u2014 the dashed band. Writing to a file from a lower layer first copies the whole file up into it (copy-on-write); deleting one writes a whiteout there; the image\u2019s layers are never touched.',
+      '`docker run` puts a thin, empty, writable layer on top \u2014 the dashed band. Writing to a file from a lower layer first copies the whole file up into it (copy-on-write), and so does a mere `chmod` or `touch` of it (Docker\u2019s overlay2 does not use metacopy); deleting one writes a whiteout there; renaming one does both, as overlayfs does: a copy-up under the new name and a whiteout at the old. The image\u2019s layers are never touched.',
       '`docker commit` turns that layer into a new read-only layer. Try it all in the container playground.',
     ],
     present: true,
