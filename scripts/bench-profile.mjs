@@ -57,29 +57,53 @@ function analyse(trace, t0us, t1us) {
   const th = (pid, tid) => {
     const k = `${pid}:${tid}`;
     if (!threads.has(k))
-      threads.set(k, { name: k, busy: 0, first: Infinity, last: -Infinity, self: new Map(), groups: new Map(), sampled: 0, slices: new Float64Array(SLICES) });
+      threads.set(k, {
+        name: k,
+        busy: 0,
+        cpu: 0,
+        first: Infinity,
+        last: -Infinity,
+        self: new Map(),
+        groups: new Map(),
+        sampled: 0,
+        slices: new Float64Array(SLICES),
+      });
     return threads.get(k);
   };
   const profiles = new Map(); // id -> {thread, nodes: Map, lastTs}
   for (const e of trace.traceEvents) {
     if (e.ph === 'M' && e.name === 'thread_name') th(e.pid, e.tid).name = e.args.name;
   }
-  for (const e of trace.traceEvents) {
-    if (e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.dur) {
-      const a = Math.max(e.ts, t0us);
-      const b = Math.min(e.ts + e.dur, t1us);
-      if (b > a) {
-        const t = th(e.pid, e.tid);
-        t.busy += b - a;
-        // busy time per twentieth of the load, for the timeline
-        const w = (t1us - t0us) / SLICES;
-        for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
-          t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
-        }
-        t.first = Math.min(t.first, a);
-        t.last = Math.max(t.last, b);
+  // Tasks: 'RunTask' and 'ThreadControllerImpl::RunTask' nest inside each other on some
+  // threads and not on others; only the outermost of each nest is counted (counting both
+  // doubled the main thread's busy time).
+  const tasks = trace.traceEvents
+    .filter((e) => e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.dur)
+    .sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+  const outerEnd = new Map(); // "pid:tid" -> end of the outermost task running
+  for (const e of tasks) {
+    const k = `${e.pid}:${e.tid}`;
+    if ((outerEnd.get(k) ?? -Infinity) >= e.ts + e.dur) continue;
+    outerEnd.set(k, e.ts + e.dur);
+    const a = Math.max(e.ts, t0us);
+    const b = Math.min(e.ts + e.dur, t1us);
+    if (b > a) {
+      const t = th(e.pid, e.tid);
+      t.busy += b - a;
+      // CPU time (the trace's thread duration, scaled to the part inside the window): on a
+      // loaded machine a thread is descheduled for much of its tasks' wall time, so busy
+      // (wall) time says how long, CPU time says how much work.
+      if (e.tdur) t.cpu += (e.tdur * (b - a)) / e.dur;
+      // busy time per twentieth of the load, for the timeline
+      const w = (t1us - t0us) / SLICES;
+      for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
+        t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
       }
+      t.first = Math.min(t.first, a);
+      t.last = Math.max(t.last, b);
     }
+  }
+  for (const e of trace.traceEvents) {
     if (e.name === 'Profile' && e.args?.data) profiles.set(e.id, { thread: th(e.pid, e.tid), nodes: new Map(), ts: e.args.data.startTime ?? e.ts });
     if (e.name === 'ProfileChunk' && e.args?.data) {
       let p = profiles.get(e.id);
@@ -114,6 +138,22 @@ const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
 const SLICES = 40;
 const shade = (f) => ' .:-=+*#%@'[Math.min(9, Math.round(f * 9))];
 
+/** The gunzip floor (scripts/bench/floor.html) traced: its threads, as analyse() gives them. */
+async function traceFloor(b, ranges) {
+  if (ranges.length === 0) return [];
+  const page = await b.context.newPage();
+  try {
+    await page.goto(new URL('__bench/floor.html', b.url).href);
+    await page.setInputFiles('#file', file);
+    await b.browser.startTracing(page, { categories: CATEGORIES });
+    await page.evaluate((r) => window.gunzipFloor(r), ranges);
+    const trace = JSON.parse((await b.browser.stopTracing()).toString());
+    return analyse(trace, 0, Infinity);
+  } finally {
+    await page.close();
+  }
+}
+
 if (unminified) {
   const { build } = await import('vite');
   await build({ root, logLevel: 'warn', build: { minify: false, outDir: 'dist-profile', emptyOutDir: true } });
@@ -134,6 +174,9 @@ try {
       .join(' ')}`,
   );
   const floor = await measureFloors(b, file, ranges);
+  // The gunzip floor once more, traced: the CPU each of its threads used is what the
+  // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
+  const floorThreads = await traceFloor(b, ranges);
   const page = await b.context.newPage();
   await page.goto(b.url);
   await page.waitForSelector('[data-state="empty"]');
@@ -168,8 +211,20 @@ try {
   console.log(
     `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
   );
-  for (const th of analyse(trace, t0, t1)) {
-    console.log(`\n## ${th.name}: busy ${ms(th.busy)} from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`);
+  const pageThreads = analyse(trace, t0, t1);
+  const cpuOf = (threads) => threads.reduce((n, th) => n + th.cpu, 0);
+  const byName = (threads) =>
+    [...threads.reduce((m, th) => m.set(th.name, (m.get(th.name) ?? 0) + th.cpu), new Map())]
+      .sort((x, y) => y[1] - x[1])
+      .map(([n, v]) => `${n} ${ms(v)}`)
+      .join('; ');
+  console.log(`CPU (thread time, all threads): page ${ms(cpuOf(pageThreads))}, floor ${ms(cpuOf(floorThreads))}`);
+  console.log(`   page by thread: ${byName(pageThreads)}`);
+  console.log(`   floor by thread: ${byName(floorThreads)}`);
+  for (const th of pageThreads) {
+    console.log(
+      `\n## ${th.name}: busy ${ms(th.busy)} (CPU ${ms(th.cpu)}) from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`,
+    );
     const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
     const w = (t1 - t0) / SLICES;
     console.log(`   timeline |${[...th.slices].map((v) => shade(v / w)).join('')}|`);

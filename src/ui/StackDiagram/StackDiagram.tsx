@@ -438,7 +438,6 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
     '--layer': layerColor(index),
     '--layer-tint': layerTint(index),
     '--hatch': `${hatch}%`,
-    '--progress': `${pct}%`,
   } as CSSProperties;
 
   return (
@@ -464,7 +463,7 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
       onDoubleClick={onOpen}
     >
       {hatch > 0 && <div className="sd-hatch" aria-hidden="true" />}
-      {state === 'decompressing' && <div className="sd-progress" aria-hidden="true" />}
+      {state === 'decompressing' && <div className="sd-progress" aria-hidden="true" style={{ transform: `scaleX(${pct / 100})` }} />}
       <div className="sd-line sd-line1">
         <span className="sd-idx num">{index}</span>
         {container ? (
