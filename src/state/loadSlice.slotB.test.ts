@@ -140,6 +140,8 @@ describe('slot b: the second image of a comparison, in the store', () => {
     const g = gatedScanner();
     const store = createAppStore(inProcessHost(g.scanner));
     await store.getState().openFile(file(EXAMPLE));
+    // A's own digest check replaces its state when done: let it finish, so that any later change to slot a is B's doing
+    await until(store, (s) => s.slots.a.kind === 'ready' && s.slots.a.digests === 'checked');
     const a = store.getState().slots.a;
     g.hold();
     const done = store.getState().openFile(file(OTHER), { slot: 'b' });
@@ -163,6 +165,8 @@ describe('slot b: the second image of a comparison, in the store', () => {
   it('B failing: slot b holds the error, named "B: …" for the comparison; A stays ready and shown', async () => {
     const store = createAppStore(inProcessHost());
     await store.getState().openFile(file(EXAMPLE));
+    // A's own digest check replaces its state when done: let it finish, so that any later change to slot a is B's doing
+    await until(store, (s) => s.slots.a.kind === 'ready' && s.slots.a.digests === 'checked');
     const a = store.getState().slots.a;
     const notes = new File([te.encode('just some notes, not an archive\n')], 'notes.txt', { lastModified: 1 });
     await store.getState().openFile(notes, { slot: 'b' });
@@ -196,6 +200,31 @@ describe('slot b: the second image of a comparison, in the store', () => {
     // the shared base is the very same stored blob in both: what lets the comparison skip hashing it
     expect(b.loaded.image.layers[0]!.blob).toEqual(a.loaded.image.layers[0]!.blob);
     expect(s.slots.a).toBe(a);
+  });
+
+  it('the base two platforms share is hashed once, not once per slot (the other slot’s digests reused, done or in flight)', async () => {
+    for (const waitForA of [true, false]) {
+      const g = gatedScanner();
+      const store = createAppStore(inProcessHost(g.scanner));
+      const f = twoPlatforms();
+      await store.getState().openFile(f);
+      if (waitForA) await until(store, (s) => s.slots.a.kind === 'ready' && s.slots.a.digests === 'checked');
+      const a = store.getState().slots.a as ReadyLoad;
+      await store.getState().openFile(f, { slot: 'b', platform: 'linux/arm64/v8', opened: a.opened });
+      const s = await until(
+        store,
+        (x) => x.slots.a.kind === 'ready' && x.slots.a.digests === 'checked' && x.slots.b.kind === 'ready' && x.slots.b.digests === 'checked',
+      );
+      // a: its 2 layers; b: its own top layer only (the base's digests are a's)
+      expect(g.calls.hashes, waitForA ? 'after a was checked' : 'while a was checking').toBe(3);
+      const la = (s.slots.a as ReadyLoad).loaded;
+      const lb = (s.slots.b as ReadyLoad).loaded;
+      expect(lb.layers[0]!.diffIdComputed).toBe(la.layers[0]!.diffIdComputed);
+      expect(lb.layers[0]!.diffIdComputed).toBe(lb.image.layers[0]!.diffId);
+      expect(lb.layers[1]!.diffIdComputed).toBe(lb.image.layers[1]!.diffId);
+      // what B's integrity says is still checked layer by layer: both ok
+      expect(lb.integrity.map((c) => c.diffId)).toEqual(['ok', 'ok']);
+    }
   });
 
   it('pickImage chooses B’s image once its archive is known (the URL naming a platform); slot a’s shared link never applies to b', async () => {

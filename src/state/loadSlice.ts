@@ -258,18 +258,65 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
       verifies[slot] = null;
     };
 
+    /** Each slot's digest check while it runs (the other slot of the same archive waits for it: see `sharedDigests`). */
+    const checking: Record<SlotName, Promise<void> | null> = { a: null, b: null };
+
+    /**
+     * Two images (or platforms) of one archive open in both slots share stored layers:
+     * the very same bytes of the file. Whatever the other slot's digest check computed
+     * for them is this slot's too, so each shared blob is hashed once, not once per
+     * slot (a comparison of two platforms of an index hashed their common base twice).
+     * Layers listed from a table of contents are left to this slot's own check, which
+     * also compares their tar with the TOC's listing. Resume points go along with the
+     * digests (they are keyed by layer, and the other slot's are of the same bytes).
+     */
+    const sharedDigests = (slot: SlotName, img: LoadedImage): LoadedImage => {
+      const other = get().slots[slot === 'a' ? 'b' : 'a'];
+      if (other.kind !== 'ready' || other.loaded.outer !== img.outer) return img;
+      const known = new Map<string, { idx: LayerIndex; ref: LayerRef }>();
+      other.loaded.image.layers.forEach((ref, i) => {
+        const idx = other.loaded.layers[i];
+        if (idx?.diffIdComputed && idx.digestComputed && !idx.toc) known.set(`${ref.blob.offset}:${ref.blob.size}`, { idx, ref });
+      });
+      let reused = false;
+      const layers = img.layers.map((idx, i) => {
+        const ref = img.image.layers[i]!;
+        const k = known.get(`${ref.blob.offset}:${ref.blob.size}`);
+        if (!idx || idx.error || idx.toc || (idx.diffIdComputed && idx.digestComputed) || !k) return idx;
+        reused = true;
+        const points = resumePoints.get(k.ref);
+        if (points && !resumePoints.has(ref)) resumePoints.set(ref, points);
+        return { ...idx, diffIdComputed: k.idx.diffIdComputed, digestComputed: k.idx.digestComputed };
+      });
+      return reused ? { ...img, layers } : img;
+    };
+
     /**
      * The integrity pass after the image is shown: uncompressed layers were indexed
      * from their headers only, so their bytes are hashed now, in the workers, while
      * the page is already usable. The result replaces the slot's state only if it
      * still shows that load.
      */
-    const verify = async (slot: SlotName, ready: ReadyLoad): Promise<void> => {
+    const verify = (slot: SlotName, ready: ReadyLoad): Promise<void> => {
+      const run = runVerify(slot, ready);
+      const mine = run.finally(() => {
+        if (checking[slot] === mine) checking[slot] = null;
+      });
+      checking[slot] = mine;
+      return mine;
+    };
+
+    const runVerify = async (slot: SlotName, ready: ReadyLoad): Promise<void> => {
       const ctl = new AbortController();
       verifies[slot] = ctl;
       let verified: LoadedImage | null = null;
       try {
-        verified = await verifyImage(ready.loaded, {
+        // The other slot checking the same archive's layers: wait for it, then take what it computed.
+        const other = get().slots[slot === 'a' ? 'b' : 'a'];
+        const otherCheck = checking[slot === 'a' ? 'b' : 'a'];
+        if (otherCheck && other.kind === 'ready' && other.loaded.outer === ready.loaded.outer) await otherCheck;
+        if (ctl.signal.aborted) return;
+        verified = await verifyImage(sharedDigests(slot, ready.loaded), {
           scanner: host.verifier,
           signal: ctl.signal,
           onCheckpoints: (i, points) => {
