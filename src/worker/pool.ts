@@ -12,6 +12,7 @@ import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
 import type { FromWorker, ToWorker } from './protocol';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
+import type { MetadataInput, MetadataSecret } from '../core/audit/secrets/scan';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
@@ -32,7 +33,7 @@ export const INTERACTIVE_EXTRA_WORKERS = 1;
 const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'readStream' || job.msg.type === 'textDiff';
 
 /** Audit reads: background work someone is about to look at (the audit panel), ahead of the digest check. */
-const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer';
+const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer' || job.msg.type === 'scanMetadata';
 
 type Job = {
   msg: ToWorker & { id: number };
@@ -213,6 +214,13 @@ export class WorkerPool implements LayerScanner {
     );
     if (m.type !== 'audited') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.result;
+  }
+
+  /** The audit's scan of the config and history for secrets, in a worker (AuditHost.scanMetadata). */
+  async scanMetadata(input: MetadataInput, signal?: AbortSignal): Promise<MetadataSecret[]> {
+    const m = await this.run({ type: 'scanMetadata', id: 0, input }, signal);
+    if (m.type !== 'metadataScanned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+    return m.found;
   }
 
   /** The line diff of two texts, computed in a worker (it may take up to LINE_DIFF_TIMEOUT_MS). */

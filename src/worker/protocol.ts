@@ -12,6 +12,7 @@ import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
+import type { MetadataInput, MetadataSecret } from '../core/audit/secrets/scan';
 
 export type ToWorker =
   | { type: 'scan'; id: number; blob: Blob; layer: number; hash: boolean }
@@ -43,6 +44,8 @@ export type ToWorker =
   | { type: 'textDiff'; id: number; a: string; b: string }
   /** Read one layer's audit candidates in one pass and examine them (core/audit/layer.ts); progress counts files. */
   | { type: 'auditLayer'; id: number; blob: Blob; compression: Compression; layer: number; candidates: Candidate[] }
+  /** The audit's secret scan of the config's Env/Labels and the history (core/audit/secrets/scan.ts), off the main thread. */
+  | { type: 'scanMetadata'; id: number; input: MetadataInput }
   /**
    * `size` bytes from `dataOffset` of the layer's uncompressed stream as 'chunk' replies of
    * STREAM_CHUNK_BYTES (core/read/entryStream.ts), at most STREAM_WINDOW_CHUNKS ahead of the
@@ -69,6 +72,7 @@ export type FromWorker =
   | { type: 'rangesHashed'; id: number; digests: string[] }
   | { type: 'textDiffed'; id: number; diff: TextDiff }
   | { type: 'audited'; id: number; result: LayerAuditResult }
+  | { type: 'metadataScanned'; id: number; found: MetadataSecret[] }
   | { type: 'error'; id: number; code: string; message: string };
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */

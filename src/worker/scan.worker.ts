@@ -17,6 +17,7 @@ import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
 import { auditLayerContents } from '../core/audit/layer';
 import { sqlJsOpener } from '../core/audit/sqlite';
+import { scanMetadata } from '../core/audit/secrets/scan';
 // sql.js's WebAssembly as a URL the bundler emits (loaded only when an image has an rpmdb.sqlite).
 import sqlWasmUrl from 'sql.js/dist/sql-wasm-browser.wasm?url';
 
@@ -58,6 +59,8 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         onProgress: (done, total) => onProgress({ bytesRead: done, bytesTotal: total }),
       });
       post({ type: 'audited', id: msg.id, result });
+    } else if (msg.type === 'scanMetadata') {
+      post({ type: 'metadataScanned', id: msg.id, found: await scanMetadata(msg.input) });
     } else if (msg.type === 'hash') {
       const checkpoints = msg.checkpoints
         ? {

@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openImage } from '../session';
 import { auditImage, inProcessAuditHost, type AuditHost } from './audit';
+import { scanMetadata } from './secrets/scan';
 import { selectCandidates } from './candidates';
 import { auditLayerContents } from './layer';
 import { ownerOfPath } from './packages';
@@ -210,6 +211,37 @@ describe('a Debian-like image built here', () => {
       expect(r.warnings).toEqual([]);
     });
   }
+});
+
+describe("the page's way to run it", () => {
+  it('the metadata scanned by the host (a worker), the join yielding to the page: the same report', async () => {
+    const { bytes } = await debianLike(true);
+    const img = await openBuilt(bytes);
+    const inThread = await auditImage(img);
+    const inProcess = inProcessAuditHost(2);
+    const inputs: unknown[] = [];
+    let yields = 0;
+    const host: AuditHost = {
+      concurrency: 2,
+      auditLayer: inProcess.auditLayer,
+      // as the worker pool does: the input is posted (structured clone), scanned there
+      scanMetadata: async (input) => {
+        inputs.push(input);
+        return scanMetadata(structuredClone(input));
+      },
+    };
+    const paged = await auditImage(img, {
+      host,
+      yieldToHost: async () => {
+        yields++;
+        await new Promise((r) => setTimeout(r, 0));
+      },
+    });
+    expect(inputs).toHaveLength(1);
+    expect(paged).toEqual(inThread);
+    // between the join's steps at least (scanMetadata, packageHistory, fileOwnersOf, findings)
+    expect(yields).toBeGreaterThanOrEqual(4);
+  });
 });
 
 describe('an Alpine-like image built here', () => {

@@ -21,9 +21,10 @@ import { fileFindings, metadataFindings, sortFindings } from './findings';
 import { auditLayerContents, auditResultForLayer, type AuditLayerOptions } from './layer';
 import { fileOwnersOf, packageHistory, type PackageHistory } from './packages';
 import type { OpenSqlite } from './rpm';
-import { scanMetadata } from './secrets/scan';
+import { metadataInput, scanMetadata, type MetadataInput, type MetadataSecret } from './secrets/scan';
 import { sqlJsOpener } from './sqlite';
 import { Role, type AuditReport, type AuditWarning, type Candidate, type LayerAuditResult, type NotScanned, type SecretFinding } from './types';
+import { SLICE_CHECK_EVERY, slicer } from './slice';
 import { wasteItems } from './waste';
 
 /** Where a layer's candidates are read and examined: the page passes its worker pool. */
@@ -36,6 +37,8 @@ export interface AuditHost {
     candidates: Candidate[],
     opts: { signal?: AbortSignal; onProgress?(done: number, total: number): void },
   ): Promise<LayerAuditResult>;
+  /** The config's and history's secrets (secrets/scan.ts) where the host runs rules: the page's workers. Absent: in this thread. */
+  scanMetadata?(input: MetadataInput, signal?: AbortSignal): Promise<MetadataSecret[]>;
 }
 
 /** Layers audited in this thread (Node, tests). */
@@ -48,15 +51,9 @@ export function inProcessAuditHost(concurrency: number, opts: { gunzip?: AuditLa
   };
 }
 
-/**
- * Main-thread time between yields (ms) while choosing candidates and listing waste in
- * the page: a slice stays well under the 50 ms that makes a long task (issue 12: the
- * longest task ≤ 100 ms). A count of entries per slice was not enough: examining a path
- * costs ~14 µs, so 25,000 of them were a 350 ms task on the 894 MB benchmark image.
- */
-export const AUDIT_SLICE_MS = 8;
-/** Entries examined between two looks at the clock (a clock read per entry would cost more than the entry). */
-export const CANDIDATE_CHUNK = 256;
+export { AUDIT_SLICE_MS } from './slice';
+/** Entries handed to selectCandidates at a time: between two looks at the clock. */
+export const CANDIDATE_CHUNK = SLICE_CHECK_EVERY;
 
 export interface AuditProgress {
   layersDone: number;
@@ -92,20 +89,24 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   // its first position; the others get that result moved to their layer. An archive
   // listing one blob 1,000 times was otherwise read and examined 1,000 times (issue 9, point 6).
   const firstOf = copiesOf(img);
+  // Joining the layers runs where the caller is (the page's main thread): in time slices
+  // (slice.ts), each step yielding to the page whenever its slice is used up.
+  const pause = opts.yieldToHost
+    ? async () => {
+        await opts.yieldToHost!();
+        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      }
+    : undefined;
+  const selecting = slicer(pause);
   for (let L = 0; L < n; L++) {
     const idx = img.layers[L];
     const f = firstOf[L]!;
     // a copy's candidates are its first position's (the same index)
     const list: Candidate[] = f !== L ? candidates[f]! : [];
     if (idx && f === L) {
-      let t0 = performance.now();
       for (let from = 0; from < idx.count; from += CANDIDATE_CHUNK) {
         for (const c of selectCandidates(idx, from, from + CANDIDATE_CHUNK)) list.push(c);
-        if (opts.yieldToHost && performance.now() - t0 >= AUDIT_SLICE_MS) {
-          await opts.yieldToHost();
-          if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
-          t0 = performance.now();
-        }
+        await selecting.tick();
       }
       if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
     }
@@ -175,21 +176,19 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   }
   report();
 
-  // Joining the layers runs where the caller is (the page's main thread): a pause between the steps
-  // keeps each one a task of its own.
-  const pause = async () => {
-    if (opts.yieldToHost) await opts.yieldToHost();
-    if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+  // The join, on the caller's thread: each step a task of its own, the long ones sliced inside.
+  const between = async () => {
+    if (pause) await pause();
   };
-  const meta = await scanMetadata(img.image);
-  await pause();
+  const meta = host.scanMetadata ? await host.scanMetadata(metadataInput(img.image), opts.signal) : await scanMetadata(img.image, pause);
+  await between();
   const hist = packageHistory(img.union, results);
-  await pause();
-  const fileOwners = fileOwnersOf(hist.packages);
-  await pause();
+  await between();
+  const fileOwners = await fileOwnersOf(hist.packages, pause);
+  await between();
   const secrets = sortFindings([...dropPackagedDefaults(fileFindings(img.union, results), hist, fileOwners), ...metadataFindings(img.image, meta)]);
-  await pause();
-  const waste = await wasteItems(img.union, img.layers, img.image, opts.yieldToHost ? pause : undefined);
+  await between();
+  const waste = await wasteItems(img.union, img.layers, img.image, pause);
   const databases: AuditReport['databases'] = [];
   for (const r of results) {
     if (!r) continue;

@@ -15,6 +15,7 @@ import type { ImageInfo, LayerIndex } from '../types';
 import { stepInstruction } from '../model/buildStep';
 import { EntryKind } from '../types';
 import { firstEventFrom, pathOf, UnionEvent, type UnionModel } from '../model/union';
+import { slicer } from './slice';
 import type { WasteCause, WasteGroup, WasteItem } from './types';
 
 /** The advice list shows groups; items are grouped by their first three directories (`/usr/share/doc`, `/var/lib/apt`), then shown with their common directory. */
@@ -33,7 +34,17 @@ function stepOf(image: ImageInfo | null, layer: number): string {
 const isBaseImageStep = (s: string) => /^ADD\s+(file:[0-9a-f]+\s+in\s+\/|\S+\.tar(\.\w+)?\s+\/)/.test(stepInstruction(s));
 const isCopyStep = (s: string) => /^(COPY|ADD)\b/.test(stepInstruction(s));
 
-function fixFor(path: string, cause: WasteCause, created: string, hider: string): Fix {
+/** What the step that created a file was, for the advice: computed once per layer (a step's text can be kilobytes long). */
+interface CreatedBy {
+  baseImage: boolean;
+  copy: boolean;
+}
+
+function createdByOf(step: string): CreatedBy {
+  return { baseImage: isBaseImageStep(step), copy: isCopyStep(step) };
+}
+
+function fixFor(path: string, cause: WasteCause, created: CreatedBy): Fix {
   if (path.startsWith('/var/lib/apt/lists/'))
     return { kind: 'apt-lists', advice: 'clean apt lists in the install step: `RUN apt-get update && apt-get install -y … && rm -rf /var/lib/apt/lists/*`' };
   if (path.startsWith('/var/cache/apt/'))
@@ -61,46 +72,46 @@ function fixFor(path: string, cause: WasteCause, created: string, hider: string)
     return { kind: 'rewritten', advice: 'write the file once: produce its final version in a single step (or order the steps so it is not rewritten)' };
   }
   // deleted / hidden under an opaque directory / under a replaced or deleted directory
-  if (isBaseImageStep(created))
+  if (created.baseImage)
     return {
       kind: 'base-image',
       advice:
         'these bytes come with the base image, and a later `rm` cannot take them out of it: choose a smaller base (a -slim or distroless variant), or build in one stage and COPY only what is needed onto a fresh base (multi-stage build)',
     };
-  if (isCopyStep(created))
+  if (created.copy)
     return {
       kind: 'copied-then-deleted',
       advice: 'do not COPY it: exclude it with .dockerignore, or use a multi-stage build and COPY only what the final image needs',
     };
   if (/^\/tmp\/|^\/var\/tmp\//.test(path)) return { kind: 'tmp', advice: 'remove temporary files in the RUN that creates them (`RUN … && rm -rf /tmp/…`)' };
-  void hider;
   return {
     kind: 'deleted-later',
     advice: 'delete it in the same RUN that creates it (`RUN … && rm …`), or build it in another stage (multi-stage build) and COPY only the result',
   };
 }
 
-function commonDir(a: string, b: string): string {
-  const x = a.split('/');
-  const y = b.split('/');
+/**
+ * The deepest directory containing both '/'-rooted directories `a` and `b`. Compared as
+ * strings (no split into components: this runs once per waste item, on the main thread).
+ */
+export function commonDir(a: string, b: string): string {
+  if (a === b) return a;
+  const n = Math.min(a.length, b.length);
   let i = 0;
-  while (i < x.length && i < y.length && x[i] === y[i]) i++;
-  return x.slice(0, i).join('/') || '/';
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) {
+    // one is a prefix of the other: it is their directory if the longer one goes on with '/'
+    const [short, long] = a.length < b.length ? [a, b] : [b, a];
+    if (long[i] === '/' || short === '/') return short;
+  }
+  const cut = a.lastIndexOf('/', i - 1);
+  return cut <= 0 ? '/' : a.slice(0, cut);
 }
 
 function groupDir(path: string): string {
   const parts = path.split('/');
   return parts.slice(0, Math.min(parts.length - 1, GROUP_DIR_DEPTH + 1)).join('/') || '/';
 }
-
-/**
- * Main-thread time between pauses (ms): the page yields to the event loop there, so a
- * million-entry image stays responsive (as audit.ts AUDIT_SLICE_MS; a count of 50,000
- * entries was a ~200 ms task on the benchmark image, the advice text costs per item).
- */
-export const WASTE_SLICE_MS = 8;
-/** Entries between two looks at the clock. */
-const WASTE_CHUNK = 256;
 
 export async function wasteItems(
   u: UnionModel,
@@ -114,20 +125,16 @@ export async function wasteItems(
    * per version (one blob listed 1,000 times: 1,000 per file), built once.
    */
   const names = new Map<number, { path: string; dir: string }>();
-  let sinceClock = 0;
-  let t0 = performance.now();
+  // Main-thread time slices (slice.ts): the page yields to the event loop between them.
+  const slice = slicer(pause);
   for (let L = 0; L < layers.length; L++) {
     const li = layers[L];
     if (!li) continue;
     const map = u.entryNode[L];
+    const created = createdByOf(stepOf(image, L));
     for (let i = 0; i < li.count; i++) {
-      if (pause && ++sinceClock >= WASTE_CHUNK) {
-        sinceClock = 0;
-        if (performance.now() - t0 >= WASTE_SLICE_MS) {
-          await pause();
-          t0 = performance.now();
-        }
-      }
+      const p = slice.step();
+      if (p) await p;
       if (li.kinds[i] !== EntryKind.File || li.sizes[i] === 0) continue;
       const node = map?.[i] ?? -1;
       if (node <= 0) continue;
@@ -168,13 +175,17 @@ export async function wasteItems(
         names.set(node, named);
       }
       const path = named.path;
-      const fix = fixFor(path, cause, stepOf(image, L), stepOf(image, hiddenBy));
+      const fix = fixFor(path, cause, created);
       items.push({ path, bytes: li.sizes[i]!, createdBy: L, hiddenBy, cause, advice: fix.advice, group: `${fix.kind}:${L}:${hiddenBy}:${named.dir}` });
     }
   }
+  await slice.tick();
   items.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));
+  await slice.tick();
   const byGroup = new Map<string, WasteGroup>();
   for (const it of items) {
+    const p = slice.step();
+    if (p) await p;
     const g = byGroup.get(it.group);
     const dir = it.path.slice(0, it.path.lastIndexOf('/')) || '/';
     if (!g)

@@ -18,6 +18,7 @@
 import type { ImageInfo } from '../../types';
 import { assignmentScan, formatScan, lineOf } from './formats';
 import { secretlintScan, type Match } from './secretlint';
+import { slicer } from '../slice';
 import type { RawSecret } from '../types';
 
 /**
@@ -109,8 +110,25 @@ function instructionPairs(createdBy: string): { kind: string; name: string; valu
   return out;
 }
 
-export async function scanMetadata(image: ImageInfo): Promise<MetadataSecret[]> {
+/** What the metadata scan reads of an image: small enough to post to a worker (the page scans it there). */
+export interface MetadataInput {
+  config: Pick<ImageInfo['config'], 'Env' | 'Labels'>;
+  history: Pick<ImageInfo['history'][number], 'createdBy'>[];
+}
+
+/** The part of `image` scanMetadata reads. */
+export function metadataInput(image: ImageInfo): MetadataInput {
+  return { config: { Env: image.config.Env, Labels: image.config.Labels }, history: image.history.map((h) => ({ createdBy: h.createdBy })) };
+}
+
+/**
+ * `pause`: a yield between values (slice.ts), when this runs on a thread that must stay
+ * responsive. The page runs it in a worker instead (AuditHost.scanMetadata): the rule set's
+ * first use there costs ~200 ms (compiling the preset's patterns), one long task on the main thread.
+ */
+export async function scanMetadata(image: MetadataInput, pause?: () => Promise<void>): Promise<MetadataSecret[]> {
   const out: MetadataSecret[] = [];
+  const slice = slicer(pause);
   const push = (ms: Match[], source: 'config' | 'history', path: string, step?: number) => {
     for (const m of ms) out.push({ rule: m.rule, title: m.title, value: m.value, line: null, source, path, step });
   };
@@ -119,18 +137,27 @@ export async function scanMetadata(image: ImageInfo): Promise<MetadataSecret[]> 
     const name = eq < 0 ? e : e.slice(0, eq);
     const value = eq < 0 ? '' : e.slice(eq + 1);
     push(await scanAssignment(`Env:${name}`, name, value), 'config', `Env:${name}`);
+    await slice.tick();
   }
   for (const [name, value] of Object.entries(image.config.Labels ?? {})) {
     push(await scanAssignment(`Label:${name}`, name, String(value)), 'config', `Label:${name}`);
+    await slice.tick();
   }
   for (let i = 0; i < image.history.length; i++) {
     const cb = image.history[i]!.createdBy ?? '';
     if (!cb) continue;
     const found: Match[] = [];
-    for (const a of buildArgsOf(cb)) found.push(...(await scanAssignment(`history[${i}]`, a.name, a.value)));
-    for (const p of instructionPairs(cb)) found.push(...(await scanAssignment(`history[${i}]`, p.name, p.value)));
+    for (const a of buildArgsOf(cb)) {
+      found.push(...(await scanAssignment(`history[${i}]`, a.name, a.value)));
+      await slice.tick();
+    }
+    for (const p of instructionPairs(cb)) {
+      found.push(...(await scanAssignment(`history[${i}]`, p.name, p.value)));
+      await slice.tick();
+    }
     // The command text itself, for tokens and URLs with credentials.
     const byText = await scanValue(`history[${i}]`, cb);
+    await slice.tick();
     const values = new Set(found.map((f) => f.value));
     for (const m of byText) if (![...values].some((v) => v.includes(m.value) || m.value.includes(v))) found.push(m);
     push(found, 'history', `history[${i}]`, i);
