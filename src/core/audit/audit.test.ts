@@ -317,6 +317,112 @@ describe('an Alpine-like image built here', () => {
   });
 });
 
+describe('an rpm-based image built here (databases made by rpm 4.18 itself)', () => {
+  // test/fixtures/rpmdb (scripts/make-rpmdb-fixtures.sh): the database after `rpm -i` of hello
+  // and tinylib, and upgraded/: the same database after rpm upgraded hello, erased tinylib and
+  // installed newtool. Each expected.tsv is `rpm --dbpath … -qa` over it: the oracle here.
+  const RPM = join(FIX, 'rpmdb');
+  const qa = (dir: string) =>
+    readFileSync(join(dir, 'expected.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [name, version, arch, size] = l.split('\t') as [string, string, string, string];
+        return { name, version, arch, size: Number(size) };
+      });
+  const layersQa = [qa(RPM), qa(join(RPM, 'upgraded'))];
+  // The files each package lists (the .spec files' %files), as the step's layer ships them.
+  const filesOf = (name: string) => [
+    { path: `usr/bin/${name}`, data: '#!/bin/sh\n', mode: 0o755 },
+    { path: `usr/share/${name}/README`, data: `${name}\n` },
+  ];
+
+  for (const [db, at, gzip] of [
+    ['rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite', true], // rpm ≥ 4.16: Fedora 33+, RHEL/UBI 9
+    ['Packages', 'var/lib/rpm/Packages', false], // Berkeley DB: RHEL ≤ 8, CentOS 7
+  ] as const) {
+    it(`/${at} across two layers: the history per layer equals rpm -qa of each layer's database`, async () => {
+      const [before, after] = layersQa as [ReturnType<typeof qa>, ReturnType<typeof qa>];
+      const inAfter = new Map(after.map((p) => [p.name, p]));
+      const inBefore = new Map(before.map((p) => [p.name, p]));
+      const changed = after.filter((p) => inBefore.get(p.name)?.version !== p.version);
+      const removed = before.filter((p) => !inAfter.has(p.name));
+      // the fixture is what this test is about: an upgrade, a removal and an install
+      expect(changed.some((p) => inBefore.has(p.name))).toBe(true);
+      expect(changed.some((p) => !inBefore.has(p.name))).toBe(true);
+      expect(removed.length).toBeGreaterThan(0);
+      const img = await openBuilt(
+        await buildImage({
+          layers: [
+            {
+              createdBy: '/bin/sh -c #(nop) ADD file:5a3c9d0e1f in / ',
+              gzip,
+              files: [{ path: at, data: new Uint8Array(readFileSync(join(RPM, db))) }, ...before.flatMap((p) => filesOf(p.name))],
+            },
+            {
+              createdBy: '/bin/sh -c dnf upgrade -y hello && dnf remove -y tinylib && dnf install -y newtool && dnf clean all',
+              gzip,
+              files: [
+                { path: at, data: new Uint8Array(readFileSync(join(RPM, 'upgraded', db))) },
+                ...changed.flatMap((p) => filesOf(p.name)),
+                ...removed.flatMap((p) => [{ path: `usr/bin/.wh.${p.name}` }, { path: `usr/share/.wh.${p.name}` }]),
+              ],
+            },
+          ],
+        }),
+      );
+      const r = await auditImage(img);
+      expect(r.warnings).toEqual([]);
+      expect(r.notScanned).toEqual([]);
+      expect(r.databases).toEqual([
+        { path: `/${at}`, layer: 0, ecosystem: 'rpm', packages: before.length },
+        { path: `/${at}`, layer: 1, ecosystem: 'rpm', packages: after.length },
+      ]);
+
+      // What the history says is installed as of each layer: the last event at or below it.
+      const asOf = (L: number) =>
+        r.packages
+          .flatMap((p) => {
+            const last = p.history.filter((h) => h.layer <= L).at(-1);
+            if (!last || last.action === 'removed') return [];
+            return [{ name: p.name, version: last.version, arch: p.arch }];
+          })
+          .sort((a, b) => (a.name < b.name ? -1 : 1));
+      for (const L of [0, 1]) expect(asOf(L), `layer ${L}`).toEqual(layersQa[L]!.map(({ name, version, arch }) => ({ name, version, arch })));
+      // Sizes as rpm records them (%{SIZE}), for the packages of the final image.
+      expect(r.packages.filter((p) => p.removedBy === null).map((p) => [p.name, p.size])).toEqual(after.map((p) => [p.name, p.size]));
+
+      // Which step did what, by package.
+      for (const p of before)
+        expect(r.packages.find((x) => x.name === p.name)!.history[0], p.name).toEqual({ layer: 0, action: 'installed', version: p.version });
+      for (const p of changed) {
+        const h = r.packages.find((x) => x.name === p.name)!.history;
+        const was = inBefore.get(p.name);
+        expect(h.at(-1), p.name).toEqual(
+          was ? { layer: 1, action: 'upgraded', version: p.version, from: was.version } : { layer: 1, action: 'installed', version: p.version },
+        );
+      }
+      for (const p of removed)
+        expect(
+          r.packages.find((x) => x.name === p.name),
+          p.name,
+        ).toMatchObject({ layer: 0, removedBy: 1 });
+      expect(r.perLayer.map((s) => [s.installed, s.upgraded, s.removed])).toEqual([
+        [before.length, 0, 0],
+        [changed.filter((p) => !inBefore.has(p.name)).length, changed.filter((p) => inBefore.has(p.name)).length, removed.length],
+      ]);
+
+      // The files the database lists say which package they are from; a removed package owns nothing.
+      const byKey = new Map(r.packages.map((p) => [p.key, p]));
+      for (const p of after) {
+        expect(ownerOfPath(r.fileOwners, byKey, `/usr/bin/${p.name}`)?.name).toBe(p.name);
+        expect(ownerOfPath(r.fileOwners, byKey, `/usr/share/${p.name}/README`)?.name).toBe(p.name);
+      }
+      for (const p of removed) expect(ownerOfPath(r.fileOwners, byKey, `/usr/bin/${p.name}`)).toBeNull();
+    });
+  }
+});
+
 describe('bad input', () => {
   it('a damaged database is a warning naming it; the others are still read', async () => {
     const whole = dpkgStatus(dpkgStanza('a', '1'), dpkgStanza('b', '2'));
