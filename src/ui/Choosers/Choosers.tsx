@@ -1,24 +1,18 @@
 /**
- * Which image (an archive may hold several: `docker save a b`, `podman save -m`)
- * and which platform (an OCI image index lists several; platforms whose blobs
- * were not saved are listed, disabled). Native <select>s: keyboard and screen
- * reader behaviour for free. Switching re-uses the opened archive's index.
+ * Which image (an archive may hold several: `docker save a b`, `podman save -m`,
+ * or thousands in one manifest.json) and which platform (an OCI image index
+ * lists several; platforms whose blobs were not saved are listed, disabled).
+ * Images: a filterable, virtualized list (ImageChooser.tsx); platforms, a few
+ * at most: a native <select>. Switching re-uses the opened archive's index.
  */
 import { useStore } from '../../state/store';
-import { chooseImage, choosePlatform } from '../../state/actions';
+import { choosePlatform } from '../../state/actions';
 import { formatPlatform } from '../../core/read/archive';
-import type { ArchiveInfo, ImageInfo } from '../../core/types';
-import { shortDigest } from '../format/format';
+import type { ArchiveInfo } from '../../core/types';
+import { ImageChooser } from './ImageChooser';
 import { displayName } from '../format/displayName';
 import './Choosers.css';
 import { selectArchive, selectImageInfo, selectStatus } from '../../state/selectors';
-
-/** "nginx:1.25", "nginx:1.25 +2 tags", or "untagged 1a2b3c4d5e6f"; hidden characters of a tag shown (displayName). */
-export function imageName(im: ImageInfo): string {
-  if (im.tags.length === 0) return `untagged ${shortDigest(im.manifestDigest ?? im.configDigest) || `#${im.index}`}`;
-  const first = displayName(im.tags[0]!);
-  return im.tags.length === 1 ? first : `${first} +${im.tags.length - 1} tag${im.tags.length > 2 ? 's' : ''}`;
-}
 
 /** Images that are platform variants of an image index (chosen with the platform chooser instead). */
 function platformVariants(info: ArchiveInfo): Set<number> {
@@ -43,25 +37,12 @@ export function Choosers() {
   return (
     <div className="choosers">
       {showImages && (
-        <label className="chooser">
-          <span className="chooser__label">Image</span>
-          <select
-            className="select chooser__select"
-            data-testid="image-chooser"
-            aria-label={`Image (${archive.images.length} in this archive)`}
-            title={image ? displayName(image.tags.join(', ')) || image.manifestDigest || '' : undefined}
-            value={image ? String(image.index) : ''}
-            onChange={(e) => void chooseImage(Number(e.target.value))}
-          >
-            {!image && <option value="">…</option>}
-            {archive.images.map((im) => (
-              <option key={im.index} value={String(im.index)} title={displayName(im.tags.join(', ')) || im.manifestDigest || ''}>
-                {imageName(im)}
-                {distinctPlatforms && im.platform ? ` (${displayName(formatPlatform(im.platform))})` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="chooser">
+          <span className="chooser__label" aria-hidden="true">
+            Image
+          </span>
+          <ImageChooser images={archive.images} current={image} withPlatform={distinctPlatforms} />
+        </div>
       )}
       {showPlatforms && (
         <label className="chooser">

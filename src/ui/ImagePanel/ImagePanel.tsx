@@ -22,7 +22,7 @@ function safe(t: string | null | undefined): React.ReactNode {
   return t ? <SafeText text={t} /> : null;
 }
 
-import { imageName } from '../Choosers/Choosers';
+import { imageName } from '../Choosers/imageFilter';
 import { dockerfileText, reconstructDockerfile } from './dockerfile';
 import { Totals } from './Totals';
 import { Row, Section } from './Section';
