@@ -260,8 +260,10 @@ export async function readArchiveInfo(outer: OuterArchive, outerCompression: Com
     } catch (err) {
       if (!isLayerscopeError(err) || err.code === 'CANCELLED') throw err;
       failures.push(err);
-      // Said while another image of the archive is shown: "this image" would name the wrong one.
-      warnings.push({ code: err.code, message: `${err.message}; that image cannot be opened (the archive's other images can)` });
+      // Said while another image of the archive is shown: "this image" would name the wrong one,
+      // and "that image" must say which (a config's parse error names only its file).
+      const named = err.message.startsWith(d.label) ? err.message : `${d.label}: ${err.message}`;
+      warnings.push({ code: err.code, message: `${named}; that image cannot be opened (the archive's other images can)` });
     }
   }
 
