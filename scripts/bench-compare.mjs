@@ -18,18 +18,32 @@
 // `layerscope inspect` does (every layer's sha256 checked), the product's default
 // notion of an opened image (the page also checks digests, behind the shown image).
 //
-// `node scripts/bench-compare.mjs` runs it alone; `npm run bench` runs it after the
-// others (skip with --no-compare). Nothing here asserts a target.
+// The page (Chromium, the production build in dist/): the same comparison as a user
+// makes it — A opened and its digests checked, then B chosen through Compare…'s file
+// picker, until the comparison has settled (B loaded into slot b and digest-checked,
+// the shared layers proven, the candidates hashed) — against opening A and B each in a
+// fresh page until their digest checks are done, in the same run. Pair: the docker
+// archive against a second copy of itself (another file: the page hashes both sides),
+// the largest pair the page opens in minutes on the shared machine; with
+// BENCH_COMPARE_PAGE=all also docker vs OCI (the gzip side decodes twice in a browser).
+//
+// `node scripts/bench-compare.mjs` runs it alone (build dist/ first for the page half:
+// `npm run build`); `npm run bench` runs it after the others (skip with --no-compare;
+// --no-browser skips the page half, --page-only runs it alone). BENCH_COMPARE_PAIRS=identical measures only the
+// docker vs OCI pair in Node (the other two need ~2 GB of copies made first). Nothing
+// here asserts a target.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const bundle = join(root, 'dist-cli/layerscope.mjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
+/** Page runs: each opens ~1.8 GB three times in Chromium (minutes on the shared machine). */
+const PAGE_RUNS = Number(process.env.BENCH_PAGE_RUNS ?? 2);
 const MB = 1e6;
 
 // ------------------------------------------------------------------ child mode
@@ -188,16 +202,16 @@ export async function benchCompare() {
   const docker = join(data, 'app-big.docker.tar');
   const oci = join(data, 'app-big.oci.tar');
   const work = mkdtempSync(join(tmpdir(), 'layerscope-bench-compare-'));
+  const onlyIdentical = process.env.BENCH_COMPARE_PAIRS === 'identical';
   try {
-    console.log('== comparing two images (layerscope diff), each figure the best of', RUNS, 'runs in a child process');
-    const t0 = performance.now();
-    const { nextArchive, rebuiltArchive } = makePairs(docker, work);
-    console.log(`  (made the copies in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    const pairs = [
-      ['docker vs OCI (same image)', docker, oci],
-      ['docker vs next build (+1 layer)', docker, nextArchive],
-      ['docker vs rebuilt 501 MB layer', docker, rebuiltArchive],
-    ];
+    console.log(`== comparing two images (layerscope diff), each figure the best of ${RUNS} runs in a child process; load average ${loadavg()}`);
+    const pairs = [['docker vs OCI (same image)', docker, oci]];
+    if (!onlyIdentical) {
+      const t0 = performance.now();
+      const { nextArchive, rebuiltArchive } = makePairs(docker, work);
+      console.log(`  (made the copies in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      pairs.push(['docker vs next build (+1 layer)', docker, nextArchive], ['docker vs rebuilt 501 MB layer', docker, rebuiltArchive]);
+    }
     for (const [name, a, b] of pairs) {
       const open = best('open', a, b);
       const verified = best('open-verified', a, b);
@@ -217,10 +231,140 @@ export async function benchCompare() {
         `    diff --no-verify: ${(trusted.seconds / open.seconds).toFixed(2)}× open in time, ${(trusted.rssMb / open.rssMb).toFixed(2)}× in peak RSS`,
       );
     }
+    console.log(`  (load average ${loadavg()} at the end)`);
     console.log('');
+    if (!process.argv.includes('--no-browser')) await benchComparePage(docker, oci, work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await benchCompare();
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
+// ------------------------------------------------------------------ the page
+/** Seconds from B's file chosen in Compare… to the comparison settled, A already open and checked. */
+async function comparePage(b, fileA, fileB) {
+  const { measurePage, waitVerified } = await import(pathToFileURL(join(root, 'scripts/bench-browser.mjs')).href);
+  const a = await measurePage(b, fileA, { keep: true });
+  const page = a.page;
+  try {
+    const verifyA = await waitVerified(page);
+    await page.evaluate(() => {
+      const input = document.querySelector('[data-testid="compare-file-input"]');
+      input.addEventListener('change', () => (window.__t.compare ??= performance.now()), { capture: true });
+    });
+    await page.getByTestId('compare-file-input').setInputFiles(fileB);
+    // settled: B loaded and digest-checked (the shared layers proven, not taken at the configs'
+    // word: no "not yet verified"), every candidate hashed (the tree's status 'ready')
+    const handle = await page.waitForFunction(
+      () => {
+        const tree = document.querySelector('[data-testid="compare-tree"]');
+        if (tree?.getAttribute('data-status') !== 'ready' || tree.querySelector('.cmp-tree__provisional')) return false;
+        return (performance.now() - window.__t.compare) / 1000;
+      },
+      null,
+      { timeout: 1_200_000, polling: 100 },
+    );
+    const seconds = await handle.jsonValue();
+    const totals = await page.getByTestId('compare-totals').textContent();
+    return { openA: a.seconds + verifyA, compare: seconds, totals };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Seconds to open one file in a fresh page until its digest check is done. */
+async function openPage(b, file) {
+  const { measurePage, waitVerified } = await import(pathToFileURL(join(root, 'scripts/bench-browser.mjs')).href);
+  const r = await measurePage(b, file, { keep: true });
+  try {
+    return r.seconds + (await waitVerified(r.page));
+  } finally {
+    await r.page.close();
+  }
+}
+
+/**
+ * The page's comparison against opening both in it. Runs alternate (open A, open B,
+ * compare) so a change of the machine's load hits all three alike; each figure is the
+ * best of PAGE_RUNS.
+ */
+export async function benchComparePage(docker, oci, work) {
+  if (!existsSync(join(root, 'dist/index.html'))) {
+    console.log('compare (page): no dist/ build; run `npm run build` first. Skipped.');
+    return;
+  }
+  const { openBrowser } = await import(pathToFileURL(join(root, 'scripts/bench-browser.mjs')).href);
+  // B is another file with the same bytes (a reflink or copy): the page cannot tell it is the same.
+  const copy = join(work, 'app-big.copy.docker.tar');
+  sh('cp', ['--reflink=auto', docker, copy]);
+  const pairs = [['docker vs a copy of it (identical, every layer hashed on both sides)', docker, copy]];
+  if (process.env.BENCH_COMPARE_PAGE === 'all') pairs.push(['docker vs OCI (same image)', docker, oci]);
+  const b = await openBrowser(root);
+  // BENCH_COMPARE_BEFORE=DIR: another build of the page (an older commit's `vite build --outDir DIR`),
+  // its comparison timed in the same runs, interleaved, for a before/after in one run.
+  const beforeDir = process.env.BENCH_COMPARE_BEFORE;
+  const before = beforeDir ? await openBrowser(root, resolve(beforeDir)) : null;
+  try {
+    console.log(`== comparing two images in the page (Chromium), each figure the best of ${PAGE_RUNS} runs; load average ${loadavg()}`);
+    for (const [name, fa, fb] of pairs) {
+      let openA = Infinity;
+      let openB = Infinity;
+      let cmpA = Infinity;
+      let cmp = Infinity;
+      let beforeA = Infinity;
+      let beforeCmp = Infinity;
+      let totals = '';
+      for (let i = 0; i < PAGE_RUNS; i++) {
+        openA = Math.min(openA, await openPage(b, fa));
+        openB = Math.min(openB, await openPage(b, fb));
+        const r = await comparePage(b, fa, fb);
+        cmpA = Math.min(cmpA, r.openA);
+        cmp = Math.min(cmp, r.compare);
+        totals = r.totals ?? '';
+        if (before) {
+          const o = await comparePage(before, fa, fb);
+          beforeA = Math.min(beforeA, o.openA);
+          beforeCmp = Math.min(beforeCmp, o.compare);
+        }
+      }
+      console.log(`  ${name}: ${totals.trim()}`);
+      console.log(
+        `    open A ${openA.toFixed(1)} s, open B ${openB.toFixed(1)} s (each until its digests are checked); A in the comparison's page ${cmpA.toFixed(1)} s`,
+      );
+      console.log(`    comparison, from B chosen to settled: ${cmp.toFixed(1)} s = ${(cmp / openB).toFixed(2)}× opening B`);
+      console.log(
+        `    A open + comparison: ${((cmpA + cmp) / (openA + openB)).toFixed(2)}× opening both (${(cmpA + cmp).toFixed(1)} s against ${(openA + openB).toFixed(1)} s)`,
+      );
+      if (before) {
+        console.log(
+          `    the build in ${beforeDir}: comparison ${beforeCmp.toFixed(1)} s = ${(beforeCmp / openB).toFixed(2)}× opening B; A open + comparison ${((beforeA + beforeCmp) / (openA + openB)).toFixed(2)}× opening both`,
+        );
+      }
+    }
+    console.log(`  (load average ${loadavg()} at the end)`);
+    console.log('');
+  } finally {
+    await b.close();
+    await before?.close();
+    rmSync(copy, { force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // --page-only: the page half alone (the Node pairs take minutes of their own)
+  if (process.argv.includes('--page-only')) {
+    const data = ['bench-data', '../bench-data'].map((d) => resolve(root, d)).find((d) => existsSync(join(d, 'app-big.docker.tar')));
+    const work = mkdtempSync(join(tmpdir(), 'layerscope-bench-compare-'));
+    try {
+      if (data) await benchComparePage(join(data, 'app-big.docker.tar'), join(data, 'app-big.oci.tar'), work);
+      else console.log('compare (page): no bench-data/app-big.docker.tar; skipped');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  } else await benchCompare();
+}

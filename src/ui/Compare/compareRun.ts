@@ -300,7 +300,14 @@ function isVariant(img: LoadedImage): boolean {
 
 async function begin(sides: Sides, me: number): Promise<void> {
   if (run !== me) return;
-  const cmp = new Comparison(pageCompareHost(getPool(), () => ({ a: current ? imageIn(current.a.slot) : null, b: current ? imageIn(current.b.slot) : null })));
+  const cmp = new Comparison(
+    pageCompareHost(
+      getPool(),
+      () => ({ a: current ? imageIn(current.a.slot) : null, b: current ? imageIn(current.b.slot) : null }),
+      // contents through the store's slot: its reads start at the resume points its digest check recorded
+      (side, layer, entry, maxBytes, signal) => useStore.getState().readEntry(layer, entry, maxBytes, { signal, slot: (current ?? sides)[side].slot }),
+    ),
+  );
   current = sides;
   useCompareRun.setState({ comparison: cmp, kind: sides.hash.kind });
   // The URL's view of this comparison (a reload, a shared link) applies once.

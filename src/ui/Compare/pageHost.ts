@@ -11,7 +11,15 @@ import type { SideName } from '../../core/compare/proof';
 import type { WorkerPool } from '../../worker/pool';
 import type { CompareHost } from './compareStore';
 
-export function pageCompareHost(pool: WorkerPool, images: () => Record<SideName, LoadedImage | null>): CompareHost {
+/** A side's entry read from the store's slot (resume points and TOC frames used: state/loadSlice.ts readEntry). */
+export type SideRead = (side: SideName, layer: number, entry: number, maxBytes: number, signal?: AbortSignal) => Promise<Uint8Array>;
+
+/**
+ * `readSide`: contents read through the store, which knows where a read of a gzip layer
+ * can start (the resume points its digest check recorded) — without it, straight from
+ * the pool, decoding from the layer's start.
+ */
+export function pageCompareHost(pool: WorkerPool, images: () => Record<SideName, LoadedImage | null>, readSide?: SideRead): CompareHost {
   const layerOf = (side: SideName, layer: number) => {
     const img = images()[side];
     const ref = img?.image.layers[layer];
@@ -29,6 +37,7 @@ export function pageCompareHost(pool: WorkerPool, images: () => Record<SideName,
       },
     },
     read: async (side, layer, entry, size, maxBytes, signal) => {
+      if (readSide) return readSide(side, layer, entry, maxBytes, signal);
       const { blob, idx } = layerOf(side, layer);
       const want = Math.max(0, Math.min(size, maxBytes));
       if (want === 0) return new Uint8Array(0);
