@@ -57,6 +57,11 @@ for (const [w, h] of SIZES) {
     });
     expect(fits, 'search placeholder fits').toBe(true);
 
+    // The stack header's total is whole ("5 layers · 2.79 MB", not "5 layers · …"), on the title's line or under it.
+    await expect(page.locator('.sd-total')).toHaveText('5 layers · 2.79 MB', { timeout: 30_000 });
+    const total = await page.locator('.sd-total').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(total, 'stack total not cut').toBeLessThanOrEqual(0);
+
     // bootfs is visible inside the stack without scrolling it.
     const scroller = await page.locator('.sd-scroll').boundingBox();
     const boot = await page.locator('[data-part="bootfs"]').boundingBox();

@@ -216,15 +216,18 @@ export function StackDiagram() {
   return (
     <section aria-label="Layer stack" className="stack-diagram sd" data-part="stack">
       <header className="sd-head">
-        <h2 className="sd-title">Layers</h2>
-        <ExplainButton id="layers" />
-        <span
-          className="sd-total num"
-          title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'The total is shown once every layer is read'}
-        >
-          {imageLayerCount} {imageLayerCount === 1 ? 'layer' : 'layers'}
-          {allKnown && n > 0 && <> · {formatBytes(totalBytes)}</>}
-        </span>
+        {/* The title and the total wrap inside this group (the total under the title when the pane is narrow); the switch stays right. */}
+        <div className="sd-head-main">
+          <h2 className="sd-title">Layers</h2>
+          <ExplainButton id="layers" />
+          <span
+            className="sd-total num"
+            title={allKnown ? `${formatCount(totalBytes)} bytes of files in the image's layers (uncompressed)` : 'The total is shown once every layer is read'}
+          >
+            {imageLayerCount} {imageLayerCount === 1 ? 'layer' : 'layers'}
+            {allKnown && n > 0 && <> · {formatBytes(totalBytes)}</>}
+          </span>
+        </div>
         <button
           type="button"
           className="sd-scale"
