@@ -103,3 +103,43 @@ test('a changed sw.js (a new build) brings the update prompt; Reload switches to
     server.override.delete('sw.js');
   }
 });
+
+test('the worker answers only the page itself: another navigation in its scope gets the server’s answer', async ({ page, context }) => {
+  await firstVisit(page);
+  // A file served beside the app: the server's, not the cached shell.
+  server.override.set('notes.html', { body: '<!doctype html><title>beside the app</title><p id="beside">not the app</p>', type: 'text/html' });
+  try {
+    await page.goto(`${site()}notes.html`);
+    await expect(page.locator('#beside')).toHaveText('not the app');
+    await expect(root(page)).toHaveCount(0);
+  } finally {
+    server.override.delete('notes.html');
+  }
+  // A path that is not there: the server's 404, not the app at a wrong URL.
+  // (Chromium shows an empty 404 body as its own error page: net::ERR_HTTP_RESPONSE_CODE_FAILURE.)
+  const asked = server.requests.length;
+  const missing = await page.goto(`${site()}no/such/page`).then(
+    (r) => String(r?.status()),
+    (e: Error) => (/ERR_HTTP_RESPONSE_CODE_FAILURE/.test(e.message) ? '404' : e.message),
+  );
+  expect(missing).toBe('404');
+  expect(server.requests.slice(asked)).toContain('/app/no/such/page');
+  await expect(root(page)).toHaveCount(0);
+  // The page itself, as the scope's root and as index.html with a query, still comes from the cache offline.
+  await context.setOffline(true);
+  try {
+    for (const url of [site(), `${site()}index.html?example`]) {
+      await page.goto(url);
+      await expect(root(page)).toHaveAttribute('data-state', /^(empty|loading|ready)$/);
+    }
+    await expect(root(page)).toHaveAttribute('data-state', 'ready', { timeout: 30_000 }); // ?example opened from the cache
+    // Anything else in the scope is not answered from the cache: offline, it fails.
+    const offline = await page.goto(`${site()}no/such/page`).then(
+      () => 'answered',
+      () => 'network error',
+    );
+    expect(offline).toBe('network error');
+  } finally {
+    await context.setOffline(false);
+  }
+});

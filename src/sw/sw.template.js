@@ -46,8 +46,12 @@ self.addEventListener('fetch', (event) => {
   const rel = url.pathname.slice(new URL(scope()).pathname.length);
   // `layerscope view`'s archive and its description: always from the server.
   if (rel.startsWith('__layerscope/')) return;
-  // A navigation inside the scope is the page, whatever its query (?example, ?view=…).
-  const key = req.mode === 'navigate' ? urlOf('index.html') : PRECACHE.includes(rel) ? urlOf(rel) : null;
+  // The page is the scope's root or index.html, whatever its query (?example, ?view=…). Other
+  // navigations in the scope (a file served beside the app, a mistyped path) go to the server as
+  // they would without this worker: answering them with the shell would show the app at a URL
+  // that is not the app, and hide the server's own answer (its page, its 404).
+  const key =
+    req.mode === 'navigate' ? (rel === '' || rel === 'index.html' ? urlOf('index.html') : null) : PRECACHE.includes(rel) ? urlOf(rel) : null;
   if (key === null) return;
   event.respondWith(
     caches
