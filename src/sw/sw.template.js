@@ -50,8 +50,7 @@ self.addEventListener('fetch', (event) => {
   // navigations in the scope (a file served beside the app, a mistyped path) go to the server as
   // they would without this worker: answering them with the shell would show the app at a URL
   // that is not the app, and hide the server's own answer (its page, its 404).
-  const key =
-    req.mode === 'navigate' ? (rel === '' || rel === 'index.html' ? urlOf('index.html') : null) : PRECACHE.includes(rel) ? urlOf(rel) : null;
+  const key = req.mode === 'navigate' ? (rel === '' || rel === 'index.html' ? urlOf('index.html') : null) : PRECACHE.includes(rel) ? urlOf(rel) : null;
   if (key === null) return;
   event.respondWith(
     caches
