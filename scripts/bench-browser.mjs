@@ -87,7 +87,7 @@ function recordReads() {
         const m = e.data;
         if (m && started.has(m.id) && (m.type === 'bytes' || m.type === 'error')) {
           const s = started.get(m.id);
-          window.__reads.push({ ms: performance.now() - s.t, offset: s.offset, ok: m.type === 'bytes' });
+          window.__reads.push({ ms: performance.now() - s.t, at: s.t, offset: s.offset, ok: m.type === 'bytes' });
           started.delete(m.id);
         }
       });
@@ -214,6 +214,8 @@ export async function previewLatency(page, layer, path) {
           if (p === path && kind && kind !== 'Reading…') {
             obs.disconnect();
             clearTimeout(timer);
+            // trace marks for scripts/bench-profile.mjs --contents (free when not tracing)
+            console.timeStamp('preview-shown');
             resolve({ ms: performance.now() - t0, kind });
           }
         };
@@ -224,7 +226,9 @@ export async function previewLatency(page, layer, path) {
           reject(new Error(`no preview of ${path} (layer ${layer}) after 600 s`));
         }, 600_000);
         const row = [...document.querySelectorAll('[data-testid="tree-row"]')].find((r) => r.getAttribute('data-path') === path);
+        console.timeStamp('preview-click');
         const t0 = performance.now();
+        window.__clickAt = t0;
         row.click();
       }),
     { layer, path },

@@ -10,15 +10,23 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { measureFloors, openBrowser } from './bench-browser.mjs';
+import { chooseFiles, measureFloors, openBrowser, previewLatency, waitVerified } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
-const file = resolve(args.find((a) => !a.startsWith('--')) ?? 'bench-data/app-big.oci.tar');
+const file = resolve(args.find((a, i) => !a.startsWith('--') && !['--out', '--contents', '--before'].includes(args[i - 1])) ?? 'bench-data/app-big.oci.tar');
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : null;
 // --unminified: profile a build without minification (readable function names), built into dist-profile/
 const unminified = args.includes('--unminified');
+// --contents N: after the load and the digest check, N previews (random files, as the
+// bench's contents step picks them), each click → preview traced and analysed alone.
+const contentsAt = args.indexOf('--contents');
+const contents = contentsAt >= 0 ? Number(args[contentsAt + 1]) : 0;
+// --before DIST: also trace a load by another build (a `vite build` of an earlier commit) in
+// the same run, and compare the CPU of the two loads thread by thread.
+const beforeAt = args.indexOf('--before');
+const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
@@ -138,6 +146,24 @@ const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
 const SLICES = 40;
 const shade = (f) => ' .:-=+*#%@'[Math.min(9, Math.round(f * 9))];
 
+/** Per thread: busy and CPU time, a timeline, what the samples were spent on. */
+function printThreads(threads, t0, t1) {
+  for (const th of threads) {
+    console.log(
+      `\n## ${th.name}: busy ${ms(th.busy)} (CPU ${ms(th.cpu)}) from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`,
+    );
+    const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
+    const w = (t1 - t0) / SLICES;
+    if (th.slices.some((v) => v > 0)) console.log(`   timeline |${[...th.slices].map((v) => shade(v / w)).join('')}|`);
+    console.log(`   by kind: ${groups.map(([g, v]) => `${g} ${ms(v)}`).join('; ')}`);
+    const top = [...th.self]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12);
+    for (const [k, v] of top) console.log(`   ${ms(v).padStart(8)}  ${k}`);
+  }
+}
+
 /** The gunzip floor (scripts/bench/floor.html) traced: its threads, as analyse() gives them. */
 async function traceFloor(b, ranges) {
   if (ranges.length === 0) return [];
@@ -152,6 +178,42 @@ async function traceFloor(b, ranges) {
   } finally {
     await page.close();
   }
+}
+
+/** One load of the file in the page of `br`, traced: seconds to ready, the trace and the load's window in it. */
+async function traceLoad(br, save) {
+  const page = await br.context.newPage();
+  await page.goto(br.url);
+  await page.waitForSelector('[data-state="empty"]');
+  await page.evaluate(() => {
+    window.__t = {};
+    document.addEventListener('change', () => (window.__t.change ??= performance.now() + performance.timeOrigin), { capture: true });
+    const root = document.querySelector('[data-state]');
+    new MutationObserver(() => {
+      if (root.getAttribute('data-state') === 'ready') window.__t.ready ??= performance.now() + performance.timeOrigin;
+    }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  await br.browser.startTracing(page, { categories: CATEGORIES });
+  // a clock mark in the trace: trace timestamps are monotonic microseconds, the page's are epoch ms
+  await page.evaluate(() => console.timeStamp('layerscope-start'));
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
+  const t = await page.evaluate(() => window.__t);
+  const buf = await br.browser.stopTracing();
+  await page.close();
+  const trace = JSON.parse(buf.toString());
+  if (save) writeFileSync(save, buf);
+  // Map epoch ms to trace µs through the TimeStamp mark, taken just before the drop.
+  const mark = trace.traceEvents.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'layerscope-start');
+  const seconds = (t.ready - t.change) / 1000;
+  let t0 = 0;
+  let t1 = Infinity;
+  if (mark) {
+    // the mark was taken before the change event; attribute from the mark to ready
+    t0 = mark.ts;
+    t1 = mark.ts + (t.ready - t.change) * 1000 + 50_000;
+  }
+  return { seconds, trace, t0, t1 };
 }
 
 if (unminified) {
@@ -177,37 +239,7 @@ try {
   // The gunzip floor once more, traced: the CPU each of its threads used is what the
   // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
   const floorThreads = await traceFloor(b, ranges);
-  const page = await b.context.newPage();
-  await page.goto(b.url);
-  await page.waitForSelector('[data-state="empty"]');
-  await page.evaluate(() => {
-    window.__t = {};
-    document.addEventListener('change', () => (window.__t.change ??= performance.now() + performance.timeOrigin), { capture: true });
-    const root = document.querySelector('[data-state]');
-    new MutationObserver(() => {
-      if (root.getAttribute('data-state') === 'ready') window.__t.ready ??= performance.now() + performance.timeOrigin;
-    }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
-  });
-  await b.browser.startTracing(page, { categories: CATEGORIES });
-  // a clock mark in the trace: trace timestamps are monotonic microseconds, the page's are epoch ms
-  await page.evaluate(() => console.timeStamp('layerscope-start'));
-  await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
-  const t = await page.evaluate(() => window.__t);
-  const buf = await b.browser.stopTracing();
-  await page.close();
-  const trace = JSON.parse(buf.toString());
-  if (out) writeFileSync(out, buf);
-  // Map epoch ms to trace µs through the TimeStamp mark, taken just before the drop.
-  const mark = trace.traceEvents.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'layerscope-start');
-  const seconds = (t.ready - t.change) / 1000;
-  let t0 = 0;
-  let t1 = Infinity;
-  if (mark) {
-    // the mark was taken before the change event; attribute from the mark to ready
-    t0 = mark.ts;
-    t1 = mark.ts + (t.ready - t.change) * 1000 + 50_000;
-  }
+  const { seconds, trace, t0, t1 } = await traceLoad(b, out);
   console.log(
     `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
   );
@@ -221,19 +253,83 @@ try {
   console.log(`CPU (thread time, all threads): page ${ms(cpuOf(pageThreads))}, floor ${ms(cpuOf(floorThreads))}`);
   console.log(`   page by thread: ${byName(pageThreads)}`);
   console.log(`   floor by thread: ${byName(floorThreads)}`);
-  for (const th of pageThreads) {
+  if (beforeDist) {
+    const bb = await openBrowser(root, beforeDist);
+    try {
+      const before = await traceLoad(bb, null);
+      const beforeThreads = analyse(before.trace, before.t0, before.t1);
+      console.log(
+        `before (${beforeDist}): ${before.seconds.toFixed(2)} s change→ready; CPU ${ms(cpuOf(beforeThreads))} (after/before ${(cpuOf(pageThreads) / cpuOf(beforeThreads)).toFixed(2)}×); load average ${loadavg()[0].toFixed(2)}`,
+      );
+      console.log(`   before by thread: ${byName(beforeThreads)}`);
+    } finally {
+      await bb.close();
+    }
+  }
+  printThreads(pageThreads, t0, t1);
+  if (contents > 0) {
+    // The same file load again, kept open; then N previews, traced together, analysed
+    // over the click → preview windows only (marks from bench-browser's previewLatency).
+    const { openImage, FileHandleBlob, inProcessScanner, nodeCodecs } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
+    const h = FileHandleBlob.open(file);
+    const loaded = await openImage(h, { verify: false, scanner: inProcessScanner(2, nodeCodecs) });
+    h.close();
+    const files = chooseFiles(loaded.layers, { random: contents, tail: 0 }).random;
+    const cpage = await b.context.newPage();
+    await cpage.goto(b.url);
+    await cpage.waitForSelector('[data-state="empty"]');
+    await cpage.evaluate(() => {
+      window.__t = {};
+      const root = document.querySelector('[data-state]');
+      new MutationObserver(() => {
+        if (root.getAttribute('data-state') === 'ready') window.__t.ready ??= performance.now();
+      }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
+    });
+    await cpage.getByTestId('file-input').setInputFiles(file);
+    await cpage.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
+    await waitVerified(cpage);
+    await b.browser.startTracing(cpage, { categories: CATEGORIES });
+    const took = [];
+    for (const f of files) took.push((await previewLatency(cpage, f.layer, f.path)).ms);
+    const ctrace = JSON.parse((await b.browser.stopTracing()).toString());
+    await cpage.close();
+    const marks = ctrace.traceEvents.filter((e) => e.name === 'TimeStamp' && /^preview-(click|shown)$/.test(e.args?.data?.message)).sort((x, y) => x.ts - y.ts);
+    const windows = [];
+    for (let k = 0; k + 1 < marks.length; k++)
+      if (marks[k].args.data.message === 'preview-click' && marks[k + 1].args.data.message === 'preview-shown') windows.push([marks[k].ts, marks[k + 1].ts]);
+    // Sum each thread's figures over the windows.
+    const sum = new Map();
+    for (const [a, z] of windows) {
+      for (const th of analyse(ctrace, a, z)) {
+        const acc = sum.get(th.name) ?? {
+          ...th,
+          busy: 0,
+          cpu: 0,
+          sampled: 0,
+          first: 0,
+          last: 0,
+          self: new Map(),
+          groups: new Map(),
+          slices: new Float64Array(SLICES),
+        };
+        acc.busy += th.busy;
+        acc.cpu += th.cpu;
+        acc.sampled += th.sampled;
+        for (const [k, v] of th.self) acc.self.set(k, (acc.self.get(k) ?? 0) + v);
+        for (const [k, v] of th.groups) acc.groups.set(k, (acc.groups.get(k) ?? 0) + v);
+        sum.set(th.name, acc);
+      }
+    }
+    const sorted = took.slice().sort((x, y) => x - y);
+    const total = windows.reduce((n, [a, z]) => n + (z - a), 0);
     console.log(
-      `\n## ${th.name}: busy ${ms(th.busy)} (CPU ${ms(th.cpu)}) from +${ms(th.first - t0)} to +${ms(th.last - t0)}; sampled (non-idle) ${ms(th.sampled)}`,
+      `\n# contents: ${windows.length} click → preview windows, ${ms(total)} in all; p50 ${sorted[sorted.length >> 1]?.toFixed(0)} ms, worst ${sorted.at(-1)?.toFixed(0)} ms; load average ${loadavg()[0].toFixed(2)}`,
     );
-    const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
-    const w = (t1 - t0) / SLICES;
-    console.log(`   timeline |${[...th.slices].map((v) => shade(v / w)).join('')}|`);
-    console.log(`   by kind: ${groups.map(([g, v]) => `${g} ${ms(v)}`).join('; ')}`);
-    const top = [...th.self]
-      .filter(([k]) => !k.startsWith('(idle)'))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 12);
-    for (const [k, v] of top) console.log(`   ${ms(v).padStart(8)}  ${k}`);
+    printThreads(
+      [...sum.values()].sort((x, y) => y.busy - x.busy),
+      0,
+      total,
+    );
   }
 } finally {
   await b.close();

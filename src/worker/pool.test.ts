@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkerPool, INTERACTIVE_EXTRA_WORKERS } from './pool';
 import type { FromWorker, ToWorker } from './protocol';
 
+/** Messages about a job already sent, not jobs. */
+const CONTROL = new Set<ToWorker['type']>(['cancel', 'pause', 'resume', 'more']);
+
 /** A stand-in for a module Worker: records what it is sent; the test answers for it. */
 class FakeWorker {
   static all: FakeWorker[] = [];
@@ -23,7 +26,7 @@ class FakeWorker {
   }
   /** The request it is working on (the last one it was sent that is not a cancel). */
   get current(): ToWorker & { id: number } {
-    return this.sent.filter((m) => m.type !== 'cancel').at(-1)! as ToWorker & { id: number };
+    return this.sent.filter((m) => !CONTROL.has(m.type)).at(-1)! as ToWorker & { id: number };
   }
 }
 
@@ -78,6 +81,62 @@ describe('WorkerPool scheduling', () => {
     for (const w of FakeWorker.all) w.reply({ type: 'hashed', id: w.current.id, digest: 'a', diffId: 'a', listing: null });
     await Promise.all(jobs);
     expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS);
+    pool.terminate();
+  });
+
+  it('a file read pauses the running digest check until the last read has ended; downloads do not', async () => {
+    const pool = new WorkerPool(2);
+    const hashes = [pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {})];
+    const [w0, w1] = FakeWorker.all as [FakeWorker, FakeWorker];
+    const control = (w: FakeWorker) => w.sent.filter((m) => m.type === 'pause' || m.type === 'resume').map((m) => `${m.type} ${m.id}`);
+    const r1 = pool.read(blob, 'gzip', 0, 1, 1);
+    const r2 = pool.read(blob, 'gzip', 1, 1, 1); // queued behind r1 on the extra worker
+    expect(control(w0)).toEqual([`pause ${w0.current.id}`]);
+    expect(control(w1)).toEqual([`pause ${w1.current.id}`]);
+    const extra = FakeWorker.all[2]!;
+    extra.reply({ type: 'bytes', id: extra.current.id, data: new Uint8Array([1]) });
+    await r1;
+    // r2 runs now: the check stays paused
+    expect(extra.current.type).toBe('read');
+    expect(control(w0)).toEqual([`pause ${w0.current.id}`]);
+    extra.reply({ type: 'error', id: extra.current.id, code: 'CANCELLED', message: 'cancelled' });
+    await expect(r2).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(control(w0)).toEqual([`pause ${w0.current.id}`, `resume ${w0.current.id}`]);
+    expect(control(w1)).toEqual([`pause ${w1.current.id}`, `resume ${w1.current.id}`]);
+    // a download runs beside the check without pausing it
+    const stream = pool.readStream(blob, 'gzip', 0, 10).getReader();
+    const p = stream.read();
+    expect(extra.current.type).toBe('readStream');
+    expect(control(w0)).toHaveLength(2);
+    await stream.cancel();
+    extra.reply({ type: 'error', id: extra.current.id, code: 'CANCELLED', message: 'cancelled' });
+    await p;
+    for (const w of [w0, w1]) w.reply({ type: 'hashed', id: w.current.id, digest: 'a', diffId: 'a', listing: null });
+    await Promise.all(hashes);
+    pool.terminate();
+  });
+
+  it('a digest check that starts while a file is read starts paused; a crashed reader resumes the check', async () => {
+    const pool = new WorkerPool(1);
+    const read = pool.read(blob, 'gzip', 0, 1, 1);
+    const hash = pool.hashLayer(blob, 'gzip', {});
+    const [rw] = FakeWorker.all as [FakeWorker];
+    expect(rw.current.type).toBe('read');
+    // the extra worker is for reads only: the hash waits for a worker
+    expect(FakeWorker.all.length).toBe(1);
+    const read2 = pool.read(blob, 'gzip', 1, 1, 1); // takes the extra worker
+    const ew = FakeWorker.all[1]!;
+    rw.reply({ type: 'bytes', id: rw.current.id, data: new Uint8Array([1]) });
+    await read;
+    // the hash started on the freed worker while read2 runs: paused at once
+    expect(rw.current.type).toBe('hash');
+    expect(rw.sent.at(-1)).toEqual({ type: 'pause', id: rw.current.id });
+    // the reading worker dies: its read fails, and the check is let go
+    ew.onerror?.({ message: 'out of memory' } as ErrorEvent);
+    await expect(read2).rejects.toMatchObject({ code: 'IO' });
+    expect(rw.sent.at(-1)).toEqual({ type: 'resume', id: rw.current.id });
+    rw.reply({ type: 'hashed', id: rw.current.id, digest: 'a', diffId: 'a', listing: null });
+    await hash;
     pool.terminate();
   });
 

@@ -32,6 +32,19 @@ export const INTERACTIVE_EXTRA_WORKERS = 1;
 /** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
 const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'readStream' || job.msg.type === 'textDiff';
 
+/**
+ * A file's contents for the preview: while one runs, the digest check is paused
+ * (core/pause.ts), so the read has the CPU to itself. Before the check has recorded
+ * a resume point past the file, the read decodes the layer from the last point
+ * before it (or its start) with the platform's decoder, at the same time as the
+ * check decodes that layer with the slower TypeScript inflater: measured under load,
+ * the last file of the 501 MB benchmark layer took 154 s that way. Downloads
+ * ('readStream') do not pause it: they may run for minutes at the speed of the disk.
+ */
+const pausesBackground = (job: Job): boolean => job.msg.type === 'read';
+/** Background work that a read pauses: the digest check. */
+const isPausable = (job: Job): boolean => job.msg.type === 'hash';
+
 /** Audit reads: background work someone is about to look at (the audit panel), ahead of the digest check. */
 const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer' || job.msg.type === 'scanMetadata';
 
@@ -52,6 +65,8 @@ export class WorkerPool implements LayerScanner {
   private queue: Job[] = [];
   private active = new Map<number, { job: Job; worker: Worker }>();
   private nextId = 1;
+  /** Reads running that hold the digest check (pausesBackground). */
+  private reading = 0;
 
   constructor(size = Math.min(MAX_WORKERS, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.concurrency = size;
@@ -62,15 +77,18 @@ export class WorkerPool implements LayerScanner {
     w.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(w, ev.data);
     w.onerror = (ev) => {
       // A worker that dies (e.g. out of memory) fails only its own job.
+      const failed: Job[] = [];
       for (const [id, a] of this.active) {
         if (a.worker === w) {
           this.active.delete(id);
+          failed.push(a.job);
           a.job.reject(new LayerscopeError('IO', `worker failed: ${ev.message || 'crashed'}`));
         }
       }
       this.all = this.all.filter((x) => x !== w);
       w.terminate();
       this.pump();
+      for (const job of failed) this.ended(job);
     };
     this.all.push(w);
     return w;
@@ -92,6 +110,8 @@ export class WorkerPool implements LayerScanner {
     if (m.type === 'error') a.job.reject(new LayerscopeError(m.code as ErrorCode, m.message));
     else a.job.resolve(m);
     this.pump();
+    // after pump: a queued read that starts now keeps the check paused (no resume + pause between them)
+    this.ended(a.job);
   }
 
   private pump() {
@@ -108,7 +128,18 @@ export class WorkerPool implements LayerScanner {
       }
       this.active.set(job.msg.id, { job, worker: w });
       w.postMessage(job.msg);
+      if (pausesBackground(job) && this.reading++ === 0) this.tellPausable('pause');
+      else if (isPausable(job) && this.reading > 0) w.postMessage({ type: 'pause', id: job.msg.id } satisfies ToWorker);
     }
+  }
+
+  /** A job left `active` (answered, failed, or its worker died). */
+  private ended(job: Job) {
+    if (pausesBackground(job) && --this.reading === 0) this.tellPausable('resume');
+  }
+
+  private tellPausable(type: 'pause' | 'resume') {
+    for (const [id, a] of this.active) if (isPausable(a.job)) a.worker.postMessage({ type, id } satisfies ToWorker);
   }
 
   private run(

@@ -54,7 +54,10 @@ export type ToWorker =
   | { type: 'readStream'; id: number; blob: Blob; compression: Compression; dataOffset: number; size: number; checkpoint: Checkpoint | null }
   /** The page consumed `n` chunks of stream `id`: the worker may send that many more. */
   | { type: 'more'; id: number; n: number }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** Hold background job `id` (a 'hash') at its next chunk while a file is read; 'resume' lets it go on (core/pause.ts). */
+  | { type: 'pause'; id: number }
+  | { type: 'resume'; id: number };
 
 export type FromWorker =
   | { type: 'progress'; id: number; bytesRead: number; bytesTotal: number }

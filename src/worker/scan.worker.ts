@@ -13,6 +13,7 @@ import { hashLayer } from '../core/read/verify';
 import { isFramePoint, type ResumePoint } from '../core/read/toc/types';
 import { decompressToBlob } from '../core/read/compression';
 import { isLayerscopeError } from '../core/errors';
+import { PauseGate } from '../core/pause';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
 import { auditLayerContents } from '../core/audit/layer';
@@ -29,6 +30,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const running = new Map<number, AbortController>();
 /** Flow control of the running 'readStream' jobs, fed by the page's 'more' messages. */
 const gates = new Map<number, CreditGate>();
+/** Pause switches of the running 'hash' jobs (the digest check), worked by the pool's 'pause'/'resume'. */
+const pauses = new Map<number, PauseGate>();
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -39,6 +42,14 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   if (msg.type === 'cancel') {
     running.get(msg.id)?.abort();
     gates.get(msg.id)?.close();
+    // a paused job must get to its abort check
+    pauses.get(msg.id)?.resume();
+    return;
+  }
+  if (msg.type === 'pause' || msg.type === 'resume') {
+    const p = pauses.get(msg.id);
+    if (msg.type === 'pause') p?.pause();
+    else p?.resume();
     return;
   }
   if (msg.type === 'more') {
@@ -71,7 +82,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
               ),
           }
         : undefined;
-      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress, checkpoints, tocFingerprint: msg.tocFingerprint });
+      const pause = new PauseGate();
+      pauses.set(msg.id, pause);
+      const d = await hashLayer(msg.blob, msg.compression, { signal: ctl.signal, onProgress, checkpoints, tocFingerprint: msg.tocFingerprint, pause });
       const listing = d.listing ?? null;
       post({ type: 'hashed', id: msg.id, digest: d.digest, diffId: d.diffId, listing }, listing ? layerIndexTransferables(listing) : []);
     } else if (msg.type === 'union') {
@@ -116,5 +129,6 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   } finally {
     running.delete(msg.id);
     gates.delete(msg.id);
+    pauses.delete(msg.id);
   }
 };

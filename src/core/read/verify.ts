@@ -22,6 +22,7 @@ import { LayerIndexBuilder } from './layerScan';
 import { TarParser } from './tar/parser';
 import { listingFingerprint } from './toc/fingerprint';
 import type { FramePoint, ResumePoint } from './toc/types';
+import type { PauseSignal } from '../pause';
 
 /** Report progress at most this often, in bytes (keeps worker messages few). */
 export const HASH_PROGRESS_BYTES = 4 * 1024 * 1024;
@@ -43,6 +44,11 @@ export interface HashOptions {
    * its listing differs, it is returned (`LayerDigests.listing`) to replace the TOC's.
    */
   tocFingerprint?: string | null;
+  /**
+   * Asked before each chunk: the page pauses this pass while a file's contents are read
+   * (core/pause.ts), so the read has the CPU; the pass goes on where it stopped.
+   */
+  pause?: PauseSignal;
 }
 
 /**
@@ -52,6 +58,12 @@ export interface HashOptions {
  * under the 2% budget (issue 13).
  */
 export const CHECKPOINT_SPACING = 2 * 1024 * 1024;
+/**
+ * Compressed bytes the recording pass hands its inflater at a time, asking between
+ * slices whether a read wants it paused (core/pause.ts): ~2–5 ms of TypeScript inflate
+ * on the dev machine, so a read waits at most that for the CPU.
+ */
+export const RECORDING_SLICE_BYTES = 64 * 1024;
 /** Resume points are posted in batches of this many (each batch is one worker message). */
 export const CHECKPOINT_BATCH = 16;
 
@@ -149,6 +161,11 @@ export async function hashLayer(blob: Blob, compression: Compression, opts: Hash
   }).getReader();
   try {
     for (;;) {
+      const paused = opts.pause?.wait();
+      if (paused) {
+        if (opts.pause!.isPaused) sendFrames();
+        await paused;
+      }
       throwIfAborted(opts.signal);
       const { done, value } = await reader.read();
       if (done) break;
@@ -247,7 +264,18 @@ async function hashGzipRecording(blob: Blob, opts: HashOptions, codecs: Codecs):
       const { done, value } = await reader.read();
       if (done) break;
       stored.update(value);
-      inf.push(value, false);
+      // In slices, asking before each whether to pause: a stream chunk may be the whole
+      // blob (Node's in-memory Blobs), which the inflater would otherwise take in one go.
+      for (let o = 0; o < value.length; o += RECORDING_SLICE_BYTES) {
+        const paused = opts.pause?.wait();
+        if (paused) {
+          // What the pass has recorded so far goes to the page now: the next read can use it.
+          if (opts.pause!.isPaused) send();
+          await paused;
+          throwIfAborted(opts.signal);
+        }
+        inf.push(value.subarray(o, Math.min(value.length, o + RECORDING_SLICE_BYTES)), false);
+      }
       read += value.length;
       if (pending.length >= CHECKPOINT_BATCH) send();
       if (read - reported >= HASH_PROGRESS_BYTES) {
