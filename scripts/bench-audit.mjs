@@ -9,14 +9,17 @@
 // <html data-audit="done">, against the load (file chosen → ready) of the same run,
 // and the longest main-thread task in between (target ≤ 100 ms).
 //
-// In the page (Chromium, the production build): from `ready` (the image shown) to
-// <html data-audit="done">, against the load (file chosen -> ready) of the same run,
-// and the longest main-thread task in between (target <= 100 ms).
+// The longest task is attributed from the Long Animation Frames API: the scripts of the
+// longest frame after `ready` (their invoker — a worker's onmessage, a timer, a React
+// render — and function), for a first look; scripts/bench-audit-trace.mjs says which
+// functions in detail. BENCH_DIST=DIR measures another build of the page (a before/after
+// comparison in one sitting: build the other commit into DIR).
 //
 // `node scripts/bench-audit.mjs [ARCHIVE…] [--no-node] [--no-browser]` runs it alone (default
 // bench-data/app-big.{docker,oci}.tar); `npm run bench` runs it after the others
 // (skip with --no-audit). Nothing here asserts a target.
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,11 +58,41 @@ export async function benchAuditNode(files) {
   console.log('');
 }
 
+/**
+ * In the page: long tasks into window.__auditTasks, and window.__longestFrame(since): the
+ * longest animation frame after `since` with its scripts (invoker, function, ms) — the
+ * Long Animation Frames API, Chromium ≥ 123.
+ */
+function observeLongTasks() {
+  window.__auditTasks = [];
+  window.__frames = [];
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) window.__auditTasks.push([e.startTime, e.duration]);
+  }).observe({ type: 'longtask', buffered: true });
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries())
+        window.__frames.push({
+          start: e.startTime,
+          ms: e.duration,
+          blocking: e.blockingDuration,
+          scripts: e.scripts.map((x) => `${x.invoker}${x.sourceFunctionName ? ` ${x.sourceFunctionName}` : ''} ${Math.round(x.duration)} ms`),
+        });
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {}
+  window.__longestFrame = (since) => {
+    const f = window.__frames.filter((x) => x.start >= since).sort((a, b) => b.ms - a.ms)[0];
+    return f
+      ? `${Math.round(f.ms)} ms (blocking ${Math.round(f.blocking)} ms): ${f.scripts.join('; ') || 'no script over 5 ms (style, layout, GC)'}`
+      : 'none over 50 ms';
+  };
+}
+
 /** The page: load, then the audit that starts by itself once the image is shown. */
 export async function benchAuditPage(files) {
   const { openBrowser, measurePage } = await import('./bench-browser.mjs');
   console.log('== audit vs load, Chromium (the page)');
-  const b = await openBrowser(root);
+  const b = await openBrowser(root, process.env.BENCH_DIST || undefined);
   try {
     for (const file of files) {
       let best = null;
@@ -67,18 +100,18 @@ export async function benchAuditPage(files) {
         const m = await measurePage(b, file, { keep: true });
         const page = m.page;
         try {
-          await page.evaluate(() => {
-            window.__auditTasks = [];
-            new PerformanceObserver((l) => {
-              for (const e of l.getEntries()) window.__auditTasks.push([e.startTime, e.duration]);
-            }).observe({ type: 'longtask', buffered: true });
-          });
+          await page.evaluate(observeLongTasks);
           await page.waitForFunction(() => ['done', 'error'].includes(document.documentElement.dataset.audit ?? ''), null, { timeout: 600_000, polling: 20 });
           const res = await page.evaluate(() => {
             const ready = window.__t.ready;
             const done = performance.now();
             const tasks = window.__auditTasks.filter(([start]) => start >= ready);
-            return { audit: (done - ready) / 1000, longest: Math.max(0, ...tasks.map(([, d]) => d)), state: document.documentElement.dataset.audit };
+            return {
+              audit: (done - ready) / 1000,
+              longest: Math.max(0, ...tasks.map(([, d]) => d)),
+              state: document.documentElement.dataset.audit,
+              frame: window.__longestFrame(ready),
+            };
           });
           const run = { load: m.seconds, ...res };
           if (!best || run.audit / run.load < best.audit / best.load) best = run;
@@ -88,25 +121,26 @@ export async function benchAuditPage(files) {
       }
       // Baseline: the same load with the audit off, the long tasks over as long a time after ready.
       let baseline = 0;
+      let baselineFrame = '';
       {
         const m = await measurePage(b, file, { keep: true, query: '?audit=off' });
         const page = m.page;
         try {
-          await page.evaluate(() => {
-            window.__auditTasks = [];
-            new PerformanceObserver((l) => {
-              for (const e of l.getEntries()) window.__auditTasks.push([e.startTime, e.duration]);
-            }).observe({ type: 'longtask', buffered: true });
-          });
+          await page.evaluate(observeLongTasks);
           await page.waitForTimeout(best.audit * 1000);
-          baseline = await page.evaluate(() => Math.max(0, ...window.__auditTasks.filter(([s]) => s >= window.__t.ready).map(([, d]) => d)));
+          [baseline, baselineFrame] = await page.evaluate(() => [
+            Math.max(0, ...window.__auditTasks.filter(([s]) => s >= window.__t.ready).map(([, d]) => d)),
+            window.__longestFrame(window.__t.ready),
+          ]);
         } finally {
           await page.close();
         }
       }
       console.log(
-        `  ${basename(file)}: load ${best.load.toFixed(2)} s, audit ${best.audit.toFixed(2)} s after ready: audit/load ${(best.audit / best.load).toFixed(2)}x (target <= 1.5x); longest main-thread task during the audit ${best.longest.toFixed(0)} ms (target <= 100 ms; ${baseline.toFixed(0)} ms over as long with the audit off)${best.state === 'error' ? ' (THE AUDIT FAILED)' : ''}`,
+        `  ${basename(file)}: load ${best.load.toFixed(2)} s, audit ${best.audit.toFixed(2)} s after ready: audit/load ${(best.audit / best.load).toFixed(2)}x (target <= 1.5x); longest main-thread task during the audit ${best.longest.toFixed(0)} ms (target <= 100 ms; ${baseline.toFixed(0)} ms over as long with the audit off)${best.state === 'error' ? ' (THE AUDIT FAILED)' : ''}; load average ${loadavg()[0].toFixed(2)}`,
       );
+      console.log(`    longest frame with the audit: ${best.frame}`);
+      console.log(`    longest frame without it:     ${baselineFrame}`);
     }
   } finally {
     await b.close();
