@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { COMMANDS, main, type Io } from './main';
+import { runCli, type CliResult } from '../../test/helpers/runCli';
 import { writeTar, type TarWriteEntry } from '../core/write/tarWriter';
 import { gnuList, type GnuEntry } from '../../test/helpers/gnuTar';
 import { toOracleForm } from '../../test/helpers/oracleForm';
@@ -42,27 +43,8 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+type Run = CliResult;
+const run = (...argv: string[]): Promise<Run> => runCli(argv);
 
 /** A user error: exit 2, nothing on stdout, ONE line on stderr starting `layerscope:`, no stack trace. */
 function expectUserError(r: Run, pattern?: RegExp): string {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type Io } from '../main';
+import { runCli } from '../../../test/helpers/runCli';
 import { writeTar } from '../../core/write/tarWriter';
 import { dockerArchive, tdir, tfile, tlink } from '../../../test/helpers/imageArchive';
 import { CAN_UNPACK, diffRootfs, unpackedRootfs } from '../../../test/helpers/rootfsDiff';
@@ -29,21 +29,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 let saved = 0;
 function save(bytes: Uint8Array): string {

@@ -8,9 +8,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../main';
+import { runCli } from '../../../test/helpers/runCli';
 import { VERSION } from '../version';
 
 const FIXTURES = new URL('../../../test/fixtures/images/', import.meta.url);
@@ -25,23 +24,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(argv: string[], stdin?: Buffer) {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    isTTY: false,
-    cwd: tmp,
-    ...(stdin ? { stdin: Object.assign(Readable.from([stdin]), { isTTY: false }) } : {}),
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (argv: string[], stdin?: Buffer) => runCli(argv, { cwd: tmp, stdin });
 
 /** The <tr> rows of the layer table. */
 function layerRows(doc: string): number {
