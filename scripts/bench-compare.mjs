@@ -40,7 +40,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const bundle = join(root, 'dist-cli/layerscope.mjs');
+// A child times this bundle, or the one BENCH_BUNDLE names (the before build of a before/after).
+const bundle = process.env.BENCH_BUNDLE ?? join(root, 'dist-cli/layerscope.mjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 /** Page runs: each opens ~1.8 GB three times in Chromium (minutes on the shared machine). */
 const PAGE_RUNS = Number(process.env.BENCH_PAGE_RUNS ?? 2);
@@ -175,18 +176,18 @@ function makePairs(docker, work) {
 }
 
 // ------------------------------------------------------------------ timing
-function child(mode, a, b) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, a, b], { encoding: 'utf8', maxBuffer: 64 * MB });
+function child(mode, a, b, env = process.env) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, a, b], { encoding: 'utf8', maxBuffer: 64 * MB, env });
   if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-function best(mode, a, b) {
+function best(mode, a, b, env = process.env) {
   let t = Infinity;
   let rss = Infinity;
   let last = null;
   for (let i = 0; i < RUNS; i++) {
-    last = child(mode, a, b);
+    last = child(mode, a, b, env);
     t = Math.min(t, last.seconds);
     rss = Math.min(rss, last.maxRssKb);
   }
@@ -217,6 +218,9 @@ export async function benchCompare() {
       const verified = best('open-verified', a, b);
       const diff = best('diff', a, b);
       const trusted = best('diff-trusted', a, b);
+      // BENCH_COMPARE_BEFORE_CLI=FILE: an older build's dist-cli/layerscope.mjs, its diff timed in the same run
+      const beforeCli = process.env.BENCH_COMPARE_BEFORE_CLI;
+      const before = beforeCli ? best('diff', a, b, { ...process.env, BENCH_BUNDLE: resolve(beforeCli) }) : null;
       const summary = diff.last.out;
       const paths = /^paths: (.*)$/m.exec(summary)?.[1] ?? '?';
       const proof = /^content proof: (.*)$/m.exec(summary)?.[1] ?? '?';
@@ -230,6 +234,11 @@ export async function benchCompare() {
       console.log(
         `    diff --no-verify: ${(trusted.seconds / open.seconds).toFixed(2)}× open in time, ${(trusted.rssMb / open.rssMb).toFixed(2)}× in peak RSS`,
       );
+      if (before) {
+        console.log(
+          `    diff of ${beforeCli}: ${fig(before)}: ${(before.seconds / verified.seconds).toFixed(2)}× open+verify, ${(before.seconds / open.seconds).toFixed(2)}× open without digests`,
+        );
+      }
     }
     console.log(`  (load average ${loadavg()} at the end)`);
     console.log('');

@@ -42,9 +42,10 @@ export interface LoadOptions {
   image?: number | string;
   platform?: string;
   /**
-   * Hash compressed layers while indexing them (node:crypto: nearly free) without the
-   * after-pass `verify` adds for uncompressed ones. `diff` wants the digests of the
-   * layers it may share, and hashes only the uncompressed ones it needs.
+   * Hash compressed layers' tars while indexing them (node:crypto: nearly free) without
+   * the after-pass `verify` adds for uncompressed ones, and without their stored blobs'
+   * digests. `diff` wants the diff_ids of the layers it may share, and hashes only the
+   * uncompressed ones it needs.
    */
   inlineHash?: boolean;
   /** The archive already opened (a second image of the same file: its layers are then the same stored bytes). */
@@ -71,7 +72,7 @@ export async function loadImage(input: ArchiveInput, io: Io, opts: LoadOptions):
     const img = await openImage(input.blob, {
       image: opts.image,
       platform: opts.platform,
-      verify: opts.verify || opts.inlineHash === true,
+      verify: opts.verify ? true : opts.inlineHash === true ? 'diffIds' : false,
       opened: opts.opened,
       scanner,
       gunzip: nodeCodecs.gunzip,

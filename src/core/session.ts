@@ -28,7 +28,8 @@ export interface Progress {
 
 /** How one layer is turned into a LayerIndex. The page passes a worker pool. */
 export interface LayerScanner {
-  scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean }): Promise<LayerIndex>;
+  /** `hash`: see read/layerScan.ts ScanLayerOptions ('diffId': the uncompressed bytes only; a host may hash both). */
+  scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean | 'diffId' }): Promise<LayerIndex>;
   /** sha256 of a layer's stored blob and of its uncompressed tar (the integrity pass after indexing). */
   hashLayer(
     blob: Blob,
@@ -112,9 +113,11 @@ export interface OpenOptions extends OpenCallbacks {
    * where sha256 is cheap (node:crypto, ~1.4 GB/s); in a browser it is WebAssembly
    * at ~190 MB/s, so the page indexes without it and runs `verifyImage` behind the
    * shown image. Uncompressed layers are indexed from headers only and always
-   * hashed by `verifyImage`. Default false.
+   * hashed by `verifyImage`. 'diffIds': compressed layers' uncompressed bytes only
+   * (`layerscope diff`: the proof needs diff_ids, not the stored blobs' digests).
+   * Default false.
    */
-  verify?: boolean;
+  verify?: boolean | 'diffIds';
   /** The host's gzip decoder for a gzipped archive (codecs.ts); layers use the scanner's own. */
   gunzip?: Codecs['gunzip'];
   /** Where a compressed archive is decompressed to (read/archive.ts OpenOptions.sink). */
@@ -187,7 +190,7 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
         const compressed = ref.compression !== null && ref.compression !== 'none';
         const idx = await scanner.scan(blob, i, {
           signal: opts.signal,
-          hash: verify && compressed,
+          hash: !compressed ? false : verify === 'diffIds' ? 'diffId' : verify === true,
           onProgress: (p) => opts.onLayerProgress?.(i, p),
         });
         layers[i] = idx;

@@ -183,8 +183,9 @@ export class WorkerPool implements LayerScanner {
     });
   }
 
-  async scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean }): Promise<LayerIndex> {
-    const m = await this.run({ type: 'scan', id: 0, blob, layer, hash: opts.hash }, opts.signal, opts.onProgress);
+  async scan(blob: Blob, layer: number, opts: { signal?: AbortSignal; onProgress?(p: Progress): void; hash: boolean | 'diffId' }): Promise<LayerIndex> {
+    // 'diffId' (only the command line asks for it) is answered with both digests: a superset.
+    const m = await this.run({ type: 'scan', id: 0, blob, layer, hash: opts.hash !== false }, opts.signal, opts.onProgress);
     if (m.type !== 'scanned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.index;
   }

@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanLayer, LayerIndexBuilder } from './layerScan';
+import { defaultCodecs } from '../codecs';
 import { EntryKind, type LayerIndex, type TarEntry } from '../types';
 import { gnuList, TYPE_OF, type GnuEntry } from '../../../test/helpers/gnuTar';
 
@@ -182,6 +183,30 @@ describe('scanLayer: same content, any compression', () => {
       expect(strip(idx), name).toEqual(strip(base));
       expect(idx.diffIdComputed, name).toBe(sha(tar));
       expect(idx.digestComputed, name).toBe(sha(bytes));
+    }
+  });
+
+  it("hash: 'diffId' hashes the uncompressed bytes only: the same index and diff_id, no stored digest, one hasher", async () => {
+    const l = richest();
+    const tar = l.bytes;
+    for (const [name, bytes] of [
+      ['gzip', gzipSync(tar)],
+      ['zstd', execFileSync('zstd', ['-q', '-c'], { input: tar })],
+    ] as [string, Buffer][]) {
+      const both = await scanLayer(blobOf(bytes), { hash: true });
+      let hashers = 0;
+      const counting = {
+        ...defaultCodecs,
+        createHasher: async () => {
+          hashers++;
+          return defaultCodecs.createHasher();
+        },
+      };
+      const idx = await scanLayer(blobOf(bytes), { hash: 'diffId', codecs: counting });
+      expect(idx.diffIdComputed, name).toBe(sha(tar));
+      expect(idx.digestComputed, name).toBeNull();
+      expect(hashers, name).toBe(1);
+      expect({ ...idx, digestComputed: null }, name).toEqual({ ...both, digestComputed: null });
     }
   });
 

@@ -156,8 +156,12 @@ export function emptyLayerIndex(paths: string[], meta: Partial<Pick<LayerIndex, 
 export interface ScanLayerOptions {
   signal?: AbortSignal;
   onProgress?(p: { bytesRead: number; bytesTotal: number }): void;
-  /** Hash the stored and the uncompressed bytes (integrity). For an uncompressed layer this reads the whole blob. */
-  hash?: boolean;
+  /**
+   * Hash the stored and the uncompressed bytes (integrity). For an uncompressed layer this reads the whole blob.
+   * 'diffId': the uncompressed bytes only (`digestComputed` stays null) — what a comparison needs to prove a
+   * layer's identity (its diff_id); the stored blob's digest would be one more sha256 over it for nothing.
+   */
+  hash?: boolean | 'diffId';
   layer?: number;
   /** The host's sha256 and gzip (codecs.ts); default hash-wasm and DecompressionStream. */
   codecs?: Codecs;
@@ -222,7 +226,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
     }
   } else {
     const codecs = opts.codecs ?? defaultCodecs;
-    const storedHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
+    const storedHasher: Hasher | null = opts.hash === true ? await codecs.createHasher() : null;
     const tarHasher: Hasher | null = opts.hash ? await codecs.createHasher() : null;
     // High-water mark: after a gzip fallback restart the input is read again from 0.
     let storedSeen = 0;
