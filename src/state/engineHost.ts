@@ -29,6 +29,8 @@ export interface EngineHost {
     signal?: AbortSignal,
     checkpoint?: Checkpoint | null,
     frames?: FramePoint[] | null,
+    /** The preview's own read (ReadOptions.first): ahead of every other read. */
+    first?: boolean,
   ): Promise<Uint8Array>;
   /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
@@ -75,8 +77,8 @@ export function pageHost(): EngineHost {
     },
     // A .tar.gz is decompressed in a worker, into Blob parts (never held in this page's memory), within the expansion bound.
     unpack: hasWorkers ? (b, c, o) => getPool().unpack(b, c, o) : undefined,
-    read: (blob, compression, offset, size, want, signal, checkpoint, frames) =>
-      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null),
+    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first) =>
+      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false),
     prestart: () => {
       if (hasWorkers) getUnionPool().prestart();
     },

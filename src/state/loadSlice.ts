@@ -155,6 +155,12 @@ export interface ReadOptions {
   slot?: SlotName;
   /** Start this many bytes into the file ("load more", "jump to offset"); default 0. */
   from?: number;
+  /**
+   * The read a user waits on first (the preview of the file just clicked): it goes ahead
+   * of other reads, e.g. the versions the details pane diffs, which are asked for in the
+   * same render and would otherwise be served before it (worker/pool.ts).
+   */
+  first?: boolean;
 }
 
 export interface LoadSlice {
@@ -599,7 +605,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
         const { checkpoint, frames } = readStart(ref, idx, at, want);
-        return host.read(blobOf(outer, ref.blob), idx.compression, at, size - from, want, opts.signal, checkpoint, frames);
+        return host.read(blobOf(outer, ref.blob), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first);
       },
     };
   };

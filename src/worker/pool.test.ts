@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WorkerPool, INTERACTIVE_EXTRA_WORKERS } from './pool';
+import { WorkerPool, INTERACTIVE_EXTRA_WORKERS, FIRST_READ_EXTRA_WORKERS } from './pool';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** Messages about a job already sent, not jobs. */
@@ -136,6 +136,42 @@ describe('WorkerPool scheduling', () => {
     await expect(read2).rejects.toMatchObject({ code: 'IO' });
     expect(rw.sent.at(-1)).toEqual({ type: 'resume', id: rw.current.id });
     rw.reply({ type: 'hashed', id: rw.current.id, digest: 'a', diffId: 'a', listing: null });
+    await hash;
+    pool.terminate();
+  });
+
+  it("the preview's own read goes ahead of other reads, on a worker of its own when every worker is busy", async () => {
+    const pool = new WorkerPool(1);
+    const hash = pool.hashLayer(blob, 'gzip', {});
+    // the version diff asks for two versions in the same render, before the preview
+    const a = pool.read(blob, 'gzip', 0, 1, 1); // takes the extra worker
+    const b = pool.read(blob, 'gzip', 1, 1, 1); // queued
+    const preview = pool.read(blob, 'gzip', 2, 1, 1, undefined, null, null, true);
+    expect(FakeWorker.all.length).toBe(1 + INTERACTIVE_EXTRA_WORKERS + FIRST_READ_EXTRA_WORKERS);
+    const pw = FakeWorker.all.at(-1)!;
+    expect(pw.current).toMatchObject({ type: 'read', dataOffset: 2 });
+    pw.reply({ type: 'bytes', id: pw.current.id, data: new Uint8Array([7]) });
+    expect(Array.from(await preview)).toEqual([7]);
+    // the queued version read runs next, on the freed worker
+    expect(pw.current).toMatchObject({ type: 'read', dataOffset: 1 });
+    // with the extra workers busy, a second preview read queues ahead of other reads
+    const second = pool.read(blob, 'gzip', 3, 1, 1, undefined, null, null, true);
+    const third = pool.read(blob, 'gzip', 4, 1, 1);
+    const ew = FakeWorker.all[1]!;
+    ew.reply({ type: 'bytes', id: ew.current.id, data: new Uint8Array([1]) });
+    await a;
+    expect(ew.current).toMatchObject({ type: 'read', dataOffset: 3 });
+    for (const [w, d] of [
+      [ew, 3],
+      [pw, 2],
+    ] as const)
+      w.reply({ type: 'bytes', id: w.current.id, data: new Uint8Array([d]) });
+    await Promise.all([b, second]);
+    const rest = FakeWorker.all.find((w) => w.current.type === 'read' && w.current.dataOffset === 4)!;
+    rest.reply({ type: 'bytes', id: rest.current.id, data: new Uint8Array([4]) });
+    await third;
+    const hw = FakeWorker.all[0]!;
+    hw.reply({ type: 'hashed', id: hw.current.id, digest: 'a', diffId: 'a', listing: null });
     await hash;
     pool.terminate();
   });

@@ -29,6 +29,15 @@ export const MAX_WORKERS = 8;
  */
 export const INTERACTIVE_EXTRA_WORKERS = 1;
 
+/**
+ * One more worker for the preview's own read ('first'), when every worker is busy —
+ * with the version diff's two reads, for one: the details pane asks for them in the
+ * same render as the preview, and measured right after `ready` on the 366 MB image
+ * the preview waited 58 s behind them (its own read took 12 s). With the digest
+ * check paused meanwhile, the cores are the reads'.
+ */
+export const FIRST_READ_EXTRA_WORKERS = 1;
+
 /** A request someone is waiting on (a file's contents), as opposed to layer work in the background. */
 const isInteractive = (job: Job): boolean => job.msg.type === 'read' || job.msg.type === 'readStream' || job.msg.type === 'textDiff';
 
@@ -56,6 +65,8 @@ type Job = {
   onInterim?: (m: FromWorker) => void;
   resolve: (m: FromWorker) => void;
   reject: (e: unknown) => void;
+  /** The preview's own read: ahead of every other job, with a worker of its own if need be. */
+  first?: boolean;
 };
 
 export class WorkerPool implements LayerScanner {
@@ -119,6 +130,7 @@ export class WorkerPool implements LayerScanner {
       let w = this.idle.pop();
       if (!w && this.all.length < this.concurrency) w = this.spawn();
       if (!w && isInteractive(this.queue[0]!) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
+      if (!w && this.queue[0]!.first && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS + FIRST_READ_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
       const job = this.queue.shift()!;
       if (job.signal?.aborted) {
@@ -148,12 +160,13 @@ export class WorkerPool implements LayerScanner {
     onProgress?: (p: Progress) => void,
     onInterim?: (m: FromWorker) => void,
     onId?: (id: number) => void,
+    first = false,
   ): Promise<FromWorker> {
     const id = this.nextId++;
     onId?.(id);
     const full = { ...msg, id } as ToWorker & { id: number };
     return new Promise<FromWorker>((resolve, reject) => {
-      const job: Job = { msg: full, signal, onProgress, onInterim, resolve, reject };
+      const job: Job = { msg: full, signal, onProgress, onInterim, resolve, reject, first };
       // Interactive reads go ahead of queued layer work (pump also may start an extra worker for them).
       signal?.addEventListener(
         'abort',
@@ -168,7 +181,10 @@ export class WorkerPool implements LayerScanner {
         },
         { once: true },
       );
-      if (isInteractive(job)) {
+      if (first) {
+        const after = this.queue.findIndex((j) => !j.first);
+        this.queue.splice(after < 0 ? this.queue.length : after, 0, job);
+      } else if (isInteractive(job)) {
         const firstBackground = this.queue.findIndex((j) => !isInteractive(j));
         this.queue.splice(firstBackground < 0 ? this.queue.length : firstBackground, 0, job);
       } else if (isAudit(job)) {
@@ -271,8 +287,17 @@ export class WorkerPool implements LayerScanner {
     signal?: AbortSignal,
     checkpoint: Checkpoint | null = null,
     frames: FramePoint[] | null = null,
+    /** The preview's own read (loadSlice ReadOptions.first): ahead of other reads, on a worker of its own if all are busy. */
+    first = false,
   ): Promise<Uint8Array> {
-    const m = await this.run({ type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, frames }, signal);
+    const m = await this.run(
+      { type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, frames },
+      signal,
+      undefined,
+      undefined,
+      undefined,
+      first,
+    );
     if (m.type !== 'bytes') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return m.data;
   }

@@ -63,13 +63,13 @@ export function Preview({ target }: { target: PreviewTarget }) {
     setState({ s: 'loading' });
     (async () => {
       const first = Math.min(size, PREVIEW_TEXT_MAX);
-      let bytes = await readEntry(layer, entry, first, { signal: ctl.signal });
+      let bytes = await readEntry(layer, entry, first, { signal: ctl.signal, first: true });
       let truncated = size > bytes.length;
       const kind = sniff(bytes, truncated);
       let imageTooBig = false;
       if (kind.kind === 'image' && truncated) {
         if (size <= PREVIEW_IMAGE_MAX) {
-          bytes = await readEntry(layer, entry, size, { signal: ctl.signal });
+          bytes = await readEntry(layer, entry, size, { signal: ctl.signal, first: true });
           truncated = false;
         } else imageTooBig = true;
       }
