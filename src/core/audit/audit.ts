@@ -12,7 +12,7 @@
  *     (packages.ts), secret lifecycles (findings.ts), waste advice (waste.ts).
  */
 import { blobOf, type OuterArchive } from '../read/archive';
-import { LayerscopeError } from '../errors';
+import { throwIfAborted } from '../errors';
 import { runPool, sameBlobs } from '../session';
 import type { Compression, ImageInfo, LayerIndex } from '../types';
 import type { UnionModel } from '../model/union';
@@ -94,7 +94,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   const pause = opts.yieldToHost
     ? async () => {
         await opts.yieldToHost!();
-        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        throwIfAborted(opts.signal);
       }
     : undefined;
   const selecting = slicer(pause);
@@ -108,7 +108,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
         for (const c of selectCandidates(idx, from, from + CANDIDATE_CHUNK)) list.push(c);
         await selecting.tick();
       }
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
     }
     if (!idx || idx.error) {
       const why = img.layerErrors?.[L] ?? idx?.error?.message ?? 'the layer could not be read';
@@ -139,7 +139,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   const order = [...Array(n).keys()].filter((L) => candidates[L]!.length > 0 && firstOf[L] === L).sort((a, b) => work(b) - work(a) || a - b);
   await runPool(order.length, host.concurrency, async (k) => {
     const L = order[k]!;
-    if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+    throwIfAborted(opts.signal);
     const idx = img.layers[L]!;
     const ref = img.image.layers[L]!;
     try {
@@ -151,7 +151,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
         },
       });
     } catch (e) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       const why = e instanceof Error ? e.message : String(e);
       failed.set(L, why);
       notAudited(L, why);

@@ -9,7 +9,7 @@
  * that cannot be read is "not scanned", never clean; a read error mid-layer
  * marks the rest of the layer's candidates not scanned.
  */
-import { describeError, isLayerscopeError, LayerscopeError } from '../errors';
+import { cancelled, describeError, isCancelled } from '../errors';
 import type { Compression } from '../types';
 import { parseApkInstalled } from './apk';
 import { readBdbHashValues } from './bdb';
@@ -102,7 +102,7 @@ export async function auditLayerContents(
       try {
         bytes = await reader.read(c.dataOffset, c.dataOffset + c.readBytes);
       } catch (e) {
-        if (opts.signal?.aborted || (isLayerscopeError(e) && e.code === 'CANCELLED')) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        if (opts.signal?.aborted || isCancelled(e)) throw cancelled();
         broken = `the layer could not be read here: ${describeError(e)}`;
         res.notScanned.push({ path: rooted(c.path), layer, reason: broken });
         continue;
@@ -117,7 +117,7 @@ export async function auditLayerContents(
       try {
         await examine(c, bytes, layer, res, opts, reader);
       } catch (e) {
-        if (opts.signal?.aborted || (isLayerscopeError(e) && e.code === 'CANCELLED')) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        if (opts.signal?.aborted || isCancelled(e)) throw cancelled();
         res.notScanned.push({ path: rooted(c.path), layer, reason: describeError(e) });
         res.warnings.push({
           code: 'AUDIT_FILE_FAILED',

@@ -12,7 +12,7 @@
  * (tar.ts, STREAM_RESTART_GAP: a browser `slice()` read is a 2–3 ms round trip).
  */
 import { decompressBlob } from '../read/compression';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, throwIfAborted } from '../errors';
 import { blobStreamSource, type ByteSource } from '../read/tar/byteSource';
 import type { Compression } from '../types';
 
@@ -37,7 +37,7 @@ export function forwardReader(
       isByteSource(blob as Blob | ByteSource) && (blob as unknown as ByteSource).cheapReads ? (blob as unknown as ByteSource) : blobStreamSource(blob);
     return {
       read: async (start, end) => {
-        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        throwIfAborted(opts.signal);
         return await src.read(start, end);
       },
       close: () => {},
@@ -61,7 +61,7 @@ export function forwardReader(
   };
   return {
     async read(start, end) {
-      if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(opts.signal);
       if (start < chunkStart) throw new LayerscopeError('IO', `audit read at ${start} behind the stream position ${chunkStart}`);
       if (end <= start) return new Uint8Array(0);
       while (chunkStart + chunk.length <= start) if (!(await next())) return new Uint8Array(0);

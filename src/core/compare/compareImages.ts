@@ -13,7 +13,7 @@
  * files are compared by hashing only the candidates.
  */
 import { blobOf } from '../read/archive';
-import { LayerscopeError, describeError } from '../errors';
+import { describeError, LayerscopeError, throwIfAborted } from '../errors';
 import type { Codecs } from '../codecs';
 import type { LayerScanner, LoadedImage } from '../session';
 import type { LayerIndex } from '../types';
@@ -147,7 +147,7 @@ export async function compareImages(ta: CompareTarget, tb: CompareTarget, opts: 
           (j.side === 'a' ? hashedA : hashedB).set(j.layer, { ...idx, diffIdComputed: d.diffId, digestComputed: d.digest });
           if (ref.diffId !== d.diffId) mismatches.push({ side: j.side, layer: j.layer, claimed: ref.diffId, computed: d.diffId });
         } catch (e) {
-          if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+          throwIfAborted(opts.signal);
           // not hashed: the layer's identity stays unproven, so its files are compared by their own digests
           mismatches.push({ side: j.side, layer: j.layer, claimed: ref.diffId, computed: `unreadable: ${describeError(e)}` });
         }

@@ -12,7 +12,7 @@
  */
 import { defaultCodecs, type Codecs } from '../codecs';
 import { decompressBlob } from '../read/compression';
-import { LayerscopeError } from '../errors';
+import { LayerscopeError, throwIfAborted } from '../errors';
 import type { Hasher } from '../sha256';
 import type { Compression } from '../types';
 import type { ByteSource } from '../read/tar/byteSource';
@@ -82,7 +82,7 @@ export async function hashRanges(blob: Blob, compression: Compression, ranges: r
       if (r.offset + r.size > blob.size) throw new LayerscopeError('TRUNCATED', 'the layer ends before a file’s data', { offset: blob.size });
       const h = await codecs.createHasher();
       for (let at = r.offset; at < r.offset + r.size; at += CHEAP_READ_PIECE) {
-        if (opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        throwIfAborted(opts.signal);
         const piece = await blob.read(at, Math.min(r.offset + r.size, at + CHEAP_READ_PIECE));
         h.update(piece);
         progress(piece.length);
@@ -141,7 +141,7 @@ async function feed(
   const lastEnd = ranges[idx[idx.length - 1]!]!.offset + ranges[idx[idx.length - 1]!]!.size;
   try {
     while (k < idx.length) {
-      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(signal);
       const { done, value } = await reader.read();
       if (done) throw new LayerscopeError('TRUNCATED', 'the layer ends before a file’s data', { offset: pos });
       const chunkStart = pos;

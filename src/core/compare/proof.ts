@@ -8,7 +8,7 @@
  * pool, or in-process in Node. Results land in a DigestCache, so re-deriving the
  * diff (an option toggled, the layers' digests checked) never hashes again.
  */
-import { LayerscopeError, describeError, isLayerscopeError } from '../errors';
+import { cancelled, describeError, isCancelled, LayerscopeError } from '../errors';
 import { Diff } from './flags';
 import type { DigestCache } from './digests';
 import { costOfRanges, type HashRange } from './hashRanges';
@@ -145,7 +145,7 @@ export async function proveContents(
           cache.set(s, j.layer, e, digests[i]!);
         });
       } catch (e) {
-        if ((isLayerscopeError(e) && e.code === 'CANCELLED') || opts.signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+        if (isCancelled(e) || opts.signal?.aborted) throw cancelled();
         failures.push({ side: j.side, layer: j.layer, message: describeError(e) });
         failed.add(`${j.side}${j.layer}`);
       }

@@ -16,7 +16,7 @@
  * header a raw decoder refuses) or does not exist (Node 20 has no 'deflate-raw'),
  * the TypeScript Inflater resumes from the same checkpoint, which handles members.
  */
-import { LayerscopeError } from '../../errors';
+import { LayerscopeError, throwIfAborted } from '../../errors';
 import { type Checkpoint, Inflater } from './inflater';
 
 /** The point with the largest `out` ≤ `offset` (points sorted by `out`), or null: a gzip checkpoint, or a zstd frame point. */
@@ -151,7 +151,7 @@ async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8
   let got = 0;
   try {
     while (got < out.length) {
-      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(signal);
       const r = await dec.read();
       if (r.done) break;
       got += take(r.value, pos, offset, out, got);
@@ -181,7 +181,7 @@ async function inflaterFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uin
   const reader = (blob.slice(Math.floor(cp.bit / 8)).stream() as ReadableStream<Uint8Array>).getReader();
   try {
     while (got < out.length) {
-      if (signal?.aborted) throw new LayerscopeError('CANCELLED', 'Cancelled');
+      throwIfAborted(signal);
       const r = await reader.read();
       if (r.done) {
         inf.push(new Uint8Array(0), true);
