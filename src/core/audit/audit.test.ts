@@ -221,12 +221,18 @@ describe("the page's way to run it", () => {
     const inProcess = inProcessAuditHost(2);
     const inputs: unknown[] = [];
     let yields = 0;
+    const order: string[] = [];
     const host: AuditHost = {
       concurrency: 2,
-      auditLayer: inProcess.auditLayer,
+      auditLayer: async (...a) => {
+        const r = await inProcess.auditLayer(...a);
+        order.push(`layer ${a[2]}`);
+        return r;
+      },
       // as the worker pool does: the input is posted (structured clone), scanned there
       scanMetadata: async (input) => {
         inputs.push(input);
+        order.push('metadata');
         return scanMetadata(structuredClone(input));
       },
     };
@@ -238,6 +244,10 @@ describe("the page's way to run it", () => {
       },
     });
     expect(inputs).toHaveLength(1);
+    // asked for beside the layers, not after the last of them (in the page it would wait for a worker)
+    expect(order[0]).toBe('metadata');
+    // layer 3 holds only whiteouts: nothing in it to read
+    expect(order.slice(1)).toEqual(expect.arrayContaining(['layer 0', 'layer 1', 'layer 2', 'layer 4']));
     expect(paged).toEqual(inThread);
     // between the join's steps at least (scanMetadata, packageHistory, fileOwnersOf, findings)
     expect(yields).toBeGreaterThanOrEqual(4);

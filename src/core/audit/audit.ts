@@ -137,6 +137,11 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   // Most bytes to get through first: for a compressed layer, the decode up to the last candidate.
   const work = (L: number) => (candidates[L]!.length ? candidates[L]![candidates[L]!.length - 1]!.dataOffset : 0) + candidates[L]!.length * 4096;
   const order = [...Array(n).keys()].filter((L) => candidates[L]!.length > 0 && firstOf[L] === L).sort((a, b) => work(b) - work(a) || a - b);
+  // The host's metadata scan is asked for first, beside the layers: queued behind the digest
+  // check's running jobs like them, not after the last layer (where it waited for a whole
+  // layer's hashing to free a worker, adding that to the audit's end).
+  const metaAsked = host.scanMetadata ? host.scanMetadata(metadataInput(img.image), opts.signal) : null;
+  metaAsked?.catch(() => {}); // awaited below; a failure of the layers first must not leave it unhandled
   await runPool(order.length, host.concurrency, async (k) => {
     const L = order[k]!;
     throwIfAborted(opts.signal);
@@ -180,7 +185,7 @@ export async function auditImage(img: AuditInput, opts: AuditOptions = {}): Prom
   const between = async () => {
     if (pause) await pause();
   };
-  const meta = host.scanMetadata ? await host.scanMetadata(metadataInput(img.image), opts.signal) : await scanMetadata(img.image, pause);
+  const meta = metaAsked ? await metaAsked : await scanMetadata(img.image, pause);
   await between();
   const hist = packageHistory(img.union, results);
   await between();
