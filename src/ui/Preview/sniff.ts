@@ -93,19 +93,27 @@ export function decodeText(b: Uint8Array, s: Extract<Sniffed, { kind: 'text' }>)
 /** Bytes per hex dump line, as `hexdump -C` / `xxd` print. */
 export const HEX_BYTES_PER_LINE = 16;
 
-/** `hexdump -C` style: offset, 16 bytes in two groups of 8, printable ASCII. */
+/** Each byte's "xx " and its character in the ASCII column, made once: the dump of a 64 KiB window is 65,536 lookups instead of as many toString(16) calls. */
+const HEX_CELL = Array.from({ length: 256 }, (_, x) => `${x.toString(16).padStart(2, '0')} `);
+const ASCII_CELL = Array.from({ length: 256 }, (_, x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.'));
+
+/**
+ * `hexdump -C` style: offset, 16 bytes in two groups of 8, printable ASCII. Table
+ * lookups: the profile of previews on the benchmark image (bench-profile --contents)
+ * had this among the main thread's largest costs for binary files (issue 13).
+ */
 export function hexDump(b: Uint8Array, baseOffset = 0): string {
   const lines: string[] = [];
-  const hex = (x: number) => (x < 16 ? '0' : '') + x.toString(16);
   for (let off = 0; off < b.length; off += HEX_BYTES_PER_LINE) {
-    const row = b.subarray(off, off + HEX_BYTES_PER_LINE);
+    const n = Math.min(HEX_BYTES_PER_LINE, b.length - off);
     let h = '';
     let a = '';
     for (let i = 0; i < HEX_BYTES_PER_LINE; i++) {
       if (i === 8) h += ' ';
-      if (i < row.length) {
-        h += hex(row[i]!) + ' ';
-        a += row[i]! >= 0x20 && row[i]! < 0x7f ? String.fromCharCode(row[i]!) : '.';
+      if (i < n) {
+        const x = b[off + i]!;
+        h += HEX_CELL[x];
+        a += ASCII_CELL[x];
       } else h += '   ';
     }
     lines.push(`${(baseOffset + off).toString(16).padStart(8, '0')}  ${h} |${a}|`);
