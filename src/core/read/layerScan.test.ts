@@ -10,8 +10,13 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { scanLayer, LayerIndexBuilder } from './layerScan';
 import { defaultCodecs } from '../codecs';
+import { TarParser } from './tar/parser';
+import { INFLATE_SWITCH_WINDOW } from './compression';
+import { OUT_CHUNK } from './inflate/inflater';
+import * as H from '../../../test/helpers/hostile.mjs';
 import { EntryKind, type LayerIndex, type TarEntry } from '../types';
 import { gnuList, TYPE_OF, type GnuEntry } from '../../../test/helpers/gnuTar';
 
@@ -183,6 +188,13 @@ describe('scanLayer: same content, any compression', () => {
       expect(strip(idx), name).toEqual(strip(base));
       expect(idx.diffIdComputed, name).toBe(sha(tar));
       expect(idx.digestComputed, name).toBe(sha(bytes));
+      if (name.startsWith('gzip')) {
+        // moved to the TypeScript inflater after the platform decoder's first piece (compression.ts gunzipBlobInto)
+        const switched = await scanLayer(blobOf(bytes), { hash: true, inflateSwitch: { ratio: 0, windowBytes: 1 } });
+        expect(strip(switched), `${name}, switched`).toEqual(strip(base));
+        expect(switched.diffIdComputed).toBe(sha(tar));
+        expect(switched.digestComputed).toBe(sha(bytes));
+      }
     }
   });
 
@@ -221,6 +233,12 @@ describe('scanLayer: same content, any compression', () => {
       expect(idx.count).toBeLessThan(full.count);
       expect(idx.paths).toEqual(full.paths.slice(0, idx.count));
       expect(idx.diffIdComputed).toBeNull();
+      if (bytes[0] === 0x1f) {
+        const switched = await scanLayer(blobOf(cut), { hash: true, inflateSwitch: { ratio: 0, windowBytes: 1 } });
+        expect(switched.error?.code).toBe('TRUNCATED');
+        expect(switched.paths).toEqual(full.paths.slice(0, switched.count));
+        expect(switched.diffIdComputed).toBeNull();
+      }
     }
   });
 
@@ -252,6 +270,40 @@ describe('scanLayer: same content, any compression', () => {
     ac.abort();
     await expect(scanLayer(blobOf(big), { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(scanLayer(blobOf(richest().bytes), { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('a huge file of zeros in a gzip layer (issue 9, point 3)', () => {
+  // 512 MiB of zeros in ~512 KB: the platform decoder's 16 KiB pieces would be 32,768
+  // trips through the tar parser; past the first window it goes to the TypeScript
+  // inflater's OUT_CHUNK pieces, written straight into the parser.
+  const SIZE = 512 * H.MiB;
+  const gz = H.gzipZeroTar(SIZE) as Uint8Array;
+
+  it('is skipped through the decoder in large pieces: few parser calls, the whole entry listed', async () => {
+    const push = vi.spyOn(TarParser.prototype, 'push');
+    try {
+      const idx = await scanLayer(blobOf(gz));
+      expect(idx.error).toBeNull();
+      expect(idx.count).toBe(1);
+      expect(idx.sizes[0]).toBe(SIZE);
+      expect(idx.tarSize).toBe(512 + SIZE + 1024);
+      // at most two windows in platform pieces (≥ 16 KiB), the rest in OUT_CHUNK pieces
+      const bound = (2 * INFLATE_SWITCH_WINDOW) / (16 * 1024) + SIZE / (OUT_CHUNK - 32 * 1024) + 16;
+      expect(push.mock.calls.length).toBeLessThan(bound);
+      expect(bound).toBeLessThan(SIZE / (16 * 1024) / 4);
+    } finally {
+      push.mockRestore();
+    }
+  });
+
+  it('a damaged trailer is still caught after the switch (the inflater checks CRC-32 and length)', async () => {
+    const bad = gz.slice();
+    bad[bad.length - 8]! ^= 0xff;
+    const idx = await scanLayer(blobOf(bad));
+    expect(idx.error?.code).toBe('BAD_GZIP');
+    expect(idx.error?.afterTarEnd).toBe(true);
+    expect(idx.count).toBe(1);
   });
 });
 

@@ -20,7 +20,7 @@
  */
 import { TarParser } from './tar/parser';
 import { scanTarBlob } from './tar/scan';
-import { decompressBlob, sniffBlob } from './compression';
+import { decompressBlob, gunzipBlobInto, sniffBlob, type InflateSwitch } from './compression';
 import type { Hasher } from '../sha256';
 import { defaultCodecs, type Codecs } from '../codecs';
 import { hashBlob } from './verify';
@@ -172,6 +172,8 @@ export interface ScanLayerOptions {
    * Default true.
    */
   toc?: boolean;
+  /** Where a gzip layer leaves the platform decoder (compression.ts DEFAULT_INFLATE_SWITCH; null: never): tests lower it. */
+  inflateSwitch?: InflateSwitch | null;
 }
 
 export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promise<LayerIndex> {
@@ -231,45 +233,57 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
     // High-water mark: after a gzip fallback restart the input is read again from 0.
     let storedSeen = 0;
     const parser = new TarParser(handlers, { layer: opts.layer });
-    const stream = decompressBlob(blob, compression, {
-      signal: opts.signal,
-      gunzip: codecs.gunzip,
-      onInput: (chunk, off) => {
-        const end = off + chunk.length;
-        if (end > storedSeen) {
-          storedHasher?.update(off >= storedSeen ? chunk : chunk.subarray(storedSeen - off));
-          storedSeen = end;
-          progress(end);
-        }
-      },
-    });
-    const reader = stream.getReader();
+    const onInput = (chunk: Uint8Array, off: number) => {
+      const end = off + chunk.length;
+      if (end > storedSeen) {
+        storedHasher?.update(off >= storedSeen ? chunk : chunk.subarray(storedSeen - off));
+        storedSeen = end;
+        progress(end);
+      }
+    };
     // Set when the tar reader fails first. Damaged deflate/zstd data often decodes to
     // garbage before the decoder notices (a gzip CRC-32 is only checked at the end,
     // RFC 1952), so the tar reader sees a bad header first; the rest of the stream is
     // then decoded, without parsing, to learn whether the compressed data is the cause.
-    let tarError: LayerIndex['error'] = null;
+    // (typed by assertion: it is set inside the sink, which flow analysis does not see)
+    let tarError = null as LayerIndex['error'];
+    /** Each decoded piece, in order. */
+    const sink = (value: Uint8Array) => {
+      tarHasher?.update(value);
+      tarSize += value.length;
+      // Keep reading after the tar's end marker: the diff_id covers every byte.
+      if (!parser.finished && !tarError) {
+        try {
+          parser.push(value);
+        } catch (e) {
+          tarError = toLayerError(e, opts.signal, tarSize);
+        }
+      }
+    };
     try {
-      for (;;) {
-        throwIfAborted(opts.signal);
-        const { done, value } = await reader.read();
-        if (done) break;
-        tarHasher?.update(value);
-        tarSize += value.length;
-        // Keep reading after the tar's end marker: the diff_id covers every byte.
-        if (!parser.finished && !tarError) {
-          try {
-            parser.push(value);
-          } catch (e) {
-            tarError = toLayerError(e, opts.signal, tarSize);
+      if (compression === 'gzip') {
+        // Pieces go straight from the decoder into the parser (no stream per piece),
+        // and a stretch of extreme expansion moves to the TypeScript inflater's
+        // large pieces (compression.ts gunzipBlobInto, issue 9 point 3).
+        await gunzipBlobInto(blob, sink, { signal: opts.signal, gunzip: codecs.gunzip, onInput, switchAt: opts.inflateSwitch });
+      } else {
+        const reader = decompressBlob(blob, compression, { signal: opts.signal, onInput }).getReader();
+        try {
+          for (;;) {
+            throwIfAborted(opts.signal);
+            const { done, value } = await reader.read();
+            if (done) break;
+            sink(value);
           }
+        } catch (e) {
+          reader.cancel().catch(() => {});
+          throw e;
         }
       }
       if (!tarError) parser.end();
       if (tarHasher) diffId = tarHasher.digest();
       if (storedHasher) digest = storedHasher.digest();
     } catch (e) {
-      reader.cancel().catch(() => {});
       const streamError = toLayerError(e, opts.signal, tarSize);
       error = tarError
         ? {

@@ -17,7 +17,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 function inflate(
   data: Uint8Array,
-  opts: { format?: 'gzip' | 'raw'; split?: (rest: number) => number; spacing?: number; resume?: Checkpoint } = {},
+  opts: { format?: 'gzip' | 'raw'; split?: (rest: number) => number; spacing?: number; resume?: Checkpoint; reuseOutput?: boolean } = {},
 ): { out: Uint8Array; checkpoints: Checkpoint[] } {
   const chunks: Uint8Array[] = [];
   const checkpoints: Checkpoint[] = [];
@@ -26,6 +26,7 @@ function inflate(
     onData: (c) => chunks.push(c.slice()),
     checkpoints: opts.spacing ? { spacing: opts.spacing, onCheckpoint: (c) => checkpoints.push(c) } : undefined,
     resume: opts.resume,
+    reuseOutput: opts.reuseOutput,
   });
   let p = 0;
   while (p < data.length) {
@@ -51,6 +52,27 @@ describe('Inflater', () => {
     eq(inflate(gzipSync(data, { strategy: constants.Z_FIXED })).out, data);
     eq(inflate(deflateRawSync(data), { format: 'raw' }).out, data);
     eq(inflate(gzipSync(new Uint8Array(0))).out, new Uint8Array(0));
+  });
+
+  it('matches that overlap themselves (runs of one byte, short and long periods) decode as zlib wrote them', () => {
+    // zlib codes a repeated pattern of period p as matches at distance p, 258 bytes long:
+    // the fill (p = 1), the doubling copies (p ≥ 8) and the byte loop (2 ≤ p < 8) all occur.
+    const parts: Uint8Array[] = [];
+    for (let period = 1; period <= 70; period++) {
+      const unit = sample(period, period);
+      const run = new Uint8Array(3000 + period * 7);
+      for (let i = 0; i < run.length; i++) run[i] = unit[i % period]!;
+      parts.push(run, sample(50, 1000 + period));
+    }
+    const data = concat(parts);
+    for (const level of [1, 6, 9]) eq(inflate(gzipSync(data, { level })).out, data);
+    eq(inflate(gzipSync(data, { strategy: constants.Z_RLE })).out, data);
+    const zeros = new Uint8Array(5_000_000);
+    eq(inflate(gzipSync(zeros)).out, zeros);
+    // with the output buffer written again after each chunk (the consumer copies, as here)
+    eq(inflate(gzipSync(data, { level: 6 }), { reuseOutput: true, split: () => 65536 }).out, data);
+    const big = sample(3_000_000, 7);
+    eq(inflate(gzipSync(big), { reuseOutput: true }).out, big);
   });
 
   it('gives the same bytes whatever the input chunking (1-byte, random, 64 KiB)', () => {

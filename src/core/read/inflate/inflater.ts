@@ -32,6 +32,19 @@ export const WSIZE = 32 * 1024;
  * 512 KiB keeps the consumer's buffers small.
  */
 export const OUT_CHUNK = 512 * 1024;
+/**
+ * Matches at distance 1 longer than this are written with one fill() (a run of one
+ * byte: how deflate codes a file of zeros, 258 bytes a symbol); shorter ones cost less
+ * as a byte loop than as a call. Measured on 1 GiB of zeros in Chromium: the byte loop
+ * was ~14 of the 17 CPU-seconds of the whole scan (issue 9, point 3).
+ */
+const RUN_FILL_MIN = 16;
+/**
+ * Overlapping matches (distance < length) longer than 64 bytes with at least this
+ * distance are copied in doubling whole periods by copyWithin; shorter periods need
+ * too many calls to beat the byte loop.
+ */
+const OVERLAP_COPY_MIN_DIST = 8;
 /** Longest match (RFC 1951 §3.2.5): the fast loop stops this far from the buffer's end. */
 const MAX_MATCH = 258;
 /**
@@ -258,6 +271,13 @@ export interface InflaterOptions {
   resume?: Checkpoint;
   /** Check each member's CRC-32 (default true). */
   checkCrc?: boolean;
+  /**
+   * The consumer reads each chunk during onData only (a parser that copies what it
+   * keeps, a hash): the output buffer is then written again instead of a new one
+   * allocated per chunk (2,048 allocations of 544 KiB per GiB, a tenth of a scan's
+   * time on a file of zeros). Default false: the consumer owns each chunk.
+   */
+  reuseOutput?: boolean;
 }
 
 // Decoder states.
@@ -274,6 +294,7 @@ export class Inflater {
   private readonly onData: (c: Uint8Array) => void;
   private readonly cp: InflaterOptions['checkpoints'];
   private readonly checkCrc: boolean;
+  private readonly reuseOutput: boolean;
 
   private state: number;
   // input: `inb[ip..inEnd)` is unread; `inBase` is the absolute offset of inb[0]
@@ -314,6 +335,7 @@ export class Inflater {
     this.onData = opts.onData;
     this.cp = opts.checkpoints;
     this.checkCrc = opts.checkCrc ?? true;
+    this.reuseOutput = opts.reuseOutput ?? false;
     this.out = new Uint8Array(WSIZE + OUT_CHUNK + MAX_MATCH);
     this.state = this.gzip ? S_GZIP_HEADER : S_BLOCK;
     this.nextCheckpoint = this.cp ? this.cp.spacing : Infinity;
@@ -690,10 +712,14 @@ export class Inflater {
     const old = this.out;
     const op = this.op;
     this.flush();
-    const next = new Uint8Array(old.length);
     const keep = Math.min(WSIZE, op - this.histLow);
-    next.set(old.subarray(op - keep, op), WSIZE - keep);
-    this.out = next;
+    if (this.reuseOutput) {
+      old.copyWithin(WSIZE - keep, op - keep, op);
+    } else {
+      const next = new Uint8Array(old.length);
+      next.set(old.subarray(op - keep, op), WSIZE - keep);
+      this.out = next;
+    }
     this.op = WSIZE;
     this.emitFrom = WSIZE;
     this.crcFrom = WSIZE;
@@ -851,6 +877,19 @@ export class Inflater {
         }
         if (dist >= len && len > 64) {
           out.copyWithin(op, from, from + len);
+          op += len;
+        } else if (dist === 1 && len > RUN_FILL_MIN) {
+          // a run of one byte (how deflate codes zeros: 258 bytes a symbol); one fill instead of a byte loop
+          out.fill(out[from]!, op, op + len);
+          op += len;
+        } else if (len > 64 && dist >= OVERLAP_COPY_MIN_DIST) {
+          // An overlapping match repeats its last `dist` bytes: copy whole periods, doubling,
+          // each copy reading only bytes already written (`done` stays a multiple of `dist`).
+          for (let done = 0; done < len; ) {
+            const k = Math.min(len - done, dist + done);
+            out.copyWithin(op + done, from, from + k);
+            done += k;
+          }
           op += len;
         } else {
           const end = op + len;
