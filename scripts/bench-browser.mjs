@@ -165,6 +165,23 @@ export async function waitVerified(page) {
  * and the tree scrolled until the file's row is rendered.
  */
 export async function previewLatency(page, layer, path) {
+  // The set-up (hash → directory opened → row scrolled into the virtualized list) missed
+  // a row once in an idle run (docker-archive, /usr/share/doc/util-linux/col.txt, found on
+  // the next run of the same seeded choice): it is set-up, not what is timed, so try it
+  // again before calling the file missing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await previewLatencyOnce(page, layer, path);
+    } catch (e) {
+      if (attempt >= ROW_SETUP_ATTEMPTS || !String(e?.message).startsWith('no row for')) throw e;
+    }
+  }
+}
+
+/** How often previewLatency sets up a file's row before giving up (see there). */
+const ROW_SETUP_ATTEMPTS = 3;
+
+async function previewLatencyOnce(page, layer, path) {
   const dir = path.slice(0, path.lastIndexOf('/')) || '/';
   const enc = (p) => encodeURIComponent(p).replace(/%2F/g, '/');
   await page.evaluate(
