@@ -8,8 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAppStore, type AppState, type AppStore } from './store';
+import { createAppStore, type AppStore } from './store';
 import { inProcessHost } from './inProcessHost';
+import { until } from '../../test/helpers/until';
 import { inProcessScanner, type LayerScanner } from '../core/session';
 import { cancelled } from '../core/errors';
 import type { ReadyLoad } from './loadSlice';
@@ -72,22 +73,6 @@ function gatedScanner() {
       open();
     },
   };
-}
-
-function until(store: AppStore, pred: (s: AppState) => boolean, ms = 10_000): Promise<AppState> {
-  return new Promise((resolve, reject) => {
-    if (pred(store.getState())) return resolve(store.getState());
-    const t = setTimeout(() => {
-      unsub();
-      reject(new Error(`timed out; slot b is ${store.getState().slots.b.kind}`));
-    }, ms);
-    const unsub = store.subscribe((s) => {
-      if (!pred(s)) return;
-      clearTimeout(t);
-      unsub();
-      resolve(s);
-    });
-  });
 }
 
 /** Every state slot a went through while `f` ran (by identity). */

@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAppStore, type AppStore } from './store';
 import { inProcessHost } from './inProcessHost';
+import { until } from '../../test/helpers/until';
 import { inProcessScanner, type LayerScanner } from '../core/session';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
 import { listMerged } from '../core/model/listing';
 import { LayerscopeError, cancelled } from '../core/errors';
-import type { AppState } from './store';
 import type { LoadState, ReadyLoad } from './loadSlice';
 import { selectBuilding, selectDigestsChecking, selectError, selectImageInfo, selectIndexes, selectShown, selectStatus, selectUnionState } from './selectors';
 
@@ -72,23 +72,6 @@ function controlledScanner() {
 
 function makeStore(scanner?: LayerScanner): AppStore {
   return createAppStore(inProcessHost(scanner));
-}
-
-/** Resolves once the store satisfies `pred` (checked now and on every change). */
-function until(store: AppStore, pred: (s: AppState) => boolean, ms = 10_000): Promise<AppState> {
-  return new Promise((resolve, reject) => {
-    if (pred(store.getState())) return resolve(store.getState());
-    const t = setTimeout(() => {
-      unsub();
-      reject(new Error(`timed out; slot a is ${store.getState().slots.a.kind}`));
-    }, ms);
-    const unsub = store.subscribe((s) => {
-      if (!pred(s)) return;
-      clearTimeout(t);
-      unsub();
-      resolve(s);
-    });
-  });
 }
 
 const kinds = (store: AppStore) => {
