@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type Io } from './main';
+import { runCli } from '../../test/helpers/runCli';
 import { writeTar } from '../core/write/tarWriter';
 import { dockerArchive, tfile } from '../../test/helpers/imageArchive';
 import { definedUserWasted, evaluateCi, ratioText } from './ci/rules';
@@ -21,13 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 const save = (name: string, b: Uint8Array) => {
   const f = join(tmp, name);
   writeFileSync(f, b);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeLines, escapeText, escapeTsvField, jsonForTerminal } from './escape';
-import { main, type Io } from './main';
+import { runCli } from '../../test/helpers/runCli';
 import { writeTar } from '../core/write/tarWriter';
 import { dockerArchive, tdir, tfile, tlink } from '../../test/helpers/imageArchive';
 
@@ -85,13 +85,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 /** Names a hostile image uses to attack a terminal. */
 const HOSTILE = {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { main, type Io } from '../main';
+import { runCli } from '../../../test/helpers/runCli';
 import { readCiFile, resolveCiConfig, isRuleDisabled } from './config';
 import { xmlText } from './formats/junit';
 import { writeTar } from '../../core/write/tarWriter';
@@ -45,22 +45,7 @@ function workdir(text?: string): string {
   return d;
 }
 
-async function run(argv: string[], cwd = workdir()) {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    isTTY: false,
-    cwd,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (argv: string[], cwd = workdir()) => runCli(argv, { cwd });
 
 const status = (out: string, rule: string) => new RegExp(`^ {2}(PASS|FAIL|SKIP|ERROR): ${rule}\\b`, 'm').exec(out)?.[1];
 

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, type Io } from '../main';
+import { runCli } from '../../../test/helpers/runCli';
 import { EntryKind } from '../../core/types';
 import { goFileMode, goJsonString, layerTree } from './diveJson';
 import { writeTar } from '../../core/write/tarWriter';
@@ -22,13 +22,7 @@ const ROOT = join(__dirname, '../../..');
 const DIVE = join(ROOT, 'test/fixtures/images/dive-legacy-14-layers.tar');
 const T = 30_000;
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 /** The JSON document inside a go-snaps snapshot file ("[Test_Export - 1]\n{…}\n---"). */
 function snapshot(name: string): any {
