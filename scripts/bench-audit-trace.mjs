@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openBrowser } from './bench-browser.mjs';
+import { openBrowser, TRACE_CATEGORIES } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -28,15 +28,6 @@ const TOP = 8;
 /** Without the audit: how long to watch after ready (the audit of the bench images takes up to ~30 s). */
 const AUDIT_OFF_WATCH_MS = Number(process.env.WATCH_MS ?? 30_000);
 
-const CATEGORIES = [
-  'toplevel',
-  'v8',
-  'v8.execute',
-  'disabled-by-default-v8.cpu_profiler',
-  'blink',
-  'devtools.timeline',
-  'disabled-by-default-devtools.timeline',
-];
 
 function analyse(trace, t0, t1) {
   const names = new Map();
@@ -152,7 +143,7 @@ try {
   });
   await page.getByTestId('file-input').setInputFiles(file);
   await page.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
-  await b.browser.startTracing(page, { categories: CATEGORIES });
+  await b.browser.startTracing(page, { categories: TRACE_CATEGORIES });
   // The trace starts a little after ready; the mark is re-made inside it (the page's own mark came before).
   await page.evaluate(() => console.timeStamp('layerscope-ready'));
   if (auditOff) await page.waitForTimeout(AUDIT_OFF_WATCH_MS);

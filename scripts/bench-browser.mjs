@@ -25,6 +25,20 @@ const BENCH_DIR = new URL('./bench/', import.meta.url);
 const CONTENT_TYPES = { '.html': 'text/html', '.js': 'text/javascript' };
 
 /** A vite preview of dist/ and a Chromium with /__bench/* answered from scripts/bench/. */
+/**
+ * Chromium trace categories for CPU profiles of the page and its workers: the sampling profiler
+ * (self time per function) and the timeline (tasks, GC, layout, paint) of every thread.
+ */
+export const TRACE_CATEGORIES = [
+  'toplevel',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.cpu_profiler',
+  'blink',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+];
+
 export async function openBrowser(root, outDir = undefined) {
   const { preview } = await import('vite');
   const srv = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'silent', ...(outDir ? { build: { outDir } } : {}) });

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { chooseFiles, measureFloors, openBrowser, previewLatency, waitVerified } from './bench-browser.mjs';
+import { chooseFiles, measureFloors, openBrowser, previewLatency, TRACE_CATEGORIES, waitVerified } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -30,15 +30,6 @@ const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
-const CATEGORIES = [
-  'toplevel',
-  'v8',
-  'v8.execute',
-  'disabled-by-default-v8.cpu_profiler',
-  'blink',
-  'devtools.timeline',
-  'disabled-by-default-devtools.timeline',
-];
 
 /** What a function's self time is spent on, by name and script (the groups the issue asks about). */
 function group(fn, url) {
@@ -171,7 +162,7 @@ async function traceFloor(b, ranges) {
   try {
     await page.goto(new URL('__bench/floor.html', b.url).href);
     await page.setInputFiles('#file', file);
-    await b.browser.startTracing(page, { categories: CATEGORIES });
+    await b.browser.startTracing(page, { categories: TRACE_CATEGORIES });
     await page.evaluate((r) => window.gunzipFloor(r), ranges);
     const trace = JSON.parse((await b.browser.stopTracing()).toString());
     return analyse(trace, 0, Infinity);
@@ -193,7 +184,7 @@ async function traceLoad(br, save) {
       if (root.getAttribute('data-state') === 'ready') window.__t.ready ??= performance.now() + performance.timeOrigin;
     }).observe(root, { attributes: true, attributeFilter: ['data-state'] });
   });
-  await br.browser.startTracing(page, { categories: CATEGORIES });
+  await br.browser.startTracing(page, { categories: TRACE_CATEGORIES });
   // a clock mark in the trace: trace timestamps are monotonic microseconds, the page's are epoch ms
   await page.evaluate(() => console.timeStamp('layerscope-start'));
   await page.getByTestId('file-input').setInputFiles(file);
@@ -288,7 +279,7 @@ try {
     await cpage.getByTestId('file-input').setInputFiles(file);
     await cpage.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
     await waitVerified(cpage);
-    await b.browser.startTracing(cpage, { categories: CATEGORIES });
+    await b.browser.startTracing(cpage, { categories: TRACE_CATEGORIES });
     const took = [];
     for (const f of files) took.push((await previewLatency(cpage, f.layer, f.path)).ms);
     const ctrace = JSON.parse((await b.browser.stopTracing()).toString());
