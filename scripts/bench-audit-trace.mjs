@@ -28,7 +28,6 @@ const TOP = 8;
 /** Without the audit: how long to watch after ready (the audit of the bench images takes up to ~30 s). */
 const AUDIT_OFF_WATCH_MS = Number(process.env.WATCH_MS ?? 30_000);
 
-
 function analyse(trace, t0, t1) {
   const names = new Map();
   for (const e of trace.traceEvents) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args.name);

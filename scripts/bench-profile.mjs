@@ -30,7 +30,6 @@ const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
-
 /** What a function's self time is spent on, by name and script (the groups the issue asks about). */
 function group(fn, url) {
   if (fn === '(idle)') return 'idle';
