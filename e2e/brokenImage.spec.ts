@@ -62,9 +62,11 @@ test('the images that open are shown; the warnings name each one that cannot, as
   await expect(items.nth(0)).toHaveText(`Image broken:1 (manifest.json entry 1): its config "absent.json" is not in the archive; ${THAT}`);
   // A parse error names only the file: the image is named in front of it.
   await expect(items.nth(1)).toHaveText(
-    new RegExp(`^\\s*Image garbled:1 \\(manifest.json entry 2\\): "bad.json" is not valid JSON \\(.+\\); ${THAT.replace(/[()]/g, '\\$&')}$`),
+    new RegExp(`^Image garbled:1 \\(manifest.json entry 2\\): "bad.json" is not valid JSON \\(.+\\); ${THAT.replace(/[()]/g, '\\$&')}$`),
   );
   await expect(panel).not.toContainText('this image');
+  // Without a layer chip the sentence itself comes first: no space in front of it.
+  expect(await items.allTextContents()).toEqual([expect.stringMatching(/^Image broken:1 /), expect.stringMatching(/^Image garbled:1 /)]);
 
   // Another image shown: the same sentences, still right.
   await page.getByTestId('image-chooser').click();

@@ -234,7 +234,12 @@ function Ready() {
                 ))}
                 {warnings.map((w, i) => (
                   <li key={i}>
-                    {w.layer !== undefined && <span className="chip">layer {w.layer}</span>} <SafeText text={withoutLayerPrefix(w.message, w.layer)} />
+                    {w.layer !== undefined && (
+                      <>
+                        <span className="chip">layer {w.layer}</span>{' '}
+                      </>
+                    )}
+                    <SafeText text={withoutLayerPrefix(w.message, w.layer)} />
                   </li>
                 ))}
               </ul>
