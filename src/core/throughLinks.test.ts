@@ -18,7 +18,7 @@ import { listMerged } from './model/listing';
 import { MAX_SYMLINK_FOLLOWS, lookup, writtenThrough } from './model/union';
 import { CAN_UNPACK, oracleListing } from '../../test/helpers/rootfsDiff';
 import { toOracleForm } from '../../test/helpers/oracleForm';
-import { main } from '../cli/main';
+import { runCli } from '../../test/helpers/runCli';
 
 const REASON = 'throughLinks.test: the reference needs root, skopeo and umoci (apt-get install -y skopeo umoci); skipping the comparisons';
 if (!CAN_UNPACK) console.warn(REASON);
@@ -236,12 +236,7 @@ describe('the command line says it', () => {
       [d('etc/'), sym('etc2', '/etc')],
       [f('etc2/evil'), f('etc2/\x1b[2Jx')],
     ]);
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(argv);
     const ls = await run('ls', p);
     expect(ls.code).toBe(0);
     expect(ls.out).toContain('/etc/evil\tfile\t');
