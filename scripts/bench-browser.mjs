@@ -90,7 +90,7 @@ export async function measureFloors(b, file, gzipRanges) {
  * src/worker/protocol.ts), by wrapping Worker before the app starts: the data path
  * of a preview without the rendering around it. window.__reads gets [ms, dataOffset].
  */
-function recordReads() {
+export function recordReads() {
   const W = window.Worker;
   window.__reads = [];
   window.Worker = class extends W {
@@ -101,7 +101,7 @@ function recordReads() {
         const m = e.data;
         if (m && started.has(m.id) && (m.type === 'bytes' || m.type === 'error')) {
           const s = started.get(m.id);
-          window.__reads.push({ ms: performance.now() - s.t, at: s.t, offset: s.offset, ok: m.type === 'bytes' });
+          window.__reads.push({ ms: performance.now() - s.t, at: s.t, offset: s.offset, ok: m.type === 'bytes', code: m.code ?? null });
           started.delete(m.id);
         }
       });
@@ -247,7 +247,8 @@ async function previewLatencyOnce(page, layer, path) {
             clearTimeout(timer);
             // trace marks for scripts/bench-profile.mjs --contents (free when not tracing)
             console.timeStamp('preview-shown');
-            resolve({ ms: performance.now() - t0, kind });
+            window.__shownAt = performance.now();
+            resolve({ ms: window.__shownAt - t0, kind });
           }
         };
         const obs = new MutationObserver(done);

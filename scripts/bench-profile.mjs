@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { chooseFiles, measureFloors, openBrowser, previewLatency, TRACE_CATEGORIES, waitVerified } from './bench-browser.mjs';
+import { chooseFiles, measureFloors, openBrowser, previewLatency, recordReads, TRACE_CATEGORIES, waitVerified } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -27,6 +27,8 @@ const contents = contentsAt >= 0 ? Number(args[contentsAt + 1]) : 0;
 // the same run, and compare the CPU of the two loads thread by thread.
 const beforeAt = args.indexOf('--before');
 const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
+// --contents-only: skip the floors and the traced load (only the --contents N previews).
+const contentsOnly = args.includes('--contents-only');
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
@@ -225,38 +227,40 @@ try {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  const floor = await measureFloors(b, file, ranges);
-  // The gunzip floor once more, traced: the CPU each of its threads used is what the
-  // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
-  const floorThreads = await traceFloor(b, ranges);
-  const { seconds, trace, t0, t1 } = await traceLoad(b, out);
-  console.log(
-    `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
-  );
-  const pageThreads = analyse(trace, t0, t1);
-  const cpuOf = (threads) => threads.reduce((n, th) => n + th.cpu, 0);
-  const byName = (threads) =>
-    [...threads.reduce((m, th) => m.set(th.name, (m.get(th.name) ?? 0) + th.cpu), new Map())]
-      .sort((x, y) => y[1] - x[1])
-      .map(([n, v]) => `${n} ${ms(v)}`)
-      .join('; ');
-  console.log(`CPU (thread time, all threads): page ${ms(cpuOf(pageThreads))}, floor ${ms(cpuOf(floorThreads))}`);
-  console.log(`   page by thread: ${byName(pageThreads)}`);
-  console.log(`   floor by thread: ${byName(floorThreads)}`);
-  if (beforeDist) {
-    const bb = await openBrowser(root, beforeDist);
-    try {
-      const before = await traceLoad(bb, null);
-      const beforeThreads = analyse(before.trace, before.t0, before.t1);
-      console.log(
-        `before (${beforeDist}): ${before.seconds.toFixed(2)} s change→ready; CPU ${ms(cpuOf(beforeThreads))} (after/before ${(cpuOf(pageThreads) / cpuOf(beforeThreads)).toFixed(2)}×); load average ${loadavg()[0].toFixed(2)}`,
-      );
-      console.log(`   before by thread: ${byName(beforeThreads)}`);
-    } finally {
-      await bb.close();
+  if (!contentsOnly) {
+    const floor = await measureFloors(b, file, ranges);
+    // The gunzip floor once more, traced: the CPU each of its threads used is what the
+    // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
+    const floorThreads = await traceFloor(b, ranges);
+    const { seconds, trace, t0, t1 } = await traceLoad(b, out);
+    console.log(
+      `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
+    );
+    const pageThreads = analyse(trace, t0, t1);
+    const cpuOf = (threads) => threads.reduce((n, th) => n + th.cpu, 0);
+    const byName = (threads) =>
+      [...threads.reduce((m, th) => m.set(th.name, (m.get(th.name) ?? 0) + th.cpu), new Map())]
+        .sort((x, y) => y[1] - x[1])
+        .map(([n, v]) => `${n} ${ms(v)}`)
+        .join('; ');
+    console.log(`CPU (thread time, all threads): page ${ms(cpuOf(pageThreads))}, floor ${ms(cpuOf(floorThreads))}`);
+    console.log(`   page by thread: ${byName(pageThreads)}`);
+    console.log(`   floor by thread: ${byName(floorThreads)}`);
+    if (beforeDist) {
+      const bb = await openBrowser(root, beforeDist);
+      try {
+        const before = await traceLoad(bb, null);
+        const beforeThreads = analyse(before.trace, before.t0, before.t1);
+        console.log(
+          `before (${beforeDist}): ${before.seconds.toFixed(2)} s change→ready; CPU ${ms(cpuOf(beforeThreads))} (after/before ${(cpuOf(pageThreads) / cpuOf(beforeThreads)).toFixed(2)}×); load average ${loadavg()[0].toFixed(2)}`,
+        );
+        console.log(`   before by thread: ${byName(beforeThreads)}`);
+      } finally {
+        await bb.close();
+      }
     }
+    printThreads(pageThreads, t0, t1);
   }
-  printThreads(pageThreads, t0, t1);
   if (contents > 0) {
     // The same file load again, kept open; then N previews, traced together, analysed
     // over the click → preview windows only (marks from bench-browser's previewLatency).
@@ -266,6 +270,7 @@ try {
     h.close();
     const files = chooseFiles(loaded.layers, { random: contents, tail: 0 }).random;
     const cpage = await b.context.newPage();
+    await cpage.addInitScript(recordReads);
     await cpage.goto(b.url);
     await cpage.waitForSelector('[data-state="empty"]');
     await cpage.evaluate(() => {
@@ -280,7 +285,19 @@ try {
     await waitVerified(cpage);
     await b.browser.startTracing(cpage, { categories: TRACE_CATEGORIES });
     const took = [];
-    for (const f of files) took.push((await previewLatency(cpage, f.layer, f.path)).ms);
+    // Per click: every worker read it caused (posted how long after the click, how long it
+    // took, reply → preview shown), the data path apart from the rest.
+    const phases = [];
+    for (const f of files) {
+      const t = await previewLatency(cpage, f.layer, f.path);
+      took.push(t.ms);
+      const reads = await cpage.evaluate(() =>
+        window.__reads
+          .filter((r) => r.at >= window.__clickAt)
+          .map((r) => ({ posted: r.at - window.__clickAt, ms: r.ms, end: r.at + r.ms - window.__clickAt, ok: r.ok })),
+      );
+      phases.push({ f, ms: t.ms, reads });
+    }
     const ctrace = JSON.parse((await b.browser.stopTracing()).toString());
     await cpage.close();
     const marks = ctrace.traceEvents.filter((e) => e.name === 'TimeStamp' && /^preview-(click|shown)$/.test(e.args?.data?.message)).sort((x, y) => x.ts - y.ts);
@@ -314,6 +331,18 @@ try {
     const total = windows.reduce((n, [a, z]) => n + (z - a), 0);
     console.log(
       `\n# contents: ${windows.length} click → preview windows, ${ms(total)} in all; p50 ${sorted[sorted.length >> 1]?.toFixed(0)} ms, worst ${sorted.at(-1)?.toFixed(0)} ms; load average ${loadavg()[0].toFixed(2)}`,
+    );
+    for (const { f, ms: t, reads } of phases) {
+      const what = reads.map((r) => `+${r.posted.toFixed(0)}→+${r.end.toFixed(0)} (${r.ms.toFixed(0)} ms${r.ok ? '' : ', failed'})`).join(', ');
+      console.log(`   ${t.toFixed(0).padStart(5)} ms  layer ${f.layer} @${(f.offset / 2 ** 20).toFixed(1)} MiB ${f.size} B ${f.path}: reads ${what || 'none'}`);
+    }
+    const n = phases.length || 1;
+    const postedFirst = phases.map((p) => p.reads[0]?.posted ?? NaN).filter(Number.isFinite);
+    const readMs = phases.map((p) => p.reads.at(-1)?.ms ?? NaN).filter(Number.isFinite);
+    const afterLast = phases.map((p) => p.ms - Math.max(0, ...p.reads.map((r) => r.end))).filter(Number.isFinite);
+    const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN).toFixed(1);
+    console.log(
+      `   per click (mean): click → first read posted ${mean(postedFirst)} ms; reads per click ${(phases.reduce((k, p) => k + p.reads.length, 0) / n).toFixed(2)}; last read ${mean(readMs)} ms; last reply → shown ${mean(afterLast)} ms`,
     );
     printThreads(
       [...sum.values()].sort((x, y) => y.busy - x.busy),
