@@ -52,6 +52,42 @@ test.describe('two versions of one path inside one image', () => {
   });
 });
 
+test.describe('the version diff reads only once it is in view (issue 13)', () => {
+  test('scrolled away, it reads nothing; scrolled to, it reads both versions', async ({ page }) => {
+    // every content read the page asks of its workers, by offset (the wrapper is the bench's recordReads)
+    await page.addInitScript(() => {
+      const W = window.Worker;
+      const w = window as unknown as { __reads: number[] };
+      w.__reads = [];
+      window.Worker = class extends W {
+        constructor(...a: ConstructorParameters<typeof Worker>) {
+          super(...a);
+          const post = this.postMessage.bind(this);
+          this.postMessage = ((m: { type?: string; dataOffset?: number }, t?: Transferable[]) => {
+            if (m?.type === 'read') w.__reads.push(m.dataOffset!);
+            return post(m, t as Transferable[]);
+          }) as Worker['postMessage'];
+        }
+      };
+    });
+    // short enough that the history and the section's place leave it below the details pane's fold
+    await page.setViewportSize({ width: 1280, height: 360 });
+    await openExample(page);
+    await page.getByTestId('search').fill('motd');
+    await page.locator('[data-testid="tree-row"][data-path="/etc/motd"]').click();
+    await expect(page.getByTestId('preview-kind')).toHaveText(/^Text/);
+    const vd = page.getByTestId('version-diff');
+    await expect(vd).not.toBeInViewport();
+    await expect(vd.getByTestId('version-diff-waiting')).toBeVisible();
+    const reads = () => page.evaluate(() => (window as unknown as { __reads: number[] }).__reads.length);
+    // the preview's own read only
+    expect(await reads()).toBe(1);
+    await vd.scrollIntoViewIfNeeded();
+    await expect(vd.getByTestId('compare-content')).toContainText('1 line removed, 1 added');
+    expect(await reads()).toBe(3);
+  });
+});
+
 /* ------------------------------------------------------ two images (issue 11) */
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-compare-'));

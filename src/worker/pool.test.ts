@@ -176,6 +176,40 @@ describe('WorkerPool scheduling', () => {
     pool.terminate();
   });
 
+  it("other file reads wait while the preview's own read runs; the jobs queued behind them do not", async () => {
+    const pool = new WorkerPool(2);
+    const preview = pool.read(blob, 'gzip', 2, 1, 1, undefined, null, null, true);
+    const version = pool.read(blob, 'gzip', 5, 1, 1); // the version diff, in the same render
+    const hash = pool.hashLayer(blob, 'gzip', {}); // queued behind the version read
+    // a worker is free, and one more could be started for a read: the version read waits anyway
+    const reads = () => FakeWorker.all.filter((w) => w.sent.some((m) => m.type === 'read' && m.dataOffset === 5));
+    expect(reads()).toHaveLength(0);
+    expect(FakeWorker.all.map((w) => w.current.type).sort()).toEqual(['hash', 'read']);
+    const pw = FakeWorker.all.find((w) => w.current.type === 'read')!;
+    pw.reply({ type: 'bytes', id: pw.current.id, data: new Uint8Array([7]) });
+    await preview;
+    // the preview answered: the version read starts, on the freed worker
+    expect(pw.current).toMatchObject({ type: 'read', dataOffset: 5 });
+    pw.reply({ type: 'bytes', id: pw.current.id, data: new Uint8Array([5]) });
+    expect(Array.from(await version)).toEqual([5]);
+    // a cancelled preview read holds them until its worker has stopped (its CPU is still taken)
+    const ctl = new AbortController();
+    const p2 = pool.read(blob, 'gzip', 3, 1, 1, ctl.signal, null, null, true);
+    const v2 = pool.read(blob, 'gzip', 6, 1, 1);
+    ctl.abort();
+    await expect(p2).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(pw.sent.at(-1)).toMatchObject({ type: 'cancel' });
+    expect(reads().length + FakeWorker.all.filter((w) => w.sent.some((m) => m.type === 'read' && m.dataOffset === 6)).length).toBe(1);
+    pw.reply({ type: 'error', id: pw.current.id, code: 'CANCELLED', message: 'cancelled' });
+    expect(pw.current).toMatchObject({ type: 'read', dataOffset: 6 });
+    pw.reply({ type: 'bytes', id: pw.current.id, data: new Uint8Array([6]) });
+    expect(Array.from(await v2)).toEqual([6]);
+    const hw = FakeWorker.all.find((w) => w.current.type === 'hash')!;
+    hw.reply({ type: 'hashed', id: hw.current.id, digest: 'a', diffId: 'a', listing: null });
+    await hash;
+    pool.terminate();
+  });
+
   it('audit reads go ahead of queued digest hashing, behind file reads; progress counts files', async () => {
     const pool = new WorkerPool(1);
     const hashes = [pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {})];

@@ -54,6 +54,13 @@ const pausesBackground = (job: Job): boolean => job.msg.type === 'read';
 /** Background work that a read pauses: the digest check. */
 const isPausable = (job: Job): boolean => job.msg.type === 'hash';
 
+/**
+ * Another file read (the version diff's two versions) waits while the preview's own read
+ * ('first') runs: on two cores the three decodes shared the CPU, and the preview — what the
+ * click was for — took their time too. They start when it ends (answered, failed, cancelled).
+ */
+const heldByFirst = (job: Job): boolean => job.msg.type === 'read' && !job.first;
+
 /** Audit reads: background work someone is about to look at (the audit panel), ahead of the digest check. */
 const isAudit = (job: Job): boolean => job.msg.type === 'auditLayer' || job.msg.type === 'scanMetadata';
 
@@ -78,6 +85,8 @@ export class WorkerPool implements LayerScanner {
   private nextId = 1;
   /** Reads running that hold the digest check (pausesBackground). */
   private reading = 0;
+  /** The preview's own reads running ('first'): other reads wait for them (heldByFirst). */
+  private firstRunning = 0;
 
   constructor(size = Math.min(MAX_WORKERS, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.concurrency = size;
@@ -92,6 +101,7 @@ export class WorkerPool implements LayerScanner {
       for (const [id, a] of this.active) {
         if (a.worker === w) {
           this.active.delete(id);
+          this.left(a.job);
           failed.push(a.job);
           a.job.reject(new LayerscopeError('IO', `worker failed: ${ev.message || 'crashed'}`));
         }
@@ -117,6 +127,7 @@ export class WorkerPool implements LayerScanner {
       return;
     }
     this.active.delete(m.id);
+    this.left(a.job);
     this.idle.push(w);
     if (m.type === 'error') a.job.reject(new LayerscopeError(m.code as ErrorCode, m.message));
     else a.job.resolve(m);
@@ -126,23 +137,35 @@ export class WorkerPool implements LayerScanner {
   }
 
   private pump() {
-    while (this.queue.length > 0) {
+    for (let i = 0; i < this.queue.length; ) {
+      const next = this.queue[i]!;
+      // held reads stay queued in their place; the jobs behind them may go
+      if (this.firstRunning > 0 && heldByFirst(next)) {
+        i++;
+        continue;
+      }
       let w = this.idle.pop();
       if (!w && this.all.length < this.concurrency) w = this.spawn();
-      if (!w && isInteractive(this.queue[0]!) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
-      if (!w && this.queue[0]!.first && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS + FIRST_READ_EXTRA_WORKERS) w = this.spawn();
+      if (!w && isInteractive(next) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
+      if (!w && next.first && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS + FIRST_READ_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
-      const job = this.queue.shift()!;
+      const job = this.queue.splice(i, 1)[0]!;
       if (job.signal?.aborted) {
         this.idle.push(w);
         job.reject(cancelled());
         continue;
       }
       this.active.set(job.msg.id, { job, worker: w });
+      if (job.first) this.firstRunning++;
       w.postMessage(job.msg);
       if (pausesBackground(job) && this.reading++ === 0) this.tellPausable('pause');
       else if (isPausable(job) && this.reading > 0) w.postMessage({ type: 'pause', id: job.msg.id } satisfies ToWorker);
     }
+  }
+
+  /** A job is leaving `active` (before the queue is pumped again). */
+  private left(job: Job) {
+    if (job.first) this.firstRunning--;
   }
 
   /** A job left `active` (answered, failed, or its worker died). */
@@ -177,7 +200,12 @@ export class WorkerPool implements LayerScanner {
             reject(cancelled());
           }
           const a = this.active.get(id);
-          if (a) a.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+          if (a) {
+            a.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+            // The caller stops waiting now; the worker stays this job's (and a preview read keeps
+            // holding other reads) until it answers, since until then it still has the CPU.
+            reject(cancelled());
+          }
         },
         { once: true },
       );

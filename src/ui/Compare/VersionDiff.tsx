@@ -5,7 +5,7 @@
  * diff as between two images. Shown in the path's details when it has at least
  * two versions with contents.
  */
-import { useMemo, useState } from 'react';
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import type { UnionModel } from '../../core/model/union';
 import type { LayerIndex } from '../../core/types';
 import { pathVersions } from '../../core/compare/history';
@@ -32,7 +32,41 @@ export function contentVersions(union: UnionModel, layers: readonly (LayerIndex 
   return pathVersions(union, layers, node).filter((v) => v.version.present && v.version.contentLayer >= 0);
 }
 
+/**
+ * How far outside the visible part of its scroller the section may be and still count as
+ * in view: it starts reading a little before it scrolls in, so the diff is there when it is.
+ */
+export const VERSION_DIFF_VIEW_MARGIN_PX = 200;
+
+/**
+ * Whether `el` has been within VERSION_DIFF_VIEW_MARGIN_PX of the viewport since it mounted:
+ * the diff reads up to 1 MiB of two versions (each decoded from the layer's closest resume
+ * point), work nobody asked for while the section is scrolled away. Without
+ * IntersectionObserver (old engines), always.
+ */
+function useSeen(el: RefObject<HTMLElement | null>): boolean {
+  const [seen, setSeen] = useState(() => typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    const target = el.current;
+    if (seen || !target) return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          setSeen(true);
+          io.disconnect();
+        }
+      },
+      { rootMargin: `${VERSION_DIFF_VIEW_MARGIN_PX}px` },
+    );
+    io.observe(target);
+    return () => io.disconnect();
+  }, [el, seen]);
+  return seen;
+}
+
 export function VersionDiff({ union, layers, node, read, digest, textDiff }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const seen = useSeen(box);
   const versions = useMemo(() => contentVersions(union, layers, node), [union, layers, node]);
   const n = versions.length;
   const [from, setFrom] = useState(Math.max(0, n - 2));
@@ -61,7 +95,7 @@ export function VersionDiff({ union, layers, node, read, digest, textDiff }: Pro
     );
   };
   return (
-    <div className="cmp-versions" data-testid="version-diff">
+    <div className="cmp-versions" data-testid="version-diff" ref={box}>
       <div className="cmp-versions__pick">
         <label>
           from{' '}
@@ -78,6 +112,10 @@ export function VersionDiff({ union, layers, node, read, digest, textDiff }: Pro
       </div>
       {from === to ? (
         <p className="cmp-note">Pick two different versions.</p>
+      ) : !seen ? (
+        <p className="cmp-note" data-testid="version-diff-waiting">
+          The versions are read when this section is scrolled into view.
+        </p>
       ) : (
         <ContentDiffView key={`${from}-${to}`} a={refs.a} b={refs.b} view={view} onView={setView} textDiff={textDiff} />
       )}
