@@ -41,11 +41,27 @@ export function yieldTask(): Promise<void> {
   });
 }
 
+/**
+ * For a loop someone may cancel (a file read in a worker): called at each chunk, it returns
+ * null, or every YIELD_EVERY_MS a promise of one task turn, so a 'cancel' message is
+ * handled while the loop runs — a read the page no longer wants (the user clicked on)
+ * stops within that time instead of decoding to its end on a core the next read needs.
+ */
+export function taskYielder(): () => Promise<void> | null {
+  let last = now();
+  return () => {
+    const t = now();
+    if (t - last < YIELD_EVERY_MS) return null;
+    last = t;
+    return yieldTask();
+  };
+}
+
 /** A pause switch for one background job; `pause()`/`resume()` may be called any number of times. */
 export class PauseGate implements PauseSignal {
   private paused = false;
   private waiters: (() => void)[] = [];
-  private lastYield = now();
+  private readonly turn = taskYielder();
 
   get isPaused(): boolean {
     return this.paused;
@@ -64,9 +80,6 @@ export class PauseGate implements PauseSignal {
 
   wait(): Promise<void> | null {
     if (this.paused) return new Promise((r) => this.waiters.push(r));
-    const t = now();
-    if (t - this.lastYield < YIELD_EVERY_MS) return null;
-    this.lastYield = t;
-    return yieldTask();
+    return this.turn();
   }
 }

@@ -27,6 +27,7 @@ import { readFromCheckpoint } from './inflate/resume';
 import { readFromFrames } from './toc/frames';
 import type { FramePoint } from './toc/types';
 import { LayerscopeError, throwIfAborted } from '../errors';
+import { taskYielder } from '../pause';
 import type { Compression } from '../types';
 
 export async function readEntryBytes(
@@ -52,8 +53,11 @@ export async function readEntryBytes(
   let got = 0;
   let pos = 0;
   const reader = decompressBlob(layerBlob, compression, { signal: opts.signal }).getReader();
+  // a cancel (the user clicked on) is a message: let it in while the layer decodes (pause.ts)
+  const turn = taskYielder();
   try {
     while (got < want) {
+      await turn();
       throwIfAborted(opts.signal);
       const { done, value } = await reader.read();
       if (done) throw new LayerscopeError('TRUNCATED', 'the layer ends before this file’s data', { offset: pos });

@@ -65,4 +65,26 @@ describe('reads from checkpoints', () => {
     const got = await readFromCheckpoint(new Blob([gz2]), cp, 990_000, 20_000);
     expect(Buffer.from(got).equals(Buffer.from(data.subarray(990_000, 1_010_000)))).toBe(true);
   });
+
+  it('a read cancelled from another task (a worker message) stops before it ends', async () => {
+    // 24 MB from the layer's start through the TypeScript inflater: hundreds of ms of
+    // decoding, whose chunks an in-memory Blob hands over without a task in between. The
+    // abort comes from a timer, as a worker's 'cancel' comes in a message: without the
+    // read loop yielding to the task queue it would run only after the read had finished.
+    const big = sample(24_000_000, 7);
+    const bigBlob = new Blob([gzipSync(big, { level: 1 })]);
+    const start: Checkpoint = { out: 0, bit: 0, window: new Uint8Array(0), member: true };
+    const ctl = new AbortController();
+    let abortedAt = -1;
+    let settled = false;
+    setTimeout(() => {
+      abortedAt = settled ? 1 : 0;
+      ctl.abort();
+    }, 0);
+    const read = readFromCheckpoint(bigBlob, start, big.length - 100, 100, { signal: ctl.signal, native: false }).finally(() => {
+      settled = true;
+    });
+    await expect(read).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(abortedAt).toBe(0);
+  });
 });

@@ -17,6 +17,7 @@
  * the TypeScript Inflater resumes from the same checkpoint, which handles members.
  */
 import { LayerscopeError, throwIfAborted } from '../../errors';
+import { taskYielder } from '../../pause';
 import { type Checkpoint, Inflater } from './inflater';
 
 /** The point with the largest `out` ≤ `offset` (points sorted by `out`), or null: a gzip checkpoint, or a zstd frame point. */
@@ -81,6 +82,13 @@ function nativeRawDeflate(): boolean {
   }
   return rawSupported;
 }
+
+/**
+ * Compressed bytes the TypeScript inflater is handed at a time by a read, which checks for
+ * a cancel between slices: ~2–5 ms of decoding on the dev machine (as verify.ts's
+ * RECORDING_SLICE_BYTES).
+ */
+export const INFLATER_SLICE_BYTES = 64 * 1024;
 
 export interface ResumeReadOptions {
   signal?: AbortSignal;
@@ -149,8 +157,10 @@ async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8
   // decoder output position, counted from the start of the primed window
   let pos = cp.out - cp.window.length;
   let got = 0;
+  const turn = taskYielder();
   try {
     while (got < out.length) {
+      await turn();
       throwIfAborted(signal);
       const r = await dec.read();
       if (r.done) break;
@@ -179,6 +189,7 @@ async function inflaterFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uin
     },
   });
   const reader = (blob.slice(Math.floor(cp.bit / 8)).stream() as ReadableStream<Uint8Array>).getReader();
+  const turn = taskYielder();
   try {
     while (got < out.length) {
       throwIfAborted(signal);
@@ -187,7 +198,13 @@ async function inflaterFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uin
         inf.push(new Uint8Array(0), true);
         break;
       }
-      inf.push(r.value, false);
+      // in slices: a stream chunk may be the whole blob (Node's in-memory Blobs), and a
+      // cancel is only seen between them (pause.ts taskYielder)
+      for (let o = 0; o < r.value.length && got < out.length; o += INFLATER_SLICE_BYTES) {
+        await turn();
+        throwIfAborted(signal);
+        inf.push(r.value.subarray(o, Math.min(r.value.length, o + INFLATER_SLICE_BYTES)), false);
+      }
     }
   } finally {
     reader.cancel().catch(() => {});
