@@ -280,6 +280,27 @@ describe('load actions (createLoadSlice with an injected host)', () => {
     await expect(store.getState().readEntry(99, 0)).rejects.toThrow(/no layer 99/);
   });
 
+  it("readEntry slices a layer's bytes from the archive once, not once per read", async () => {
+    const base = inProcessHost();
+    const blobs: Blob[] = [];
+    const store = createAppStore({
+      ...base,
+      read: (blob, ...rest) => {
+        blobs.push(blob);
+        return base.read(blob, ...rest);
+      },
+    });
+    await store.getState().openFile(file(EXAMPLE));
+    const img = selectShown(store.getState())!;
+    const l = img.layers.findIndex((x) => x?.paths.includes('etc/motd'));
+    const e = img.layers[l]!.paths.indexOf('etc/motd');
+    const first = await store.getState().readEntry(l, e);
+    const again = await store.getState().readEntry(l, e, 4);
+    expect(Array.from(again)).toEqual(Array.from(first.subarray(0, 4)));
+    expect(blobs).toHaveLength(2);
+    expect(blobs[1]).toBe(blobs[0]);
+  });
+
   it('the playground is an overlay composed by the selectors: the load is never rewritten; the checked digests land under it', async () => {
     const c = controlledScanner();
     let release!: () => void;

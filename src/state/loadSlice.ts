@@ -240,6 +240,19 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
      * rendered, and grow while the check runs.
      */
     const resumePoints = new WeakMap<LayerRef, ResumePoint[]>();
+    /**
+     * Each layer's stored bytes as a Blob, sliced from the archive once: in Chromium a slice
+     * is registered with the browser process, and the main-thread profile of click →
+     * preview (bench-profile --contents) had Blob slice among its largest costs.
+     */
+    const layerBlobs = new WeakMap<OuterArchive, WeakMap<LayerRef, Blob>>();
+    const layerBlob = (outer: OuterArchive, ref: LayerRef): Blob => {
+      let of = layerBlobs.get(outer);
+      if (!of) layerBlobs.set(outer, (of = new WeakMap()));
+      let b = of.get(ref);
+      if (!b) of.set(ref, (b = blobOf(outer, ref.blob)));
+      return b;
+    };
 
     /**
      * Where a read of [offset, offset + want) of a layer starts: the closest of the zran
@@ -605,7 +618,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
         const { checkpoint, frames } = readStart(ref, idx, at, want);
-        return host.read(blobOf(outer, ref.blob), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first);
+        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first);
       },
     };
   };
