@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createAppStore, type AppStore } from './store';
 import { inProcessHost } from './inProcessHost';
 import { until } from '../../test/helpers/until';
+import * as H from '../../test/helpers/hostile.mjs';
 import { inProcessScanner, type LayerScanner } from '../core/session';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
@@ -333,4 +334,48 @@ describe('load actions (createLoadSlice with an injected host)', () => {
     expect(s.pg.container).toBeNull();
     expect(selectShown(s)!.layers).toHaveLength((s.slots.a as ReadyLoad).loaded.layers.length);
   });
+});
+
+describe('one layer listed 1,000 times (issue 9, point 6)', () => {
+  it('is scanned and hashed once through the store, and a flush copies only the layers that changed', async () => {
+    const c = controlledScanner();
+    let hashes = 0;
+    const hashLayer = c.scanner.hashLayer;
+    c.scanner.hashLayer = (...args) => {
+      hashes++;
+      return hashLayer(...args);
+    };
+    c.hold(0);
+    const store = makeStore(c.scanner);
+    // every publish of the layer states while loading: how many objects were new, how many values changed
+    const publishes: { fresh: number; changedValues: number }[] = [];
+    store.subscribe((s, p) => {
+      const a = s.slots.a;
+      const b = p.slots.a;
+      if (a.kind !== 'loading' || b.kind !== 'loading' || a.layers === b.layers || b.layers.length === 0) return;
+      let fresh = 0;
+      let changedValues = 0;
+      a.layers.forEach((l, i) => {
+        const o = b.layers[i]!;
+        if (l !== o) fresh++;
+        if (l.state !== o.state || l.bytesRead !== o.bytesRead || l.bytesTotal !== o.bytesTotal || l.error !== o.error) changedValues++;
+      });
+      publishes.push({ fresh, changedValues });
+    });
+    const done = store.getState().openFile(new File([H.oneLayerManyTimes(1_000, { files: 20 })], 'repeat.tar'));
+    // the one read is held: the flush after FLUSH_INTERVAL_MS says layer 0 is being read, and nothing else changed
+    await until(store, (s) => s.slots.a.kind === 'loading' && s.slots.a.layers[0]?.state === 'decompressing');
+    c.release(0);
+    await done;
+    await until(store, (s) => s.slots.a.kind === 'ready' && s.slots.a.digests === 'checked');
+    expect(c.calls.scans).toBe(1);
+    expect(hashes).toBe(1);
+    expect(publishes.length).toBeGreaterThan(0);
+    // without copy-on-write every flush made 1,000 new objects for one changed layer
+    for (const p of publishes) expect(p.fresh).toBe(p.changedValues);
+    expect(publishes[0]!.fresh).toBe(1);
+    const ready = store.getState().slots.a as ReadyLoad;
+    expect(ready.layers.every((l) => l.state === 'indexed')).toBe(true);
+    expect(ready.loaded.layers.every((l) => l === ready.loaded.layers[0])).toBe(true);
+  }, 60_000);
 });
