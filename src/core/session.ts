@@ -19,7 +19,7 @@ import { PartialUnions, inThreadUnionBuilder, type PartialUnion } from './partia
 import type { ResumePoint } from './read/toc/types';
 import type { Codecs } from './codecs';
 import type { DecompressedSink } from './read/compression';
-import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, EngineWarning } from './types';
+import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, LayerRef, EngineWarning } from './types';
 
 export interface Progress {
   bytesRead: number;
@@ -353,7 +353,7 @@ function tocMismatch(layer: number, idx: LayerIndex): EngineWarning {
  * the first of them: each first one maps to every position holding those bytes,
  * itself included. Positions that repeat an earlier one are not keys.
  */
-export function sameBlobs(image: ImageInfo): Map<number, number[]> {
+export function sameBlobs(image: { readonly layers: readonly Pick<LayerRef, 'blob'>[] }): Map<number, number[]> {
   const first = new Map<string, number>();
   const out = new Map<number, number[]>();
   image.layers.forEach((l, i) => {

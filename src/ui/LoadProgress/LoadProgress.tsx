@@ -12,6 +12,7 @@ import { cancelLoad } from '../../state/actions';
 import type { LayerLoad } from '../../state/loadSlice';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../format/format';
 import './LoadProgress.css';
+import { layerSegments } from './segments';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import {
@@ -102,19 +103,44 @@ function Loading() {
   );
 }
 
+/**
+ * Failed layers named by a chip of their own in the status bar; beyond, one "+N more
+ * failed" chip. One damaged blob listed 10,000 times fails at 10,000 positions (issue 9,
+ * point 6): a chip each would fill the bar with thousands of elements.
+ */
+const MAX_FAILED_CHIPS = 3;
+/** Failed layers listed one by one in the warnings panel; beyond, one line for the rest (the stack marks each). */
+const MAX_FAILED_LISTED = 100;
+
 /** Below this, a read rate says more about start-up costs (workers, first reads) than about throughput: not shown. */
 const RATE_MIN_BYTES = 1_000_000;
 
-/** One segment per layer, bottom layer first, filled as it is read. */
+/** One segment per layer (per run of layers in a long stack: segments.ts), bottom layer first, filled as it is read. */
 function LayerStates({ loads }: { loads: readonly LayerLoad[] }) {
+  const segments = layerSegments(loads);
   return (
     <ol className="layer-states" aria-label="Layer states">
-      {loads.map((l, i) => {
-        const pct = l.bytesTotal > 0 ? Math.round((Math.min(l.bytesRead, l.bytesTotal) / l.bytesTotal) * 100) : 0;
-        const text = `Layer ${i}: ${STATE_TEXT[l.state]}${l.state === 'decompressing' ? ` ${pct} %` : ''}${l.error ? ` — ${displayName(l.error)}` : ''}`;
+      {segments.map((g) => {
+        const one = g.to - g.from === 1;
+        const pct = Math.round(g.read * 100);
+        const what = one
+          ? `Layer ${g.from}: ${STATE_TEXT[g.state]}${g.state === 'decompressing' ? ` ${pct} %` : ''}`
+          : `Layers ${g.from}–${g.to - 1}: ${(Object.keys(STATE_TEXT) as LayerLoad['state'][])
+              .filter((st) => g.counts[st] > 0)
+              .map((st) => `${formatCount(g.counts[st])} ${STATE_TEXT[st]}`)
+              .join(', ')}${g.state === 'decompressing' ? `, ${pct} % read` : ''}`;
+        const text = `${what}${g.error ? ` — ${displayName(g.error)}` : ''}`;
         return (
-          <li key={i} className={`layer-state layer-state--${l.state}`} data-testid="layer-load" data-index={i} data-layer-state={l.state} title={text}>
-            <span className="layer-state__fill" style={l.state === 'decompressing' ? { transform: `scaleX(${pct / 100})` } : undefined} />
+          <li
+            key={g.from}
+            className={`layer-state layer-state--${g.state}`}
+            data-testid={one ? 'layer-load' : 'layer-load-group'}
+            data-index={g.from}
+            data-to={one ? undefined : g.to - 1}
+            data-layer-state={g.state}
+            title={text}
+          >
+            <span className="layer-state__fill" style={g.state === 'decompressing' ? { transform: `scaleX(${g.read})` } : undefined} />
             <span className="sr-only">{text}</span>
           </li>
         );
@@ -184,7 +210,7 @@ function Ready() {
           </>
         )}
       </span>
-      {failed.map(({ l, i }) => (
+      {failed.slice(0, MAX_FAILED_CHIPS).map(({ l, i }) => (
         <span
           key={i}
           className="chip statusbar__failed"
@@ -196,6 +222,11 @@ function Ready() {
           layer {i} failed
         </span>
       ))}
+      {failed.length > MAX_FAILED_CHIPS && (
+        <span className="chip statusbar__failed" data-testid="more-failed">
+          +{formatCount(failed.length - MAX_FAILED_CHIPS)} more failed
+        </span>
+      )}
       <span className="statusbar__figures num muted">
         read {formatBytes(stored)} in {formatDuration(ms)}
         {ms > 0 && stored >= RATE_MIN_BYTES && <> ({formatRate((stored / ms) * 1000)})</>}
@@ -227,11 +258,17 @@ function Ready() {
           {open && (
             <div className="statusbar__panel" id="load-warnings" ref={panelRef} role="region" aria-label="Warnings">
               <ul>
-                {failed.map(({ l, i }) => (
+                {failed.slice(0, MAX_FAILED_LISTED).map(({ l, i }) => (
                   <li key={`f${i}`} className="statusbar__panel-failed">
                     <strong>Layer {i} could not be read to the end.</strong> <SafeText text={withoutLayerPrefix(l.error ?? '', i)} />
                   </li>
                 ))}
+                {failed.length > MAX_FAILED_LISTED && (
+                  <li className="statusbar__panel-failed" data-testid="more-failed-listed">
+                    <strong>{formatCount(failed.length - MAX_FAILED_LISTED)} more layers could not be read to the end</strong> (layers{' '}
+                    {failed[MAX_FAILED_LISTED]!.i}–{failed.at(-1)!.i}; the stack marks each).
+                  </li>
+                )}
                 {warnings.map((w, i) => (
                   <li key={i}>
                     {w.layer !== undefined && (

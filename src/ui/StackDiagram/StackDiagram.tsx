@@ -11,7 +11,7 @@
  * Everything is derived from the store on each render; nothing from inside the
  * image is rendered other than as React text (created_by strings, tags).
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactElement } from 'react';
 import { stepLabel } from '../../core/model/buildStep';
 import { useStore } from '../../state/store';
 import { effectiveLayer } from '../../state/hooks';
@@ -20,7 +20,22 @@ import type { HistoryStep, ImageInfo } from '../../core/types';
 import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount, shortDigest } from '../format/format';
 import { displayName } from '../format/displayName';
-import { bandHeights, metadataMarkers, stackLayout, bandLines, sharedCaption, sizeBudget, MARKER_PX, type LayerFigures } from './stackModel';
+import {
+  bandHeights,
+  blobCopies,
+  metadataMarkers,
+  stackColumns,
+  stackLayout,
+  bandLines,
+  sharedCaption,
+  sizeBudget,
+  COLUMN_NAMES,
+  MARKER_PX,
+  type BlobCopies,
+  type ColName,
+  type LayerFigures,
+} from './stackModel';
+import { OVERSCAN_PX, ROW_GAP_PX, WINDOW_ABOVE_ROWS, rowsIn, windowParts, type WindowPart } from './stackWindow';
 import { layerFigures } from './figures';
 import { layerIntegrity, mismatchText, type IntegrityState } from './integrity';
 import { ExplainButton } from '../Teach/Explain';
@@ -32,6 +47,8 @@ import { selectArchive, selectDigestsChecking, selectImageInfo, selectIndexes, s
 const MIN_HATCH_PERCENT = 3;
 /** Selected-band keyboard paging: how many layers PageUp/PageDown move. */
 const PAGE_LAYERS = 5;
+/** The columns' gap, from the constant a windowed stack's spacers are sized with. */
+const GAP_STYLE: CSSProperties = { gap: ROW_GAP_PX };
 
 export function StackDiagram() {
   const loaded = useStore(selectShown);
@@ -63,19 +80,44 @@ export function StackDiagram() {
   const containerIndex = layout.container;
   const imageLayerCount = layout.rootfsTop + 1;
 
+  // A stack of more than WINDOW_ABOVE_ROWS layers draws only the bands in view (stackWindow.ts).
+  const windowed = n > WINDOW_ABOVE_ROWS;
+  const windowedRef = useRef(windowed);
+  windowedRef.current = windowed;
+  const scrollRef = useRef<HTMLDivElement | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  // Where each column's first row sits in the scroll area (measured: the frames' padding and captions are CSS).
+  const [colTops, setColTops] = useState<Record<ColName, number>>({ own: 0, base: 0, below: 0 });
+
   // The scroll area exists only while an image is shown: observed from when it mounts (a ref callback) to when it goes.
   const observeScroll = useCallback((el: HTMLDivElement | null) => {
     if (!el) return;
+    scrollRef.current = el;
     const measure = () => setAvailablePx(el.clientHeight);
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
-    return () => ro.disconnect();
+    // The window follows the scroll position, once a frame; a stack drawn whole does not re-render on scroll.
+    let frame = 0;
+    const onScroll = () => {
+      if (frame || !windowedRef.current) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setScrollTop(el.scrollTop);
+      });
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('scroll', onScroll);
+      cancelAnimationFrame(frame);
+      if (scrollRef.current === el) scrollRef.current = null;
+    };
   }, []);
 
   const figures = useMemo(() => (image ? layerFigures(image.layers, loaded ? loaded.layers : partial, loaded?.stats ?? null) : []), [image, loaded, partial]);
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
-  const { baseTop, baseEnd } = layout;
+  const { baseTop } = layout;
 
   const budget = sizeBudget(n, availablePx - fixedPx);
   const heights = useMemo(
@@ -98,6 +140,8 @@ export function StackDiagram() {
     const measure = () => {
       let bands = 0;
       for (const b of el.querySelectorAll<HTMLElement>('.sd-band')) bands += Number.parseFloat(b.style.height) || 0;
+      // the bands a spacer stands for (a windowed stack) count as bands, so the budget is the whole stack's
+      for (const sp of el.querySelectorAll<HTMLElement>('.sd-spacer')) bands += Number(sp.dataset.bandPx) || 0;
       const f = el.offsetHeight - bands;
       setFixedPx((old) => (Math.abs(f - old) > 1 ? f : old));
     };
@@ -109,9 +153,42 @@ export function StackDiagram() {
 
   const errorOf = (i: number) => (loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null));
   // The total counts what was read; a layer that failed is left out rather than holding the total back.
-  const shipped = figures.filter((_, i) => i !== containerIndex);
-  const totalBytes = shipped.reduce((a, f) => a + (f.estimated ? 0 : f.bytes), 0);
-  const allKnown = shipped.every((f, i) => !f.estimated || errorOf(i) !== null);
+  // Memoized: a windowed stack re-renders on scroll, and these walk every layer.
+  const { totalBytes, allKnown } = useMemo(() => {
+    let total = 0;
+    let known = true;
+    figures.forEach((f, i) => {
+      if (i === containerIndex) return;
+      if (!f.estimated) total += f.bytes;
+      else if ((loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null)) === null) known = false;
+    });
+    return { totalBytes: total, allKnown: known };
+  }, [figures, containerIndex, loaded, loads]);
+  // Rows of the rootfs frame, of the base image's frame and below them, with their offsets (stackWindow.ts).
+  const columns = useMemo(() => stackColumns(layout, markers, image?.history ?? [], heights), [layout, markers, image, heights]);
+  // Layers listed more than once (the same stored bytes): "same blob as layer 0".
+  const copies = useMemo(() => blobCopies(image?.layers ?? []), [image]);
+  const anyShared = useMemo(() => (image?.layers ?? []).some((l) => l.sharedWith.length > 0), [image]);
+
+  // A windowed stack: where its columns start, measured after each render (before paint, so a
+  // wrong first guess is never shown), and the scroll position the window was drawn for.
+  useLayoutEffect(() => {
+    const sc = scrollRef.current;
+    const list = listRef.current;
+    if (!windowed || !sc || !list) return;
+    if (sc.scrollTop !== scrollTop) setScrollTop(sc.scrollTop);
+    const origin = sc.getBoundingClientRect().top - sc.scrollTop;
+    let next: Record<ColName, number> | null = null;
+    for (const c of COLUMN_NAMES) {
+      const first = list.querySelector<HTMLElement>(`[data-col="${c}"]`);
+      if (!first) continue;
+      const top = first.getBoundingClientRect().top - origin - columns[c].tops[Number(first.dataset.row)]!;
+      if (Math.abs(top - colTops[c]) <= 1) continue;
+      next ??= { ...colTops };
+      next[c] = top;
+    }
+    if (next) setColTops(next);
+  });
 
   const move = useCallback(
     (to: number) => {
@@ -171,11 +248,13 @@ export function StackDiagram() {
     );
   }
 
-  const band = (i: number) => (
+  const band = (i: number, col?: ColName, row?: number) => (
     <Band
       key={i}
       index={i}
-      count={n}
+      col={col}
+      row={row}
+      copies={copies}
       image={image}
       images={images}
       figures={figures[i]!}
@@ -191,27 +270,43 @@ export function StackDiagram() {
       onOpen={() => document.dispatchEvent(new CustomEvent(SHOW_LAYER_DETAILS))}
     />
   );
-  const renderMarkers = (below: number, which: 'all' | 'base' | 'own' = 'all') =>
-    (markers.get(below) ?? [])
-      .map((h, k) => ({ h, k, base: image.history.indexOf(h) <= baseEnd }))
-      .filter(({ base }) => which === 'all' || (which === 'base') === base)
-      .map(({ h, k }) => <Marker key={`m${below}-${k}`} step={h} />);
-
-  // Top of the stack first (DOM order = reading order = visual order). Every image
-  // layer goes into the rootfs frame; the base image's into the frame inside it.
-  const own: ReactElement[] = [];
-  const base: ReactElement[] = [];
-  for (let i = layout.rootfsTop; i >= 0; i--) {
-    if (i === baseTop) {
-      // Metadata steps above the base: the base image's own (up to its CMD) stay in
-      // its frame; those of the image built on it go above the frame.
-      own.push(...renderMarkers(i, 'own'));
-      base.push(...renderMarkers(i, 'base'));
-    } else (i < baseTop ? base : own).push(...renderMarkers(i));
-    (i <= baseTop ? base : own).push(band(i));
-  }
-  const below = renderMarkers(-1);
-  const anyShared = image.layers.some((l) => l.sharedWith.length > 0);
+  /**
+   * A column's rows as drawn: every row, or (windowed) those within OVERSCAN_PX of the
+   * viewport and the selected band, with spacers for the rest.
+   */
+  const drawColumn = (c: ColName): ReactElement[] => {
+    const col = columns[c];
+    let parts: WindowPart[];
+    if (!windowed) parts = col.rows.map((_, k) => ({ row: k }));
+    else {
+      const top = scrollTop - colTops[c];
+      const [from, to] = rowsIn(col.tops, ROW_GAP_PX, top - OVERSCAN_PX, top + availablePx + OVERSCAN_PX);
+      const keep = col.rowOfBand.get(selected);
+      parts = windowParts(col.tops, from, to, keep === undefined ? [] : [keep]);
+    }
+    return parts.map((p) => {
+      if ('spacer' in p) {
+        const [a, b] = p.spacer;
+        return (
+          <div
+            key={`s${a}`}
+            className="sd-spacer"
+            aria-hidden="true"
+            data-col={c}
+            data-row={a}
+            data-rows={b - a}
+            data-band-px={col.bandPx[b]! - col.bandPx[a]!}
+            style={{ height: p.px }}
+          />
+        );
+      }
+      const r = col.rows[p.row]!;
+      return 'band' in r ? band(r.band, c, p.row) : <Marker key={r.key} step={r.step} col={c} row={p.row} />;
+    });
+  };
+  const own = drawColumn('own');
+  const base = drawColumn('base');
+  const below = drawColumn('below');
 
   return (
     <section aria-label="Layer stack" className="stack-diagram sd" data-part="stack">
@@ -251,16 +346,33 @@ export function StackDiagram() {
             </div>
           )}
 
-          <div ref={listRef} role="listbox" aria-label="Image layers, top to bottom" aria-orientation="vertical" className="sd-list" onKeyDown={onKeyDown}>
+          <div
+            ref={listRef}
+            role="listbox"
+            aria-label="Image layers, top to bottom"
+            aria-orientation="vertical"
+            className="sd-list"
+            style={GAP_STYLE}
+            onKeyDown={onKeyDown}
+            data-windowed={windowed || undefined}
+          >
             {containerIndex >= 0 && band(containerIndex)}
             {layout.rootfsTop >= 0 && (
-              <div role="group" aria-label={rootfsCaption(layout.rootfsTop)} className="sd-rootfs" data-part="rootfs" data-top={layout.rootfsTop}>
+              <div
+                role="group"
+                aria-label={rootfsCaption(layout.rootfsTop)}
+                className="sd-rootfs"
+                style={GAP_STYLE}
+                data-part="rootfs"
+                data-top={layout.rootfsTop}
+              >
                 {own}
                 {base.length > 0 && (
                   <div
                     role="group"
                     aria-label={`base image layers${baseTop > 0 ? ` 0–${baseTop}` : ' 0'}: inherited from the image it was built FROM`}
                     className="sd-base"
+                    style={GAP_STYLE}
                     data-part="base-image"
                     data-top={baseTop}
                   >
@@ -312,13 +424,15 @@ export function StackDiagram() {
   );
 }
 
-function Marker({ step }: { step: HistoryStep }) {
+function Marker({ step, col, row }: { step: HistoryStep; col: ColName; row: number }) {
   const text = displayName(stepLabel(step.createdBy) || step.comment || 'metadata-only step');
   return (
     <div
       className="sd-marker"
       data-testid="history-marker"
       data-part="marker"
+      data-col={col}
+      data-row={row}
       data-below={step.layerIndex}
       style={{ height: MARKER_PX }}
       title={`Metadata-only step (no layer): ${step.createdBy ? displayName(step.createdBy) : text}`}
@@ -338,7 +452,11 @@ const STATE_TEXT: Record<string, string> = {
 
 interface BandProps {
   index: number;
-  count: number;
+  /** The column and row it is drawn at (stackColumns), for a windowed stack's measurements. */
+  col: ColName | undefined;
+  row: number | undefined;
+  /** Layers listed more than once in the image (the same stored bytes). */
+  copies: BlobCopies;
   image: ImageInfo;
   images: ImageInfo[];
   figures: LayerFigures;
@@ -358,8 +476,34 @@ interface BandProps {
   onOpen(): void;
 }
 
-function Band({ index, image, images, figures: f, load, error, integrity, mismatch, height, selected, above, base, onSelect, onOpen }: BandProps) {
+function Band({
+  index,
+  col,
+  row,
+  copies,
+  image,
+  images,
+  figures: f,
+  load,
+  error,
+  integrity,
+  mismatch,
+  height,
+  selected,
+  above,
+  base,
+  onSelect,
+  onOpen,
+}: BandProps) {
   const ref = image.layers[index]!;
+  // The same stored bytes as an earlier layer (one blob listed again): read once, stored once.
+  const first = copies.first[index] ?? index;
+  const listed = copies.count[first] ?? 1;
+  const repeat = listed > 1 ? (first === index ? `listed ${formatCount(listed)} times` : `same blob as layer ${first}`) : '';
+  const repeatTitle =
+    listed > 1
+      ? `${first === index ? 'This layer' : `The same stored bytes as layer ${first}`}: one blob listed ${formatCount(listed)} times in this image's layers, stored once in this archive and read once`
+      : '';
   // Build steps, entry names and error messages come from the image: hidden characters shown (displayName).
   const full = displayName(ref.createdBy ?? '');
   const short = displayName(stepLabel(ref.createdBy));
@@ -385,6 +529,7 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
     counted ? `${f.added} added, ${f.modified} modified, ${f.deleted} deleted` : '',
     hidden > 0 ? `${formatBytes(hidden)} hidden by later layers` : '',
     shared,
+    repeat,
     base ? 'from the base image' : '',
     integrity === 'mismatch' ? 'fails its digest check' : '',
     state === 'failed' ? `failed: ${error ? displayName(error) : 'could not be read'}` : stateText,
@@ -402,6 +547,7 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
     counted ? `Changes: +${f.added} added, ~${f.modified} modified, −${f.deleted} deleted${f.metadataOnly ? `, ${f.metadataOnly} metadata-only` : ''}` : '',
     hidden > 0 ? `Hidden: ${formatBytes(hidden)} of this layer is overwritten or deleted by later layers, but still ships in the image` : '',
     shared ? `Shared: ${shared} (stored once in this archive)` : '',
+    repeatTitle ? `Listed again: ${repeatTitle}` : '',
     ref.diffId ? `diff_id: ${ref.diffId}` : '',
     integrity === 'mismatch' ? `Digest check failed: ${mismatch}. These bytes are not the layer the image names: altered or damaged.` : '',
     state === 'failed' ? `Failed: ${error ? displayName(error) : 'could not be read'}` : '',
@@ -410,7 +556,7 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
     .join('\n');
 
   const bad = integrity === 'mismatch';
-  const badges = committed || shared !== '' || stateText !== '' || bad;
+  const badges = committed || shared !== '' || repeat !== '' || stateText !== '' || bad;
   const badgeEls = (
     <>
       {bad && (
@@ -422,6 +568,11 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
       {shared && (
         <span className="sd-badge sd-shared" data-testid="shared-marker">
           {shared}
+        </span>
+      )}
+      {repeat && (
+        <span className="sd-badge sd-shared sd-repeat" data-testid="same-blob" data-first={first} title={repeatTitle}>
+          {repeat}
         </span>
       )}
       {stateText && (
@@ -449,6 +600,8 @@ function Band({ index, image, images, figures: f, load, error, integrity, mismat
       role="option"
       data-testid="layer"
       data-index={index}
+      data-col={col}
+      data-row={row}
       data-load={state}
       data-integrity={integrity}
       data-base={base || undefined}

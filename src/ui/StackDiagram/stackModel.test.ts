@@ -3,6 +3,9 @@ import type { HistoryStep, ImageInfo } from '../../core/types';
 import {
   bandHeights,
   bandLines,
+  blobCopies,
+  stackColumns,
+  type StackRow,
   baseImageEnd,
   baseImageTop,
   metadataMarkers,
@@ -13,6 +16,7 @@ import {
   SIZE_PX_MAX,
   SIZE_PX_PER_LAYER,
 } from './stackModel';
+import { ROW_GAP_PX } from './stackWindow';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -103,5 +107,29 @@ describe('sharedCaption', () => {
     expect(sharedCaption([1], images)).toBe('shared with image 2');
     expect(sharedCaption([0, 1, 2], images)).toBe('shared with a:1, image 2 and c:3');
     expect(sharedCaption([], images)).toBe('');
+  });
+});
+
+describe('stackColumns and blobCopies (issue 9, point 6)', () => {
+  const blob = (offset: number) => ({ entryName: 'l', offset, size: 10 });
+  const refs = [blob(0), blob(100), blob(0), blob(0)].map((b, index) => ({ index, blob: b }) as unknown as import('../../core/types').LayerRef);
+
+  it('blobCopies: each layer points at the first with the same stored bytes, which counts them', () => {
+    const c = blobCopies(refs);
+    expect([...c.first]).toEqual([0, 1, 0, 0]);
+    expect(c.count[0]).toBe(3);
+    expect(c.count[1]).toBe(1);
+  });
+
+  it('stackColumns: bands top first in the rootfs frame and the base frame, markers where the history puts them', () => {
+    const history = [step('ADD x', 0), step('CMD ["sh"]', 0, true), step('RUN a', 1), step('RUN b', 2), step('ENV x', 2, true), step('RUN c', 3)];
+    const layout = stackLayout(refs, history);
+    const cols = stackColumns(layout, metadataMarkers(history), history, [40, 50, 60, 70]);
+    const show = (rows: StackRow[]) => rows.map((r) => ('band' in r ? r.band : r.step.createdBy));
+    expect(show(cols.own.rows)).toEqual([3, 'ENV x', 2, 1]);
+    expect(show(cols.base.rows)).toEqual(['CMD ["sh"]', 0]);
+    expect(cols.own.rowOfBand.get(2)).toBe(2);
+    expect([...cols.own.bandPx]).toEqual([0, 70, 70, 130, 180]);
+    expect(cols.own.tops[1]).toBe(70 + ROW_GAP_PX);
   });
 });

@@ -4,8 +4,10 @@
  * are unit-tested on their own (stackModel.test.ts).
  */
 import { displayName } from '../format/displayName';
-import type { HistoryStep, ImageInfo } from '../../core/types';
+import type { HistoryStep, ImageInfo, LayerRef } from '../../core/types';
 import { stepLabel } from '../../core/model/buildStep';
+import { sameBlobs } from '../../core/session';
+import { ROW_GAP_PX, rowTops } from './stackWindow';
 
 /**
  * Smallest band height: two 14 px text lines (the step, then size and counts)
@@ -168,4 +170,85 @@ export function sharedCaption(sharedWith: readonly number[], images: readonly Im
   if (more > 0) return `shared with ${names.join(', ')} and ${more.toLocaleString('en-US')} more images`;
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `shared with ${list}`;
+}
+
+/**
+ * The stack's three columns of rows, each top first (DOM order = reading order):
+ * 'own' the rootfs frame's rows above the base image, 'base' the base image's
+ * frame, 'below' the metadata steps under layer 0. A row is a band or a history
+ * marker; `tops`/`bandPx` are their offsets (stackWindow.rowTops) and the band
+ * heights before each row, so a windowed stack draws any part of a column alone.
+ */
+export type ColName = 'own' | 'base' | 'below';
+export const COLUMN_NAMES: readonly ColName[] = ['own', 'base', 'below'];
+export type StackRow = { band: number } | { step: HistoryStep; key: string };
+export interface StackColumn {
+  rows: StackRow[];
+  tops: Float64Array;
+  /** bandPx[k]: the heights of the bands among rows 0..k-1 (markers and gaps left out). */
+  bandPx: Float64Array;
+  /** Row of each band in this column, by layer. */
+  rowOfBand: Map<number, number>;
+}
+
+export function stackColumns(
+  layout: StackLayout,
+  markers: ReadonlyMap<number, readonly HistoryStep[]>,
+  history: readonly HistoryStep[],
+  heights: readonly number[],
+  gap = ROW_GAP_PX,
+): Record<ColName, StackColumn> {
+  // Each step's place in the history, once (indexOf per marker was quadratic in the history's length).
+  const at = new Map<HistoryStep, number>();
+  history.forEach((h, i) => {
+    at.set(h, i);
+  });
+  const rows: Record<ColName, StackRow[]> = { own: [], base: [], below: [] };
+  const addMarkers = (to: StackRow[], below: number, which: 'all' | 'base' | 'own') => {
+    (markers.get(below) ?? []).forEach((step, k) => {
+      if (which !== 'all' && (which === 'base') !== (at.get(step) ?? -1) <= layout.baseEnd) return;
+      to.push({ step, key: `m${below}-${k}` });
+    });
+  };
+  for (let i = layout.rootfsTop; i >= 0; i--) {
+    if (i === layout.baseTop) {
+      // Metadata steps above the base: the base image's own (up to its CMD) stay in
+      // its frame; those of the image built on it go above the frame.
+      addMarkers(rows.own, i, 'own');
+      addMarkers(rows.base, i, 'base');
+    } else addMarkers(i < layout.baseTop ? rows.base : rows.own, i, 'all');
+    (i <= layout.baseTop ? rows.base : rows.own).push({ band: i });
+  }
+  addMarkers(rows.below, -1, 'all');
+  const column = (list: StackRow[]): StackColumn => {
+    const h = list.map((r) => ('band' in r ? (heights[r.band] ?? BAND_MIN_PX) : MARKER_PX));
+    const bandPx = new Float64Array(list.length + 1);
+    const rowOfBand = new Map<number, number>();
+    list.forEach((r, k) => {
+      bandPx[k + 1] = bandPx[k]! + ('band' in r ? h[k]! : 0);
+      if ('band' in r) rowOfBand.set(r.band, k);
+    });
+    return { rows: list, tops: rowTops(h, gap), bandPx, rowOfBand };
+  };
+  return { own: column(rows.own), base: column(rows.base), below: column(rows.below) };
+}
+
+/** Layers that are the same stored bytes: each layer's first position with them, and how many positions list them. */
+export interface BlobCopies {
+  first: Int32Array;
+  count: Int32Array;
+}
+
+/**
+ * One blob listed at several positions of an image (issue 9, point 6): the engine
+ * reads it once (session.sameBlobs, the same rule), the diagram says so on each.
+ */
+export function blobCopies(layers: readonly LayerRef[]): BlobCopies {
+  const first = new Int32Array(layers.length);
+  const count = new Int32Array(layers.length);
+  for (const [f, positions] of sameBlobs({ layers })) {
+    for (const p of positions) first[p] = f;
+    count[f] = positions.length;
+  }
+  return { first, count };
 }
