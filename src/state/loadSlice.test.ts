@@ -362,7 +362,7 @@ describe('one layer listed 1,000 times (issue 9, point 6)', () => {
       });
       publishes.push({ fresh, changedValues });
     });
-    const done = store.getState().openFile(new File([H.oneLayerManyTimes(1_000, { files: 20 })], 'repeat.tar'));
+    const done = store.getState().openFile(new File([H.oneLayerManyTimes(1_000, { files: 20 }) as BlobPart], 'repeat.tar'));
     // the one read is held: the flush after FLUSH_INTERVAL_MS says layer 0 is being read, and nothing else changed
     await until(store, (s) => s.slots.a.kind === 'loading' && s.slots.a.layers[0]?.state === 'decompressing');
     c.release(0);
