@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { LayerLoad } from '../../state/loadSlice';
 import { layerSegments, MAX_LAYER_SEGMENTS } from './segments';
 
-const load = (state: LayerLoad['state'], read = 0, total = 100, error: string | null = null): LayerLoad => ({ state, bytesRead: read, bytesTotal: total, error });
+const load = (state: LayerLoad['state'], read = 0, total = 100, error: string | null = null): LayerLoad => ({
+  state,
+  bytesRead: read,
+  bytesTotal: total,
+  error,
+});
 
 describe('layerSegments', () => {
   it('one segment per layer for a short stack, as before', () => {
