@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { constants, deflateRawSync, gzipSync } from 'node:zlib';
-import { type Checkpoint, crc32Update, Inflater, WSIZE } from './inflater';
+import { type Checkpoint, Inflater, WSIZE } from './inflater';
+import { crc32Update } from './crc32';
 import { LayerscopeError } from '../../errors';
 import { sample } from './sample.testkit';
 
