@@ -6,6 +6,7 @@
  *    image or platform of the open archive, or two layers of the open image.
  * Both are plain components over callbacks: the App decides what each choice does.
  */
+import { WINDOW_ABOVE_ROWS } from '../StackDiagram/stackWindow';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ArchiveInfo, ImageInfo } from '../../core/types';
 import { formatPlatform } from '../../core/read/archive';
@@ -72,6 +73,47 @@ export interface CompareMenuProps {
   onOtherImage(sel: { image?: number; platform?: string }): void;
   /** Two layers of the image shown. */
   onLayers(a: number, b: number): void;
+}
+
+/**
+ * Layers offered as a list of options up to this many (WINDOW_ABOVE_ROWS: every real
+ * image); a longer stack (issue 9, point 6: one layer listed 10,000 times) gets a number
+ * field, as 10,000 options in each of two lists were 20,000 elements made at ready.
+ */
+const MAX_LAYER_OPTIONS = WINDOW_ABOVE_ROWS;
+
+/** A layer of `n`, by index: a list of options, or a number field for a long stack. */
+function LayerPicker({ label, n, value, onChange, testId }: { label: string; n: number; value: number; onChange(v: number): void; testId: string }) {
+  if (n > MAX_LAYER_OPTIONS)
+    return (
+      <label>
+        {label}{' '}
+        <input
+          type="number"
+          min={0}
+          max={n - 1}
+          step={1}
+          value={value}
+          onChange={(e) => {
+            const v = Math.round(Number(e.target.value));
+            if (Number.isFinite(v)) onChange(Math.max(0, Math.min(n - 1, v)));
+          }}
+          data-testid={testId}
+        />
+      </label>
+    );
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(Number(e.target.value))} data-testid={testId}>
+        {Array.from({ length: n }, (_, i) => (
+          <option key={i} value={i}>
+            {i}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 export function CompareMenu({ info, image, onPickFile, onOtherImage, onLayers }: CompareMenuProps) {
@@ -152,26 +194,8 @@ export function CompareMenu({ info, image, onPickFile, onOtherImage, onLayers }:
             <h3>Two layers of this image</h3>
             <p className="cmp-note">The tree as of one layer against the tree as of another.</p>
             <div className="cmp-dialog__layers">
-              <label>
-                as of layer{' '}
-                <select value={la} onChange={(e) => setLa(Number(e.target.value))} data-testid="compare-layer-a">
-                  {Array.from({ length: n }, (_, i) => (
-                    <option key={i} value={i}>
-                      {i}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                against layer{' '}
-                <select value={lb} onChange={(e) => setLb(Number(e.target.value))} data-testid="compare-layer-b">
-                  {Array.from({ length: n }, (_, i) => (
-                    <option key={i} value={i}>
-                      {i}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <LayerPicker label="as of layer" n={n} value={la} onChange={setLa} testId="compare-layer-a" />
+              <LayerPicker label="against layer" n={n} value={lb} onChange={setLb} testId="compare-layer-b" />
               <button
                 type="button"
                 className="btn"
