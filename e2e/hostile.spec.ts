@@ -145,4 +145,9 @@ test('one layer listed 10,000 times: ready with the page answering, few bands dr
   await expect(page.locator('[data-testid="layer"][data-index="0"]')).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('[data-testid="layer"][data-index="0"]')).toBeInViewport();
   expect(await bands.count()).toBeLessThan(BANDS_BOUND);
+  // a file of it has 10,000 versions: its history shows the first and last rows and one line for the rest
+  await page.getByTestId('search').fill('f7');
+  await page.locator('[data-testid="tree-row"][data-path="/d/f7"]').click();
+  await expect(page.getByTestId('history-gap')).toContainText('9,900 more');
+  expect(await page.getByTestId('history-row').count()).toBeLessThanOrEqual(128);
 });

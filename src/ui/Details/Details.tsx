@@ -88,6 +88,26 @@ interface NodeProps {
   merged: MergedView;
 }
 
+/**
+ * History rows drawn in full up to this many (every real image: overlay2 allows 128
+ * layers). A longer history (issue 9, point 6: one layer listed 10,000 times makes
+ * 10,000 versions of each of its files) shows its first and last HISTORY_END_ROWS rows
+ * and the current layer's, with one line for the rows between.
+ */
+const MAX_HISTORY_ROWS = 128;
+const HISTORY_END_ROWS = 50;
+
+function historyRows(history: HistoryItem[], layer: number): (HistoryItem | { gap: true; from: number; to: number; count: number })[] {
+  if (history.length <= MAX_HISTORY_ROWS) return history;
+  const head = history.slice(0, HISTORY_END_ROWS);
+  const tail = history.slice(history.length - HISTORY_END_ROWS);
+  const middle = history.slice(HISTORY_END_ROWS, history.length - HISTORY_END_ROWS);
+  const at = middle.findIndex((h) => h.layer === layer);
+  const gap = (part: HistoryItem[]) => (part.length ? [{ gap: true as const, from: part[0]!.layer, to: part.at(-1)!.layer, count: part.length }] : []);
+  if (at < 0) return [...head, ...gap(middle), ...tail];
+  return [...head, ...gap(middle.slice(0, at)), middle[at]!, ...gap(middle.slice(at + 1)), ...tail];
+}
+
 function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps) {
   const selectLayer = useStore((s) => s.selectLayer);
   const selectPath = useStore((s) => s.selectPath);
@@ -111,6 +131,8 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const versions = history.filter(
     (h) => h.entry >= 0 && (h.action === 'added' || h.action === 'modified' || h.action === 'metadata' || h.action === 'unchanged'),
   );
+  // a set: versions.includes per row was quadratic in the history (10,000 rows: 10^8 steps, seconds)
+  const versionSet = useMemo(() => new Set(versions), [versions]);
   // The version picked for preview; another file or layer starts from the shown one again.
   const [pv, setPv] = useResetState<{ layer: number; entry: number } | null>(null, [node, layer]);
   const previewVersion = pv ?? (shown && shown.entry >= 0 ? shown : null);
@@ -355,9 +377,15 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
       <section className="dt-section" aria-label="History across layers">
         <h3>History</h3>
         <ol className="dt-history" data-testid="history">
-          {history.map((h) => {
+          {historyRows(history, layer).map((h) => {
+            if ('gap' in h)
+              return (
+                <li key={`gap${h.from}`} className="dt-hrow dt-hgap muted" data-testid="history-gap">
+                  … {formatCount(h.count)} more (layers {h.from}–{h.to}); select a layer in the stack to see its row here
+                </li>
+              );
             const hl = layers[h.layer];
-            const isVersion = versions.includes(h);
+            const isVersion = versionSet.has(h);
             const verSize = isVersion && hl && hl.kinds[h.entry] === EntryKind.File ? hl.sizes[h.entry]! : null;
             const cause = !isVersion && h.entry >= 0 && hl ? '/' + hl.paths[h.entry] : null;
             const active = previewVersion && previewVersion.layer === h.layer && isVersion;
