@@ -6,10 +6,13 @@
 // is measured under the same load. --early: also, for each build, one preview of the
 // last file of the largest layer right after `ready`, while the digest check runs
 // (bench-browser.mjs measureContents' first read); --early-only: that alone.
+// --contents: for each build, the bench's contents step (bench-browser.mjs measureContents:
+// that early read, the digest check, 50 random files and the last 10 of the largest layer),
+// before and after alternating --runs times.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { measureFloors, measurePage, openBrowser, chooseFiles, previewLatency } from './bench-browser.mjs';
+import { measureFloors, measurePage, measureContents, openBrowser, chooseFiles, previewLatency } from './bench-browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const argv = process.argv.slice(2);
@@ -39,7 +42,24 @@ const builds = { before: await openBrowser(root, before), after: await openBrows
 const best = { before: Infinity, after: Infinity, gunzip: Infinity, stream: Infinity };
 try {
   console.log(`${file}, ${runs} rounds; load average at start ${load()}`);
-  for (let r = 0; r < runs && !flag('--early-only'); r++) {
+  if (flag('--contents')) {
+    const scanner = inProcessScanner(2, nodeCodecs);
+    const h = FileHandleBlob.open(file);
+    const loaded = await openImage(h, { verify: false, scanner });
+    h.close();
+    const ms = (x) => `${x.toFixed(0)} ms`;
+    for (let r = 0; r < runs; r++) {
+      for (const k of ['before', 'after']) {
+        const c = await measureContents(builds[k], file, loaded.layers);
+        console.log(
+          `  contents ${k} (round ${r + 1}): right after ready ${c.early === null ? '—' : ms(c.early)}; after the check p50 ${ms(c.p50)} p95 ${ms(c.p95)} worst ${ms(c.worst)}, ` +
+            `last 10 of layer ${c.largest} worst ${ms(c.tailWorst)}; reads alone p50 ${ms(c.read.p50)} p95 ${ms(c.read.p95)} tail worst ${ms(c.read.tailWorst)}; ` +
+            `slowest ${c.worstFile.path} (${c.worstFile.size} B at ${c.worstFile.offset}); load ${load()}`,
+        );
+      }
+    }
+  }
+  for (let r = 0; r < runs && !flag('--early-only') && !flag('--contents'); r++) {
     const f = await measureFloors(builds.after, file, ranges);
     best.stream = Math.min(best.stream, f.stream);
     if (f.gunzip) best.gunzip = Math.min(best.gunzip, f.gunzip);
@@ -52,7 +72,7 @@ try {
   }
   const floor = Number.isFinite(best.gunzip) ? best.gunzip : best.stream;
   const floorName = Number.isFinite(best.gunzip) ? 'gunzip' : 'stream';
-  if (!flag('--early-only'))
+  if (!flag('--early-only') && !flag('--contents'))
     console.log(
       `best: before ${best.before.toFixed(2)} s, after ${best.after.toFixed(2)} s (after/before ${(best.after / best.before).toFixed(2)}×); ` +
         `${floorName} floor ${floor.toFixed(2)} s: before ${(best.before / floor).toFixed(2)}×, after ${(best.after / floor).toFixed(2)}×; stream floor ${best.stream.toFixed(2)} s`,
