@@ -31,6 +31,8 @@ export interface EngineHost {
     frames?: FramePoint[] | null,
     /** The preview's own read (ReadOptions.first): ahead of every other read. */
     first?: boolean,
+    /** With `checkpoint`: where the compressed bytes of the wanted range end (core/read/inflate/resume.ts ResumeReadOptions.inputEnd). */
+    inputEnd?: number | null,
   ): Promise<Uint8Array>;
   /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
@@ -77,8 +79,8 @@ export function pageHost(): EngineHost {
     },
     // A .tar.gz is decompressed in a worker, into Blob parts (never held in this page's memory), within the expansion bound.
     unpack: hasWorkers ? (b, c, o) => getPool().unpack(b, c, o) : undefined,
-    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first) =>
-      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false),
+    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first, inputEnd) =>
+      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false, inputEnd ?? null),
     prestart: () => {
       if (hasWorkers) getUnionPool().prestart();
     },

@@ -38,7 +38,7 @@ import { blobOf } from '../core/read/archive';
 import { LayerscopeError, isCancelled } from '../core/errors';
 import type { ArchiveInfo, ImageInfo, LayerIndex, LayerRef } from '../core/types';
 import type { Checkpoint } from '../core/read/inflate/inflater';
-import { pointBefore } from '../core/read/inflate/resume';
+import { inputEnd, pointBefore } from '../core/read/inflate/resume';
 import { pointsFor } from '../core/read/toc/frames';
 import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/toc/types';
 import { layerSource } from './selectors';
@@ -259,13 +259,18 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
      * checkpoints and zstd frame ends the digest check recorded, and the members/frames
      * the layer's TOC or seek table names (idx.toc, read/toc/). Null/null: from the start.
      */
-    const readStart = (ref: LayerRef, idx: LayerIndex, offset: number, want: number): { checkpoint: Checkpoint | null; frames: FramePoint[] | null } => {
+    const readStart = (
+      ref: LayerRef,
+      idx: LayerIndex,
+      offset: number,
+      want: number,
+    ): { checkpoint: Checkpoint | null; frames: FramePoint[] | null; inputEnd: number | null } => {
       const recorded = resumePoints.get(ref);
       const rp = recorded ? pointBefore(recorded, offset) : null;
       const toc = idx.toc?.points.length ? pointsFor(idx.toc.points, offset, want) : [];
-      if (rp && isFramePoint(rp) && (toc.length === 0 || rp.out > toc[0]!.out)) return { checkpoint: null, frames: [rp] };
+      if (rp && isFramePoint(rp) && (toc.length === 0 || rp.out > toc[0]!.out)) return { checkpoint: null, frames: [rp], inputEnd: null };
       const checkpoint = rp && !isFramePoint(rp) ? rp : null;
-      return { checkpoint, frames: toc.length ? toc : null };
+      return { checkpoint, frames: toc.length ? toc : null, inputEnd: checkpoint && recorded ? inputEnd(recorded, offset + want) : null };
     };
 
     const setSlot = (slot: SlotName, st: LoadState, extra: Partial<AppState> = {}) => set((s) => ({ slots: { ...s.slots, [slot]: st }, ...extra }));
@@ -634,8 +639,8 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         if (want === 0) return new Uint8Array(0);
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
-        const { checkpoint, frames } = readStart(ref, idx, at, want);
-        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first);
+        const { checkpoint, frames, inputEnd } = readStart(ref, idx, at, want);
+        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first, inputEnd);
       },
     };
   };

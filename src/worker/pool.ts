@@ -317,9 +317,11 @@ export class WorkerPool implements LayerScanner {
     frames: FramePoint[] | null = null,
     /** The preview's own read (loadSlice ReadOptions.first): ahead of other reads, on a worker of its own if all are busy. */
     first = false,
+    /** With `checkpoint`: where the wanted range's compressed bytes end (core/read/inflate/resume.ts). */
+    inputEnd: number | null = null,
   ): Promise<Uint8Array> {
     const m = await this.run(
-      { type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, frames },
+      { type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, inputEnd, frames },
       signal,
       undefined,
       undefined,

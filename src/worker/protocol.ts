@@ -32,6 +32,8 @@ export type ToWorker =
       size: number;
       maxBytes: number;
       checkpoint: Checkpoint | null;
+      /** With `checkpoint`: the byte of the layer blob by which the wanted range's compressed bytes end (the next checkpoint's), or null. */
+      inputEnd: number | null;
       frames: FramePoint[] | null;
     }
   /** Decompress a whole compressed archive (`.tar.gz`) into a Blob of Blobs, within the expansion bound (core/read/compression.ts). */

@@ -119,6 +119,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         maxBytes: msg.maxBytes,
         signal: ctl.signal,
         checkpoint: msg.checkpoint,
+        inputEnd: msg.inputEnd,
         frames: msg.frames,
       });
       post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);

@@ -35,7 +35,14 @@ export async function readEntryBytes(
   compression: Compression,
   dataOffset: number,
   size: number,
-  opts: { maxBytes?: number; signal?: AbortSignal; checkpoint?: Checkpoint | null; frames?: readonly FramePoint[] | null } = {},
+  opts: {
+    maxBytes?: number;
+    signal?: AbortSignal;
+    checkpoint?: Checkpoint | null;
+    /** With `checkpoint`: where the compressed bytes of the wanted range end at the latest (resume.ts ResumeReadOptions.inputEnd). */
+    inputEnd?: number | null;
+    frames?: readonly FramePoint[] | null;
+  } = {},
 ): Promise<Uint8Array> {
   const want = Math.max(0, Math.min(size, opts.maxBytes ?? size));
   if (compression === 'none') {
@@ -48,7 +55,8 @@ export async function readEntryBytes(
     return readFromFrames(layerBlob, compression, fr, dataOffset, want, { signal: opts.signal });
   }
   const cp = opts.checkpoint;
-  if (compression === 'gzip' && cp && cp.out <= dataOffset) return readFromCheckpoint(layerBlob, cp, dataOffset, want, { signal: opts.signal });
+  if (compression === 'gzip' && cp && cp.out <= dataOffset)
+    return readFromCheckpoint(layerBlob, cp, dataOffset, want, { signal: opts.signal, inputEnd: opts.inputEnd });
   const out = new Uint8Array(want);
   let got = 0;
   let pos = 0;

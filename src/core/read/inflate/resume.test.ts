@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { type Checkpoint, Inflater } from './inflater';
-import { bitShifter, pointBefore, readFromCheckpoint } from './resume';
+import { bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
 import { sample } from './sample.testkit';
 
 function record(gz: Uint8Array, spacing: number): Checkpoint[] {
@@ -54,6 +54,48 @@ describe('reads from checkpoints', () => {
       await expect(readFromCheckpoint(blob, points.at(-1)!, data.length - 10, 20, { native })).rejects.toThrow(/ends before/);
     });
   }
+
+  it("asks the blob only for the compressed bytes up to the next checkpoint's block (inputEnd), and reads the same bytes", async () => {
+    // Every slice asked of the blob, and the bytes its streams handed over.
+    const asked: { start: number; end: number; served: number }[] = [];
+    const counting = {
+      size: blob.size,
+      slice(start = 0, end = blob.size) {
+        const rec = { start, end: Math.min(end, blob.size), served: 0 };
+        asked.push(rec);
+        return {
+          stream: () =>
+            blob
+              .slice(start, end)
+              .stream()
+              .pipeThrough(
+                new TransformStream<Uint8Array, Uint8Array>({
+                  transform(c, ctl) {
+                    rec.served += c.length;
+                    ctl.enqueue(c);
+                  },
+                }),
+              ),
+        };
+      },
+    } as unknown as Blob;
+    let s = 11;
+    for (let k = 0; k < 25; k++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const offset = points[0]!.out + (s % (data.length - points[0]!.out - 1));
+      const want = Math.min(data.length - offset, 1 + (s % 100_000));
+      const cp = pointBefore(points, offset)!;
+      const end = inputEnd(points, offset + want);
+      const next = points.find((p) => p.out >= offset + want);
+      expect(end).toBe(next ? Math.floor(next.bit / 8) + 1 : null);
+      asked.length = 0;
+      const got = await readFromCheckpoint(counting, cp, offset, want, { inputEnd: end });
+      expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + want)))).toBe(true);
+      // one bounded slice from the checkpoint's byte; the rest of the blob only if the decoder pulled past it
+      expect(asked[0]).toMatchObject({ start: Math.floor(cp.bit / 8), end: end ?? blob.size });
+      for (const later of asked.slice(1)) expect(later).toMatchObject({ start: end, end: blob.size });
+    }
+  });
 
   it('goes on across gzip members when the platform decoder stops at the member end', async () => {
     const a = data.subarray(0, 1_000_000);
