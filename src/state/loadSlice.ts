@@ -248,9 +248,15 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
     const layerBlobs = new WeakMap<OuterArchive, WeakMap<LayerRef, Blob>>();
     const layerBlob = (outer: OuterArchive, ref: LayerRef): Blob => {
       let of = layerBlobs.get(outer);
-      if (!of) layerBlobs.set(outer, (of = new WeakMap()));
+      if (!of) {
+        of = new WeakMap();
+        layerBlobs.set(outer, of);
+      }
       let b = of.get(ref);
-      if (!b) of.set(ref, (b = blobOf(outer, ref.blob)));
+      if (!b) {
+        b = blobOf(outer, ref.blob);
+        of.set(ref, b);
+      }
       return b;
     };
 
