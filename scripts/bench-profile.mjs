@@ -5,7 +5,11 @@
 // same run. Prints, per thread (main, each scan worker, the union worker): when it
 // was busy, how long, and the functions that took the most self time, with a summary
 // grouped by what the time is spent on (inflate, tar parsing, stream plumbing,
-// messages, union/statistics, rendering). Build first (`npm run build`).
+// messages, union/statistics, rendering); and the main thread's long tasks (> LONG_TASK_MS)
+// during the load, each with its wall and CPU time, the trace events inside it and the
+// functions with the most self and inclusive time (issue 13 keeps the longest ≤ 150 ms).
+// `--after MS`: also watch MS after ready (the idle callbacks that run then, e.g. the
+// tree's warm-up); those tasks are listed apart. Build first (`npm run build`).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +18,13 @@ import { chooseFiles, measureFloors, openBrowser, previewLatency, recordReads, T
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
-const file = resolve(args.find((a, i) => !a.startsWith('--') && !['--out', '--contents', '--before'].includes(args[i - 1])) ?? 'bench-data/app-big.oci.tar');
+const file = resolve(
+  args.find((a, i) => !a.startsWith('--') && !['--out', '--contents', '--before', '--after'].includes(args[i - 1])) ?? 'bench-data/app-big.oci.tar',
+);
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : null;
 // --unminified: profile a build without minification (readable function names), built into dist-profile/
+// (--no-build: use the dist-profile/ already there)
 const unminified = args.includes('--unminified');
 // --contents N: after the load and the digest check, N previews (random files, as the
 // bench's contents step picks them), each click → preview traced and analysed alone.
@@ -29,6 +36,12 @@ const beforeAt = args.indexOf('--before');
 const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
 // --contents-only: skip the floors and the traced load (only the --contents N previews).
 const contentsOnly = args.includes('--contents-only');
+const afterAt = args.indexOf('--after');
+const afterMs = afterAt >= 0 ? Number(args[afterAt + 1]) : 0;
+/** A main-thread task longer than this is listed (the Long Tasks API's threshold). */
+const LONG_TASK_MS = 50;
+/** Frames listed per long task. */
+const TOP_FRAMES = 6;
 
 const { openArchive, selectImage, blobOf, sniffCompression } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
@@ -133,6 +146,81 @@ function analyse(trace, t0us, t1us) {
   return [...threads.values()].filter((t) => t.busy > 20_000 || t.sampled > 20_000).sort((a, b) => b.busy - a.busy);
 }
 
+/**
+ * The main thread's tasks longer than LONG_TASK_MS between t0 and t1 (µs): wall and CPU
+ * time, trace events inside by name, and the sampled frames with the most self and
+ * inclusive time. `main` is "pid:tid" of the page's main thread.
+ */
+function longTasks(trace, main, t0us, t1us) {
+  const ofMain = (e) => `${e.pid}:${e.tid}` === main;
+  const isTask = (e) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask';
+  const all = trace.traceEvents.filter((e) => e.ph === 'X' && e.dur && ofMain(e) && isTask(e)).sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+  const outer = [];
+  for (const e of all) if (!outer.length || e.ts >= outer.at(-1).ts + outer.at(-1).dur) outer.push(e);
+  const long = outer
+    .filter((e) => e.ts >= t0us && e.ts <= t1us && e.dur > LONG_TASK_MS * 1000)
+    .map((e) => ({ ts: e.ts, dur: e.dur, cpu: e.tdur ?? null, events: new Map(), self: new Map(), incl: new Map() }));
+  if (long.length === 0) return long;
+  const inside = (ts) => long.find((t) => ts >= t.ts && ts < t.ts + t.dur);
+  for (const e of trace.traceEvents) {
+    if (e.ph !== 'X' || !e.dur || !ofMain(e) || isTask(e)) continue;
+    const t = inside(e.ts);
+    if (t) t.events.set(e.name, (t.events.get(e.name) ?? 0) + e.dur);
+  }
+  // the main thread's samples, with their stacks (nodes carry `parent`)
+  const ids = new Set(trace.traceEvents.filter((e) => e.name === 'Profile' && ofMain(e)).map((e) => e.id));
+  const nodes = new Map();
+  const clock = new Map();
+  for (const e of trace.traceEvents) {
+    if (e.name === 'Profile' && ids.has(e.id)) clock.set(e.id, e.args.data.startTime ?? e.ts);
+    if (e.name !== 'ProfileChunk' || !ids.has(e.id)) continue;
+    const cp = e.args.data.cpuProfile ?? {};
+    for (const n of cp.nodes ?? []) nodes.set(n.id, n);
+    const s = cp.samples ?? [];
+    const d = e.args.data.timeDeltas ?? [];
+    let ts = clock.get(e.id) ?? e.ts;
+    for (let i = 0; i < s.length; i++) {
+      const dt = d[i] ?? 0;
+      ts += dt;
+      const t = dt > 0 && dt < 100_000 ? inside(ts) : null;
+      if (!t) continue;
+      const label = (n) => `${n.callFrame.functionName || '(anonymous)'} ${(n.callFrame.url ?? '').replace(/^.*\//, '')}:${(n.callFrame.lineNumber ?? -1) + 1}`;
+      let n = nodes.get(s[i]);
+      if (!n) continue;
+      t.self.set(label(n), (t.self.get(label(n)) ?? 0) + dt);
+      const seen = new Set();
+      for (; n; n = n.parent ? nodes.get(n.parent) : null) {
+        const l = label(n);
+        if (seen.has(l) || l.startsWith('(root)')) continue;
+        seen.add(l);
+        t.incl.set(l, (t.incl.get(l) ?? 0) + dt);
+      }
+    }
+    clock.set(e.id, ts);
+  }
+  return long;
+}
+
+/** The long tasks, longest first: one line each, then its events and frames. */
+function printLongTasks(title, long, t0) {
+  const top = (m, n) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([l, v]) => `${ms(v)} ${l}`)
+      .join('; ');
+  const cpuMax = Math.max(0, ...long.map((t) => t.cpu ?? 0));
+  console.log(
+    `\n# ${title}: ${long.length} main-thread tasks over ${LONG_TASK_MS} ms; longest ${ms(Math.max(0, ...long.map((t) => t.dur)))} wall, largest CPU ${ms(cpuMax)}`,
+  );
+  for (const t of long.sort((a, b) => b.dur - a.dur)) {
+    console.log(`## task at +${ms(t.ts - t0)}: ${ms(t.dur)} wall, ${t.cpu == null ? '?' : ms(t.cpu)} CPU`);
+    console.log(`   events: ${top(t.events, TOP_FRAMES)}`);
+    console.log(`   self:   ${top(t.self, TOP_FRAMES)}`);
+    console.log(`   incl:   ${top(t.incl, TOP_FRAMES * 2)}`);
+  }
+}
+
 const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
 /** The load is cut into this many slices for the per-thread timeline (each character: how busy the thread was). */
 const SLICES = 40;
@@ -191,6 +279,7 @@ async function traceLoad(br, save) {
   await page.getByTestId('file-input').setInputFiles(file);
   await page.waitForSelector('[data-state="ready"]', { timeout: 600_000 });
   const t = await page.evaluate(() => window.__t);
+  if (afterMs > 0) await page.waitForTimeout(afterMs);
   const buf = await br.browser.stopTracing();
   await page.close();
   const trace = JSON.parse(buf.toString());
@@ -205,12 +294,18 @@ async function traceLoad(br, save) {
     t0 = mark.ts;
     t1 = mark.ts + (t.ready - t.change) * 1000 + 50_000;
   }
-  return { seconds, trace, t0, t1 };
+  const main = mark ? `${mark.pid}:${mark.tid}` : null;
+  // Long tasks while loading: those that start before ready (a task straddling ready was
+  // part of getting there); with --after, those starting in the watch after it, apart.
+  const readyUs = mark ? t1 - 50_000 : Infinity;
+  const loading = main ? longTasks(trace, main, t0, readyUs) : [];
+  const after = main && afterMs > 0 ? longTasks(trace, main, readyUs, readyUs + afterMs * 1000) : [];
+  return { seconds, trace, t0, t1, loading, after };
 }
 
 if (unminified) {
   const { build } = await import('vite');
-  await build({ root, logLevel: 'warn', build: { minify: false, outDir: 'dist-profile', emptyOutDir: true } });
+  if (!args.includes('--no-build')) await build({ root, logLevel: 'warn', build: { minify: false, outDir: 'dist-profile', emptyOutDir: true } });
 }
 const b = await openBrowser(root, unminified ? 'dist-profile' : undefined);
 try {
@@ -232,7 +327,7 @@ try {
     // The gunzip floor once more, traced: the CPU each of its threads used is what the
     // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
     const floorThreads = await traceFloor(b, ranges);
-    const { seconds, trace, t0, t1 } = await traceLoad(b, out);
+    const { seconds, trace, t0, t1, loading, after } = await traceLoad(b, out);
     console.log(
       `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
     );
@@ -255,11 +350,18 @@ try {
           `before (${beforeDist}): ${before.seconds.toFixed(2)} s change→ready; CPU ${ms(cpuOf(beforeThreads))} (after/before ${(cpuOf(pageThreads) / cpuOf(beforeThreads)).toFixed(2)}×); load average ${loadavg()[0].toFixed(2)}`,
         );
         console.log(`   before by thread: ${byName(beforeThreads)}`);
+        const worst = (l) => `${ms(Math.max(0, ...l.map((t) => t.dur)))} wall / ${ms(Math.max(0, ...l.map((t) => t.cpu ?? 0)))} CPU`;
+        console.log(`   longest main-thread task while loading: after ${worst(loading)}, before ${worst(before.loading)}`);
+        if (afterMs > 0) console.log(`   longest in the ${afterMs} ms after ready: after ${worst(after)}, before ${worst(before.after)}`);
+        printLongTasks('before: while loading', before.loading, before.t0);
+        if (afterMs > 0) printLongTasks(`before: ${afterMs} ms after ready`, before.after, before.t0);
       } finally {
         await bb.close();
       }
     }
     printThreads(pageThreads, t0, t1);
+    printLongTasks('while loading', loading, t0);
+    if (afterMs > 0) printLongTasks(`${afterMs} ms after ready`, after, t0);
   }
   if (contents > 0) {
     // The same file load again, kept open; then N previews, traced together, analysed
