@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as zlib from 'node:zlib';
 import { crc32Repeat, crc32Update } from './crc32';
+import { xorshift32 as rng } from './sample.testkit';
 
 /** node:zlib's own CRC-32 (Node ≥ 20.15), else the byte-wise update: the reference the fast paths are checked against. */
 const zcrc = (zlib as unknown as { crc32?(b: Uint8Array, v?: number): number }).crc32;
@@ -12,19 +13,6 @@ function reference(crc: number, b: Uint8Array): number {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   }
   return ~c >>> 0;
-}
-
-/** xorshift32: deterministic lengths and bytes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
 }
 
 function repeated(block: Uint8Array, k: number): Uint8Array {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { Inflater, OUT_CHUNK } from './inflater';
 import { LayerscopeError } from '../../errors';
+import { xorshift32 } from './sample.testkit';
 
 /**
  * How the inflater spends its work on long repetitions (issue 9, point 3): the
@@ -101,15 +102,7 @@ describe('Inflater on long repetitions', () => {
   it('runs broken by literals, other distances and input cut anywhere decode as zlib wrote them', () => {
     // Runs of random lengths and periods 1–9 (plus 300 and 5000), each followed by a random byte,
     // so a run ends and a new one starts at the same distance without touching it.
-    let s = 12345;
-    const rnd = () => {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      return s;
-    };
+    const rnd = xorshift32(12345);
     const out: number[] = [];
     while (out.length < 6 * MiB) {
       const d = rnd() % 11 === 0 ? [300, 5000][rnd() % 2]! : 1 + (rnd() % 9);

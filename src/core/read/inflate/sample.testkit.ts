@@ -1,9 +1,9 @@
 /** Test data for the inflater's tests. */
-/** Deterministic pseudo-random bytes with some structure (text-like runs and repeats), so every block type and long matches occur. */
-export function sample(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
+
+/** xorshift32: a fixed sequence of 32-bit values for a seed (0 counts as 1), so a failing case reproduces. */
+export function xorshift32(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  const rnd = () => {
+  return () => {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
@@ -11,6 +11,12 @@ export function sample(n: number, seed = 1): Uint8Array {
     s >>>= 0;
     return s;
   };
+}
+
+/** Deterministic pseudo-random bytes with some structure (text-like runs and repeats), so every block type and long matches occur. */
+export function sample(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  const rnd = xorshift32(seed);
   const words = ['usr/', 'lib/', 'share/', 'doc/', 'x86_64-linux-gnu/', '.so.', 'copyright', '\n', ' ', 'debian'];
   let i = 0;
   while (i < n) {
