@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as H from '../test/helpers/hostile.mjs';
 import { canSampleMemory, sampleMemory } from './processMemory';
+import { maxStall, probeNow } from './stallProbe';
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-e2e-hostile-'));
 test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -92,22 +93,13 @@ test('one layer listed 10,000 times: ready with the page answering, few bands dr
   writeFileSync(file, H.oneLayerManyTimes(10_000));
   await page.goto('./');
   // the probe: how late a 50 ms timer fires, all through the load
-  await page.evaluate(() => {
-    const w = window as unknown as { __lag: number };
-    w.__lag = 0;
-    let last = performance.now();
-    setInterval(() => {
-      const now = performance.now();
-      w.__lag = Math.max(w.__lag, now - last - 50);
-      last = now;
-    }, 50);
-  });
+  await probeNow(page);
   const mem = sampleMemory();
   await page.getByTestId('file-input').setInputFiles(file);
   const app = page.locator('.app[data-state]');
   await expect(app).toHaveAttribute('data-state', 'ready', { timeout: 240_000 });
   const peaks = mem.stop();
-  const lag = await page.evaluate(() => (window as unknown as { __lag: number }).__lag);
+  const lag = await maxStall(page);
   console.log(`10,000 mentions: longest stall ${lag.toFixed(0)} ms, renderer peak ${(peaks.renderer / 1e6).toFixed(0)} MB`);
   expect(lag).toBeLessThan(STALL_BOUND_MS);
   expect(peaks.renderer).toBeLessThan(PAGE_BOUND);
