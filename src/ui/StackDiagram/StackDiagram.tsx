@@ -151,7 +151,7 @@ export function StackDiagram() {
     return () => ro.disconnect();
   }, []);
 
-  const errorOf = (i: number) => (loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null));
+  const errorOf = useCallback((i: number) => (loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null)), [loaded, loads]);
   // The total counts what was read; a layer that failed is left out rather than holding the total back.
   // Memoized: a windowed stack re-renders on scroll, and these walk every layer.
   const { totalBytes, allKnown } = useMemo(() => {
@@ -160,10 +160,10 @@ export function StackDiagram() {
     figures.forEach((f, i) => {
       if (i === containerIndex) return;
       if (!f.estimated) total += f.bytes;
-      else if ((loaded ? (loaded.layerErrors[i] ?? null) : (loads[i]?.error ?? null)) === null) known = false;
+      else if (errorOf(i) === null) known = false;
     });
     return { totalBytes: total, allKnown: known };
-  }, [figures, containerIndex, loaded, loads]);
+  }, [figures, containerIndex, errorOf]);
   // Rows of the rootfs frame, of the base image's frame and below them, with their offsets (stackWindow.ts).
   const columns = useMemo(() => stackColumns(layout, markers, image?.history ?? [], heights), [layout, markers, image, heights]);
   // Layers listed more than once (the same stored bytes): "same blob as layer 0".
