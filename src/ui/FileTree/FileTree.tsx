@@ -12,7 +12,7 @@
  * list scrolls without losing focus.
  */
 import { memo, useCallback, useEffect, useEffectEvent, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type Rect, type Virtualizer } from '@tanstack/react-virtual';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
@@ -98,6 +98,34 @@ const SEARCH_MODE_LABEL: Record<SearchMode, string> = { substring: 'Text', glob:
 const SEARCH_HELP =
   'Without “/” the pattern is tested against names; with “/” against the full path. ' +
   'Glob: * and ? stay within a name, ** spans directories, [a-z] classes; a pattern starting with “/” is anchored at the root.';
+
+/**
+ * The tree scroller's last size (its ResizeObserver's last report): a tree mounted
+ * again (back from the comparison view) lays out its first frame with it. The first
+ * mount starts from the window's height, which reads no layout: a few rows too many
+ * for one frame, never a blank tree.
+ */
+let lastScrollerRect: Rect | null = null;
+
+/**
+ * The virtualizer's viewport size, from a ResizeObserver only. @tanstack/virtual's
+ * default also reads clientWidth/clientHeight as it starts observing, in the
+ * commit's layout effect: the explorer's first render (the drop) has just built
+ * the whole page, so that read forced its style and layout inside the change
+ * event's task (33–62 ms of the drop's 88–122 ms on the benchmark images, issue
+ * 13). The observer's first report comes in the same frame, after the browser's
+ * own layout, where the read costs nothing.
+ */
+export function observeScrollerRect(instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: Rect) => void): (() => void) | undefined {
+  const el = instance.scrollElement;
+  if (!el) return undefined;
+  const ro = new ResizeObserver(() => {
+    lastScrollerRect = { width: el.clientWidth, height: el.clientHeight };
+    cb(lastScrollerRect);
+  });
+  ro.observe(el, { box: 'content-box' });
+  return () => ro.disconnect();
+}
 
 export function FileTree() {
   const ms = useMerged();
@@ -224,6 +252,8 @@ export function FileTree() {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
+    observeElementRect: observeScrollerRect,
+    initialRect: lastScrollerRect ?? { width: 0, height: window.innerHeight },
   });
   // keep the active row on screen when it moves (keyboard, reveal, search)
   useLayoutEffect(() => {

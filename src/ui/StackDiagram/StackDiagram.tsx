@@ -35,7 +35,7 @@ import {
   type ColName,
   type LayerFigures,
 } from './stackModel';
-import { OVERSCAN_PX, ROW_GAP_PX, WINDOW_ABOVE_ROWS, rowsIn, windowParts, type WindowPart } from './stackWindow';
+import { OVERSCAN_PX, ROW_GAP_PX, WINDOW_ABOVE_ROWS, rowsIn, stackBandsPx, windowParts, type WindowPart } from './stackWindow';
 import { layerFigures } from './figures';
 import { layerIntegrity, mismatchText, type IntegrityState } from './integrity';
 import { ExplainButton } from '../Teach/Explain';
@@ -65,8 +65,9 @@ export function StackDiagram() {
 
   const listRef = useRef<HTMLDivElement>(null);
   const [availablePx, setAvailablePx] = useState(0);
-  // Height of everything in the stack but the bands (markers, dashed bands, rootfs frame, gaps), measured.
-  const [fixedPx, setFixedPx] = useState(0);
+  // Height of everything in the stack but the bands (markers, dashed bands, rootfs frame, gaps), measured;
+  // null until the stack's first ResizeObserver report (the stack is drawn hidden until then).
+  const [fixedPx, setFixedPx] = useState<number | null>(null);
   const focusPending = useRef(false);
 
   // The loaded image (with statistics, and with the playground's layers when a
@@ -93,9 +94,9 @@ export function StackDiagram() {
   const observeScroll = useCallback((el: HTMLDivElement | null) => {
     if (!el) return;
     scrollRef.current = el;
-    const measure = () => setAvailablePx(el.clientHeight);
-    measure();
-    const ro = new ResizeObserver(measure);
+    // Only in the observer (its first report comes in the frame that lays the new stack out): a read
+    // here, in the commit, would force the style and layout of everything the render just built.
+    const ro = new ResizeObserver(() => setAvailablePx(el.clientHeight));
     ro.observe(el);
     // The window follows the scroll position, once a frame; a stack drawn whole does not re-render on scroll.
     let frame = 0;
@@ -119,7 +120,7 @@ export function StackDiagram() {
   const markers = useMemo(() => metadataMarkers(image?.history ?? []), [image]);
   const { baseTop } = layout;
 
-  const budget = sizeBudget(n, availablePx - fixedPx);
+  const budget = sizeBudget(n, availablePx - (fixedPx ?? 0));
   const heights = useMemo(
     () =>
       bandHeights(
@@ -130,23 +131,26 @@ export function StackDiagram() {
     [figures, logScale, budget],
   );
 
-  // Bands have explicit heights (style.height), so the rest is the stack's height minus
-  // theirs; it does not depend on the budget, so this settles after one extra render.
-  // Measured when the stack's size changes (a ResizeObserver, before paint), not on every
-  // render: reading offsetHeight forces a layout, and progress updates re-render this
-  // component ~10 times a second while loading.
+  // Every layer is one band (in a column, or the container's on top) and a windowed stack's
+  // spacers stand for the bands they replace, so the bands of the stack as committed take
+  // exactly these pixels (their explicit style heights).
+  const bandsPx = useMemo(() => stackBandsPx(heights), [heights]);
+  const bandsPxRef = useRef(bandsPx);
+  useLayoutEffect(() => {
+    bandsPxRef.current = bandsPx;
+  }, [bandsPx]);
+  // The rest is the stack's height minus the bands'; it does not depend on the budget, so this
+  // settles after one extra render. Measured only in a ResizeObserver (when the stack's size
+  // changes, after the frame's layout, before paint): reading offsetHeight in the commit
+  // that builds the stack forced its style and layout inside that task (52–59 ms of CPU on
+  // the benchmark image, issue 13), and progress updates re-render this component ~4 times
+  // a second while loading.
   const observeStack = useCallback((el: HTMLDivElement | null) => {
     if (!el) return;
-    const measure = () => {
-      let bands = 0;
-      for (const b of el.querySelectorAll<HTMLElement>('.sd-band')) bands += Number.parseFloat(b.style.height) || 0;
-      // the bands a spacer stands for (a windowed stack) count as bands, so the budget is the whole stack's
-      for (const sp of el.querySelectorAll<HTMLElement>('.sd-spacer')) bands += Number(sp.dataset.bandPx) || 0;
-      const f = el.offsetHeight - bands;
-      setFixedPx((old) => (Math.abs(f - old) > 1 ? f : old));
-    };
-    measure();
-    const ro = new ResizeObserver(measure);
+    const ro = new ResizeObserver(() => {
+      const f = el.offsetHeight - bandsPxRef.current;
+      setFixedPx((old) => (old === null || Math.abs(f - old) > 1 ? f : old));
+    });
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -233,11 +237,14 @@ export function StackDiagram() {
     if (selected < 0 || selected >= n) return;
     const el = listRef.current?.querySelector<HTMLElement>(`[data-testid="layer"][data-index="${selected}"]`);
     if (!el) return;
-    el.scrollIntoView({ block: 'nearest' });
+    // In the next frame, before its layout: scrolling needs one, and here (a sync commit's effects
+    // run in the render's task) it would lay out everything the render changed inside the task.
+    const frame = requestAnimationFrame(() => el.scrollIntoView({ block: 'nearest' }));
     if (focusPending.current) {
       focusPending.current = false;
       el.focus({ preventScroll: true });
     }
+    return () => cancelAnimationFrame(frame);
   }, [selected, n]);
 
   if (!image) {
@@ -287,18 +294,7 @@ export function StackDiagram() {
     return parts.map((p) => {
       if ('spacer' in p) {
         const [a, b] = p.spacer;
-        return (
-          <div
-            key={`s${a}`}
-            className="sd-spacer"
-            aria-hidden="true"
-            data-col={c}
-            data-row={a}
-            data-rows={b - a}
-            data-band-px={col.bandPx[b]! - col.bandPx[a]!}
-            style={{ height: p.px }}
-          />
-        );
+        return <div key={`s${a}`} className="sd-spacer" aria-hidden="true" data-col={c} data-row={a} data-rows={b - a} style={{ height: p.px }} />;
       }
       const r = col.rows[p.row]!;
       return 'band' in r ? band(r.band, c, p.row) : <Marker key={r.key} step={r.step} col={c} row={p.row} />;
@@ -336,7 +332,7 @@ export function StackDiagram() {
       </header>
 
       <div className="sd-scroll" ref={observeScroll}>
-        <div className="sd-stack" ref={observeStack}>
+        <div className="sd-stack" ref={observeStack} data-measuring={fixedPx === null || undefined}>
           {containerIndex < 0 && (
             <div className="sd-dashed sd-container" data-part="container">
               <span>

@@ -4,6 +4,7 @@ import {
   bandHeights,
   bandLines,
   blobCopies,
+  COLUMN_NAMES,
   stackColumns,
   type StackRow,
   baseImageEnd,
@@ -16,7 +17,7 @@ import {
   SIZE_PX_MAX,
   SIZE_PX_PER_LAYER,
 } from './stackModel';
-import { ROW_GAP_PX } from './stackWindow';
+import { ROW_GAP_PX, rowsIn, stackBandsPx, windowParts } from './stackWindow';
 
 const step = (createdBy: string, layerIndex: number, emptyLayer = false): HistoryStep => ({ createdBy, layerIndex, emptyLayer });
 
@@ -131,5 +132,54 @@ describe('stackColumns and blobCopies (issue 9, point 6)', () => {
     expect(cols.own.rowOfBand.get(2)).toBe(2);
     expect([...cols.own.bandPx]).toEqual([0, 70, 70, 130, 180]);
     expect(cols.own.tops[1]).toBe(70 + ROW_GAP_PX);
+  });
+});
+
+describe("stackBandsPx (issue 13: the stack's fixed part without reading the DOM)", () => {
+  // What the page measured before: the style heights of the drawn bands (the container's among
+  // them) plus, in a windowed stack, the band pixels each spacer stands for.
+  function drawnBandsPx(heights: number[], history: HistoryStep[], synthetic: Array<'container' | undefined>, windowPx: [number, number] | null): number {
+    const layout = stackLayout(
+      heights.map((_, i) => ({ synthetic: synthetic[i] })),
+      history,
+    );
+    const cols = stackColumns(layout, metadataMarkers(history), history, heights);
+    let px = layout.container >= 0 ? heights[layout.container]! : 0;
+    for (const c of COLUMN_NAMES) {
+      const col = cols[c];
+      const [from, to] = windowPx ? rowsIn(col.tops, ROW_GAP_PX, windowPx[0], windowPx[1]) : [0, col.rows.length];
+      for (const p of windowParts(col.tops, from, to)) {
+        if ('spacer' in p) px += col.bandPx[p.spacer[1]]! - col.bandPx[p.spacer[0]]!;
+        else {
+          const r = col.rows[p.row]!;
+          if ('band' in r) px += heights[r.band]!;
+        }
+      }
+    }
+    return px;
+  }
+
+  it('is what the drawn bands and the spacers add up to, with markers, a base image and a container layer', () => {
+    const history = [step('ADD x', 0), step('CMD ["sh"]', 0, true), step('RUN a', 1), step('ENV y', 1, true), step('RUN b', 2), step('RUN c', 3)];
+    const heights = [40, 55, 61, 33, 90];
+    const synthetic: Array<'container' | undefined> = [undefined, undefined, undefined, undefined, 'container'];
+    expect(stackBandsPx(heights)).toBe(279);
+    expect(drawnBandsPx(heights, history, synthetic, null)).toBe(279);
+    expect(drawnBandsPx(heights, history, [], null)).toBe(279);
+  });
+
+  it('counts the bands a windowed stack leaves out', () => {
+    const n = 10_000;
+    const heights = Array.from({ length: n }, (_, k) => 32 + (k % 7));
+    const history = Array.from({ length: n }, (_, k) => step(`RUN ${k}`, k));
+    const whole = heights.reduce((a, b) => a + b, 0);
+    for (const w of [
+      [0, 600],
+      [150_000, 151_000],
+      [1e9, 1e9 + 600],
+    ] as Array<[number, number]>) {
+      expect(drawnBandsPx(heights, history, [], w)).toBe(whole);
+    }
+    expect(stackBandsPx(heights)).toBe(whole);
   });
 });

@@ -95,3 +95,16 @@ export function windowParts(tops: Float64Array, from: number, to: number, keep: 
   if (next < n) out.push({ spacer: [next, n], px: spanHeight(tops, next, n, gap) });
   return out;
 }
+
+/**
+ * The pixels the bands of a stack take, windowed or not: every layer is one band
+ * (in a column, or the container's above them) and a spacer stands for the bands
+ * it replaces, so it is the sum of the band heights. The stack's fixed part (its
+ * frames, captions, markers and gaps) is its measured height minus this — read
+ * from the heights the stack is drawn with, not from the DOM (issue 13).
+ */
+export function stackBandsPx(heights: readonly number[]): number {
+  let px = 0;
+  for (const h of heights) px += h;
+  return px;
+}

@@ -1,0 +1,44 @@
+/**
+ * Issue 13 keeps the longest main-thread task ≤ 150 ms while loading. The page's
+ * first renders (the drop, the image's structure, ready) build most of the page's
+ * DOM at once; a read of a size or position in the same task forces the style and
+ * layout of all of it inside that task, on top of React's own work (the benchmark
+ * image's drop and structure tasks spent 33–62 ms each on that). These tests pin
+ * that the page measures itself only where the browser lays out anyway: in
+ * ResizeObserver callbacks and animation frames.
+ */
+import { test, expect } from '@playwright/test';
+import { join } from 'node:path';
+import { layoutReads, recordLayoutReads } from './layoutReads';
+
+const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'images');
+
+test('loading an image reads no layout in a task: the tree and the stack measure in observers', async ({ page }) => {
+  await recordLayoutReads(page);
+  await page.goto('/');
+  await page.waitForSelector('[data-state="empty"]');
+  await page.evaluate(() => {
+    const w = window as unknown as { __changeAt: number; __readyAt: number };
+    document.addEventListener('change', () => (w.__changeAt ??= performance.now()), { capture: true });
+    const root = document.querySelector('[data-state]')!;
+    new MutationObserver(() => {
+      if (root.getAttribute('data-state') === 'ready') w.__readyAt ??= performance.now();
+    }).observe(root, { attributes: true });
+  });
+  await page.getByTestId('file-input').setInputFiles(join(FIXTURES, 'dive-legacy-14-layers.tar'));
+  await page.waitForSelector('[data-state="ready"]');
+  await expect(page.getByTestId('tree-row').first()).toBeVisible();
+  await expect(page.getByTestId('layer')).toHaveCount(14);
+  const { changeAt, readyAt } = await page.evaluate(() => {
+    const w = window as unknown as { __changeAt: number; __readyAt: number };
+    return { changeAt: w.__changeAt, readyAt: w.__readyAt };
+  });
+  const reads = (await layoutReads(page)).filter((r) => r.at >= changeAt && r.at <= readyAt);
+  // The page does measure itself while loading (the tree's viewport, the stack's room and its fixed
+  // part, the selected band scrolled into view) ...
+  expect(reads.map((r) => r.cls)).toEqual(expect.arrayContaining(['ft-scroll', 'sd-scroll', 'sd-stack']));
+  // ... but never in a task: before the fix, tanstack's getRect (ft-scroll) at the drop, and the
+  // stack's measure (sd-stack, sd-scroll) and scrollIntoView (sd-band) once the structure was known.
+  const inTask = reads.filter((r) => r.where === 'task').map((r) => `${r.api} of .${r.cls.split(' ')[0]} at +${Math.round(r.at - changeAt)} ms`);
+  expect(inTask).toEqual([]);
+});
