@@ -51,7 +51,7 @@ function instrument() {
       },
     });
   }
-  for (const name of ['getBoundingClientRect', 'getClientRects', 'scrollIntoView'] as const) {
+  for (const name of ['getBoundingClientRect', 'getClientRects', 'scrollIntoView', 'scrollTo', 'scroll', 'scrollBy'] as const) {
     const f = Element.prototype[name] as (...a: unknown[]) => unknown;
     (Element.prototype as unknown as Record<string, unknown>)[name] = function (this: Element, ...a: unknown[]) {
       note(name, this);

@@ -37,7 +37,7 @@ test('loading an image reads no layout in a task: the tree and the stack measure
   // The page does measure itself while loading (the tree's viewport, the stack's room and its fixed
   // part, the selected band scrolled into view) ...
   expect(reads.map((r) => r.cls)).toEqual(expect.arrayContaining(['ft-scroll', 'sd-scroll', 'sd-stack']));
-  // ... but never in a task: before the fix, tanstack's getRect (ft-scroll) at the drop, and the
+  // ... but never in a task: before the fix, tanstack's getRect and scrollTo (ft-scroll) at the drop, and the
   // stack's measure (sd-stack, sd-scroll) and scrollIntoView (sd-band) once the structure was known.
   const inTask = reads.filter((r) => r.where === 'task').map((r) => `${r.api} of .${r.cls.split(' ')[0]} at +${Math.round(r.at - changeAt)} ms`);
   expect(inTask).toEqual([]);

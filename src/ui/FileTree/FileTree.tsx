@@ -12,7 +12,7 @@
  * list scrolls without losing focus.
  */
 import { memo, useCallback, useEffect, useEffectEvent, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { useVirtualizer, type Rect, type Virtualizer } from '@tanstack/react-virtual';
+import { elementScroll, useVirtualizer, type Rect, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
 import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
@@ -126,6 +126,25 @@ export function observeScrollerRect(instance: Virtualizer<HTMLDivElement, Elemen
   ro.observe(el, { box: 'content-box' });
   return () => ro.disconnect();
 }
+
+/** Tree scrollers the virtualizer has written a position to. */
+const scrolledOnce = new WeakSet<Element>();
+
+/**
+ * The virtualizer's scroll writes, but for a new scroller's first one when it is 0:
+ * @tanstack/virtual writes its initial offset as it starts observing (in the commit's
+ * layout effect), and scrollTo() lays the page out first — at the drop that was the
+ * whole page just built, inside the change event's task (issue 13). A new element is
+ * at 0 already, and no scroll by the user can come before the commit that mounts it.
+ */
+export const scrollScroller: VirtualizerOptions<HTMLDivElement, Element>['scrollToFn'] = (offset, options, instance) => {
+  const el = instance.scrollElement;
+  if (el && !scrolledOnce.has(el)) {
+    scrolledOnce.add(el);
+    if (offset + (options.adjustments ?? 0) === 0) return;
+  }
+  elementScroll(offset, options, instance);
+};
 
 export function FileTree() {
   const ms = useMerged();
@@ -253,6 +272,7 @@ export function FileTree() {
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
     observeElementRect: observeScrollerRect,
+    scrollToFn: scrollScroller,
     initialRect: lastScrollerRect ?? { width: 0, height: window.innerHeight },
   });
   // keep the active row on screen when it moves (keyboard, reveal, search)
