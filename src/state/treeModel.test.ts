@@ -18,6 +18,7 @@ import {
   F_HAS_CHILD,
   F_UNDER_MATCH,
   autoOpen,
+  warmUpSteps,
   type SearchSpec,
 } from './treeModel';
 import { DEFAULT_FILTERS, type ChangeFilters, type SearchMode } from './viewSlice';
@@ -648,5 +649,29 @@ describe('scale', () => {
     const g = matchNodes(u, glob.c);
     // d1, d10..d19, d100..d199: 111 directories x 10 files
     expect(g.reduce((a, b) => a + b, 0)).toBe(111 * 10);
+  });
+});
+
+describe('warmUpSteps (issue 13: the warm-up after a load within idle deadlines)', () => {
+  // 50,000 distinct names: the search part takes several of its cursor's slices
+  const ls = [layer(Array.from({ length: 50_000 }, (_, i): Spec => [`d${i % 100}/file-${i}`, 'file', 1]))];
+  const u = buildUnion(ls);
+  const mv = mergedAt(u, ls, 0);
+
+  it('out of time, each call makes one step and returns; it ends after the walk, the search slices and the filter pass', () => {
+    const steps = warmUpSteps(u, mv);
+    let calls = 1;
+    while (!steps.run(0)) calls++; // a deadline long passed
+    // the walk, at least two slices of the search, the filter pass (its call returns true)
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(steps.run(0)).toBe(true);
+  });
+
+  it('given the time, all in one call; without a merged view, no filter pass', () => {
+    expect(warmUpSteps(u, mv).run(Number.POSITIVE_INFINITY)).toBe(true);
+    const noView = warmUpSteps(u);
+    let calls = 1;
+    while (!noView.run(0)) calls++;
+    expect(calls).toBeGreaterThanOrEqual(3);
   });
 });

@@ -21,7 +21,7 @@ import { Change, NodeStatus, pathHistory, stateAt, UnionEvent, type MergedView, 
 import { resolveHardlink } from '../core/model/listing';
 import type { ChangeFilters, SortKey } from './viewSlice';
 import { preorder as prepUnion } from '../core/model/preorder';
-import { compileSearch, matchNodes } from '../core/model/search';
+import { compileSearch, searchCursor, type SearchCursor } from '../core/model/search';
 
 /* ------------------------------------------------------------ merged view codes */
 
@@ -48,11 +48,44 @@ export function changeName(mv: MergedView, node: number): ChangeName {
  * as fast as the next ones. Meant for an idle callback after a load.
  */
 export function warmUp(u: UnionModel, mv?: MergedView): void {
-  prepUnion(u);
+  warmUpSteps(u, mv).run(Number.POSITIVE_INFINITY);
+}
+
+/** warmUp in steps (warmUpSteps): `run(until)` works until performance.now() passes `until`; true once all is done. */
+export interface WarmUpSteps {
+  run(until: number): boolean;
+}
+
+/**
+ * warmUp cut into steps for idle callbacks (issue 13: done in one callback it took
+ * 26–45 ms of CPU after the benchmark image's load, a long task past any idle
+ * period's deadline): the preorder walk, the search in its cursor's slices, then the
+ * filter pass. `run(until)` always makes progress: it starts a step even when
+ * `until` has passed (the walk and the filter pass are one step each, O(nodes)).
+ */
+export function warmUpSteps(u: UnionModel, mv?: MergedView): WarmUpSteps {
   const c = compileSearch({ text: '\u0000', mode: 'substring', caseSensitive: false });
-  if (!c?.ok) return;
-  const match = matchNodes(u, c.c);
-  if (mv) filterTree(u, mv, { filters: { added: true, modified: true, deleted: true, unchanged: true }, onlyLayerChanges: false, showDeleted: true, match });
+  let stage: 'walk' | 'search' | 'filter' | 'done' = 'walk';
+  let cursor: SearchCursor | null = null;
+  return {
+    run(until) {
+      do {
+        if (stage === 'walk') {
+          prepUnion(u);
+          stage = c?.ok ? 'search' : 'done';
+        } else if (stage === 'search' && c?.ok) {
+          cursor ??= searchCursor(u, c.c);
+          if (!cursor.run(until)) return false;
+          stage = mv ? 'filter' : 'done';
+        } else if (stage === 'filter' && mv && cursor) {
+          const all = { added: true, modified: true, deleted: true, unchanged: true };
+          filterTree(u, mv, { filters: all, onlyLayerChanges: false, showDeleted: true, match: cursor.match() });
+          stage = 'done';
+        } else stage = 'done';
+      } while (stage !== 'done' && performance.now() < until);
+      return stage === 'done';
+    },
+  };
 }
 
 /* ------------------------------------------------------------ per-view data */

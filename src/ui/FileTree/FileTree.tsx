@@ -29,7 +29,7 @@ import {
   nodeInfo,
   rowOf,
   subtreeSize,
-  warmUp,
+  warmUpSteps,
   F_HAS_CHILD,
   F_INCLUDED,
   autoOpen,
@@ -85,6 +85,8 @@ export const ROW_HEIGHT = 22;
 const OVERSCAN = 12;
 /** Pause after the last keystroke before searching: one search per burst of typing, well inside the 100 ms budget. */
 export const SEARCH_DEBOUNCE_MS = 60;
+/** Where requestIdleCallback is missing (Safari), the warm-up's slice per timer: well inside a frame. */
+const WARM_UP_TIMER_SLICE_MS = 10;
 /** No directory collapsed by hand (one shared value, so that a reset keeps the rows' memo). */
 const NONE_COLLAPSED: ReadonlySet<number> = new Set();
 
@@ -173,12 +175,21 @@ export function FileTree() {
 
   // per-union preparation for search, when the page is idle after a load
   // Once per loaded union (not per layer): the merged view of the moment only lends the filter pass real data.
-  const warmUpNow = useEffectEvent((u: UnionModel) => warmUp(u, merged ?? undefined));
+  // In steps, each idle callback doing what its deadline leaves room for (warmUpSteps).
+  const startWarmUp = useEffectEvent((u: UnionModel) => warmUpSteps(u, merged ?? undefined));
   useEffect(() => {
     if (!union || !loadedUnion) return;
-    const ric = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 200));
+    const ric =
+      window.requestIdleCallback ??
+      ((f: IdleRequestCallback) => window.setTimeout(() => f({ didTimeout: false, timeRemaining: () => WARM_UP_TIMER_SLICE_MS }), 200));
     const cancel = window.cancelIdleCallback ?? window.clearTimeout;
-    const id = ric(() => warmUpNow(union));
+    let steps: ReturnType<typeof warmUpSteps> | null = null;
+    let id = 0;
+    const tick = (deadline: IdleDeadline) => {
+      steps ??= startWarmUp(union);
+      if (!steps.run(performance.now() + deadline.timeRemaining())) id = ric(tick);
+    };
+    id = ric(tick);
     return () => cancel(id);
   }, [union, loadedUnion]);
 
