@@ -88,6 +88,80 @@ test.describe('preview', () => {
     expect(sha(readFileSync(await download.path()))).toBe(sha(bin));
   });
 
+  test('a hex dump lays out only the lines near view, and still finds, selects and scrolls them all', async ({ page }) => {
+    // Issue 13: the 4,096 lines of a 64 KiB dump were laid out at once (78 ms of the
+    // click's layout in bench-click). Blocks of lines with content-visibility: auto.
+    // Which blocks the browser renders: contentvisibilityautostatechange (captured on
+    // the document: it does not bubble) says, for each block, whether it is skipped.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __rendered: Set<Element> };
+      w.__rendered = new Set();
+      document.addEventListener(
+        'contentvisibilityautostatechange',
+        (e) => {
+          const ev = e as Event & { skipped: boolean };
+          if (ev.skipped) w.__rendered.delete(ev.target as Element);
+          else w.__rendered.add(ev.target as Element);
+        },
+        true,
+      );
+    });
+    const bin = fileBytes(truth, 0, '/bin/busybox');
+    const want = (off: number) => {
+      const b = [...bin.subarray(off, off + 16)];
+      const h = b.map((x) => x.toString(16).padStart(2, '0'));
+      const a = b.map((x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.')).join('');
+      return `${off.toString(16).padStart(8, '0')}  ${h.slice(0, 8).join(' ')}  ${h.slice(8).join(' ')}  |${a}|`;
+    };
+    await openExample(page);
+    await selectPath(page, '/bin/busybox');
+    const hex = page.getByTestId('preview-hex');
+    await expect(hex).toBeVisible();
+    const blocks = hex.locator('.pv-hex-block');
+    await expect(blocks).toHaveCount(4096 / 128);
+    const rendered = () =>
+      page.evaluate(() => [...(window as unknown as { __rendered: Set<Element> }).__rendered].map((e) => [...e.parentElement!.children].indexOf(e)));
+    // a few blocks in view are laid out, the rest wait (without the blocks: none exist)
+    await expect.poll(async () => (await rendered()).length).toBeGreaterThan(0);
+    expect((await rendered()).length).toBeLessThanOrEqual(4);
+    expect(await rendered()).toContain(0);
+    // every line is in the DOM, as one text: hexDump's, lines joined by "\n"
+    const text = (await hex.textContent())!;
+    expect(text.split('\n')).toHaveLength(4096);
+    expect(text.split('\n')[4095]).toBe(want(65520));
+    // a skipped block keeps the height of its lines: the dump scrolls as far as before
+    const { scrollHeight, lineHeight } = await hex.evaluate((e) => ({
+      scrollHeight: e.scrollHeight,
+      lineHeight: Number.parseFloat(getComputedStyle(e).lineHeight),
+    }));
+    expect(Math.abs(scrollHeight - 4096 * lineHeight)).toBeLessThan(4 * lineHeight);
+    // find-in-page reaches a line far below (window.find: the engine's own find) and shows it
+    const far = want(0xf000);
+    expect(await page.evaluate((s) => (window as unknown as { find(s: string): boolean }).find(s), far)).toBe(true);
+    expect(await page.evaluate(() => String(getSelection()))).toBe(far);
+    await expect.poll(rendered).toContain(0xf000 / 16 / 128);
+    // selecting the whole dump copies every line, as the single <pre> did
+    const sel = await hex.evaluate((e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      getSelection()!.removeAllRanges();
+      getSelection()!.addRange(r);
+      return String(getSelection());
+    });
+    expect(sel).toBe(text);
+    await page.evaluate(() => getSelection()!.removeAllRanges());
+    // the keyboard scrolls the focused region to its last line, which is then drawn
+    await hex.evaluate((e) => {
+      e.scrollTop = 0;
+    });
+    await hex.focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => hex.evaluate((e) => e.scrollTop + e.clientHeight >= e.scrollHeight - 1)).toBe(true);
+    await expect.poll(rendered).toContain(31);
+    // and it stays a labelled region for assistive technology, lines included
+    await expect(page.getByRole('region', { name: 'Hex dump' })).toContainText(want(65520));
+  });
+
   test('a deleted file: what the whiteout hides, and its last version', async ({ page }) => {
     const big = fileBytes(truth, 0, '/usr/share/doc/example/big.txt');
     await openExample(page);

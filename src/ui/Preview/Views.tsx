@@ -12,7 +12,8 @@ import { formatBytes } from '../../core/formatBytes';
 import { formatCount } from '../format/format';
 import { countContentTokens } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
-import { decodeText, hexDump, sniff, type Sniffed } from './sniff';
+import { decodeText, sniff, type Sniffed } from './sniff';
+import { HexDump } from './HexDump';
 import { parseElf, isElf, type ElfSummary } from './elf';
 import { gunzipHead, isGzip, type Gunzipped } from './gzipText';
 import { parseOffset, readRange } from './range';
@@ -135,10 +136,7 @@ export function HexView({ first, where }: { first: Uint8Array; where: Where }) {
           Bytes {hexOff(win.start)}–{hexOff(Math.max(win.start, end - 1))} ({formatBytes(win.bytes.length)}) of {formatBytes(where.size)} are shown.
         </div>
       )}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
-      <pre className="pv-hex" data-testid="preview-hex" role="region" tabIndex={0} aria-label="Hex dump">
-        {hexDump(win.bytes, win.start)}
-      </pre>
+      <HexDump bytes={win.bytes} base={win.start} label="Hex dump" />
       {paged && (
         <div className="pv-more">
           <button
@@ -307,10 +305,7 @@ export function GzipView({ first, wrap, where }: { first: Uint8Array; wrap: bool
           <SafeText text={decodeText(r.bytes, r.kind)} content />
         </pre>
       ) : (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1)
-        <pre className="pv-hex" data-testid="preview-hex" role="region" tabIndex={0} aria-label="Decompressed bytes">
-          {hexDump(r.bytes.subarray(0, HEX_WINDOW_BYTES))}
-        </pre>
+        <HexDump bytes={r.bytes.subarray(0, HEX_WINDOW_BYTES)} label="Decompressed bytes" />
       )}
     </div>
   );

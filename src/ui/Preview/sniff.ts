@@ -103,6 +103,11 @@ const ASCII_CELL = Array.from({ length: 256 }, (_, x) => (x >= 0x20 && x < 0x7f 
  * had this among the main thread's largest costs for binary files (issue 13).
  */
 export function hexDump(b: Uint8Array, baseOffset = 0): string {
+  return hexLines(b, baseOffset).join('\n');
+}
+
+/** hexDump's lines, one string each (HexDump.tsx groups them into blocks the browser lays out only in view). */
+export function hexLines(b: Uint8Array, baseOffset = 0): string[] {
   const lines: string[] = [];
   for (let off = 0; off < b.length; off += HEX_BYTES_PER_LINE) {
     const n = Math.min(HEX_BYTES_PER_LINE, b.length - off);
@@ -118,7 +123,7 @@ export function hexDump(b: Uint8Array, baseOffset = 0): string {
     }
     lines.push(`${(baseOffset + off).toString(16).padStart(8, '0')}  ${h} |${a}|`);
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** An xattr value for display: text when it is printable UTF-8, hex otherwise (security.capability is always binary). */
