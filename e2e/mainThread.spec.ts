@@ -42,3 +42,31 @@ test('loading an image reads no layout in a task: the tree and the stack measure
   const inTask = reads.filter((r) => r.where === 'task').map((r) => `${r.api} of .${r.cls.split(' ')[0]} at +${Math.round(r.at - changeAt)} ms`);
   expect(inTask).toEqual([]);
 });
+
+test('at ready the tree and the details render in a commit after the rest of the page', async ({ page }) => {
+  await page.goto('/');
+  await page.waitForSelector('[data-state="empty"]');
+  // Per mutation batch (one per task's microtask checkpoint): is the page ready, how many tree rows were added.
+  await page.evaluate(() => {
+    const w = window as unknown as { __batches: Array<{ ready: boolean; rows: number }> };
+    w.__batches = [];
+    const root = document.querySelector('[data-state]')!;
+    new MutationObserver((recs) => {
+      let rows = 0;
+      for (const r of recs)
+        for (const n of r.addedNodes)
+          if (n instanceof Element) rows += (n.matches('[data-testid="tree-row"]') ? 1 : 0) + n.querySelectorAll('[data-testid="tree-row"]').length;
+      w.__batches.push({ ready: root.getAttribute('data-state') === 'ready', rows });
+    }).observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+  await page.getByTestId('file-input').setInputFiles(join(FIXTURES, 'skopeo-busybox.tar'));
+  await page.waitForSelector('[data-state="ready"]');
+  await expect(page.getByTestId('tree-row').first()).toBeVisible();
+  const batches = await page.evaluate(() => (window as unknown as { __batches: Array<{ ready: boolean; rows: number }> }).__batches);
+  const first = batches.findIndex((b) => b.ready);
+  expect(first).toBeGreaterThanOrEqual(0);
+  // The commit that makes the page ready adds no row (before the fix it added all of them) ...
+  expect(batches[first]!.rows).toBe(0);
+  // ... a later one does.
+  expect(batches.slice(first + 1).some((b) => b.rows > 0)).toBe(true);
+});

@@ -5,6 +5,7 @@
  * module level keyed by the union they come from (WeakMap: they go with it), so
  * every component asking for a merged view shares one computation.
  */
+import { useDeferredValue, useMemo } from 'react';
 import { useStore } from './store';
 import { mergedAt, type MergedView, type UnionModel } from '../core/model/union';
 import type { LayerIndex } from '../core/types';
@@ -92,11 +93,23 @@ export interface MergedState {
   merged: MergedView;
 }
 
+/**
+ * The merged state, for the panes that draw a union's contents (the tree, the path's details): a new
+ * union (the load's ready, a partial one while loading) reaches them in a second commit.
+ * useDeferredValue renders them for it as a transition, time-sliced, after the commit that
+ * updates the rest of the page; at ready both were one task, the longest while loading the
+ * benchmark images (issue 13), and these panes (the merged view, the tree's filter and rows)
+ * were half of it. A layer switch is not deferred: the union stays.
+ */
+export function useDeferredMerged(): MergedState | null {
+  const us = useDeferredValue(useUnionState());
+  const selectedLayer = useStore((s) => s.selectedLayer);
+  return useMemo(() => mergedState(us, selectedLayer), [us, selectedLayer]);
+}
+
 /** Union, layers, effective layer and its merged view, or null while nothing is known. */
-export function useMerged(): MergedState | null {
-  const us = useUnionState();
-  const sel = useStore((s) => s.selectedLayer);
+export function mergedState(us: { union: UnionModel; layers: Layers } | null, selectedLayer: number): MergedState | null {
   if (!us || us.union.layerCount === 0) return null;
-  const layer = effectiveLayer(sel, us.union.layerCount);
+  const layer = effectiveLayer(selectedLayer, us.union.layerCount);
   return { union: us.union, layers: us.layers, layer, merged: mergedOf(us.union, us.layers, layer) };
 }

@@ -9,7 +9,7 @@ import { useMemo } from 'react';
 import { stepLabel } from '../../core/model/buildStep';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
-import { useMerged, type Layers } from '../../state/hooks';
+import { useDeferredMerged, type Layers } from '../../state/hooks';
 import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize } from '../../state/treeModel';
 import { VersionDiff, contentVersions } from '../Compare/VersionDiff';
 import { explorerDigest, explorerRead, explorerTextDiff } from '../Compare/explorerHost';
@@ -53,7 +53,8 @@ const KIND_LABEL: Record<number, string> = {
 };
 
 export function Details() {
-  const ms = useMerged();
+  // With the tree, in the second commit of a new union (useDeferredMerged).
+  const ms = useDeferredMerged();
   const selectedPath = useStore((s) => s.selectedPath);
   const image = useStore(selectImageInfo);
   const union = ms?.union ?? null;

@@ -15,7 +15,7 @@ import { memo, useCallback, useEffect, useEffectEvent, useLayoutEffect, useMemo,
 import { elementScroll, useVirtualizer, type Rect, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
-import { hasMerged, mergedOf, useMerged, type Layers } from '../../state/hooks';
+import { hasMerged, mergedOf, useDeferredMerged, type Layers } from '../../state/hooks';
 import {
   compileSearch,
   expandedFlags,
@@ -149,7 +149,8 @@ export const scrollScroller: VirtualizerOptions<HTMLDivElement, Element>['scroll
 };
 
 export function FileTree() {
-  const ms = useMerged();
+  // A new union's rows come in a second commit (useDeferredMerged).
+  const ms = useDeferredMerged();
   const image = useStore(selectImageInfo);
   const status = useStore(selectStatus);
   const expanded = useStore((s) => s.expanded);
