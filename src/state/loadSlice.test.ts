@@ -84,6 +84,32 @@ const kinds = (store: AppStore) => {
 };
 
 describe('load actions (createLoadSlice with an injected host)', () => {
+  it('the digest check starts in a task after the one that shows the image (issue 13: that task was the longest of the load)', async () => {
+    const c = controlledScanner();
+    // true from the store update that makes the slot ready until that task and its microtasks are over
+    let inReadyTask = false;
+    const hashedIn: boolean[] = [];
+    const hashLayer = c.scanner.hashLayer;
+    c.scanner.hashLayer = (...a) => {
+      hashedIn.push(inReadyTask);
+      return hashLayer(...a);
+    };
+    const store = makeStore(c.scanner);
+    const unsub = store.subscribe((s, prev) => {
+      if (s.slots.a.kind === 'ready' && prev.slots.a.kind !== 'ready') {
+        inReadyTask = true;
+        setTimeout(() => {
+          inReadyTask = false;
+        }, 0);
+      }
+    });
+    await store.getState().openFile(file(EXAMPLE));
+    await until(store, (x) => x.slots.a.kind === 'ready' && x.slots.a.digests === 'checked');
+    unsub();
+    expect(hashedIn.length).toBeGreaterThan(0);
+    expect(hashedIn.filter(Boolean)).toEqual([]);
+  });
+
   it('loading → ready: structure first, partial unions from the engine as data (one build per layer set), then digests checked', async () => {
     const c = controlledScanner();
     const store = makeStore(c.scanner);

@@ -44,6 +44,9 @@ import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/to
 import { layerSource } from './selectors';
 import { imageForLink } from './linkIdentity';
 
+/** A macrotask later: work started here runs after the current task and what it renders. */
+const nextTask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
 /**
  * Progress arrives per MiB per layer from every worker; publishing each one
  * would re-render the page hundreds of times a second. Each publish is a React
@@ -345,6 +348,9 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const other = get().slots[slot === 'a' ? 'b' : 'a'];
         const otherCheck = checking[slot === 'a' ? 'b' : 'a'];
         if (otherCheck && other.kind === 'ready' && other.loaded.outer === ready.loaded.outer) await otherCheck;
+        // In a task of its own: its first steps (each layer's blob sliced and posted to a worker)
+        // ran inside the task that shows the image, the longest of the load (issue 13).
+        await nextTask();
         if (ctl.signal.aborted) return;
         verified = await verifyImage(sharedDigests(slot, ready.loaded), {
           scanner: host.verifier,
