@@ -142,4 +142,22 @@ test('one layer listed 10,000 times: ready with the page answering, few bands dr
   await page.locator('[data-testid="tree-row"][data-path="/d/f7"]').click();
   await expect(page.getByTestId('history-gap')).toContainText('9,900 more');
   expect(await page.getByTestId('history-row').count()).toBeLessThanOrEqual(128);
+  // its version diff picks among 10,000 versions with number fields, not two lists of
+  // 10,000 options each (VersionDiff's MAX_VERSION_OPTIONS; without it: 20,000 options)
+  const vd = page.getByTestId('version-diff');
+  await expect(vd).toBeVisible();
+  expect(await vd.locator('option').count()).toBe(0);
+  expect(await page.locator('option').count()).toBeLessThan(BANDS_BOUND);
+  const from = vd.getByTestId('version-from');
+  await expect(from).toHaveAttribute('max', '10000');
+  await expect(from).toHaveValue('9999');
+  await expect(vd.getByTestId('version-to')).toHaveValue('10000');
+  await expect(vd.getByTestId('version-from-what')).toHaveText(/^layer 9998 · /);
+  // typing another version picks it; a number that is no version changes nothing
+  await from.fill('1');
+  await expect(vd.getByTestId('version-from-what')).toHaveText(/^layer 0 · /);
+  await from.fill('10001');
+  await expect(vd.getByTestId('version-from-what')).toHaveText(/^layer 0 · /);
+  await from.blur();
+  await expect(from).toHaveValue('1');
 });

@@ -11,7 +11,8 @@ import type { LayerIndex } from '../../core/types';
 import { pathVersions } from '../../core/compare/history';
 import { flagNames } from '../../core/compare/flags';
 import type { TextDiff } from '../../core/compare/contentDiff';
-import { formatBytes } from '../format/format';
+import { formatBytes, formatCount } from '../format/format';
+import { WINDOW_ABOVE_ROWS } from '../StackDiagram/stackWindow';
 import { ContentDiffView, type VersionRef } from './ContentDiffView';
 import type { DiffView } from './compareStore';
 import './Compare.css';
@@ -64,6 +65,88 @@ function useSeen(el: RefObject<HTMLElement | null>): boolean {
   return seen;
 }
 
+/**
+ * Versions offered as two lists of options up to this many. A path has at most one
+ * version per layer, so every real image (overlay2 stacks at most 128 layers,
+ * WINDOW_ABOVE_ROWS) gets the lists; a hostile one (issue 9, point 6: one layer listed
+ * 10,000 times) gets number fields, as its 10,000 versions were 20,000 <option>s built
+ * on each click of such a file.
+ */
+export const MAX_VERSION_OPTIONS = WINDOW_ABOVE_ROWS;
+
+type Versions = ReturnType<typeof contentVersions>;
+
+/** What a version is, as its option and the number field's caption say it. */
+function versionLabel(versions: Versions, i: number): string {
+  const v = versions[i]!;
+  return `layer ${v.layer} · ${formatBytes(v.version.size)}${i > 0 ? ` · ${flagNames(v.flags).join(', ') || 'rewritten'}` : ''}`;
+}
+
+/**
+ * One end of the diff: a list of every version, or above MAX_VERSION_OPTIONS a number
+ * field (version 1 … n, oldest first, as the list orders them) captioned with what the
+ * chosen version is. A value being typed that is not a version yet (empty, 0, past n)
+ * stays in the field, changing nothing, until it is one; leaving the field shows the
+ * chosen version again.
+ */
+function VersionPicker({
+  label,
+  versions,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  versions: Versions;
+  value: number;
+  onChange(i: number): void;
+  testId: string;
+}) {
+  const n = versions.length;
+  const [draft, setDraft] = useState<string | null>(null);
+  if (n <= MAX_VERSION_OPTIONS)
+    return (
+      <label>
+        {label}{' '}
+        <select value={value} onChange={(e) => onChange(Number(e.target.value))} data-testid={testId}>
+          {versions.map((_, i) => (
+            <option key={i} value={i}>
+              {versionLabel(versions, i)}
+            </option>
+          ))}
+        </select>
+      </label>
+    );
+  return (
+    <span className="cmp-versions__field">
+      <label>
+        {label} version{' '}
+        <input
+          type="number"
+          className="input"
+          min={1}
+          max={n}
+          step={1}
+          value={draft ?? String(value + 1)}
+          onChange={(e) => {
+            const t = e.target.value;
+            setDraft(t);
+            const v = Number(t);
+            if (t.trim() !== '' && Number.isInteger(v) && v >= 1 && v <= n) onChange(v - 1);
+          }}
+          onBlur={() => setDraft(null)}
+          aria-describedby={`${testId}-what`}
+          data-testid={testId}
+        />{' '}
+        of {formatCount(n)}
+      </label>
+      <span className="cmp-note" id={`${testId}-what`} data-testid={`${testId}-what`}>
+        {versionLabel(versions, value)}
+      </span>
+    </span>
+  );
+}
+
 export function VersionDiff({ union, layers, node, read, digest, textDiff }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const seen = useSeen(box);
@@ -85,30 +168,11 @@ export function VersionDiff({ union, layers, node, read, digest, textDiff }: Pro
   // biome-ignore lint/correctness/useExhaustiveDependencies: the refs are keyed on the chosen versions
   const refs = useMemo(() => ({ a: refOf(from), b: refOf(to) }), [versions, from, to]);
   if (n < 2) return null;
-  const option = (i: number) => {
-    const v = versions[i]!;
-    return (
-      <option key={i} value={i}>
-        layer {v.layer} · {formatBytes(v.version.size)}
-        {i > 0 ? ` · ${flagNames(v.flags).join(', ') || 'rewritten'}` : ''}
-      </option>
-    );
-  };
   return (
     <div className="cmp-versions" data-testid="version-diff" ref={box}>
       <div className="cmp-versions__pick">
-        <label>
-          from{' '}
-          <select value={from} onChange={(e) => setFrom(Number(e.target.value))} data-testid="version-from">
-            {versions.map((_, i) => option(i))}
-          </select>
-        </label>
-        <label>
-          to{' '}
-          <select value={to} onChange={(e) => setTo(Number(e.target.value))} data-testid="version-to">
-            {versions.map((_, i) => option(i))}
-          </select>
-        </label>
+        <VersionPicker label="from" versions={versions} value={from} onChange={setFrom} testId="version-from" />
+        <VersionPicker label="to" versions={versions} value={to} onChange={setTo} testId="version-to" />
       </div>
       {from === to ? (
         <p className="cmp-note">Pick two different versions.</p>
