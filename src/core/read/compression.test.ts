@@ -13,6 +13,7 @@ import {
   decompressToBlob,
   expansionBound,
   GZIP_INPUT_SLICE,
+  gunzipBlobInto,
   sniffCompression,
   ZSTD_MAX_WINDOW_LOG,
 } from './compression';
@@ -422,3 +423,147 @@ async function errorOf(p: Promise<unknown>) {
     return isLayerscopeError(e) ? e : null;
   }
 }
+
+/* ------------------------------------------------------------------ gunzipBlobInto: the scan's one-stage gzip path */
+
+/** A Blob-shaped source of `data` in `piece`-byte chunks that counts what was pulled and how often it was opened. */
+function countingBlob(data: Uint8Array, piece = 16 * 1024, failAt = Infinity) {
+  const stats = { pulled: 0, opened: 0, cancelled: 0 };
+  const blob = {
+    size: data.length,
+    stream() {
+      stats.opened++;
+      let off = 0;
+      return new ReadableStream<Uint8Array>(
+        {
+          pull(c) {
+            if (off >= failAt) throw new TypeError('NotReadableError: the file could not be read');
+            if (off >= data.length) return c.close();
+            const part = data.slice(off, off + piece);
+            off += part.length;
+            stats.pulled += part.length;
+            c.enqueue(part);
+          },
+          cancel() {
+            stats.cancelled++;
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    },
+  } as unknown as Blob;
+  return { blob, stats };
+}
+
+async function gunzipAll(blob: Blob, opts: Parameters<typeof gunzipBlobInto>[2] = {}): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  await gunzipBlobInto(blob, (c) => parts.push(Buffer.from(c)), opts);
+  return Buffer.concat(parts);
+}
+
+describe('gunzipBlobInto (the platform decoder driven directly)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    memberLengths = [];
+  });
+
+  it('decodes single and multi-member gzip; each stored byte reaches onInput once, in order', async () => {
+    const multi = Buffer.concat([gzipSync(payload.subarray(0, 100_000)), gzipSync(payload.subarray(100_000))]);
+    for (const gz of [gzipSync(payload), multi]) {
+      let lastEnd = 0;
+      const seen: Buffer[] = [];
+      const out = await gunzipAll(new Blob([gz]), {
+        onInput(chunk, off) {
+          expect(off).toBe(lastEnd);
+          lastEnd = off + chunk.length;
+          seen.push(Buffer.from(chunk));
+        },
+      });
+      expect(out.equals(payload)).toBe(true);
+      expect(Buffer.concat(seen).equals(gz)).toBe(true);
+    }
+  });
+
+  it('Chromium-like native decoder (first member only): restarts with fflate, output seamless, stored bytes seen once', async () => {
+    const a = gzipSync(payload.subarray(0, 70_000));
+    const b = gzipSync(payload.subarray(70_000, 200_000));
+    const c = gzipSync(payload.subarray(200_000));
+    memberLengths = [a.length];
+    vi.stubGlobal('DecompressionStream', FirstMemberOnlyDecompressionStream);
+    const all = Buffer.concat([a, b, c]);
+    const seen: Buffer[] = [];
+    let lastEnd = 0;
+    const out = await gunzipAll(new Blob([all]), {
+      onInput(chunk, off) {
+        expect(off).toBe(lastEnd);
+        lastEnd = off + chunk.length;
+        seen.push(Buffer.from(chunk));
+      },
+    });
+    expect(out.equals(payload)).toBe(true);
+    expect(Buffer.concat(seen).equals(all)).toBe(true);
+    // a corrupt later member is still caught after the restart
+    const bb = Buffer.from(gzipSync(small, { level: 0 }));
+    bb[300]! ^= 1;
+    expect(await codeOf(gunzipAll(new Blob([a, bb])))).toBe('BAD_GZIP');
+  });
+
+  it('corrupt and truncated streams: BAD_GZIP for a CRC mismatch, TRUNCATED for a cut, an error for a cut trailer', async () => {
+    expect(await codeOf(gunzipAll(new Blob([storedGzipWithFlippedByte(small)])))).toBe('BAD_GZIP');
+    const gz = gzipSync(small);
+    expect(await codeOf(gunzipAll(new Blob([gz.subarray(0, gz.length >> 1)])))).toBe('TRUNCATED');
+    for (const cut of [1, 4, 7]) expect(await codeOf(gunzipAll(new Blob([gz.subarray(0, gz.length - cut)])))).not.toBeNull();
+    expect(await codeOf(gunzipAll(new Blob([])))).toBe('TRUNCATED');
+  });
+
+  it('a blob that cannot be read fails with its own error, without a fallback re-read', async () => {
+    const { blob, stats } = countingBlob(gzipSync(payload), 16 * 1024, 64 * 1024);
+    const e = await gunzipAll(blob).catch((x: unknown) => x);
+    expect(String(e)).toMatch(/NotReadableError/);
+    expect(isLayerscopeError(e)).toBe(false); // scanLayer reports it as IO, not as corrupt gzip
+    expect(stats.opened).toBe(1);
+  });
+
+  it('an error thrown by the consumer is the consumer’s (no fallback), and the blob is released', async () => {
+    const { blob, stats } = countingBlob(gzipSync(payload));
+    const e = await gunzipBlobInto(blob, () => {
+      throw new RangeError('consumer');
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RangeError);
+    expect(stats.opened).toBe(1);
+    expect(stats.cancelled).toBe(1);
+  });
+
+  it('bounded: 1 GiB of zeros is read a few slices ahead of the consumer, never all at once', async () => {
+    const g = H.gzipZeroTar(H.GiB) as Uint8Array;
+    const { blob, stats } = countingBlob(g);
+    const ac = new AbortController();
+    let pieces = 0;
+    let pulledAt8 = 0;
+    const before = bufferMemory();
+    const e = await codeOf(
+      gunzipBlobInto(
+        blob,
+        () => {
+          if (++pieces === 8) {
+            pulledAt8 = stats.pulled;
+            ac.abort();
+          }
+        },
+        { signal: ac.signal, switchAt: null },
+      ),
+    );
+    expect(e).toBe('CANCELLED');
+    expect(pieces).toBe(8);
+    // NATIVE_SLICES_IN_FLIGHT slices written, one more chunk read: not the ~1 MB that is all of it
+    expect(pulledAt8).toBeLessThanOrEqual(4 * GZIP_INPUT_SLICE);
+    expect(stats.cancelled).toBe(1);
+    expect(bufferMemory() - before).toBeLessThan(256e6);
+  });
+
+  it('an aborted signal stops it with CANCELLED', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    expect(await codeOf(gunzipAll(new Blob([gzipSync(payload)]), { signal: ac.signal }))).toBe('CANCELLED');
+  });
+});

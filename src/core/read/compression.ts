@@ -35,7 +35,7 @@
  * message names the compressed offset.
  */
 import { Gunzip } from 'fflate';
-import { LayerscopeError, cancelled } from '../errors';
+import { LayerscopeError, cancelled, throwIfAborted } from '../errors';
 import { Inflater } from './inflate/inflater';
 import type { Compression } from '../types';
 import { createZstdDecoder, type PullDecoder } from './zstd';
@@ -482,28 +482,61 @@ export interface DecompressBlobOptions {
 /** Native decoders' words for a stream cut short (Node/zlib: "unexpected end of file"; Chromium: "Compressed input was truncated"). */
 const NATIVE_TRUNCATED_RE = /end of (file|stream|input)|truncated|premature/i;
 
-export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobOptions = {}): ReadableStream<Uint8Array> {
-  // High-water mark of stored bytes already shown to onInput (the fallback re-reads from 0).
-  let seenInput = 0;
-  const source = (): ReadableStream<Uint8Array> => {
-    const raw = blob.stream() as ReadableStream<Uint8Array>;
-    const onInput = opts.onInput;
-    if (!onInput) return raw;
-    let off = 0;
-    return raw.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          const end = off + chunk.length;
-          if (end > seenInput) {
-            onInput(off >= seenInput ? chunk : chunk.subarray(seenInput - off), Math.max(off, seenInput));
-            seenInput = end;
-          }
-          off = end;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+/**
+ * `onInput` as given, but each stored byte shown once, in order, however often the
+ * blob is read again from its start (the gzip fallback and the inflater switch
+ * re-read from 0): a high-water mark of the bytes already shown.
+ */
+function onceEach(onInput: ((chunk: Uint8Array, offset: number) => void) | undefined): (chunk: Uint8Array, offset: number) => void {
+  let seen = 0;
+  return (chunk, off) => {
+    const end = off + chunk.length;
+    if (end <= seen) return;
+    onInput?.(off >= seen ? chunk : chunk.subarray(seen - off), Math.max(off, seen));
+    seen = end;
   };
+}
+
+/** The blob from its start as a stream, each chunk shown to `onInput` (if any) with its offset. */
+function tappedStream(blob: Blob, onInput?: (chunk: Uint8Array, offset: number) => void): ReadableStream<Uint8Array> {
+  const raw = blob.stream() as ReadableStream<Uint8Array>;
+  if (!onInput) return raw;
+  let off = 0;
+  return raw.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        onInput(chunk, off);
+        off += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/**
+ * The error to report when the fflate fallback failed after the native decoder
+ * (whose message is `nativeError`; null when it was not tried). The native
+ * decoder's verdict on truncation is the better one: fflate cannot tell "cut
+ * short" from "garbage that parses as a long deflate block", and a cut last
+ * member only shows as a bad trailer.
+ */
+function fallbackFailure(e: unknown, nativeError: string | null): LayerscopeError {
+  let err =
+    e instanceof LayerscopeError ? e : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  if (nativeError !== null && err.code !== 'CANCELLED' && err.code !== 'IO') {
+    const nativeSaysTruncated = NATIVE_TRUNCATED_RE.test(nativeError);
+    if (nativeSaysTruncated && err.code !== 'TRUNCATED') {
+      err = new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: err.offset, cause: err });
+    } else if (!nativeSaysTruncated && err.code === 'TRUNCATED') {
+      err = new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${nativeError}`, { offset: err.offset, cause: err });
+    }
+  }
+  return err;
+}
+
+export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobOptions = {}): ReadableStream<Uint8Array> {
+  const onInput = opts.onInput ? onceEach(opts.onInput) : undefined;
+  const source = (): ReadableStream<Uint8Array> => tappedStream(blob, onInput);
   if (c === 'none') return source();
   if (c === 'zstd') return zstdStream(source(), opts.onFrameEnd);
   let reader = (nativeGunzip(source(), opts.gunzip) ?? fflateGunzipStream(source())).getReader();
@@ -525,22 +558,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
             r = await reader.read();
           } catch (e) {
             if (usingFallback || (e instanceof LayerscopeError && e.code !== 'BAD_GZIP')) {
-              let err =
-                e instanceof LayerscopeError
-                  ? e
-                  : new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-              // When both decoders fail, the native one's verdict on truncation is the
-              // better one: fflate cannot tell "cut short" from "garbage that parses as a
-              // long deflate block", and a cut last member only shows as a bad trailer.
-              if (nativeError !== null && err.code !== 'CANCELLED' && err.code !== 'IO') {
-                const nativeSaysTruncated = NATIVE_TRUNCATED_RE.test(nativeError);
-                if (nativeSaysTruncated && err.code !== 'TRUNCATED') {
-                  err = new LayerscopeError('TRUNCATED', 'the gzip stream ends early (truncated)', { offset: err.offset, cause: err });
-                } else if (!nativeSaysTruncated && err.code === 'TRUNCATED') {
-                  err = new LayerscopeError('BAD_GZIP', `corrupt gzip data: ${nativeError}`, { offset: err.offset, cause: err });
-                }
-              }
-              controller.error(err);
+              controller.error(fallbackFailure(e, nativeError));
               return;
             }
             nativeError = e instanceof Error ? e.message : String(e);
@@ -612,46 +630,173 @@ export interface GunzipIntoOptions {
 }
 
 /**
+ * The platform decoder (a DecompressionStream pair) driven without streams
+ * between it and the consumer: the blob's reader writes GZIP_INPUT_SLICE slices
+ * into the decoder, at most NATIVE_SLICES_IN_FLIGHT not yet taken by it, and each
+ * decoded piece goes to `take` as it is read. Chromium decodes on the worker's own
+ * thread, inside the write the reader's pull lets run (the readable side has no
+ * queue of its own: highWaterMark 0), so nothing decodes ahead: what exists beyond
+ * the piece in hand is the output of the slice being decoded (≤ 1032:1). Each
+ * slice's stored bytes go to `onInput` as they are written (progress, hashing).
+ * Resolves `{ failed }` when the decoder rejected the data (the caller retries
+ * with fflate), `{ switched }` when `take` asked to leave it; a failure to read
+ * the blob itself, a cancel, or an error thrown by `take` rejects.
+ */
+async function nativeGunzipInto(
+  blob: Blob,
+  pair: ReadableWritablePair<Uint8Array, Uint8Array>,
+  take: (piece: Uint8Array) => boolean,
+  onInput: (chunk: Uint8Array, offset: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ failed?: { e: unknown }; switched: boolean }> {
+  const source = (blob.stream() as ReadableStream<Uint8Array>).getReader();
+  const writer = pair.writable.getWriter();
+  const out = pair.readable.getReader();
+  /** The blob could not be read (or onInput threw): that, not the decoder's echo of it, is the error. */
+  let inputFailure: { e: unknown } | null = null;
+  let stopped = false;
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const wakeWriter = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const written = () => {
+    inFlight--;
+    wakeWriter();
+  };
+  // A rejected write means the decoder failed: its readable side reports that.
+  const ignore = () => {};
+  void (async () => {
+    try {
+      let off = 0;
+      for (;;) {
+        const r = await source.read();
+        if (r.done) break;
+        const chunk = r.value;
+        for (let o = 0; o < chunk.length; o += GZIP_INPUT_SLICE) {
+          while (inFlight >= NATIVE_SLICES_IN_FLIGHT && !stopped) await new Promise<void>((res) => (wake = res));
+          if (stopped) return;
+          const slice = chunk.subarray(o, Math.min(chunk.length, o + GZIP_INPUT_SLICE));
+          onInput(slice, off + o);
+          inFlight++;
+          writer.write(slice).then(written, ignore);
+        }
+        off += chunk.length;
+      }
+      writer.close().catch(ignore);
+    } catch (e) {
+      if (stopped) return;
+      inputFailure = { e };
+      writer.abort(e).catch(ignore);
+    }
+  })();
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await out.read();
+      } catch (e) {
+        if (inputFailure) throw (inputFailure as { e: unknown }).e;
+        return { failed: { e }, switched: false };
+      }
+      if (r.done) return { switched: false };
+      if (take(r.value)) return { switched: true };
+    }
+  } finally {
+    stopped = true;
+    wakeWriter();
+    source.cancel().catch(ignore);
+    writer.abort().catch(ignore);
+    out.cancel().catch(ignore);
+  }
+}
+
+/**
  * Decode a gzip blob into `onData`, called synchronously with each decoded piece
  * in order (no stream between the decoder and the consumer, whose work on a
  * piece is its backpressure). A piece is valid during the call only: the
- * inflater writes its buffer again (copy what you keep). Starts on the platform decoder (decompressBlob:
- * native, then fflate for streams it refuses); when the expansion passes
- * `switchAt`, decodes again from the start with the TypeScript inflater, which
- * checks every member's CRC-32 and length, handing out only what comes after
- * the bytes already given. The redo costs what the inflater needs for the
- * prefix: little, since the switch happens where the data became extreme.
+ * inflater writes its buffer again (copy what you keep).
+ *
+ * In the page it starts on the platform's DecompressionStream, driven directly
+ * (nativeGunzipInto: the blob's reader feeds the decoder's writer, its reader
+ * calls `onData`) — one stage where a stream per stage cost a promise hop per
+ * stage per 16 KiB piece; then fflate from the start for streams the native
+ * decoder refuses (multi-member). With a host decoder (`opts.gunzip`, node:zlib in
+ * the command line) it reads decompressBlob, whose read-ahead queue keeps
+ * zlib's thread busy while the parser runs. When the expansion passes `switchAt`,
+ * it decodes again from the start with the TypeScript inflater, which checks
+ * every member's CRC-32 and length, handing out only what comes after the bytes
+ * already given. The redo costs what the inflater needs for the prefix: little,
+ * since the switch happens where the data became extreme.
  */
 export async function gunzipBlobInto(blob: Blob, onData: (chunk: Uint8Array) => void, opts: GunzipIntoOptions = {}): Promise<void> {
   let inputSeen = 0;
+  const shown = onceEach(opts.onInput);
   const onInput = (chunk: Uint8Array, off: number) => {
-    const end = off + chunk.length;
-    if (end <= inputSeen) return;
-    opts.onInput?.(off >= inputSeen ? chunk : chunk.subarray(inputSeen - off), Math.max(off, inputSeen));
-    inputSeen = end;
+    inputSeen = Math.max(inputSeen, off + chunk.length);
+    shown(chunk, off);
   };
   const sw = opts.gunzip ? null : opts.switchAt === undefined ? DEFAULT_INFLATE_SWITCH : opts.switchAt;
-  const reader = decompressBlob(blob, 'gzip', { signal: opts.signal, gunzip: opts.gunzip, onInput }).getReader();
   let emitted = 0;
   let winOut = 0;
   let winIn = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      emitted += value.length;
-      onData(value);
-      if (sw && emitted - winOut >= sw.windowBytes) {
-        if (emitted - winOut >= sw.ratio * Math.max(1, inputSeen - winIn)) break;
-        winOut = emitted;
-        winIn = inputSeen;
-      }
+  /** Hands a piece on; true when decoding should move to the TypeScript inflater. */
+  const take = (value: Uint8Array): boolean => {
+    emitted += value.length;
+    onData(value);
+    if (sw && emitted - winOut >= sw.windowBytes) {
+      if (emitted - winOut >= sw.ratio * Math.max(1, inputSeen - winIn)) return true;
+      winOut = emitted;
+      winIn = inputSeen;
     }
-  } catch (e) {
-    reader.cancel().catch(() => {});
-    throw e;
+    return false;
+  };
+  /** Reads `reader` to its end into take(), after dropping its first `skip` bytes (already handed out); true: switch. */
+  const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number): Promise<boolean> => {
+    try {
+      for (;;) {
+        throwIfAborted(opts.signal);
+        const { done, value } = await reader.read();
+        if (done) return false;
+        let v = value;
+        if (skip > 0) {
+          if (v.length <= skip) {
+            skip -= v.length;
+            continue;
+          }
+          v = v.subarray(skip);
+          skip = 0;
+        }
+        if (take(v)) return true;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  };
+  let switched: boolean;
+  if (!opts.gunzip && typeof DecompressionStream !== 'undefined') {
+    const r = await nativeGunzipInto(
+      blob,
+      new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+      take,
+      onInput,
+      opts.signal,
+    );
+    if (r.failed) {
+      const nativeError = r.failed.e instanceof Error ? r.failed.e.message : String(r.failed.e);
+      try {
+        switched = await drain(fflateGunzipStream(tappedStream(blob, onInput)).getReader(), emitted);
+      } catch (e) {
+        throw fallbackFailure(e, nativeError);
+      }
+    } else switched = r.switched;
+  } else {
+    switched = await drain(decompressBlob(blob, 'gzip', { signal: opts.signal, gunzip: opts.gunzip, onInput }).getReader(), 0);
   }
-  reader.cancel().catch(() => {});
+  if (!switched) return;
   opts.onSwitch?.(emitted);
   let skip = emitted;
   const inf = new Inflater({
