@@ -26,6 +26,15 @@ const before = opt('--before', null);
 if (!before) throw new Error('usage: bench-click.mjs --before DIST [--after DIST] [--runs N] [ARCHIVE LAYER PATH [RESET]]');
 const after = resolve(opt('--after', resolve(root, 'dist')));
 const runs = Number(opt('--runs', '10'));
+// --profile: also sample the after build's selections with V8's CPU profiler (CDP) and
+// print the functions with the most self time over all of them (build the after DIST
+// unminified for readable names: `npx vite build --minify false --outDir DIST`).
+const profile = args.includes('--profile');
+/** Functions listed by --profile. */
+const TOP_FUNCTIONS = 25;
+/** --profile's sampling interval: fine enough for a window of ~100 ms. */
+const SAMPLE_US = 100;
+const selfMs = new Map();
 const flags = new Set(['--before', '--after', '--runs']);
 const pos = args.filter((a, i) => !a.startsWith('--') && !flags.has(args[i - 1]));
 const archive = resolve(pos[0] ?? resolve(root, 'test/fixtures/images/skopeo-busybox.tar'));
@@ -75,6 +84,12 @@ async function once(s) {
   await page.waitForTimeout(SETTLE_MS);
   const t0 = await page.evaluate(() => performance.now());
   const m0 = await metrics(cdp);
+  const sampled = profile && s.dist === after;
+  if (sampled) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLE_US });
+    await cdp.send('Profiler.start');
+  }
   await select(page, path);
   await page.waitForFunction(
     (p) =>
@@ -85,6 +100,16 @@ async function once(s) {
   );
   await page.evaluate((ms) => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, ms)))), SETTLE_MS);
   const m1 = await metrics(cdp);
+  if (sampled) {
+    const { profile: p } = await cdp.send('Profiler.stop');
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    p.samples.forEach((id, i) => {
+      const f = byId.get(id).callFrame;
+      if (f.functionName === '(idle)' || f.functionName === '(program)') return;
+      const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}`;
+      selfMs.set(k, (selfMs.get(k) ?? 0) + (p.timeDeltas[i + 1] ?? SAMPLE_US) / 1000);
+    });
+  }
   const row = Object.fromEntries(METRICS.map((k) => [k, (m1[k] - m0[k]) * 1000]));
   const t1 = await page.evaluate(() => performance.now());
   row.longest = await page.evaluate(([t0, t1]) => Math.max(0, ...window.__tasks.filter(([s]) => s >= t0 && s < t1).map(([, d]) => d)), [t0, t1]);
@@ -109,3 +134,7 @@ console.log(`median main-thread ms per selection   ${METRICS.join('  ')}  longes
 const med = sides.map((s) => [...METRICS, 'longest'].map((k) => median(s.rows.map((r) => r[k]))));
 for (const [i, s] of sides.entries()) console.log(`${i ? 'after ' : 'before'} ${s.dist}\n       ${med[i].map((v) => v.toFixed(1).padStart(10)).join('  ')}`);
 console.log(`after ÷ before ${med[1].map((v, k) => (med[0][k] ? (v / med[0][k]).toFixed(2) : '–').padStart(10)).join('  ')}`);
+if (profile) {
+  console.log(`\nafter: self time over ${runs} selections (ms; (program) and (idle) left out)`);
+  for (const [k, v] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, TOP_FUNCTIONS)) console.log(`${v.toFixed(1).padStart(9)}  ${k}`);
+}

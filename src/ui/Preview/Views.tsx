@@ -14,6 +14,7 @@ import { countContentTokens } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
 import { decodeText, sniff, type Sniffed } from './sniff';
 import { HexDump } from './HexDump';
+import { TextBlocks } from './TextBlocks';
 import { parseElf, isElf, type ElfSummary } from './elf';
 import { gunzipHead, isGzip, type Gunzipped } from './gzipText';
 import { parseOffset, readRange } from './range';
@@ -80,7 +81,7 @@ export function TextView({ first, kind, wrap, where }: { first: Uint8Array; kind
       )}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for the keyboard to scroll it (WCAG 2.1.1) */}
       <pre className={wrap ? 'pv-text wrap' : 'pv-text'} data-testid="preview-text" role="region" tabIndex={0} aria-label="File contents">
-        {hidden > 0 ? <SafeText text={text} content /> : text}
+        <TextBlocks text={text} marked={hidden > 0} />
       </pre>
       {(end < where.size || win.start > 0) && (
         <div className="pv-more">
