@@ -23,6 +23,27 @@ async function openExample(page: Page) {
   await expect(page.locator('.app[data-state]')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
 }
 
+/**
+ * Which content-visibility: auto blocks the browser renders: each block's
+ * contentvisibilityautostatechange (captured on the document: it does not bubble)
+ * says whether it is skipped; window.__rendered holds the rendered ones.
+ */
+function trackRenderedBlocks(page: Page) {
+  return page.addInitScript(() => {
+    const w = window as unknown as { __rendered: Set<Element> };
+    w.__rendered = new Set();
+    document.addEventListener(
+      'contentvisibilityautostatechange',
+      (e) => {
+        const ev = e as Event & { skipped: boolean };
+        if (ev.skipped) w.__rendered.delete(ev.target as Element);
+        else w.__rendered.add(ev.target as Element);
+      },
+      true,
+    );
+  });
+}
+
 async function selectLayer(page: Page, n: number) {
   const band = page.locator(`[data-testid="layer"][data-index="${n}"]`);
   await band.click();
@@ -91,21 +112,7 @@ test.describe('preview', () => {
   test('a hex dump lays out only the lines near view, and still finds, selects and scrolls them all', async ({ page }) => {
     // Issue 13: the 4,096 lines of a 64 KiB dump were laid out at once (78 ms of the
     // click's layout in bench-click). Blocks of lines with content-visibility: auto.
-    // Which blocks the browser renders: contentvisibilityautostatechange (captured on
-    // the document: it does not bubble) says, for each block, whether it is skipped.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __rendered: Set<Element> };
-      w.__rendered = new Set();
-      document.addEventListener(
-        'contentvisibilityautostatechange',
-        (e) => {
-          const ev = e as Event & { skipped: boolean };
-          if (ev.skipped) w.__rendered.delete(ev.target as Element);
-          else w.__rendered.add(ev.target as Element);
-        },
-        true,
-      );
-    });
+    await trackRenderedBlocks(page);
     const bin = fileBytes(truth, 0, '/bin/busybox');
     const want = (off: number) => {
       const b = [...bin.subarray(off, off + 16)];
@@ -164,20 +171,8 @@ test.describe('preview', () => {
 
   test('a long text lays out only the lines near view, and its text, find and selection are whole', async ({ page }) => {
     // Issue 13: the first 256 KiB of a text file were laid out at once on each click
-    // (TextBlocks.tsx). Which blocks render: as in the hex dump test above.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __rendered: Set<Element> };
-      w.__rendered = new Set();
-      document.addEventListener(
-        'contentvisibilityautostatechange',
-        (e) => {
-          const ev = e as Event & { skipped: boolean };
-          if (ev.skipped) w.__rendered.delete(ev.target as Element);
-          else w.__rendered.add(ev.target as Element);
-        },
-        true,
-      );
-    });
+    // (TextBlocks.tsx). Which blocks render: trackRenderedBlocks.
+    await trackRenderedBlocks(page);
     const shown = fileBytes(truth, 0, '/usr/share/doc/example/big.txt')
       .subarray(0, 256 * 1024)
       .toString('utf8');
