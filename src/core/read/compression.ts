@@ -461,6 +461,27 @@ export function decompressStream(input: ReadableStream<Uint8Array>, c: Compressi
 }
 
 /**
+ * A decoder restarted from the stream's start (the fflate fallback, the switch to
+ * the TypeScript inflater) gives again the bytes already handed out: this drops
+ * the first `bytes` of what passes through it, so the consumer sees each decoded
+ * byte once.
+ */
+class RepeatedPrefix {
+  constructor(private bytes: number) {}
+  /** What of `v` is new (null: nothing yet). */
+  pass(v: Uint8Array): Uint8Array | null {
+    if (this.bytes === 0) return v;
+    if (v.length <= this.bytes) {
+      this.bytes -= v.length;
+      return null;
+    }
+    const rest = v.subarray(this.bytes);
+    this.bytes = 0;
+    return rest;
+  }
+}
+
+/**
  * Decompress a Blob as a stream. gzip: native first, then fflate from the start
  * if the native decoder refuses the stream (multi-member), skipping what was
  * already emitted, so the consumer sees one seamless stream either way.
@@ -543,7 +564,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
   let usingFallback = !opts.gunzip && typeof DecompressionStream === 'undefined';
   let nativeError: string | null = null;
   let emitted = 0;
-  let skip = 0;
+  let repeated = new RepeatedPrefix(0);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -563,7 +584,7 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
             }
             nativeError = e instanceof Error ? e.message : String(e);
             usingFallback = true;
-            skip = emitted;
+            repeated = new RepeatedPrefix(emitted);
             reader = fflateGunzipStream(source()).getReader();
             continue;
           }
@@ -571,15 +592,8 @@ export function decompressBlob(blob: Blob, c: Compression, opts: DecompressBlobO
             controller.close();
             return;
           }
-          let v = r.value;
-          if (skip > 0) {
-            if (v.length <= skip) {
-              skip -= v.length;
-              continue;
-            }
-            v = v.subarray(skip);
-            skip = 0;
-          }
+          const v = repeated.pass(r.value);
+          if (!v) continue;
           emitted += v.length;
           controller.enqueue(v);
           return;
@@ -756,21 +770,14 @@ export async function gunzipBlobInto(blob: Blob, onData: (chunk: Uint8Array) => 
   };
   /** Reads `reader` to its end into take(), after dropping its first `skip` bytes (already handed out); true: switch. */
   const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>, skip: number): Promise<boolean> => {
+    const repeated = new RepeatedPrefix(skip);
     try {
       for (;;) {
         throwIfAborted(opts.signal);
         const { done, value } = await reader.read();
         if (done) return false;
-        let v = value;
-        if (skip > 0) {
-          if (v.length <= skip) {
-            skip -= v.length;
-            continue;
-          }
-          v = v.subarray(skip);
-          skip = 0;
-        }
-        if (take(v)) return true;
+        const v = repeated.pass(value);
+        if (v && take(v)) return true;
       }
     } finally {
       reader.cancel().catch(() => {});
@@ -798,19 +805,12 @@ export async function gunzipBlobInto(blob: Blob, onData: (chunk: Uint8Array) => 
   }
   if (!switched) return;
   opts.onSwitch?.(emitted);
-  let skip = emitted;
+  const repeated = new RepeatedPrefix(emitted);
   const inf = new Inflater({
     reuseOutput: true,
     onData: (c) => {
-      if (skip > 0) {
-        if (c.length <= skip) {
-          skip -= c.length;
-          return;
-        }
-        c = c.subarray(skip);
-        skip = 0;
-      }
-      onData(c);
+      const v = repeated.pass(c);
+      if (v) onData(v);
     },
   });
   const src = (blob.stream() as ReadableStream<Uint8Array>).getReader();
