@@ -174,6 +174,41 @@ function firstMemberLength(all: Buffer): number {
   return memberLengths[0] ?? all.length;
 }
 
+/** An onInput that checks each stored byte arrives once, in order; bytes() is all it saw. */
+function inputRecorder() {
+  const seen: Buffer[] = [];
+  let lastEnd = 0;
+  return {
+    onInput(chunk: Uint8Array, off: number) {
+      expect(off).toBe(lastEnd);
+      lastEnd = off + chunk.length;
+      seen.push(Buffer.from(chunk));
+    },
+    bytes: () => Buffer.concat(seen),
+  };
+}
+
+/**
+ * A platform decoder that stops after the first member (Chromium's): `run` (a gzip
+ * entry point) must restart with fflate, give the output seamlessly, show each stored
+ * byte once, and still catch a corrupt later member after the restart.
+ */
+async function restartsWithFflate(run: (blob: Blob, onInput?: (chunk: Uint8Array, off: number) => void) => Promise<Buffer>) {
+  const a = gzipSync(payload.subarray(0, 70_000));
+  const b = gzipSync(payload.subarray(70_000, 200_000));
+  const c = gzipSync(payload.subarray(200_000));
+  memberLengths = [a.length];
+  vi.stubGlobal('DecompressionStream', FirstMemberOnlyDecompressionStream);
+  const all = Buffer.concat([a, b, c]);
+  const input = inputRecorder();
+  const out = await run(new Blob([all]), input.onInput);
+  expect(out.equals(payload)).toBe(true);
+  expect(input.bytes().equals(all)).toBe(true);
+  const bb = Buffer.from(gzipSync(small, { level: 0 }));
+  bb[300]! ^= 1;
+  expect(await codeOf(run(new Blob([a, bb])))).toBe('BAD_GZIP');
+}
+
 describe('compression: fallback, integrity, chunking', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -209,31 +244,8 @@ describe('compression: fallback, integrity, chunking', () => {
     expect(await codeOf(collect(decompressStream(new Blob([]).stream() as ReadableStream<Uint8Array>, 'gzip')))).toBe('TRUNCATED');
   });
 
-  it('Chromium-like native decoder (first member only): restarts with fflate, output seamless, stored bytes seen once', async () => {
-    const a = gzipSync(payload.subarray(0, 70_000));
-    const b = gzipSync(payload.subarray(70_000, 200_000));
-    const c = gzipSync(payload.subarray(200_000));
-    memberLengths = [a.length];
-    vi.stubGlobal('DecompressionStream', FirstMemberOnlyDecompressionStream);
-    const all = Buffer.concat([a, b, c]);
-    const seen: Buffer[] = [];
-    let lastEnd = 0;
-    const out = await collect(
-      decompressBlob(new Blob([all]), 'gzip', {
-        onInput(chunk, off) {
-          expect(off).toBe(lastEnd);
-          lastEnd = off + chunk.length;
-          seen.push(Buffer.from(chunk));
-        },
-      }),
-    );
-    expect(out.equals(payload)).toBe(true);
-    expect(Buffer.concat(seen).equals(all)).toBe(true);
-    // and a corrupt later member is still caught after the restart
-    const bb = Buffer.from(gzipSync(small, { level: 0 }));
-    bb[300]! ^= 1;
-    expect(await codeOf(collect(decompressBlob(new Blob([a, bb]), 'gzip')))).toBe('BAD_GZIP');
-  });
+  it('Chromium-like native decoder (first member only): restarts with fflate, output seamless, stored bytes seen once', () =>
+    restartsWithFflate((blob, onInput) => collect(decompressBlob(blob, 'gzip', { onInput }))));
 
   it('split-boundary equivalence: gzip (multi-member) and zstd (multi-frame + skippable) at 1-byte and random cuts', async () => {
     const gz = Buffer.concat([gzipSync(small.subarray(0, 4000)), gzipSync(small.subarray(4000))]);
@@ -470,43 +482,15 @@ describe('gunzipBlobInto (the platform decoder driven directly)', () => {
   it('decodes single and multi-member gzip; each stored byte reaches onInput once, in order', async () => {
     const multi = Buffer.concat([gzipSync(payload.subarray(0, 100_000)), gzipSync(payload.subarray(100_000))]);
     for (const gz of [gzipSync(payload), multi]) {
-      let lastEnd = 0;
-      const seen: Buffer[] = [];
-      const out = await gunzipAll(new Blob([gz]), {
-        onInput(chunk, off) {
-          expect(off).toBe(lastEnd);
-          lastEnd = off + chunk.length;
-          seen.push(Buffer.from(chunk));
-        },
-      });
+      const input = inputRecorder();
+      const out = await gunzipAll(new Blob([gz]), { onInput: input.onInput });
       expect(out.equals(payload)).toBe(true);
-      expect(Buffer.concat(seen).equals(gz)).toBe(true);
+      expect(input.bytes().equals(gz)).toBe(true);
     }
   });
 
-  it('Chromium-like native decoder (first member only): restarts with fflate, output seamless, stored bytes seen once', async () => {
-    const a = gzipSync(payload.subarray(0, 70_000));
-    const b = gzipSync(payload.subarray(70_000, 200_000));
-    const c = gzipSync(payload.subarray(200_000));
-    memberLengths = [a.length];
-    vi.stubGlobal('DecompressionStream', FirstMemberOnlyDecompressionStream);
-    const all = Buffer.concat([a, b, c]);
-    const seen: Buffer[] = [];
-    let lastEnd = 0;
-    const out = await gunzipAll(new Blob([all]), {
-      onInput(chunk, off) {
-        expect(off).toBe(lastEnd);
-        lastEnd = off + chunk.length;
-        seen.push(Buffer.from(chunk));
-      },
-    });
-    expect(out.equals(payload)).toBe(true);
-    expect(Buffer.concat(seen).equals(all)).toBe(true);
-    // a corrupt later member is still caught after the restart
-    const bb = Buffer.from(gzipSync(small, { level: 0 }));
-    bb[300]! ^= 1;
-    expect(await codeOf(gunzipAll(new Blob([a, bb])))).toBe('BAD_GZIP');
-  });
+  it('Chromium-like native decoder (first member only): restarts with fflate, output seamless, stored bytes seen once', () =>
+    restartsWithFflate((blob, onInput) => gunzipAll(blob, { onInput })));
 
   it('corrupt and truncated streams: BAD_GZIP for a CRC mismatch, TRUNCATED for a cut, an error for a cut trailer', async () => {
     expect(await codeOf(gunzipAll(new Blob([storedGzipWithFlippedByte(small)])))).toBe('BAD_GZIP');
