@@ -236,4 +236,11 @@ export interface LayerIndex {
    * zstd seek table: content reads start there (read/toc/).
    */
   toc?: TocInfo | null;
+  /**
+   * gzip layers: (compressed bytes fed to the decoder, uncompressed bytes out) pairs noted
+   * by the load's scan every SEEK_HINT_SPACING of output, flattened [in0, out0, in1, out1, …]:
+   * where a speculative read of a file deep in the layer may start before the digest check
+   * has recorded checkpoints (read/speculativeRead.ts). Absent for other layers.
+   */
+  seekHints?: Float64Array | null;
 }

@@ -8,6 +8,7 @@
 import type { LayerScanner } from '../core/session';
 import type { OpenOptions as ArchiveOpenOptions } from '../core/read/archive';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { SeekPlan } from '../core/read/speculativeRead';
 import type { FramePoint } from '../core/read/toc/types';
 import type { Compression } from '../core/types';
 import { WorkerPool } from '../worker/pool';
@@ -33,6 +34,8 @@ export interface EngineHost {
     first?: boolean,
     /** With `checkpoint`: where the compressed bytes of the wanted range end (core/read/inflate/resume.ts ResumeReadOptions.inputEnd). */
     inputEnd?: number | null,
+    /** Where a speculative read may start when no checkpoint is near (core/read/speculativeRead.ts). */
+    seek?: SeekPlan | null,
   ): Promise<Uint8Array>;
   /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
@@ -79,8 +82,8 @@ export function pageHost(): EngineHost {
     },
     // A .tar.gz is decompressed in a worker, into Blob parts (never held in this page's memory), within the expansion bound.
     unpack: hasWorkers ? (b, c, o) => getPool().unpack(b, c, o) : undefined,
-    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first, inputEnd) =>
-      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false, inputEnd ?? null),
+    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first, inputEnd, seek) =>
+      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false, inputEnd ?? null, seek ?? null),
     prestart: () => {
       if (hasWorkers) getUnionPool().prestart();
     },

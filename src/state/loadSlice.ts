@@ -39,6 +39,7 @@ import { LayerscopeError, isCancelled } from '../core/errors';
 import type { ArchiveInfo, ImageInfo, LayerIndex, LayerRef } from '../core/types';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import { inputEnd, pointBefore } from '../core/read/inflate/resume';
+import { seekPlan } from '../core/read/speculativeRead';
 import { pointsFor } from '../core/read/toc/frames';
 import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/toc/types';
 import { layerSource } from './selectors';
@@ -652,7 +653,9 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
         const { checkpoint, frames, inputEnd } = readStart(ref, idx, at, want);
-        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first, inputEnd);
+        // before the digest check's checkpoints reach this far: a speculative start from the scan's hints (core/read/speculativeRead.ts)
+        const seek = idx.compression === 'gzip' ? seekPlan(idx.seekHints, idx.paths[entry]!, idx.dataOffsets[entry]!, size, at, want) : null;
+        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first, inputEnd, seek);
       },
     };
   };

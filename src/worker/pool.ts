@@ -14,6 +14,7 @@ import type { FromWorker, ToWorker } from './protocol';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
 import type { MetadataInput, MetadataSecret } from '../core/audit/secrets/scan';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { SeekPlan } from '../core/read/speculativeRead';
 import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
@@ -319,9 +320,11 @@ export class WorkerPool implements LayerScanner {
     first = false,
     /** With `checkpoint`: where the wanted range's compressed bytes end (core/read/inflate/resume.ts). */
     inputEnd: number | null = null,
+    /** Where a speculative read may start (core/read/speculativeRead.ts). */
+    seek: SeekPlan | null = null,
   ): Promise<Uint8Array> {
     const m = await this.run(
-      { type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, inputEnd, frames },
+      { type: 'read', id: 0, blob, compression, dataOffset, size, maxBytes, checkpoint, inputEnd, frames, seek },
       signal,
       undefined,
       undefined,

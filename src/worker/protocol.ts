@@ -8,6 +8,7 @@ import type { Compression, LayerIndex } from '../core/types';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import type { Checkpoint } from '../core/read/inflate/inflater';
+import type { SeekPlan } from '../core/read/speculativeRead';
 import type { FramePoint, ResumePoint } from '../core/read/toc/types';
 import type { HashRange } from '../core/compare/hashRanges';
 import type { TextDiff } from '../core/compare/contentDiff';
@@ -35,6 +36,8 @@ export type ToWorker =
       /** With `checkpoint`: the byte of the layer blob by which the wanted range's compressed bytes end (the next checkpoint's), or null. */
       inputEnd: number | null;
       frames: FramePoint[] | null;
+      /** gzip: where a speculative read may start when no checkpoint is near (core/read/speculativeRead.ts). */
+      seek: SeekPlan | null;
     }
   /** Decompress a whole compressed archive (`.tar.gz`) into a Blob of Blobs, within the expansion bound (core/read/compression.ts). */
   | { type: 'unpack'; id: number; blob: Blob; compression: Compression }
@@ -82,7 +85,9 @@ export type FromWorker =
 
 /** The buffers of a LayerIndex, handed over (not copied) when it is posted. */
 export function layerIndexTransferables(idx: LayerIndex): ArrayBuffer[] {
-  return [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds].map((a) => a.buffer as ArrayBuffer);
+  const arrays = [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds];
+  if (idx.seekHints) arrays.push(idx.seekHints);
+  return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The buffers of a UnionModel, handed over (not copied) when it is posted. */

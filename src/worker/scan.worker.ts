@@ -120,6 +120,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         signal: ctl.signal,
         checkpoint: msg.checkpoint,
         inputEnd: msg.inputEnd,
+        seek: msg.seek,
         frames: msg.frames,
       });
       post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);

@@ -29,6 +29,7 @@ import { EntryKind, type Compression, type EngineWarning, type LayerIndex, type 
 import { classifyWhiteout } from '../model/whiteout';
 import { scanTocLayer, seekTableOf, tocUnusable } from './toc/tocScan';
 import type { TocInfo } from './toc/types';
+import { SEEK_HINT_SPACING } from './speculativeRead';
 
 /** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
 export const MAX_LAYER_ENTRIES = 5_000_000;
@@ -214,6 +215,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
   let diffId: string | null = null;
   let digest: string | null = null;
   let error: LayerIndex['error'] = null;
+  let seekHints: Float64Array | null = null;
 
   if (compression === 'none') {
     try {
@@ -248,9 +250,17 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
     // (typed by assertion: it is set inside the sink, which flow analysis does not see)
     let tarError = null as LayerIndex['error'];
     /** Each decoded piece, in order. */
+    // (in, out) pairs for speculative reads (speculativeRead.ts): cheap, a push per MiB
+    const hints: number[] = [];
+    let nextHint = SEEK_HINT_SPACING;
     const sink = (value: Uint8Array) => {
       tarHasher?.update(value);
       tarSize += value.length;
+      if (tarSize >= nextHint) {
+        // every output byte so far came from input fed so far: storedSeen bounds where tarSize lies
+        hints.push(storedSeen, tarSize);
+        nextHint = tarSize + SEEK_HINT_SPACING;
+      }
       // Keep reading after the tar's end marker: the diff_id covers every byte.
       if (!parser.finished && !tarError) {
         try {
@@ -280,6 +290,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
           throw e;
         }
       }
+      if (compression === 'gzip') seekHints = Float64Array.from(hints);
       if (!tarError) parser.end();
       if (tarHasher) diffId = tarHasher.digest();
       if (storedHasher) digest = storedHasher.digest();
@@ -304,7 +315,8 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
   throwIfAborted(opts.signal);
   progress(total);
   const index = b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
-  return toc ? { ...index, toc } : index;
+  const withHints = seekHints ? { ...index, seekHints } : index;
+  return toc ? { ...withHints, toc } : withHints;
 }
 
 function toLayerError(e: unknown, signal: AbortSignal | undefined, offset = 0): NonNullable<LayerIndex['error']> {

@@ -933,3 +933,26 @@ export class Inflater {
     return result;
   }
 }
+
+/**
+ * The Huffman machinery above, shared with the speculative decoder (speculative.ts), which
+ * decodes the same packed table entries: one implementation of RFC 1951's codes and of
+ * zlib's complete/over-subscribed checks.
+ */
+export const huffman = {
+  buildTable,
+  FIXED_L,
+  FIXED_D,
+  LBITS,
+  DBITS,
+  LTABLE_SIZE,
+  DTABLE_SIZE,
+  KIND_LEN,
+  KIND_DIST,
+  KIND_CODES,
+  OP_BASE,
+  OP_EOB,
+  OP_INVALID,
+  CLEN_ORDER,
+  MAX_MATCH,
+} as const;

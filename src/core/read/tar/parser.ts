@@ -161,7 +161,7 @@ function isZeroBlock(b: Uint8Array): boolean {
  * ustar: the checksum is the sum of the header bytes with the checksum field taken as
  * 8 spaces. Some historic tars summed signed chars; like GNU tar, accept either.
  */
-function checksumOk(b: Uint8Array): boolean {
+export function checksumOk(b: Uint8Array): boolean {
   const stored = parseNumeric(b, 148, 8);
   if (!Number.isFinite(stored)) return false;
   // POSIX: the sum of the header's bytes as unsigned, with the checksum field itself

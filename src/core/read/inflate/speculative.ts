@@ -1,0 +1,539 @@
+/**
+ * Decoding a raw deflate stream (RFC 1951) from the middle, with the 32 KiB of history
+ * before the start unknown: rapidgzip's idea (Knespel & Brunst, "Rapidgzip: Parallel
+ * Decompression and Seeking in Gzip Files Using Cache Prefetching", HPDC 2023).
+ *
+ * 1. `blockStarts` finds bit offsets where a deflate block header is plausible: a
+ *    non-final dynamic-Huffman header whose three codes are all complete (RFC 1951
+ *    §3.2.7, with zlib's over-subscribed / incomplete checks), or a non-final stored
+ *    block whose LEN and NLEN are each other's complement (§3.2.4). Random bits pass
+ *    these checks rarely, but they do pass: a candidate is only a guess.
+ * 2. `MarkerDecoder` decodes from such a bit into 16-bit output: values < 256 are bytes,
+ *    values ≥ MARKER stand for a byte of the unknown window (value − MARKER is its index
+ *    in that window, so a later pass can resolve it once the window is known). A
+ *    back-reference copies markers like bytes, so unknown bytes propagate exactly as far
+ *    as the data depends on them; everything else decoded is exact.
+ * 3. A wrong start decodes garbage that is not marked. It almost always fails soon (an
+ *    invalid code, a distance reaching before the unknown window, an invalid next block
+ *    header), but it may end on a real block boundary by chance, after which the decode
+ *    is real and can copy the garbage through back-references. So by default the first
+ *    block's output is turned into markers once the decoder reaches the second block
+ *    header through a valid end-of-block (`distrustFirstBlock`): a real start loses
+ *    only that block's bytes as known history, a false one that synced cannot leak.
+ *    Callers must still check what they decode against something independent (the tar
+ *    header of the file read, speculativeRead.ts) before showing a byte.
+ */
+import { huffman as H, WSIZE } from './inflater';
+
+const { buildTable, FIXED_L, FIXED_D, LBITS, DBITS, KIND_LEN, KIND_DIST, KIND_CODES, OP_BASE, OP_EOB, OP_INVALID, CLEN_ORDER, MAX_MATCH } = H;
+
+/** Output values from here up are unknown window bytes: MARKER + index in the 32 KiB window before the start. */
+export const MARKER = 256;
+/** Output capacity allocated first (in 16-bit cells); it doubles up to the decoder's maxOut. */
+const INITIAL_OUT = 1024 * 1024;
+
+export type DecodeStatus =
+  /** Output reached the limit asked for. */
+  | 'limit'
+  /** The stream's final block ended. */
+  | 'end'
+  /** The compressed input given ran out (what was decoded before stays valid). */
+  | 'input'
+  /** maxOut reached. */
+  | 'full'
+  /** Not a valid deflate stream from this start (see `error`). */
+  | 'error';
+
+class Bad extends Error {}
+
+const S_HEADER = 0;
+const S_STORED = 1;
+const S_CODES = 2;
+const S_END = 3;
+
+/** Reusable scratch for blockStarts: code length counts. */
+const counts = new Uint16Array(16);
+const lensScratch = new Uint8Array(320);
+const clTable = new Int32Array(128);
+
+/** Up to 24 bits of `b` from absolute bit `bit` (little-endian bit order, as deflate packs them); bytes past the end read as 0. */
+function peek(b: Uint8Array, bit: number, n: number): number {
+  const p = bit >>> 3;
+  const v = (b[p] ?? 0) | ((b[p + 1] ?? 0) << 8) | ((b[p + 2] ?? 0) << 16) | ((b[p + 3] ?? 0) << 24);
+  return (v >>> (bit & 7)) & ((1 << n) - 1);
+}
+
+/** Kraft check of counts[1..15]: 0 complete, > 0 incomplete, < 0 over-subscribed. */
+function kraftLeft(): number {
+  let left = 1;
+  for (let len = 1; len <= 15; len++) {
+    left = (left << 1) - counts[len]!;
+    if (left < 0) return -1;
+  }
+  return left;
+}
+
+/**
+ * Is there a plausible non-final dynamic block header at `bit`? Checks, cheapest first:
+ * BFINAL 0 and BTYPE 10; HLIT ≤ 286, HDIST ≤ 30; a complete code-length code; the code
+ * lengths decode within their count with no repeat of nothing; end-of-block has a code;
+ * the literal/length code is complete and the distance code complete (or a single code,
+ * or none, as zlib accepts).
+ */
+export function dynamicHeaderAt(b: Uint8Array, bit: number): boolean {
+  if (peek(b, bit, 3) !== 0b100) return false;
+  const hlit = peek(b, bit + 3, 5) + 257;
+  const hdist = peek(b, bit + 8, 5) + 1;
+  const hclen = peek(b, bit + 13, 4) + 4;
+  if (hlit > 286 || hdist > 30) return false;
+  counts.fill(0);
+  const lens = lensScratch;
+  lens.fill(0, 0, 19);
+  let at = bit + 17;
+  for (let i = 0; i < hclen; i++, at += 3) {
+    const l = peek(b, at, 3);
+    lens[CLEN_ORDER[i]!] = l;
+    counts[l]!++;
+  }
+  counts[0] = 0;
+  if (kraftLeft() !== 0) return false;
+  if (buildTable(KIND_CODES, lens, 0, 19, clTable, 7)) return false;
+  const n = hlit + hdist;
+  const all = lens; // the 19 code-length lengths are no longer needed once the table exists
+  let i = 0;
+  while (i < n) {
+    const e = clTable[peek(b, at, 7)]!;
+    if ((e >>> 8) & OP_INVALID) return false;
+    at += e & 0xff;
+    const sym = e >>> 16;
+    if (sym < 16) {
+      all[i++] = sym;
+      continue;
+    }
+    let rep: number;
+    let v = 0;
+    if (sym === 16) {
+      if (i === 0) return false;
+      v = all[i - 1]!;
+      rep = 3 + peek(b, at, 2);
+      at += 2;
+    } else if (sym === 17) {
+      rep = 3 + peek(b, at, 3);
+      at += 3;
+    } else {
+      rep = 11 + peek(b, at, 7);
+      at += 7;
+    }
+    if (i + rep > n) return false;
+    all.fill(v, i, i + rep);
+    i += rep;
+  }
+  if (at > b.length * 8) return false;
+  if (all[256] === 0) return false;
+  counts.fill(0);
+  for (let s = 0; s < hlit; s++) counts[all[s]!]!++;
+  counts[0] = 0;
+  if (kraftLeft() !== 0) return false;
+  counts.fill(0);
+  let maxD = 0;
+  for (let s = hlit; s < n; s++) {
+    const l = all[s]!;
+    counts[l]!++;
+    if (l > maxD) maxD = l;
+  }
+  counts[0] = 0;
+  const left = kraftLeft();
+  return left === 0 || (left > 0 && maxD <= 1);
+}
+
+/**
+ * Candidate block starts in [fromBit, toBit) of `b`, in order, at most `max`: bits where
+ * dynamicHeaderAt holds, and, for a stored block, the bit three before a byte boundary
+ * whose three header bits and the padding are 0 and whose LEN/NLEN match (a real stored
+ * block's header may start a few bits earlier; decoding from there reads the same zeros).
+ */
+export function blockStarts(b: Uint8Array, fromBit: number, toBit: number, max = Infinity): number[] {
+  const found: number[] = [];
+  const end = Math.min(toBit, b.length * 8);
+  for (let bit = fromBit; bit < end && found.length < max; bit++) if (isBlockStart(b, bit)) found.push(bit);
+  return found;
+}
+
+/** One bit of blockStarts: a plausible stored or dynamic block header at `bit`. */
+export function isBlockStart(b: Uint8Array, bit: number): boolean {
+  if ((bit & 7) === 5) {
+    const p = (bit + 3) >>> 3;
+    if (p + 4 <= b.length && peek(b, bit, 3) === 0 && (b[p]! ^ b[p + 2]!) === 0xff && (b[p + 1]! ^ b[p + 3]!) === 0xff) return true;
+  }
+  return dynamicHeaderAt(b, bit);
+}
+
+export interface MarkerDecoderOptions {
+  /** Most bytes to decode (the output buffer holds WSIZE + this many 16-bit cells at most). */
+  maxOut: number;
+  /** Turn the first block's output into markers when the second block starts (see the module comment). Default true. */
+  distrustFirstBlock?: boolean;
+}
+
+/**
+ * Decodes `input` (raw deflate) from `startBit` with an unknown window (module comment).
+ * `out[WSIZE + k]` is output byte k. Resumable: `decode(limit)` runs until `produced`
+ * ≥ limit or the stream stops.
+ */
+export class MarkerDecoder {
+  out: Uint16Array;
+  /** Next free cell of `out` (output byte `op − WSIZE`). */
+  op = WSIZE;
+  /** Cell just past the last match that copied a marker (WSIZE: no marker decoded yet). A decoded cell ≥ this is known. */
+  lastMarkerEnd = WSIZE;
+  /** Each block header reached: bit offset in `input`, then output byte, pairs in order. */
+  readonly blocks: number[] = [];
+  error: string | null = null;
+
+  private readonly inb: Uint8Array;
+  private ip: number;
+  private hold = 0;
+  private bits = 0;
+  private state = S_HEADER;
+  private last = false;
+  private storedLeft = 0;
+  private readonly ltab = new Int32Array(H.LTABLE_SIZE);
+  private readonly dtab = new Int32Array(H.DTABLE_SIZE);
+  private lcode: Int32Array = FIXED_L;
+  private dcode: Int32Array = FIXED_D;
+  private readonly lens = new Uint8Array(320);
+  private readonly maxOut: number;
+  private distrust: boolean;
+
+  constructor(input: Uint8Array, startBit: number, opts: MarkerDecoderOptions) {
+    this.inb = input;
+    this.maxOut = opts.maxOut;
+    this.distrust = opts.distrustFirstBlock ?? true;
+    this.ip = startBit >>> 3;
+    const s = startBit & 7;
+    if (s) {
+      this.hold = (input[this.ip++] ?? 0) >>> s;
+      this.bits = 8 - s;
+    }
+    this.out = new Uint16Array(WSIZE + Math.min(opts.maxOut, INITIAL_OUT) + MAX_MATCH);
+    for (let i = 0; i < WSIZE; i++) this.out[i] = MARKER + i;
+  }
+
+  /** Bytes decoded. */
+  get produced(): number {
+    return this.op - WSIZE;
+  }
+
+  /** Bit offset in the input of the next unread bit. */
+  get bitPosition(): number {
+    return this.ip * 8 - this.bits;
+  }
+
+  /** Decoded byte k as a byte, or -1 when it is an unknown-window marker. */
+  byteAt(k: number): number {
+    const v = this.out[WSIZE + k]!;
+    return v < MARKER ? v : -1;
+  }
+
+  /** Are output bytes [from, to) all known (no marker)? */
+  known(from: number, to: number): boolean {
+    const o = this.out;
+    for (let i = WSIZE + from; i < WSIZE + to; i++) if (o[i]! >= MARKER) return false;
+    return true;
+  }
+
+  /** Output bytes [from, to) as bytes (markers must have been ruled out with `known`). */
+  bytes(from: number, to: number): Uint8Array {
+    return Uint8Array.from(this.out.subarray(WSIZE + from, WSIZE + to));
+  }
+
+  decode(limit: number): DecodeStatus {
+    if (this.error) return 'error';
+    try {
+      for (;;) {
+        if (this.state === S_END) return 'end';
+        if (this.op - WSIZE >= limit) return 'limit';
+        if (this.state === S_HEADER) {
+          if (this.last) {
+            this.state = S_END;
+            return 'end';
+          }
+          if (this.overran()) return 'input';
+          this.header();
+          if (this.overran()) return 'input';
+        } else if (this.state === S_STORED) {
+          const r = this.stored(limit);
+          if (r) return r;
+        } else {
+          const r = this.codes(limit);
+          if (r) return r;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof Bad)) throw e;
+      this.error = e.message;
+      return 'error';
+    }
+  }
+
+  private overran(): boolean {
+    return this.ip * 8 - this.bits > this.inb.length * 8;
+  }
+
+  private need(n: number): number {
+    while (this.bits < n) {
+      this.hold |= (this.inb[this.ip++] ?? 0) << this.bits;
+      this.bits += 8;
+    }
+    const v = this.hold & ((1 << n) - 1);
+    this.hold >>>= n;
+    this.bits -= n;
+    return v;
+  }
+
+  /** Room for one more match, growing the buffer; false when maxOut is reached. */
+  private room(): boolean {
+    if (this.op + MAX_MATCH <= this.out.length) return true;
+    const cap = WSIZE + this.maxOut + MAX_MATCH;
+    if (this.out.length >= cap) return false;
+    const next = new Uint16Array(Math.min(cap, WSIZE + (this.out.length - WSIZE) * 2 + MAX_MATCH));
+    next.set(this.out.subarray(0, this.op));
+    this.out = next;
+    return true;
+  }
+
+  private header(): void {
+    const at = this.bitPosition;
+    if (this.blocks.length === 2 && this.distrust) {
+      // the second header, reached through a valid end-of-block: the first block's output becomes unknown
+      for (let i = WSIZE; i < this.op; i++) this.out[i] = MARKER;
+      this.lastMarkerEnd = this.op;
+    }
+    this.blocks.push(at, this.op - WSIZE);
+    const hdr = this.need(3);
+    this.last = (hdr & 1) === 1;
+    const type = hdr >>> 1;
+    if (type === 0) {
+      this.need(this.bits & 7);
+      const len = this.need(16);
+      const nlen = this.need(16);
+      if ((len ^ 0xffff) !== nlen) throw new Bad('invalid stored block lengths');
+      // whole bytes left in the accumulator go back to the input
+      this.ip -= this.bits >>> 3;
+      this.hold = 0;
+      this.bits = 0;
+      this.storedLeft = len;
+      this.state = S_STORED;
+      return;
+    }
+    if (type === 1) {
+      this.lcode = FIXED_L;
+      this.dcode = FIXED_D;
+      this.state = S_CODES;
+      return;
+    }
+    if (type === 3) throw new Bad('invalid block type');
+    const hlit = this.need(5) + 257;
+    const hdist = this.need(5) + 1;
+    const hclen = this.need(4) + 4;
+    if (hlit > 286 || hdist > 30) throw new Bad('too many length or distance symbols');
+    const lens = this.lens;
+    lens.fill(0, 0, 19);
+    for (let i = 0; i < hclen; i++) lens[CLEN_ORDER[i]!] = this.need(3);
+    const ctab = this.dtab;
+    if (buildTable(KIND_CODES, lens, 0, 19, ctab, 7)) throw new Bad('invalid code lengths set');
+    const n = hlit + hdist;
+    const all = new Uint8Array(n);
+    let i = 0;
+    while (i < n) {
+      if (this.bits < 7) {
+        this.hold |= (this.inb[this.ip++] ?? 0) << this.bits;
+        this.bits += 8;
+      }
+      const e = ctab[this.hold & 127]!;
+      if ((e >>> 8) & OP_INVALID) throw new Bad('invalid code lengths set');
+      const l = e & 0xff;
+      this.hold >>>= l;
+      this.bits -= l;
+      const sym = e >>> 16;
+      if (sym < 16) {
+        all[i++] = sym;
+        continue;
+      }
+      let rep: number;
+      let v = 0;
+      if (sym === 16) {
+        if (i === 0) throw new Bad('invalid bit length repeat');
+        v = all[i - 1]!;
+        rep = 3 + this.need(2);
+      } else if (sym === 17) rep = 3 + this.need(3);
+      else rep = 11 + this.need(7);
+      if (i + rep > n) throw new Bad('invalid bit length repeat');
+      all.fill(v, i, i + rep);
+      i += rep;
+    }
+    if (all[256] === 0) throw new Bad('missing end-of-block code');
+    if (buildTable(KIND_LEN, all, 0, hlit, this.ltab, LBITS)) throw new Bad('invalid literal/lengths set');
+    if (buildTable(KIND_DIST, all, hlit, hdist, this.dtab, DBITS)) throw new Bad('invalid distances set');
+    this.lcode = this.ltab;
+    this.dcode = this.dtab;
+    this.state = S_CODES;
+  }
+
+  private stored(limit: number): DecodeStatus | null {
+    while (this.storedLeft > 0) {
+      if (this.op - WSIZE >= limit) return 'limit';
+      if (!this.room()) return 'full';
+      const avail = this.inb.length - this.ip;
+      if (avail <= 0) return 'input';
+      const n = Math.min(this.storedLeft, avail, this.out.length - MAX_MATCH - this.op + 1, WSIZE + limit - this.op);
+      const o = this.out;
+      const b = this.inb;
+      for (let k = 0; k < n; k++) o[this.op + k] = b[this.ip + k]!;
+      this.op += n;
+      this.ip += n;
+      this.storedLeft -= n;
+    }
+    this.state = S_HEADER;
+    return null;
+  }
+
+  /** Huffman-coded symbols until the block ends or a limit (the loop of inflater.ts codes(), over 16-bit cells). */
+  private codes(limit: number): DecodeStatus | null {
+    let hold = this.hold;
+    let bits = this.bits;
+    let ip = this.ip;
+    let op = this.op;
+    let out = this.out;
+    const inb = this.inb;
+    const inLen = inb.length;
+    const lcode = this.lcode;
+    const dcode = this.dcode;
+    const lmask = (1 << LBITS) - 1;
+    const dmask = (1 << DBITS) - 1;
+    const stopAt = WSIZE + limit;
+    let lastMarkerEnd = this.lastMarkerEnd;
+    let status: DecodeStatus | null = null;
+    // cell where the symbol being decoded began: a symbol that read past the input is undone
+    let symOp = op;
+    const save = () => {
+      this.hold = hold;
+      this.bits = bits;
+      this.ip = ip;
+      this.op = op;
+      this.lastMarkerEnd = lastMarkerEnd;
+    };
+    for (;;) {
+      if (ip > inLen && ip * 8 - bits > inLen * 8) {
+        op = symOp;
+        status = 'input';
+        break;
+      }
+      symOp = op;
+      if (op >= stopAt) {
+        status = 'limit';
+        break;
+      }
+      if (op + MAX_MATCH > out.length) {
+        this.op = op;
+        if (!this.room()) {
+          status = 'full';
+          break;
+        }
+        out = this.out;
+      }
+      if (bits < 15) {
+        hold += (inb[ip++] ?? 0) << bits;
+        bits += 8;
+        hold += (inb[ip++] ?? 0) << bits;
+        bits += 8;
+      }
+      let here = lcode[hold & lmask]!;
+      let n = here & 0xff;
+      hold >>>= n;
+      bits -= n;
+      let o = (here >>> 8) & 0xff;
+      if (o !== 0 && (o & 0x70) === 0) {
+        here = lcode[(here >>> 16) + (hold & ((1 << o) - 1))]!;
+        n = here & 0xff;
+        hold >>>= n;
+        bits -= n;
+        o = (here >>> 8) & 0xff;
+      }
+      if (o === 0) {
+        out[op++] = here >>> 16;
+        continue;
+      }
+      if (o & OP_BASE) {
+        let len = here >>> 16;
+        let x = o & 15;
+        if (x) {
+          if (bits < x) {
+            hold += (inb[ip++] ?? 0) << bits;
+            bits += 8;
+          }
+          len += hold & ((1 << x) - 1);
+          hold >>>= x;
+          bits -= x;
+        }
+        if (bits < 15) {
+          hold += (inb[ip++] ?? 0) << bits;
+          bits += 8;
+          hold += (inb[ip++] ?? 0) << bits;
+          bits += 8;
+        }
+        here = dcode[hold & dmask]!;
+        n = here & 0xff;
+        hold >>>= n;
+        bits -= n;
+        o = (here >>> 8) & 0xff;
+        if (o !== 0 && (o & 0x70) === 0) {
+          here = dcode[(here >>> 16) + (hold & ((1 << o) - 1))]!;
+          n = here & 0xff;
+          hold >>>= n;
+          bits -= n;
+          o = (here >>> 8) & 0xff;
+        }
+        if (!(o & OP_BASE)) {
+          save();
+          throw new Bad('invalid distance code');
+        }
+        let dist = here >>> 16;
+        x = o & 15;
+        if (bits < x) {
+          hold += (inb[ip++] ?? 0) << bits;
+          bits += 8;
+          if (bits < x) {
+            hold += (inb[ip++] ?? 0) << bits;
+            bits += 8;
+          }
+        }
+        dist += hold & ((1 << x) - 1);
+        hold >>>= x;
+        bits -= x;
+        let from = op - dist;
+        if (from < 0) {
+          save();
+          throw new Bad('distance reaches before the unknown window');
+        }
+        const end = op + len;
+        let m = 0;
+        while (op < end) {
+          const v = out[from++]!;
+          m |= v;
+          out[op++] = v;
+        }
+        if (m >= MARKER) lastMarkerEnd = op;
+        continue;
+      }
+      if (o & OP_EOB) {
+        this.state = S_HEADER;
+        break;
+      }
+      save();
+      throw new Bad('invalid literal/length code');
+    }
+    save();
+    return status;
+  }
+}
