@@ -8,8 +8,8 @@
  * plain arithmetic expression.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -53,6 +53,17 @@ async function constantValue(r: Row): Promise<number> {
   const src = readFileSync(path, 'utf8');
   const m = new RegExp(`(?:^|\\n)\\s*(?:export )?const ${r.name}(?:: number)? = ([^;]+);`).exec(src);
   if (!m) throw new Error(`${r.name} is not defined in src/${r.file}`);
+  // An alias of a constant imported from another page module (one source of truth,
+  // e.g. MAX_VERSION_OPTIONS = WINDOW_ABOVE_ROWS): its value is that constant's.
+  const alias = /^[A-Z][A-Z0-9_]*$/.exec(m[1]!.trim());
+  if (alias) {
+    const from = new RegExp(`import \\{[^}]*\\b${alias[0]}\\b[^}]*\\} from '([^']+)'`).exec(src);
+    if (!from) throw new Error(`${r.name} = ${alias[0]}, which src/${r.file} does not import`);
+    const base = join(dirname(r.file), from[1]!);
+    const target = [`${base}.ts`, `${base}.tsx`].find((f) => existsSync(join(ROOT, 'src', f)));
+    if (!target) throw new Error(`${alias[0]} (imported by src/${r.file}) is not found`);
+    return constantValue({ ...r, name: alias[0], file: target });
+  }
   const expr = m[1]!.replace(/_/g, '');
   if (!/^[\da-fA-Fx\s+\-*/().]+$/.test(expr)) throw new Error(`${r.name} = ${m[1]} is not a plain number`);
   return Function(`return (${expr});`)() as number;
