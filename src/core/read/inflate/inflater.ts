@@ -249,7 +249,10 @@ export interface InflaterOptions {
   format?: 'gzip' | 'raw';
   /** Each chunk of output, in order. The consumer owns it (it is never written again). */
   onData(chunk: Uint8Array): void;
-  /** Record checkpoints every `spacing` bytes of output (at the next block boundary). */
+  /**
+   * Record checkpoints every `spacing` bytes of output (at the next block boundary), and
+   * (gzip) one at the start of the first member's deflate data (out 0, an empty window).
+   */
   checkpoints?: { spacing: number; onCheckpoint(c: Checkpoint): void };
   /** Start at a recorded checkpoint: the first byte pushed is the one holding bit `resume.bit`. */
   resume?: Checkpoint;
@@ -562,6 +565,12 @@ export class Inflater {
     this.crcValid = true;
     this.histLow = this.op;
     this.state = S_BLOCK;
+    // The first member's deflate data is a resume point too (out 0, no window): a read of a
+    // file in a layer's first CHECKPOINT_SPACING then starts the platform's raw decoder there
+    // with its input bounded by the next point (resume.ts), instead of a whole-layer gunzip
+    // from byte 0 whose blob stream and decoder read megabytes ahead of the few KiB wanted
+    // (issue 13: such files were the slowest previews after the digest check, 170–530 ms).
+    if (this.cp && this.members === 1 && this.totalOut === 0) this.checkpoint(false);
     return true;
   }
 

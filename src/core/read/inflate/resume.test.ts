@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { gzipSync, inflateRawSync } from 'node:zlib';
 import { type Checkpoint, Inflater } from './inflater';
-import { bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
+import { GZIP_TRAILER_BYTES, bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
 import { sample } from './sample.testkit';
 
 function record(gz: Uint8Array, spacing: number): Checkpoint[] {
@@ -34,7 +34,9 @@ describe('reads from checkpoints', () => {
   });
 
   it('finds the checkpoint at or before an offset', () => {
-    expect(pointBefore(points, 0)).toBe(null);
+    expect(points[0]!.out).toBe(0);
+    expect(pointBefore(points, -1)).toBe(null);
+    expect(pointBefore(points, 0)).toBe(points[0]);
     expect(pointBefore(points, points[0]!.out)).toBe(points[0]);
     expect(pointBefore(points, points[3]!.out - 1)).toBe(points[2]);
     expect(pointBefore(points, Infinity)).toBe(points.at(-1));
@@ -91,9 +93,9 @@ describe('reads from checkpoints', () => {
       asked.length = 0;
       const got = await readFromCheckpoint(counting, cp, offset, want, { inputEnd: end });
       expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + want)))).toBe(true);
-      // one bounded slice from the checkpoint's byte; the rest of the blob only if the decoder pulled past it
-      expect(asked[0]).toMatchObject({ start: Math.floor(cp.bit / 8), end: end ?? blob.size });
-      for (const later of asked.slice(1)) expect(later).toMatchObject({ start: end, end: blob.size });
+      // one bounded slice from the checkpoint's byte; the rest of the deflate data (never the trailer) only if the decoder pulled past it
+      expect(asked[0]).toMatchObject({ start: Math.floor(cp.bit / 8), end: end ?? blob.size - GZIP_TRAILER_BYTES });
+      for (const later of asked.slice(1)) expect(later).toMatchObject({ start: end, end: blob.size - GZIP_TRAILER_BYTES });
     }
   });
 
@@ -128,5 +130,96 @@ describe('reads from checkpoints', () => {
     });
     await expect(read).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(abortedAt).toBe(0);
+  });
+});
+
+/** Every slice asked of `blob` (start, end), passing the bytes through. */
+function slicesOf(blob: Blob): { blob: Blob; asked: { start: number; end: number }[] } {
+  const asked: { start: number; end: number }[] = [];
+  const counting = {
+    size: blob.size,
+    slice(start = 0, end = blob.size) {
+      asked.push({ start, end: Math.min(end, blob.size) });
+      return blob.slice(start, end);
+    },
+  } as unknown as Blob;
+  return { blob: counting, asked };
+}
+
+/**
+ * A 'deflate-raw' DecompressionStream that treats input as Chromium's does (Node's ignores
+ * it): bytes after the end of the deflate stream are "junk", and the stream errors without
+ * handing over the output of that input; input ending inside the stream errors too.
+ */
+class StrictRawDecompression extends TransformStream<Uint8Array, Uint8Array> {
+  constructor(format: string) {
+    if (format !== 'deflate-raw') throw new TypeError(`unsupported ${format}`);
+    const chunks: Uint8Array[] = [];
+    super({
+      transform(c) {
+        chunks.push(c);
+      },
+      flush(ctl) {
+        const all = Buffer.concat(chunks);
+        const r = inflateRawSync(all, { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+        if (r.engine.bytesWritten < all.length) throw new TypeError('Junk found after end of compressed data.');
+        ctl.enqueue(new Uint8Array(r.buffer));
+      },
+    });
+  }
+}
+
+describe('reads near the ends of a layer', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("records a resume point at the first member's deflate data (out 0, no window), and reads from it with the input bounded", async () => {
+    const data = sample(1_500_000, 3);
+    // a gzip header with a file name (FLG.FNAME, RFC 1952 §2.3.1): the deflate data starts after it
+    const plain = gzipSync(data);
+    const name = new TextEncoder().encode('layer.tar\0');
+    const gz = new Uint8Array([...plain.subarray(0, 3), plain[3]! | 8, ...plain.subarray(4, 10), ...name, ...plain.subarray(10)]);
+    const points = record(gz, 500_000);
+    expect(points[0]).toMatchObject({ out: 0, bit: (10 + name.length) * 8, member: false });
+    expect(points[0]!.window.length).toBe(0);
+    expect(points[1]!.out).toBeGreaterThanOrEqual(500_000);
+    for (const native of [true, false]) {
+      const { blob, asked } = slicesOf(new Blob([gz]));
+      const end = inputEnd(points, 100_000 + 4096);
+      const got = await readFromCheckpoint(blob, points[0]!, 100_000, 4096, { native, inputEnd: end });
+      expect(Buffer.from(got).equals(Buffer.from(data.subarray(100_000, 104_096)))).toBe(true);
+      if (native) {
+        // from the header's end, not byte 0, in one bounded slice first (the rest only as the decoder pulls)
+        expect(asked[0]).toEqual({ start: 10 + name.length, end });
+        for (const later of asked.slice(1)) expect(later.start).toBe(end);
+      }
+    }
+  });
+
+  it("decodes the layer's last bytes in the platform decoder: the gzip trailer never reaches it (a decoder that errors on bytes after the stream, as Chromium's does)", async () => {
+    vi.stubGlobal('DecompressionStream', StrictRawDecompression);
+    let shifted = 0;
+    for (const [n, level, seed] of [
+      [700_000, 6, 1],
+      [650_001, 1, 2],
+      [900_003, 9, 3],
+      [512_000, 6, 4],
+      [777_777, 4, 5],
+    ] as const) {
+      const data = sample(n, seed);
+      const gz = gzipSync(data, { level });
+      const points = record(gz, 100_000);
+      for (const cp of points.slice(-3)) {
+        if (cp.bit & 7) shifted++;
+        const { blob, asked } = slicesOf(new Blob([gz]));
+        const from = data.length - 1000;
+        const got = await readFromCheckpoint(blob, cp, from, 1000, { inputEnd: inputEnd(points, data.length) });
+        expect(Buffer.from(got).equals(Buffer.from(data.subarray(from)))).toBe(true);
+        // no slice reached the trailer: neither the decoder's input nor the TypeScript inflater's (the fallback reads to the blob's end)
+        for (const a of asked) expect(a.end).toBeLessThanOrEqual(gz.length - GZIP_TRAILER_BYTES);
+      }
+    }
+    expect(shifted).toBeGreaterThan(3);
   });
 });

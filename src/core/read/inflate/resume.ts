@@ -73,8 +73,16 @@ export function primingBlock(window: Uint8Array): Uint8Array {
   return b;
 }
 
-/** Shifts a byte stream right by `s` bits (0 < s < 8): output byte k holds input bits 8k+s … 8k+s+7. */
-export function bitShifter(s: number): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * Shifts a byte stream right by `s` bits (0 < s < 8): output byte k holds input bits 8k+s … 8k+s+7.
+ * `atDeflateEnd`: the input ends where a deflate stream does (primedNativeDecoder's `stop`); the
+ * last output byte, holding only the input's top 8 − s bits, is then dropped when it is zero —
+ * it is the zero padding after the final block (RFC 1951 §3.2.3 pads to a byte boundary), and a
+ * whole byte after the end is "junk" to Chromium's decoder, which then drops its queued output.
+ * (Were those zero bits the stream's last code bits, the decoder reports the input truncated
+ * and the read goes on in the TypeScript inflater, as it did for every read near a layer's end.)
+ */
+export function bitShifter(s: number, atDeflateEnd = false): TransformStream<Uint8Array, Uint8Array> {
   let carry = -1;
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(c, controller) {
@@ -91,7 +99,7 @@ export function bitShifter(s: number): TransformStream<Uint8Array, Uint8Array> {
       if (o) controller.enqueue(out);
     },
     flush(controller) {
-      if (carry >= 0) controller.enqueue(new Uint8Array([carry >>> s]));
+      if (carry >= 0 && !(atDeflateEnd && carry >>> s === 0)) controller.enqueue(new Uint8Array([carry >>> s]));
     },
   });
 }
@@ -159,14 +167,31 @@ function take(chunk: Uint8Array, pos: number, offset: number, out: Uint8Array, g
 }
 
 /**
+ * The 8-byte gzip member trailer, CRC-32 and ISIZE (RFC 1952 §2.3.1): in a layer of one member
+ * (what docker, buildkit, pigz and crane write), the deflate data ends this many bytes before
+ * the blob's end.
+ */
+export const GZIP_TRAILER_BYTES = 8;
+
+/**
  * The platform's raw-deflate decoder over `blob` from checkpoint `cp`: the compressed bytes
  * from `cp.bit` (shifted when it is not on a byte boundary), after a stored block holding
  * `cp.window` (see the module comment). Its output starts `cp.window.length` bytes before `cp.out`.
+ *
+ * Its input stops before the blob's last GZIP_TRAILER_BYTES: a raw decoder takes the trailer
+ * for bytes after the end of its stream, and Chromium's DecompressionStream then errors ("Junk
+ * found after end of compressed data") and drops the output of that write, which holds the
+ * layer's last files (measured: 131,072 of 300,000 bytes handed over). Every read of the tail
+ * of a layer then went on in the TypeScript inflater from its checkpoint (issue 13: the last
+ * files of the benchmark's largest layer took 130–480 ms after the digest check). A layer of
+ * several members (or padded after its trailer) still meets bytes after its first member's
+ * end, errors, and goes on in the inflater as before.
  */
 export function primedNativeDecoder(blob: Blob, cp: Checkpoint, inputEnd: number | null = null): ReadableStreamDefaultReader<Uint8Array> {
-  let compressed = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd);
+  const stop = Math.max(0, blob.size - GZIP_TRAILER_BYTES);
+  let compressed = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop);
   const s = cp.bit & 7;
-  if (s) compressed = compressed.pipeThrough(bitShifter(s));
+  if (s) compressed = compressed.pipeThrough(bitShifter(s, true));
   const primer = primingBlock(cp.window);
   const reader = compressed.getReader();
   const input = new ReadableStream<Uint8Array>({
@@ -186,13 +211,13 @@ export function primedNativeDecoder(blob: Blob, cp: Checkpoint, inputEnd: number
 }
 
 /**
- * `blob` from byte `start`: up to `end` (when given) as one bounded slice, then — only if
- * the reader asks for more — the rest of the blob. The input stream does not end at `end`:
- * a DecompressionStream whose input ends mid-stream errors, and an errored stream drops
- * output it has queued but not yet handed over.
+ * `blob` from byte `start` to `stop` (default: its end): up to `end` (when given) as one
+ * bounded slice, then — only if the reader asks for more — the rest up to `stop`. The input
+ * stream does not end at `end`: a DecompressionStream whose input ends mid-stream errors, and
+ * an errored stream drops output it has queued but not yet handed over.
  */
-export function compressedFrom(blob: Blob, start: number, end: number | null = null): ReadableStream<Uint8Array> {
-  if (end === null || end <= start || end >= blob.size) return blob.slice(start).stream() as ReadableStream<Uint8Array>;
+export function compressedFrom(blob: Blob, start: number, end: number | null = null, stop = blob.size): ReadableStream<Uint8Array> {
+  if (end === null || end <= start || end >= stop) return blob.slice(start, Math.max(start, stop)).stream() as ReadableStream<Uint8Array>;
   let part = (blob.slice(start, end).stream() as ReadableStream<Uint8Array>).getReader();
   let rest = false;
   return new ReadableStream<Uint8Array>(
@@ -203,7 +228,7 @@ export function compressedFrom(blob: Blob, start: number, end: number | null = n
           if (!r.done) return controller.enqueue(r.value);
           if (rest) return controller.close();
           rest = true;
-          part = (blob.slice(end).stream() as ReadableStream<Uint8Array>).getReader();
+          part = (blob.slice(end, stop).stream() as ReadableStream<Uint8Array>).getReader();
         }
       },
       cancel(reason) {
