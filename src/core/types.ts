@@ -243,4 +243,17 @@ export interface LayerIndex {
    * has recorded checkpoints (read/speculativeRead.ts). Absent for other layers.
    */
   seekHints?: Float64Array | null;
+  /**
+   * gzip layers: the true 32 KiB of output before a point every SCAN_WINDOW_SPACING, kept by
+   * the load's scan (read/scanWindows.ts) for the anchored first read (read/anchoredRead.ts).
+   * The page moves them out of the index when it arrives (they are large and never shown).
+   */
+  seekWindows?: SeekWindow[] | null;
+}
+
+/** A window kept by the scan: `window` is output [out − 32 KiB, out), after `in` compressed bytes had been fed to the decoder. */
+export interface SeekWindow {
+  in: number;
+  out: number;
+  window: Uint8Array;
 }

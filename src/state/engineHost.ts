@@ -36,6 +36,8 @@ export interface EngineHost {
     inputEnd?: number | null,
     /** Where a speculative read may start when no checkpoint is near (core/read/speculativeRead.ts). */
     seek?: SeekPlan | null,
+    /** A genuine checkpoint the read found on its way (core/read/anchoredRead.ts): the caller keeps it for later reads. */
+    onCheckpoint?: (cp: Checkpoint) => void,
   ): Promise<Uint8Array>;
   /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
@@ -82,8 +84,21 @@ export function pageHost(): EngineHost {
     },
     // A .tar.gz is decompressed in a worker, into Blob parts (never held in this page's memory), within the expansion bound.
     unpack: hasWorkers ? (b, c, o) => getPool().unpack(b, c, o) : undefined,
-    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first, inputEnd, seek) =>
-      getPool().read(blob, compression, offset, size, want, signal, checkpoint ?? null, frames ?? null, first ?? false, inputEnd ?? null, seek ?? null),
+    read: (blob, compression, offset, size, want, signal, checkpoint, frames, first, inputEnd, seek, onCheckpoint) =>
+      getPool().read(
+        blob,
+        compression,
+        offset,
+        size,
+        want,
+        signal,
+        checkpoint ?? null,
+        frames ?? null,
+        first ?? false,
+        inputEnd ?? null,
+        seek ?? null,
+        onCheckpoint,
+      ),
     prestart: () => {
       if (hasWorkers) getUnionPool().prestart();
     },

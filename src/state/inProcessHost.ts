@@ -11,7 +11,7 @@ export function inProcessHost(scanner: LayerScanner = inProcessScanner(2)): Engi
   return {
     scanner,
     verifier: scanner,
-    read: (blob, compression, offset, size, want, signal, checkpoint, frames, _first, inputEnd, seek) =>
-      readEntryBytes(blob, compression, offset, size, { maxBytes: want, signal, checkpoint, frames, inputEnd, seek }),
+    read: (blob, compression, offset, size, want, signal, checkpoint, frames, _first, inputEnd, seek, onCheckpoint) =>
+      readEntryBytes(blob, compression, offset, size, { maxBytes: want, signal, checkpoint, frames, inputEnd, seek, onCheckpoint }),
   };
 }

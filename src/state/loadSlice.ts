@@ -36,10 +36,12 @@ import type { PartialUnion } from '../core/partialUnions';
 import type { OuterArchive } from '../core/read/archive';
 import { blobOf } from '../core/read/archive';
 import { LayerscopeError, isCancelled } from '../core/errors';
-import type { ArchiveInfo, ImageInfo, LayerIndex, LayerRef } from '../core/types';
+import type { ArchiveInfo, ImageInfo, LayerIndex, LayerRef, SeekWindow } from '../core/types';
 import type { Checkpoint } from '../core/read/inflate/inflater';
 import { inputEnd, pointBefore } from '../core/read/inflate/resume';
 import { seekPlan } from '../core/read/speculativeRead';
+import { withAnchor } from '../core/read/anchoredRead';
+import { dropCovered } from '../core/read/scanWindows';
 import { pointsFor } from '../core/read/toc/frames';
 import { isFramePoint, type FramePoint, type ResumePoint } from '../core/read/toc/types';
 import { layerSource } from './selectors';
@@ -245,6 +247,37 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
      */
     const resumePoints = new WeakMap<LayerRef, ResumePoint[]>();
     /**
+     * The load's scan windows (core/read/scanWindows.ts) by layer, for the first read of a file
+     * deep in a gzip layer before checkpoints reach it: moved out of each index as the load
+     * finishes (large, never rendered, and not to be copied with the index), and dropped
+     * as the digest check's checkpoints cover them, so the two together stay ≤ 2% of the layer.
+     */
+    const scanWindows = new WeakMap<LayerRef, readonly SeekWindow[]>();
+    /**
+     * Checkpoints reads found on their way (the anchored first read, core/read/anchoredRead.ts),
+     * sorted by `out`; apart from `resumePoints`, which the digest check appends to in order.
+     * Dropped as the check's own points pass them.
+     */
+    const foundPoints = new WeakMap<LayerRef, readonly Checkpoint[]>();
+    const keepFound = (ref: LayerRef, cp: Checkpoint) => {
+      const list = foundPoints.get(ref) ?? [];
+      const recorded = resumePoints.get(ref);
+      if (recorded?.length && recorded.at(-1)!.out >= cp.out) return;
+      const i = list.findIndex((p) => p.out >= cp.out);
+      if (i >= 0 && list[i]!.out === cp.out) return;
+      foundPoints.set(ref, i < 0 ? [...list, cp] : [...list.slice(0, i), cp, ...list.slice(i)]);
+    };
+    const takeWindows = (img: LoadedImage): LoadedImage => {
+      let moved = false;
+      const layers = img.layers.map((idx, i) => {
+        if (!idx?.seekWindows) return idx;
+        moved = true;
+        scanWindows.set(img.image.layers[i]!, idx.seekWindows);
+        return { ...idx, seekWindows: null };
+      });
+      return moved ? { ...img, layers } : img;
+    };
+    /**
      * Each layer's stored bytes as a Blob, sliced from the archive once: in Chromium a slice
      * is registered with the browser process, and the main-thread profile of click →
      * preview (bench-profile --contents) had Blob slice among its largest costs.
@@ -276,7 +309,10 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
       want: number,
     ): { checkpoint: Checkpoint | null; frames: FramePoint[] | null; inputEnd: number | null } => {
       const recorded = resumePoints.get(ref);
-      const rp = recorded ? pointBefore(recorded, offset) : null;
+      let rp = recorded ? pointBefore(recorded, offset) : null;
+      const found = foundPoints.get(ref);
+      const fp = found ? pointBefore(found, offset) : null;
+      if (fp && (!rp || rp.out < fp.out)) rp = fp;
       const toc = idx.toc?.points.length ? pointsFor(idx.toc.points, offset, want) : [];
       if (rp && isFramePoint(rp) && (toc.length === 0 || rp.out > toc[0]!.out)) return { checkpoint: null, frames: [rp], inputEnd: null };
       const checkpoint = rp && !isFramePoint(rp) ? rp : null;
@@ -362,6 +398,19 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
             const list = resumePoints.get(ref);
             if (list) list.push(...points);
             else resumePoints.set(ref, points.slice());
+            const windows = scanWindows.get(ref);
+            const last = points.at(-1);
+            if (windows && last) {
+              const rest = dropCovered(windows, last.out);
+              if (rest.length) scanWindows.set(ref, rest);
+              else scanWindows.delete(ref);
+            }
+            const found = foundPoints.get(ref);
+            if (found && last) {
+              const rest = dropCovered(found, last.out);
+              if (rest.length) foundPoints.set(ref, rest);
+              else foundPoints.delete(ref);
+            }
           },
         });
       } catch {
@@ -454,7 +503,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
       const u = get().urlLink;
       const link = slot === 'a' && p.image === undefined && p.platform === undefined && u && (u.anyLoad || p.view === 'restore') ? u.view : null;
       try {
-        const loaded = await openImage(p.file, {
+        const opened = await openImage(p.file, {
           opened: p.opened ?? undefined,
           image: p.image,
           pickImage: link ? (info) => imageForLink(info.images, link) : p.pickImage,
@@ -512,6 +561,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         });
         if (timer !== null) clearTimeout(timer);
         if (!live()) return;
+        const loaded = takeWindows(opened);
         const ready: ReadyLoad = {
           kind: 'ready',
           id,
@@ -654,8 +704,12 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         // From the closest resume point or TOC member/frame.
         const { checkpoint, frames, inputEnd } = readStart(ref, idx, at, want);
         // before the digest check's checkpoints reach this far: a speculative start from the scan's hints (core/read/speculativeRead.ts)
-        const seek = idx.compression === 'gzip' ? seekPlan(idx.seekHints, idx.paths[entry]!, idx.dataOffsets[entry]!, size, at, want) : null;
-        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first, inputEnd, seek);
+        const plan = idx.compression === 'gzip' ? seekPlan(idx.seekHints, idx.paths[entry]!, idx.dataOffsets[entry]!, size, at, want) : null;
+        // with the scan's true window before the file, when it still has one (core/read/anchoredRead.ts)
+        const seek = withAnchor(plan, scanWindows.get(ref));
+        return host.read(layerBlob(outer, ref), idx.compression, at, size - from, want, opts.signal, checkpoint, frames, opts.first, inputEnd, seek, (cp) =>
+          keepFound(ref, cp),
+        );
       },
     };
   };

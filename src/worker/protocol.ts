@@ -70,7 +70,8 @@ export type FromWorker =
   | { type: 'hashed'; id: number; digest: string; diffId: string; listing: LayerIndex | null }
   /** Resume points recorded by a 'hash' job so far (their windows transferred); the job goes on. */
   | { type: 'checkpoints'; id: number; points: ResumePoint[] }
-  | { type: 'bytes'; id: number; data: Uint8Array }
+  /** `checkpoint`: a genuine resume point the read found on its way (core/read/anchoredRead.ts), its window transferred. */
+  | { type: 'bytes'; id: number; data: Uint8Array; checkpoint?: Checkpoint | null }
   /** One chunk of a 'readStream' (its buffer transferred); the job goes on. */
   | { type: 'chunk'; id: number; data: Uint8Array }
   /** A 'readStream' sent its last chunk. */
@@ -87,6 +88,7 @@ export type FromWorker =
 export function layerIndexTransferables(idx: LayerIndex): ArrayBuffer[] {
   const arrays = [idx.kinds, idx.sizes, idx.modes, idx.uids, idx.gids, idx.mtimes, idx.dataOffsets, idx.linkIds];
   if (idx.seekHints) arrays.push(idx.seekHints);
+  for (const w of idx.seekWindows ?? []) arrays.push(w.window);
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 

@@ -11,6 +11,7 @@ import { readEntryBytes } from '../core/read/contents';
 import { CreditGate, pumpWithCredit, readEntryStream } from '../core/read/entryStream';
 import { hashLayer } from '../core/read/verify';
 import { isFramePoint, type ResumePoint } from '../core/read/toc/types';
+import type { Checkpoint } from '../core/read/inflate/inflater';
 import { decompressToBlob } from '../core/read/compression';
 import { isLayerscopeError } from '../core/errors';
 import { PauseGate } from '../core/pause';
@@ -115,6 +116,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const bytes = await pumpWithCredit(stream, gate, (data) => post({ type: 'chunk', id: msg.id, data }, [data.buffer as ArrayBuffer]), ctl.signal);
       post({ type: 'streamed', id: msg.id, bytes });
     } else if (msg.type === 'read') {
+      let found: Checkpoint | null = null;
       const data = await readEntryBytes(msg.blob, msg.compression, msg.dataOffset, msg.size, {
         maxBytes: msg.maxBytes,
         signal: ctl.signal,
@@ -122,8 +124,15 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         inputEnd: msg.inputEnd,
         seek: msg.seek,
         frames: msg.frames,
+        onCheckpoint: (cp) => {
+          found = cp;
+        },
       });
-      post({ type: 'bytes', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+      const cp = found as Checkpoint | null;
+      post(
+        { type: 'bytes', id: msg.id, data, checkpoint: cp },
+        cp ? [data.buffer as ArrayBuffer, cp.window.buffer as ArrayBuffer] : [data.buffer as ArrayBuffer],
+      );
     }
   } catch (e) {
     const code = isLayerscopeError(e) ? e.code : 'IO';

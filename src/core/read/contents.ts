@@ -14,6 +14,13 @@
  * digest check): decoding starts at the member/frame holding the file's first byte,
  * and chunks the TOC vouches for are checked against their digests (read/toc/frames.ts).
  *
+ * gzip layers before the digest check reaches the file (no point within CHECKPOINT_NEAR):
+ * the load's scan kept the true window every 2 MiB (scanWindows.ts), and the read anchors a
+ * speculative decode a little before the file to it, then reads from the block boundary
+ * after it as from a checkpoint (anchoredRead.ts), which it hands back; without a window, a
+ * speculative decode from a block boundary before the file (speculativeRead.ts). Either
+ * races today's read below, and shows nothing it has not proven.
+ *
  * Otherwise (no point yet, or a point past the file) the layer is
  * decompressed again from its start and the stream is cancelled as soon as the
  * wanted range has passed — O(dataOffset) decompression per read (a file near the
@@ -26,6 +33,7 @@ import type { Checkpoint } from './inflate/inflater';
 import { readFromCheckpoint } from './inflate/resume';
 import { readFromFrames } from './toc/frames';
 import { readSpeculatively, type SeekPlan } from './speculativeRead';
+import { readAnchored } from './anchoredRead';
 import type { FramePoint } from './toc/types';
 import { LayerscopeError, throwIfAborted } from '../errors';
 import { taskYielder } from '../pause';
@@ -45,6 +53,8 @@ export async function readEntryBytes(
     frames?: readonly FramePoint[] | null;
     /** gzip: where a speculative read may start when no checkpoint is near (speculativeRead.ts). */
     seek?: SeekPlan | null;
+    /** A genuine checkpoint the read found on its way (anchoredRead.ts), for the caller to keep: a later read near it starts there. */
+    onCheckpoint?(cp: Checkpoint): void;
   } = {},
 ): Promise<Uint8Array> {
   const want = Math.max(0, Math.min(size, opts.maxBytes ?? size));
@@ -65,7 +75,14 @@ export async function readEntryBytes(
       ? readFromCheckpoint(layerBlob, usable, dataOffset, want, { signal, inputEnd: opts.inputEnd })
       : fromStart(layerBlob, compression, dataOffset, want, signal);
   if (seek && (!usable || dataOffset - usable.out > CHECKPOINT_NEAR)) {
-    return raced((signal) => readSpeculatively(layerBlob, seek, dataOffset, want, { signal }), today, opts.signal);
+    // with the scan's true window: anchored, then at native speed from a checkpoint; else the unanchored guess
+    const guess = async (signal: AbortSignal) => {
+      const a = seek.anchor ? await readAnchored(layerBlob, seek, dataOffset, want, { signal }) : null;
+      if (!a) return readSpeculatively(layerBlob, seek, dataOffset, want, { signal });
+      opts.onCheckpoint?.(a.checkpoint);
+      return a;
+    };
+    return raced(guess, today, opts.signal);
   }
   return today(opts.signal);
 }

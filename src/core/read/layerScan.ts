@@ -30,6 +30,7 @@ import { classifyWhiteout } from '../model/whiteout';
 import { scanTocLayer, seekTableOf, tocUnusable } from './toc/tocScan';
 import type { TocInfo } from './toc/types';
 import { SEEK_HINT_SPACING } from './speculativeRead';
+import { ScanWindowRecorder } from './scanWindows';
 
 /** Refuse layers with more entries than this: 5 M entries is ~10× the largest real images, and bounds memory (~100 B/entry). */
 export const MAX_LAYER_ENTRIES = 5_000_000;
@@ -216,6 +217,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
   let digest: string | null = null;
   let error: LayerIndex['error'] = null;
   let seekHints: Float64Array | null = null;
+  let seekWindows: LayerIndex['seekWindows'] = null;
 
   if (compression === 'none') {
     try {
@@ -253,9 +255,14 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
     // (in, out) pairs for speculative reads (speculativeRead.ts): cheap, a push per MiB
     const hints: number[] = [];
     let nextHint = SEEK_HINT_SPACING;
+    // the true window every SCAN_WINDOW_SPACING, for the anchored first read before a digest check's
+    // checkpoints exist (scanWindows.ts); a scan that hashes (the command line) has no such check behind it
+    const windows = compression === 'gzip' && !opts.hash ? new ScanWindowRecorder() : null;
     const sink = (value: Uint8Array) => {
       tarHasher?.update(value);
       tarSize += value.length;
+      // not once all input is in (Node's in-memory Blobs arrive as one chunk): `in` would say nothing
+      if (storedSeen < total) windows?.push(value, tarSize, storedSeen);
       if (tarSize >= nextHint) {
         // every output byte so far came from input fed so far: storedSeen bounds where tarSize lies
         hints.push(storedSeen, tarSize);
@@ -291,6 +298,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
         }
       }
       if (compression === 'gzip') seekHints = Float64Array.from(hints);
+      if (windows?.windows.length) seekWindows = windows.windows;
       if (!tarError) parser.end();
       if (tarHasher) diffId = tarHasher.digest();
       if (storedHasher) digest = storedHasher.digest();
@@ -315,7 +323,7 @@ export async function scanLayer(blob: Blob, opts: ScanLayerOptions = {}): Promis
   throwIfAborted(opts.signal);
   progress(total);
   const index = b.finish({ tarSize, storedSize: total, compression, diffIdComputed: diffId, digestComputed: digest, warnings, error });
-  const withHints = seekHints ? { ...index, seekHints } : index;
+  const withHints = seekHints ? { ...index, seekHints, ...(seekWindows ? { seekWindows } : {}) } : index;
   return toc ? { ...withHints, toc } : withHints;
 }
 

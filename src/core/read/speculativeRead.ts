@@ -25,6 +25,7 @@ import { throwIfAborted } from '../errors';
 import { taskYielder } from '../pause';
 import { isBlockStart, MarkerDecoder } from './inflate/speculative';
 import { WSIZE } from './inflate/inflater';
+import type { SeekWindow } from '../types';
 import { BLOCK_SIZE, checksumOk, decodeName, normalizeTarPath, parseNumeric } from './tar/parser';
 
 /**
@@ -62,9 +63,9 @@ export const SPECULATIVE_MAX_OUT = 16 * 1024 * 1024;
  */
 export const SEARCH_SPAN_BYTES = 512 * 1024;
 /** Output decoded between checks for the file's header (and for a cancel). */
-const DECODE_STEP = 256 * 1024;
+export const DECODE_STEP = 256 * 1024;
 /** Bytes before the header searched for a PAX `path=` or GNU 'L' record naming the file (a long name). */
-const LONG_NAME_LOOKBACK = 8 * 1024;
+export const LONG_NAME_LOOKBACK = 8 * 1024;
 /**
  * Wall time a speculative read may take before it gives up, so a guess that keeps
  * failing does not hold the worker's thread (which the platform decoder it races shares)
@@ -76,7 +77,7 @@ export const SPECULATIVE_BUDGET_MS = 1500;
  * A start whose decode errors after this many blocks was not a false boundary (random bits
  * rarely pass two block headers, let alone more), so the read gives up instead of searching on.
  */
-const MAX_BLOCKS_OF_FALSE_START = 3;
+export const MAX_BLOCKS_OF_FALSE_START = 3;
 
 /** What a speculative read needs, computed on the page from the index (seekPlan). */
 export interface SeekPlan {
@@ -90,6 +91,11 @@ export interface SeekPlan {
   to: number | null;
   /** The entry's path as the index has it (normalized), and its data start and size. */
   path: string;
+  /**
+   * The scan's true window at or before the file's header (scanWindows.ts), for the anchored
+   * read that is tried first (anchoredRead.ts); absent: layers scanned without windows.
+   */
+  anchor?: SeekWindow | null;
   dataOffset: number;
   size: number;
 }
@@ -134,8 +140,27 @@ export function seekPlan(
 const USTAR = [0x75, 0x73, 0x74, 0x61, 0x72]; // "ustar" at byte 257 of a header (POSIX ustar, GNU)
 const utf8 = new TextEncoder();
 
+/** Decoded output as headerMatches reads it: a MarkerDecoder's, or plain bytes (`plainView`). */
+export interface DecodedView {
+  readonly produced: number;
+  known(from: number, to: number): boolean;
+  bytes(from: number, to: number): Uint8Array;
+  /** The byte, or -1 when unknown. */
+  byteAt(k: number): number;
+}
+
+/** Plain bytes (all known) as a DecodedView. */
+export function plainView(b: Uint8Array): DecodedView {
+  return {
+    produced: b.length,
+    known: () => true,
+    bytes: (from, to) => b.slice(from, to),
+    byteAt: (k) => (k >= 0 && k < b.length ? b[k]! : -1),
+  };
+}
+
 /** Does output byte k of `dec` start the header of `plan`'s file (see the module comment)? */
-export function headerMatches(dec: MarkerDecoder, k: number, plan: SeekPlan): boolean {
+export function headerMatches(dec: DecodedView, k: number, plan: Pick<SeekPlan, 'path' | 'size'>): boolean {
   if (k < 0 || k + BLOCK_SIZE > dec.produced || !dec.known(k, k + BLOCK_SIZE)) return false;
   const h = dec.bytes(k, k + BLOCK_SIZE);
   if (!checksumOk(h)) return false;
@@ -158,7 +183,7 @@ export function headerMatches(dec: MarkerDecoder, k: number, plan: SeekPlan): bo
 }
 
 /** Is `path` (UTF-8, maybe after "./" or "/") a record value ending in '\n' (PAX) or NUL (GNU 'L') in the known bytes just before output byte k? */
-function longNameBefore(dec: MarkerDecoder, k: number, path: string): boolean {
+function longNameBefore(dec: DecodedView, k: number, path: string): boolean {
   const p = utf8.encode(path);
   const lo = Math.max(0, k - LONG_NAME_LOOKBACK);
   for (let e = k - 1; e - p.length >= lo; e--) {
@@ -302,4 +327,4 @@ async function attempt(
 }
 
 /** Compressed bytes read past a hint's `in`: the decoder's bit accumulator looks a few bytes ahead of the symbol it decodes. */
-const BIT_READ_AHEAD = 16;
+export const BIT_READ_AHEAD = 16;

@@ -17,11 +17,15 @@
  *    invalid code, a distance reaching before the unknown window, an invalid next block
  *    header), but it may end on a real block boundary by chance, after which the decode
  *    is real and can copy the garbage through back-references. So by default the first
- *    block's output is turned into markers once the decoder reaches the second block
+ *    block's output is turned into unknown cells (POISON, no window byte) once the decoder reaches the second block
  *    header through a valid end-of-block (`distrustFirstBlock`): a real start loses
  *    only that block's bytes as known history, a false one that synced cannot leak.
  *    Callers must still check what they decode against something independent (the tar
  *    header of the file read, speculativeRead.ts) before showing a byte.
+ * 4. Where the true window at some output byte is known from elsewhere (the load's scan
+ *    kept it, read/scanWindows.ts), `checkWindow` tests it against the decode and
+ *    `setWindow` puts it in: each marker names its window byte, so every marker past that
+ *    point is resolved, and the decode is exact from there (read/anchoredRead.ts).
  */
 import { huffman as H, WSIZE } from './inflater';
 
@@ -29,6 +33,13 @@ const { buildTable, FIXED_L, FIXED_D, LBITS, DBITS, KIND_LEN, KIND_DIST, KIND_CO
 
 /** Output values from here up are unknown window bytes: MARKER + index in the 32 KiB window before the start. */
 export const MARKER = 256;
+/**
+ * What the first block's cells become under distrustFirstBlock: unknown like a marker, but
+ * no window byte (MARKER + 32767 < POISON), so setWindow never takes them for one.
+ */
+const POISON = 0xffff;
+/** setWindow's table: window byte index → its true value, -1 unknown. */
+const resolveScratch = new Int16Array(WSIZE);
 /** Output capacity allocated first (in 16-bit cells); it doubles up to the decoder's maxOut. */
 const INITIAL_OUT = 1024 * 1024;
 
@@ -235,6 +246,62 @@ export class MarkerDecoder {
     return v < MARKER ? v : -1;
   }
 
+  /**
+   * How many known bytes of output [k − truth.length, k) agree with `truth`, the true bytes
+   * there, or -1 when one disagrees or two cells holding the same unknown window byte would
+   * need different values (either proves `k` is not where `truth` belongs).
+   */
+  checkWindow(k: number, truth: Uint8Array): number {
+    const n = truth.length;
+    if (n > WSIZE || k > this.produced || k - n < -WSIZE) return -1;
+    const o = this.out;
+    const base = WSIZE + k - n;
+    const map = resolveScratch.fill(-1);
+    let verified = 0;
+    for (let j = 0; j < n; j++) {
+      const v = o[base + j]!;
+      const t = truth[j]!;
+      if (v < MARKER) {
+        if (v !== t) return -1;
+        verified++;
+      } else if (v < POISON) {
+        const m = map[v - MARKER]!;
+        if (m < 0) map[v - MARKER] = t;
+        else if (m !== t) return -1;
+      }
+    }
+    return verified;
+  }
+
+  /**
+   * Makes the window exact at output byte `k`: `truth` holds the true bytes [k − truth.length,
+   * k) (truth.length = WSIZE, or every byte since the stream's start). Each unknown cell there
+   * then has its byte, and so has each unknown cell decoded after `k`: a back-reference reaches
+   * at most WSIZE back, so a copy chain from a cell past `k` lands inside that window on a cell
+   * holding the same window byte. Decoding goes on from exact history, wherever `k` falls in a
+   * block. Returns the known bytes `truth` was checked against, or -1 (nothing changed) when
+   * checkWindow refuses or a cell past `k` could not be resolved (the first block's cells under
+   * distrustFirstBlock: call this only with it off, the caller's check replacing it).
+   */
+  setWindow(k: number, truth: Uint8Array): number {
+    const verified = this.checkWindow(k, truth);
+    if (verified < 0) return -1;
+    const o = this.out;
+    const map = resolveScratch;
+    for (let x = WSIZE + k; x < this.op; x++) {
+      const v = o[x]!;
+      if (v >= MARKER && (v >= POISON || map[v - MARKER]! < 0)) return -1;
+    }
+    for (let x = WSIZE + k; x < this.op; x++) {
+      const v = o[x]!;
+      if (v >= MARKER) o[x] = map[v - MARKER]!;
+    }
+    o.set(truth, WSIZE + k - truth.length);
+    this.lastMarkerEnd = WSIZE + k - truth.length;
+    this.distrust = false;
+    return verified;
+  }
+
   /** Are output bytes [from, to) all known (no marker)? */
   known(from: number, to: number): boolean {
     const o = this.out;
@@ -306,7 +373,7 @@ export class MarkerDecoder {
     const at = this.bitPosition;
     if (this.blocks.length === 2 && this.distrust) {
       // the second header, reached through a valid end-of-block: the first block's output becomes unknown
-      for (let i = WSIZE; i < this.op; i++) this.out[i] = MARKER;
+      for (let i = WSIZE; i < this.op; i++) this.out[i] = POISON;
       this.lastMarkerEnd = this.op;
     }
     this.blocks.push(at, this.op - WSIZE);

@@ -1,0 +1,118 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { type AnchoredFailure, readAnchored, withAnchor } from './anchoredRead';
+import { readEntryBytes } from './contents';
+import { type Checkpoint, Inflater, WSIZE } from './inflate/inflater';
+import { xorshift32 } from './inflate/sample.testkit';
+import { scanLayer } from './layerScan';
+import { seekPlan, type SeekPlan } from './speculativeRead';
+import { blobOf, file, layers, tar } from './speculative.testkit';
+import { writeTar } from '../write/tarWriter';
+import { EntryKind, type LayerIndex } from '../types';
+
+/** Every block boundary of a gzip layer as the digest check's inflater records checkpoints (spacing 1: at each block). */
+function allCheckpoints(gz: Uint8Array): Map<number, Checkpoint> {
+  const cps = new Map<number, Checkpoint>();
+  const inf = new Inflater({ onData: () => {}, reuseOutput: true, checkpoints: { spacing: 1, onCheckpoint: (c) => cps.set(c.bit, c) } });
+  inf.push(gz, true);
+  return cps;
+}
+
+const deepFiles = (idx: LayerIndex, min = 9 * 1024 * 1024) => {
+  const f: number[] = [];
+  for (let i = 0; i < idx.count; i++) if (idx.kinds[i] === EntryKind.File && idx.sizes[i]! > 0 && idx.dataOffsets[i]! > min) f.push(i);
+  return f;
+};
+
+const planOf = (idx: LayerIndex, e: number, want: number): SeekPlan => {
+  const off = idx.dataOffsets[e]!;
+  return withAnchor(seekPlan(idx.seekHints, idx.paths[e]!, off, idx.sizes[e]!, off, want), idx.seekWindows)!;
+};
+
+describe('anchored first reads of a gzip layer', () => {
+  it.each(layers)(
+    "%s: deep files read exactly through a checkpoint found after the anchor, the one the digest check's inflater records at that boundary; most reads succeed",
+    async (_name, gz) => {
+      const blob = blobOf(gz);
+      const idx = await scanLayer(blob);
+      const truth = allCheckpoints(gz);
+      const files = deepFiles(idx);
+      const rnd = xorshift32(9);
+      const picked = Array.from({ length: 10 }, () => files[rnd() % files.length]!);
+      let ok = 0;
+      for (const e of picked) {
+        const off = idx.dataOffsets[e]!;
+        const want = Math.min(idx.sizes[e]!, 64 * 1024);
+        const plan = planOf(idx, e, want);
+        expect(plan.anchor!.out).toBeLessThanOrEqual(off - 512);
+        const r = await readAnchored(blob, plan, off, want, { native: false });
+        if (!r) continue;
+        ok++;
+        expect(Buffer.from(r.bytes).equals(tar.subarray(off, off + want))).toBe(true);
+        const cp = truth.get(r.checkpoint.bit);
+        expect(cp).toBeDefined();
+        expect(r.checkpoint.out).toBe(cp!.out);
+        expect(r.checkpoint.member).toBe(false);
+        expect(Buffer.from(r.checkpoint.window).equals(Buffer.from(cp!.window))).toBe(true);
+        expect(r.checkpoint.out).toBeGreaterThanOrEqual(plan.anchor!.out);
+      }
+      expect(ok).toBeGreaterThanOrEqual(8);
+    },
+  );
+
+  it('readEntryBytes hands the checkpoint back, and a window that is not the one before `out` is never taken for it', async () => {
+    const gz = layers[1]![1];
+    const blob = blobOf(gz);
+    const idx = await scanLayer(blob);
+    const e = deepFiles(idx, 11 * 1024 * 1024)[3]!;
+    const off = idx.dataOffsets[e]!;
+    const want = Math.min(idx.sizes[e]!, 4096);
+    const plan = planOf(idx, e, want);
+    const found: Checkpoint[] = [];
+    const bytes = await readEntryBytes(blob, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: plan, onCheckpoint: (cp) => found.push(cp) });
+    expect(Buffer.from(bytes).equals(tar.subarray(off, off + want))).toBe(true);
+    expect(found).toHaveLength(1);
+    expect(Buffer.from(found[0]!.window).equals(tar.subarray(found[0]!.out - WSIZE, found[0]!.out))).toBe(true);
+
+    const a = plan.anchor!;
+    const fails: AnchoredFailure[] = [];
+    const onFail = (f: AnchoredFailure) => fails.push(f);
+    // the true bytes, but of a point 100 bytes later: the anchor lands there, the file's header is then not where the index says
+    const shifted = { ...a, window: tar.slice(a.out - WSIZE + 100, a.out + 100) };
+    expect(await readAnchored(blob, { ...plan, anchor: shifted }, off, want, { onFail, native: false })).toBeNull();
+    // bytes from elsewhere in the layer
+    const other = { ...a, window: tar.slice(2 * 1024 * 1024, 2 * 1024 * 1024 + WSIZE) };
+    expect(await readAnchored(blob, { ...plan, anchor: other }, off, want, { onFail, native: false })).toBeNull();
+    expect(fails).toEqual(['header', 'no-anchor']);
+  });
+
+  it('a window that fits in many places (zeros, one block of text repeated) is refused, and the read still gives the right bytes', async () => {
+    const rnd = xorshift32(5);
+    const text = new TextEncoder().encode('lorem ipsum dolor sit amet, consectetur adipiscing elit\n'.repeat(80));
+    const repeated = new Uint8Array(12 * 1024 * 1024);
+    for (let o = 0; o < repeated.length; o += text.length) repeated.set(text.subarray(0, repeated.length - o), o);
+    const noise = (n: number) => Uint8Array.from({ length: n }, () => rnd() & 0xff);
+    for (const filler of [new Uint8Array(12 * 1024 * 1024), repeated]) {
+      // noise around the filler, so that the scan's input is not all in before the filler's windows
+      const entries = [file('noise.bin', noise(3 * 1024 * 1024)), file('big.bin', filler), file('mid.bin', noise(300 * 1024)), file('after.bin', noise(3000))];
+      const t = writeTar(entries);
+      const gz = gzipSync(t);
+      const blob = blobOf(gz);
+      const idx = await scanLayer(blob);
+      const e = idx.paths.indexOf('after.bin');
+      const off = idx.dataOffsets[e]!;
+      const plan = planOf(idx, e, 3000);
+      // the window before the file lies in the filler
+      const w = plan.anchor!.window;
+      expect(Buffer.from(w).equals(Buffer.from(t.subarray(plan.anchor!.out - WSIZE, plan.anchor!.out)))).toBe(true);
+      const big = idx.dataOffsets[idx.paths.indexOf('big.bin')]!;
+      expect(plan.anchor!.out - WSIZE).toBeGreaterThanOrEqual(big);
+      expect(plan.anchor!.out).toBeLessThanOrEqual(big + filler.length);
+      const fails: AnchoredFailure[] = [];
+      expect(await readAnchored(blob, plan, off, 3000, { onFail: (f) => fails.push(f), native: false })).toBeNull();
+      expect(['ambiguous', 'no-anchor']).toContain(fails[0]);
+      const bytes = await readEntryBytes(blob, 'gzip', off, 3000, { seek: plan });
+      expect(Buffer.from(bytes).equals(t.subarray(off, off + 3000))).toBe(true);
+    }
+  });
+});
