@@ -33,7 +33,8 @@ import { taskYielder } from '../pause';
 import type { Checkpoint } from './inflate/inflater';
 import { WSIZE } from './inflate/inflater';
 import { readFromCheckpoint } from './inflate/resume';
-import { isBlockStart, MarkerDecoder } from './inflate/speculative';
+import { findBlockStart } from './inflate/blockFinder';
+import { MarkerDecoder } from './inflate/speculative';
 import {
   BIT_READ_AHEAD,
   DECODE_STEP,
@@ -142,7 +143,9 @@ async function anchored(blob: Blob, plan: SeekPlan, offset: number, want: number
   // a start past `earliestBit` may still come before `out` (the slack is an upper bound): the anchor tells
   const searchEnd = Math.min(inBit, SEARCH_SPAN_BYTES * 8, input.length * 8);
   for (let bit = 0; bit < searchEnd; bit++) {
-    if (!isBlockStart(input, bit)) continue;
+    // the next candidate (blockFinder.ts)
+    bit = findBlockStart(input, bit, searchEnd);
+    if (bit < 0) break;
     // no first-block distrust: the anchor checks every known byte of the window (setWindow's comment)
     const dec = new MarkerDecoder(input, bit, { maxOut: SPECULATIVE_MAX_OUT, distrustFirstBlock: false });
     let status = 'limit';

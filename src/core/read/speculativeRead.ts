@@ -3,7 +3,7 @@
  * any checkpoint near it (read/inflate/resume.ts): instead of decoding the layer from
  * its first byte (seconds for the end of a 500 MB layer), decode speculatively from a
  * block boundary a little before the file, with the window before it unknown
- * (read/inflate/speculative.ts, rapidgzip's approach).
+ * (read/inflate/blockFinder.ts and speculative.ts, rapidgzip's approach).
  *
  * Where to start comes from the load's scan: every SEEK_HINT_SPACING bytes of output it
  * notes how many compressed bytes it had fed the decoder (`LayerIndex.seekHints`). All
@@ -23,7 +23,8 @@
  */
 import { throwIfAborted } from '../errors';
 import { taskYielder } from '../pause';
-import { isBlockStart, MarkerDecoder } from './inflate/speculative';
+import { findBlockStart } from './inflate/blockFinder';
+import { MarkerDecoder } from './inflate/speculative';
 import { WSIZE } from './inflate/inflater';
 import type { SeekWindow } from '../types';
 import { BLOCK_SIZE, checksumOk, decodeName, normalizeTarPath, parseNumeric } from './tar/parser';
@@ -288,8 +289,10 @@ async function attempt(
   // the decode starts at or after `start.out`, so the header is at most this far into its output
   const headerBy = plan.dataOffset - BLOCK_SIZE - start.out;
   for (let bit = 0; bit < searchEnd; bit++) {
-    if ((bit & 1023) === 0 && overBudget()) return 'budget';
-    if (!isBlockStart(input, bit)) continue;
+    if (overBudget()) return 'budget';
+    // the next candidate: a search through all of SEARCH_SPAN_BYTES takes a few ms (blockFinder.ts)
+    bit = findBlockStart(input, bit, searchEnd);
+    if (bit < 0) break;
     const dec = new MarkerDecoder(input, bit, { maxOut: SPECULATIVE_MAX_OUT });
     let scanned = 0;
     let header = -1;

@@ -2,7 +2,8 @@ import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, Inflater, WSIZE } from './inflater';
 import { xorshift32, sample } from './sample.testkit';
-import { blockStarts, MARKER, MarkerDecoder } from './speculative';
+import { blockStarts } from './blockFinder';
+import { MARKER, MarkerDecoder } from './speculative';
 
 /** Every block boundary of a raw deflate stream, from the project's inflater (a checkpoint at each block). */
 function boundaries(raw: Uint8Array): Checkpoint[] {
