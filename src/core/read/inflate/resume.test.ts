@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gzipSync, inflateRawSync } from 'node:zlib';
 import { type Checkpoint, Inflater } from './inflater';
-import { GZIP_TRAILER_BYTES, bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
+import { GZIP_TRAILER_BYTES, NATIVE_FEED_BYTES, bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
 import { sample } from './sample.testkit';
 
 function record(gz: Uint8Array, spacing: number): Checkpoint[] {
@@ -221,5 +221,74 @@ describe('reads near the ends of a layer', () => {
       }
     }
     expect(shifted).toBeGreaterThan(3);
+  });
+});
+
+/**
+ * A 'deflate-raw' DecompressionStream as a web TransformStream over the TypeScript inflater:
+ * each write is decoded whole when it is taken, and writes wait while output is unread (a
+ * TransformStream's backpressure; Node's own adapter takes writes ahead of reads). `writes`
+ * gets each write's length.
+ */
+function decoderRecording(writes: number[]) {
+  return class {
+    readonly readable: ReadableStream<Uint8Array>;
+    readonly writable: WritableStream<Uint8Array>;
+    constructor(format: string) {
+      if (format !== 'deflate-raw') throw new TypeError(`unsupported ${format}`);
+      let sink: TransformStreamDefaultController<Uint8Array> | null = null;
+      const inf = new Inflater({ format: 'raw', checkCrc: false, onData: (c) => sink!.enqueue(c.slice()) });
+      const t = new TransformStream<Uint8Array, Uint8Array>({
+        transform(c, ctl) {
+          writes.push(c.length);
+          sink = ctl;
+          inf.push(c);
+        },
+        flush(ctl) {
+          sink = ctl;
+          inf.push(new Uint8Array(0), true);
+        },
+      });
+      this.readable = t.readable;
+      this.writable = t.writable;
+    }
+  };
+}
+
+describe('what a read from a checkpoint decodes', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('hands the platform decoder a few NATIVE_FEED_BYTES writes for a small range, however large the chunks the blob hands over', async () => {
+    const data = sample(6_000_000, 9);
+    const gz = gzipSync(data, { level: 6 });
+    const points = record(gz, 3_000_000);
+    const cp = points[1]!;
+    const gap = (points[2] ? Math.floor(points[2].bit / 8) : gz.length) - Math.floor(cp.bit / 8);
+    expect(gap).toBeGreaterThan(8 * NATIVE_FEED_BYTES);
+    // a blob whose streams hand over each slice as one chunk (Chromium's reach ~1 MiB)
+    const whole = new Blob([gz]);
+    const chunky = {
+      size: whole.size,
+      slice: (start = 0, end = whole.size) => ({
+        stream: () =>
+          new ReadableStream<Uint8Array>({
+            async pull(ctl) {
+              ctl.enqueue(new Uint8Array(await whole.slice(start, end).arrayBuffer()));
+              ctl.close();
+            },
+          }),
+      }),
+    } as unknown as Blob;
+    const writes: number[] = [];
+    vi.stubGlobal('DecompressionStream', decoderRecording(writes));
+    const offset = cp.out + 1000;
+    const got = await readFromCheckpoint(chunky, cp, offset, 500, { inputEnd: inputEnd(points, offset + 500) });
+    expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + 500)))).toBe(true);
+    // the primer, then compressed writes of at most NATIVE_FEED_BYTES, stopped within a few of the range's end
+    expect(writes[0]).toBe(5 + cp.window.length);
+    expect(Math.max(...writes.slice(1))).toBeLessThanOrEqual(NATIVE_FEED_BYTES);
+    expect(writes.slice(1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4 * NATIVE_FEED_BYTES);
   });
 });

@@ -83,26 +83,60 @@ export function primingBlock(window: Uint8Array): Uint8Array {
  * and the read goes on in the TypeScript inflater, as it did for every read near a layer's end.)
  */
 export function bitShifter(s: number, atDeflateEnd = false): TransformStream<Uint8Array, Uint8Array> {
-  let carry = -1;
+  const shift = new BitShift(s, atDeflateEnd);
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(c, controller) {
-      if (c.length === 0) return;
-      const out = new Uint8Array(carry < 0 ? c.length - 1 : c.length);
-      let o = 0;
-      let prev = carry < 0 ? c[0]! : carry;
-      for (let i = carry < 0 ? 1 : 0; i < c.length; i++) {
-        const cur = c[i]!;
-        out[o++] = ((prev >>> s) | (cur << (8 - s))) & 0xff;
-        prev = cur;
-      }
-      carry = prev;
-      if (o) controller.enqueue(out);
+      const out = shift.push(c);
+      if (out) controller.enqueue(out);
     },
     flush(controller) {
-      if (carry >= 0 && !(atDeflateEnd && carry >>> s === 0)) controller.enqueue(new Uint8Array([carry >>> s]));
+      const out = shift.end();
+      if (out) controller.enqueue(out);
     },
   });
 }
+
+/** bitShifter's state, for a caller that pulls its chunks itself (primedNativeDecoder). */
+export class BitShift {
+  private carry = -1;
+  constructor(
+    private readonly s: number,
+    private readonly atDeflateEnd = false,
+  ) {}
+
+  /** The shifted bytes `c` completes (one byte is held back for the next chunk), or null. */
+  push(c: Uint8Array): Uint8Array | null {
+    if (c.length === 0) return null;
+    const s = this.s;
+    const out = new Uint8Array(this.carry < 0 ? c.length - 1 : c.length);
+    let o = 0;
+    let prev = this.carry < 0 ? c[0]! : this.carry;
+    for (let i = this.carry < 0 ? 1 : 0; i < c.length; i++) {
+      const cur = c[i]!;
+      out[o++] = ((prev >>> s) | (cur << (8 - s))) & 0xff;
+      prev = cur;
+    }
+    this.carry = prev;
+    return o ? out : null;
+  }
+
+  /** The last byte, at the end of the input (see bitShifter), or null. */
+  end(): Uint8Array | null {
+    const c = this.carry;
+    if (c < 0 || (this.atDeflateEnd && c >>> this.s === 0)) return null;
+    return new Uint8Array([c >>> this.s]);
+  }
+}
+
+/**
+ * The most compressed bytes the primed platform decoder is handed in one write. A write is
+ * decoded whole before the reader can stop it, and Chromium's Blob streams hand over chunks
+ * of up to ~1 MiB (measured in the bench's reads: 4 chunks for 4 MiB), so a read of a few KiB
+ * decoded and read ahead up to three such chunks — 2.8–4.8 MB of input for a gap of 0.3–1.5 MB
+ * between the layer's checkpoints. 64 KiB is ~0.2 ms of native decoding: the read stops within
+ * a few writes of its range's end. (As compression.ts GZIP_INPUT_SLICE for the scan.)
+ */
+export const NATIVE_FEED_BYTES = 64 * 1024;
 
 let rawSupported: boolean | null = null;
 function nativeRawDeflate(): boolean {
@@ -189,24 +223,37 @@ export const GZIP_TRAILER_BYTES = 8;
  */
 export function primedNativeDecoder(blob: Blob, cp: Checkpoint, inputEnd: number | null = null): ReadableStreamDefaultReader<Uint8Array> {
   const stop = Math.max(0, blob.size - GZIP_TRAILER_BYTES);
-  let compressed = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop);
-  const s = cp.bit & 7;
-  if (s) compressed = compressed.pipeThrough(bitShifter(s, true));
+  const reader = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop).getReader();
+  const shift = cp.bit & 7 ? new BitShift(cp.bit & 7, true) : null;
   const primer = primingBlock(cp.window);
-  const reader = compressed.getReader();
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(primer);
+  // Pulled only when the decoder wants input, each blob chunk (shifted) in NATIVE_FEED_BYTES
+  // writes: no stage in between reads ahead of it (a TransformStream stage held a chunk).
+  const input = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(primer);
+      },
+      async pull(controller) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            const last = shift?.end();
+            if (last) controller.enqueue(last);
+            controller.close();
+            return;
+          }
+          const v = shift ? shift.push(value) : value;
+          if (!v?.length) continue;
+          for (let o = 0; o < v.length; o += NATIVE_FEED_BYTES) controller.enqueue(v.subarray(o, Math.min(v.length, o + NATIVE_FEED_BYTES)));
+          return;
+        }
+      },
+      cancel() {
+        return reader.cancel();
+      },
     },
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel() {
-      return reader.cancel();
-    },
-  });
+    { highWaterMark: 0 },
+  );
   return input.pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
 }
 
