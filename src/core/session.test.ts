@@ -5,6 +5,8 @@ import { openImage, verifyImage, inProcessScanner, type LayerScanner } from './s
 import { buildUnion } from './model/union';
 import { computeStats } from './model/stats';
 import { listMerged } from './model/listing';
+import { cancelled } from './errors';
+import * as H from '../../test/helpers/hostile.mjs';
 
 const FIXTURES = join(__dirname, '../../test/fixtures/images');
 const fixture = (name: string) => new Blob([readFileSync(join(FIXTURES, name))]);
@@ -24,6 +26,53 @@ describe('openImage scheduling and hand-offs', () => {
     expect(sizes.length).toBe(img.image.layers.length);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     expect(sizes[0]).toBeGreaterThan(sizes.at(-1)!);
+  });
+
+  it('starts the largest layer before the image is built, and cancels it when the image cannot be built (issue 13)', async () => {
+    // manifest.json names three layers; config.json is not JSON, so no image can be built
+    const layers = [
+      { name: 'a/layer.tar', data: H.tarOf([{ name: 'a.txt', data: 'a' }]) },
+      { name: 'b/layer.tar', data: H.tarOf([{ name: 'b.bin', data: new Uint8Array(8 * 1024) }]) },
+      { name: 'c/layer.tar', data: H.tarOf([{ name: 'c.txt', data: 'c' }]) },
+    ];
+    const man = JSON.stringify([{ Config: 'config.json', RepoTags: ['x:1'], Layers: layers.map((l) => l.name) }]);
+    const archive = H.tarOf([{ name: 'manifest.json', data: man }, { name: 'config.json', data: '{not json' }, ...layers]);
+    const started: { layer: number; size: number; signal?: AbortSignal }[] = [];
+    let settled: unknown = null;
+    const scanner: LayerScanner = {
+      ...inProcessScanner(2),
+      // holds every scan until its signal aborts: what becomes of it is the load's doing
+      scan: (blob, layer, o) => {
+        started.push({ layer, size: blob.size, signal: o.signal });
+        const p = new Promise<never>((_, reject) => o.signal?.addEventListener('abort', () => reject(cancelled()), { once: true }));
+        p.catch((e) => (settled = e));
+        return p;
+      },
+    };
+    await expect(openImage(new Blob([archive as Uint8Array<ArrayBuffer>]), { scanner })).rejects.toMatchObject({ code: 'BAD_JSON' });
+    expect(started.map((s) => [s.layer, s.size])).toEqual([[1, layers[1]!.data.length]]);
+    expect(started[0]!.signal?.aborted).toBe(true);
+    await Promise.resolve();
+    expect(settled).toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('the early scan hashes what the load asks (the command line: verify), sniffing the layer as buildImage does', async () => {
+    const scans: { layer: number; hash: boolean | 'diffId' }[] = [];
+    const base = inProcessScanner(2);
+    const scanner: LayerScanner = {
+      ...base,
+      scan: (blob, layer, o) => {
+        scans.push({ layer, hash: o.hash });
+        return base.scan(blob, layer, o);
+      },
+    };
+    const img = await openImage(fixture('buildx-oci-gzip.tar'), { scanner, verify: true });
+    expect(scans).toEqual([{ layer: 0, hash: true }]);
+    expect(img.integrity.map((c) => [c.diffId, c.digest])).toEqual([['ok', 'ok']]);
+    scans.length = 0;
+    await openImage(fixture('skopeo-busybox.tar'), { scanner, verify: true });
+    // uncompressed: hashed by verifyImage from the stored bytes, not while indexing
+    expect(scans).toEqual([{ layer: 0, hash: false }]);
   });
 
   it('builds the union and statistics through scanner.summarize when the scanner has one (the page: a worker)', async () => {

@@ -18,8 +18,8 @@ import { hashLayer, type LayerDigests } from './read/verify';
 import { PartialUnions, inThreadUnionBuilder, type PartialUnion } from './partialUnions';
 import type { ResumePoint } from './read/toc/types';
 import type { Codecs } from './codecs';
-import type { DecompressedSink } from './read/compression';
-import type { ArchiveInfo, Compression, ImageInfo, LayerIndex, LayerRef, EngineWarning } from './types';
+import { COMPRESSION_SNIFF_BYTES, sniffCompression, type DecompressedSink } from './read/compression';
+import type { ArchiveInfo, BlobRef, Compression, ImageInfo, LayerIndex, LayerRef, EngineWarning } from './types';
 
 export interface Progress {
   bytesRead: number;
@@ -132,6 +132,19 @@ export interface OpenOptions extends OpenCallbacks {
 export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<LoadedImage> {
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
   const verify = opts.verify ?? false;
+  const head: EarlyScan = { early: null, adopted: false };
+  try {
+    return await openAndScan(file, opts, scanner, verify, head);
+  } finally {
+    // The image was not the one guessed, or the load failed before the scans: the
+    // early scan's result is not wanted, and its worker is wanted elsewhere.
+    if (!head.adopted) head.early?.cancel();
+    head.early?.unlink();
+  }
+}
+
+/** openImage, with `head` holding the early scan (set from openArchive's callback, adopted or not). */
+async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner, verify: boolean | 'diffIds', head: EarlyScan): Promise<LoadedImage> {
   const { info, outer } =
     opts.opened ??
     (await openArchive(file, {
@@ -140,6 +153,11 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       sink: opts.sink,
       unpack: opts.unpack,
       onProgress: (r, t) => opts.onArchiveProgress?.({ bytesRead: r, bytesTotal: t }),
+      // One image (the usual archive): its largest layer is what the load waits for
+      // longest, so its scan starts now, while configs are read and hashed.
+      onLayersListed: (lists, tar) => {
+        if (lists.length === 1 && lists[0] && lists[0].length > 0) head.early = startHeadStart(lists[0], tar, scanner, verify, opts.signal);
+      },
     }));
   const picked = opts.image === undefined && opts.platform === undefined ? opts.pickImage?.(info) : undefined;
   const image = selectImage(info, { image: opts.image ?? picked, platform: opts.platform });
@@ -168,6 +186,10 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   // was read 10,000 times).
   const copies = sameBlobs(image);
   const order = largestFirst(image).filter((i) => copies.has(i));
+  // The early scan is this load's first layer only when it read the same bytes (the
+  // image built as its manifest listed it); otherwise `finally` above cancels it.
+  const takeEarly = head.early?.matches(order[0], image) ? head.early : null;
+  head.adopted = takeEarly !== null;
   /** Give the copies of layer `i` what it got. */
   const shareResult = (i: number, idx: LayerIndex | null) => {
     for (const c of copies.get(i)!) {
@@ -186,13 +208,11 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
       const ref = image.layers[i]!;
       opts.onLayerState?.(i, 'decompressing');
       try {
-        const blob = blobOf(outer, ref.blob);
-        const compressed = ref.compression !== null && ref.compression !== 'none';
-        const idx = await scanner.scan(blob, i, {
-          signal: opts.signal,
-          hash: !compressed ? false : verify === 'diffIds' ? 'diffId' : verify === true,
-          onProgress: (p) => opts.onLayerProgress?.(i, p),
-        });
+        const onProgress = (p: Progress) => opts.onLayerProgress?.(i, p);
+        const idx =
+          takeEarly && i === takeEarly.layer
+            ? await takeEarly.adopt(onProgress)
+            : await scanner.scan(blobOf(outer, ref.blob), i, { signal: opts.signal, hash: hashFor(ref.compression, verify), onProgress });
         layers[i] = idx;
         for (const w of idx.warnings) warnings.push({ ...w, layer: i });
         if (idx.error) {
@@ -233,6 +253,82 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const integrity = checkIntegrity(image, layers);
   warnings.push(...throughLinkWarnings(union, layers), ...hardlinkWarnings(union, layers));
   return { info, outer, image, layers, layerErrors, union, stats, integrity, warnings: [...warnings, ...integrityWarnings(integrity)] };
+}
+
+/** What a layer's scan hashes (ScanLayerOptions.hash): uncompressed layers are hashed by verifyImage, from their bytes as stored. */
+function hashFor(compression: Compression | null, verify: boolean | 'diffIds'): boolean | 'diffId' {
+  const compressed = compression !== null && compression !== 'none';
+  return !compressed ? false : verify === 'diffIds' ? 'diffId' : verify === true;
+}
+
+/** openImage's early scan: the one started, if any, and whether the load took it. */
+interface EarlyScan {
+  early: HeadStart | null;
+  adopted: boolean;
+}
+
+/**
+ * The largest layer's scan, started as soon as the manifest says where its bytes are
+ * (archive/build.ts LayersListed), before the config is read and hashed, the layers'
+ * first bytes sniffed and the image built: on 2 cores that layer bounds the load
+ * (issue 13: the 501 MB layer of the 366 MB benchmark image), and everything before
+ * its first byte is added to the load whole. openImage adopts it when the image it
+ * built has that layer first in its order, and cancels it otherwise.
+ */
+interface HeadStart {
+  /** The layer's position in the manifest (and so in the image built from it). */
+  readonly layer: number;
+  /** The image's layer `layer` is the bytes scanned, and `first` is that layer. */
+  matches(first: number | undefined, image: ImageInfo): boolean;
+  /** The scan's result; progress from now on (and the latest before) goes to `onProgress`. */
+  adopt(onProgress: (p: Progress) => void): Promise<LayerIndex>;
+  cancel(): void;
+  /** Stop following the load's signal (the load is over). */
+  unlink(): void;
+}
+
+function startHeadStart(
+  layers: readonly BlobRef[],
+  tar: Blob,
+  scanner: LayerScanner,
+  verify: boolean | 'diffIds',
+  signal: AbortSignal | undefined,
+): HeadStart | null {
+  if (signal?.aborted) return null;
+  // Largest first, ties in stack order: what largestFirst puts first, and the first
+  // position of a blob listed twice (sameBlobs' key).
+  let layer = 0;
+  for (let i = 1; i < layers.length; i++) if (layers[i]!.size > layers[layer]!.size) layer = i;
+  const ref = layers[layer]!;
+  const ctl = new AbortController();
+  const follow = () => ctl.abort(signal?.reason);
+  signal?.addEventListener('abort', follow, { once: true });
+  let latest: Progress | null = null;
+  let listener: ((p: Progress) => void) | null = null;
+  const onProgress = (p: Progress) => {
+    latest = p;
+    listener?.(p);
+  };
+  const blob = tar.slice(ref.offset, ref.offset + ref.size);
+  const result = (async () => {
+    // What to hash depends on the compression, sniffed here as buildImage will; the page
+    // hashes nothing while indexing (verify false) and needs no read for it.
+    const compression = verify === false ? null : sniffCompression(new Uint8Array(await blob.slice(0, COMPRESSION_SNIFF_BYTES).arrayBuffer()));
+    return scanner.scan(blob, layer, { signal: ctl.signal, hash: hashFor(compression, verify), onProgress });
+  })();
+  // Awaited when adopted; a cancelled or unwanted one's failure is nobody's.
+  result.catch(() => {});
+  return {
+    layer,
+    matches: (first, image) => first === layer && image.layers[layer]?.blob.offset === ref.offset && image.layers[layer]?.blob.size === ref.size,
+    adopt(l) {
+      listener = l;
+      if (latest) l(latest);
+      return result;
+    },
+    cancel: () => ctl.abort(),
+    unlink: () => signal?.removeEventListener('abort', follow),
+  };
 }
 
 /** What a failed layer still shows: "all 3 entries of the tar were read before it", "1 entry before it was kept". */

@@ -12,7 +12,7 @@ import { createAppStore, type AppStore } from './store';
 import { inProcessHost } from './inProcessHost';
 import { until } from '../../test/helpers/until';
 import * as H from '../../test/helpers/hostile.mjs';
-import { inProcessScanner, type LayerScanner } from '../core/session';
+import { inProcessScanner, openImage, type LayerScanner } from '../core/session';
 import { buildUnion } from '../core/model/union';
 import { computeStats } from '../core/model/stats';
 import { listMerged } from '../core/model/listing';
@@ -241,6 +241,66 @@ describe('load actions (createLoadSlice with an injected host)', () => {
     expect(ready.layers[1]!.error).toMatch(/layer 1: .*invalid block type/);
     expect(ready.loaded.layers[1]).toBeNull();
     expect(selectShown(s)!.union.layerCount).toBe(5);
+  });
+
+  it("the largest layer's scan is requested before the config is read, and the load takes it as that layer's (issue 13)", async () => {
+    // What reaches the host, in order: the scans the store asks for and the archive's byte ranges read.
+    const events: string[] = [];
+    class RecordingFile extends File {
+      override slice(start?: number, end?: number, type?: string): Blob {
+        events.push(`read ${start}-${end}`);
+        return super.slice(start, end, type);
+      }
+    }
+    const base = inProcessScanner(2);
+    const progress: number[] = [];
+    const scanner: LayerScanner = {
+      ...base,
+      scan: (blob, layer, o) => {
+        events.push(`scan ${layer}`);
+        return base.scan(blob, layer, {
+          ...o,
+          onProgress: (p) => {
+            if (layer === 0) progress.push(p.bytesRead);
+            o.onProgress?.(p);
+          },
+        });
+      },
+    };
+    const store = makeStore(scanner);
+    await store.getState().openFile(new RecordingFile([readFileSync(EXAMPLE)], 'example.tar', { lastModified: 1 }));
+    const ready = store.getState().slots.a as ReadyLoad;
+    expect(ready.kind).toBe('ready');
+    const { image, outer } = ready.loaded;
+    // example.tar: layer 0 (2.8 MB) is the largest of 5
+    expect(image.layers.map((l) => l.blob.size).every((sz, i) => i === 0 || sz < image.layers[0]!.blob.size)).toBe(true);
+    const hex = image.configDigest!.replace(/^sha256:/, '');
+    const config = [...outer.entries.values()].find((e) => e.name === `${hex}.json` || e.name === `blobs/sha256/${hex}`)!;
+    const configRead = events.indexOf(`read ${config.offset}-${config.offset + config.size}`);
+    expect(configRead).toBeGreaterThan(0);
+    expect(events.indexOf('scan 0')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('scan 0')).toBeLessThan(configRead);
+    // no layer is scanned twice (the early scan was adopted, not repeated)
+    expect(events.filter((e) => e.startsWith('scan ')).sort()).toEqual(image.layers.map((_, i) => `scan ${i}`).sort());
+    // its progress reached the store and its index is the one shown, as an ordinary load's
+    expect(progress.length).toBeGreaterThan(0);
+    expect(ready.layers.map((l) => l.state)).toEqual(image.layers.map(() => 'indexed'));
+    expect(ready.layers[0]!.bytesRead).toBe(ready.layers[0]!.bytesTotal);
+    const plain = await openImage(new Blob([readFileSync(EXAMPLE)]), { opened: ready.opened });
+    const top = image.layers.length - 1;
+    expect(listMerged(ready.loaded.union, ready.loaded.layers, top)).toBe(listMerged(plain.union, plain.layers, top));
+  });
+
+  it('the early-started largest layer failing: that layer marked failed, the others indexed', async () => {
+    const c = controlledScanner();
+    c.fail(0);
+    const store = makeStore(c.scanner);
+    await store.getState().openFile(file(EXAMPLE));
+    const ready = store.getState().slots.a as ReadyLoad;
+    expect(ready.kind).toBe('ready');
+    expect(ready.layers.map((l) => l.state)).toEqual(['failed', 'indexed', 'indexed', 'indexed', 'indexed']);
+    expect(ready.layers[0]!.error).toMatch(/layer 0: .*invalid block type/);
+    expect(c.calls.scans).toBe(5);
   });
 
   it('a file that is not an image archive: an error sentence, and the next file opens normally', async () => {

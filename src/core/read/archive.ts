@@ -20,7 +20,7 @@ import { scanTarBlob } from './tar/scan';
 import { sniffCompression, decompressToBlob, type DecompressedSink } from './compression';
 import type { Codecs } from '../codecs';
 import type { OuterArchive, OuterEntry } from './archive/entries';
-import { readArchiveInfo } from './archive/build';
+import { readArchiveInfo, type LayersListed } from './archive/build';
 
 export type { OuterArchive } from './archive/entries';
 export { MAX_JSON_BYTES } from './archive/entries';
@@ -51,6 +51,8 @@ export interface OpenOptions {
     compression: Compression,
     o: { signal?: AbortSignal; onProgress?(p: { bytesRead: number; bytesTotal: number }): void },
   ) => Promise<Blob>;
+  /** The images' layers, known from the manifests, before configs are read (archive/build.ts LayersListed). */
+  onLayersListed?: LayersListed;
 }
 
 /** Header checksum field (ustar: 8 bytes at offset 148, octal). */
@@ -156,7 +158,7 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
   throwIfAborted(opts.signal);
   let info: ArchiveInfo;
   try {
-    info = await readArchiveInfo(outer, outerCompression);
+    info = await readArchiveInfo(outer, outerCompression, opts.onLayersListed);
   } catch (err) {
     // No image could be built from a cut archive: say it is cut, not only that something is missing.
     const cut = tarWarnings.find((w) => w.code === 'TRUNCATED');

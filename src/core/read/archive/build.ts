@@ -4,7 +4,7 @@
  * ImageInfo, and cross-link images (platform choices, shared layers).
  */
 import { sha256 } from 'hash-wasm';
-import type { ArchiveFormat, ArchiveInfo, Compression, EngineWarning, ImageInfo, LayerRef, Platform, PlatformChoice } from '../../types';
+import type { ArchiveFormat, ArchiveInfo, BlobRef, Compression, EngineWarning, ImageInfo, LayerRef, Platform, PlatformChoice } from '../../types';
 import { EntryKind } from '../../types';
 import { LayerscopeError, isLayerscopeError } from '../../errors';
 import { sniffCompression, COMPRESSION_SNIFF_BYTES } from '../compression';
@@ -188,8 +188,33 @@ function platformName(p: Platform): string {
   return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
 }
 
-/** Analyse an archive already indexed into `outer.entries`. */
-export async function readArchiveInfo(outer: OuterArchive, outerCompression: Compression): Promise<ArchiveInfo> {
+/**
+ * The layers an image will have, known from its manifest alone: per image draft, its
+ * layers' stored byte ranges in stack order, or null when the image cannot be built
+ * (a blob missing, too many layers: buildImage refuses it), and the tar they are
+ * ranges of (a compressed archive's unpacked tar). Nothing of the configs or the
+ * layers has been read yet.
+ */
+export type LayersListed = (lists: (BlobRef[] | null)[], tar: Blob) => void;
+
+/** A draft's layers as byte ranges, when buildImage would find them all (the same checks, in the same order). */
+function listedLayers(outer: OuterArchive, d: ImageDraft): BlobRef[] | null {
+  if (d.missing.length || d.layers.length > MAX_LAYERS || !resolveEntry(outer.entries, d.configPath)) return null;
+  const refs: BlobRef[] = [];
+  for (const l of d.layers) {
+    const e = resolveEntry(outer.entries, l.path);
+    if (!e) return null;
+    refs.push(refOf(e));
+  }
+  return refs;
+}
+
+/**
+ * Analyse an archive already indexed into `outer.entries`. `onLayersListed`: told the
+ * images' layers as soon as the manifests are read, before any config is read, parsed
+ * or hashed (the page starts the largest layer's scan then: core/session.ts).
+ */
+export async function readArchiveInfo(outer: OuterArchive, outerCompression: Compression, onLayersListed?: LayersListed): Promise<ArchiveInfo> {
   const warnings: EngineWarning[] = [];
   const manifestJson = fileEntry(outer.entries, 'manifest.json');
   const indexJson = fileEntry(outer.entries, 'index.json');
@@ -251,6 +276,10 @@ export async function readArchiveInfo(outer: OuterArchive, outerCompression: Com
     }
   }
 
+  onLayersListed?.(
+    drafts.map((d) => listedLayers(outer, d)),
+    outer.blob,
+  );
   const images: ImageInfo[] = [];
   const failures: LayerscopeError[] = [];
   const cache = newBuildCache();
