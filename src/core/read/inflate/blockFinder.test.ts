@@ -1,8 +1,9 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { blockStarts, findBlockStart, isBlockStart } from './blockFinder';
+import { blockStarts, CODE_LENGTHS_ERROR, findBlockStart, isBlockStart, readCodeLengths } from './blockFinder';
 import { oracleBlockStarts, oracleIsBlockStart } from './blockFinder.testkit';
 import { type Checkpoint, Inflater, WSIZE } from './inflater';
+import { MarkerDecoder } from './speculative';
 import { sample, xorshift32 } from './sample.testkit';
 
 /** Every block boundary of a raw deflate stream, from the project's inflater (a checkpoint at each block). */
@@ -262,5 +263,23 @@ describe('blockFinder', () => {
     }
     expect(findBlockStart(new Uint8Array(0), 0, 100)).toBe(-1);
     expect(blockStarts(raw, 50, 50)).toEqual([]);
+  });
+
+  it('readCodeLengths (shared with the MarkerDecoder) returns the lengths written and the bit after them, or the rule broken', () => {
+    const rnd = xorshift32(21);
+    const buf = randomBytes(200, 8);
+    const at = 13;
+    const end = writeHeader(buf, at, 4, 2, 14, rnd, 2) - 64;
+    const lens = new Uint8Array(320);
+    expect(readCodeLengths(buf, at + 17, 261, 3, 18, lens)).toBe(end);
+    expect(Array.from(lens.subarray(0, 264))).toEqual(Array.from({ length: 264 }, (_, i) => (i >= 1 && i <= 256 ? 8 : i >= 261 && i < 263 ? 1 : 0)));
+    // the code-length code's first length (for 16) set to 1: over-subscribed
+    const bad = buf.slice();
+    new Bits(bad, at + 17).put(1, 3);
+    const r = readCodeLengths(bad, at + 17, 261, 3, 18, lens);
+    expect(CODE_LENGTHS_ERROR[-r]).toBe('invalid code lengths set');
+    const dec = new MarkerDecoder(bad, at, { maxOut: 1000 });
+    expect(dec.decode(1000)).toBe('error');
+    expect(dec.error).toBe('invalid code lengths set');
   });
 });

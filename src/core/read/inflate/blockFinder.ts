@@ -93,7 +93,7 @@ function bits25(b: Uint8Array, bit: number): number {
   return p + 4 <= b.length ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> (bit & 7) : peek25(b, bit);
 }
 
-/** The code-length code's decoding table (one search runs at a time per thread): entry = symbol << 4 | code length, by the next 7 input bits. */
+/** The code-length code's decoding table (one header is read at a time per thread): entry = symbol << 4 | code length, by the next 7 input bits. */
 const clTable = new Uint16Array(128);
 const clLens = new Uint8Array(19);
 const clNext = new Uint8Array(8);
@@ -109,22 +109,44 @@ for (let x = 0; x < 128; x++) {
 const KRAFT15 = new Uint16Array(16);
 for (let l = 1; l <= 15; l++) KRAFT15[l] = 1 << (15 - l);
 
+/** readCodeLengths failed: the code-length code is not complete (zlib: "invalid code lengths set"). */
+const E_PRECODE = -1;
+/** readCodeLengths failed: a repeat (16) with no length before it, or one running past HLIT + HDIST (zlib: "invalid bit length repeat"). */
+const E_REPEAT = -2;
+/** readCodeLengths failed: the literal/length code's lengths are over-subscribed (zlib: "invalid literal/lengths set"). */
+const E_LIT_OVER = -3;
+/** readCodeLengths failed: the distance code's lengths are over-subscribed (zlib: "invalid distances set"). */
+const E_DIST_OVER = -4;
+/** What a negative readCodeLengths result means, by −result. */
+export const CODE_LENGTHS_ERROR: readonly string[] = [
+  '',
+  'invalid code lengths set',
+  'invalid bit length repeat',
+  'invalid literal/lengths set',
+  'invalid distances set',
+];
+
 /**
- * The rest of a dynamic header at `bit` (its first 32 bits in `first`), once the first 13
- * bits passed and the code-length code is complete: the code lengths decode within HLIT +
- * HDIST values, the first is no repeat (16) of a previous one, end-of-block has a code, the
- * literal/length code is complete, the distance code complete or at most one code (zlib
- * inftrees.c accepts an incomplete distance code of one length-1 code, or none). The Kraft
- * sums are kept as lengths arrive, so an over-subscribed code stops the decode at once.
+ * Reads the code-length code and the HLIT + HDIST code lengths of a dynamic block header
+ * (RFC 1951 §3.2.7) from bit `at` of `b` (just after HCLEN) into `lens` (bytes past the
+ * end read as 0). Returns the bit after the last length, or a negative E_* code: the
+ * code-length code must be complete (its lengths are at most 7, so zlib's over-subscribed,
+ * incomplete and empty checks are one Kraft sum), a repeat needs a length before it and
+ * must stay within HLIT + HDIST, and the literal/length and distance Kraft sums are kept
+ * as lengths arrive, so an over-subscribed code stops the read at once. The callers check
+ * the rest (end-of-block, complete or single-code sets): the block finder with the sums
+ * (codesComplete), the MarkerDecoder by building its tables (speculative.ts).
  */
-function codesComplete(b: Uint8Array, bit: number, first: number): boolean {
-  const hlit = ((first >>> 3) & 31) + 257;
-  const hdist = ((first >>> 8) & 31) + 1;
-  const hclen = ((first >>> 13) & 15) + 4;
-  // the canonical code (RFC 1951 §3.2.2) of the code-length code, complete with lengths ≤ 7, as a 7-bit table
+export function readCodeLengths(b: Uint8Array, at: number, hlit: number, hdist: number, hclen: number, lens: Uint8Array): number {
+  // the canonical code (RFC 1951 §3.2.2) of the code-length code, as a 7-bit table
   clLens.fill(0);
-  let at = bit + PRECODE_AT;
-  for (let i = 0; i < hclen; i++, at += 3) clLens[CLEN_ORDER[i]!] = bits25(b, at) & 7;
+  let kraft = 0;
+  for (let i = 0; i < hclen; i++, at += 3) {
+    const l = bits25(b, at) & 7;
+    clLens[CLEN_ORDER[i]!] = l;
+    if (l) kraft += 1 << (7 - l);
+  }
+  if (kraft !== PRECODE_FULL) return E_PRECODE;
   clNext.fill(0);
   for (let s = 0; s < 19; s++) clNext[clLens[s]!]!++;
   let code = 0;
@@ -142,9 +164,6 @@ function codesComplete(b: Uint8Array, bit: number, first: number): boolean {
   const n = hlit + hdist;
   let litSum = 0;
   let distSum = 0;
-  let maxD = 0;
-  let prev = -1;
-  let eob = 0;
   let i = 0;
   while (i < n) {
     const w = bits25(b, at);
@@ -152,37 +171,72 @@ function codesComplete(b: Uint8Array, bit: number, first: number): boolean {
     const cl = e & 15;
     at += cl;
     const sym = e >>> 4;
-    let rep = 1;
-    let v = sym;
+    if (sym < 16) {
+      lens[i] = sym;
+      if (sym) {
+        if (i < hlit) litSum += KRAFT15[sym]!;
+        else distSum += KRAFT15[sym]!;
+        if (litSum > CODE_FULL) return E_LIT_OVER;
+        if (distSum > CODE_FULL) return E_DIST_OVER;
+      }
+      i++;
+      continue;
+    }
+    let rep: number;
+    let v = 0;
     if (sym === 16) {
-      if (prev < 0) return false;
-      v = prev;
+      if (i === 0) return E_REPEAT;
+      v = lens[i - 1]!;
       rep = 3 + ((w >>> cl) & 3);
       at += 2;
     } else if (sym === 17) {
-      v = 0;
       rep = 3 + ((w >>> cl) & 7);
       at += 3;
-    } else if (sym === 18) {
-      v = 0;
+    } else {
       rep = 11 + ((w >>> cl) & 127);
       at += 7;
     }
-    if (i + rep > n) return false;
+    if (i + rep > n) return E_REPEAT;
+    lens.fill(v, i, i + rep);
     if (v) {
       const toLit = Math.max(0, Math.min(rep, hlit - i));
       litSum += toLit * KRAFT15[v]!;
       distSum += (rep - toLit) * KRAFT15[v]!;
-      if (rep > toLit && v > maxD) maxD = v;
-      if (litSum > CODE_FULL || distSum > CODE_FULL) return false;
+      if (litSum > CODE_FULL) return E_LIT_OVER;
+      if (distSum > CODE_FULL) return E_DIST_OVER;
     }
-    if (i <= 256 && 256 < i + rep) eob = v;
-    prev = v;
     i += rep;
   }
-  if (at > b.length * 8) return false;
-  if (eob === 0) return false;
+  return at;
+}
+
+/** The code lengths of the header being checked (one search runs at a time per thread). */
+const lensScratch = new Uint8Array(320);
+
+/**
+ * The rest of a dynamic header at `bit` (its first 32 bits in `first`), once the first 13
+ * bits passed: readCodeLengths succeeds within the input, end-of-block has a code, the
+ * literal/length code is complete and the distance code complete or at most one code
+ * (zlib inftrees.c accepts an incomplete distance code of one length-1 code, or none).
+ */
+function codesComplete(b: Uint8Array, bit: number, first: number): boolean {
+  const hlit = ((first >>> 3) & 31) + 257;
+  const hdist = ((first >>> 8) & 31) + 1;
+  const hclen = ((first >>> 13) & 15) + 4;
+  const lens = lensScratch;
+  const end = readCodeLengths(b, bit + PRECODE_AT, hlit, hdist, hclen, lens);
+  if (end < 0 || end > b.length * 8 || lens[256] === 0) return false;
+  // no code is over-subscribed (readCodeLengths); complete?
+  let litSum = 0;
+  for (let s = 0; s < hlit; s++) litSum += KRAFT15[lens[s]!]!;
   if (litSum !== CODE_FULL) return false;
+  let distSum = 0;
+  let maxD = 0;
+  for (let s = hlit; s < hlit + hdist; s++) {
+    const l = lens[s]!;
+    distSum += KRAFT15[l]!;
+    if (l > maxD) maxD = l;
+  }
   return distSum === CODE_FULL || maxD <= 1;
 }
 

@@ -786,7 +786,11 @@ export class Inflater {
     return true;
   }
 
-  /** The hot loop: decode symbols of a Huffman-coded block until its end, the input's margin or a full buffer. */
+  /**
+   * The hot loop: decode symbols of a Huffman-coded block until its end, the input's margin
+   * or a full buffer. speculative.ts `MarkerDecoder.codes()` is a deliberate twin of this
+   * loop (16-bit cells for unknown-window markers): a fix to one belongs in the other.
+   */
   private codes(): boolean {
     let hold = this.hold;
     let bits = this.bits;

@@ -27,9 +27,10 @@
  *    `setWindow` puts it in: each marker names its window byte, so every marker past that
  *    point is resolved, and the decode is exact from there (read/anchoredRead.ts).
  */
+import { CODE_LENGTHS_ERROR, readCodeLengths } from './blockFinder';
 import { huffman as H, WSIZE } from './inflater';
 
-const { buildTable, FIXED_L, FIXED_D, LBITS, DBITS, KIND_LEN, KIND_DIST, KIND_CODES, OP_BASE, OP_EOB, OP_INVALID, CLEN_ORDER, MAX_MATCH } = H;
+const { buildTable, FIXED_L, FIXED_D, LBITS, DBITS, KIND_LEN, KIND_DIST, OP_BASE, OP_EOB, MAX_MATCH } = H;
 
 /** Output values from here up are unknown window bytes: MARKER + index in the 32 KiB window before the start. */
 export const MARKER = 256;
@@ -226,6 +227,18 @@ export class MarkerDecoder {
     }
   }
 
+  /** Continue reading at input bit `bit` (bits past the input read as 0, and `overran` tells). */
+  private seekBit(bit: number): void {
+    this.ip = bit >>> 3;
+    this.hold = 0;
+    this.bits = 0;
+    const s = bit & 7;
+    if (s) {
+      this.hold = (this.inb[this.ip++] ?? 0) >>> s;
+      this.bits = 8 - s;
+    }
+  }
+
   private overran(): boolean {
     return this.ip * 8 - this.bits > this.inb.length * 8;
   }
@@ -287,41 +300,11 @@ export class MarkerDecoder {
     const hdist = this.need(5) + 1;
     const hclen = this.need(4) + 4;
     if (hlit > 286 || hdist > 30) throw new Bad('too many length or distance symbols');
-    const lens = this.lens;
-    lens.fill(0, 0, 19);
-    for (let i = 0; i < hclen; i++) lens[CLEN_ORDER[i]!] = this.need(3);
-    const ctab = this.dtab;
-    if (buildTable(KIND_CODES, lens, 0, 19, ctab, 7)) throw new Bad('invalid code lengths set');
-    const n = hlit + hdist;
-    const all = new Uint8Array(n);
-    let i = 0;
-    while (i < n) {
-      if (this.bits < 7) {
-        this.hold |= (this.inb[this.ip++] ?? 0) << this.bits;
-        this.bits += 8;
-      }
-      const e = ctab[this.hold & 127]!;
-      if ((e >>> 8) & OP_INVALID) throw new Bad('invalid code lengths set');
-      const l = e & 0xff;
-      this.hold >>>= l;
-      this.bits -= l;
-      const sym = e >>> 16;
-      if (sym < 16) {
-        all[i++] = sym;
-        continue;
-      }
-      let rep: number;
-      let v = 0;
-      if (sym === 16) {
-        if (i === 0) throw new Bad('invalid bit length repeat');
-        v = all[i - 1]!;
-        rep = 3 + this.need(2);
-      } else if (sym === 17) rep = 3 + this.need(3);
-      else rep = 11 + this.need(7);
-      if (i + rep > n) throw new Bad('invalid bit length repeat');
-      all.fill(v, i, i + rep);
-      i += rep;
-    }
+    // the block finder's reader (bit-addressed over the whole input), so the search and the decode read a header one way
+    const all = this.lens;
+    const end = readCodeLengths(this.inb, this.bitPosition, hlit, hdist, hclen, all);
+    if (end < 0) throw new Bad(CODE_LENGTHS_ERROR[-end]!);
+    this.seekBit(end);
     if (all[256] === 0) throw new Bad('missing end-of-block code');
     if (buildTable(KIND_LEN, all, 0, hlit, this.ltab, LBITS)) throw new Bad('invalid literal/lengths set');
     if (buildTable(KIND_DIST, all, hlit, hdist, this.dtab, DBITS)) throw new Bad('invalid distances set');
@@ -348,7 +331,11 @@ export class MarkerDecoder {
     return null;
   }
 
-  /** Huffman-coded symbols until the block ends or a limit (the loop of inflater.ts codes(), over 16-bit cells). */
+  /**
+   * Huffman-coded symbols until the block ends or a limit. A deliberate twin of inflater.ts
+   * `Inflater.codes()` (the same table walk over 16-bit cells, plus marker tracking and
+   * errors instead of a bounded input margin): a fix to one belongs in the other.
+   */
   private codes(limit: number): DecodeStatus | null {
     let hold = this.hold;
     let bits = this.bits;
