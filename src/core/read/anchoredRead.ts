@@ -60,6 +60,12 @@ import type { SeekWindow } from '../types';
  */
 export const HINT_INPUT_SLACK = 256 * 1024;
 /**
+ * The slack tried first: above what the Node measurement saw (≤ 131 KB), half the bytes to
+ * decode of HINT_INPUT_SLACK. A read whose point lies further back (the anchor is then not
+ * found) tries again with HINT_INPUT_SLACK.
+ */
+export const TYPICAL_INPUT_SLACK = 128 * 1024;
+/**
  * Compressed bytes decoded before the earliest place `out` can be, so that the decode's
  * output already holds known bytes in the 32 KiB before `out` to anchor on (markers, bytes
  * that depend on the unknown window, thin out as the decode goes on).
@@ -138,11 +144,37 @@ async function anchored(blob: Blob, plan: SeekPlan, offset: number, want: number
   const input = new Uint8Array(await blob.slice(from, to).arrayBuffer());
   throwIfAborted(signal);
   const turn = taskYielder();
+  let why: AnchoredFailure = 'no-start';
+  for (const slack of [TYPICAL_INPUT_SLACK, HINT_INPUT_SLACK]) {
+    const r = await attempt(blob, plan, offset, want, input, from, slack, turn, signal, opts.native);
+    if (typeof r !== 'string') return r;
+    why = r;
+    // only a start further back can help: the point was before this decode's start, or no start was found after it
+    if (r !== 'no-anchor' && r !== 'no-start') break;
+  }
+  return why;
+}
+
+/** One decode from the first block start at least `slack` + ANCHOR_LEAD_BYTES before the window's `in` (`input` is the blob from byte `from`). */
+async function attempt(
+  blob: Blob,
+  plan: SeekPlan,
+  offset: number,
+  want: number,
+  input: Uint8Array,
+  from: number,
+  slack: number,
+  turn: () => Promise<void> | null,
+  signal: AbortSignal | undefined,
+  native: boolean | undefined,
+): Promise<AnchoredResult | AnchoredFailure> {
+  const w = plan.anchor!;
   const inBit = (w.in - from) * 8;
-  const earliestBit = Math.max(0, w.in - HINT_INPUT_SLACK - from) * 8;
+  const earliestBit = Math.max(0, w.in - slack - from) * 8;
+  const searchFrom = Math.max(0, earliestBit - ANCHOR_LEAD_BYTES * 8);
   // a start past `earliestBit` may still come before `out` (the slack is an upper bound): the anchor tells
-  const searchEnd = Math.min(inBit, SEARCH_SPAN_BYTES * 8, input.length * 8);
-  for (let bit = 0; bit < searchEnd; bit++) {
+  const searchEnd = Math.min(inBit, searchFrom + SEARCH_SPAN_BYTES * 8, input.length * 8);
+  for (let bit = searchFrom; bit < searchEnd; bit++) {
     // the next candidate (blockFinder.ts)
     bit = findBlockStart(input, bit, searchEnd);
     if (bit < 0) break;
@@ -162,7 +194,7 @@ async function anchored(blob: Blob, plan: SeekPlan, offset: number, want: number
     const k = anchorOf(dec, w, earliestBit, inBit);
     if (typeof k === 'string') return k;
     if (dec.setWindow(k, w.window) < 0) return 'no-anchor';
-    return finish(blob, plan, offset, want, dec, k, w, from, signal, opts.native, turn);
+    return finish(blob, plan, offset, want, dec, k, w, from, signal, native, turn);
   }
   return 'no-start';
 }
