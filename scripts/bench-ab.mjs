@@ -89,7 +89,12 @@ try {
         const t = await previewLatency(page, last.layer, last.path);
         // every read the click caused: when it was posted to a worker after the click, and how long it took
         const reads = await page.evaluate(() => window.__reads.filter((r) => r.at >= window.__clickAt).map((r) => ({ ...r, after: r.at - window.__clickAt })));
-        const what = reads.map((r) => `posted +${r.after.toFixed(0)} ms, took ${r.ms.toFixed(0)} ms${r.ok ? '' : ' (failed)'}`).join('; ');
+        const what = reads
+          .map(
+            (r) =>
+              `posted +${r.after.toFixed(0)} ms, took ${r.ms.toFixed(0)} ms${r.ok ? '' : ' (failed)'}${r.window ? ', window sent' : ''}${r.checkpoint ? ', checkpoint back' : ''}`,
+          )
+          .join('; ');
         console.log(
           `early read (${last.path}, layer ${last.layer}, right after ready) ${k}: ${t.ms.toFixed(0)} ms click → preview; reads: ${what}; load ${load()}`,
         );

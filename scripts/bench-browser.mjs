@@ -101,13 +101,22 @@ export function recordReads() {
         const m = e.data;
         if (m && started.has(m.id) && (m.type === 'bytes' || m.type === 'error')) {
           const s = started.get(m.id);
-          window.__reads.push({ ms: performance.now() - s.t, at: s.t, offset: s.offset, ok: m.type === 'bytes', code: m.code ?? null });
+          // window: the read carried the scan's window (anchored first read); checkpoint: it sent one back
+          window.__reads.push({
+            ms: performance.now() - s.t,
+            at: s.t,
+            offset: s.offset,
+            ok: m.type === 'bytes',
+            code: m.code ?? null,
+            window: s.window,
+            checkpoint: !!m.checkpoint,
+          });
           started.delete(m.id);
         }
       });
       const post = this.postMessage.bind(this);
       this.postMessage = (m, t) => {
-        if (m && m.type === 'read') started.set(m.id, { t: performance.now(), offset: m.dataOffset });
+        if (m && m.type === 'read') started.set(m.id, { t: performance.now(), offset: m.dataOffset, window: !!m.seek?.anchor });
         return post(m, t);
       };
     }
