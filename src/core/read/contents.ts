@@ -76,16 +76,35 @@ export async function readEntryBytes(
       : fromStart(layerBlob, compression, dataOffset, want, signal);
   if (seek && (!usable || dataOffset - usable.out > CHECKPOINT_NEAR)) {
     // with the scan's true window: anchored, then at native speed from a checkpoint; else the unanchored guess
+    let anchoredDone = () => {};
+    const headStart = seek.anchor
+      ? new Promise<void>((resolve) => {
+          anchoredDone = resolve;
+          setTimeout(resolve, ANCHOR_HEAD_START_MS);
+        })
+      : null;
     const guess = async (signal: AbortSignal) => {
-      const a = seek.anchor ? await readAnchored(layerBlob, seek, dataOffset, want, { signal }) : null;
+      const a = seek.anchor ? await readAnchored(layerBlob, seek, dataOffset, want, { signal }).finally(anchoredDone) : null;
       if (!a) return readSpeculatively(layerBlob, seek, dataOffset, want, { signal });
       opts.onCheckpoint?.(a.checkpoint);
       return a;
     };
-    return raced(guess, today, opts.signal);
+    return raced(guess, today, opts.signal, headStart);
   }
   return today(opts.signal);
 }
+
+/**
+ * How long today's read waits for the anchored read (anchoredRead.ts) before it starts, unless
+ * that read is refused sooner: both run on the worker's thread, and today's platform decoder
+ * going full tilt beside it made the anchored read of the benchmark's last file ~3× slower
+ * in Chromium (bench-ab --early: 1194 ms against 430 ms for the unanchored read, which the
+ * same race slows less), while in Node, where the decoder runs on its own thread, the
+ * anchored read was ~3× faster. An anchored read that succeeds ends the race; one that is
+ * refused (a few in a hundred, typically within ~100 ms) starts today's read at once, so that
+ * read is late by at most this much.
+ */
+export const ANCHOR_HEAD_START_MS = 300;
 
 /**
  * A checkpoint at most this far before a read makes the speculative start pointless: the
@@ -104,6 +123,8 @@ function raced(
   speculative: (signal: AbortSignal) => Promise<{ bytes: Uint8Array } | null>,
   today: (signal: AbortSignal) => Promise<Uint8Array>,
   signal: AbortSignal | undefined,
+  /** Today's read starts when this settles (ANCHOR_HEAD_START_MS); null: at once. */
+  headStart: Promise<void> | null = null,
 ): Promise<Uint8Array> {
   throwIfAborted(signal);
   const guess = new AbortController();
@@ -113,20 +134,28 @@ function raced(
     sure.abort();
   };
   signal?.addEventListener('abort', stop, { once: true });
+  let guessed = false;
   return new Promise<Uint8Array>((resolve, reject) => {
-    today(sure.signal).then(
-      (b) => {
-        guess.abort();
-        resolve(b);
-      },
-      (e) => {
-        guess.abort();
-        reject(e);
-      },
-    );
+    const start = () => {
+      // the guess already answered: today's read is not needed (a cancel still goes through it, to reject)
+      if (guessed) return;
+      today(sure.signal).then(
+        (b) => {
+          guess.abort();
+          resolve(b);
+        },
+        (e) => {
+          guess.abort();
+          reject(e);
+        },
+      );
+    };
+    if (headStart) void headStart.then(start);
+    else start();
     speculative(guess.signal).then(
       (r) => {
         if (!r || sure.signal.aborted) return;
+        guessed = true;
         sure.abort();
         resolve(r.bytes);
       },
