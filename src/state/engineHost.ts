@@ -39,7 +39,7 @@ export interface EngineHost {
     /** A genuine checkpoint the read found on its way (core/read/anchoredRead.ts): the caller keeps it for later reads. */
     onCheckpoint?: (cp: Checkpoint) => void,
   ): Promise<Uint8Array>;
-  /** Start what the load will need soon (the scan workers, the union worker), so their start-up is not added to the load. */
+  /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
 }
 
@@ -100,13 +100,7 @@ export function pageHost(): EngineHost {
         onCheckpoint,
       ),
     prestart: () => {
-      if (!hasWorkers) return;
-      // The scan workers first: the largest layer's scan starts as soon as the manifest is
-      // read (core/session.ts HeadStart), ~0.2–0.4 s after the drop, and a worker spawned
-      // then took another ~0.3 s to load its module before it decoded a byte (issue 13,
-      // the 366 MB gzip image's profile). The union worker is needed only when a layer ends.
-      getPool().prestart();
-      getUnionPool().prestart();
+      if (hasWorkers) getUnionPool().prestart();
     },
   };
 }

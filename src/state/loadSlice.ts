@@ -494,8 +494,8 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         if (timer === null) timer = setTimeout(flush, FLUSH_INTERVAL_MS);
       };
 
-      // The workers (scan, union) start now, while the archive's structure is read, so their
-      // start-up is not added to the load (engineHost.ts pageHost).
+      // The union worker is first needed when a layer finishes: start it now, while the
+      // archive's structure is read, so its start-up is not added to the load.
       host.prestart?.();
       // The image a link names (urlHash.ts keeps the URL's view in `urlLink`; by identity, else index)
       // is opened when the archive has it, by a load that restores the URL's view. The link is
