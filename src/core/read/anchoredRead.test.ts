@@ -86,6 +86,47 @@ describe('anchored first reads of a gzip layer', () => {
     expect(fails).toEqual(['header', 'no-anchor']);
   });
 
+  it("today's read waits for the anchored read, and starts as soon as the anchored read is refused", async () => {
+    /** Counts streams of the whole layer: today's read from the start; the anchored read only slices. */
+    class Counting extends Blob {
+      streams = 0;
+      private readonly plain: Blob;
+      constructor(bytes: Uint8Array<ArrayBuffer>) {
+        super([bytes]);
+        this.plain = new Blob([bytes]);
+      }
+      override stream() {
+        this.streams++;
+        return super.stream();
+      }
+      // slices (the anchored read's, a checkpoint read's) are plain Blobs
+      override slice(start?: number, end?: number) {
+        return this.plain.slice(start, end);
+      }
+    }
+    const gz = layers[1]![1];
+    const idx = await scanLayer(blobOf(gz));
+    const e = deepFiles(idx, 11 * 1024 * 1024)[5]!;
+    const off = idx.dataOffsets[e]!;
+    const want = Math.min(idx.sizes[e]!, 4096);
+    const plan = planOf(idx, e, want);
+    // a head start longer than any test: the anchored read answers, today's read never starts
+    const won = new Counting(gz as Uint8Array<ArrayBuffer>);
+    const found: Checkpoint[] = [];
+    const a = await readEntryBytes(won, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: plan, headStartMs: 60_000, onCheckpoint: (cp) => found.push(cp) });
+    expect(Buffer.from(a).equals(tar.subarray(off, off + want))).toBe(true);
+    expect(found).toHaveLength(1);
+    expect(won.streams).toBe(0);
+    // a window that fits nowhere: refused, and today's read starts then, not after the head start
+    const lost = new Counting(gz as Uint8Array<ArrayBuffer>);
+    const wrong = { ...plan, anchor: { ...plan.anchor!, window: tar.slice(2 * 1024 * 1024, 2 * 1024 * 1024 + WSIZE) } };
+    const t = performance.now();
+    const b = await readEntryBytes(lost, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: wrong, headStartMs: 60_000 });
+    expect(Buffer.from(b).equals(tar.subarray(off, off + want))).toBe(true);
+    expect(performance.now() - t).toBeLessThan(30_000);
+    expect(lost.streams).toBe(1);
+  });
+
   it('a window that fits in many places (zeros, one block of text repeated) is refused, and the read still gives the right bytes', async () => {
     const rnd = xorshift32(5);
     const text = new TextEncoder().encode('lorem ipsum dolor sit amet, consectetur adipiscing elit\n'.repeat(80));

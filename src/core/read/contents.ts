@@ -55,6 +55,8 @@ export async function readEntryBytes(
     seek?: SeekPlan | null;
     /** A genuine checkpoint the read found on its way (anchoredRead.ts), for the caller to keep: a later read near it starts there. */
     onCheckpoint?(cp: Checkpoint): void;
+    /** Override ANCHOR_HEAD_START_MS (tests). */
+    headStartMs?: number;
   } = {},
 ): Promise<Uint8Array> {
   const want = Math.max(0, Math.min(size, opts.maxBytes ?? size));
@@ -80,12 +82,21 @@ export async function readEntryBytes(
     const headStart = seek.anchor
       ? new Promise<void>((resolve) => {
           anchoredDone = resolve;
-          setTimeout(resolve, ANCHOR_HEAD_START_MS);
+          setTimeout(resolve, opts.headStartMs ?? ANCHOR_HEAD_START_MS);
         })
       : null;
     const guess = async (signal: AbortSignal) => {
-      const a = seek.anchor ? await readAnchored(layerBlob, seek, dataOffset, want, { signal }).finally(anchoredDone) : null;
-      if (!a) return readSpeculatively(layerBlob, seek, dataOffset, want, { signal });
+      // today's read starts when the anchored read is refused or fails, not when it answers (then it is not needed)
+      const a = seek.anchor
+        ? await readAnchored(layerBlob, seek, dataOffset, want, { signal }).catch((e: unknown) => {
+            anchoredDone();
+            throw e;
+          })
+        : null;
+      if (!a) {
+        anchoredDone();
+        return readSpeculatively(layerBlob, seek, dataOffset, want, { signal });
+      }
       opts.onCheckpoint?.(a.checkpoint);
       return a;
     };
