@@ -41,6 +41,8 @@ export interface EngineHost {
   ): Promise<Uint8Array>;
   /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
   prestart?(): void;
+  /** The digest check is about to take every worker: start one for the next preview's read now (WorkerPool.prepareInteractive). */
+  prepareReads?(): void;
 }
 
 let pool: WorkerPool | null = null;
@@ -101,6 +103,9 @@ export function pageHost(): EngineHost {
       ),
     prestart: () => {
       if (hasWorkers) getUnionPool().prestart();
+    },
+    prepareReads: () => {
+      if (hasWorkers) getPool().prepareInteractive();
     },
   };
 }

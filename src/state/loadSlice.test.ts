@@ -110,6 +110,22 @@ describe('load actions (createLoadSlice with an injected host)', () => {
     expect(hashedIn.filter(Boolean)).toEqual([]);
   });
 
+  it('the host is asked to prepare a worker for reads as the digest check begins, before its first layer is hashed (issue 13: the first read after ready)', async () => {
+    const c = controlledScanner();
+    const order: string[] = [];
+    const hashLayer = c.scanner.hashLayer;
+    c.scanner.hashLayer = (...a) => {
+      order.push('hash');
+      return hashLayer(...a);
+    };
+    const store = createAppStore({ ...inProcessHost(c.scanner), prepareReads: () => order.push('prepare') });
+    await store.getState().openFile(file(EXAMPLE));
+    await until(store, (x) => x.slots.a.kind === 'ready' && x.slots.a.digests === 'checked');
+    expect(order[0]).toBe('prepare');
+    expect(order.filter((x) => x === 'prepare')).toHaveLength(1);
+    expect(order.filter((x) => x === 'hash').length).toBeGreaterThan(0);
+  });
+
   it('loading → ready: structure first, partial unions from the engine as data (one build per layer set), then digests checked', async () => {
     const c = controlledScanner();
     const store = makeStore(c.scanner);

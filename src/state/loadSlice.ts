@@ -389,6 +389,8 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         // ran inside the task that shows the image, the longest of the load (issue 13).
         await nextTask();
         if (ctl.signal.aborted) return;
+        // The check is about to take every worker; the first preview after ready gets one already started.
+        host.prepareReads?.();
         verified = await verifyImage(sharedDigests(slot, ready.loaded), {
           scanner: host.verifier,
           signal: ctl.signal,

@@ -62,6 +62,32 @@ describe('WorkerPool scheduling', () => {
     pool.terminate();
   });
 
+  it('a worker prepared for reads is kept from background work and takes the next read without a new start', async () => {
+    const pool = new WorkerPool(2);
+    pool.prepareInteractive();
+    pool.prepareInteractive(); // once is enough
+    expect(FakeWorker.all.length).toBe(1);
+    const spare = FakeWorker.all[0]!;
+    // the digest check's layers fill the pool's own workers and queue; none goes to the spare
+    const hashes = [pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {}), pool.hashLayer(blob, 'gzip', {})];
+    expect(FakeWorker.all.length).toBe(3);
+    expect(spare.sent).toEqual([]);
+    const read = pool.read(blob, 'gzip', 0, 2, 2);
+    // the read went to the spare: no worker had to start for it
+    expect(FakeWorker.all.length).toBe(3);
+    expect(spare.current.type).toBe('read');
+    spare.reply({ type: 'bytes', id: spare.current.id, data: new Uint8Array([7, 7]) });
+    expect(Array.from(await read)).toEqual([7, 7]);
+    // answer whatever hash each worker has, until all three are done (a reply to a finished job is ignored)
+    for (let i = 0; i < 3; i++)
+      for (const w of FakeWorker.all) if (w.current.type === 'hash') w.reply({ type: 'hashed', id: w.current.id, digest: 'a', diffId: 'a', listing: null });
+    await Promise.all(hashes);
+    // with all three started, preparing again starts nothing more (INTERACTIVE_EXTRA_WORKERS)
+    pool.prepareInteractive();
+    expect(FakeWorker.all.length).toBe(2 + INTERACTIVE_EXTRA_WORKERS);
+    pool.terminate();
+  });
+
   it('background work never spawns beyond the pool size; a queued read goes ahead of queued background work', async () => {
     const pool = new WorkerPool(1);
     const jobs = [pool.hashLayer(blob, 'none', {}), pool.hashLayer(blob, 'none', {}), pool.hashLayer(blob, 'none', {})];

@@ -88,6 +88,8 @@ export class WorkerPool implements LayerScanner {
   private reading = 0;
   /** The preview's own reads running ('first'): other reads wait for them (heldByFirst). */
   private firstRunning = 0;
+  /** A worker started ahead for the next interactive request (prepareInteractive); no background job takes it. */
+  private spare: Worker | null = null;
 
   constructor(size = Math.min(MAX_WORKERS, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.concurrency = size;
@@ -108,6 +110,7 @@ export class WorkerPool implements LayerScanner {
         }
       }
       this.all = this.all.filter((x) => x !== w);
+      if (this.spare === w) this.spare = null;
       w.terminate();
       this.pump();
       for (const job of failed) this.ended(job);
@@ -146,7 +149,12 @@ export class WorkerPool implements LayerScanner {
         continue;
       }
       let w = this.idle.pop();
-      if (!w && this.all.length < this.concurrency) w = this.spawn();
+      if (!w && this.spare && isInteractive(next)) {
+        w = this.spare;
+        this.spare = null;
+      }
+      // the spare is not one of the pool's `concurrency` workers
+      if (!w && this.all.length - (this.spare ? 1 : 0) < this.concurrency) w = this.spawn();
       if (!w && isInteractive(next) && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS) w = this.spawn();
       if (!w && next.first && this.all.length < this.concurrency + INTERACTIVE_EXTRA_WORKERS + FIRST_READ_EXTRA_WORKERS) w = this.spawn();
       if (!w) return;
@@ -421,9 +429,22 @@ export class WorkerPool implements LayerScanner {
     while (this.all.length < this.concurrency) this.idle.push(this.spawn());
   }
 
+  /**
+   * Start the worker an interactive request would otherwise start (INTERACTIVE_EXTRA_WORKERS)
+   * now, and keep it for one: called as the digest check begins, which takes every worker
+   * for seconds per layer, so the first preview after `ready` found none free and waited
+   * for a new module worker to start (~0.1–0.3 s, see prestart) before its read began
+   * (issue 13: the first read right after ready).
+   */
+  prepareInteractive(): void {
+    if (this.spare || this.all.length >= this.concurrency + INTERACTIVE_EXTRA_WORKERS) return;
+    this.spare = this.spawn();
+  }
+
   terminate() {
     for (const w of this.all) w.terminate();
     this.all = [];
     this.idle = [];
+    this.spare = null;
   }
 }
