@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type AnchoredFailure, readAnchored, withAnchor } from './anchoredRead';
-import { readEntryBytes } from './contents';
+import { HEAD_START_MIN_DISTANCE, readEntryBytes } from './contents';
 import { type Checkpoint, Inflater, WSIZE } from './inflate/inflater';
 import { xorshift32 } from './inflate/sample.testkit';
 import { scanLayer } from './layerScan';
@@ -110,18 +110,31 @@ describe('anchored first reads of a gzip layer', () => {
     const off = idx.dataOffsets[e]!;
     const want = Math.min(idx.sizes[e]!, 4096);
     const plan = planOf(idx, e, want);
-    // a head start longer than any test: the anchored read answers, today's read never starts
+    // a head start longer than any test, for any distance: the anchored read answers, today's read never starts
     const won = new Counting(gz as Uint8Array<ArrayBuffer>);
     const found: Checkpoint[] = [];
-    const a = await readEntryBytes(won, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: plan, headStartMs: 60_000, onCheckpoint: (cp) => found.push(cp) });
+    const a = await readEntryBytes(won, 'gzip', off, idx.sizes[e]!, {
+      maxBytes: want,
+      seek: plan,
+      headStartMs: 60_000,
+      headStartMinDistance: 0,
+      onCheckpoint: (cp) => found.push(cp),
+    });
     expect(Buffer.from(a).equals(tar.subarray(off, off + want))).toBe(true);
     expect(found).toHaveLength(1);
     expect(won.streams).toBe(0);
+    // the same file with the page's distance rule: it is nearer than HEAD_START_MIN_DISTANCE, so today's read
+    // is not held back (it would get there within the head start itself) and the two race from the start
+    expect(off).toBeLessThan(HEAD_START_MIN_DISTANCE);
+    const near = new Counting(gz as Uint8Array<ArrayBuffer>);
+    const c = await readEntryBytes(near, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: plan, headStartMs: 60_000 });
+    expect(Buffer.from(c).equals(tar.subarray(off, off + want))).toBe(true);
+    expect(near.streams).toBe(1);
     // a window that fits nowhere: refused, and today's read starts then, not after the head start
     const lost = new Counting(gz as Uint8Array<ArrayBuffer>);
     const wrong = { ...plan, anchor: { ...plan.anchor!, window: tar.slice(2 * 1024 * 1024, 2 * 1024 * 1024 + WSIZE) } };
     const t = performance.now();
-    const b = await readEntryBytes(lost, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: wrong, headStartMs: 60_000 });
+    const b = await readEntryBytes(lost, 'gzip', off, idx.sizes[e]!, { maxBytes: want, seek: wrong, headStartMs: 60_000, headStartMinDistance: 0 });
     expect(Buffer.from(b).equals(tar.subarray(off, off + want))).toBe(true);
     expect(performance.now() - t).toBeLessThan(30_000);
     expect(lost.streams).toBe(1);

@@ -57,6 +57,8 @@ export async function readEntryBytes(
     onCheckpoint?(cp: Checkpoint): void;
     /** Override ANCHOR_HEAD_START_MS (tests). */
     headStartMs?: number;
+    /** Override HEAD_START_MIN_DISTANCE (tests: their layers are small). */
+    headStartMinDistance?: number;
   } = {},
 ): Promise<Uint8Array> {
   const want = Math.max(0, Math.min(size, opts.maxBytes ?? size));
@@ -79,12 +81,15 @@ export async function readEntryBytes(
   if (seek && (!usable || dataOffset - usable.out > CHECKPOINT_NEAR)) {
     // with the scan's true window: anchored, then at native speed from a checkpoint; else the unanchored guess
     let anchoredDone = () => {};
-    const headStart = seek.anchor
-      ? new Promise<void>((resolve) => {
-          anchoredDone = resolve;
-          setTimeout(resolve, opts.headStartMs ?? ANCHOR_HEAD_START_MS);
-        })
-      : null;
+    // today's read is held only when it has far to go (HEAD_START_MIN_DISTANCE)
+    const todayDistance = dataOffset - (usable?.out ?? 0);
+    const headStart =
+      seek.anchor && todayDistance >= (opts.headStartMinDistance ?? HEAD_START_MIN_DISTANCE)
+        ? new Promise<void>((resolve) => {
+            anchoredDone = resolve;
+            setTimeout(resolve, opts.headStartMs ?? ANCHOR_HEAD_START_MS);
+          })
+        : null;
     const guess = async (signal: AbortSignal) => {
       // today's read starts when the anchored read is refused or fails, not when it answers (then it is not needed)
       const a = seek.anchor
@@ -116,6 +121,16 @@ export async function readEntryBytes(
  * read is late by at most this much.
  */
 export const ANCHOR_HEAD_START_MS = 300;
+
+/**
+ * Today's read waits for the anchored read only when it has at least this much to decode
+ * (from its checkpoint, or the layer's start): the platform decoder inflates ~200 MB/s here
+ * (SPECULATE_MIN_OFFSET's measure), so it reads a nearer file within about the head start
+ * itself, and holding it back could only make that read later than before the anchored read
+ * existed (issue 13: until checkpoints exist, a read must not be slower than before). Such
+ * reads race the anchored read from the start, as the unanchored guess always did.
+ */
+export const HEAD_START_MIN_DISTANCE = 64 * 1024 * 1024;
 
 /**
  * A checkpoint at most this far before a read makes the speculative start pointless: the
