@@ -1,10 +1,10 @@
-import { constants, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { blockStarts, CODE_LENGTHS_ERROR, findBlockStart, isBlockStart, readCodeLengths } from './blockFinder';
 import { oracleBlockStarts, oracleIsBlockStart } from './blockFinder.testkit';
-import { type Checkpoint, Inflater, WSIZE } from './inflater';
+import { type Checkpoint, Inflater } from './inflater';
 import { MarkerDecoder } from './speculative';
-import { sample, xorshift32 } from './sample.testkit';
+import { pigzLike, sample, xorshift32 } from './sample.testkit';
 
 /** Every block boundary of a raw deflate stream, from the project's inflater (a checkpoint at each block). */
 function boundaries(raw: Uint8Array): Checkpoint[] {
@@ -17,24 +17,6 @@ function boundaries(raw: Uint8Array): Checkpoint[] {
 /** The three header bits at `bit` (BFINAL, then BTYPE). */
 function header3(raw: Uint8Array, bit: number): number {
   return ((raw[bit >>> 3]! | ((raw[(bit >>> 3) + 1] ?? 0) << 8)) >>> (bit & 7)) & 7;
-}
-
-/** pigz's way: 128 KiB chunks, each ended by a sync flush (with the previous 32 KiB as dictionary) or a full flush (-i); a final empty fixed block last. */
-function pigzLike(data: Uint8Array, independent: boolean, level = 6): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const CHUNK = 128 * 1024;
-  for (let o = 0; o < data.length; o += CHUNK) {
-    const dict = !independent && o > 0 ? data.subarray(Math.max(0, o - WSIZE), o) : undefined;
-    parts.push(
-      deflateRawSync(data.subarray(o, o + CHUNK), {
-        level,
-        finishFlush: independent ? constants.Z_FULL_FLUSH : constants.Z_SYNC_FLUSH,
-        ...(dict ? { dictionary: dict } : {}),
-      }),
-    );
-  }
-  parts.push(new Uint8Array([0x03, 0x00]));
-  return Buffer.concat(parts);
 }
 
 /** `raw` preceded by `k` random bits (0–7): every bit offset moves by k. */

@@ -1,4 +1,6 @@
 /** Test data for the inflater's tests. */
+import { constants, deflateRawSync } from 'node:zlib';
+import { WSIZE } from './inflater';
 
 /** xorshift32: a fixed sequence of 32-bit values for a seed (0 counts as 1), so a failing case reproduces. */
 export function xorshift32(seed: number): () => number {
@@ -39,4 +41,25 @@ export function sample(n: number, seed = 1): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * pigz's way: 128 KiB chunks, each ended by a sync flush with the previous 32 KiB as dictionary (its
+ * default) or a full flush (`independent`, pigz -i); a final fixed block holding only end-of-block.
+ */
+export function pigzLike(data: Uint8Array, independent: boolean, level = 6): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const CHUNK = 128 * 1024;
+  for (let o = 0; o < data.length; o += CHUNK) {
+    const dict = !independent && o > 0 ? data.subarray(Math.max(0, o - WSIZE), o) : undefined;
+    parts.push(
+      deflateRawSync(data.subarray(o, o + CHUNK), {
+        level,
+        finishFlush: independent ? constants.Z_FULL_FLUSH : constants.Z_SYNC_FLUSH,
+        ...(dict ? { dictionary: dict } : {}),
+      }),
+    );
+  }
+  parts.push(new Uint8Array([0x03, 0x00])); // a final fixed block holding only end-of-block
+  return Buffer.concat(parts);
 }

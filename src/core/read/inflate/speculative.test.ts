@@ -1,7 +1,7 @@
-import { constants, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, Inflater, WSIZE } from './inflater';
-import { xorshift32, sample } from './sample.testkit';
+import { pigzLike, xorshift32, sample } from './sample.testkit';
 import { blockStarts } from './blockFinder';
 import { MARKER, MarkerDecoder } from './speculative';
 
@@ -11,24 +11,6 @@ function boundaries(raw: Uint8Array): Checkpoint[] {
   const inf = new Inflater({ format: 'raw', onData: () => {}, checkpoints: { spacing: 1, onCheckpoint: (c) => cps.push(c) } });
   inf.push(raw, true);
   return cps;
-}
-
-/** pigz's way (default): 128 KiB chunks, each compressed with the previous 32 KiB as dictionary, ended by a sync flush; a final empty block last. */
-function pigzLike(data: Uint8Array, independent: boolean, level = 6): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const CHUNK = 128 * 1024;
-  for (let o = 0; o < data.length; o += CHUNK) {
-    const dict = !independent && o > 0 ? data.subarray(Math.max(0, o - WSIZE), o) : undefined;
-    parts.push(
-      deflateRawSync(data.subarray(o, o + CHUNK), {
-        level,
-        finishFlush: independent ? constants.Z_FULL_FLUSH : constants.Z_SYNC_FLUSH,
-        ...(dict ? { dictionary: dict } : {}),
-      }),
-    );
-  }
-  parts.push(new Uint8Array([0x03, 0x00])); // a final fixed block holding only end-of-block
-  return Buffer.concat(parts);
 }
 
 /** Decodes from `cp` with nothing known before it and checks every cell against the truth. */
