@@ -278,24 +278,36 @@ test('a layer that cannot be read is marked failed; the others stay explorable',
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Uncompressed size of the slow layer: random bytes, so its gzip is as big and takes a while to inflate and hash. */
-const SLOW_LAYER_BYTES = 32 * 1024 * 1024;
+/**
+ * Uncompressed size of the slow layer. Its bytes are random letters from a 16-letter alphabet: gzip codes
+ * them as Huffman literals (about half the size), which inflate one symbol at a time, so the layer stays
+ * "decompressing" for well over the page's FLUSH_INTERVAL_MS (250 ms: a state shorter than that is never
+ * published, by design) even on an idle machine. 32 MiB of incompressible bytes, stored blocks that
+ * inflate at memory speed, did not: the whole load took ~0.3 s on an idle 2-core machine.
+ */
+const SLOW_LAYER_BYTES = 128 * 1024 * 1024;
+
+function slowLayerBytes(): Buffer {
+  const b = randomBytes(SLOW_LAYER_BYTES);
+  for (let i = 0; i < b.length; i++) b[i] = 0x41 + (b[i]! & 0x0f);
+  return b;
+}
 
 /**
- * A docker-archive of three gzip layers (small, ~32 MB of random bytes, small),
+ * A docker-archive of three gzip layers (small, 128 MiB of random letters, small),
  * built here with GNU tar and node:zlib and cached in the temp dir.
  */
 function slowArchive(): string {
   const dir = join(tmpdir(), `layerscope-e2e-stack-slow-${SLOW_LAYER_BYTES}`);
   const out = join(dir, 'three-layers-one-slow.tar');
-  if (existsSync(out) && statSync(out).size > SLOW_LAYER_BYTES) return out;
+  if (existsSync(out) && statSync(out).size > SLOW_LAYER_BYTES / 4) return out;
   const img = join(dir, 'img');
   mkdirSync(img, { recursive: true });
   const layerFiles: string[] = [];
   const diffIds: string[] = [];
   const contents: Array<[string, Buffer]> = [
     ['etc/motd', Buffer.from('welcome\n')],
-    ['data/random.bin', randomBytes(SLOW_LAYER_BYTES)],
+    ['data/random.bin', slowLayerBytes()],
     ['etc/motd', Buffer.from('welcome, again\n')],
   ];
   contents.forEach(([path, data], i) => {
@@ -328,24 +340,48 @@ function slowArchive(): string {
   return out;
 }
 
+/** Every state the slow band (layer 1) is drawn in, as it is drawn: a MutationObserver sees each commit, where polling could miss a short one. */
+function recordSlowBand() {
+  type Seen = { load: string | null; progress: boolean; text: string; size: string };
+  const seen: Seen[] = [];
+  (window as unknown as { __slowBand: Seen[] }).__slowBand = seen;
+  new MutationObserver(() => {
+    const b = document.querySelector('[data-testid="layer"][data-index="1"]');
+    if (!b) return;
+    const now: Seen = {
+      load: b.getAttribute('data-load'),
+      progress: b.querySelector('.sd-progress') !== null,
+      text: b.querySelector('[data-testid="layer-state"]')?.textContent ?? '',
+      size: b.querySelector('.sd-size')?.textContent ?? '',
+    };
+    const last = seen[seen.length - 1];
+    if (!last || last.load !== now.load || last.text !== now.text || last.size !== now.size) seen.push(now);
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+
 test('while loading, each band shows its state: the structure first, then decompressing with progress, then indexed', async ({ page }) => {
   test.setTimeout(120_000);
   const file = slowArchive();
+  await page.addInitScript(recordSlowBand);
   await page.goto('./');
   await page.getByTestId('file-input').setInputFiles(file);
   // The bands appear as soon as the structure is known, before the big layer is read.
   await expect(bands(page)).toHaveCount(3);
-  await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'loading');
-  const slow = page.locator('[data-testid="layer"][data-index="1"]');
-  await expect(slow).toHaveAttribute('data-load', 'decompressing');
-  await expect(slow.locator('.sd-progress')).toHaveCount(1);
-  await expect(slow.locator('[data-testid="layer-state"]')).toContainText(/reading \d+%/);
-  // Until it is read, its size is the stored (compressed) one, and says so.
-  await expect(slow.locator('.sd-size')).toContainText('stored');
   await expect(page.locator('[data-state]').first()).toHaveAttribute('data-state', 'ready', { timeout: 100_000 });
+  const slow = page.locator('[data-testid="layer"][data-index="1"]');
+  const seen = await page.evaluate(
+    () => (window as unknown as { __slowBand: Array<{ load: string | null; progress: boolean; text: string; size: string }> }).__slowBand,
+  );
+  const loads = seen.map((x) => x.load).filter((l, i, a) => l !== a[i - 1]);
+  // Structure first (not read yet), then decompressing, then indexed: in that order, nothing else between.
+  expect(loads.slice(-2)).toEqual(['decompressing', 'indexed']);
+  expect(loads.slice(0, -2)).toEqual(['waiting']);
+  const reading = seen.filter((x) => x.load === 'decompressing');
+  // While it is read: a progress bar, "reading N%", and its size is the stored (compressed) one, and says so.
+  expect(reading.every((x) => x.progress && /reading \d+%/.test(x.text) && x.size.includes('stored'))).toBe(true);
   for (const i of [0, 1, 2]) await expect(page.locator(`[data-testid="layer"][data-index="${i}"]`)).toHaveAttribute('data-load', 'indexed');
   await expect(slow.locator('.sd-progress')).toHaveCount(0);
-  await expect(slow.locator('.sd-size')).toHaveText('33.6 MB'); // 32 MiB of file data, in SI units
+  await expect(slow.locator('.sd-size')).toHaveText('134 MB'); // 128 MiB of file data, in SI units (three significant digits)
   // Layer 2 rewrites /etc/motd: layer 0's 8 bytes are hidden.
   await expect(page.locator('[data-testid="layer"][data-index="0"] .sd-hidden-text')).toHaveText('8 B hidden');
 });
