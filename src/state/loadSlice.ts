@@ -193,6 +193,14 @@ export interface LoadSlice {
   readEntry(layer: number, entry: number, maxBytes?: number, opts?: ReadOptions): Promise<Uint8Array>;
   /** Where a read of [offset, offset + want) of layer `layer` of the image shown starts (resume points, TOC frames). */
   readStartOf(layer: number, offset: number, want: number, slot?: SlotName): { checkpoint: Checkpoint | null; frames: FramePoint[] | null };
+  /**
+   * Start the preview's first read of the file just selected (the tree's click or key), so the
+   * worker decodes while the selection renders; the Preview's readEntry of the same bytes
+   * (`first`, from 0, `maxBytes` the same) takes it over instead of reading again. null (or
+   * another file) cancels the one started before unless a Preview has taken it (that Preview's
+   * signal cancels it then). Slot a only: the tree is slot a's.
+   */
+  startPreviewRead(target: { layer: number; entry: number; maxBytes: number } | null): void;
 }
 
 type SlotView = TreeView;
@@ -253,6 +261,12 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
      * as the digest check's checkpoints cover them, so the two together stay ≤ 2% of the layer.
      */
     const scanWindows = new WeakMap<LayerRef, readonly SeekWindow[]>();
+    /**
+     * The preview's read started at the selection (startPreviewRead), until a Preview takes it
+     * (users > 0) or another selection replaces it. `idx` is the layer index it reads: a new
+     * image (or overlay) has other indexes, so its Preview never takes a read of the old one.
+     */
+    let early: { layer: number; entry: number; want: number; idx: LayerIndex; ctl: AbortController; bytes: Promise<Uint8Array>; users: number } | null = null;
     /**
      * Checkpoints reads found on their way (the anchored first read, core/read/anchoredRead.ts),
      * sorted by `out`; apart from `resumePoints`, which the digest check appends to in order.
@@ -689,6 +703,21 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         return ref && idx ? readStart(ref, idx, offset, want) : { checkpoint: null, frames: null };
       },
 
+      startPreviewRead: (target) => {
+        const idx = target ? layerSource(get(), target.layer, 'a').idx : null;
+        const want = target && idx && target.entry >= 0 && target.entry < idx.count ? Math.min(idx.sizes[target.entry]!, Math.floor(target.maxBytes)) : 0;
+        if (early && target && early.idx === idx && early.layer === target.layer && early.entry === target.entry && early.want === want) return;
+        // a read no Preview took is nobody's: the selection moved on before it rendered
+        if (early && early.users === 0) early.ctl.abort();
+        early = null;
+        if (!target || !idx || want <= 0) return;
+        const ctl = new AbortController();
+        const bytes = get().readEntry(target.layer, target.entry, want, { signal: ctl.signal, first: true });
+        // its errors are the taker's (the Preview shows them); untaken, they were never asked for
+        bytes.catch(() => {});
+        early = { layer: target.layer, entry: target.entry, want, idx, ctl, bytes, users: 0 };
+      },
+
       readEntry: async (layer, entry, maxBytes, opts = {}) => {
         const s = get();
         const slot = opts.slot ?? 'a';
@@ -702,6 +731,30 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const from = Math.max(0, Math.min(size, Math.floor(opts.from ?? 0)));
         const want = Math.max(0, Math.min(size - from, Math.floor(maxBytes ?? size)));
         if (want === 0) return new Uint8Array(0);
+        const taken = early;
+        if (
+          opts.first &&
+          from === 0 &&
+          taken &&
+          taken.idx === idx &&
+          taken.layer === layer &&
+          taken.entry === entry &&
+          taken.want === want &&
+          !opts.signal?.aborted
+        ) {
+          // the read the selection started: this caller's signal now owns it (cancelled when its last taker lets go)
+          taken.users++;
+          opts.signal?.addEventListener(
+            'abort',
+            () => {
+              if (--taken.users > 0) return;
+              taken.ctl.abort();
+              if (early === taken) early = null;
+            },
+            { once: true },
+          );
+          return taken.bytes;
+        }
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
         const { checkpoint, frames, inputEnd } = readStart(ref, idx, at, want);

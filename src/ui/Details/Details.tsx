@@ -13,7 +13,7 @@ import { useDeferredMerged, type Layers } from '../../state/hooks';
 import { changeName, hiddenBelow, modeOctal, modeString, shippedBelow, subtreeSize } from '../../state/treeModel';
 import { VersionDiff, contentVersions } from '../Compare/VersionDiff';
 import { explorerDigest, explorerRead, explorerTextDiff } from '../Compare/explorerHost';
-import { lookup, NodeStatus, pathHistory, pathOf, stateAt, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
+import { lookup, NodeStatus, pathHistory, pathOf, type HistoryItem, type MergedView, type UnionModel } from '../../core/model/union';
 import { throughOf } from '../FileTree/rowModel';
 import { resolveHardlink } from '../../core/model/listing';
 import { EntryKind, ENTRY_KIND_NAMES, type ImageInfo } from '../../core/types';
@@ -21,7 +21,8 @@ import { layerColor, layerTint } from '../colors';
 import { formatBytes, formatCount } from '../format/format';
 import { displayName } from '../format/displayName';
 import { SafeText } from '../format/SafeText';
-import { Preview, type PreviewTarget } from '../Preview/Preview';
+import { Preview } from '../Preview/Preview';
+import { nodeName, previewTargetOf, shownVersion } from '../Preview/target';
 import { xattrText } from '../Preview/sniff';
 import { PreparedDownload } from '../Download/DownloadButton';
 import { directoryTar } from '../../core/write/blobTar';
@@ -113,20 +114,13 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
   const selectLayer = useStore((s) => s.selectLayer);
   const selectPath = useStore((s) => s.selectPath);
   const path = pathOf(u, node);
-  const name = node === 0 ? '/' : u.names[u.nameId[node]!]!;
+  const name = nodeName(u, node);
   const history = useMemo(() => pathHistory(u, layers, node), [u, layers, node]);
   const st = merged.status[node];
   const change = changeName(merged, node);
 
   // The version whose attributes are shown: the visible one, or for a deleted path the last one before the deletion.
-  const shown = useMemo(() => {
-    if (st === NodeStatus.Visible) return { layer: merged.provider[node]!, entry: merged.entry[node]! };
-    if (st === NodeStatus.Deleted && merged.provider[node]! > 0) {
-      const b = stateAt(u, node, merged.provider[node]! - 1);
-      if (b.status === 'visible') return { layer: b.layer, entry: b.entry };
-    }
-    return null;
-  }, [u, node, st, merged]);
+  const shown = useMemo(() => shownVersion(u, merged, node), [u, node, merged]);
 
   const contentVersionCount = useMemo(() => contentVersions(u, layers, node).length, [u, layers, node]);
   const versions = history.filter(
@@ -452,23 +446,6 @@ function NodeDetails({ union: u, layers, layer, node, image, merged }: NodeProps
       )}
     </div>
   );
-}
-
-/** A version to preview: regular files, and hard links through to the file they share an inode with. */
-function previewTargetOf(u: UnionModel, layers: Layers, v: { layer: number; entry: number } | null, name: string): PreviewTarget | null {
-  if (!v || v.entry < 0) return null;
-  const li = layers[v.layer];
-  if (!li) return null;
-  let L = v.layer;
-  let e = v.entry;
-  if (li.kinds[e] === EntryKind.Hardlink) {
-    const t = resolveHardlink(u, layers, L, e);
-    if (!t) return null;
-    [L, e] = t;
-  }
-  const tl = layers[L];
-  if (!tl || tl.kinds[e] !== EntryKind.File) return null;
-  return { layer: L, entry: e, name, size: tl.sizes[e]! };
 }
 
 function DeletionInfo({

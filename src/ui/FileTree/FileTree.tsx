@@ -15,6 +15,7 @@ import { memo, useCallback, useEffect, useEffectEvent, useLayoutEffect, useMemo,
 import { elementScroll, useVirtualizer, type Rect, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
 import { useResetState } from '../hooks/useResetState';
 import { useStore } from '../../state/store';
+import { selectWithPreview } from '../Preview/target';
 import { hasMerged, mergedOf, useDeferredMerged, type Layers } from '../../state/hooks';
 import {
   compileSearch,
@@ -256,7 +257,11 @@ export function FileTree() {
     },
     [union, flagsOf, isNodeOpen, autoExpand, collapsed, toggleExpandedPath, setCollapsed],
   );
-  const selectNode = useCallback((node: number) => union && selectPath(pathOf(union, node)), [union, selectPath]);
+  // the preview's read starts here, not in the Preview's effect after the selection rendered (Preview/target.ts)
+  const selectNode = useCallback(
+    (node: number) => (union && layers && merged ? selectWithPreview(union, layers, merged, node) : union && selectPath(pathOf(union, node))),
+    [union, layers, merged, selectPath],
+  );
   // dive's aggregated marker: a directory whose subtree the layer changed (computed per view, once).
   const below = useMemo(() => (union && merged ? descendantsChanged(union, merged) : null), [union, merged]);
   const laterLayer = useMemo(
