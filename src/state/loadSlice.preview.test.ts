@@ -97,6 +97,20 @@ describe('startPreviewRead', () => {
     expect(reads).toHaveLength(2);
   });
 
+  it('a new load of the image, or clearing it, cancels the read no Preview took', async () => {
+    const { store, reads, motd } = await opened();
+    reads.length = 0;
+    store.getState().startPreviewRead({ layer: motd.layer, entry: motd.entry, maxBytes: 256 * 1024 });
+    expect(reads).toHaveLength(1);
+    const again = store.getState().openFile(new File([readFileSync(EXAMPLE)], 'example.tar', { lastModified: 2 }));
+    expect(reads[0]!.signal!.aborted).toBe(true);
+    await again;
+    store.getState().startPreviewRead({ layer: motd.layer, entry: motd.entry, maxBytes: 256 * 1024 });
+    expect(reads[reads.length - 1]!.signal!.aborted).toBe(false);
+    store.getState().clearSlot('a');
+    expect(reads[reads.length - 1]!.signal!.aborted).toBe(true);
+  });
+
   it('a caller whose signal is already aborted does not take the read, and no read starts for an entry that is not there', async () => {
     const { store, reads, motd } = await opened();
     reads.length = 0;

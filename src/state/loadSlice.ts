@@ -335,11 +335,18 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
 
     const setSlot = (slot: SlotName, st: LoadState, extra: Partial<AppState> = {}) => set((s) => ({ slots: { ...s.slots, [slot]: st }, ...extra }));
 
+    /** Forget the selection's early read, cancelling it unless a Preview has taken it (that Preview's signal ends it then). */
+    const dropEarly = () => {
+      if (early && early.users === 0) early.ctl.abort();
+      early = null;
+    };
     const abortSlot = (slot: SlotName) => {
       runs[slot]?.ctl.abort();
       runs[slot] = null;
       verifies[slot]?.abort();
       verifies[slot] = null;
+      // the early read is of slot a's image: another load or a clear leaves it nobody's (and it would keep the old layer's index)
+      if (slot === 'a') dropEarly();
     };
 
     /** Each slot's digest check while it runs (the other slot of the same archive waits for it: see `sharedDigests`). */
@@ -708,8 +715,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const want = target && idx && target.entry >= 0 && target.entry < idx.count ? Math.min(idx.sizes[target.entry]!, Math.floor(target.maxBytes)) : 0;
         if (early && target && early.idx === idx && early.layer === target.layer && early.entry === target.entry && early.want === want) return;
         // a read no Preview took is nobody's: the selection moved on before it rendered
-        if (early && early.users === 0) early.ctl.abort();
-        early = null;
+        dropEarly();
         if (!target || !idx || want <= 0) return;
         const ctl = new AbortController();
         const bytes = get().readEntry(target.layer, target.entry, want, { signal: ctl.signal, first: true });
