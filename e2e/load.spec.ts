@@ -2,13 +2,13 @@
  * Opening archives in real Chromium against the production build: the file
  * input, a real drag-and-drop (a DataTransfer built in the page from the
  * fixture's bytes), every fixture reaching `ready`, the example image,
- * progress and Cancel, and responsiveness while a ~100 MB gzip layer
+ * progress and Cancel, and responsiveness while a ~115 MB gzip layer (192 MiB of letters)
  * decompresses.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -178,21 +178,37 @@ test.describe('the image panel', () => {
 
 /* --------------------------------------------------- a large image, made here */
 
-/** Uncompressed size of the big layer: large enough that decompressing and hashing it takes a noticeable time. */
-const BIG_LAYER_BYTES = 100 * 1024 * 1024;
+/**
+ * Uncompressed size of the big layer: large enough that decompressing and hashing it takes
+ * well over the page's FLUSH_INTERVAL_MS (250 ms; a layer state shorter than that is never
+ * published), so the tests below see it "decompressing" and can cancel it, even on an idle machine.
+ */
+const BIG_LAYER_BYTES = 192 * 1024 * 1024;
 
 /**
- * A docker-archive with one ~100 MB gzip layer holding one file of random bytes
- * (incompressible, so the gzip is ~100 MB too). Built with GNU tar and
- * node:zlib, cached in the temp dir across runs.
+ * The big file's bytes: random letters from a 16-letter alphabet. gzip codes them as Huffman
+ * literals (about 60 % of the size), which inflate one symbol at a time. Incompressible random
+ * bytes (stored blocks, inflated at memory speed) were read within one publish on an idle
+ * 2-core machine: a fresh-clone CI run never saw "decompressing" and this file's Cancel test failed.
+ */
+function bigLayerBytes(): Buffer {
+  const b = randomBytes(BIG_LAYER_BYTES);
+  for (let i = 0; i < b.length; i++) b[i] = 0x41 + (b[i]! & 0x0f);
+  return b;
+}
+
+/**
+ * A docker-archive with one gzip layer (~115 MB) holding one file of random letters
+ * (bigLayerBytes). Built with GNU tar and node:zlib, cached in the temp dir across runs;
+ * the intermediate files are removed.
  */
 function bigArchive(): string {
-  const dir = join(tmpdir(), 'layerscope-e2e-big');
+  const dir = join(tmpdir(), 'layerscope-e2e-big-letters');
   const out = join(dir, 'big-gzip-layer.tar');
-  if (existsSync(out) && statSync(out).size > BIG_LAYER_BYTES) return out;
+  if (existsSync(out) && statSync(out).size > BIG_LAYER_BYTES / 4) return out;
   mkdirSync(join(dir, 'rootfs', 'data'), { recursive: true });
   mkdirSync(join(dir, 'img'), { recursive: true });
-  writeFileSync(join(dir, 'rootfs', 'data', 'random.bin'), randomBytes(BIG_LAYER_BYTES));
+  writeFileSync(join(dir, 'rootfs', 'data', 'random.bin'), bigLayerBytes());
   writeFileSync(join(dir, 'rootfs', 'data', 'hello.txt'), 'hello\n');
   execFileSync('tar', ['--format=pax', '--owner=0', '--group=0', '-C', join(dir, 'rootfs'), '-cf', join(dir, 'layer.tar'), 'data']);
   const layerTar = readFileSync(join(dir, 'layer.tar'));
@@ -211,6 +227,9 @@ function bigArchive(): string {
   writeFileSync(join(dir, 'img', `${configHex}.json`), config);
   writeFileSync(join(dir, 'img', 'manifest.json'), JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['big:latest'], Layers: [`${layerHex}.tar.gz`] }]));
   execFileSync('tar', ['--format=ustar', '-C', join(dir, 'img'), '-cf', out, 'manifest.json', `${configHex}.json`, `${layerHex}.tar.gz`]);
+  rmSync(join(dir, 'rootfs'), { recursive: true, force: true });
+  rmSync(join(dir, 'img'), { recursive: true, force: true });
+  rmSync(join(dir, 'layer.tar'), { force: true });
   return out;
 }
 
