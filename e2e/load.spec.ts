@@ -70,6 +70,23 @@ test.describe('opening a file', () => {
     await expect(page.getByTestId('layer')).toHaveCount(14);
   });
 
+  test('the workers start while the empty page is idle, and a load uses them instead of starting its own', async ({ page }) => {
+    const started: number[] = [];
+    page.on('worker', (w) => {
+      if (w.url().includes('scan.worker')) started.push(Date.now());
+    });
+    await page.goto('./');
+    await expect(root(page)).toHaveAttribute('data-state', 'empty');
+    // the scan pool (one per core, at most 8: worker/pool.ts) and the union worker, before any file is chosen
+    const pool = await page.evaluate(() => Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2)));
+    await expect.poll(() => started.length).toBe(pool + 1);
+    const chosen = Date.now();
+    await openWithInput(page, join(FIXTURES, 'buildx-oci-gzip.tar'));
+    await expect(root(page)).toHaveAttribute('data-state', 'ready');
+    // at most the one kept for the preview's first read as the digest check begins (prepareInteractive)
+    expect(started.filter((t) => t >= chosen).length).toBeLessThanOrEqual(1);
+  });
+
   test('a real drag-and-drop anywhere on the page opens an archive (overlay while dragging)', async ({ page }) => {
     await page.goto('./');
     await dropFile(page, join(FIXTURES, 'skopeo-busybox.tar'), 'h1');

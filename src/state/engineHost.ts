@@ -39,7 +39,7 @@ export interface EngineHost {
     /** A genuine checkpoint the read found on its way (core/read/anchoredRead.ts): the caller keeps it for later reads. */
     onCheckpoint?: (cp: Checkpoint) => void,
   ): Promise<Uint8Array>;
-  /** Start what the load will need soon (the union worker), so its start-up is not added to the load. */
+  /** Start what the load will need soon (the union worker, unless warmWorkers started it), so its start-up is not added to the load. */
   prestart?(): void;
   /** The digest check is about to take every worker: start one for the next preview's read now (WorkerPool.prepareInteractive). */
   prepareReads?(): void;
@@ -47,9 +47,9 @@ export interface EngineHost {
 
 let pool: WorkerPool | null = null;
 /**
- * The page's pool of scan workers (created on first use: a page that never opens
- * a file starts no workers). Also used directly by the audit, previews and the
- * comparison (hashRanges, auditLayer, textDiff).
+ * The page's pool of scan workers (created on first use; its workers are started
+ * while the landing page is idle, warmScanWorkers). Also used directly by the audit,
+ * previews and the comparison (hashRanges, auditLayer, textDiff).
  */
 export function getPool(): WorkerPool {
   pool ??= new WorkerPool();
@@ -68,7 +68,7 @@ function getUnionPool(): WorkerPool {
   return unionPool;
 }
 
-/** The page's host: the scan pool, with union building sent to the union worker. Nothing starts until used. */
+/** The page's host: the scan pool, with union building sent to the union worker. Their workers start at first use, or earlier by warmWorkers. */
 export function pageHost(): EngineHost {
   const hasWorkers = typeof Worker !== 'undefined';
   const scanner: LayerScanner = {
@@ -108,4 +108,21 @@ export function pageHost(): EngineHost {
       if (hasWorkers) getPool().prepareInteractive();
     },
   };
+}
+
+/**
+ * Start the workers a load needs (the scan pool and the union worker) now, before any
+ * file is chosen: the landing page calls it when idle (ui/App/App.tsx). A module worker
+ * takes 0.1–0.4 s to start on the 2-core machine (measured: 80–440 ms from `new Worker`
+ * to its first answer, 3 ms once warm), and started with the load it delayed the largest
+ * layer's first decoded byte by that much (issue 13, scripts/bench-start.mjs: scan
+ * posted → first progress 140–430 ms). Started at the drop instead, their start-up took
+ * the cores from the loading page's first render and the archive's index (69d9ef2);
+ * started before it, it costs the load nothing. The price: three idle workers on a page
+ * that never opens a file.
+ */
+export function warmWorkers(): void {
+  if (typeof Worker === 'undefined') return;
+  getPool().prestart();
+  getUnionPool().prestart();
 }

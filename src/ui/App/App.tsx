@@ -25,6 +25,14 @@ import { installServiceWorker } from '../Update/serviceWorker';
 import { UpdatePrompt } from '../Update/UpdatePrompt';
 import './App.css';
 import { selectStatus } from '../../state/selectors';
+import { warmWorkers } from '../../state/engineHost';
+
+/**
+ * At most this long after the page is shown, the workers are started even if it was
+ * never idle (Safari, without requestIdleCallback: after this long). A person takes longer
+ * to choose a file; a load started sooner starts them itself.
+ */
+const WARM_WORKERS_TIMEOUT_MS = 500;
 
 /** `?example` in the URL opens the built-in example once, at start (a module flag survives StrictMode's double effects). */
 let exampleRequested = false;
@@ -40,6 +48,15 @@ export function App() {
   useEffect(() => installCompare(), []);
   // The app shell cached for offline use, and the prompt when a new version is ready.
   useEffect(() => installServiceWorker(window), []);
+  // The workers start while this page is idle, so a load finds them running (engineHost.ts warmWorkers).
+  useEffect(() => {
+    if (typeof window.requestIdleCallback !== 'function') {
+      const t = window.setTimeout(warmWorkers, WARM_WORKERS_TIMEOUT_MS);
+      return () => window.clearTimeout(t);
+    }
+    const id = window.requestIdleCallback(warmWorkers, { timeout: WARM_WORKERS_TIMEOUT_MS });
+    return () => window.cancelIdleCallback(id);
+  }, []);
   const comparing = useCompareRun((s) => s.comparison !== null);
 
   useEffect(() => {
