@@ -86,9 +86,14 @@ export function classifyFirstRecord(block: Uint8Array): 'header' | 'zero' | 'inv
   return stored === unsigned || stored === signed ? 'header' : 'invalid';
 }
 
-/** Index the outer tar's entries (headers only). Reader warnings (e.g. unsafe paths) go to `warnings`. */
-export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings: EngineWarning[] = []): Promise<OuterArchive> {
-  const first = new Uint8Array(await blob.slice(0, BLOCK_SIZE).arrayBuffer());
+/**
+ * Index the outer tar's entries (headers only). Reader warnings (e.g. unsafe paths) go to `warnings`.
+ * `head`: the tar's first bytes when the caller has read them already (openArchive sniffs them): in
+ * Chromium each read of a dropped File is a round trip of a few ms before the index can start.
+ */
+export async function indexOuterTar(blob: Blob, opts: OpenOptions = {}, warnings: EngineWarning[] = [], head?: Uint8Array): Promise<OuterArchive> {
+  const first =
+    head && head.length >= Math.min(BLOCK_SIZE, blob.size) ? head.subarray(0, BLOCK_SIZE) : new Uint8Array(await blob.slice(0, BLOCK_SIZE).arrayBuffer());
   const kind = classifyFirstRecord(first);
   if (kind === 'invalid') {
     throw new LayerscopeError('NOT_A_TAR', 'This file is not a tar archive (its first 512 bytes are not a tar header), nor a gzipped one', { offset: 0 });
@@ -147,7 +152,8 @@ export async function openArchive(file: Blob, opts: OpenOptions = {}): Promise<{
   let outer: OuterArchive;
   const tarWarnings: EngineWarning[] = [];
   try {
-    outer = await indexOuterTar(blob, opts, tarWarnings);
+    // an uncompressed file's head is the tar's: not read again
+    outer = await indexOuterTar(blob, opts, tarWarnings, outerCompression === 'none' ? head : undefined);
   } catch (err) {
     // A compressed file whose content is not a tar is still "not a tar" to the user.
     if (isLayerscopeError(err) && err.code === 'NOT_A_TAR' && outerCompression !== 'none') {
