@@ -9,7 +9,9 @@
 // during the load, each with its wall and CPU time, the trace events inside it and the
 // functions with the most self and inclusive time (issue 13 keeps the longest ≤ 150 ms).
 // `--after MS`: also watch MS after ready (the idle callbacks that run then, e.g. the
-// tree's warm-up); those tasks are listed apart. Build first (`npm run build`).
+// tree's warm-up); those tasks are listed apart. The floor's threads are listed the same
+// way, then what the page's workers spend that the floor's do not, by kind and by function
+// (CPU time; `--top N` functions per thread, default 12). Build first (`npm run build`).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,7 @@ import { chooseFiles, measureFloors, openBrowser, previewLatency, recordReads, T
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
 const file = resolve(
-  args.find((a, i) => !a.startsWith('--') && !['--out', '--contents', '--before', '--after'].includes(args[i - 1])) ?? 'bench-data/app-big.oci.tar',
+  args.find((a, i) => !a.startsWith('--') && !['--out', '--contents', '--before', '--after', '--top'].includes(args[i - 1])) ?? 'bench-data/app-big.oci.tar',
 );
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : null;
@@ -38,6 +40,9 @@ const beforeDist = beforeAt >= 0 ? resolve(args[beforeAt + 1]) : null;
 const contentsOnly = args.includes('--contents-only');
 const afterAt = args.indexOf('--after');
 const afterMs = afterAt >= 0 ? Number(args[afterAt + 1]) : 0;
+// --top N: functions listed per thread (by self time), for the page's and the floor's threads alike.
+const topAt = args.indexOf('--top');
+const TOP_SELF = topAt >= 0 ? Number(args[topAt + 1]) : 12;
 /** A main-thread task longer than this is listed (the Long Tasks API's threshold). */
 const LONG_TASK_MS = 50;
 /** Frames listed per long task. */
@@ -65,6 +70,9 @@ function group(fn, url) {
   return 'other JS';
 }
 
+/** A sampled frame as listed: function, script (file name only), line. */
+const frameKey = (f) => `${f.functionName || '(anonymous)'} ${(f.url ?? '').replace(/^.*\//, '')}:${f.lineNumber ?? ''}`;
+
 function analyse(trace, t0us, t1us) {
   const threads = new Map(); // "pid:tid" -> {name, tasks:[], samples: Map}
   const th = (pid, tid) => {
@@ -77,6 +85,7 @@ function analyse(trace, t0us, t1us) {
         first: Infinity,
         last: -Infinity,
         self: new Map(),
+        incl: new Map(),
         groups: new Map(),
         sampled: 0,
         slices: new Float64Array(SLICES),
@@ -107,11 +116,12 @@ function analyse(trace, t0us, t1us) {
       // loaded machine a thread is descheduled for much of its tasks' wall time, so busy
       // (wall) time says how long, CPU time says how much work.
       if (e.tdur) t.cpu += (e.tdur * (b - a)) / e.dur;
-      // busy time per twentieth of the load, for the timeline
+      // busy time per twentieth of the load, for the timeline (none for an open-ended window)
       const w = (t1us - t0us) / SLICES;
-      for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
-        t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
-      }
+      if (Number.isFinite(w))
+        for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
+          t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
+        }
       t.first = Math.min(t.first, a);
       t.last = Math.max(t.last, b);
     }
@@ -125,7 +135,7 @@ function analyse(trace, t0us, t1us) {
         profiles.set(e.id, p);
       }
       const cp = e.args.data.cpuProfile ?? {};
-      for (const n of cp.nodes ?? []) p.nodes.set(n.id, n.callFrame);
+      for (const n of cp.nodes ?? []) p.nodes.set(n.id, n);
       const samples = cp.samples ?? [];
       const deltas = e.args.data.timeDeltas ?? [];
       for (let i = 0; i < samples.length; i++) {
@@ -133,13 +143,22 @@ function analyse(trace, t0us, t1us) {
         p.ts += deltas[i] ?? 0;
         const dt = p.ts - prev;
         if (p.ts < t0us || p.ts > t1us || dt <= 0 || dt > 100_000) continue;
-        const f = p.nodes.get(samples[i]) ?? { functionName: '?' };
+        const node = p.nodes.get(samples[i]);
+        const f = node?.callFrame ?? { functionName: '?' };
         const name = f.functionName || '(anonymous)';
-        const key = `${name} ${(f.url ?? '').replace(/^.*\//, '')}:${f.lineNumber ?? ''}`;
+        const key = frameKey(f);
         p.thread.self.set(key, (p.thread.self.get(key) ?? 0) + dt);
         const g = group(name, f.url ?? '');
         p.thread.groups.set(g, (p.thread.groups.get(g) ?? 0) + dt);
         if (g !== 'idle') p.thread.sampled += dt;
+        // inclusive: every distinct frame on the sample's stack (nodes carry `parent`)
+        const seen = new Set();
+        for (let n = node; n; n = n.parent ? p.nodes.get(n.parent) : null) {
+          const k = frameKey(n.callFrame);
+          if (seen.has(k) || k.startsWith('(root)')) continue;
+          seen.add(k);
+          p.thread.incl.set(k, (p.thread.incl.get(k) ?? 0) + dt);
+        }
       }
     }
   }
@@ -239,9 +258,65 @@ function printThreads(threads, t0, t1) {
     const top = [...th.self]
       .filter(([k]) => !k.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 12);
-    for (const [k, v] of top) console.log(`   ${ms(v).padStart(8)}  ${k}`);
+      .slice(0, TOP_SELF);
+    // Samples are taken on a wall clock: a thread descheduled on a loaded machine keeps being
+    // sampled in the frame it was in, so each function's samples are also given scaled to the
+    // thread's CPU time (its share of the samples × CPU), which is what compares across runs.
+    const scale = cpuScale(th);
+    console.log(`   ${'samples'.padStart(8)}  ${'≈CPU'.padStart(8)}  function`);
+    for (const [k, v] of top) console.log(`   ${ms(v).padStart(8)}  ${ms(v * scale).padStart(8)}  ${k}`);
+    // inclusive (self and callees): which job of the thread the time belongs to
+    const incl = [...th.incl]
+      .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)') && !k.startsWith('(garbage'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP_SELF);
+    if (incl.length) console.log(`   ${'incl.'.padStart(8)}  ${'≈CPU'.padStart(8)}  function, with its callees`);
+    for (const [k, v] of incl) console.log(`   ${ms(v).padStart(8)}  ${ms(v * scale).padStart(8)}  ${k}`);
   }
+}
+
+/** Sampled (wall-clock) time → CPU time for one thread: CPU over non-idle samples. */
+const cpuScale = (th) => (th.sampled > 0 ? th.cpu / th.sampled : 0);
+
+/**
+ * What the page's workers spend that the floor's do not: per kind (group()) and per function
+ * (name, script without its build hash, line), each side summed
+ * over its DedicatedWorker threads, in CPU time (samples scaled per thread by cpuScale), page
+ * minus floor, largest difference first.
+ */
+function printWorkerDiff(pageThreads, floorThreads) {
+  const sum = (threads, keyOf) => {
+    const m = new Map();
+    for (const th of threads) {
+      if (!/DedicatedWorker/.test(th.name)) continue;
+      const scale = cpuScale(th);
+      for (const [k, v] of keyOf(th)) if (!k.startsWith('(idle)') && k !== 'idle') m.set(k, (m.get(k) ?? 0) + v * scale);
+    }
+    return m;
+  };
+  const bare = (th) => {
+    const m = new Map();
+    for (const [k, v] of th.self) {
+      const key = k.replace(/-[\w-]{8}\.js:/, '.js:');
+      m.set(key, (m.get(key) ?? 0) + v);
+    }
+    return m;
+  };
+  const table = (title, a, b, n) => {
+    const keys = [...new Set([...a.keys(), ...b.keys()])]
+      .map((k) => [k, (a.get(k) ?? 0) - (b.get(k) ?? 0)])
+      .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))
+      .slice(0, n);
+    console.log(`\n# ${title}: workers' CPU, page − floor (page, floor)`);
+    for (const [k, d] of keys) console.log(`   ${`${d >= 0 ? '+' : ''}${ms(d)}`.padStart(9)}  (${ms(a.get(k) ?? 0)}, ${ms(b.get(k) ?? 0)})  ${k}`);
+  };
+  table(
+    'by kind',
+    sum(pageThreads, (th) => th.groups),
+    sum(floorThreads, (th) => th.groups),
+    12,
+  );
+  table('by function (script hash dropped)', sum(pageThreads, bare), sum(floorThreads, bare), TOP_SELF * 2);
 }
 
 /** The gunzip floor (scripts/bench/floor.html) traced: its threads, as analyse() gives them. */
@@ -360,6 +435,9 @@ try {
       }
     }
     printThreads(pageThreads, t0, t1);
+    console.log('\n# the gunzip floor (traced once)');
+    printThreads(floorThreads, Math.min(...floorThreads.map((t) => t.first)), Math.max(...floorThreads.map((t) => t.last)));
+    printWorkerDiff(pageThreads, floorThreads);
     printLongTasks('while loading', loading, t0);
     if (afterMs > 0) printLongTasks(`${afterMs} ms after ready`, after, t0);
   }
@@ -418,6 +496,7 @@ try {
           first: 0,
           last: 0,
           self: new Map(),
+          incl: new Map(),
           groups: new Map(),
           slices: new Float64Array(SLICES),
         };
@@ -425,6 +504,7 @@ try {
         acc.cpu += th.cpu;
         acc.sampled += th.sampled;
         for (const [k, v] of th.self) acc.self.set(k, (acc.self.get(k) ?? 0) + v);
+        for (const [k, v] of th.incl) acc.incl.set(k, (acc.incl.get(k) ?? 0) + v);
         for (const [k, v] of th.groups) acc.groups.set(k, (acc.groups.get(k) ?? 0) + v);
         sum.set(th.name, acc);
       }
