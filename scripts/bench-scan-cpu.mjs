@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node scripts/bench-scan-cpu.mjs [ARCHIVE] [--rounds N] [--ops floor,scan,…] [--beside] [--largest] [--sampled]`: what
+// `node scripts/bench-scan-cpu.mjs [ARCHIVE] [--rounds N] [--ops floor,scan,…] [--beside] [--largest] [--warm] [--sampled]`: what
 // the page's layer scan costs in CPU against the gunzip floor, without the rest of the page.
 // One worker in Chromium reads the archive's gzip layers except the largest (what the page's
 // second scan worker reads while the first decodes the largest) with each op of
@@ -9,7 +9,8 @@
 // so its per-worker CPU mixes the scan's own cost with what sharing 2 cores costs each thread;
 // this isolates the first. --beside: another worker decodes the largest layer at the same time
 // (the floor's way), as in a load. --largest: the largest layer alone instead (the load's
-// critical path), nothing beside it. The worker is bundled from src/ into a temporary directory.
+// critical path), nothing beside it. --warm: each op first reads the layers once untraced in the
+// same worker, so the figure is of warm code (a load's workers are new: cold). The worker is bundled from src/ into a temporary directory.
 import { mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -73,9 +74,9 @@ try {
   const cpu = new Map(ops.map((o) => [o, []]));
   for (let r = 0; r < rounds; r++) {
     for (const op of ops) {
-      await b.browser.startTracing(page, { categories: CATEGORIES });
-      const res = await page.evaluate(
-        async ([op, rest, largest]) => {
+      // the workers are started (and, with --warm, have read the layers once) before the trace
+      await page.evaluate(
+        async ([op, rest, largest, warm]) => {
           const f = document.getElementById('file').files[0];
           const spawn = () =>
             new Promise((ok) => {
@@ -90,15 +91,20 @@ try {
             });
           const w = await spawn();
           const other = largest ? await spawn() : null;
-          const t0 = performance.now();
-          const [got] = await Promise.all([run(w, op, rest), other ? run(other, 'floor', [largest]) : null]);
-          const ms = performance.now() - t0;
-          w.terminate();
-          other?.terminate();
-          return { ms, bytes: got.bytes };
+          if (warm) await run(w, op, rest);
+          window.__go = async () => {
+            const t0 = performance.now();
+            const [got] = await Promise.all([run(w, op, rest), other ? run(other, 'floor', [largest]) : null]);
+            const ms = performance.now() - t0;
+            w.terminate();
+            other?.terminate();
+            return { ms, bytes: got.bytes };
+          };
         },
-        [op, rest, beside && !largestOnly ? largest : null],
+        [op, rest, beside && !largestOnly ? largest : null, argv.includes('--warm')],
       );
+      await b.browser.startTracing(page, { categories: CATEGORIES });
+      const res = await page.evaluate(() => window.__go());
       const trace = JSON.parse((await b.browser.stopTracing()).toString());
       // CPU per worker thread: the outermost tasks' thread durations
       const names = new Map();
