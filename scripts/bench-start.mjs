@@ -11,7 +11,9 @@
 //     the file and its size, named by the outer tar's entry it lies in) and every Blob.stream() it starts;
 //   - every scan posted to a worker (layer, blob size), each worker's construction, and the first
 //     'progress' back from a scan (the worker has fed its first 1 MiB of the blob into the decoder:
-//     layerScan.ts PROGRESS_EVERY_BYTES), and when each scan answered.
+//     layerScan.ts PROGRESS_EVERY_BYTES), and when each scan answered;
+//   - every union the union worker is asked for (partial ones while loading, then the final one with
+//     the statistics) and when it answered: with --verbose, the tail from the last scan to `ready`.
 // Nothing in the app is changed: the page's Blob and Worker are wrapped by an init script.
 // `--build NAME=DIST` adds more builds to the alternation. Prints, per archive and build, the median of each step over the runs (and each run's own list with
 // --verbose). Build first (`npm run build`).
@@ -46,7 +48,7 @@ const { openArchive } = await import(resolve(root, 'dist-cli/layerscope.mjs'));
 
 /** In the page, before the app: log reads, streams, worker traffic and the load's first steps. */
 function instrument() {
-  const T = { reads: [], streams: [], spawns: [], posts: [], firstProgress: {}, answered: {}, longTasks: [] };
+  const T = { reads: [], streams: [], spawns: [], posts: [], unions: [], firstProgress: {}, answered: {}, longTasks: [] };
   window.__tl = T;
   const now = () => performance.now();
   const range = new WeakMap();
@@ -83,10 +85,13 @@ function instrument() {
         if (!m || typeof m.id !== 'number') return;
         if (m.type === 'progress') T.firstProgress[m.id] ??= now();
         else if (m.type === 'scanned' || m.type === 'error') T.answered[m.id] ??= now();
+        if (m.type === 'unioned' || m.type === 'error') for (const u of T.unions) if (u.id === m.id) u.answered ??= now();
       });
       const post = this.postMessage.bind(this);
       this.postMessage = (m, t) => {
         if (m && m.type === 'scan') T.posts.push({ at: now(), id: m.id, layer: m.layer, size: m.blob.size, start: range.get(m.blob) ?? 0 });
+        // the union worker's jobs: partial unions while loading, then the final union (with statistics)
+        if (m && m.type === 'union') T.unions.push({ at: now(), id: m.id, layers: m.layers.filter((x) => x).length, stats: m.stats });
         return post(m, t);
       };
     }
@@ -159,6 +164,7 @@ function steps(t, entries) {
     ready: rel(t.ready),
     reads,
     streams,
+    unions: t.unions.filter((u) => u.at >= t.change).map((u) => ({ layers: u.layers, stats: u.stats, posted: rel(u.at), done: rel(u.answered) })),
     posts: layerPosts.map((p) => ({ layer: p.layer, size: p.size, posted: rel(p.at), progress: rel(t.firstProgress[p.id]), done: rel(t.answered[p.id]) })),
     t0: t.change,
   };
@@ -198,6 +204,8 @@ try {
           for (const x of s.streams) console.log(`      stream @${x.start} ${x.size} B at ${ms(x.at - s.t0)}`);
           for (const p of s.posts)
             console.log(`      scan layer ${p.layer} (${p.size} B): posted ${ms(p.posted)}, first progress ${ms(p.progress)}, done ${ms(p.done)}`);
+          for (const u of s.unions)
+            console.log(`      union of ${u.layers} layers${u.stats ? ' with statistics' : ''}: posted ${ms(u.posted)}, answered ${ms(u.done)}`);
         }
       }
     }
