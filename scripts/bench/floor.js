@@ -4,8 +4,9 @@
 //   through DecompressionStream('gzip'), one worker per core, largest first, counting
 //   the output bytes and doing nothing else with them.
 // streamFloor(): one Blob.stream() over the whole file in one worker, counting bytes.
-// Workers are started (and have answered once) before the clock starts: the page's
-// own pool is started with the load, which its figure includes.
+// Workers are started (and have answered once) before the clock starts, as the page's
+// are: it starts them while its empty page is idle, and the bench leaves that page
+// EMPTY_PAGE_SETTLE_MS before choosing the file (bench-browser.mjs).
 const file = () => document.getElementById('file').files[0];
 
 function spawn() {
