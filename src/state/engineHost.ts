@@ -48,7 +48,7 @@ export interface EngineHost {
 let pool: WorkerPool | null = null;
 /**
  * The page's pool of scan workers (created on first use; its workers are started
- * while the landing page is idle, warmScanWorkers). Also used directly by the audit,
+ * while the landing page is idle, warmWorkers). Also used directly by the audit,
  * previews and the comparison (hashRanges, auditLayer, textDiff).
  */
 export function getPool(): WorkerPool {
