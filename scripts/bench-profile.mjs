@@ -79,6 +79,7 @@ function analyse(trace, t0us, t1us) {
     const k = `${pid}:${tid}`;
     if (!threads.has(k))
       threads.set(k, {
+        key: k,
         name: k,
         busy: 0,
         cpu: 0,
@@ -89,6 +90,7 @@ function analyse(trace, t0us, t1us) {
         groups: new Map(),
         sampled: 0,
         slices: new Float64Array(SLICES),
+        cpuSlices: new Float64Array(SLICES),
       });
     return threads.get(k);
   };
@@ -120,7 +122,9 @@ function analyse(trace, t0us, t1us) {
       const w = (t1us - t0us) / SLICES;
       if (Number.isFinite(w))
         for (let k = Math.floor((a - t0us) / w); k <= Math.min(SLICES - 1, Math.floor((b - t0us) / w)); k++) {
-          t.slices[k] += Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
+          const part = Math.max(0, Math.min(b, t0us + (k + 1) * w) - Math.max(a, t0us + k * w));
+          t.slices[k] += part;
+          if (e.tdur) t.cpuSlices[k] += (e.tdur * part) / e.dur;
         }
       t.first = Math.min(t.first, a);
       t.last = Math.max(t.last, b);
@@ -240,6 +244,52 @@ function printLongTasks(title, long, t0) {
   }
 }
 
+/**
+ * The main thread's work over the load, apart (issue 13: every CPU-millisecond it spends
+ * is taken from the decoders): the trace events by self time (their duration and CPU less
+ * their children's: layout, style, paint, script, message receipt…), each with its count;
+ * and the sampled React components (capitalized functions of the page's script) with the
+ * most inclusive time, scaled to CPU as printThreads does.
+ */
+function printMainBreakdown(trace, main, th, t0us, t1us) {
+  const evs = trace.traceEvents
+    .filter((e) => e.ph === 'X' && e.dur && `${e.pid}:${e.tid}` === main && e.ts >= t0us && e.ts <= t1us)
+    .sort((x, y) => x.ts - y.ts || y.dur - x.dur);
+  const by = new Map();
+  const stack = [];
+  const close = (upTo) => {
+    while (stack.length && stack.at(-1).end <= upTo) {
+      const f = stack.pop();
+      const r = by.get(f.e.name) ?? { n: 0, self: 0, cpu: 0 };
+      r.n++;
+      r.self += Math.max(0, f.e.dur - f.kids);
+      if (f.e.tdur != null) r.cpu += Math.max(0, f.e.tdur - f.kidsCpu);
+      by.set(f.e.name, r);
+    }
+  };
+  for (const e of evs) {
+    close(e.ts);
+    const parent = stack.at(-1);
+    if (parent) {
+      parent.kids += e.dur;
+      parent.kidsCpu += e.tdur ?? 0;
+    }
+    stack.push({ e, end: e.ts + e.dur, kids: 0, kidsCpu: 0 });
+  }
+  close(Infinity);
+  console.log(`\n# main thread over the load: trace events by self CPU (count, self wall, self CPU)`);
+  for (const [name, r] of [...by].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, TOP_SELF))
+    console.log(`   ${ms(r.cpu).padStart(8)}  ${ms(r.self).padStart(8)}  ${String(r.n).padStart(6)}×  ${name}`);
+  if (!th) return;
+  const scale = cpuScale(th);
+  const comps = [...th.incl]
+    .filter(([k]) => /^[A-Z][A-Za-z0-9]*(\$\d+)? index-/.test(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP_SELF);
+  console.log('   components by inclusive samples (≈CPU):');
+  for (const [k, v] of comps) console.log(`   ${ms(v * scale).padStart(8)}  ${k}`);
+}
+
 const ms = (us) => `${(us / 1000).toFixed(0)} ms`;
 /** The load is cut into this many slices for the per-thread timeline (each character: how busy the thread was). */
 const SLICES = 40;
@@ -254,6 +304,8 @@ function printThreads(threads, t0, t1) {
     const groups = [...th.groups].filter(([g]) => g !== 'idle').sort((a, b) => b[1] - a[1]);
     const w = (t1 - t0) / SLICES;
     if (th.slices.some((v) => v > 0)) console.log(`   timeline |${[...th.slices].map((v) => shade(v / w)).join('')}|`);
+    // the same slices as CPU milliseconds (what the thread took from the cores in each)
+    if (th.cpuSlices?.some((v) => v > 0)) console.log(`   CPU per ${ms(w)} slice: ${[...th.cpuSlices].map((v) => (v / 1000).toFixed(0)).join(' ')}`);
     console.log(`   by kind: ${groups.map(([g, v]) => `${g} ${ms(v)}`).join('; ')}`);
     const top = [...th.self]
       .filter(([k]) => !k.startsWith('(idle)'))
@@ -375,7 +427,7 @@ async function traceLoad(br, save) {
   const readyUs = mark ? t1 - 50_000 : Infinity;
   const loading = main ? longTasks(trace, main, t0, readyUs) : [];
   const after = main && afterMs > 0 ? longTasks(trace, main, readyUs, readyUs + afterMs * 1000) : [];
-  return { seconds, trace, t0, t1, loading, after };
+  return { seconds, trace, t0, t1, loading, after, main };
 }
 
 if (unminified) {
@@ -402,7 +454,7 @@ try {
     // The gunzip floor once more, traced: the CPU each of its threads used is what the
     // page's CPU is compared with (on a loaded machine wall times mostly measure the load).
     const floorThreads = await traceFloor(b, ranges);
-    const { seconds, trace, t0, t1, loading, after } = await traceLoad(b, out);
+    const { seconds, trace, t0, t1, loading, after, main } = await traceLoad(b, out);
     console.log(
       `page: ${seconds.toFixed(2)} s change→ready; gunzip floor ${floor.gunzip?.toFixed(2)} s (largest blob ${floor.largest?.toFixed(2)} s): ${(seconds / floor.gunzip).toFixed(2)}×`,
     );
@@ -438,6 +490,14 @@ try {
     console.log('\n# the gunzip floor (traced once)');
     printThreads(floorThreads, Math.min(...floorThreads.map((t) => t.first)), Math.max(...floorThreads.map((t) => t.last)));
     printWorkerDiff(pageThreads, floorThreads);
+    if (main)
+      printMainBreakdown(
+        trace,
+        main,
+        pageThreads.find((t) => t.key === main),
+        t0,
+        t1,
+      );
     printLongTasks('while loading', loading, t0);
     if (afterMs > 0) printLongTasks(`${afterMs} ms after ready`, after, t0);
   }
