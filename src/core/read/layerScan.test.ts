@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { scanLayer, LayerIndexBuilder } from './layerScan';
+import { scanLayer, LayerIndexBuilder, progressGate, PROGRESS_EVERY_BYTES, PROGRESS_MIN_INTERVAL_MS } from './layerScan';
 import { defaultCodecs } from '../codecs';
 import { TarParser } from './tar/parser';
 import { INFLATE_SWITCH_WINDOW } from './compression';
@@ -346,5 +346,36 @@ describe('the builder', () => {
     expect(idx.links.sort()).toEqual(['t0', 't1', 't2']);
     expect(idx.linkIds[0]).toBe(-1);
     expect([...idx.xattrs.keys()]).toEqual([7]);
+  });
+});
+
+describe('the progress gate (issue 13: the page is posted ~10 reports a second per layer, not one per MiB)', () => {
+  const MiB = PROGRESS_EVERY_BYTES;
+  it('reports the first at once, then only after both a MiB and PROGRESS_MIN_INTERVAL_MS, and the end always', () => {
+    let t = 0;
+    const due = progressGate(100 * MiB, () => t);
+    expect(due(MiB)).toBe(true);
+    // a MiB more but too soon
+    t += PROGRESS_MIN_INTERVAL_MS - 1;
+    expect(due(3 * MiB)).toBe(false);
+    // long enough, but less than a MiB since the last report
+    t += 2;
+    expect(due(MiB + MiB / 2)).toBe(false);
+    expect(due(4 * MiB)).toBe(true);
+    // the end is reported at once, however soon
+    expect(due(100 * MiB)).toBe(true);
+  });
+
+  it('a fast scan of 64 MiB in 1 MiB steps, 10 ms apart: one report per interval, not 64', () => {
+    let t = 0;
+    const due = progressGate(64 * MiB, () => t);
+    let n = 0;
+    for (let r = MiB; r <= 64 * MiB; r += MiB) {
+      t += 10;
+      if (due(r)) n++;
+    }
+    // 640 ms of reading: the first, one per 100 ms, and the end
+    expect(n).toBeLessThanOrEqual(2 + Math.ceil(640 / PROGRESS_MIN_INTERVAL_MS));
+    expect(n).toBeGreaterThanOrEqual(640 / PROGRESS_MIN_INTERVAL_MS - 1);
   });
 });
