@@ -1,7 +1,8 @@
 /**
  * The rebuild policy of partial unions while layers load: one build at a time,
  * the next spaced by PARTIAL_REBUILD_FACTOR × the last build's duration, none
- * once every layer is in or after stop(), each snapshot's own layers.
+ * once every layer is in or after stop(), each snapshot's own layers; while
+ * every scan worker decodes, the wait of PARTIAL_BUSY_WAIT_MS (here shortened).
  */
 import { describe, expect, it } from 'vitest';
 import { PartialUnions, PARTIAL_REBUILD_FACTOR, type PartialUnion } from './partialUnions';
@@ -12,7 +13,7 @@ import type { LayerIndex } from './types';
 const L = (name: string) => layer([[name, 'file', 1]]);
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-function harness(n: number, buildMs = 0) {
+function harness(n: number, buildMs = 0, busy?: { on: boolean; waitMs: number }) {
   const layers: (LayerIndex | null)[] = new Array(n).fill(null);
   const clock = { t: 0 };
   const emitted: PartialUnion[] = [];
@@ -21,6 +22,8 @@ function harness(n: number, buildMs = 0) {
   const builds: number[] = [];
   const p = new PartialUnions(layers, {
     now: () => clock.t,
+    busy: busy ? () => busy.on : undefined,
+    busyWaitMs: busy?.waitMs,
     emit: (x) => emitted.push(x),
     build: async (ls): Promise<UnionModel> => {
       inFlight++;
@@ -82,5 +85,32 @@ describe('PartialUnions', () => {
     await tick(50);
     expect(g.builds).toHaveLength(0);
     expect(g.emitted).toHaveLength(0);
+  });
+
+  it('while every worker decodes, the first build waits busyWaitMs from the start; a worker freed makes it due at once', async () => {
+    const busy = { on: true, waitMs: 150 };
+    const h = harness(3, 0, busy);
+    h.layers[0] = L('a');
+    h.p.layerDone();
+    await tick(50);
+    // the fake clock stands still: real time passes, the wait is measured from clock 0 in real ms
+    expect(h.builds).toHaveLength(0);
+    busy.on = false;
+    h.layers[1] = L('b');
+    h.p.layerDone();
+    await tick(30);
+    expect(h.builds).toHaveLength(1);
+    expect(h.emitted[0]!.layers.filter(Boolean)).toHaveLength(2);
+  });
+
+  it('while every worker decodes, a build is made once busyWaitMs has passed (a long load still fills its tree)', async () => {
+    const busy = { on: true, waitMs: 80 };
+    const h = harness(3, 0, busy);
+    h.layers[0] = L('a');
+    h.p.layerDone();
+    await tick(30);
+    expect(h.builds).toHaveLength(0);
+    await tick(120);
+    expect(h.builds).toHaveLength(1);
   });
 });

@@ -169,11 +169,15 @@ async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner,
   const warnings: EngineWarning[] = [...info.warnings];
   for (let i = 0; i < n; i++) opts.onLayerState?.(i, 'waiting');
   const summarize = scanner.summarize?.bind(scanner);
+  // Distinct layers not yet finished (set below, with the scan order): while there are at
+  // least as many as scan workers, every worker decodes and a partial union waits (partialUnions.ts).
+  let unfinished = n;
   const partials = opts.onPartial
     ? new PartialUnions(layers, {
         build: summarize ? (ls, signal) => summarize(ls, { signal, stats: false }).then((r) => r.union) : inThreadUnionBuilder,
         emit: opts.onPartial,
         signal: opts.signal,
+        busy: () => unfinished >= scanner.concurrency,
       })
     : null;
 
@@ -186,12 +190,14 @@ async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner,
   // was read 10,000 times).
   const copies = sameBlobs(image);
   const order = largestFirst(image).filter((i) => copies.has(i));
+  unfinished = order.length;
   // The early scan is this load's first layer only when it read the same bytes (the
   // image built as its manifest listed it); otherwise `finally` above cancels it.
   const takeEarly = head.early?.matches(order[0], image) ? head.early : null;
   head.adopted = takeEarly !== null;
   /** Give the copies of layer `i` what it got. */
   const shareResult = (i: number, idx: LayerIndex | null) => {
+    unfinished--;
     for (const c of copies.get(i)!) {
       if (c === i) continue;
       layers[c] = idx;
