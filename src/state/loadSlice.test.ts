@@ -370,6 +370,29 @@ describe('load actions (createLoadSlice with an injected host)', () => {
     expect(store.getState().slots.a).toBe(a);
   });
 
+  it('slot b builds no partial unions (no tree shows them), only its final union; slot a does', async () => {
+    const c = controlledScanner();
+    const store = makeStore(c.scanner);
+    c.hold(4);
+    const b = store.getState().openFile(file(EXAMPLE), { slot: 'b' });
+    await until(store, (x) => x.slots.b.kind === 'loading' && x.slots.b.layers.filter((l) => l.state === 'indexed').length >= 3);
+    // long enough for a partial build to be asked for (the rebuild factor times a build of none)
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.calls.partialBuilds).toBe(0);
+    c.release(4);
+    await b;
+    expect(selectStatus(store.getState(), 'b')).toBe('ready');
+    expect(c.calls.finalBuilds).toBe(1);
+    const d = controlledScanner();
+    const sa = makeStore(d.scanner);
+    d.hold(4);
+    const a = sa.getState().openFile(file(EXAMPLE));
+    await until(sa, (x) => x.slots.a.kind === 'loading' && x.slots.a.partial !== null);
+    expect(d.calls.partialBuilds).toBeGreaterThan(0);
+    d.release(4);
+    await a;
+  });
+
   it('readEntry reads a file of the image shown, the same bytes as the layer holds', async () => {
     const store = makeStore();
     await store.getState().openFile(file(EXAMPLE));

@@ -576,11 +576,17 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
             indexesDirty = true;
             schedule();
           },
-          onPartial(partial) {
-            if (!live()) return;
-            flush();
-            publish({ partial });
-          },
+          // The tree is slot a's (hooks.ts useUnionState): a partial union of slot b (a comparison's
+          // second image) would be built on the union worker and received by the page for nobody,
+          // while its layers decode.
+          onPartial:
+            slot === 'a'
+              ? (partial) => {
+                  if (!live()) return;
+                  flush();
+                  publish({ partial });
+                }
+              : undefined,
         });
         if (timer !== null) clearTimeout(timer);
         if (!live()) return;
