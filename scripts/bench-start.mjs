@@ -91,7 +91,8 @@ function instrument() {
       this.postMessage = (m, t) => {
         if (m && m.type === 'scan') T.posts.push({ at: now(), id: m.id, layer: m.layer, size: m.blob.size, start: range.get(m.blob) ?? 0 });
         // the union worker's jobs: partial unions while loading, then the final union (with statistics)
-        if (m && m.type === 'union') T.unions.push({ at: now(), id: m.id, layers: m.layers.filter((x) => x).length, stats: m.stats });
+        if (m && (m.type === 'union' || m.type === 'runUnion'))
+          T.unions.push({ at: now(), id: m.id, layers: m.layers.filter((x) => x).length, stats: m.stats });
         return post(m, t);
       };
     }

@@ -4,8 +4,10 @@
  * host as data (session.openImage's `onPartial`). One build per set of finished
  * layers, whoever shows it.
  *
- * The rebuild policy: a partial union costs about as much as a full one, so
- * rebuilding after every finished layer would be quadratic on big images. One
+ * The rebuild policy: a partial union with a gap below its top layers costs about
+ * as much as a full one (the session's builds are incremental, model/union.ts
+ * IncrementalUnion, but only over the bottom run of finished layers), so
+ * rebuilding after every finished layer could be quadratic on big images. One
  * build runs at a time, and the next starts no sooner than PARTIAL_REBUILD_FACTOR
  * times the last build's duration after it ended: loading is at most
  * ~1/(1+factor) slower while the tree still fills in as layers finish. Once
@@ -21,7 +23,7 @@
  * left to start) the factor alone applies again. A long load on a slow machine still
  * fills its tree every few seconds; on more cores than layers nothing waits.
  */
-import { buildUnion, type UnionModel } from './model/union';
+import type { UnionModel } from './model/union';
 import type { LayerIndex } from './types';
 
 export const PARTIAL_REBUILD_FACTOR = 3;
@@ -40,9 +42,6 @@ export interface PartialUnion {
 }
 
 export type UnionBuilder = (layers: (LayerIndex | null)[], signal?: AbortSignal) => Promise<UnionModel>;
-
-/** Builds in this thread (Node, tests): buildUnion of the snapshot. */
-export const inThreadUnionBuilder: UnionBuilder = async (layers) => buildUnion(layers);
 
 export interface PartialUnionsOptions {
   build: UnionBuilder;

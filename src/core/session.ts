@@ -10,12 +10,12 @@
  */
 import { openArchive, blobOf, selectImage, type OuterArchive, type OpenOptions as ArchiveOpenOptions } from './read/archive';
 import { scanLayer } from './read/layerScan';
-import { buildUnion, type UnionModel } from './model/union';
+import { buildUnion, IncrementalUnion, type UnionModel } from './model/union';
 import { computeStats, type ImageStats } from './model/stats';
 import { hardlinkWarnings, throughLinkWarnings } from './model/listing';
 import { describeError, isCancelled, throwIfAborted } from './errors';
 import { hashLayer, type LayerDigests } from './read/verify';
-import { PartialUnions, inThreadUnionBuilder, type PartialUnion } from './partialUnions';
+import { PartialUnions, type PartialUnion } from './partialUnions';
 import type { ResumePoint } from './read/toc/types';
 import type { Codecs } from './codecs';
 import { COMPRESSION_SNIFF_BYTES, sniffCompression, type DecompressedSink } from './read/compression';
@@ -49,6 +49,39 @@ export interface LayerScanner {
    * million-entry image does not freeze it for seconds). Absent: in this thread.
    */
   summarize?(layers: (LayerIndex | null)[], opts: { signal?: AbortSignal; stats: boolean }): Promise<{ union: UnionModel; stats: ImageStats | null }>;
+  /**
+   * The unions of one load (the partial ones while its layers are read, then the
+   * final one), built elsewhere and incrementally: each layer's index is handed
+   * over once, and a union applies only the layers above those already applied
+   * (model/union.ts IncrementalUnion). Preferred over `summarize` for a load.
+   */
+  unions?(): UnionRun;
+}
+
+/** One load's unions, in the order they are asked for (LayerScanner.unions). */
+export interface UnionRun {
+  /** `last`: the final union; nothing more is asked of this run. */
+  summarize(
+    layers: (LayerIndex | null)[],
+    opts: { signal?: AbortSignal; stats: boolean; last?: boolean },
+  ): Promise<{ union: UnionModel; stats: ImageStats | null }>;
+  /** The load is over (finished, failed or cancelled): what the run keeps is dropped. */
+  close(): void;
+}
+
+/** A load's unions for `scanner`: its own run, its `summarize`, or built in this thread (Node, tests), incrementally too. */
+function unionRunFor(scanner: LayerScanner): UnionRun {
+  if (scanner.unions) return scanner.unions();
+  const summarize = scanner.summarize?.bind(scanner);
+  if (summarize) return { summarize: (layers, o) => summarize(layers, { signal: o.signal, stats: o.stats }), close() {} };
+  const inc = new IncrementalUnion();
+  return {
+    summarize: async (layers, o) => {
+      const union = inc.build(layers, { last: o.last });
+      return { union, stats: o.stats ? computeStats(union, layers) : null };
+    },
+    close: () => inc.reset(),
+  };
 }
 
 /** Layers scanned in this thread (Node, tests); `codecs` are the host's fast sha256/gzip (codecs.ts). */
@@ -133,18 +166,27 @@ export async function openImage(file: Blob, opts: OpenOptions = {}): Promise<Loa
   const scanner = opts.scanner ?? inProcessScanner(DEFAULT_NODE_CONCURRENCY);
   const verify = opts.verify ?? false;
   const head: EarlyScan = { early: null, adopted: false };
+  const unions = unionRunFor(scanner);
   try {
-    return await openAndScan(file, opts, scanner, verify, head);
+    return await openAndScan(file, opts, scanner, verify, head, unions);
   } finally {
     // The image was not the one guessed, or the load failed before the scans: the
     // early scan's result is not wanted, and its worker is wanted elsewhere.
     if (!head.adopted) head.early?.cancel();
     head.early?.unlink();
+    unions.close();
   }
 }
 
-/** openImage, with `head` holding the early scan (set from openArchive's callback, adopted or not). */
-async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner, verify: boolean | 'diffIds', head: EarlyScan): Promise<LoadedImage> {
+/** openImage, with `head` holding the early scan (set from openArchive's callback, adopted or not); the unions come from `unions`. */
+async function openAndScan(
+  file: Blob,
+  opts: OpenOptions,
+  scanner: LayerScanner,
+  verify: boolean | 'diffIds',
+  head: EarlyScan,
+  unions: UnionRun,
+): Promise<LoadedImage> {
   const { info, outer } =
     opts.opened ??
     (await openArchive(file, {
@@ -168,13 +210,12 @@ async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner,
   const layerErrors: (string | null)[] = new Array(n).fill(null);
   const warnings: EngineWarning[] = [...info.warnings];
   for (let i = 0; i < n; i++) opts.onLayerState?.(i, 'waiting');
-  const summarize = scanner.summarize?.bind(scanner);
   // Distinct layers not yet finished (set below, with the scan order): while there are at
   // least as many as scan workers, every worker decodes and a partial union waits (partialUnions.ts).
   let unfinished = n;
   const partials = opts.onPartial
     ? new PartialUnions(layers, {
-        build: summarize ? (ls, signal) => summarize(ls, { signal, stats: false }).then((r) => r.union) : inThreadUnionBuilder,
+        build: (ls, signal) => unions.summarize(ls, { signal, stats: false }).then((r) => r.union),
         emit: opts.onPartial,
         signal: opts.signal,
         busy: () => unfinished >= scanner.concurrency,
@@ -245,16 +286,9 @@ async function openAndScan(file: Blob, opts: OpenOptions, scanner: LayerScanner,
     partials?.stop();
   }
 
-  let union: UnionModel;
-  let stats: ImageStats;
-  if (scanner.summarize) {
-    const r = await scanner.summarize(layers, { signal: opts.signal, stats: true });
-    union = r.union;
-    stats = r.stats!;
-  } else {
-    union = buildUnion(layers);
-    stats = computeStats(union, layers);
-  }
+  const r = await unions.summarize(layers, { signal: opts.signal, stats: true, last: true });
+  const union = r.union;
+  const stats = r.stats!;
   throwIfAborted(opts.signal);
   const integrity = checkIntegrity(image, layers);
   warnings.push(...throughLinkWarnings(union, layers), ...hardlinkWarnings(union, layers));

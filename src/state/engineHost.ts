@@ -14,7 +14,7 @@ import type { Compression } from '../core/types';
 import { WorkerPool } from '../worker/pool';
 
 export interface EngineHost {
-  /** Scans layers (and builds unions, partial and final, when it has `summarize`). */
+  /** Scans layers (and builds unions, partial and final, when it has `unions` or `summarize`). */
   readonly scanner: LayerScanner;
   /** Hashes layers for the digest check behind the shown image. */
   readonly verifier: LayerScanner;
@@ -78,6 +78,7 @@ export function pageHost(): EngineHost {
     scan: (blob, layer, o) => getPool().scan(blob, layer, o),
     hashLayer: (blob, compression, o) => getPool().hashLayer(blob, compression, o),
     summarize: (layers, o) => getUnionPool().summarize(layers, o),
+    unions: () => getUnionPool().unions(),
   };
   return {
     scanner,

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkerPool, INTERACTIVE_EXTRA_WORKERS, FIRST_READ_EXTRA_WORKERS } from './pool';
 import type { FromWorker, ToWorker } from './protocol';
+import { buildUnion } from '../core/model/union';
+import { layer } from '../core/model/union.testkit';
 
 /** Messages about a job already sent, not jobs. */
-const CONTROL = new Set<ToWorker['type']>(['cancel', 'pause', 'resume', 'more']);
+const CONTROL = new Set<ToWorker['type']>(['cancel', 'pause', 'resume', 'more', 'closeRun']);
 
 /** A stand-in for a module Worker: records what it is sent; the test answers for it. */
 class FakeWorker {
@@ -252,6 +254,51 @@ describe('WorkerPool scheduling', () => {
     expect(w0.current.type).toBe('hash');
     for (let k = 0; k < 2; k++) w0.reply({ type: 'hashed', id: w0.current.id, digest: 'a', diffId: 'a', listing: null });
     await Promise.all(hashes);
+    pool.terminate();
+  });
+
+  it("a load's unions send each layer's index once, again only to a worker that lacks it, and close drops the run", async () => {
+    const pool = new WorkerPool(1);
+    const a = layer([['a', 'file', 1]]);
+    const b = { ...layer([['b', 'file', 2]]), seekWindows: [{ in: 0, out: 0, window: new Uint8Array(4) }] };
+    const run = pool.unions();
+    const w = () => FakeWorker.all[0]!;
+    const answer = () => {
+      const m = w().current;
+      w().reply({ type: 'unioned', id: m.id, union: buildUnion([]), stats: null });
+    };
+    const sentLayers = () => (w().current as Extract<ToWorker, { type: 'runUnion' }>).layers;
+    const first = run.summarize([a, null], { stats: false });
+    expect(sentLayers()).toEqual([{ ref: 0, index: a }, null]);
+    answer();
+    await first;
+    const second = run.summarize([a, b], { stats: false });
+    // a by its ref only; b's windows stay in the page
+    expect(sentLayers()).toEqual([
+      { ref: 0, index: null },
+      { ref: 1, index: { ...b, seekWindows: null } },
+    ]);
+    answer();
+    await second;
+    // a worker that does not hold them (a new one) says so: the job is sent again with every index
+    const last = run.summarize([a, b], { stats: true, last: true });
+    expect(sentLayers()).toEqual([
+      { ref: 0, index: null },
+      { ref: 1, index: null },
+    ]);
+    expect(w().current).toMatchObject({ type: 'runUnion', stats: true, last: true });
+    w().reply({ type: 'unionMissing', id: w().current.id });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sentLayers().map((l) => l?.index)).toEqual([a, { ...b, seekWindows: null }]);
+    answer();
+    expect((await last).union).toEqual(buildUnion([]));
+    run.close();
+    const runId = (w().sent.find((m) => m.type === 'runUnion') as Extract<ToWorker, { type: 'runUnion' }>).run;
+    expect(w().sent.at(-1)).toEqual({ type: 'closeRun', id: 0, run: runId });
+    // another load's run is another run
+    void pool.unions().summarize([a], { stats: false });
+    expect(w().current).toMatchObject({ type: 'runUnion', layers: [{ ref: 0, index: a }] });
+    expect((w().current as Extract<ToWorker, { type: 'runUnion' }>).run).not.toBe(runId);
     pool.terminate();
   });
 });

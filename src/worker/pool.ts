@@ -4,13 +4,13 @@
  * is free; cancelling (AbortSignal) removes queued work and tells a busy worker
  * to stop, so a cancelled load frees the CPU at once.
  */
-import type { LayerScanner, Progress } from '../core/session';
+import type { LayerScanner, Progress, UnionRun } from '../core/session';
 import type { Compression, LayerIndex } from '../core/types';
 import type { LayerDigests } from '../core/read/verify';
 import type { UnionModel } from '../core/model/union';
 import type { ImageStats } from '../core/model/stats';
 import { LayerscopeError, type ErrorCode, cancelled } from '../core/errors';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, ToWorker, UnionLayer } from './protocol';
 import type { Candidate, LayerAuditResult } from '../core/audit/types';
 import type { MetadataInput, MetadataSecret } from '../core/audit/secrets/scan';
 import type { Checkpoint } from '../core/read/inflate/inflater';
@@ -84,6 +84,8 @@ export class WorkerPool implements LayerScanner {
   private queue: Job[] = [];
   private active = new Map<number, { job: Job; worker: Worker }>();
   private nextId = 1;
+  /** Ids of union runs (unions()). */
+  private nextRun = 1;
   /** Reads running that hold the digest check (pausesBackground). */
   private reading = 0;
   /** The preview's own reads running ('first'): other reads wait for them (heldByFirst). */
@@ -271,6 +273,45 @@ export class WorkerPool implements LayerScanner {
     const m = await this.run({ type: 'union', id: 0, layers: bare, stats: opts.stats }, opts.signal);
     if (m.type !== 'unioned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
     return { union: m.union, stats: m.stats };
+  }
+
+  /**
+   * One load's unions (LayerScanner.unions), built in a worker that keeps the run's
+   * layers and the union's bottom layers applied between jobs (model/union.ts
+   * IncrementalUnion): each layer's index is copied over once, the first time a union
+   * includes it, instead of every finished layer with every job. Meant for a pool of
+   * one worker (the page's union worker): a worker that lacks a layer (a new one, after
+   * a crash) answers 'unionMissing' and the job is sent again with every index.
+   */
+  unions(): UnionRun {
+    const run = this.nextRun++;
+    /** The layers sent to the worker, by ref. */
+    let sent = new WeakMap<LayerIndex, number>();
+    let nextRef = 0;
+    const message = (layers: (LayerIndex | null)[]): UnionLayer[] =>
+      layers.map((l) => {
+        if (!l) return null;
+        const ref = sent.get(l);
+        if (ref !== undefined) return { ref, index: null };
+        sent.set(l, nextRef);
+        // the scan's windows (read/scanWindows.ts) are for reads, not the union: not copied over
+        return { ref: nextRef++, index: l.seekWindows ? { ...l, seekWindows: null } : l };
+      });
+    return {
+      summarize: async (layers, opts) => {
+        const job = (ls: UnionLayer[]) => this.run({ type: 'runUnion', id: 0, run, layers: ls, stats: opts.stats, last: opts.last === true }, opts.signal);
+        let m = await job(message(layers));
+        if (m.type === 'unionMissing') {
+          sent = new WeakMap();
+          m = await job(message(layers));
+        }
+        if (m.type !== 'unioned') throw new LayerscopeError('IO', `unexpected reply ${m.type}`);
+        return { union: m.union, stats: m.stats };
+      },
+      close: () => {
+        for (const w of this.all) w.postMessage({ type: 'closeRun', id: 0, run } satisfies ToWorker);
+      },
+    };
   }
 
   /** sha256 of byte ranges of one layer (a comparison's content proof); progress in bytes passed through. */

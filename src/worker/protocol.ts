@@ -43,6 +43,15 @@ export type ToWorker =
   | { type: 'unpack'; id: number; blob: Blob; compression: Compression }
   /** Build the union (and the statistics) of finished layers off the main thread; the layers are copied, not moved. */
   | { type: 'union'; id: number; layers: (LayerIndex | null)[]; stats: boolean }
+  /**
+   * One of a load's unions (WorkerPool.unions): the worker keeps run `run`'s layers and
+   * its IncrementalUnion between jobs, so each layer's index crosses once (UnionLayer);
+   * `last`: the final union, after which the run is dropped. Replies 'unioned', or
+   * 'unionMissing' when it lacks a layer sent before (a new worker): send them again.
+   */
+  | { type: 'runUnion'; id: number; run: number; layers: UnionLayer[]; stats: boolean; last: boolean }
+  /** Run `run` is over (the load finished, failed or was cancelled): drop what it keeps. No reply. */
+  | { type: 'closeRun'; id: number; run: number }
   /** sha256 of files of one layer, for a comparison's content proof (core/compare/hashRanges.ts). */
   | { type: 'hashRanges'; id: number; blob: Blob; compression: Compression; ranges: HashRange[] }
   /** The line diff of two versions of a file (core/compare/contentDiff.ts): jsdiff is synchronous, so off the main thread. */
@@ -64,6 +73,9 @@ export type ToWorker =
   | { type: 'pause'; id: number }
   | { type: 'resume'; id: number };
 
+/** A layer of a 'runUnion': null (not finished, or failed), or `ref` naming it in the run, with its index the first time it is sent. */
+export type UnionLayer = { ref: number; index: LayerIndex | null } | null;
+
 export type FromWorker =
   | { type: 'progress'; id: number; bytesRead: number; bytesTotal: number }
   | { type: 'scanned'; id: number; index: LayerIndex }
@@ -78,6 +90,8 @@ export type FromWorker =
   | { type: 'streamed'; id: number; bytes: number }
   | { type: 'unpacked'; id: number; blob: Blob }
   | { type: 'unioned'; id: number; union: UnionModel; stats: ImageStats | null }
+  /** A 'runUnion' named a layer by a ref this worker does not hold: nothing was built. */
+  | { type: 'unionMissing'; id: number }
   | { type: 'rangesHashed'; id: number; digests: string[] }
   | { type: 'textDiffed'; id: number; diff: TextDiff }
   | { type: 'audited'; id: number; result: LayerAuditResult }

@@ -15,7 +15,8 @@ import type { Checkpoint } from '../core/read/inflate/inflater';
 import { decompressToBlob } from '../core/read/compression';
 import { isLayerscopeError } from '../core/errors';
 import { PauseGate } from '../core/pause';
-import { buildUnion } from '../core/model/union';
+import { buildUnion, IncrementalUnion } from '../core/model/union';
+import type { LayerIndex } from '../core/types';
 import { computeStats } from '../core/model/stats';
 import { auditLayerContents } from '../core/audit/layer';
 import { sqlJsOpener } from '../core/audit/sqlite';
@@ -29,6 +30,8 @@ import { layerIndexTransferables, unionTransferables, type FromWorker, type ToWo
 declare const self: DedicatedWorkerGlobalScope;
 
 const running = new Map<number, AbortController>();
+/** The union runs of loads under way ('runUnion'): the layers sent so far, by ref, and the union kept between jobs. */
+const unionRuns = new Map<number, { layers: Map<number, LayerIndex>; inc: IncrementalUnion }>();
 /** Flow control of the running 'readStream' jobs, fed by the page's 'more' messages. */
 const gates = new Map<number, CreditGate>();
 /** Pause switches of the running 'hash' jobs (the digest check), worked by the pool's 'pause'/'resume'. */
@@ -51,6 +54,10 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     const p = pauses.get(msg.id);
     if (msg.type === 'pause') p?.pause();
     else p?.resume();
+    return;
+  }
+  if (msg.type === 'closeRun') {
+    unionRuns.delete(msg.run);
     return;
   }
   if (msg.type === 'more') {
@@ -91,6 +98,22 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     } else if (msg.type === 'union') {
       const union = buildUnion(msg.layers);
       const stats = msg.stats ? computeStats(union, msg.layers) : null;
+      post({ type: 'unioned', id: msg.id, union, stats }, unionTransferables(union));
+    } else if (msg.type === 'runUnion') {
+      let run = unionRuns.get(msg.run);
+      if (!run) {
+        run = { layers: new Map(), inc: new IncrementalUnion() };
+        unionRuns.set(msg.run, run);
+      }
+      for (const l of msg.layers) if (l?.index) run.layers.set(l.ref, l.index);
+      if (msg.layers.some((l) => l && !run.layers.has(l.ref))) {
+        post({ type: 'unionMissing', id: msg.id });
+        return;
+      }
+      const layers = msg.layers.map((l) => (l ? run.layers.get(l.ref)! : null));
+      const union = run.inc.build(layers, { last: msg.last });
+      const stats = msg.stats ? computeStats(union, layers) : null;
+      if (msg.last) unionRuns.delete(msg.run);
       post({ type: 'unioned', id: msg.id, union, stats }, unionTransferables(union));
     } else if (msg.type === 'hashRanges') {
       // progress in the bytes passed through (costOfRanges), reported as bytesRead/bytesTotal

@@ -107,6 +107,16 @@ class NameTable {
     return id;
   }
 
+  /** An independent copy indexing `names` (the copy's own array, equal to this one's). */
+  clone(names: string[]): NameTable {
+    // through the constructor (indexing nothing), so the copy has the same shape as the original for V8
+    const c = new NameTable(names, names.length);
+    c.table = this.table.slice();
+    c.mask = this.mask;
+    c.size = this.size;
+    return c;
+  }
+
   private put(name: string, id: number): void {
     const { table, mask } = this;
     let s = NameTable.hash(name) & mask;
@@ -192,6 +202,29 @@ export class PathTrie {
       t.firstChild[p] = i;
     }
     return t;
+  }
+
+  /**
+   * An independent copy: nodes added to either later do not show in the other
+   * (IncrementalUnion, union.ts, applies a partial union's upper layers to one).
+   */
+  clone(): PathTrie {
+    // through the constructor (at the smallest size), so the copy has the original's shape for V8
+    const c = new PathTrie(0);
+    c.count = this.count;
+    c.parent = this.parent.slice();
+    c.nameId = this.nameId.slice();
+    c.firstChild = this.firstChild.slice();
+    c.nextSibling = this.nextSibling.slice();
+    c.names = this.names.slice();
+    c.nameIds = this.nameIds.clone(c.names);
+    c.table = this.table.slice();
+    c.mask = this.mask;
+    c.lastDir = this.lastDir;
+    c.lastDirNode = this.lastDirNode;
+    c.model = this.model;
+    c.firstHashed = this.firstHashed;
+    return c;
   }
 
   intern(name: string): number {

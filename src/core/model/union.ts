@@ -188,7 +188,7 @@ const EV_NONE = 255;
 /* ------------------------------------------------------------------ building */
 
 class UnionBuilder {
-  readonly trie: PathTrie;
+  trie: PathTrie;
   // per-node state while applying layers (sized with the trie)
   private vis: Uint8Array;
   private isDir: Uint8Array;
@@ -237,6 +237,43 @@ class UnionBuilder {
     this.isLink = new Uint8Array(cap);
     this.vis[0] = 1; // the root always exists
     this.isDir[0] = 1;
+  }
+
+  /**
+   * An independent copy of the state after the layers applied so far: layers
+   * applied to the copy leave this one as it was (IncrementalUnion keeps the
+   * bottom layers applied once and puts a partial union's upper ones on a copy).
+   */
+  clone(): UnionBuilder {
+    // through the constructor (at the smallest size), so the copy has the original's shape for V8
+    const c = new UnionBuilder(0);
+    c.trie = this.trie.clone();
+    c.vis = this.vis.slice();
+    c.isDir = this.isDir.slice();
+    c.slotLayer = this.slotLayer.slice();
+    c.startVis = this.startVis.slice();
+    c.slot = this.slot.slice();
+    c.evCount = this.evCount;
+    c.evNode = this.evNode.slice();
+    c.evLayer = this.evLayer.slice();
+    c.evKind = this.evKind.slice();
+    c.evEntry = this.evEntry.slice();
+    c.isLink = this.isLink.slice();
+    c.linkText = new Map(this.linkText);
+    c.linkEpoch = this.linkEpoch;
+    // resolveDir's one-entry cache is keyed by the epoch: a copy may keep it
+    c.resDir = this.resDir;
+    c.resEpoch = this.resEpoch;
+    c.resOut = this.resOut;
+    c.resLink = this.resLink;
+    c.resFlags = this.resFlags;
+    c.thCount = this.thCount;
+    c.thLayer = this.thLayer.slice();
+    c.thEntry = this.thEntry.slice();
+    c.thLink = this.thLink.slice();
+    c.thDir = this.thDir.slice();
+    c.thFlags = this.thFlags.slice();
+    return c;
   }
 
   private sync(): void {
@@ -587,18 +624,92 @@ class UnionBuilder {
   }
 }
 
-/** Apply the layers (bottom first; null = unavailable, treated as empty). */
-export function buildUnion(layers: readonly (LayerIndex | null)[]): UnionModel {
-  if (layers.length > MAX_LAYERS) throw new LayerscopeError('LIMIT', `${layers.length} layers: at most ${MAX_LAYERS} are supported`);
+function checkLayerCount(n: number): void {
+  if (n > MAX_LAYERS) throw new LayerscopeError('LIMIT', `${n} layers: at most ${MAX_LAYERS} are supported`);
+}
+
+function entriesOf(layers: readonly (LayerIndex | null)[]): number {
   let entries = 0;
   for (const l of layers) entries += l ? l.count : 0;
-  const b = new UnionBuilder(entries);
+  return entries;
+}
+
+/** Apply the layers (bottom first; null = unavailable, treated as empty). */
+export function buildUnion(layers: readonly (LayerIndex | null)[]): UnionModel {
+  checkLayerCount(layers.length);
+  const b = new UnionBuilder(entriesOf(layers));
   const entryNode: Int32Array[] = [];
   for (let L = 0; L < layers.length; L++) {
     const idx = layers[L];
     entryNode.push(idx ? b.applyLayer(L, idx) : new Int32Array(0));
   }
   return b.finish(layers.length, entryNode);
+}
+
+/**
+ * The unions of one image's layers as they finish (the partial unions while it
+ * loads, then the final one), each equal to buildUnion of the same layers, without
+ * applying every layer again each time. A layer is applied on top of those below it,
+ * so what can be kept is the bottom run of finished layers: the builder holds
+ * layers 0..k-1 applied (k grows as the next one up finishes); a union whose layers
+ * above k are not all finished (gaps, null) applies those onto a copy (clone()),
+ * the kept builder staying at k. Layers are matched by identity: a layer whose
+ * index changed (a TOC listing replaced by the tar's) starts the builder over.
+ * finish() only reads the builder, so the kept one goes on after it.
+ *
+ * On the 366 MB benchmark image (issue 13) the largest layer (4 of 0..5) finishes
+ * last, so the final union applied layers 0..5 again after the last byte was
+ * decoded; now it applies 4 and 5 onto the 0..3 applied while 4 was still read.
+ */
+export class IncrementalUnion {
+  private builder: UnionBuilder | null = null;
+  /** The layers the kept builder has applied, bottom first (none null). */
+  private applied: LayerIndex[] = [];
+  private entryNode: Int32Array[] = [];
+
+  /**
+   * buildUnion(layers). `last`: no union of these layers follows (the final one):
+   * the rest is applied onto the kept builder itself, which is then dropped.
+   */
+  build(layers: readonly (LayerIndex | null)[], opts: { last?: boolean } = {}): UnionModel {
+    checkLayerCount(layers.length);
+    let k = 0;
+    while (k < this.applied.length && k < layers.length && this.applied[k] === layers[k]) k++;
+    if (!this.builder || k < this.applied.length) {
+      this.builder = new UnionBuilder(entriesOf(layers));
+      this.applied = [];
+      this.entryNode = [];
+    }
+    const b = this.builder;
+    for (let L = this.applied.length; L < layers.length; L++) {
+      const idx = layers[L];
+      if (!idx) break;
+      this.entryNode.push(b.applyLayer(L, idx));
+      this.applied.push(idx);
+    }
+    const rest = this.applied.length;
+    const last = opts.last === true;
+    const top = rest === layers.length || last ? b : b.clone();
+    // the model is handed over whole (its buffers transferred from the union worker,
+    // worker/protocol.ts unionTransferables): it gets copies of what the kept builder still needs
+    const entryNode = last ? this.entryNode : this.entryNode.map((a) => a.slice());
+    for (let L = rest; L < layers.length; L++) {
+      const idx = layers[L];
+      entryNode.push(idx ? top.applyLayer(L, idx) : new Int32Array(0));
+    }
+    const u = top.finish(layers.length, entryNode);
+    if (last) this.reset();
+    // the builder's names array, which later layers append to
+    else if (top === b) u.names = u.names.slice();
+    return u;
+  }
+
+  /** Drop the kept state (the load is over). */
+  reset(): void {
+    this.builder = null;
+    this.applied = [];
+    this.entryNode = [];
+  }
 }
 
 /* ------------------------------------------------------------------ queries */
