@@ -5,7 +5,8 @@
 // alternating before / after / floors N times (best of each), so a before/after ratio
 // is measured under the same load. --early: also, for each build, one preview of the
 // last file of the largest layer right after `ready`, while the digest check runs
-// (bench-browser.mjs measureContents' first read); --early-only: that alone.
+// (bench-browser.mjs measureContents' first read); --early-only: that alone, --runs times per
+// build (alternating), with the medians.
 // --contents: for each build, the bench's contents step (bench-browser.mjs measureContents:
 // that early read, the digest check, 50 random files and the last 10 of the largest layer),
 // before and after alternating --runs times.
@@ -83,25 +84,37 @@ try {
     const loaded = await openImage(h, { verify: false, scanner });
     h.close();
     const last = chooseFiles(loaded.layers).tail.at(-1);
-    for (const k of ['before', 'after']) {
-      const { page } = await measurePage(builds[k], file, { keep: true });
-      try {
-        const t = await previewLatency(page, last.layer, last.path);
-        // every read the click caused: when it was posted to a worker after the click, and how long it took
-        const reads = await page.evaluate(() => window.__reads.filter((r) => r.at >= window.__clickAt).map((r) => ({ ...r, after: r.at - window.__clickAt })));
-        const what = reads
-          .map(
-            (r) =>
-              `posted +${r.after.toFixed(0)} ms, took ${r.ms.toFixed(0)} ms${r.ok ? '' : ' (failed)'}${r.window ? ', window sent' : ''}${r.checkpoint ? ', checkpoint back' : ''}`,
-          )
-          .join('; ');
-        console.log(
-          `early read (${last.path}, layer ${last.layer}, right after ready) ${k}: ${t.ms.toFixed(0)} ms click → preview; reads: ${what}; load ${load()}`,
-        );
-      } finally {
-        await page.close();
+    // one click per build per round, builds alternating, so both see the same load; --runs rounds
+    const early = { before: [], after: [] };
+    for (let r = 0; r < (flag('--early-only') ? runs : 1); r++)
+      for (const k of ['before', 'after']) {
+        const { page } = await measurePage(builds[k], file, { keep: true });
+        try {
+          const t = await previewLatency(page, last.layer, last.path);
+          // every read the click caused: when it was posted to a worker after the click, and how long it took
+          const reads = await page.evaluate(() =>
+            window.__reads.filter((r) => r.at >= window.__clickAt).map((r) => ({ ...r, after: r.at - window.__clickAt })),
+          );
+          const what = reads
+            .map(
+              (r) =>
+                `posted +${r.after.toFixed(0)} ms, took ${r.ms.toFixed(0)} ms${r.ok ? '' : ' (failed)'}${r.window ? ', window sent' : ''}${r.checkpoint ? ', checkpoint back' : ''}`,
+            )
+            .join('; ');
+          early[k].push(t.ms);
+          console.log(
+            `early read (${last.path}, layer ${last.layer}, right after ready) ${k}: ${t.ms.toFixed(0)} ms click → preview; reads: ${what}; load ${load()}`,
+          );
+        } finally {
+          await page.close();
+        }
       }
-    }
+    const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    if (early.after.length > 1)
+      console.log(
+        `early reads, ${early.after.length} per build: before median ${med(early.before).toFixed(0)} ms (best ${Math.min(...early.before).toFixed(0)}), ` +
+          `after median ${med(early.after).toFixed(0)} ms (best ${Math.min(...early.after).toFixed(0)}), after/before ${(med(early.after) / med(early.before)).toFixed(2)}× (medians); load ${load()}`,
+      );
   }
 } finally {
   await builds.before.close();
