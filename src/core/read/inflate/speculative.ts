@@ -353,13 +353,9 @@ export class MarkerDecoder {
     let status: DecodeStatus | null = null;
     // cell where the symbol being decoded began: a symbol that read past the input is undone
     let symOp = op;
-    const save = () => {
-      this.hold = hold;
-      this.bits = bits;
-      this.ip = ip;
-      this.op = op;
-      this.lastMarkerEnd = lastMarkerEnd;
-    };
+    // No closure saves the state (this.saveCodes takes it as arguments): a closure over these
+    // locals would keep them in a heap context, which unoptimized code (a worker's first read)
+    // then loads and stores on every symbol.
     for (;;) {
       if (ip > inLen && ip * 8 - bits > inLen * 8) {
         op = symOp;
@@ -432,7 +428,7 @@ export class MarkerDecoder {
           o = (here >>> 8) & 0xff;
         }
         if (!(o & OP_BASE)) {
-          save();
+          this.saveCodes(hold, bits, ip, op, lastMarkerEnd);
           throw new Bad('invalid distance code');
         }
         let dist = here >>> 16;
@@ -450,7 +446,7 @@ export class MarkerDecoder {
         bits -= x;
         let from = op - dist;
         if (from < 0) {
-          save();
+          this.saveCodes(hold, bits, ip, op, lastMarkerEnd);
           throw new Bad('distance reaches before the unknown window');
         }
         const end = op + len;
@@ -467,10 +463,19 @@ export class MarkerDecoder {
         this.state = S_HEADER;
         break;
       }
-      save();
+      this.saveCodes(hold, bits, ip, op, lastMarkerEnd);
       throw new Bad('invalid literal/length code');
     }
-    save();
+    this.saveCodes(hold, bits, ip, op, lastMarkerEnd);
     return status;
+  }
+
+  /** codes()'s locals back into the decoder (before a return or a throw). */
+  private saveCodes(hold: number, bits: number, ip: number, op: number, lastMarkerEnd: number): void {
+    this.hold = hold;
+    this.bits = bits;
+    this.ip = ip;
+    this.op = op;
+    this.lastMarkerEnd = lastMarkerEnd;
   }
 }
