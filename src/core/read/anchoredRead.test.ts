@@ -5,7 +5,7 @@ import { HEAD_START_MIN_DISTANCE, readEntryBytes } from './contents';
 import { type Checkpoint, Inflater, WSIZE } from './inflate/inflater';
 import { xorshift32 } from './inflate/sample.testkit';
 import { scanLayer } from './layerScan';
-import { seekPlan, type SeekPlan } from './speculativeRead';
+import { LONG_NAME_LOOKBACK, seekPlan, type SeekPlan } from './speculativeRead';
 import { blobOf, file, layers, tar } from './speculative.testkit';
 import { writeTar } from '../write/tarWriter';
 import { EntryKind, type LayerIndex } from '../types';
@@ -55,6 +55,9 @@ describe('anchored first reads of a gzip layer', () => {
         expect(r.checkpoint.member).toBe(false);
         expect(Buffer.from(r.checkpoint.window).equals(Buffer.from(cp!.window))).toBe(true);
         expect(r.checkpoint.out).toBeGreaterThanOrEqual(plan.anchor!.out);
+        // the last boundary decoded before the range (the decode runs to the window's `in`): no later one is nearer the file
+        const lookFrom = Math.max(off - 512 - LONG_NAME_LOOKBACK, plan.anchor!.out - WSIZE);
+        for (const c of truth.values()) if (c.bit > r.checkpoint.bit && c.bit < plan.anchor!.in * 8 && c.out <= lookFrom) expect(c.out).toBe(r.checkpoint.out);
       }
       expect(ok).toBeGreaterThanOrEqual(8);
     },

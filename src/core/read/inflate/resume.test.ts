@@ -222,6 +222,55 @@ describe('reads near the ends of a layer', () => {
     }
     expect(shifted).toBeGreaterThan(3);
   });
+
+  it('takes compressed bytes in hand first (inHand), and asks the blob only for what follows them, if the decoder wants it', async () => {
+    const data = sample(4_000_000);
+    const gz = gzipSync(data);
+    const blob = new Blob([gz]);
+    const points = record(gz, 300_000);
+    // a decoder that takes a write only when its output was read, as Chromium's (Node's takes writes ahead)
+    vi.stubGlobal('DecompressionStream', decoderRecording([]));
+    const asked: { start: number; end: number }[] = [];
+    const counting = {
+      size: blob.size,
+      slice(start = 0, end = blob.size) {
+        asked.push({ start, end: Math.min(end, blob.size) });
+        return blob.slice(start, end);
+      },
+    } as unknown as Blob;
+    let s = 23;
+    let fromBlobOnly = 0;
+    let inHandOnly = 0;
+    for (let k = 0; k < 30; k++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const offset = points[1]!.out + (s % (data.length - points[1]!.out - 1));
+      const want = Math.min(data.length - offset, 1 + (s % 100_000));
+      const cp = pointBefore(points, offset)!;
+      const first = Math.floor(cp.bit / 8);
+      // in hand: from a few bytes before the checkpoint's byte, 1 byte to past the blob's end (the trailer must still never be fed)
+      const at = first - (s % 64);
+      const len = 1 + ((s >>> 8) % (gz.length - at + 100));
+      const inHand = { at, bytes: gz.subarray(at, at + len) };
+      asked.length = 0;
+      const got = await readFromCheckpoint(counting, cp, offset, want, { inHand });
+      expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + want)))).toBe(true);
+      const handEnd = Math.min(at + len, blob.size - GZIP_TRAILER_BYTES);
+      for (const a of asked) expect(a).toMatchObject({ start: handEnd, end: blob.size - GZIP_TRAILER_BYTES });
+      if (asked.length === 0) inHandOnly++;
+      else fromBlobOnly++;
+    }
+    // both cases ran: the bytes in hand were enough, and the read went on into the blob after them
+    expect(inHandOnly).toBeGreaterThan(3);
+    expect(fromBlobOnly).toBeGreaterThan(3);
+    // bytes in hand that begin after the checkpoint's byte are not used
+    asked.length = 0;
+    const cp = points[2]!;
+    const got = await readFromCheckpoint(counting, cp, cp.out, 1000, {
+      inHand: { at: Math.floor(cp.bit / 8) + 1, bytes: gz.subarray(Math.floor(cp.bit / 8) + 1) },
+    });
+    expect(Buffer.from(got).equals(Buffer.from(data.subarray(cp.out, cp.out + 1000)))).toBe(true);
+    expect(asked[0]).toMatchObject({ start: Math.floor(cp.bit / 8) });
+  });
 });
 
 /**

@@ -170,6 +170,18 @@ export interface ResumeReadOptions {
   inputEnd?: number | null;
   /** Use the platform decoder when it can (default true; false forces the TypeScript inflater, for tests). */
   native?: boolean;
+  /**
+   * Compressed bytes of the layer blob already in memory (anchoredRead.ts read them for its
+   * decode, and they usually hold the whole range): the platform decoder is fed from them
+   * before it reads the blob, which then starts no Blob stream of its own.
+   */
+  inHand?: InHand | null;
+}
+
+/** Bytes of a layer blob from byte `at`, already read. */
+export interface InHand {
+  at: number;
+  bytes: Uint8Array;
 }
 
 /**
@@ -182,7 +194,7 @@ export async function readFromCheckpoint(layerBlob: Blob, cp: Checkpoint, offset
   const out = new Uint8Array(want);
   if (want === 0) return out;
   if ((opts.native ?? true) && !cp.member && nativeRawDeflate()) {
-    const got = await nativeFrom(layerBlob, cp, offset, out, opts.signal, opts.inputEnd);
+    const got = await nativeFrom(layerBlob, cp, offset, out, opts.signal, opts.inputEnd, opts.inHand);
     if (got === want) return out;
   }
   await inflaterFrom(layerBlob, cp, offset, out, opts.signal);
@@ -221,9 +233,14 @@ export const GZIP_TRAILER_BYTES = 8;
  * several members (or padded after its trailer) still meets bytes after its first member's
  * end, errors, and goes on in the inflater as before.
  */
-export function primedNativeDecoder(blob: Blob, cp: Checkpoint, inputEnd: number | null = null): ReadableStreamDefaultReader<Uint8Array> {
+export function primedNativeDecoder(
+  blob: Blob,
+  cp: Checkpoint,
+  inputEnd: number | null = null,
+  inHand: InHand | null = null,
+): ReadableStreamDefaultReader<Uint8Array> {
   const stop = Math.max(0, blob.size - GZIP_TRAILER_BYTES);
-  const reader = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop).getReader();
+  const reader = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop, inHand).getReader();
   const shift = cp.bit & 7 ? new BitShift(cp.bit & 7, true) : null;
   const primer = primingBlock(cp.window);
   // Pulled only when the decoder wants input, each blob chunk (shifted) in NATIVE_FEED_BYTES
@@ -261,9 +278,47 @@ export function primedNativeDecoder(blob: Blob, cp: Checkpoint, inputEnd: number
  * `blob` from byte `start` to `stop` (default: its end): up to `end` (when given) as one
  * bounded slice, then — only if the reader asks for more — the rest up to `stop`. The input
  * stream does not end at `end`: a DecompressionStream whose input ends mid-stream errors, and
- * an errored stream drops output it has queued but not yet handed over.
+ * an errored stream drops output it has queued but not yet handed over. Bytes `inHand` holds
+ * from `start` on come first, NATIVE_FEED_BYTES per pull (what the decoder does not ask for
+ * is never shifted or written); the blob is read from where they end, only if asked.
  */
-export function compressedFrom(blob: Blob, start: number, end: number | null = null, stop = blob.size): ReadableStream<Uint8Array> {
+export function compressedFrom(
+  blob: Blob,
+  start: number,
+  end: number | null = null,
+  stop = blob.size,
+  inHand: InHand | null = null,
+): ReadableStream<Uint8Array> {
+  const have =
+    inHand && inHand.at <= start && start < inHand.at + inHand.bytes.length ? inHand.bytes.subarray(start - inHand.at, Math.max(0, stop - inHand.at)) : null;
+  if (!have?.length) return blobFrom(blob, start, end, stop);
+  let o = 0;
+  let rest: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (o < have.length) {
+          controller.enqueue(have.subarray(o, Math.min(have.length, o + NATIVE_FEED_BYTES)));
+          o += NATIVE_FEED_BYTES;
+          return;
+        }
+        const next = start + have.length;
+        if (next >= stop) return controller.close();
+        rest ??= blobFrom(blob, next, end, stop).getReader();
+        const r = await rest.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel(reason) {
+        return rest?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** compressedFrom without bytes in hand. */
+function blobFrom(blob: Blob, start: number, end: number | null, stop: number): ReadableStream<Uint8Array> {
   if (end === null || end <= start || end >= stop) return blob.slice(start, Math.max(start, stop)).stream() as ReadableStream<Uint8Array>;
   let part = (blob.slice(start, end).stream() as ReadableStream<Uint8Array>).getReader();
   let rest = false;
@@ -288,8 +343,16 @@ export function compressedFrom(blob: Blob, start: number, end: number | null = n
 }
 
 /** The platform decoder from `cp` (see the module comment). Returns the bytes it filled; fewer than asked when it stopped early. */
-async function nativeFrom(blob: Blob, cp: Checkpoint, offset: number, out: Uint8Array, signal?: AbortSignal, inputEnd: number | null = null): Promise<number> {
-  const dec = primedNativeDecoder(blob, cp, inputEnd);
+async function nativeFrom(
+  blob: Blob,
+  cp: Checkpoint,
+  offset: number,
+  out: Uint8Array,
+  signal?: AbortSignal,
+  inputEnd: number | null = null,
+  inHand: InHand | null = null,
+): Promise<number> {
+  const dec = primedNativeDecoder(blob, cp, inputEnd, inHand);
   // decoder output position, counted from the start of the primed window
   let pos = cp.out - cp.window.length;
   let got = 0;
