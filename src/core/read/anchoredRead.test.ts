@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type AnchoredFailure, readAnchored, withAnchor } from './anchoredRead';
+import { type AnchoredFailure, MAX_PROBE_HITS, PROBE_BYTES, probeHits, readAnchored, withAnchor } from './anchoredRead';
 import { HEAD_START_MIN_DISTANCE, readEntryBytes } from './contents';
 import { type Checkpoint, Inflater, WSIZE } from './inflate/inflater';
+import { MARKER } from './inflate/speculative';
 import { xorshift32 } from './inflate/sample.testkit';
 import { scanLayer } from './layerScan';
 import { LONG_NAME_LOOKBACK, seekPlan, type SeekPlan } from './speculativeRead';
@@ -171,5 +172,56 @@ describe('anchored first reads of a gzip layer', () => {
       const bytes = await readEntryBytes(blob, 'gzip', off, 3000, { seek: plan });
       expect(Buffer.from(bytes).equals(t.subarray(off, off + 3000))).toBe(true);
     }
+  });
+});
+
+describe("the anchor's probe search", () => {
+  /** probeHits by its definition: every q in [from, to] whose PROBE_BYTES cells equal the probe, null when flat or too many. */
+  function naive(o: Uint16Array, from: number, to: number, win: Uint8Array, p: number): number[] | null {
+    if (win.subarray(p, p + PROBE_BYTES).every((b) => b === win[p])) return null;
+    const hits: number[] = [];
+    for (let q = from; q <= to; q++) {
+      let j = 0;
+      while (j < PROBE_BYTES && o[WSIZE + q + j] === win[p + j]) j++;
+      if (j === PROBE_BYTES) hits.push(q);
+    }
+    return hits.length > MAX_PROBE_HITS ? null : hits;
+  }
+
+  it('finds exactly the places a cell-by-cell comparison finds (few letters, markers, repeats, too many hits)', () => {
+    const rnd = xorshift32(17);
+    let compared = 0;
+    let found = 0;
+    let refused = 0;
+    for (let round = 0; round < 60; round++) {
+      const n = 20_000 + (rnd() % 20_000);
+      const o = new Uint16Array(WSIZE + n + 64);
+      const letters = 2 + (rnd() % 6);
+      for (let i = 0; i < WSIZE; i++) o[i] = MARKER + i;
+      for (let i = WSIZE; i < o.length; i++) o[i] = rnd() % 10 === 0 ? MARKER + (rnd() % WSIZE) : 97 + (rnd() % letters);
+      // a stretch copied several times, so that a probe from it is found more than once (or more than MAX_PROBE_HITS times)
+      const src = WSIZE + (rnd() % (n - 200));
+      const copies = rnd() % 2 ? 3 : MAX_PROBE_HITS + 5;
+      for (let c = 0; c < copies; c++) o.copyWithin(WSIZE + (rnd() % (n - 200)), src, src + 100);
+      const win = new Uint8Array(WSIZE);
+      for (let i = 0; i < WSIZE; i++) win[i] = 97 + (rnd() % letters);
+      for (let i = 0; i < 100; i++) win[WSIZE - 200 + i] = o[src + i]! < MARKER ? o[src + i]! : 97;
+      if (round % 10 === 0) win.fill(97, WSIZE - 64, WSIZE - 32);
+      const from = rnd() % 1000;
+      const to = n - PROBE_BYTES - (rnd() % 1000);
+      // and at both ends of the range searched (the first probe below matches there)
+      o.copyWithin(WSIZE + from, src, src + 100);
+      o.copyWithin(WSIZE + to, src, src + PROBE_BYTES);
+      for (const p of [WSIZE - 200, WSIZE - 190, WSIZE - 64, rnd() % (WSIZE - PROBE_BYTES)]) {
+        const want = naive(o, from, to, win, p);
+        expect(probeHits(o, from, to, win, p)).toEqual(want);
+        compared++;
+        if (want === null) refused++;
+        else found += want.length;
+      }
+    }
+    expect(compared).toBe(240);
+    expect(found).toBeGreaterThan(60);
+    expect(refused).toBeGreaterThan(5);
   });
 });

@@ -179,4 +179,29 @@ describe('MarkerDecoder', () => {
     }
     expect(wrong).toBe(0);
   });
+
+  it('stops before the first block header at or past stopBit ("bit"), and goes on from there as if it had not stopped', () => {
+    const data = sample(3_000_000, 4);
+    const raw = deflateRawSync(data, { level: 6 });
+    const cps = boundaries(raw);
+    const cp = cps[2]!;
+    const whole = new MarkerDecoder(raw, cp.bit, { maxOut: data.length, distrustFirstBlock: false });
+    whole.decode(data.length);
+    for (const i of [3, 5, 9]) {
+      const next = cps[i]!;
+      for (const stopBit of [next.bit, next.bit - 1, cps[i - 1]!.bit + 1]) {
+        const dec = new MarkerDecoder(raw, cp.bit, { maxOut: data.length, distrustFirstBlock: false });
+        let st = dec.decode(data.length, stopBit);
+        expect(st).toBe('bit');
+        // the header it stopped before: the first at or past stopBit, not read yet
+        expect(dec.bitPosition).toBe(next.bit);
+        expect(dec.produced).toBe(next.out - cp.out);
+        expect(dec.blocks.at(-2)).toBeLessThan(stopBit);
+        st = dec.decode(data.length);
+        expect(st).toBe('end');
+        expect(dec.produced).toBe(whole.produced);
+        expect(Buffer.from(dec.out.subarray(0, dec.op)).equals(Buffer.from(whole.out.subarray(0, whole.op)))).toBe(true);
+      }
+    }
+  });
 });

@@ -54,7 +54,9 @@ export type DecodeStatus =
   /** maxOut reached. */
   | 'full'
   /** Not a valid deflate stream from this start (see `error`). */
-  | 'error';
+  | 'error'
+  /** The next block header is at or past the input bit asked for (decode's `stopBit`). */
+  | 'bit';
 
 class Bad extends Error {}
 
@@ -198,7 +200,11 @@ export class MarkerDecoder {
     return Uint8Array.from(this.out.subarray(WSIZE + from, WSIZE + to));
   }
 
-  decode(limit: number): DecodeStatus {
+  /**
+   * Decodes until `produced` ≥ `limit`, or until the next block header is at or past input
+   * bit `stopBit` (then 'bit', before that header is read), or the stream stops.
+   */
+  decode(limit: number, stopBit = Number.POSITIVE_INFINITY): DecodeStatus {
     if (this.error) return 'error';
     try {
       for (;;) {
@@ -209,6 +215,7 @@ export class MarkerDecoder {
             this.state = S_END;
             return 'end';
           }
+          if (this.bitPosition >= stopBit) return 'bit';
           if (this.overran()) return 'input';
           this.header();
           if (this.overran()) return 'input';
