@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gzipSync, inflateRawSync } from 'node:zlib';
-import { type Checkpoint, Inflater } from './inflater';
-import { GZIP_TRAILER_BYTES, NATIVE_FEED_BYTES, bitShifter, inputEnd, pointBefore, readFromCheckpoint } from './resume';
-import { sample } from './sample.testkit';
+import { crc32Update } from './crc32';
+import { type Checkpoint, Inflater, WSIZE } from './inflater';
+import { GZIP_TRAILER_BYTES, NATIVE_FEED_BYTES, alignedPrimer, inputEnd, pointBefore, readFromCheckpoint } from './resume';
+import { sample, xorshift32 } from './sample.testkit';
 
 function record(gz: Uint8Array, spacing: number): Checkpoint[] {
   const points: Checkpoint[] = [];
@@ -11,25 +12,32 @@ function record(gz: Uint8Array, spacing: number): Checkpoint[] {
   return points;
 }
 
-async function collect(s: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(s).arrayBuffer());
-}
-
 describe('reads from checkpoints', () => {
   const data = sample(4_000_000);
   const gz = gzipSync(data);
   const blob = new Blob([gz]);
   const points = record(gz, 300_000);
 
-  it('shifts a byte stream by any bit count', async () => {
-    const src = new Uint8Array([0b10110011, 0b01011100, 0b11110000, 0b00001111]);
-    for (let s = 1; s < 8; s++) {
-      const stream = new Blob([src.subarray(0, 1), src.subarray(1)]).stream().pipeThrough(bitShifter(s));
-      const got = await collect(stream);
-      let big = 0n;
-      for (let i = src.length - 1; i >= 0; i--) big = (big << 8n) | BigInt(src[i]!);
-      big >>= BigInt(s);
-      for (let i = 0; i < got.length; i++) expect(got[i]).toBe(Number((big >> BigInt(8 * i)) & 0xffn));
+  it('primes the decoder for a checkpoint at any bit of a byte: the empty blocks add s bits modulo 8 and no output, in zlib and in the TypeScript inflater', () => {
+    const window = sample(WSIZE, 3);
+    for (let s = 0; s < 8; s++) {
+      const p = alignedPrimer(window, s);
+      // the rest of a stream from bit s of the primer's last byte: one literal 'A' (fixed code 0x71, 8 bits), end-of-block, final
+      const tail: [number, number][] = [
+        [0b011, 3],
+        [0b10001110, 8],
+        [0, 7],
+      ];
+      const bytes = [...p];
+      let at = s === 0 ? p.length * 8 : (p.length - 1) * 8 + s;
+      for (const [v, n] of tail) for (let i = 0; i < n; i++, at++) bytes[at >>> 3] = (bytes[at >>> 3] ?? 0) | (((v >>> i) & 1) << (at & 7));
+      const raw = new Uint8Array(bytes);
+      const want = Buffer.concat([Buffer.from(window), Buffer.from('A')]);
+      expect(Buffer.from(inflateRawSync(raw)).equals(want)).toBe(true);
+      const outs: Uint8Array[] = [];
+      const inf = new Inflater({ format: 'raw', checkCrc: false, onData: (c) => outs.push(c.slice()) });
+      inf.push(raw, true);
+      expect(Buffer.concat(outs).equals(want)).toBe(true);
     }
   });
 
@@ -336,8 +344,95 @@ describe('what a read from a checkpoint decodes', () => {
     const got = await readFromCheckpoint(chunky, cp, offset, 500, { inputEnd: inputEnd(points, offset + 500) });
     expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + 500)))).toBe(true);
     // the primer, then compressed writes of at most NATIVE_FEED_BYTES, stopped within a few of the range's end
-    expect(writes[0]).toBe(5 + cp.window.length);
+    expect(writes[0]).toBe(alignedPrimer(cp.window, cp.bit & 7).length);
     expect(Math.max(...writes.slice(1))).toBeLessThanOrEqual(NATIVE_FEED_BYTES);
     expect(writes.slice(1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4 * NATIVE_FEED_BYTES);
+  });
+});
+
+/**
+ * A raw deflate stream written bit by bit (RFC 1951): fixed-Huffman blocks of literals, which end
+ * anywhere in a byte, and stored blocks of LEN 65,535 (as Go's compress/flate writes them for
+ * incompressible data), whose data starts on the next byte boundary of the stream.
+ */
+function handDeflate(blocks: { stored: boolean; data: Uint8Array }[]): Uint8Array {
+  const out: number[] = [];
+  let acc = 0;
+  let n = 0;
+  const put = (v: number, bits: number) => {
+    for (let i = 0; i < bits; i++) {
+      acc |= ((v >>> i) & 1) << n;
+      if (++n === 8) {
+        out.push(acc);
+        acc = 0;
+        n = 0;
+      }
+    }
+  };
+  // Huffman codes are packed most significant bit first (§3.1.1)
+  const code = (c: number, bits: number) => {
+    for (let i = bits - 1; i >= 0; i--) put((c >>> i) & 1, 1);
+  };
+  const align = () => {
+    if (n) put(0, 8 - n);
+  };
+  for (const b of blocks) {
+    if (b.stored) {
+      put(0, 1);
+      put(0, 2);
+      align();
+      put(b.data.length, 16);
+      put(~b.data.length & 0xffff, 16);
+      for (const x of b.data) put(x, 8);
+    } else {
+      put(0, 1);
+      put(1, 2);
+      for (const x of b.data) x < 144 ? code(0x30 + x, 8) : code(0x190 + x - 144, 9);
+      code(0, 7);
+    }
+  }
+  // the final block: empty, fixed
+  put(1, 1);
+  put(1, 2);
+  code(0, 7);
+  align();
+  return new Uint8Array(out);
+}
+
+describe('reads from a checkpoint inside a byte', () => {
+  it('decode stored blocks after the checkpoint exactly: the stream keeps its byte alignment (a shifted stream misread them)', async () => {
+    // literal blocks of varied lengths (so they end at every bit of a byte), each followed by a stored block
+    const rnd = xorshift32(5);
+    const blocks: { stored: boolean; data: Uint8Array }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const lit = sample(2000 + (rnd() % 3000), i);
+      blocks.push({ stored: false, data: lit.slice(0, 2000 + (rnd() % 1000)) });
+      blocks.push({ stored: true, data: new Uint8Array(65_535).map(() => rnd() & 255) });
+    }
+    const raw = handDeflate(blocks);
+    const data = new Uint8Array(Buffer.concat(blocks.map((b) => b.data)));
+    expect(Buffer.from(inflateRawSync(raw)).equals(Buffer.from(data))).toBe(true);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32Update(0, data) >>> 0, 0);
+    trailer.writeUInt32LE(data.length >>> 0, 4);
+    const gz = new Uint8Array(Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]), raw, trailer]));
+    const blob = new Blob([gz]);
+    const points = record(gz, 1);
+    const inByte = points.filter((p) => !p.member && p.out > 0 && p.bit & 7);
+    const shifts = new Set(inByte.map((p) => p.bit & 7));
+    expect(shifts.size).toBe(7);
+    let wrong = 0;
+    let reads = 0;
+    for (const cp of inByte) {
+      // a range that ends inside a later stored block, as a preview's read does
+      for (const want of [20_000, 70_000]) {
+        if (cp.out + want > data.length) continue;
+        const got = await readFromCheckpoint(blob, cp, cp.out, want);
+        reads++;
+        if (!Buffer.from(got).equals(Buffer.from(data.subarray(cp.out, cp.out + want)))) wrong++;
+      }
+    }
+    expect(reads).toBeGreaterThan(40);
+    expect(wrong).toBe(0);
   });
 });

@@ -7,9 +7,17 @@
  *   1. a stored (uncompressed) deflate block holding the checkpoint's 32 KiB window,
  *      not final (RFC 1951 §3.2.4): it fills the decoder's history exactly as the
  *      original stream had it, so back-references into the window resolve;
- *   2. the compressed bytes from the checkpoint's block on, shifted by the bit offset
- *      of that block within its byte, so the block starts on a byte boundary as the
- *      stored block leaves it.
+ *   2. when the checkpoint's block starts inside a byte (bit s of it, s > 0), empty
+ *      non-final blocks whose bits add up to s modulo 8 (alignedPrimer), so that the
+ *      block starts at bit s of a byte, as in the original;
+ *   3. the compressed bytes from the checkpoint's byte on, unchanged (its first byte's
+ *      low s bits replaced by the empty blocks' last ones). The stream keeps its byte
+ *      alignment: a stored block later in the range starts its data on the byte boundary
+ *      the original has. (Shifting the bytes by s bits instead, as before, moved every
+ *      byte boundary: a later stored block was read 8 − s bits off, and one of LEN ≥
+ *      0xC000 — Go's compress/flate writes 65,535 — passes the LEN/NLEN check that way
+ *      and decodes garbage without an error: wrong bytes, found on the 501 MB benchmark
+ *      layer by the anchored read's header check, issue 13.)
  * This is zlib's inflatePrime + inflateSetDictionary done with input alone. The
  * platform decoder then runs at native speed and is cancelled once the wanted bytes
  * are out. Where it cannot go on (the read crosses into the next gzip member, whose
@@ -74,58 +82,62 @@ export function primingBlock(window: Uint8Array): Uint8Array {
 }
 
 /**
- * Shifts a byte stream right by `s` bits (0 < s < 8): output byte k holds input bits 8k+s … 8k+s+7.
- * `atDeflateEnd`: the input ends where a deflate stream does (primedNativeDecoder's `stop`); the
- * last output byte, holding only the input's top 8 − s bits, is then dropped when it is zero —
- * it is the zero padding after the final block (RFC 1951 §3.2.3 pads to a byte boundary), and a
- * whole byte after the end is "junk" to Chromium's decoder, which then drops its queued output.
- * (Were those zero bits the stream's last code bits, the decoder reports the input truncated
- * and the read goes on in the TypeScript inflater, as it did for every read near a layer's end.)
+ * An empty non-final fixed-Huffman block (RFC 1951 §3.2.6): BFINAL 0, BTYPE 01, end-of-block
+ * (7 zero bits): 10 bits, so a run of k of them moves the bit position by 2k modulo 8.
  */
-export function bitShifter(s: number, atDeflateEnd = false): TransformStream<Uint8Array, Uint8Array> {
-  const shift = new BitShift(s, atDeflateEnd);
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(c, controller) {
-      const out = shift.push(c);
-      if (out) controller.enqueue(out);
-    },
-    flush(controller) {
-      const out = shift.end();
-      if (out) controller.enqueue(out);
-    },
-  });
-}
+const EMPTY_FIXED_BITS = 10;
+/**
+ * An empty non-final dynamic-Huffman block of 93 bits (5 modulo 8, so with empty fixed blocks any
+ * bit position is reached), as [value, bit count] fields written least significant bit first,
+ * Huffman codes already bit-reversed: BFINAL 0, BTYPE 10, HLIT 0 (257 codes), HDIST 0 (1 code),
+ * HCLEN 14 (18 code-length code lengths in §3.2.7's order 16, 17, 18, 0, 8, …, 14, 1: symbol 18
+ * and 0 two bits, 1 one bit: canonical codes 1 → 0, 0 → 10, 18 → 11), then the 258 lengths:
+ * 18 ×138 zeros, 18 ×118 zeros, 1 (end-of-block's code is 1 bit long), 0 (no distance code), and
+ * the block's only symbol, end-of-block (0). A literal/length code of one 1-bit code is the one
+ * incomplete code zlib accepts (inftrees.c), as does the TypeScript inflater.
+ */
+const EMPTY_DYNAMIC: readonly (readonly [number, number])[] = [
+  [0b100, 3],
+  [0, 5],
+  [0, 5],
+  [14, 4],
+  [0, 3],
+  [0, 3],
+  [2, 3],
+  [2, 3],
+  ...Array.from({ length: 13 }, () => [0, 3] as const),
+  [1, 3],
+  [0b11, 2],
+  [127, 7],
+  [0b11, 2],
+  [107, 7],
+  [0, 1],
+  [0b01, 2],
+  [0, 1],
+];
 
-/** bitShifter's state, for a caller that pulls its chunks itself (primedNativeDecoder). */
-export class BitShift {
-  private carry = -1;
-  constructor(
-    private readonly s: number,
-    private readonly atDeflateEnd = false,
-  ) {}
-
-  /** The shifted bytes `c` completes (one byte is held back for the next chunk), or null. */
-  push(c: Uint8Array): Uint8Array | null {
-    if (c.length === 0) return null;
-    const s = this.s;
-    const out = new Uint8Array(this.carry < 0 ? c.length - 1 : c.length);
-    let o = 0;
-    let prev = this.carry < 0 ? c[0]! : this.carry;
-    for (let i = this.carry < 0 ? 1 : 0; i < c.length; i++) {
-      const cur = c[i]!;
-      out[o++] = ((prev >>> s) | (cur << (8 - s))) & 0xff;
-      prev = cur;
-    }
-    this.carry = prev;
-    return o ? out : null;
+/**
+ * The stream the platform decoder starts with for a checkpoint at bit `s` (0–7) of its byte:
+ * the stored block with `window` (primingBlock), then empty blocks of s bits modulo 8 (none
+ * for s = 0). When s > 0 its last byte holds only those blocks' last s bits, in its low bits:
+ * the caller ORs in the top 8 − s bits of the checkpoint's byte.
+ */
+export function alignedPrimer(window: Uint8Array, s: number): Uint8Array {
+  const primer = primingBlock(window);
+  if (s === 0) return primer;
+  const bits: (readonly [number, number])[] = [];
+  // odd s: the dynamic block (5 mod 8) and (s − 5) / 2 fixed ones mod 4; even s: s / 2 fixed ones
+  const fixed = s & 1 ? ((s - 5 + 8) % 8) / 2 : s / 2;
+  if (s & 1) bits.push(...EMPTY_DYNAMIC);
+  for (let i = 0; i < fixed; i++) bits.push([0b010, 3], [0, EMPTY_FIXED_BITS - 3]);
+  const total = bits.reduce((n, [, b]) => n + b, 0);
+  const out = new Uint8Array(primer.length + Math.ceil(total / 8));
+  out.set(primer);
+  let at = primer.length * 8;
+  for (const [v, n] of bits) {
+    for (let i = 0; i < n; i++, at++) out[at >>> 3]! |= ((v >>> i) & 1) << (at & 7);
   }
-
-  /** The last byte, at the end of the input (see bitShifter), or null. */
-  end(): Uint8Array | null {
-    const c = this.carry;
-    if (c < 0 || (this.atDeflateEnd && c >>> this.s === 0)) return null;
-    return new Uint8Array([c >>> this.s]);
-  }
+  return out;
 }
 
 /**
@@ -241,26 +253,33 @@ export function primedNativeDecoder(
 ): ReadableStreamDefaultReader<Uint8Array> {
   const stop = Math.max(0, blob.size - GZIP_TRAILER_BYTES);
   const reader = compressedFrom(blob, Math.floor(cp.bit / 8), inputEnd, stop, inHand).getReader();
-  const shift = cp.bit & 7 ? new BitShift(cp.bit & 7, true) : null;
-  const primer = primingBlock(cp.window);
-  // Pulled only when the decoder wants input, each blob chunk (shifted) in NATIVE_FEED_BYTES
-  // writes: no stage in between reads ahead of it (a TransformStream stage held a chunk).
+  const s = cp.bit & 7;
+  const primer = alignedPrimer(cp.window, s);
+  // s > 0: the primer's last byte waits for the checkpoint's byte (alignedPrimer)
+  let held = s > 0;
+  // Pulled only when the decoder wants input, each blob chunk in NATIVE_FEED_BYTES writes:
+  // no stage in between reads ahead of it (a TransformStream stage held a chunk).
   const input = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(primer);
+        if (!held) controller.enqueue(primer);
       },
       async pull(controller) {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) {
-            const last = shift?.end();
-            if (last) controller.enqueue(last);
             controller.close();
             return;
           }
-          const v = shift ? shift.push(value) : value;
-          if (!v?.length) continue;
+          let v = value;
+          if (!v.length) continue;
+          if (held) {
+            primer[primer.length - 1]! |= v[0]! & (0xff << s) & 0xff;
+            controller.enqueue(primer);
+            held = false;
+            v = v.subarray(1);
+            if (!v.length) return;
+          }
           for (let o = 0; o < v.length; o += NATIVE_FEED_BYTES) controller.enqueue(v.subarray(o, Math.min(v.length, o + NATIVE_FEED_BYTES)));
           return;
         }
