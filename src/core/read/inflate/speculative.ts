@@ -174,11 +174,13 @@ export class MarkerDecoder {
     if (verified < 0) return -1;
     const o = this.out;
     const map = resolveScratch;
-    for (let x = WSIZE + k; x < this.op; x++) {
+    // cells from lastMarkerEnd on are all known: only those before it can hold a marker
+    const marked = Math.min(this.op, this.lastMarkerEnd);
+    for (let x = WSIZE + k; x < marked; x++) {
       const v = o[x]!;
       if (v >= MARKER && (v >= POISON || map[v - MARKER]! < 0)) return -1;
     }
-    for (let x = WSIZE + k; x < this.op; x++) {
+    for (let x = WSIZE + k; x < marked; x++) {
       const v = o[x]!;
       if (v >= MARKER) o[x] = map[v - MARKER]!;
     }
