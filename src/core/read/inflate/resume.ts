@@ -21,7 +21,7 @@
  * This is zlib's inflatePrime + inflateSetDictionary done with input alone. The
  * platform decoder then runs at native speed and is cancelled once the wanted bytes
  * are out. Where it cannot go on (the read crosses into the next gzip member, whose
- * header a raw decoder refuses) or does not exist (Node 20 has no 'deflate-raw'),
+ * header a raw decoder refuses) or does not exist (older Node versions have no 'deflate-raw'),
  * the TypeScript Inflater resumes from the same checkpoint, which handles members.
  */
 import { LayerscopeError, throwIfAborted } from '../../errors';
