@@ -21,7 +21,8 @@
  * issue 13). Then the next build waits PARTIAL_BUSY_WAIT_MS after the load began or
  * the last build ended; as soon as a worker is free (a layer finished with no other
  * left to start) the factor alone applies again. A long load on a slow machine still
- * fills its tree every few seconds; on more cores than layers nothing waits.
+ * fills its tree every few seconds; on more cores than layers, or than scan workers
+ * (LayerScanner.spareCores), nothing waits.
  */
 import type { UnionModel } from './model/union';
 import type { LayerIndex } from './types';

@@ -105,3 +105,44 @@ describe('openImage scheduling and hand-offs', () => {
     expect(img.integrity.every((c) => c.diffId === 'unchecked')).toBe(true);
   });
 });
+
+describe('partial unions while every scan worker decodes (issue 13)', () => {
+  // The example image (5 layers), 2 scan workers: the first scan (the largest) and the fourth held
+  // back, so after the second and third finish 3 layers are unfinished: every worker has a layer,
+  // and a partial union waits (PARTIAL_BUSY_WAIT_MS).
+  const example = () => new Blob([readFileSync(join(__dirname, '../../public/example.tar'))]);
+  async function loadHeld(spareCores: boolean) {
+    const base = inProcessScanner(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let scans = 0;
+    const scanner: LayerScanner = {
+      ...base,
+      spareCores,
+      scan: async (blob, layer, o) => {
+        const k = scans++;
+        if (k === 0 || k === 3) await gate;
+        return base.scan(blob, layer, o);
+      },
+    };
+    const partials: number[] = [];
+    let done = 0;
+    const load = openImage(example(), {
+      scanner,
+      verify: false,
+      onLayerDone: () => done++,
+      onPartial: (p) => partials.push(p.layers.filter(Boolean).length),
+    });
+    while (done < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    const seen = partials.length;
+    release();
+    await load;
+    return seen;
+  }
+
+  it('no partial union while every worker decodes; with cores beyond the workers (spareCores) it is built at once', async () => {
+    expect(await loadHeld(false)).toBe(0);
+    expect(await loadHeld(true)).toBe(1);
+  });
+});

@@ -45,6 +45,11 @@ export interface LayerScanner {
   /** How many layers to scan at once. */
   readonly concurrency: number;
   /**
+   * The machine has cores beyond the scan workers (the page on more cores than its pool's
+   * MAX_WORKERS): partial unions need not wait while every worker decodes (partialUnions.ts).
+   */
+  readonly spareCores?: boolean;
+  /**
    * Build the union and the statistics elsewhere (the page: in a worker, so a
    * million-entry image does not freeze it for seconds). Absent: in this thread.
    */
@@ -218,7 +223,7 @@ async function openAndScan(
         build: (ls, signal) => unions.summarize(ls, { signal, stats: false }).then((r) => r.union),
         emit: opts.onPartial,
         signal: opts.signal,
-        busy: () => unfinished >= scanner.concurrency,
+        busy: () => !scanner.spareCores && unfinished >= scanner.concurrency,
       })
     : null;
 

@@ -75,6 +75,10 @@ export function pageHost(): EngineHost {
     get concurrency() {
       return getPool().concurrency;
     },
+    // more cores than the pool's MAX_WORKERS: a partial union has a core of its own
+    get spareCores() {
+      return (globalThis.navigator?.hardwareConcurrency ?? 2) > getPool().concurrency;
+    },
     scan: (blob, layer, o) => getPool().scan(blob, layer, o),
     hashLayer: (blob, compression, o) => getPool().hashLayer(blob, compression, o),
     summarize: (layers, o) => getUnionPool().summarize(layers, o),
