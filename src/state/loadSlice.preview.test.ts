@@ -49,49 +49,19 @@ describe('startPreviewRead', () => {
     const ctl = new AbortController();
     const bytes = await store.getState().readEntry(motd.layer, motd.entry, want, { signal: ctl.signal, first: true });
     expect(reads).toHaveLength(1);
-    // the selection moves on: a read of the file is its own
-    store.getState().startPreviewRead(null);
     const whole = await store.getState().readEntry(motd.layer, motd.entry);
     expect(reads).toHaveLength(2);
     expect(bytes).toEqual(whole.subarray(0, want));
     expect(new TextDecoder().decode(bytes).length).toBeGreaterThan(0);
   });
 
-  it('any read of bytes the started one covers takes it (the details pane diffs the same file); other ranges read for themselves', async () => {
+  it('a read of other bytes (not first, another range) is not served by the started one', async () => {
     const { store, reads, motd } = await opened();
     reads.length = 0;
-    const want = Math.min(motd.size, 256 * 1024);
     store.getState().startPreviewRead({ layer: motd.layer, entry: motd.entry, maxBytes: 256 * 1024 });
-    const preview = store.getState().readEntry(motd.layer, motd.entry, want, { signal: new AbortController().signal, first: true });
-    // the version diff's read of the same file, in the same render, not `first`
-    const diffSide = store.getState().readEntry(motd.layer, motd.entry, want, { signal: new AbortController().signal });
-    const prefix = store.getState().readEntry(motd.layer, motd.entry, 1);
-    expect(reads).toHaveLength(1);
-    const [a, b, c] = await Promise.all([preview, diffSide, prefix]);
-    expect(b).toEqual(a);
-    expect(c).toEqual(a.subarray(0, 1));
-    // not from 0 ("load more"), or past what it reads: a read of their own
-    await store.getState().readEntry(motd.layer, motd.entry, 1, { from: 1 });
-    expect(reads).toHaveLength(2);
-    await store.getState().readEntry(motd.layer, motd.entry, want + 1);
-    expect(reads).toHaveLength(motd.size > want ? 3 : 2);
-  });
-
-  it('a read taken by two callers is cancelled only when both let go', async () => {
-    const { store, reads, motd, other } = await opened();
-    reads.length = 0;
-    const want = Math.min(motd.size, 256 * 1024);
-    store.getState().startPreviewRead({ layer: motd.layer, entry: motd.entry, maxBytes: 256 * 1024 });
-    const p1 = new AbortController();
-    const p2 = new AbortController();
-    const one = store.getState().readEntry(motd.layer, motd.entry, want, { signal: p1.signal, first: true });
-    const two = store.getState().readEntry(motd.layer, motd.entry, want, { signal: p2.signal });
-    store.getState().startPreviewRead({ layer: other.layer, entry: other.entry, maxBytes: 256 * 1024 });
-    p1.abort();
-    expect(reads[0]!.signal!.aborted).toBe(false);
-    p2.abort();
-    expect(reads[0]!.signal!.aborted).toBe(true);
-    await Promise.allSettled([one, two]);
+    await store.getState().readEntry(motd.layer, motd.entry, 1, { first: true });
+    await store.getState().readEntry(motd.layer, motd.entry, motd.size, {});
+    expect(reads).toHaveLength(3);
   });
 
   it('another selection, or none, cancels the read no Preview took', async () => {

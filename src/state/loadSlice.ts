@@ -195,10 +195,10 @@ export interface LoadSlice {
   readStartOf(layer: number, offset: number, want: number, slot?: SlotName): { checkpoint: Checkpoint | null; frames: FramePoint[] | null };
   /**
    * Start the preview's first read of the file just selected (the tree's click or key), so the
-   * worker decodes while the selection renders; a readEntry of bytes it covers (from 0, up to
-   * its `maxBytes`: the Preview's, the details pane's version diff) takes it over instead of
-   * reading again. null (or another file) cancels the one started before unless a reader has
-   * taken it (the last of its takers' signals cancels it then). Slot a only: the tree is slot a's.
+   * worker decodes while the selection renders; the Preview's readEntry of the same bytes
+   * (`first`, from 0, `maxBytes` the same) takes it over instead of reading again. null (or
+   * another file) cancels the one started before unless a Preview has taken it (that Preview's
+   * signal cancels it then). Slot a only: the tree is slot a's.
    */
   startPreviewRead(target: { layer: number; entry: number; maxBytes: number } | null): void;
 }
@@ -262,7 +262,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
      */
     const scanWindows = new WeakMap<LayerRef, readonly SeekWindow[]>();
     /**
-     * The preview's read started at the selection (startPreviewRead), until a reader takes it (the Preview, the version diff)
+     * The preview's read started at the selection (startPreviewRead), until a Preview takes it
      * (users > 0) or another selection replaces it. `idx` is the layer index it reads: a new
      * image (or overlay) has other indexes, so its Preview never takes a read of the old one.
      */
@@ -744,11 +744,16 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
         const want = Math.max(0, Math.min(size - from, Math.floor(maxBytes ?? size)));
         if (want === 0) return new Uint8Array(0);
         const taken = early;
-        // Any caller of bytes the selection's read covers takes it, not only the Preview: the
-        // details pane's version diff asks for the same file in the same render, and read again
-        // it was a second decode from the checkpoint chosen before the first had found a closer
-        // one (OCI benchmark, right after ready: 30-120 ms of a core just after the preview).
-        if (from === 0 && taken && taken.idx === idx && taken.layer === layer && taken.entry === entry && taken.want >= want && !opts.signal?.aborted) {
+        if (
+          opts.first &&
+          from === 0 &&
+          taken &&
+          taken.idx === idx &&
+          taken.layer === layer &&
+          taken.entry === entry &&
+          taken.want === want &&
+          !opts.signal?.aborted
+        ) {
           // the read the selection started: this caller's signal now owns it (cancelled when its last taker lets go)
           taken.users++;
           opts.signal?.addEventListener(
@@ -760,7 +765,7 @@ export function createLoadSlice(host: EngineHost): StateCreator<AppState, [], []
             },
             { once: true },
           );
-          return want === taken.want ? taken.bytes : taken.bytes.then((b) => b.subarray(0, want));
+          return taken.bytes;
         }
         const at = idx.dataOffsets[entry]! + from;
         // From the closest resume point or TOC member/frame.
