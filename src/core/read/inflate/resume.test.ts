@@ -238,14 +238,7 @@ describe('reads near the ends of a layer', () => {
     const points = record(gz, 300_000);
     // a decoder that takes a write only when its output was read, as Chromium's (Node's takes writes ahead)
     vi.stubGlobal('DecompressionStream', decoderRecording([]));
-    const asked: { start: number; end: number }[] = [];
-    const counting = {
-      size: blob.size,
-      slice(start = 0, end = blob.size) {
-        asked.push({ start, end: Math.min(end, blob.size) });
-        return blob.slice(start, end);
-      },
-    } as unknown as Blob;
+    const { blob: counting, asked } = slicesOf(blob);
     let s = 23;
     let fromBlobOnly = 0;
     let inHandOnly = 0;
